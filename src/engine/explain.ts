@@ -1,0 +1,146 @@
+// explain() and preview(): the human side of decide(). preview() replays the
+// account day by day "if nothing changes" (no payment, no reply, every action
+// done as decided) and returns the timeline the demo and Slack show.
+
+import {
+  formatDayNumberShort,
+  formatZoned,
+  fromDayNumber,
+  localDayNumber,
+  toDayNumber,
+  zonedInstantOfDayNumber,
+  type LocalDate,
+} from '../domain/calendar.js';
+import { formatMoney, type ExchangeRates } from '../domain/money.js';
+import type { Account, HistoryEntry, Instant } from './account.js';
+import { decide, roleLabel, type Decision, type DecideOptions, type DueAction, type Recipient } from './decide.js';
+import { compilePolicy, type Policy } from './policy.js';
+
+function who(r: Recipient): string {
+  return `${r.name} (${roleLabel(r.role)})`;
+}
+
+/** One line describing an action, e.g. "the final demand goes to Ann Lee (CFO), response by 2025-03-24". */
+export function describeAction(a: DueAction): string {
+  switch (a.kind) {
+    case 'email':
+      return `'${a.template}' email goes to ${who(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map(who).join(', ')}` : ''}${a.urgent ? ' (urgent)' : ''}`;
+    case 'letter':
+      return `the ${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} goes to ${who(a.to)}, response by ${a.responseBy}`;
+    case 'slackNudge':
+      return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
+    case 'task':
+      return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${who(a.target)}` : ''}${a.note ? ` (${a.note})` : ''}`;
+    case 'creditHold':
+      return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
+    case 'agencyReferral':
+      return 'agency referral goes to the approver';
+    case 'writeOffSuggestion':
+      return 'write-off suggestion goes to the approver';
+  }
+}
+
+/** The history entry the outbox records once an action is done. */
+export function historyEntryFor(a: DueAction, at: Instant = a.at): HistoryEntry {
+  return {
+    key: a.key,
+    levelId: a.levelId,
+    actionId: a.actionId,
+    kind: a.kind,
+    invoiceIds: a.invoiceIds,
+    at,
+    responseBy: a.kind === 'letter' ? a.responseBy : undefined,
+    task: a.kind === 'task' ? a.task : undefined,
+  };
+}
+
+export interface PreviewEntry {
+  readonly date: LocalDate;
+  readonly at: Instant;
+  readonly levelId: string;
+  readonly levelName: string;
+  readonly action: DueAction;
+  /** "on 12 Mar 2025 (final demand): the final demand goes to Ann Lee (CFO), response by 2025-03-24" */
+  readonly text: string;
+}
+
+export interface Preview {
+  readonly accountId: string;
+  readonly from: Instant;
+  readonly days: number;
+  readonly entries: readonly PreviewEntry[];
+  /** The account's state at the end of the previewed period. */
+  readonly finalLevel: string;
+}
+
+/**
+ * The future timeline if nothing changes: decide() once per day (at the start of
+ * sending hours; at `from` on the first day), every action taken as decided.
+ */
+export function preview(account: Account, policy: Policy, from: Instant | Date, days: number, options: DecideOptions = {}): Preview {
+  const cp = compilePolicy(policy);
+  const fromMs = typeof from === 'number' ? from : from.getTime();
+  const tz = account.timeZone;
+  const firstDay = localDayNumber(fromMs, tz);
+  const history: HistoryEntry[] = [...account.history];
+  const entries: PreviewEntry[] = [];
+  let finalLevel = 'current';
+  for (let d = 0; d < days; d++) {
+    const day = firstDay + d;
+    const now = d === 0 ? fromMs : zonedInstantOfDayNumber(day, cp.sendStart, tz);
+    const decision = decide({ ...account, history }, policy, now, options);
+    finalLevel = decision.level.name;
+    for (const a of decision.actions) {
+      history.push(historyEntryFor(a));
+      entries.push({
+        date: fromDayNumber(localDayNumber(a.at, tz)),
+        at: a.at,
+        levelId: a.levelId,
+        levelName: a.levelName,
+        action: a,
+        text: `on ${formatDayNumberShort(localDayNumber(a.at, tz))} (${a.levelName}): ${describeAction(a)}`,
+      });
+    }
+  }
+  return { accountId: account.id, from: fromMs, days, entries, finalLevel };
+}
+
+export interface Explanation {
+  readonly decision: Decision;
+  /** The one-line explanation of the decision. */
+  readonly summary: string;
+  /** Detail lines: invoices, actions, next evaluation, what happens next if unpaid. */
+  readonly lines: readonly string[];
+  /** The next step in the preview after today, if any ("if unpaid, on 12 Mar 2025 the final demand goes to …"). */
+  readonly nextStep: string | null;
+  readonly text: string;
+}
+
+/** decide() plus the human detail: which invoices, which actions, and what comes next if unpaid. */
+export function explain(account: Account, policy: Policy, now: Instant | Date, options: DecideOptions & { horizonDays?: number } = {}): Explanation {
+  const decision = decide(account, policy, now, options);
+  const tz = account.timeZone;
+  const nowMs = decision.now;
+  const lines: string[] = [];
+  const today = toDayNumber(decision.today);
+  const past = new Set(decision.pastDue.invoiceIds);
+  const invoiceLines = account.invoices
+    .filter((i) => past.has(i.id))
+    .sort((x, y) => (x.dueDate < y.dueDate ? -1 : x.dueDate > y.dueDate ? 1 : 0))
+    .map((i) => `${i.number} ${today - toDayNumber(i.dueDate)} days past due, ${formatMoney({ amountMinor: i.balanceMinor, currency: i.currency })} open`);
+  if (invoiceLines.length > 0) lines.push(`past due: ${invoiceLines.join('; ')}`);
+  for (const e of decision.pastDue.excluded) lines.push(`left out: ${e.number} (${e.reason})`);
+  for (const a of decision.actions) lines.push(`now (${formatZoned(a.at, tz)}): ${describeAction(a)}`);
+  if (decision.nextEvaluationAt !== null) lines.push(`next evaluation: ${formatZoned(decision.nextEvaluationAt, tz)}`);
+
+  let nextStep: string | null = null;
+  if (decision.state !== 'current') {
+    const p = preview(account, policy, nowMs, options.horizonDays ?? 120, { rates: options.rates satisfies ExchangeRates | undefined });
+    const next = p.entries.find((e) => toDayNumber(e.date) > today && e.action.customerFacing !== false && e.levelId !== decision.level.id);
+    const first = next ?? p.entries.find((e) => toDayNumber(e.date) > today);
+    if (first) nextStep = `if unpaid, on ${formatDayNumberShort(toDayNumber(first.date))} ${describeAction(first.action)} (${first.levelName})`;
+  }
+  if (nextStep) lines.push(nextStep);
+  const text = [decision.explanation, ...lines].join('\n');
+  return { decision, summary: decision.explanation, lines, nextStep, text };
+}

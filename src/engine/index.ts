@@ -1,0 +1,7 @@
+// The escalation engine's public surface: pure functions over plain data.
+export * from './account.js';
+export * from './policy.js';
+export * from './decide.js';
+export * from './explain.js';
+export { DEFAULT_POLICY_INPUT, defaultPolicy } from './default-policy.js';
+export { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';

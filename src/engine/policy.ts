@@ -1,0 +1,355 @@
+// The escalation policy: a versioned, validated description of the ladder and
+// its modifiers. `PolicySchema` checks the shape; `validatePolicy` adds the
+// consistency rules and lists every problem it finds, not just the first.
+
+import { z } from 'zod';
+import { compileCalendar, isValidDate, parseTimeOfDay, type CompiledCalendar } from '../domain/calendar.js';
+import { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
+
+export const POLICY_VERSION = 1;
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case slug (a-z, 0-9, -)');
+const Role = z.string().min(1);
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day hh:mm');
+const CalendarDate = z.string().refine(isValidDate, 'expected a calendar date YYYY-MM-DD');
+const Currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code');
+/** Amounts in minor units per currency, e.g. { "USD": 1000000, "EUR": 1000000 }. */
+const Threshold = z.record(Currency, z.number().int().nonnegative());
+
+export const TriggerSchema = z.discriminatedUnion('kind', [
+  /** When the oldest past-due invoice is this many days past due (negative: before the due date). */
+  z.object({ kind: z.literal('daysPastDue'), days: z.number().int() }),
+  /** This many days after the previous level was reached. */
+  z.object({ kind: z.literal('daysAfterPrevious'), days: z.number().int() }),
+  /** The day after the response deadline of the previous level's letter. */
+  z.object({ kind: z.literal('deadlineExpired') }),
+]);
+
+export const ActionSpecSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: Id,
+    kind: z.literal('email'),
+    template: z.string(),
+    to: Role,
+    cc: z.array(Role).default([]),
+    urgent: z.boolean().default(false),
+    readReceipt: z.boolean().default(false),
+  }),
+  z.object({
+    id: Id,
+    kind: z.literal('letter'),
+    letter: z.enum(['writtenWarning', 'finalDemand']),
+    template: z.string(),
+    to: Role,
+    cc: z.array(Role).default([]),
+    /** Days the customer has to respond; required (checked by validatePolicy). */
+    responseDays: z.number().int().optional(),
+  }),
+  z.object({
+    id: Id,
+    kind: z.literal('slackNudge'),
+    template: z.string(),
+    to: z.enum(['salesRep', 'collector', 'approver', 'manager']),
+  }),
+  z.object({
+    id: Id,
+    kind: z.literal('task'),
+    task: z.enum(['call', 'voicemail', 'mail', 'courier', 'fax']),
+    assignee: z.enum(['salesRep', 'collector']),
+    target: Role.optional(),
+  }),
+  z.object({ id: Id, kind: z.literal('creditHold'), mode: z.enum(['propose', 'place']) }),
+  z.object({ id: Id, kind: z.literal('agencyReferral') }),
+]);
+
+export const LevelSchema = z.object({
+  id: Id,
+  name: z.string().min(1),
+  owner: z.enum(['automatic', 'salesRep', 'collector', 'approver']),
+  trigger: TriggerSchema,
+  /** A mandatory level is never skipped, even when an account is first seen far past due. */
+  mandatory: z.boolean().default(false),
+  actions: z.array(ActionSpecSchema),
+});
+
+export const PolicySchema = z.object({
+  version: z.literal(POLICY_VERSION),
+  name: z.string().min(1),
+  /** Contact roles from the first addressed to the most senior; a missing role falls back up this list. */
+  contactLadder: z.array(Role).min(1),
+  calendar: z.object({
+    /** Non-business weekdays, 0 = Sunday. */
+    weekend: z.array(z.number().int().min(0).max(6)).default([0, 6]),
+    holidays: z.array(CalendarDate).default([]),
+    sendingHours: z.object({ start: TimeOfDay, end: TimeOfDay }),
+    /** Call tasks rotate through these local times of day, one per attempt. */
+    callSlots: z.array(TimeOfDay).min(1),
+  }),
+  pauses: z.object({
+    /** Days after a promised date before the promise counts as broken. */
+    promiseGraceDays: z.number().int(),
+    /** Days after an instalment's due date before it counts as missed. */
+    instalmentGraceDays: z.number().int(),
+    /** Days the ladder waits after the customer's last reply. */
+    replyPauseDays: z.number().int(),
+  }),
+  /** Balances at or above a tier's threshold run the schedule at `schedulePercent` of its days. */
+  fastTrack: z
+    .array(z.object({ name: z.string().min(1), minPastDue: Threshold, schedulePercent: z.number().int() }))
+    .default([]),
+  /** Past-due balances under this get a write-off suggestion instead of an agency referral. */
+  writeOff: z.object({ below: Threshold }).nullable().default(null),
+  /** Accounts with one of these tags need a manager's approval for any credit hold. */
+  strategic: z.object({ tags: z.array(z.string().min(1)) }).default({ tags: ['strategic'] }),
+  levels: z.array(LevelSchema).min(1),
+});
+
+export type Policy = z.output<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type LevelSpec = z.output<typeof LevelSchema>;
+export type ActionSpec = z.output<typeof ActionSpecSchema>;
+export type Trigger = z.output<typeof TriggerSchema>;
+
+export type PolicyValidation = { ok: true; policy: Policy } | { ok: false; problems: string[] };
+
+export class PolicyError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid escalation policy:\n- ${problems.join('\n- ')}`);
+    this.name = 'PolicyError';
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(policy)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+/** Parses and checks a policy; on failure lists every problem found. */
+export function validatePolicy(input: unknown, templates: TemplateCatalogue = TEMPLATE_CATALOGUE): PolicyValidation {
+  const parsed = PolicySchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `${pathText(i.path)}: ${i.message}`) };
+  }
+  const problems = consistencyProblems(parsed.data, templates);
+  return problems.length === 0 ? { ok: true, policy: parsed.data } : { ok: false, problems };
+}
+
+/** Like validatePolicy but throws a PolicyError listing the problems. */
+export function parsePolicy(input: unknown, templates: TemplateCatalogue = TEMPLATE_CATALOGUE): Policy {
+  const v = validatePolicy(input, templates);
+  if (!v.ok) throw new PolicyError(v.problems);
+  return v.policy;
+}
+
+const CUSTOMER_FACING = new Set(['email', 'letter']);
+
+function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] {
+  const problems: string[] = [];
+  const roles = new Set<string>();
+  for (const r of p.contactLadder) {
+    if (roles.has(r)) problems.push(`contactLadder: role '${r}' is listed twice`);
+    roles.add(r);
+  }
+  const role = (where: string, r: string | undefined): void => {
+    if (r !== undefined && !roles.has(r)) problems.push(`${where}: unknown contact role '${r}' (not in contactLadder)`);
+  };
+
+  const { sendingHours, weekend, callSlots } = p.calendar;
+  if (parseTimeOfDay(sendingHours.start) >= parseTimeOfDay(sendingHours.end)) {
+    problems.push(`calendar.sendingHours: start ${sendingHours.start} must be before end ${sendingHours.end}`);
+  }
+  if (new Set(weekend).size >= 7) problems.push('calendar.weekend: every day is a weekend day; nothing could ever be sent');
+  if (new Set(callSlots).size !== callSlots.length) problems.push('calendar.callSlots: a time is listed twice');
+  for (const [k, v] of Object.entries(p.pauses)) {
+    if (v < 0) problems.push(`pauses.${k}: negative days (${v})`);
+  }
+  p.fastTrack.forEach((t, i) => {
+    if (t.schedulePercent < 1 || t.schedulePercent > 100) {
+      problems.push(`fastTrack[${i}] '${t.name}': schedulePercent must be 1–100, got ${t.schedulePercent}`);
+    }
+    if (Object.keys(t.minPastDue).length === 0) problems.push(`fastTrack[${i}] '${t.name}': no threshold amount`);
+  });
+
+  const levelIds = new Set<string>();
+  let preDueSeen = 0;
+  let pastDueSeen = false;
+  let lastDay = Number.NEGATIVE_INFINITY; // earliest day past due at which the previous level can trigger
+  let previous: LevelSpec | undefined;
+  let writtenWarningBefore = false;
+  let finalDemandBefore = false;
+
+  p.levels.forEach((level, i) => {
+    const at = `levels[${i}] '${level.id}'`;
+    if (levelIds.has(level.id)) problems.push(`${at}: duplicate level id`);
+    levelIds.add(level.id);
+    if (level.actions.length === 0) problems.push(`${at}: no actions`);
+
+    const t = level.trigger;
+    if (t.kind === 'daysPastDue') {
+      if (t.days <= 0) {
+        preDueSeen++;
+        if (pastDueSeen) problems.push(`${at}: levels out of order: a level before the due date (day ${t.days}) comes after past-due levels`);
+        if (preDueSeen > 1) problems.push(`${at}: only one level before the due date is supported`);
+        if (level.mandatory) problems.push(`${at}: a level before the due date cannot be mandatory`);
+      } else {
+        pastDueSeen = true;
+      }
+      if (t.days <= lastDay) {
+        problems.push(`${at}: levels out of order: day ${t.days} is not after the previous level (day ${lastDay})`);
+      }
+      lastDay = Math.max(lastDay, t.days);
+    } else if (t.kind === 'daysAfterPrevious') {
+      pastDueSeen = true;
+      if (t.days < 0) problems.push(`${at}: negative days (${t.days}) after the previous level`);
+      else if (t.days === 0) problems.push(`${at}: must come at least 1 day after the previous level`);
+      if (!previous) problems.push(`${at}: the first level cannot trigger relative to a previous level`);
+      lastDay += Math.max(t.days, 1);
+    } else {
+      pastDueSeen = true;
+      const deadline = previous?.actions.find((a) => a.kind === 'letter')?.responseDays;
+      if (!previous || deadline === undefined) {
+        problems.push(`${at}: trigger 'deadlineExpired' needs a previous level with a letter that has a response deadline`);
+      } else {
+        lastDay += deadline + 1;
+      }
+    }
+    if (previous?.trigger.kind === 'daysPastDue' && previous.trigger.days <= 0 && t.kind !== 'daysPastDue') {
+      problems.push(`${at}: the first past-due level must trigger on days past due`);
+    }
+
+    const actionIds = new Set<string>();
+    let customerFacing = 0;
+    let warningHere = false;
+    let demandHere = false;
+    level.actions.forEach((a, j) => {
+      const aw = `${at}.actions[${j}] '${a.id}'`;
+      if (actionIds.has(a.id)) problems.push(`${aw}: duplicate action id in the level`);
+      actionIds.add(a.id);
+      if (CUSTOMER_FACING.has(a.kind)) customerFacing++;
+      switch (a.kind) {
+        case 'email':
+          if (!templates.email.includes(a.template)) problems.push(`${aw}: unknown email template '${a.template}'`);
+          role(aw, a.to);
+          a.cc.forEach((r) => role(aw, r));
+          break;
+        case 'letter':
+          if (!templates.letter.includes(a.template)) problems.push(`${aw}: unknown letter template '${a.template}'`);
+          role(aw, a.to);
+          a.cc.forEach((r) => role(aw, r));
+          if (a.responseDays === undefined) problems.push(`${aw}: letter without a response deadline (responseDays)`);
+          else if (a.responseDays < 1) problems.push(`${aw}: responseDays must be at least 1, got ${a.responseDays}`);
+          if (!level.mandatory) problems.push(`${aw}: a level with a ${a.letter} letter must be mandatory`);
+          if (a.letter === 'writtenWarning') warningHere = true;
+          if (a.letter === 'finalDemand') {
+            if (!writtenWarningBefore) problems.push(`${aw}: a final demand needs a written warning at an earlier level`);
+            demandHere = true;
+          }
+          break;
+        case 'slackNudge':
+          if (!templates.slackNudge.includes(a.template)) problems.push(`${aw}: unknown Slack template '${a.template}'`);
+          break;
+        case 'task':
+          role(aw, a.target);
+          break;
+        case 'creditHold':
+          break;
+        case 'agencyReferral':
+          if (!finalDemandBefore) {
+            problems.push(`${aw}: an agency referral needs a written warning and a final demand at earlier, mandatory levels`);
+          }
+          break;
+      }
+    });
+    if (customerFacing > 1) problems.push(`${at}: more than one customer email or letter in one level (at most one customer email per day)`);
+    if (t.kind === 'daysPastDue' && t.days <= 0 && level.actions.some((a) => a.kind !== 'email')) {
+      problems.push(`${at}: a level before the due date may only send emails`);
+    }
+    writtenWarningBefore ||= warningHere;
+    finalDemandBefore ||= demandHere;
+    previous = level;
+  });
+  return problems;
+}
+
+// ---- compiled form, computed once per policy object ----------------------------
+
+export interface CompiledAction {
+  readonly spec: ActionSpec;
+  readonly bit: number;
+  readonly customerFacing: boolean;
+}
+
+export interface CompiledLevel {
+  readonly index: number;
+  readonly spec: LevelSpec;
+  readonly id: string;
+  readonly name: string;
+  readonly preDue: boolean;
+  readonly actions: readonly CompiledAction[];
+  readonly actionBits: ReadonlyMap<string, number>;
+  readonly allBits: number;
+  readonly customerFacing: boolean;
+  readonly responseDays: number | undefined;
+  readonly hasAgencyReferral: boolean;
+}
+
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  readonly levels: readonly CompiledLevel[];
+  readonly levelById: ReadonlyMap<string, CompiledLevel>;
+  readonly preDue: CompiledLevel | undefined;
+  readonly firstPastDue: number;
+  readonly roleRank: ReadonlyMap<string, number>;
+  readonly calendar: CompiledCalendar;
+  readonly sendStart: number;
+  readonly sendEnd: number;
+  readonly callSlots: readonly number[];
+  readonly strategicTags: ReadonlySet<string>;
+  /** Fast-track tiers, strongest compression first. */
+  readonly fastTrack: Policy['fastTrack'];
+}
+
+const compiled = new WeakMap<Policy, CompiledPolicy>();
+
+/** Precomputes the lookups decide() needs; cached per policy object. */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const hit = compiled.get(policy);
+  if (hit) return hit;
+  const levels = policy.levels.map((spec, index): CompiledLevel => {
+    const actionBits = new Map<string, number>();
+    const actions = spec.actions.map((a, j): CompiledAction => {
+      actionBits.set(a.id, 1 << j);
+      return { spec: a, bit: 1 << j, customerFacing: CUSTOMER_FACING.has(a.kind) };
+    });
+    const letter = spec.actions.find((a) => a.kind === 'letter');
+    return {
+      index,
+      spec,
+      id: spec.id,
+      name: spec.name,
+      preDue: spec.trigger.kind === 'daysPastDue' && spec.trigger.days <= 0,
+      actions,
+      actionBits,
+      allBits: (1 << actions.length) - 1,
+      customerFacing: actions.some((a) => a.customerFacing),
+      responseDays: letter?.kind === 'letter' ? letter.responseDays : undefined,
+      hasAgencyReferral: spec.actions.some((a) => a.kind === 'agencyReferral'),
+    };
+  });
+  const preDue = levels.find((l) => l.preDue);
+  const c: CompiledPolicy = {
+    policy,
+    levels,
+    levelById: new Map(levels.map((l) => [l.id, l])),
+    preDue,
+    firstPastDue: levels.findIndex((l) => !l.preDue),
+    roleRank: new Map(policy.contactLadder.map((r, i) => [r, i])),
+    calendar: compileCalendar({ weekend: policy.calendar.weekend, holidays: policy.calendar.holidays }),
+    sendStart: parseTimeOfDay(policy.calendar.sendingHours.start),
+    sendEnd: parseTimeOfDay(policy.calendar.sendingHours.end),
+    callSlots: policy.calendar.callSlots.map(parseTimeOfDay),
+    strategicTags: new Set(policy.strategic.tags),
+    fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),
+  };
+  compiled.set(policy, c);
+  return c;
+}
