@@ -1,0 +1,423 @@
+import { addDays, toDayNumber, fromDayNumber, localDate } from '../domain/calendar.js';
+import type { Account, HistoryEntry } from './account.js';
+import { actionKey, decide, keysToCancel, type Decision, type DueAction } from './decide.js';
+import { DEFAULT_POLICY_INPUT, defaultPolicy } from './default-policy.js';
+import { historyEntryFor } from './explain.js';
+import { parsePolicy, type PolicyInput } from './policy.js';
+import { account, at, contact, invoice, simulate } from './testkit.js';
+
+const DUE = '2025-03-03'; // a Monday
+const day = (n: number): string => addDays(DUE, n);
+const policyWith = (change: (p: PolicyInput) => void) => {
+  const p = structuredClone(DEFAULT_POLICY_INPUT) as PolicyInput;
+  change(p);
+  return parsePolicy(p);
+};
+/** The default ladder without weekends, so the table reads in plain days. */
+const everyDay = policyWith((p) => {
+  p.calendar.weekend = [];
+});
+
+/** History entries saying the levels were done `daysPastDue` days after DUE. */
+function done(a: Account, levels: [string, number][], invoiceIds = ['1']): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  for (const [levelId, d] of levels) {
+    const level = defaultPolicy.levels.find((l) => l.id === levelId);
+    if (!level) throw new Error(levelId);
+    for (const act of level.actions) {
+      out.push({
+        key: actionKey(a.id, levelId, act.id, invoiceIds),
+        levelId,
+        actionId: act.id,
+        kind: act.kind,
+        invoiceIds,
+        at: at(a, day(d)),
+        responseBy: act.kind === 'letter' ? day(d + (act.responseDays ?? 0)) : undefined,
+        task: act.kind === 'task' ? act.task : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+/** [day past due, levels entered that day] in order. */
+const levelsEntered = (steps: { date: string; decision: Decision }[]): [number, string][] => {
+  const out: [number, string][] = [];
+  for (const s of steps) {
+    const ids = [...new Set(s.decision.actions.map((a) => a.levelId))];
+    if (ids.length > 0) out.push([toDayNumber(s.date) - toDayNumber(DUE), ids.join('+')]);
+  }
+  return out;
+};
+
+describe('default ladder, day by day', () => {
+  it('walks every level on its day (no weekends)', () => {
+    const a = account({ invoices: [invoice('1', DUE, 100_000)] });
+    const { steps, account: after } = simulate(a, everyDay, day(-6), 100);
+    expect(levelsEntered(steps)).toEqual([
+      [-3, 'courtesy'],
+      [1, 'reminder-1'],
+      [7, 'reminder-2'],
+      [15, 'rep-call'],
+      [30, 'collector-call'],
+      [45, 'up-the-ladder'],
+      [60, 'written-warning'],
+      [75, 'final-demand'],
+      [86, 'agency-referral'], // the final demand's response deadline (day 85) has passed
+    ]);
+    // the level shown on each day is the last level entered
+    const table: [number, string, string][] = [
+      [-6, 'current', 'current'], [-3, 'courtesy', 'pre-due'], [0, 'courtesy', 'pre-due'], [1, 'reminder-1', 'past-due'],
+      [6, 'reminder-1', 'past-due'], [7, 'reminder-2', 'past-due'], [29, 'rep-call', 'past-due'], [59, 'up-the-ladder', 'past-due'],
+      [70, 'written-warning', 'past-due'], [85, 'final-demand', 'past-due'], [93, 'agency-referral', 'past-due'],
+    ];
+    for (const [d, level, state] of table) {
+      const s = steps[d + 6];
+      expect([d, s?.decision.level.id, s?.decision.state]).toEqual([d, level, state]);
+    }
+    expect(after.history.map((h) => h.key)).toHaveLength(new Set(after.history.map((h) => h.key)).size);
+  });
+
+  it('emits the right actions per level', () => {
+    const a = account({ invoices: [invoice('1', DUE, 100_000)] });
+    const { steps } = simulate(a, everyDay, day(-6), 100);
+    const byLevel = new Map<string, DueAction[]>();
+    for (const s of steps) for (const x of s.decision.actions) byLevel.set(x.levelId, [...(byLevel.get(x.levelId) ?? []), x]);
+    const kinds = (id: string) => (byLevel.get(id) ?? []).map((x) => (x.kind === 'task' ? `task:${x.task}` : x.kind));
+    expect(kinds('courtesy')).toEqual(['email']);
+    expect(kinds('rep-call')).toEqual(['slackNudge', 'task:call']);
+    expect(kinds('collector-call')).toEqual(['email', 'task:call']);
+    expect(kinds('up-the-ladder')).toEqual(['email', 'task:call', 'creditHold']);
+    expect(kinds('written-warning')).toEqual(['letter', 'task:voicemail', 'creditHold']);
+    expect(kinds('final-demand')).toEqual(['letter', 'task:mail', 'task:fax']);
+    expect(kinds('agency-referral')).toEqual(['agencyReferral']);
+    const email = byLevel.get('collector-call')?.[0];
+    expect(email?.kind === 'email' && [email.template, email.urgent, email.readReceipt, email.to.role]).toEqual(['urgent-account-matter', true, true, 'ap']);
+    const fd = byLevel.get('final-demand')?.[0];
+    expect(fd?.kind === 'letter' && [fd.to.role, fd.responseBy]).toEqual(['cfo', day(85)]);
+    const nudge = byLevel.get('rep-call')?.[0];
+    expect(nudge?.kind === 'slackNudge' && nudge.person?.slackUserId).toBe('U1');
+  });
+
+  it('lands on business days with real weekends and holidays', () => {
+    const p = policyWith((x) => {
+      x.calendar.holidays = ['2025-03-10']; // a Monday
+    });
+    const a = account({ invoices: [invoice('1', DUE, 100_000)] });
+    const { steps } = simulate(a, p, day(-6), 25);
+    const entered = levelsEntered(steps).map(([d, l]) => [fromDayNumber(toDayNumber(DUE) + d), l]);
+    expect(entered).toEqual([
+      ['2025-02-28', 'courtesy'], // Friday, day -3
+      ['2025-03-04', 'reminder-1'],
+      ['2025-03-11', 'reminder-2'], // day 7 is the holiday Monday
+      ['2025-03-18', 'rep-call'],
+    ]);
+  });
+});
+
+describe('decide: rules', () => {
+  const ladderAccount = (over: Partial<Account> = {}): Account => {
+    const base = account({ invoices: [invoice('1', DUE, 100_000, { number: 'INV-1042' })], ...over });
+    return base;
+  };
+
+  it('explains like the issue example', () => {
+    const a = ladderAccount({ invoices: [invoice('1', DUE, 1_240_000, { number: 'INV-1042' })] });
+    const history = done(a, [['reminder-1', 1], ['reminder-2', 6], ['rep-call', 12], ['collector-call', 24]]);
+    const d = decide({ ...a, history }, everyDay, at(a, day(47)));
+    expect(d.explanation).toBe("oldest invoice INV-1042 is 47 days past due; balance 12,400.00 USD ≥ fast-track threshold; level 'up the ladder'");
+    expect(d.actions.map((x) => x.key)).toEqual(['acc-1:up-the-ladder:email:1', 'acc-1:up-the-ladder:call:1', 'acc-1:up-the-ladder:hold:1']);
+  });
+
+  it('compresses the schedule for large balances only', () => {
+    const history = (a: Account) => done(a, [['reminder-1', 1], ['reminder-2', 7], ['rep-call', 15], ['collector-call', 30], ['up-the-ladder', 45]]);
+    const big = ladderAccount({ invoices: [invoice('1', DUE, 1_240_000)] });
+    const small = ladderAccount({ invoices: [invoice('1', DUE, 124_000)] });
+    const dBig = decide({ ...big, history: history(big) }, everyDay, at(big, day(48)));
+    const dSmall = decide({ ...small, history: history(small) }, everyDay, at(small, day(48)));
+    expect(dBig.level.id).toBe('written-warning'); // 60 × 80% = 48
+    expect(dBig.pastDue.fastTrack).toBe('fast-track');
+    expect(dSmall.level.id).toBe('up-the-ladder');
+    expect(dSmall.actions).toEqual([]);
+    expect(dSmall.explanation).toBe("oldest invoice INV-1 is 48 days past due; balance 1,240.00 USD; level 'up the ladder'");
+    // a priority balance (≥ 50,000 USD) runs at 60%: written warning on day 36
+    const huge = ladderAccount({ invoices: [invoice('1', DUE, 6_000_000)] });
+    expect(decide({ ...huge, history: history(huge) }, everyDay, at(huge, day(36))).level.id).toBe('written-warning');
+  });
+
+  it('uses exchange rates only when given, for mixed currencies', () => {
+    const a = ladderAccount({
+      invoices: [invoice('1', DUE, 600_000), invoice('2', DUE, 600_000, { currency: 'CHF' })],
+    });
+    const d1 = decide(a, everyDay, at(a, day(1)));
+    expect(d1.pastDue.totals).toEqual({ USD: 600_000, CHF: 600_000 });
+    expect(d1.pastDue.fastTrack).toBeNull();
+    expect(d1.explanation).toContain('balance 6,000.00 CHF + 6,000.00 USD');
+    const d2 = decide(a, everyDay, at(a, day(1)), { rates: { home: 'USD', rates: { CHF: '1.12' } } });
+    expect(d2.pastDue.fastTrack).toBe('fast-track');
+  });
+
+  it('suggests a write-off instead of an agency referral under the threshold', () => {
+    const a = ladderAccount({ invoices: [invoice('1', DUE, 5_000)] });
+    const history = done(a, [['reminder-1', 1], ['written-warning', 60], ['final-demand', 75]]);
+    const d = decide({ ...a, history }, everyDay, at(a, day(86)));
+    expect(d.actions.map((x) => x.kind)).toEqual(['writeOffSuggestion']);
+    expect(d.explanation).toContain('write-off');
+    const big = ladderAccount({ invoices: [invoice('1', DUE, 50_000)] });
+    expect(decide({ ...big, history }, everyDay, at(big, day(86))).actions.map((x) => x.kind)).toEqual(['agencyReferral']);
+  });
+
+  it('needs a manager to approve a credit hold on a strategic account', () => {
+    const history = (a: Account) => done(a, [['reminder-1', 1], ['collector-call', 30]]);
+    const plain = ladderAccount();
+    const strategic = ladderAccount({ tags: ['strategic'] });
+    const hold = (a: Account) => decide({ ...a, history: history(a) }, everyDay, at(a, day(45))).actions.find((x) => x.kind === 'creditHold');
+    expect(hold(plain)).toMatchObject({ mode: 'propose', approval: 'collector' });
+    expect(hold(strategic)).toMatchObject({ mode: 'propose', approval: 'manager' });
+  });
+
+  describe('contact ladder', () => {
+    const reminder = (contacts: Account['contacts']) => {
+      const a = ladderAccount({ contacts });
+      return decide(a, everyDay, at(a, day(1))).actions[0];
+    };
+    it('falls back up the ladder when the role is missing', () => {
+      const x = reminder([contact('ctrl', ['controller']), contact('ap', ['ap'])]);
+      expect(x?.kind === 'email' && [x.to.contactId, x.to.role, x.to.fallbackFrom]).toEqual(['ap', 'ap', 'billing']);
+    });
+    it('never addresses a bounced email', () => {
+      const x = reminder([contact('bill', ['billing'], { bounced: true }), contact('apm', ['ap_manager'])]);
+      expect(x?.kind === 'email' && x.to.contactId).toBe('apm');
+      const y = reminder([contact('bill', ['billing'], { bounced: true }), contact('ap', ['ap'], { bounced: true })]);
+      expect(y).toMatchObject({ kind: 'task', task: 'find-contact', customerFacing: false });
+    });
+    it('leaves bounced addresses out of cc', () => {
+      const a = ladderAccount({ contacts: [contact('bill', ['billing']), contact('ap', ['ap'], { bounced: true })], history: [] });
+      const history = done(a, [['reminder-1', 1]]);
+      const x = decide({ ...a, history }, everyDay, at(a, day(7))).actions[0];
+      expect(x?.kind === 'email' && x.cc).toEqual([]);
+    });
+    it('falls back down only as a last resort', () => {
+      const a = ladderAccount({ contacts: [contact('bill', ['billing'])] });
+      const history = done(a, [['reminder-1', 1], ['written-warning', 60]]);
+      const x = decide({ ...a, history }, everyDay, at(a, day(75))).actions[0];
+      expect(x?.kind === 'letter' && [x.to.contactId, x.to.fallbackFrom]).toEqual(['bill', 'cfo']);
+    });
+  });
+
+  describe('business calendar', () => {
+    it('sends inside sending hours in the customer time zone', () => {
+      const a = ladderAccount({ timeZone: 'Pacific/Auckland' });
+      const early = decide(a, everyDay, at(a, day(1), 6 * 60));
+      expect(early.actions).toHaveLength(1);
+      expect(localDate(early.actions[0]?.at ?? 0, 'Pacific/Auckland')).toBe(day(1));
+      expect(early.actions[0]?.at).toBe(at(a, day(1), 9 * 60));
+      const late = decide(a, everyDay, at(a, day(1), 17 * 60 + 30));
+      expect(late.actions).toEqual([]);
+      expect(late.nextEvaluationAt).toBe(at(a, day(2), 9 * 60));
+      expect(late.explanation).toContain('after sending hours');
+    });
+    it('does not act on a weekend and looks again on Monday morning', () => {
+      const a = ladderAccount();
+      const sat = '2025-03-08';
+      const d = decide({ ...a, invoices: [invoice('1', '2025-03-07', 100_000)] }, defaultPolicy, at(a, sat));
+      expect(d.actions).toEqual([]);
+      expect(d.nextEvaluationAt).toBe(at(a, '2025-03-10', 9 * 60));
+    });
+    it('decides by the local date around midnight and DST', () => {
+      // New York springs forward on 2025-03-09; due 2025-03-08, day 1 is the 9th (a Sunday)
+      const a = ladderAccount({ invoices: [invoice('1', '2025-03-09', 100_000)] });
+      const justBefore = decide(a, everyDay, Date.parse('2025-03-10T03:59:00Z')); // 23:59 EDT on the 9th
+      expect(justBefore.today).toBe('2025-03-09');
+      expect(justBefore.pastDue.invoiceIds).toEqual([]);
+      const justAfter = decide(a, everyDay, Date.parse('2025-03-10T04:01:00Z')); // 00:01 EDT on the 10th
+      expect(justAfter.today).toBe('2025-03-10');
+      expect(justAfter.pastDue.oldest?.daysPastDue).toBe(1);
+      expect(justAfter.actions[0]?.at).toBe(Date.parse('2025-03-10T13:00:00Z')); // 09:00 EDT
+    });
+    it('rotates the time of day of call tasks', () => {
+      const a = ladderAccount();
+      const { steps } = simulate(a, everyDay, day(0), 50, { minuteOfDay: 8 * 60 });
+      const calls = steps.flatMap((s) => s.decision.actions).filter((x) => x.kind === 'task' && x.task === 'call');
+      const times = calls.map((c) => new Date(c.at).toISOString().slice(11, 16));
+      expect(times).toEqual(['13:30', '17:30', '20:00']); // 09:30, 13:30, 16:00 EDT
+    });
+  });
+
+  describe('pauses', () => {
+    const withHistory = (a: Account) => ({ ...a, history: done(a, [['reminder-1', 1], ['reminder-2', 7]]) });
+
+    it('an open dispute on the account pauses everything and cancels pending actions', () => {
+      const a = withHistory(ladderAccount({ disputes: [{ id: 'd', openedAt: at(account(), day(10)) }] }));
+      const d = decide(a, everyDay, at(a, day(15)));
+      expect(d.state).toBe('paused');
+      expect(d.level.id).toBe('reminder-2');
+      expect(d.actions).toEqual([]);
+      expect(keysToCancel(d, ['acc-1:rep-call:nudge:1'])).toEqual(['acc-1:rep-call:nudge:1']);
+      expect(d.explanation).toContain('dispute open since 13 Mar 2025');
+    });
+
+    it('a disputed invoice drops out of the reminders', () => {
+      const a = ladderAccount({ invoices: [invoice('1', DUE, 100_000), invoice('2', DUE, 50_000, { disputed: true })] });
+      const d = decide(a, everyDay, at(a, day(1)));
+      expect(d.actions[0]?.invoiceIds).toEqual(['1']);
+      expect(d.pastDue.totals).toEqual({ USD: 100_000 });
+      expect(d.explanation).toContain('INV-2 disputed, left out');
+      const scoped = ladderAccount({ invoices: [invoice('1', DUE, 100_000), invoice('2', DUE, 5)], disputes: [{ id: 'd', invoiceIds: ['2'], openedAt: 0 }] });
+      expect(decide(scoped, everyDay, at(a, day(1))).actions[0]?.invoiceIds).toEqual(['1']);
+    });
+
+    it('a promise to pay pauses until its date plus grace, then resumes at once', () => {
+      const a = withHistory(ladderAccount({ promises: [{ id: 'p', madeAt: at(account(), day(10)), promisedDate: day(20), status: 'open' }] }));
+      const during = decide(a, everyDay, at(a, day(22)));
+      expect(during.state).toBe('paused');
+      expect(during.nextEvaluationAt).toBe(at(a, day(23), 9 * 60));
+      const after = decide(a, everyDay, at(a, day(23)));
+      expect(after.state).toBe('past-due');
+      expect(after.explanation).toContain('not kept; ladder resumed');
+      // 13 paused days (10..22) are not counted: ladder day 10 → still before the rep call
+      expect(after.pastDue.pausedDays).toBe(13);
+      expect(after.actions).toEqual([]);
+      expect(decide(a, everyDay, at(a, day(28))).actions.map((x) => x.levelId)).toEqual(['rep-call', 'rep-call']);
+    });
+
+    it('a missed instalment resumes the ladder at the level it had', () => {
+      const plan = {
+        id: 'plan',
+        createdAt: at(account(), day(8)),
+        status: 'active' as const,
+        instalments: [
+          { dueDate: day(20), currency: 'USD', amountMinor: 50_000, paidMinor: 50_000 },
+          { dueDate: day(50), currency: 'USD', amountMinor: 50_000, paidMinor: 0 },
+        ],
+      };
+      const a = withHistory(ladderAccount({ paymentPlans: [plan] }));
+      expect(decide(a, everyDay, at(a, day(40))).state).toBe('paused');
+      expect(decide(a, everyDay, at(a, day(53))).state).toBe('paused'); // grace 3 days
+      const resumed = decide(a, everyDay, at(a, day(54)));
+      expect(resumed.state).toBe('past-due');
+      expect(resumed.explanation).toContain('instalment due 22 Apr 2025 missed');
+      expect(resumed.level.id).toBe('reminder-2'); // not up the ladder although 54 days old
+      const { steps } = simulate(a, everyDay, day(54), 30);
+      // paused from the plan's first day (8) to the day before the miss counted (54): ladder day 8 on day 54
+      expect(resumed.pastDue.ladderDays).toBe(8);
+      expect(levelsEntered(steps)[0]).toEqual([61, 'rep-call']);
+    });
+
+    it('a snooze and a recent reply pause, and end by themselves', () => {
+      const snoozed = withHistory(ladderAccount({ snoozes: [{ id: 's', by: 'Cole', createdAt: at(account(), day(14)), until: day(16) }] }));
+      expect(decide(snoozed, everyDay, at(snoozed, day(15))).explanation).toContain('snoozed by Cole');
+      expect(decide(snoozed, everyDay, at(snoozed, day(15))).nextEvaluationAt).toBe(at(snoozed, day(17), 9 * 60));
+      const replied = withHistory(ladderAccount({ lastCustomerReplyAt: at(account(), day(14)) }));
+      expect(decide(replied, everyDay, at(replied, day(16))).state).toBe('paused');
+      expect(decide(replied, everyDay, at(replied, day(17))).state).toBe('past-due');
+    });
+  });
+
+  describe('catch-up', () => {
+    it('goes straight to the level the age calls for, but never skips the letters before an agency referral', () => {
+      const a = ladderAccount({ invoices: [invoice('1', DUE, 100_000)] });
+      const first = decide(a, everyDay, at(a, day(120)));
+      expect(first.level.id).toBe('written-warning');
+      expect(first.explanation).toContain("catch-up: skipped 'reminder 1', 'reminder 2', 'rep call', 'collector call', 'up the ladder'");
+      const { steps } = simulate(a, everyDay, day(120), 30);
+      expect(levelsEntered(steps)).toEqual([[120, 'written-warning'], [128, 'final-demand'], [139, 'agency-referral']]);
+    });
+
+    it('enters at most one level and sends at most one customer email per day', () => {
+      const a = ladderAccount({ invoices: [invoice('1', DUE, 100_000)] });
+      const h = done(a, [['reminder-1', 1]]);
+      // the reminder went out this morning; on the same day the account is 40 days past due
+      const sameDay = h.map((e) => ({ ...e, at: at(a, day(40), 9 * 60) }));
+      const d = decide({ ...a, history: sameDay }, everyDay, at(a, day(40), 11 * 60));
+      expect(d.actions).toEqual([]);
+      expect(d.explanation).toContain('one level per day');
+      expect(d.nextEvaluationAt).toBe(at(a, day(41), 9 * 60));
+    });
+  });
+
+  describe('leaving the ladder', () => {
+    const deep = (): Account => {
+      const a = ladderAccount({ invoices: [invoice('1', DUE, 100_000), invoice('2', day(10), 20_000)] });
+      return { ...a, history: done(a, [['reminder-1', 1], ['reminder-2', 7], ['rep-call', 15]], ['1', '2']) };
+    };
+
+    it.each(['paid', 'voided', 'deleted'] as const)('a %s invoice leaves at once', (status) => {
+      const a = deep();
+      const d = decide({ ...a, invoices: a.invoices.map((i) => (i.id === '1' ? { ...i, status } : i)) }, everyDay, at(a, day(30)));
+      expect(d.pastDue.invoiceIds).toEqual(['2']);
+      expect(d.level.id).toBe('rep-call'); // the account stays where it was for the rest
+    });
+
+    it('an invoice credited to zero leaves at once', () => {
+      const a = deep();
+      const d = decide({ ...a, invoices: a.invoices.map((i) => ({ ...i, balanceMinor: i.id === '2' ? 0 : i.balanceMinor })) }, everyDay, at(a, day(30)));
+      expect(d.pastDue.invoiceIds).toEqual(['1']);
+      expect(d.actions[0]?.key).toBe('acc-1:collector-call:email:1');
+    });
+
+    it('nothing past due returns to current and cancels every pending action', () => {
+      const a = deep();
+      const d = decide({ ...a, invoices: a.invoices.map((i) => ({ ...i, status: 'paid' as const, balanceMinor: 0 })) }, everyDay, at(a, day(30)));
+      expect(d.state).toBe('current');
+      expect(d.level.id).toBe('current');
+      expect(d.actions).toEqual([]);
+      expect(d.pendingToKeep).toEqual([]);
+      expect(keysToCancel(d, ['acc-1:collector-call:email:1,2'])).toEqual(['acc-1:collector-call:email:1,2']);
+      expect(d.explanation).toBe('no invoice past due');
+      expect(d.nextEvaluationAt).toBeNull();
+    });
+
+    it('unapplied credits covering the past-due balance count as paid', () => {
+      const a = deep();
+      const credits = [{ id: 'cn', issuedAt: 0, currency: 'USD', amountMinor: 120_000, remainingMinor: 120_000 }];
+      const d = decide({ ...a, credits }, everyDay, at(a, day(30)));
+      expect(d.state).toBe('current');
+      expect(d.explanation).toContain('covered by unapplied payments and credits');
+      const partial = decide({ ...a, credits: [{ ...credits[0], id: 'cn', remainingMinor: 20_000 } as (typeof credits)[number]] }, everyDay, at(a, day(30)));
+      expect(partial.pastDue.netTotals).toEqual({ USD: 100_000 });
+    });
+
+    it('a new invoice after everything was paid starts a fresh ladder', () => {
+      const a = deep();
+      const later = invoice('3', day(60), 30_000);
+      const paid = a.invoices.map((i) => ({ ...i, status: 'paid' as const }));
+      const d = decide({ ...a, invoices: [...paid, later] }, everyDay, at(a, day(61)));
+      expect(d.actions.map((x) => x.key)).toEqual(['acc-1:reminder-1:email:3']);
+    });
+  });
+
+  it('builds stable keys from the sorted invoice set and escapes separators', () => {
+    const a = ladderAccount({ invoices: [invoice('b', DUE, 100), invoice('a', DUE, 100), invoice('c:1', DUE, 100)] });
+    const d1 = decide(a, everyDay, at(a, day(1)));
+    const d2 = decide({ ...a, invoices: [...a.invoices].reverse() }, everyDay, at(a, day(1), 11 * 60));
+    expect(d1.actions[0]?.key).toBe('acc-1:reminder-1:email:a,b,c%3A1');
+    expect(d2.actions[0]?.key).toBe(d1.actions[0]?.key);
+    expect(d1.actions[0]?.invoiceIds).toEqual(['a', 'b', 'c:1']);
+  });
+
+  it('is pure: same input, same output, input untouched', () => {
+    const a = ladderAccount();
+    const frozen = JSON.parse(JSON.stringify(a)) as Account;
+    const d1 = decide(a, defaultPolicy, at(a, day(7)));
+    const d2 = decide(a, defaultPolicy, new Date(at(a, day(7))));
+    expect(d2).toEqual(d1);
+    expect(a).toEqual(frozen);
+  });
+
+  it('sets the next evaluation to the next trigger day at the start of sending hours', () => {
+    const a = ladderAccount();
+    const h = done(a, [['reminder-1', 1]]);
+    const d = decide({ ...a, history: h }, everyDay, at(a, day(3)));
+    expect(d.nextEvaluationAt).toBe(at(a, day(7), 9 * 60));
+    const current = ladderAccount({ invoices: [invoice('1', day(30), 100)] });
+    expect(decide(current, everyDay, at(a, day(0))).nextEvaluationAt).toBe(at(a, day(27), 9 * 60)); // courtesy window
+  });
+
+  it('records letters so the response deadline gates the next level', () => {
+    const a = ladderAccount();
+    const { steps } = simulate(a, everyDay, day(59), 3);
+    const letter = steps[1]?.decision.actions.find((x) => x.kind === 'letter');
+    expect(letter && historyEntryFor(letter).responseBy).toBe(day(67));
+  });
+});
