@@ -10,7 +10,6 @@ export type LocalDate = string;
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 // ---- day numbers (proleptic Gregorian, Howard Hinnant's algorithms) --------
@@ -38,23 +37,34 @@ export function civilFromDays(n: number): { y: number; m: number; d: number } {
 }
 
 function daysInMonth(y: number, m: number): number {
-  return m === 2 ? ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+}
+
+/** Day number of 'YYYY-MM-DD', or NaN when it is not a real calendar date. */
+function parseDayNumber(s: string): number {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
+  const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const m = digit(s, 5) * 10 + digit(s, 6);
+  const d = digit(s, 8) * 10 + digit(s, 9);
+  if (!(m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m))) return Number.NaN; // NaN fails too
+  return daysFromCivil(y, m, d);
 }
 
 export function isValidDate(s: string): boolean {
-  const m = DATE_RE.exec(s);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+  return !Number.isNaN(parseDayNumber(s));
 }
 
 /** 'YYYY-MM-DD' → day number. Throws on a malformed or impossible date. */
 export function toDayNumber(date: LocalDate): number {
-  if (date.length !== 10 || !isValidDate(date)) throw new RangeError(`not a calendar date (YYYY-MM-DD): "${date}"`);
-  const c = (i: number): number => date.charCodeAt(i) - 48;
-  return daysFromCivil(c(0) * 1000 + c(1) * 100 + c(2) * 10 + c(3), c(5) * 10 + c(6), c(8) * 10 + c(9));
+  const n = parseDayNumber(date);
+  if (Number.isNaN(n)) throw new RangeError(`not a calendar date (YYYY-MM-DD): "${date}"`);
+  return n;
 }
 
 /** Day number → 'YYYY-MM-DD'. */
@@ -243,6 +253,24 @@ export function parseTimeOfDay(hhmm: string): number {
  * back) the earlier of the two instants is taken.
  */
 export function zonedInstantOfDayNumber(dayNumber: number, minuteOfDay: number, tz: string): number {
+  let zone = instantCache.get(tz);
+  if (!zone) {
+    zone = new Map();
+    instantCache.set(tz, zone);
+  }
+  const k = dayNumber * 1440 + minuteOfDay;
+  let t = zone.get(k);
+  if (t === undefined) {
+    t = computeZonedInstant(dayNumber, minuteOfDay, tz);
+    if (zone.size >= MAX_CACHED_DAYS_PER_ZONE) zone.clear();
+    zone.set(k, t);
+  }
+  return t;
+}
+
+const instantCache = new Map<string, Map<number, number>>();
+
+function computeZonedInstant(dayNumber: number, minuteOfDay: number, tz: string): number {
   const wall = dayNumber * MS_PER_DAY + minuteOfDay * MS_PER_MINUTE;
   const before = offsetMinutes(tz, wall - MS_PER_DAY);
   const after = offsetMinutes(tz, wall + MS_PER_DAY);

@@ -183,13 +183,19 @@ export function roleLabel(role: string): string {
 // ---- keys ---------------------------------------------------------------------
 
 const UNSAFE = /[:,%]/;
-const part = (s: string): string => (UNSAFE.test(s) ? encodeURIComponent(s) : s);
+function part(s: string): string {
+  return UNSAFE.test(s) ? encodeURIComponent(s) : s;
+}
 
 /** The idempotency key of an action: stable for the same account, level, action and invoice set. */
 export function actionKey(accountId: string, levelId: string, actionId: string, sortedInvoiceIds: readonly string[]): string {
+  return `${part(accountId)}:${part(levelId)}:${part(actionId)}:${joinIds(sortedInvoiceIds)}`;
+}
+
+function joinIds(sortedInvoiceIds: readonly string[]): string {
   let ids = '';
   for (let i = 0; i < sortedInvoiceIds.length; i++) ids += (i > 0 ? ',' : '') + part(sortedInvoiceIds[i] ?? '');
-  return `${part(accountId)}:${part(levelId)}:${part(actionId)}:${ids}`;
+  return ids;
 }
 
 // ---- pauses -------------------------------------------------------------------
@@ -344,7 +350,8 @@ function coveredDays(intervals: [number, number][], from: number, to: number): n
 
 /** The first reachable contact per ladder rank (email present, never bounced). */
 function contactsByRank(a: Account, cp: CompiledPolicy, needEmail: boolean): (Contact | undefined)[] {
-  const byRank: (Contact | undefined)[] = new Array<Contact | undefined>(cp.policy.contactLadder.length).fill(undefined);
+  const byRank: (Contact | undefined)[] = [];
+  for (let i = 0; i < cp.policy.contactLadder.length; i++) byRank.push(undefined);
   for (const c of a.contacts) {
     const reachable = needEmail ? c.email !== undefined && c.email !== '' && !c.bounced : (c.phone ?? '') !== '' || (c.email !== undefined && !c.bounced);
     if (!reachable) continue;
@@ -444,7 +451,7 @@ export function decide(account: Account, policy: Policy, now: Instant | Date, op
     if (inv.status !== 'open' || inv.balanceMinor <= 0) continue;
     const due = toDayNumber(inv.dueDate);
     const age = today - due;
-    const why = inv.disputed ? 'disputed' : pauses.excluded.get(inv.id);
+    const why = inv.disputed ? 'disputed' : pauses.excluded.size > 0 ? pauses.excluded.get(inv.id) : undefined;
     if (why !== undefined) {
       if (age >= 1) excluded.push({ invoiceId: inv.id, number: inv.number, reason: why });
       continue;
@@ -531,15 +538,23 @@ function finish(ctx: Ctx, base: Base, state: AccountState, level: LevelRef, acti
     const day = onOrAfterBusinessDayNumber(ctx.nextDay, ctx.cal);
     nextEvaluationAt = zonedInstantOfDayNumber(day, ctx.cp.sendStart, ctx.tz);
   }
+  const keys: string[] = [];
+  for (const x of actions) keys.push(x.key);
+  let explanation = '';
+  for (const r of ctx.reasons) explanation += (explanation === '' ? '' : '; ') + r.text;
   return {
-    ...base,
+    accountId: base.accountId,
+    now: base.now,
+    today: base.today,
+    timeZone: base.timeZone,
     state,
     level,
     actions,
-    pendingToKeep: actions.map((x) => x.key),
+    pendingToKeep: keys,
     nextEvaluationAt,
+    pastDue: base.pastDue,
     reasons: ctx.reasons,
-    explanation: ctx.reasons.map((r) => r.text).join('; '),
+    explanation,
   };
 }
 
@@ -662,6 +677,25 @@ function courtesy(ctx: Ctx, base: Base, window: Invoice[]): Decision {
   return finish(ctx, base, 'pre-due', ref(level), actions);
 }
 
+/** A schedule day run at `percent` of its length (fast track); never before day 1. */
+function scheduled(days: number, percent: number): number {
+  return days <= 0 || percent === 100 ? days : Math.max(1, Math.ceil((days * percent) / 100));
+}
+
+/** The day a level's trigger is met, or undefined when it depends on a level not reached. */
+function triggerDay(
+  l: CompiledLevel,
+  last: { day: number; deadline: number | undefined } | undefined,
+  today: number,
+  ladderDays: number,
+  percent: number,
+): number | undefined {
+  const t = l.spec.trigger;
+  if (t.kind === 'daysPastDue') return today + (scheduled(t.days, percent) - ladderDays);
+  if (t.kind === 'daysAfterPrevious') return last ? last.day + scheduled(t.days, percent) : undefined;
+  return last?.deadline !== undefined ? last.deadline + 1 : undefined;
+}
+
 function ladder(
   ctx: Ctx,
   base: Base,
@@ -674,13 +708,6 @@ function ladder(
   rates: ExchangeRates | undefined,
 ): Decision {
   const { cp, today } = ctx;
-  const eff = (days: number): number => (days <= 0 || percent === 100 ? days : Math.max(1, Math.ceil((days * percent) / 100)));
-  const triggerDay = (l: CompiledLevel, last: { day: number; deadline: number | undefined } | undefined): number | undefined => {
-    const t = l.spec.trigger;
-    if (t.kind === 'daysPastDue') return today + (eff(t.days) - ladderDays);
-    if (t.kind === 'daysAfterPrevious') return last ? last.day + eff(t.days) : undefined;
-    return last?.deadline !== undefined ? last.deadline + 1 : undefined;
-  };
 
   let last: { level: CompiledLevel; day: number; deadline: number | undefined } | undefined;
   let due: CompiledLevel | undefined;
@@ -699,7 +726,7 @@ function ladder(
       last = { level: l, day: s.reachedDay, deadline: s.deadlineDay };
       continue;
     }
-    const tday = triggerDay(l, last);
+    const tday = triggerDay(l, last, today, ladderDays, percent);
     if (tday === undefined) break;
     if (tday > today) {
       wakeOn(ctx, tday);
@@ -711,7 +738,7 @@ function ladder(
       break;
     }
     const next = cp.levels[i + 1];
-    if (!l.spec.mandatory && next && next.spec.trigger.kind === 'daysPastDue' && eff(next.spec.trigger.days) <= ladderDays) {
+    if (!l.spec.mandatory && next && next.spec.trigger.kind === 'daysPastDue' && scheduled(next.spec.trigger.days, percent) <= ladderDays) {
       skipped.push(l);
       continue;
     }
@@ -743,6 +770,8 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
   const { a, cp } = ctx;
   const out: DueAction[] = [];
   const at = sendAt(ctx);
+  const keyPrefix = part(a.id) + ':' + part(level.id) + ':';
+  const keySuffix = ':' + joinIds(ids);
   let emailContacts: (Contact | undefined)[] | undefined;
   let phoneContacts: (Contact | undefined)[] | undefined;
   let calls = -1;
@@ -753,7 +782,7 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
     if ((act.bit & bits) === 0) continue;
     const spec = act.spec;
     const common = {
-      key: actionKey(a.id, level.id, spec.id, ids),
+      key: keyPrefix + part(spec.id) + keySuffix,
       levelId: level.id,
       levelName: level.name,
       actionId: spec.id,
@@ -770,7 +799,13 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
         if (!to) {
           ctx.reasons.push({ code: 'contact-missing', text: `no reachable contact for ${roleLabel(spec.to)}: find-contact task instead of '${spec.template}'` });
           out.push({
-            ...common,
+            key: common.key,
+            levelId: common.levelId,
+            levelName: common.levelName,
+            actionId: common.actionId,
+            invoiceIds: common.invoiceIds,
+            at: common.at,
+            amounts: common.amounts,
             customerFacing: false,
             kind: 'task',
             task: 'find-contact',
@@ -786,10 +821,10 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
         }
         const cc = resolveCc(spec.cc, to, emailContacts, cp);
         if (spec.kind === 'email') {
-          out.push({ ...common, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee });
         } else {
           const responseBy = fromDayNumber(onOrAfterBusinessDayNumber(ctx.today + (spec.responseDays ?? 0), ctx.cal));
-          out.push({ ...common, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee });
         }
         break;
       }
@@ -799,7 +834,7 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
           person = a.salesRep ?? collector;
           if (!a.salesRep) ctx.reasons.push({ code: 'no-sales-rep', text: 'no sales rep on the account: the collector gets the nudge' });
         } else if (spec.to === 'collector') person = collector;
-        out.push({ ...common, kind: 'slackNudge', template: spec.template, to: spec.to, person });
+        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'slackNudge', template: spec.template, to: spec.to, person });
         break;
       }
       case 'task': {
@@ -813,17 +848,17 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
           taskAt = zonedInstantOfDayNumber(ctx.today, slot, ctx.tz);
           calls++;
         }
-        out.push({ ...common, at: taskAt, kind: 'task', task: spec.task, assignee: spec.assignee, person, target, note: undefined });
+        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: taskAt, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'task', task: spec.task, assignee: spec.assignee, person, target, note: undefined });
         break;
       }
       case 'creditHold': {
         const approval = strategic ? 'manager' : spec.mode === 'propose' ? 'collector' : null;
         if (strategic) ctx.reasons.push({ code: 'strategic-approval', text: 'strategic account: the credit hold needs a manager’s approval' });
-        out.push({ ...common, kind: 'creditHold', mode: spec.mode, approval });
+        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'creditHold', mode: spec.mode, approval });
         break;
       }
       case 'agencyReferral':
-        out.push({ ...common, kind: writeOff === true ? 'writeOffSuggestion' : 'agencyReferral', approval: 'approver' });
+        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: writeOff === true ? 'writeOffSuggestion' : 'agencyReferral', approval: 'approver' });
         break;
     }
   }
