@@ -26,12 +26,12 @@ function rng(seed: number): () => number {
   };
 }
 
-const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Pacific/Auckland', 'Australia/Sydney', 'Asia/Tokyo'];
-const CURRENCIES = ['USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY'];
+const ZONES: [string, ...string[]] = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Pacific/Auckland', 'Australia/Sydney', 'Asia/Tokyo'];
+const CURRENCIES: [string, ...string[]] = ['USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY'];
 const ROLES = ['billing', 'ap', 'ap_manager', 'controller', 'cfo', 'owner'];
 
 function build(r: () => number, first: number, n: number, today: number): Account[] {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const pick = <T>(xs: readonly [T, ...T[]]): T => xs[Math.floor(r() * xs.length)] ?? xs[0];
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const accounts: Account[] = [];
   for (let i = first; i < first + n; i++) {

@@ -9,7 +9,7 @@ import { account, at, contact, invoice, simulate } from './testkit.js';
 const DUE = '2025-03-03'; // a Monday
 const day = (n: number): string => addDays(DUE, n);
 const policyWith = (change: (p: PolicyInput) => void) => {
-  const p = structuredClone(DEFAULT_POLICY_INPUT) as PolicyInput;
+  const p: PolicyInput = structuredClone(DEFAULT_POLICY_INPUT);
   change(p);
   return parsePolicy(p);
 };
@@ -374,7 +374,7 @@ describe('decide: rules', () => {
       const d = decide({ ...a, credits }, everyDay, at(a, day(30)));
       expect(d.state).toBe('current');
       expect(d.explanation).toContain('covered by unapplied payments and credits');
-      const partial = decide({ ...a, credits: [{ ...credits[0], id: 'cn', remainingMinor: 20_000 } as (typeof credits)[number]] }, everyDay, at(a, day(30)));
+      const partial = decide({ ...a, credits: [{ id: 'cn', issuedAt: 0, currency: 'USD', amountMinor: 120_000, remainingMinor: 20_000 }] }, everyDay, at(a, day(30)));
       expect(partial.pastDue.netTotals).toEqual({ USD: 100_000 });
     });
 
@@ -398,7 +398,7 @@ describe('decide: rules', () => {
 
   it('is pure: same input, same output, input untouched', () => {
     const a = ladderAccount();
-    const frozen = JSON.parse(JSON.stringify(a)) as Account;
+    const frozen = structuredClone(a);
     const d1 = decide(a, defaultPolicy, at(a, day(7)));
     const d2 = decide(a, defaultPolicy, new Date(at(a, day(7))));
     expect(d2).toEqual(d1);
