@@ -1,0 +1,198 @@
+// Configuration: every environment variable Overdue reads, in one zod schema,
+// parsed once at start-up into a typed object. A bad or missing value is a
+// ConfigError that lists every problem at once; nothing else reads process.env.
+import { z } from 'zod';
+
+const url = (fallback: string) => z.url({ error: 'must be an absolute URL' }).default(fallback);
+const optionalSecret = z.string().min(1).optional();
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const base64Key32 = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 bytes encoded as base64 (generate one with: openssl rand -base64 32)',
+  })
+  .transform((v) => Buffer.from(v, 'base64'));
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('overdue'),
+  MONGODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  LOCAL_DB_DIR: z.string().min(1).default('.data/db'),
+
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+
+  TOKEN_ENCRYPTION_KEY: base64Key32.optional(),
+  ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+
+  QBO_CLIENT_ID: optionalSecret,
+  QBO_CLIENT_SECRET: optionalSecret,
+  QBO_WEBHOOK_VERIFIER_TOKEN: optionalSecret,
+  QBO_ENVIRONMENT: z.enum(['sandbox', 'production']).default('production'),
+  QBO_API_BASE_URL: url('https://quickbooks.api.intuit.com'),
+  QBO_OAUTH_TOKEN_URL: url('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
+  QBO_OAUTH_AUTHORIZE_URL: url('https://appcenter.intuit.com/connect/oauth2'),
+  QBO_OAUTH_REVOKE_URL: url('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
+
+  XERO_CLIENT_ID: optionalSecret,
+  XERO_CLIENT_SECRET: optionalSecret,
+  XERO_WEBHOOK_KEY: optionalSecret,
+  XERO_API_BASE_URL: url('https://api.xero.com/api.xro/2.0'),
+  XERO_IDENTITY_URL: url('https://identity.xero.com'),
+  XERO_CONNECTIONS_URL: url('https://api.xero.com/connections'),
+  XERO_AUTHORIZE_URL: url('https://login.xero.com/identity/connect/authorize'),
+
+  SLACK_SIGNING_SECRET: optionalSecret,
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-...)').optional(),
+  SLACK_CLIENT_ID: optionalSecret,
+  SLACK_CLIENT_SECRET: optionalSecret,
+  SLACK_STATE_SECRET: optionalSecret,
+  SLACK_API_URL: url('https://slack.com/api/'),
+
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
+  EMAIL_FROM: z.string().min(3).default('Overdue <collections@example.com>'),
+
+  SEND_ENABLED: boolFromEnv.default(false),
+});
+
+export type Env = z.input<typeof envSchema>;
+type Parsed = z.output<typeof envSchema>;
+
+/** The typed configuration the whole process shares, grouped by concern. */
+export interface Config {
+  env: Parsed['NODE_ENV'];
+  logLevel: Parsed['LOG_LEVEL'];
+  http: { port: number; host: string; publicBaseUrl: string; bodyLimit: string };
+  mongo: { uri: string | undefined; dbName: string; connectTimeoutMs: number; localDir: string };
+  worker: { concurrency: number; shutdownGraceMs: number };
+  secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined };
+  quickbooks: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    webhookVerifierToken: string | undefined;
+    environment: 'sandbox' | 'production';
+    apiBaseUrl: string;
+    tokenUrl: string;
+    authorizeUrl: string;
+    revokeUrl: string;
+  };
+  xero: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    webhookKey: string | undefined;
+    apiBaseUrl: string;
+    identityUrl: string;
+    connectionsUrl: string;
+    authorizeUrl: string;
+  };
+  slack: {
+    signingSecret: string | undefined;
+    botToken: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    stateSecret: string | undefined;
+    apiUrl: string;
+  };
+  email: { smtpUrl: string | undefined; from: string; sendEnabled: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+      problems.map((p) => `  - ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse an environment (process.env or a plain object in tests). Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const e = result.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL'] as const) {
+      if (e[name] === undefined) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+  }
+  pairRequired(problems, 'QBO_CLIENT_ID', e.QBO_CLIENT_ID, 'QBO_CLIENT_SECRET', e.QBO_CLIENT_SECRET);
+  pairRequired(problems, 'XERO_CLIENT_ID', e.XERO_CLIENT_ID, 'XERO_CLIENT_SECRET', e.XERO_CLIENT_SECRET);
+  pairRequired(problems, 'SLACK_CLIENT_ID', e.SLACK_CLIENT_ID, 'SLACK_CLIENT_SECRET', e.SLACK_CLIENT_SECRET);
+  if (e.SEND_ENABLED && e.SMTP_URL === undefined) problems.push('SMTP_URL: required when SEND_ENABLED=true');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
+      bodyLimit: e.HTTP_BODY_LIMIT,
+    },
+    mongo: {
+      uri: e.MONGODB_URI,
+      dbName: e.MONGODB_DB,
+      connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS,
+      localDir: e.LOCAL_DB_DIR,
+    },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    secrets: { tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY, adminApiToken: e.ADMIN_API_TOKEN },
+    quickbooks: {
+      clientId: e.QBO_CLIENT_ID,
+      clientSecret: e.QBO_CLIENT_SECRET,
+      webhookVerifierToken: e.QBO_WEBHOOK_VERIFIER_TOKEN,
+      environment: e.QBO_ENVIRONMENT,
+      apiBaseUrl: e.QBO_API_BASE_URL,
+      tokenUrl: e.QBO_OAUTH_TOKEN_URL,
+      authorizeUrl: e.QBO_OAUTH_AUTHORIZE_URL,
+      revokeUrl: e.QBO_OAUTH_REVOKE_URL,
+    },
+    xero: {
+      clientId: e.XERO_CLIENT_ID,
+      clientSecret: e.XERO_CLIENT_SECRET,
+      webhookKey: e.XERO_WEBHOOK_KEY,
+      apiBaseUrl: e.XERO_API_BASE_URL,
+      identityUrl: e.XERO_IDENTITY_URL,
+      connectionsUrl: e.XERO_CONNECTIONS_URL,
+      authorizeUrl: e.XERO_AUTHORIZE_URL,
+    },
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      clientId: e.SLACK_CLIENT_ID,
+      clientSecret: e.SLACK_CLIENT_SECRET,
+      stateSecret: e.SLACK_STATE_SECRET,
+      apiUrl: e.SLACK_API_URL,
+    },
+    email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, sendEnabled: e.SEND_ENABLED },
+  };
+}
+
+function pairRequired(problems: string[], a: string, av: unknown, b: string, bv: unknown): void {
+  if ((av === undefined) !== (bv === undefined)) {
+    problems.push(`${av === undefined ? a : b}: required together with ${av === undefined ? b : a}`);
+  }
+}
