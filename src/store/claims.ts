@@ -1,0 +1,39 @@
+// Claims: the one write that is atomic on every server we support. FerretDB 1.x
+// runs findAndModify and conditional updates as "read, then write by _id", so two
+// processes can both match the same document; but an insert against a unique _id
+// is decided by the database. Every "exactly one of you" decision in Overdue —
+// claiming an outbox entry or a webhook delivery, deciding an approval, taking a
+// connection lease, running a scheduled job — inserts a claim keyed by what is
+// being decided, and only the process whose insert succeeded goes on.
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './mongo-errors.js';
+
+export interface ClaimDoc {
+  _id: string;
+  owner: string;
+  at: Date;
+}
+
+export class Claims {
+  constructor(private readonly col: Collection<ClaimDoc>) {}
+
+  /** True when this call won the claim `key`; false when someone already holds it. */
+  async take(key: string, owner: string, now: Date): Promise<boolean> {
+    try {
+      await this.col.insertOne({ _id: key, owner, at: now });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async holder(key: string): Promise<string | null> {
+    return (await this.col.findOne({ _id: key }))?.owner ?? null;
+  }
+
+  /** Forget claims older than `before` (housekeeping; keys embed attempt numbers, so old ones are never asked again). */
+  async prune(before: Date): Promise<number> {
+    return (await this.col.deleteMany({ at: { $lt: before } })).deletedCount;
+  }
+}

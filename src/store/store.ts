@@ -1,0 +1,127 @@
+// The store: one object holding every repository over one Db, and the indexes
+// they rely on, created at start-up (createIndexes is idempotent).
+import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
+import { Approvals, CreditHolds } from './approvals.js';
+import { AuditTrail } from './audit.js';
+import { Claims, type ClaimDoc } from './claims.js';
+import { WebhookInbox } from './inbox.js';
+import { Connections, Organisations } from './organisations.js';
+import { Outbox } from './outbox.js';
+import { Customers, Invoices, Payments } from './records.js';
+import type {
+  ApprovalDoc,
+  AuditEntryDoc,
+  ConnectionDoc,
+  CreditHoldDoc,
+  CustomerDoc,
+  InvoiceDoc,
+  OrganisationDoc,
+  OutboxEntryDoc,
+  PaymentDoc,
+  WebhookDeliveryDoc,
+} from './types.js';
+
+export const collections = {
+  organisations: 'organisations',
+  connections: 'connections',
+  customers: 'customers',
+  invoices: 'invoices',
+  payments: 'payments',
+  audit: 'audit_trail',
+  creditHolds: 'credit_holds',
+  approvals: 'approvals',
+  outbox: 'outbox',
+  inbox: 'webhook_inbox',
+  claims: 'claims',
+} as const;
+
+const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
+
+export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
+  organisations: [],
+  connections: [
+    { key: { provider: 1, companyId: 1 }, name: 'provider_company', unique: true },
+    { key: { orgId: 1, status: 1 }, name: 'org_status' },
+  ],
+  customers: [providerKey, { key: { orgId: 1, displayName: 1 }, name: 'org_name' }],
+  invoices: [
+    providerKey,
+    { key: { provider: 1, companyId: 1, customerExternalId: 1, status: 1 }, name: 'customer_status' },
+    { key: { orgId: 1, status: 1, dueDate: 1 }, name: 'org_status_due' },
+  ],
+  payments: [providerKey, { key: { provider: 1, companyId: 1, customerExternalId: 1 }, name: 'customer' }],
+  audit: [
+    { key: { accountId: 1, seq: 1 }, name: 'account_seq', unique: true },
+    { key: { orgId: 1, at: 1 }, name: 'org_at' },
+  ],
+  creditHolds: [{ key: { customerId: 1, status: 1 }, name: 'customer_status' }],
+  approvals: [{ key: { orgId: 1, status: 1 }, name: 'org_status' }],
+  outbox: [
+    { key: { state: 1, nextAttemptAt: 1 }, name: 'state_next' },
+    { key: { customerId: 1, state: 1 }, name: 'customer_state' },
+  ],
+  inbox: [
+    { key: { provider: 1, dedupeKey: 1 }, name: 'provider_dedupe', unique: true },
+    { key: { provider: 1, status: 1, receivedAt: 1 }, name: 'provider_status_received' },
+  ],
+  claims: [{ key: { at: 1 }, name: 'at' }],
+};
+
+export interface Store {
+  db: Db;
+  organisations: Organisations;
+  connections: Connections;
+  customers: Customers;
+  invoices: Invoices;
+  payments: Payments;
+  audit: AuditTrail;
+  creditHolds: CreditHolds;
+  approvals: Approvals;
+  outbox: Outbox;
+  inbox: WebhookInbox;
+  claims: Claims;
+}
+
+export function createStore(db: Db): Store {
+  const claims = new Claims(db.collection<ClaimDoc>(collections.claims));
+  return {
+    claims,
+    db,
+    organisations: new Organisations(db.collection<OrganisationDoc>(collections.organisations)),
+    connections: new Connections(db.collection<ConnectionDoc>(collections.connections), claims),
+    customers: new Customers(db.collection<CustomerDoc>(collections.customers)),
+    invoices: new Invoices(db.collection<InvoiceDoc>(collections.invoices)),
+    payments: new Payments(db.collection<PaymentDoc>(collections.payments)),
+    audit: new AuditTrail(db.collection<AuditEntryDoc>(collections.audit)),
+    creditHolds: new CreditHolds(db.collection<CreditHoldDoc>(collections.creditHolds), claims),
+    approvals: new Approvals(db.collection<ApprovalDoc>(collections.approvals), claims),
+    outbox: new Outbox(db.collection<OutboxEntryDoc>(collections.outbox), claims),
+    inbox: new WebhookInbox(db.collection<WebhookDeliveryDoc>(collections.inbox), claims),
+  };
+}
+
+/**
+ * Create the indexes a collection lacks (by name). Safe to run at every start.
+ * Only missing ones are sent: FerretDB 1.24 drops the connection when asked to
+ * create an index that already exists, which MongoDB treats as a no-op.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [name, specs] of Object.entries(indexes) as [keyof typeof collections, IndexDescription[]][]) {
+    if (specs.length === 0) continue;
+    const col = db.collection(collections[name]);
+    const existing = new Set(
+      (await col.listIndexes().toArray().catch((err: unknown) => {
+        if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: no collection yet
+        throw err;
+      })).map((i) => String(i.name)),
+    );
+    const missing = specs.filter((s) => s.name === undefined || !existing.has(s.name));
+    if (missing.length === 0) continue;
+    try {
+      await col.createIndexes(missing);
+    } catch (err) {
+      // Another process created them between our look and our create.
+      if (!(err instanceof MongoServerError && (err.code === 85 || err.code === 86))) throw err;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// The documents Overdue keeps in MongoDB. Money is always integer minor units
+// next to an ISO 4217 currency code; calendar dates are 'YYYY-MM-DD' strings;
+// instants are Dates.
+
+export type Provider = 'quickbooks' | 'xero';
+
+/** Fields every record synced from an accounting platform carries: its natural key. */
+export interface ProviderKey {
+  provider: Provider;
+  /** QuickBooks realmId or Xero tenantId. */
+  companyId: string;
+  /** The record's id at the provider. */
+  externalId: string;
+}
+
+export interface OrganisationDoc {
+  _id: string;
+  name: string;
+  homeCurrency: string;
+  timeZone: string;
+  /** Per-organisation policy overrides and settings; validated by their owners. */
+  settings: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ConnectionStatus = 'active' | 'needs_reconnect' | 'disconnected';
+
+export interface EncryptedBlob {
+  /** AES-256-GCM: base64 iv, ciphertext and auth tag. */
+  iv: string;
+  data: string;
+  tag: string;
+}
+
+export interface ConnectionDoc {
+  _id: string;
+  orgId: string;
+  provider: Provider;
+  companyId: string;
+  companyName: string;
+  status: ConnectionStatus;
+  statusReason?: string;
+  /** The token set, encrypted at rest. */
+  tokens?: EncryptedBlob;
+  accessTokenExpiresAt?: Date;
+  refreshTokenExpiresAt?: Date;
+  /** A lease held by whichever process is refreshing the tokens or syncing. */
+  lease?: { owner: string; until: Date; purpose: string; generation: number };
+  /** Where the last incremental sync stopped, per entity. */
+  checkpoint?: Record<string, string>;
+  lastSyncAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ContactRole = 'billing' | 'ap' | 'ap_manager' | 'controller' | 'cfo' | 'owner' | 'buyer' | 'other';
+
+export interface ContactDoc {
+  id: string;
+  name: string;
+  email?: string;
+  phone?: string;
+  roles: ContactRole[];
+  /** Set when an email to this address bounced permanently; never written to again. */
+  bouncedAt?: Date;
+}
+
+export interface CustomerDoc extends ProviderKey {
+  _id: string;
+  orgId: string;
+  connectionId: string;
+  displayName: string;
+  legalName?: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  currency?: string;
+  timeZone?: string;
+  contacts: ContactDoc[];
+  tags: string[];
+  salesRepEmail?: string;
+  collectorEmail?: string;
+  active: boolean;
+  /** The provider's last-updated time of this record. */
+  providerUpdatedAt?: Date;
+  syncedAt: Date;
+}
+
+export type InvoiceStatus = 'open' | 'paid' | 'voided' | 'deleted';
+
+export interface InvoiceDoc extends ProviderKey {
+  _id: string;
+  orgId: string;
+  connectionId: string;
+  customerExternalId: string;
+  number: string;
+  issueDate: string;
+  dueDate: string;
+  currency: string;
+  totalMinor: number;
+  balanceMinor: number;
+  status: InvoiceStatus;
+  payUrl?: string;
+  providerUpdatedAt?: Date;
+  syncedAt: Date;
+}
+
+export interface PaymentDoc extends ProviderKey {
+  _id: string;
+  orgId: string;
+  connectionId: string;
+  customerExternalId: string;
+  date: string;
+  currency: string;
+  amountMinor: number;
+  appliedTo: { invoiceExternalId: string; amountMinor: number }[];
+  deleted: boolean;
+  providerUpdatedAt?: Date;
+  syncedAt: Date;
+}
+
+export type ActorKind = 'system' | 'person' | 'customer';
+
+export interface AuditActor {
+  kind: ActorKind;
+  id: string;
+  name?: string;
+}
+
+/** What a caller provides to append one audit entry. */
+export interface AuditInput {
+  orgId: string;
+  accountId: string;
+  actor: AuditActor;
+  channel: 'email' | 'slack' | 'phone' | 'letter' | 'fax' | 'platform' | 'system' | 'api';
+  action: string;
+  invoiceIds: string[];
+  outcome?: string;
+  details?: Record<string, unknown>;
+  /** The entry this one corrects; the old entry stays as it was. */
+  correctsId?: string;
+  at: Date;
+}
+
+export interface AuditEntryDoc extends AuditInput {
+  _id: string;
+  /** 1, 2, 3… per account; unique with accountId. */
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export type CreditHoldStatus = 'proposed' | 'pending_approval' | 'active' | 'released' | 'rejected';
+
+export interface CreditHoldDoc {
+  _id: string;
+  orgId: string;
+  customerId: string;
+  status: CreditHoldStatus;
+  reason: string;
+  requestedBy: AuditActor;
+  decidedBy?: AuditActor;
+  writtenBackAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ApprovalKind = 'agency_referral' | 'credit_hold' | 'write_off';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+export interface ApprovalDoc {
+  /** The idempotency key of the request: one approval per thing asked. */
+  _id: string;
+  orgId: string;
+  customerId: string;
+  kind: ApprovalKind;
+  status: ApprovalStatus;
+  requestedBy: AuditActor;
+  reason: string;
+  decidedBy?: AuditActor;
+  decidedAt?: Date;
+  note?: string;
+  createdAt: Date;
+}
+
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'cancelled' | 'failed';
+export type OutboxChannel = 'email' | 'platform_email' | 'slack' | 'letter' | 'writeback' | 'task';
+
+export interface OutboxEntryDoc {
+  /** The action's idempotency key (account, level, action, invoice set). */
+  _id: string;
+  orgId: string;
+  customerId: string;
+  channel: OutboxChannel;
+  kind: string;
+  payload: Record<string, unknown>;
+  invoiceIds: string[];
+  state: OutboxState;
+  attempts: number;
+  dueAt: Date;
+  nextAttemptAt: Date;
+  lockedBy?: string;
+  lockedUntil?: Date;
+  lastError?: string;
+  result?: Record<string, unknown>;
+  sentAt?: Date;
+  cancelReason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
+
+export interface WebhookDeliveryDoc {
+  _id: string;
+  provider: Provider | 'slack';
+  /** Unique per delivery (the provider's event id, or a hash of the body). */
+  dedupeKey: string;
+  receivedAt: Date;
+  body: string;
+  status: InboxStatus;
+  attempts: number;
+  lockedUntil?: Date;
+  lastError?: string;
+  processedAt?: Date;
+}
