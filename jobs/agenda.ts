@@ -1,0 +1,79 @@
+// Agenda on the application's own database. Job handlers are thin: they parse
+// their data with zod and call a service. Each run is also guarded by a claim,
+// because on FerretDB Agenda's findOneAndUpdate lock is not atomic (see
+// src/store/claims.ts): when two workers lock the same run, one does the work.
+import { Agenda, type Job } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import type { z } from 'zod';
+import type { Logger } from '../src/logger.js';
+import type { Store } from '../src/store/store.js';
+
+export const JOBS_COLLECTION = 'agenda_jobs';
+
+export interface JobContext {
+  store: Store;
+  logger: Logger;
+  /** The worker's name, used as the owner of claims and leases. */
+  worker: string;
+  now: () => Date;
+}
+
+export interface JobDefinition<T> {
+  name: string;
+  data: z.ZodType<T>;
+  run(data: T, ctx: JobContext, job: Job<unknown>): Promise<void>;
+  concurrency?: number;
+  lockLifetimeMs?: number;
+}
+
+/** Build a definition with its data type inferred from the schema. */
+export function job<T>(def: JobDefinition<T>): JobDefinition<T> {
+  return def;
+}
+
+export interface AgendaOptions {
+  name: string;
+  processEveryMs: number;
+  maxConcurrency: number;
+}
+
+export function createAgenda(db: Db, opts: AgendaOptions): Agenda {
+  return new Agenda({
+    backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
+    name: opts.name,
+    processEvery: opts.processEveryMs,
+    maxConcurrency: opts.maxConcurrency,
+  });
+}
+
+/**
+ * The claim key of one run of a job. Repeating jobs are scheduled with cron
+ * expressions, so every worker that runs the same slot computes the same next
+ * run time; one-off jobs have none. failCount separates retries of one run.
+ */
+export function runKey(j: Job<unknown>): string {
+  const next = j.attrs.nextRunAt ? j.attrs.nextRunAt.toISOString() : 'once';
+  return `job:${j.attrs.name}:${String(j.attrs._id)}:${j.attrs.failCount ?? 0}:${next}`;
+}
+
+export function defineJobs(agenda: Agenda, defs: JobDefinition<unknown>[], ctx: JobContext): void {
+  for (const def of defs) {
+    agenda.define(
+      def.name,
+      async (j: Job<unknown>) => {
+        const parsed = def.data.safeParse(j.attrs.data ?? {});
+        if (!parsed.success) {
+          // Bad data never becomes good by retrying: fail the job with a readable reason.
+          throw new Error(`job ${def.name} has invalid data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        }
+        if (!(await ctx.store.claims.take(runKey(j), ctx.worker, ctx.now()))) {
+          ctx.logger.debug({ job: def.name, id: String(j.attrs._id) }, 'run already taken by another worker');
+          return;
+        }
+        await def.run(parsed.data, ctx, j);
+      },
+      { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? 10 * 60_000 },
+    );
+  }
+}

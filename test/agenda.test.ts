@@ -1,0 +1,56 @@
+import type { Agenda } from 'agenda';
+import { z } from 'zod';
+import { createAgenda, defineJobs, job, type JobContext } from '../jobs/agenda.js';
+import { createLogger } from '../src/logger.js';
+import { createStore, ensureIndexes } from '../src/store/store.js';
+import { openTestDatabase } from './helpers/db.js';
+
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
+const agendas: Agenda[] = [];
+
+beforeAll(async () => {
+  database = await openTestDatabase('agenda');
+  await ensureIndexes(database.db);
+});
+afterAll(async () => {
+  await Promise.all(agendas.map((a) => a.stop()));
+  await database.drop();
+});
+
+const runs = () => database.db.collection<{ _id: string; worker: string; n: number }>('test_runs');
+
+function worker(name: string): Agenda {
+  const agenda = createAgenda(database.db, { name, processEveryMs: 50, maxConcurrency: 20 });
+  const ctx: JobContext = { store: createStore(database.db), logger: createLogger('silent'), worker: name, now: () => new Date() };
+  defineJobs(agenda, [
+    job({
+      name: 'record-run',
+      data: z.object({ n: z.number().int() }),
+      async run(data, c, j) {
+        await runs().insertOne({ _id: `${String(j.attrs._id)}:${c.worker}`, worker: c.worker, n: data.n });
+      },
+      concurrency: 10,
+    }),
+  ] as never, ctx);
+  agendas.push(agenda);
+  return agenda;
+}
+
+async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('defines, schedules and runs a job on the real server, each run once across two workers', async () => {
+  const a = worker('worker-a');
+  const b = worker('worker-b');
+  for (let n = 0; n < 30; n++) await a.now('record-run', { n });
+  await Promise.all([a.start(), b.start()]);
+  await waitFor(async () => (await runs().countDocuments()) >= 30, 20_000);
+  await new Promise((r) => setTimeout(r, 500)); // time for a duplicate to show up, if any
+  const all = await runs().find().toArray();
+  expect(all.map((r) => r.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+});
