@@ -1,0 +1,108 @@
+// The Express app: health and readiness, the admin API behind a bearer token,
+// and the routers other parts mount (OAuth callbacks, webhooks, Slack). Errors
+// leave in one JSON shape: { error: { code, message, details? } }.
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { timingSafeEqual, createHash, randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { AppError, statusOf, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { pingDatabase } from '../db/connect.js';
+
+export interface AppDeps {
+  db: Db;
+  logger: Logger;
+  adminApiToken: string | undefined;
+  bodyLimit: string;
+  /** Routers mounted at the root before the error handler (webhooks, OAuth, Slack). They parse their own bodies. */
+  routers?: Router[];
+  /** Routers mounted under /api, behind the admin token, with JSON bodies parsed. */
+  adminRouters?: Router[];
+}
+
+export function sendError(res: express.Response, code: ErrorCode, message: string, details?: unknown): void {
+  res.status(statusOf(code)).json({ error: details === undefined ? { code, message } : { code, message, details } });
+}
+
+/** Constant-time comparison of two secrets of any length (both are hashed first). */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export function requireAdmin(token: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    if (!token) return sendError(res, 'unauthorized', 'the admin API is disabled: ADMIN_API_TOKEN is not set');
+    if (!match?.[1] || !secretsEqual(match[1], token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return sendError(res, 'unauthorized', 'missing or wrong bearer token');
+    }
+    next();
+  };
+}
+
+function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const id = req.get('x-request-id') ?? randomUUID();
+    res.setHeader('x-request-id', id);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ req: { id, method: req.method, url: redactQuery(req.originalUrl), headers: req.headers }, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  };
+}
+
+/** OAuth callbacks carry codes and state in the query string: keep them out of the log. */
+export function redactQuery(url: string): string {
+  return url.replace(/([?&](?:code|state|token|access_token|refresh_token)=)[^&]*/gi, '$1[redacted]');
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 1);
+  app.use(helmet());
+  app.use(requestLogger(deps.logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (await pingDatabase(deps.db)) res.json({ status: 'ready' });
+    else sendError(res, 'unavailable', 'the database does not answer');
+  });
+
+  for (const r of deps.routers ?? []) app.use(r);
+
+  const api = express.Router();
+  api.use(requireAdmin(deps.adminApiToken));
+  api.use(express.json({ limit: deps.bodyLimit }));
+  api.get('/status', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  for (const r of deps.adminRouters ?? []) api.use(r);
+  app.use('/api', api);
+
+  app.use((req: Request, res) => sendError(res, 'not_found', `no route for ${req.method} ${req.path}`));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) return;
+    if (err instanceof AppError) return sendError(res, err.code, err.message, err.details);
+    // body-parser's errors carry a status and a type.
+    if (typeof err === 'object' && err !== null && 'type' in err && 'status' in err) {
+      if (err.type === 'entity.too.large') return sendError(res, 'payload_too_large', `request body larger than the limit`);
+      if (err.type === 'entity.parse.failed') return sendError(res, 'bad_request', 'request body is not valid JSON');
+    }
+    logger.error({ err, url: redactQuery(req.originalUrl) }, 'unhandled error');
+    sendError(res, 'internal', 'internal error');
+  };
+}

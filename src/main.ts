@@ -1,0 +1,59 @@
+// The process entry: `node dist/src/main.js [all|web|worker]`.
+import { ConfigError, loadConfig } from './config.js';
+import { DatabaseUnreachableError } from './db/connect.js';
+import { LocalServerError } from './db/local-server.js';
+import { createLogger } from './logger.js';
+import { startService, type Role } from './service.js';
+
+const roles: Role[] = ['all', 'web', 'worker'];
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? 'all';
+  const role = roles.find((r) => r === arg);
+  if (!role) {
+    console.error(`unknown role "${arg}": use one of ${roles.join(', ')}`);
+    process.exit(2);
+  }
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let service;
+  try {
+    service = await startService(config, role, logger);
+  } catch (err) {
+    if (err instanceof DatabaseUnreachableError || err instanceof LocalServerError) {
+      console.error(`overdue: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const s = service;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    s.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('overdue: failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

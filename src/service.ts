@@ -1,0 +1,92 @@
+// Wiring: the database (given or local), the store, the HTTP server and the
+// worker, started for the roles asked and stopped in reverse order.
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { Agenda } from 'agenda';
+import type { Config } from './config.js';
+import { connectDatabase, type Database } from './db/connect.js';
+import { startLocalServer, type LocalServer } from './db/local-server.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { createStore, ensureIndexes, type Store } from './store/store.js';
+import { createAgenda, defineJobs } from '../jobs/agenda.js';
+import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+
+export type Role = 'all' | 'web' | 'worker';
+
+export interface Service {
+  store: Store;
+  database: Database;
+  /** The address the HTTP server listens on (web role). */
+  url?: string;
+  agenda?: Agenda;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, role: Role, logger: Logger): Promise<Service> {
+  let local: LocalServer | undefined;
+  let uri = config.mongo.uri;
+  if (!uri) {
+    logger.info('MONGODB_URI is unset: starting a local database server');
+    local = await startLocalServer({ dataDir: config.mongo.localDir, progress: (m) => logger.info(m) });
+    uri = local.uri;
+  }
+  let database: Database;
+  try {
+    database = await connectDatabase(uri, config.mongo.dbName, config.mongo.connectTimeoutMs);
+  } catch (err) {
+    await local?.stop();
+    throw err;
+  }
+  await ensureIndexes(database.db);
+  const store = createStore(database.db);
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (role === 'all' || role === 'web') {
+    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit });
+    server = await new Promise<Server>((res, rej) => {
+      const s = app.listen(config.http.port, config.http.host, () => res(s));
+      s.once('error', rej);
+    });
+    const addr = server.address();
+    url = `http://${config.http.host}:${typeof addr === 'object' && addr ? addr.port : config.http.port}`;
+    logger.info({ url }, 'HTTP server listening');
+  }
+
+  let agenda: Agenda | undefined;
+  if (role === 'all' || role === 'worker') {
+    const worker = `${hostname()}:${process.pid}`;
+    agenda = createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency });
+    defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });
+    await agenda.start();
+    await scheduleRepeatingJobs(agenda);
+    logger.info({ worker }, 'worker started');
+  }
+
+  let stopped = false;
+  return {
+    store,
+    database,
+    ...(url ? { url } : {}),
+    ...(agenda ? { agenda } : {}),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (server) {
+        const s = server;
+        await new Promise<void>((res) => {
+          s.close(() => res());
+          s.closeIdleConnections();
+        });
+      }
+      // Let running jobs finish (up to the grace period), then release what is left.
+      if (agenda) {
+        await agenda.drain(config.worker.shutdownGraceMs).catch((err: unknown) => logger.warn({ err }, 'drain did not finish'));
+        await agenda.stop().catch(() => {});
+      }
+      await database.close();
+      await local?.stop();
+    },
+  };
+}
