@@ -33,6 +33,9 @@ export const collections = {
   outbox: 'outbox',
   inbox: 'webhook_inbox',
   claims: 'claims',
+  accountStates: 'account_states',
+  bounces: 'email_bounces',
+  tasks: 'tasks',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -65,6 +68,9 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { provider: 1, status: 1, receivedAt: 1 }, name: 'provider_status_received' },
   ],
   claims: [{ key: { at: 1 }, name: 'at' }],
+  accountStates: [{ key: { orgId: 1, nextEvaluationAt: 1 }, name: 'org_next_evaluation' }],
+  bounces: [],
+  tasks: [{ key: { orgId: 1, status: 1, createdAt: 1 }, name: 'org_status_created' }],
 };
 
 export interface Store {

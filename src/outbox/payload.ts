@@ -1,0 +1,121 @@
+// The outbox entry an engine action becomes, and the way back: planning writes
+// the action (as plain JSON) into the entry's payload; the dispatcher and the
+// history reader parse it back with zod — the payload is data from the database.
+import { z } from 'zod';
+import type { DueAction, HistoryEntry } from '../engine/index.js';
+import type { OutboxChannel } from '../store/types.js';
+
+/** Which dispatcher channel carries an action. Letters go out by email (the PDF attached). */
+export function channelFor(action: DueAction): OutboxChannel {
+  switch (action.kind) {
+    case 'email':
+    case 'letter':
+      return 'email';
+    case 'slackNudge':
+      return 'slack';
+    case 'task':
+    case 'creditHold':
+    case 'agencyReferral':
+    case 'writeOffSuggestion':
+      return 'task';
+  }
+}
+
+/** Plain JSON (undefined fields dropped, so the driver does not store them as null). */
+function plain(value: unknown): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(JSON.stringify(value));
+  return z.record(z.string(), z.unknown()).parse(parsed);
+}
+
+export function payloadFor(action: DueAction, extra: { accountName: string; explanation: string }): Record<string, unknown> {
+  return plain({ action, accountName: extra.accountName, explanation: extra.explanation });
+}
+
+const RecipientSchema = z.object({
+  contactId: z.string(),
+  name: z.string(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  role: z.string(),
+  fallbackFrom: z.string().optional(),
+});
+export type PayloadRecipient = z.infer<typeof RecipientSchema>;
+
+const Common = {
+  key: z.string(),
+  levelId: z.string(),
+  levelName: z.string(),
+  actionId: z.string(),
+  invoiceIds: z.array(z.string()),
+  at: z.number(),
+  customerFacing: z.boolean(),
+  amounts: z.record(z.string(), z.number().int()),
+};
+const PersonSchema = z.object({ id: z.string(), name: z.string(), slackUserId: z.string().optional() });
+
+export const ActionSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...Common,
+    kind: z.literal('email'),
+    template: z.string(),
+    to: RecipientSchema,
+    cc: z.array(RecipientSchema),
+    urgent: z.boolean(),
+    readReceipt: z.boolean(),
+    personalGuarantee: z.boolean(),
+  }),
+  z.object({
+    ...Common,
+    kind: z.literal('letter'),
+    letter: z.enum(['writtenWarning', 'finalDemand']),
+    template: z.string(),
+    to: RecipientSchema,
+    cc: z.array(RecipientSchema),
+    responseBy: z.string(),
+    personalGuarantee: z.boolean(),
+  }),
+  z.object({
+    ...Common,
+    kind: z.literal('slackNudge'),
+    template: z.string(),
+    to: z.enum(['salesRep', 'collector', 'approver', 'manager']),
+    person: PersonSchema.nullable(),
+  }),
+  z.object({
+    ...Common,
+    kind: z.literal('task'),
+    task: z.enum(['call', 'voicemail', 'mail', 'courier', 'fax', 'find-contact']),
+    assignee: z.enum(['salesRep', 'collector']),
+    person: PersonSchema.nullable(),
+    target: RecipientSchema.nullable(),
+    note: z.string().optional(),
+  }),
+  z.object({ ...Common, kind: z.literal('creditHold'), mode: z.enum(['propose', 'place']), approval: z.enum(['manager', 'collector']).nullable() }),
+  z.object({ ...Common, kind: z.literal('agencyReferral'), approval: z.literal('approver') }),
+  z.object({ ...Common, kind: z.literal('writeOffSuggestion'), approval: z.literal('approver') }),
+]);
+export type PayloadAction = z.infer<typeof ActionSchema>;
+
+export const PayloadSchema = z.object({ action: ActionSchema, accountName: z.string(), explanation: z.string() });
+export type Payload = z.infer<typeof PayloadSchema>;
+
+export type ParsedPayload = { ok: true; payload: Payload } | { ok: false; problem: string };
+
+export function parsePayload(payload: Record<string, unknown>): ParsedPayload {
+  const r = PayloadSchema.safeParse(payload);
+  return r.success ? { ok: true, payload: r.data } : { ok: false, problem: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}
+
+/** The history entry of an action that was carried out at `at`. */
+export function historyOf(action: PayloadAction, at: number): HistoryEntry {
+  return {
+    key: action.key,
+    levelId: action.levelId,
+    actionId: action.actionId,
+    kind: action.kind,
+    invoiceIds: action.invoiceIds,
+    at,
+    responseBy: action.kind === 'letter' ? action.responseBy : undefined,
+    task: action.kind === 'task' ? action.task : undefined,
+  };
+}

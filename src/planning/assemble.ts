@@ -1,0 +1,139 @@
+// From store documents to the engine's Account: a pure mapper. The loader
+// (load.ts) reads the documents; this file only translates them.
+import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
+import { historyOf, parsePayload } from '../outbox/payload.js';
+import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
+import { normaliseEmail, type AccountStateDoc } from './state.js';
+
+/** An action that was carried out: an outbox entry that was sent (or an audit record of the send). */
+export interface DoneAction {
+  key: string;
+  payload: Record<string, unknown>;
+  at: Date;
+}
+
+export interface AccountDocuments {
+  customer: CustomerDoc;
+  /** The organisation's zone, used when the customer has none. */
+  orgTimeZone: string;
+  invoices: readonly InvoiceDoc[];
+  payments: readonly PaymentDoc[];
+  state: AccountStateDoc | null;
+  /** Lowercased addresses known to bounce. */
+  bounced: ReadonlySet<string>;
+  done: readonly DoneAction[];
+}
+
+export interface Assembled {
+  account: Account;
+  /** Done actions whose payload could not be read (counted, never silently dropped). */
+  unreadable: { key: string; problem: string }[];
+}
+
+function person(email: string | undefined): Person | undefined {
+  return email === undefined || email === '' ? undefined : { id: email, name: email };
+}
+
+/** Disputes live in the account state (whole account or some invoices); the engine excludes disputed invoices from them. */
+function toInvoice(d: InvoiceDoc): Invoice {
+  return {
+    id: d._id,
+    number: d.number,
+    issueDate: d.issueDate,
+    dueDate: d.dueDate,
+    currency: d.currency,
+    totalMinor: d.totalMinor,
+    balanceMinor: d.balanceMinor,
+    status: d.status,
+    disputed: false,
+  };
+}
+
+function toPayment(d: PaymentDoc): Payment {
+  const applied = d.appliedTo.reduce((n, a) => n + a.amountMinor, 0);
+  return {
+    id: d._id,
+    // A payment date is a calendar date; noon UTC lands on that date in every business zone.
+    receivedAt: Date.parse(`${d.date}T12:00:00Z`),
+    currency: d.currency,
+    amountMinor: d.amountMinor,
+    unappliedMinor: Math.max(0, d.amountMinor - applied),
+  };
+}
+
+function toContacts(c: CustomerDoc, bounced: ReadonlySet<string>): Contact[] {
+  const isBounced = (email: string | undefined, at: Date | undefined): boolean =>
+    at !== undefined || (email !== undefined && bounced.has(normaliseEmail(email)));
+  const contacts: Contact[] = c.contacts.map((k) => ({
+    id: k.id,
+    name: k.name,
+    email: k.email,
+    phone: k.phone,
+    roles: k.roles,
+    bounced: isBounced(k.email, k.bouncedAt),
+  }));
+  // A customer with only a main address on file: that address is its billing contact.
+  const main = c.email;
+  if (main !== undefined && main !== '' && !contacts.some((k) => k.email !== undefined && normaliseEmail(k.email) === normaliseEmail(main))) {
+    const hasBilling = contacts.some((k) => k.roles.includes('billing'));
+    contacts.push({ id: `${c._id}:main`, name: c.displayName, email: main, phone: c.phone, roles: hasBilling ? ['other'] : ['billing'], bounced: isBounced(main, undefined) });
+  }
+  return contacts;
+}
+
+/** The history the engine sees: one entry per key, at the time it was carried out (earliest wins). */
+function toHistory(done: readonly DoneAction[], unreadable: Assembled['unreadable']): HistoryEntry[] {
+  const byKey = new Map<string, HistoryEntry>();
+  for (const d of done) {
+    const parsed = parsePayload(d.payload);
+    if (!parsed.ok) {
+      unreadable.push({ key: d.key, problem: parsed.problem });
+      continue;
+    }
+    const h = historyOf(parsed.payload.action, d.at.getTime());
+    const seen = byKey.get(h.key);
+    if (!seen || seen.at > h.at) byKey.set(h.key, h);
+  }
+  return [...byKey.values()].sort((a, b) => a.at - b.at);
+}
+
+export function assembleAccount(docs: AccountDocuments): Assembled {
+  const { customer: c, state: s } = docs;
+  const unreadable: Assembled['unreadable'] = [];
+  const disputes = (s?.disputes ?? []).map((d) => ({ id: d.id, invoiceIds: d.invoiceIds, openedAt: d.openedAt.getTime(), resolvedAt: d.resolvedAt?.getTime() }));
+  const account: Account = {
+    id: c._id,
+    name: c.displayName,
+    timeZone: c.timeZone ?? docs.orgTimeZone,
+    tags: c.tags,
+    invoices: docs.invoices.filter((i) => i.status === 'open').map(toInvoice),
+    payments: docs.payments.filter((p) => !p.deleted).map(toPayment),
+    credits: [],
+    contacts: toContacts(c, docs.bounced),
+    salesRep: person(c.salesRepEmail),
+    collector: person(c.collectorEmail),
+    personalGuarantee: s?.personalGuarantee ?? false,
+    holidays: s?.holidays ?? [],
+    history: toHistory(docs.done, unreadable),
+    disputes,
+    promises: (s?.promises ?? []).map((p) => ({
+      id: p.id,
+      madeAt: p.madeAt.getTime(),
+      promisedDate: p.promisedDate,
+      status: p.status,
+      closedAt: p.closedAt?.getTime(),
+      invoiceIds: p.invoiceIds,
+    })),
+    paymentPlans: (s?.paymentPlans ?? []).map((p) => ({
+      id: p.id,
+      createdAt: p.createdAt.getTime(),
+      status: p.status,
+      closedAt: p.closedAt?.getTime(),
+      invoiceIds: p.invoiceIds,
+      instalments: p.instalments,
+    })),
+    snoozes: (s?.snoozes ?? []).map((z) => ({ id: z.id, by: z.by, createdAt: z.createdAt.getTime(), until: z.until })),
+    lastCustomerReplyAt: s?.lastCustomerReplyAt?.getTime(),
+  };
+  return { account, unreadable };
+}

@@ -1,0 +1,250 @@
+// Planning: load an account from the store, ask the engine, and make the outbox
+// agree with the decision — enqueue every due action (keyed by its idempotency
+// key), cancel pending entries the decision no longer wants, and write down why
+// in the audit trail. Safe to run any number of times, by several workers.
+import type { Db } from 'mongodb';
+import { decide, defaultPolicy, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
+import { OutboxEntries } from '../outbox/entries.js';
+import { channelFor, parsePayload, payloadFor } from '../outbox/payload.js';
+import { canonicalJson } from '../store/hash.js';
+import { collections, type Store } from '../store/store.js';
+import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
+import { assembleAccount, type Assembled, type DoneAction } from './assemble.js';
+import { accountStates, bounces, type AccountStates, type Bounces } from './state.js';
+
+export interface PlannerOptions {
+  /** Owner name for claims (the worker). */
+  worker: string;
+  /** The organisation's ladder; the default ladder when absent. */
+  policyFor?: (org: OrganisationDoc | null) => Policy;
+}
+
+export interface PlanResult {
+  customerId: string;
+  found: boolean;
+  decision?: Decision;
+  enqueued: string[];
+  revived: string[];
+  cancelled: string[];
+  /** Pending entries a dispatcher was already sending when we wanted them cancelled. */
+  cancelLost: string[];
+  unreadableHistory: number;
+}
+
+export interface LoadedAccount extends Assembled {
+  customer: CustomerDoc;
+  org: OrganisationDoc | null;
+  entries: OutboxEntryDoc[];
+}
+
+const SYSTEM = { kind: 'system' as const, id: 'planner', name: 'Overdue planner' };
+
+function auditChannel(a: DueAction): AuditInput['channel'] {
+  if (a.kind === 'email') return 'email';
+  if (a.kind === 'letter') return 'letter';
+  if (a.kind === 'slackNudge') return 'slack';
+  return 'system';
+}
+
+/** What makes a revived entry different from the failed one: everything but the timing. */
+function sameAction(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const pa = parsePayload(a);
+  const pb = parsePayload(b);
+  if (!pa.ok || !pb.ok) return false;
+  const strip = (p: typeof pa.payload.action): string => canonicalJson({ ...p, at: 0 });
+  return strip(pa.payload.action) === strip(pb.payload.action);
+}
+
+export class Planner {
+  private readonly states: AccountStates;
+  private readonly bounceList: Bounces;
+  private readonly entries: OutboxEntries;
+  private readonly db: Db;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: PlannerOptions,
+  ) {
+    this.db = store.db;
+    this.states = accountStates(store.db);
+    this.bounceList = bounces(store.db);
+    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
+  }
+
+  policy(org: OrganisationDoc | null): Policy {
+    return this.opts.policyFor ? this.opts.policyFor(org) : defaultPolicy;
+  }
+
+  /** Everything the engine needs about one account, read from the store. */
+  async load(customerId: string): Promise<LoadedAccount | null> {
+    const customer = await this.store.customers.get(customerId);
+    if (!customer) return null;
+    const [org, invoices, payments, state, entries, sentAudit] = await Promise.all([
+      this.store.organisations.get(customer.orgId),
+      this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
+      this.store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
+      this.states.get(customerId),
+      this.store.outbox.listByCustomer(customerId),
+      this.db
+        .collection<AuditEntryDoc>(collections.audit)
+        .find({ accountId: customerId, action: 'outbox.sent' }, { projection: { details: 1, at: 1 } })
+        .toArray(),
+    ]);
+    const emails = [customer.email, ...customer.contacts.map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
+    const bounced = await this.bounceList.bouncedAmong(customer.orgId, emails);
+    // Done = sent entries, plus sends the audit trail recorded for entries whose final write was lost.
+    const byKey = new Map(entries.map((e) => [e._id, e]));
+    const done: DoneAction[] = [];
+    for (const e of entries) if (e.state === 'sent') done.push({ key: e._id, payload: e.payload, at: e.sentAt ?? e.updatedAt });
+    for (const a of sentAudit) {
+      const key = a.details?.['key'];
+      const e = typeof key === 'string' ? byKey.get(key) : undefined;
+      if (e && e.state !== 'sent') done.push({ key: e._id, payload: e.payload, at: a.at });
+    }
+    const assembled = assembleAccount({ customer, orgTimeZone: org?.timeZone ?? 'UTC', invoices, payments, state, bounced, done });
+    return { ...assembled, customer, org, entries };
+  }
+
+  /** Decide for one account and bring its outbox in line with the decision. */
+  async plan(customerId: string, now: Date): Promise<PlanResult> {
+    const result: PlanResult = { customerId, found: false, enqueued: [], revived: [], cancelled: [], cancelLost: [], unreadableHistory: 0 };
+    const loaded = await this.load(customerId);
+    if (!loaded) return result;
+    const { customer, account, entries } = loaded;
+    result.found = true;
+    result.unreadableHistory = loaded.unreadable.length;
+    const decision = decide(account, this.policy(loaded.org), now);
+    result.decision = decision;
+    const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
+      this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
+
+    const byKey = new Map(entries.map((e) => [e._id, e]));
+    for (const action of decision.actions) {
+      const payload = payloadFor(action, { accountName: account.name, explanation: decision.explanation });
+      const dueAt = new Date(action.at);
+      const existing = byKey.get(action.key);
+      if (!existing) {
+        const created = await this.store.outbox.enqueue(
+          { _id: action.key, orgId: customer.orgId, customerId, channel: channelFor(action), kind: action.kind, payload, invoiceIds: [...action.invoiceIds], dueAt },
+          now,
+        );
+        if (created) {
+          result.enqueued.push(action.key);
+          await audit({
+            channel: auditChannel(action),
+            action: 'outbox.enqueued',
+            invoiceIds: [...action.invoiceIds],
+            outcome: `planned for ${dueAt.toISOString()}: ${describeAction(action)}`,
+            details: { key: action.key, level: action.levelId, explanation: decision.explanation },
+          });
+        }
+        continue;
+      }
+      // Wanted again after a cancel (a pause ended, sending hours), or after a permanent failure with a new recipient.
+      const reviveIt = existing.state === 'cancelled' || (existing.state === 'failed' && !sameAction(existing.payload, payload));
+      if (reviveIt && (await this.entries.revive(existing, payload, dueAt, this.opts.worker, now)) === 'done') {
+        result.revived.push(action.key);
+        await audit({
+          channel: auditChannel(action),
+          action: 'outbox.revived',
+          invoiceIds: [...action.invoiceIds],
+          outcome: `planned again for ${dueAt.toISOString()}: ${describeAction(action)}`,
+          details: { key: action.key, level: action.levelId, previousState: existing.state, previousReason: existing.cancelReason ?? existing.lastError ?? null },
+        });
+      } else if (existing.state === 'pending' && existing.nextAttemptAt.getTime() < now.getTime() - 5 * 60_000) {
+        await this.entries.unstick(existing, now);
+      }
+    }
+
+    const pending = entries.filter((e) => e.state === 'pending');
+    const cancel = new Set(keysToCancel(decision, pending.map((e) => e._id)));
+    for (const e of pending) {
+      if (!cancel.has(e._id)) continue;
+      const reason = `no longer wanted: ${decision.explanation}`;
+      const outcome = await this.entries.cancelPending(e, reason, this.opts.worker, now);
+      if (outcome === 'lost') result.cancelLost.push(e._id);
+      if (outcome !== 'done') continue;
+      result.cancelled.push(e._id);
+      await audit({ channel: 'system', action: 'outbox.cancelled', invoiceIds: e.invoiceIds, outcome: reason, details: { key: e._id, by: 'planning', state: decision.state } });
+    }
+
+    const state = await this.states.get(customerId);
+    if ((state?.levelId ?? 'current') !== decision.level.id) {
+      await audit({
+        channel: 'system',
+        action: 'account.level',
+        invoiceIds: [...decision.pastDue.invoiceIds],
+        outcome: `level '${decision.level.name}' (${decision.state})`,
+        details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation },
+      });
+    }
+    await this.states.recordPlan(
+      customerId,
+      customer.orgId,
+      { nextEvaluationAt: decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt), levelId: decision.level.id },
+      now,
+    );
+    return result;
+  }
+
+  /** Plan a list of accounts (e.g. those a sync changed), one after another. */
+  async planMany(customerIds: readonly string[], now: Date): Promise<PlanResult[]> {
+    const out: PlanResult[] = [];
+    for (const id of new Set(customerIds)) out.push(await this.plan(id, now));
+    return out;
+  }
+
+  /** The daily pass: every active customer of the organisation, a page at a time. */
+  async planOrganisation(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
+    const customers = this.db.collection<CustomerDoc>(collections.customers);
+    const summary = emptySummary();
+    let after: string | null = null;
+    for (;;) {
+      const page: { _id: string }[] = await customers
+        .find({ orgId, active: true, ...(after !== null ? { _id: { $gt: after } } : {}) }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .limit(pageSize)
+        .toArray();
+      if (page.length === 0) break;
+      for (const { _id } of page) addTo(summary, await this.plan(_id, now));
+      after = page[page.length - 1]?._id ?? null;
+      if (page.length < pageSize) break;
+    }
+    return summary;
+  }
+
+  /** Accounts whose next evaluation time has come (levels move with time, not only with data). */
+  async planDue(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
+    const summary = emptySummary();
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.states.dueForEvaluation(orgId, now, after, pageSize);
+      if (ids.length === 0) break;
+      for (const id of ids) addTo(summary, await this.plan(id, now));
+      after = ids[ids.length - 1] ?? null;
+      if (ids.length < pageSize) break;
+    }
+    return summary;
+  }
+}
+
+export interface PlanSummary {
+  accounts: number;
+  enqueued: number;
+  revived: number;
+  cancelled: number;
+  cancelLost: number;
+}
+
+function emptySummary(): PlanSummary {
+  return { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0 };
+}
+
+function addTo(s: PlanSummary, r: PlanResult): void {
+  if (!r.found) return;
+  s.accounts++;
+  s.enqueued += r.enqueued.length;
+  s.revived += r.revived.length;
+  s.cancelled += r.cancelled.length;
+  s.cancelLost += r.cancelLost.length;
+}
