@@ -63,7 +63,7 @@ describe('assembleAccount (pure)', () => {
     const decision = decide(account, defaultPolicy, at('2025-03-04', '08:00'));
     const action = decision.actions[0];
     if (!action) throw new Error('expected an action');
-    const payload = payloadFor(action, { accountName: 'Acme Industrial', explanation: decision.explanation });
+    const payload = payloadFor(action, { accountName: 'Acme Industrial', explanation: decision.explanation, previousContacts: 0 });
     const later = new Date(action.at + 3_600_000);
     const { account: withHistory, unreadable } = assembleAccount({
       ...docs,

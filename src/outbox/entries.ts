@@ -9,6 +9,12 @@ import type { Collection } from 'mongodb';
 import type { Claims } from '../store/claims.js';
 import type { OutboxEntryDoc } from '../store/types.js';
 
+function hashOf(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
 export type EntryChange = 'done' | 'lost' | 'gone';
 
 const PLANNER_PREFIXES = ['cancel:', 'revive:'];
@@ -53,6 +59,34 @@ export class OutboxEntries {
       },
     );
     return r.modifiedCount === 1 ? 'done' : 'gone';
+  }
+
+  /**
+   * Claim up to `limit` due entries for `worker`, with the protocol of
+   * Outbox.claimNext (one claim per entry attempt, then the lease written), but
+   * one scan for the whole batch: on FerretDB over SQLite every filter other
+   * than _id scans the collection, and a sorted scan costs ~20× an unsorted one.
+   * Candidates are tried from a per-worker offset so that two workers reading
+   * the same batch mostly claim different entries.
+   */
+  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number): Promise<OutboxEntryDoc[]> {
+    const [pending, expired] = await Promise.all([
+      this.col.find({ state: 'pending', nextAttemptAt: { $lte: now } }).limit(limit * 2).toArray(),
+      this.col.find({ state: 'sending', lockedUntil: { $lt: now } }).limit(limit).toArray(),
+    ]);
+    const candidates = [...expired, ...pending.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())];
+    const start = candidates.length === 0 ? 0 : hashOf(worker) % candidates.length;
+    const claimed: OutboxEntryDoc[] = [];
+    for (let i = 0; i < candidates.length && claimed.length < limit; i++) {
+      const c = candidates[(start + i) % candidates.length];
+      if (!c) continue;
+      const attempts = c.attempts + 1;
+      if (!(await this.claims.take(`outbox:${c._id}:${attempts}`, worker, now))) continue;
+      const set = { state: 'sending' as const, lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts, updatedAt: now };
+      const r = await this.col.updateOne({ _id: c._id, attempts: c.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
+      if (r.modifiedCount === 1) claimed.push({ ...c, ...set });
+    }
+    return claimed;
   }
 
   /**

@@ -27,8 +27,15 @@ function plain(value: unknown): Record<string, unknown> {
   return z.record(z.string(), z.unknown()).parse(parsed);
 }
 
-export function payloadFor(action: DueAction, extra: { accountName: string; explanation: string }): Record<string, unknown> {
-  return plain({ action, accountName: extra.accountName, explanation: extra.explanation });
+export interface PayloadExtra {
+  accountName: string;
+  explanation: string;
+  /** Customer emails and letters already sent about the account when it was planned. */
+  previousContacts: number;
+}
+
+export function payloadFor(action: DueAction, extra: PayloadExtra): Record<string, unknown> {
+  return plain({ action, ...extra });
 }
 
 const RecipientSchema = z.object({
@@ -96,7 +103,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
 ]);
 export type PayloadAction = z.infer<typeof ActionSchema>;
 
-export const PayloadSchema = z.object({ action: ActionSchema, accountName: z.string(), explanation: z.string() });
+export const PayloadSchema = z.object({ action: ActionSchema, accountName: z.string(), explanation: z.string(), previousContacts: z.number().int().min(0).default(0) });
 export type Payload = z.infer<typeof PayloadSchema>;
 
 export type ParsedPayload = { ok: true; payload: Payload } | { ok: false; problem: string };

@@ -119,8 +119,9 @@ export class Planner {
       this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
 
     const byKey = new Map(entries.map((e) => [e._id, e]));
+    const previousContacts = account.history.filter((h) => h.kind === 'email' || h.kind === 'letter').length;
     for (const action of decision.actions) {
-      const payload = payloadFor(action, { accountName: account.name, explanation: decision.explanation });
+      const payload = payloadFor(action, { accountName: account.name, explanation: decision.explanation, previousContacts });
       const dueAt = new Date(action.at);
       const existing = byKey.get(action.key);
       if (!existing) {

@@ -1,0 +1,191 @@
+// Customer messages, one per template the engine may name (src/engine/templates.ts).
+// Each is professional and courteous at every level (shared/seeds, 001 tips): it
+// states the facts, lists every past-due invoice with a way to pay, offers help,
+// and names the next step plainly — never a threat. Pure: data in, text out.
+import { civilFromDays, toDayNumber, type LocalDate } from '../domain/calendar.js';
+import { formatMoney, formatTotals, money, type Totals } from '../domain/money.js';
+import { TEMPLATE_CATALOGUE } from '../engine/templates.js';
+
+export interface MessageInvoice {
+  number: string;
+  issueDate: LocalDate;
+  dueDate: LocalDate;
+  currency: string;
+  totalMinor: number;
+  balanceMinor: number;
+  /** Negative: days until due. */
+  daysPastDue: number;
+  payUrl?: string | undefined;
+}
+
+export interface Sender {
+  company: string;
+  name?: string | undefined;
+  email: string;
+  phone?: string | undefined;
+  address?: string | undefined;
+}
+
+export interface MessageInput {
+  template: string;
+  customerName: string;
+  recipientName: string;
+  invoices: readonly MessageInvoice[];
+  totals: Totals;
+  sender: Sender;
+  today: LocalDate;
+  /** Letters: the date a response is asked for. */
+  responseBy?: LocalDate | undefined;
+  personalGuarantee: boolean;
+  /** Customer emails and letters already sent about this account. */
+  previousContacts: number;
+}
+
+/** A message as blocks, rendered to text and HTML by render.ts. */
+export interface Message {
+  subject: string;
+  greeting: string;
+  /** Paragraphs before the invoice table. */
+  intro: string[];
+  /** Paragraphs after it. */
+  outro: string[];
+  /** Shown in the table caption, e.g. "Past-due invoices". */
+  tableTitle: string;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "3 March 2025" */
+export function longDate(date: LocalDate): string {
+  const { y, m, d } = civilFromDays(toDayNumber(date));
+  return `${d} ${MONTHS[m - 1] ?? '?'} ${y}`;
+}
+
+export function amount(minor: number, currency: string): string {
+  return formatMoney(money(minor, currency));
+}
+
+function firstName(name: string): string {
+  const first = name.trim().split(/\s+/)[0];
+  return first !== undefined && first !== '' ? first : name;
+}
+
+function invoiceList(invoices: readonly MessageInvoice[]): string {
+  const numbers = invoices.map((i) => i.number);
+  if (numbers.length <= 1) return `invoice ${numbers[0] ?? ''}`.trim();
+  return `invoices ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1] ?? ''}`;
+}
+
+function oldest(invoices: readonly MessageInvoice[]): MessageInvoice | undefined {
+  return invoices.reduce<MessageInvoice | undefined>((m, i) => (m === undefined || i.daysPastDue > m.daysPastDue ? i : m), undefined);
+}
+
+function contactLine(s: Sender): string {
+  const parts = [s.phone !== undefined ? `by phone on ${s.phone}` : undefined, `by email at ${s.email}`].filter((p): p is string => p !== undefined);
+  return `You can reach ${s.name !== undefined ? `me, ${s.name},` : 'us'} ${parts.join(' or ')}.`;
+}
+
+const PAY = 'Each invoice below has a link to pay online. If you would like a copy of any invoice, simply reply to this email.';
+
+type Builder = (m: MessageInput, total: string) => Message;
+
+const builders: Record<string, Builder> = {
+  courtesy: (m, total) => ({
+    subject: `Upcoming payment to ${m.sender.company}: ${invoiceList(m.invoices)}`,
+    greeting: `Hello ${firstName(m.recipientName)},`,
+    intro: [
+      `A friendly heads-up that ${invoiceList(m.invoices)} for ${total} ${m.invoices.length === 1 ? 'falls' : 'fall'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today)}.`,
+      'If payment is already on its way, thank you, and please disregard this note.',
+    ],
+    outro: [PAY, 'If anything on the invoice does not look right, just reply and we will sort it out.'],
+    tableTitle: 'Invoices coming due',
+  }),
+  'reminder-1': (m, total) => ({
+    subject: `Friendly reminder: ${invoiceList(m.invoices)} past due`,
+    greeting: `Hello ${firstName(m.recipientName)},`,
+    intro: [
+      `Our records show that ${invoiceList(m.invoices)}, ${total} in all, ${m.invoices.length === 1 ? 'was' : 'were'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today)} and ${m.invoices.length === 1 ? 'is' : 'are'} still open. It may simply have slipped through, which happens to all of us.`,
+      'Is there anything we can help with — a copy of the invoice, a purchase order number, or a question about the charges?',
+    ],
+    outro: [PAY, 'If you have already sent payment, thank you; please let us know the date so we can match it.'],
+    tableTitle: 'Past-due invoices',
+  }),
+  'reminder-2': (m, total) => ({
+    subject: `Second reminder: ${total} past due with ${m.sender.company}`,
+    greeting: `Hello ${firstName(m.recipientName)},`,
+    intro: [
+      `We wrote to you recently about your account with ${m.sender.company}, and we have not yet received payment or heard back. The past-due balance is now ${total}.`,
+      'Please arrange payment of the invoices below, or let us know when we can expect it. If there is a problem with an invoice, tell us and we will work to resolve it quickly.',
+    ],
+    outro: [PAY, contactLine(m.sender)],
+    tableTitle: 'Past-due invoices',
+  }),
+  'urgent-account-matter': (m, total) => ({
+    subject: `Urgent Account Matter: ${m.customerName}, ${total} past due`,
+    greeting: `Dear ${m.recipientName},`,
+    intro: [
+      `I am writing about your account with ${m.sender.company}, which is now ${oldest(m.invoices)?.daysPastDue ?? 0} days past due with a balance of ${total}. We have contacted your team ${m.previousContacts} time${m.previousContacts === 1 ? '' : 's'} about it without a reply.`,
+      'Please contact me today to arrange payment, or to tell me what is holding it up. If it would help, we are glad to discuss a payment schedule.',
+    ],
+    outro: [contactLine(m.sender), PAY],
+    tableTitle: 'Past-due invoices',
+  }),
+  'decision-makers': (m, total) => ({
+    subject: `Your help with a past-due balance of ${total}: ${m.customerName}`,
+    greeting: `Dear ${m.recipientName},`,
+    intro: [
+      `I am reaching out to you because our reminders to your accounts payable team about a past-due balance of ${total} have not been answered, and I would value your help in resolving it.`,
+      `The oldest invoice, ${oldest(m.invoices)?.number ?? ''}, is ${oldest(m.invoices)?.daysPastDue ?? 0} days past due. Could you let me know who is best placed to arrange payment, or when we can expect it?`,
+      ...(m.personalGuarantee ? ['For completeness, we note that a personal guarantee is on file for this account.'] : []),
+    ],
+    outro: [contactLine(m.sender), PAY],
+    tableTitle: 'Past-due invoices',
+  }),
+  'payment-plan-missed': (m, total) => ({
+    subject: `Payment plan: an instalment has been missed (${m.customerName})`,
+    greeting: `Hello ${firstName(m.recipientName)},`,
+    intro: [
+      'Thank you for agreeing a payment plan with us. We have not received the most recent instalment, so the plan is no longer on schedule.',
+      `The past-due balance is ${total}. Please pay the missed instalment, or contact us so we can agree new dates.`,
+    ],
+    outro: [contactLine(m.sender), PAY],
+    tableTitle: 'Invoices under the plan',
+  }),
+  'written-warning': (m, total) => ({
+    subject: `Written notice: past-due balance of ${total}, ${m.customerName}`,
+    greeting: `Dear ${m.recipientName},`,
+    intro: [
+      `We have attempted to reach you ${m.previousContacts} time${m.previousContacts === 1 ? '' : 's'} about the past-due balance of ${total} on your account with ${m.sender.company}, without a response.`,
+      `Please pay the balance, or contact us to agree a way forward, by ${longDate(m.responseBy ?? m.today)}. If we have not heard from you by that date, we will escalate this matter, and the account may be placed on credit hold.`,
+      'We would much rather resolve this with you directly.',
+    ],
+    outro: [contactLine(m.sender), PAY],
+    tableTitle: 'Past-due invoices',
+  }),
+  'final-demand': (m, total) => ({
+    subject: `Final demand for payment: ${m.customerName}, ${total}`,
+    greeting: `Dear ${m.recipientName},`,
+    intro: [
+      `This is a final demand for the full past-due balance of ${total} on your account with ${m.sender.company}. Our ${m.previousContacts} earlier attempts to reach you by email, letter and phone have gone unanswered.`,
+      `Please pay the full balance, or contact us, by ${longDate(m.responseBy ?? m.today)}. If we do not hear from you by that date, the account will be referred to a collection agency.`,
+      'The letter is attached. If you have already paid, or if you dispute any invoice, please let us know at once.',
+    ],
+    outro: [contactLine(m.sender), ...(m.sender.address !== undefined ? [`Our address: ${m.sender.address}.`] : []), PAY],
+    tableTitle: 'Balance due',
+  }),
+};
+
+export const CUSTOMER_TEMPLATES = Object.keys(builders);
+
+/** Every customer-facing template the engine can name has a builder here. */
+export function missingTemplates(): string[] {
+  return [...TEMPLATE_CATALOGUE.email, ...TEMPLATE_CATALOGUE.letter].filter((t) => !(t in builders));
+}
+
+export type Composed = { ok: true; message: Message } | { ok: false; problem: string };
+
+export function compose(input: MessageInput): Composed {
+  const build = builders[input.template];
+  if (!build) return { ok: false, problem: `no customer template named '${input.template}'` };
+  return { ok: true, message: build(input, formatTotals(input.totals)) };
+}

@@ -1,0 +1,246 @@
+// The dispatcher: claims due outbox entries, checks just before sending that
+// they still make sense (invoices still open in the store — and, for customer
+// email, at the platform when the last sync is stale; recipient not bounced),
+// hands them to their channel, and records the outcome in the outbox and the
+// audit trail. Any number of dispatchers may run at once: Outbox.claimNext
+// gives each entry attempt to exactly one of them.
+import type { Logger } from '../logger.js';
+import { bounces, type Bounces } from '../planning/state.js';
+import { collections, type Store } from '../store/store.js';
+import type { AuditInput, InvoiceDoc, InvoiceStatus, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
+import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
+import { OutboxEntries } from './entries.js';
+import { parsePayload, type Payload, type PayloadAction } from './payload.js';
+
+export interface LiveBalance {
+  balanceMinor: number;
+  status: InvoiceStatus;
+}
+
+export interface FreshnessOptions {
+  /**
+   * The invoice as the accounting platform has it now (connectors provide this).
+   * Optional: without it the store's copy is trusted. Null: the platform does not know it.
+   * A throw counts as a transient failure (the entry is retried).
+   */
+  fetchLiveBalance?: (invoice: InvoiceDoc) => Promise<LiveBalance | null>;
+  /** Ask the platform only when the connection's last sync is older than this. Default 15 minutes. */
+  staleAfterMs?: number;
+}
+
+export interface DispatcherOptions {
+  /** Owner of claims and leases. */
+  worker: string;
+  channels: Partial<Record<OutboxChannel, Channel>>;
+  now?: () => Date;
+  /** How long a claimed entry is ours; past it another dispatcher may take it over. Default 2 minutes (well above the SMTP timeouts). */
+  leaseMs?: number;
+  retry?: RetryPolicy;
+  freshness?: FreshnessOptions;
+  /** Entries handled in parallel by this dispatcher. Default 4. */
+  concurrency?: number;
+  /** Entries claimed per scan of the outbox. Default 4 × concurrency. */
+  batchSize?: number;
+  logger?: Logger;
+}
+
+export interface DispatchStats {
+  claimed: number;
+  sent: number;
+  cancelled: number;
+  retried: number;
+  failed: number;
+  /** Addresses newly recorded as bouncing. */
+  bounced: number;
+  /** Sends whose final write found the lease gone (recorded in the audit trail all the same). */
+  lostLease: number;
+  /** Accounts to plan again (an entry was cancelled or failed for good). */
+  replan: string[];
+}
+
+const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispatcher' };
+
+function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
+  if (action?.kind === 'letter') return 'letter';
+  if (entry.channel === 'email') return 'email';
+  if (entry.channel === 'slack') return 'slack';
+  return 'system';
+}
+
+function closedReason(inv: InvoiceDoc | null, id: string): string | null {
+  if (!inv) return `invoice ${id} no longer exists`;
+  if (inv.status === 'paid' || (inv.status === 'open' && inv.balanceMinor <= 0)) return `${inv.number} was paid`;
+  if (inv.status !== 'open') return `${inv.number} was ${inv.status}`;
+  return null;
+}
+
+type Step = { kind: 'go'; ctx: SendContext } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
+
+export class Dispatcher {
+  private readonly now: () => Date;
+  private readonly leaseMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly bounceList: Bounces;
+  private readonly entries: OutboxEntries;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: DispatcherOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.leaseMs = opts.leaseMs ?? 120_000;
+    this.retry = opts.retry ?? exponentialBackoff();
+    this.bounceList = bounces(store.db);
+    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
+  }
+
+  /** Work through due entries until none is left (or `maxEntries` were claimed). */
+  async runOnce(opts: { maxEntries?: number } = {}): Promise<DispatchStats> {
+    const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, replan: [] };
+    const replan = new Set<string>();
+    const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
+    const lanes = Math.max(1, this.opts.concurrency ?? 4);
+    while (stats.claimed < max) {
+      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 4, max - stats.claimed));
+      if (batch.length === 0) break;
+      stats.claimed += batch.length;
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        for (let e = batch[next++]; e !== undefined; e = batch[next++]) await this.handle(e, stats, replan);
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+    }
+    stats.replan = [...replan];
+    return stats;
+  }
+
+  private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
+    const { action, accountName, previousContacts } = payload;
+    const customer = await this.store.customers.get(entry.customerId);
+    if (!customer) return { kind: 'cancel', reason: 'the customer no longer exists', details: {} };
+    const invoices = await Promise.all(entry.invoiceIds.map((id) => this.store.invoices.get(id)));
+    const closed = entry.invoiceIds.map((id, i) => closedReason(invoices[i] ?? null, id)).filter((r): r is string => r !== null);
+    if (closed.length > 0) return { kind: 'cancel', reason: `${closed.join('; ')} before sending`, details: { source: 'store' } };
+    const open = invoices.filter((i): i is InvoiceDoc => i !== null);
+
+    const customerEmail = action.kind === 'email' || action.kind === 'letter';
+    const live = this.opts.freshness?.fetchLiveBalance;
+    if (customerEmail && live) {
+      const connection = await this.store.connections.get(customer.connectionId);
+      const staleAfter = this.opts.freshness?.staleAfterMs ?? 15 * 60_000;
+      const lastSync = connection?.lastSyncAt?.getTime();
+      if (lastSync === undefined || now.getTime() - lastSync > staleAfter) {
+        for (const [i, inv] of open.entries()) {
+          let got: LiveBalance | null;
+          try {
+            got = await live(inv);
+          } catch (err) {
+            return { kind: 'retry', error: `live balance of ${inv.number}: ${err instanceof Error ? err.message : String(err)}` };
+          }
+          if (!got) continue;
+          if (got.status !== 'open' || got.balanceMinor <= 0) {
+            return {
+              kind: 'cancel',
+              reason: `${inv.number} was ${got.status === 'open' ? 'paid' : got.status} at ${customer.provider} before sending (checked live: last sync ${lastSync === undefined ? 'never' : new Date(lastSync).toISOString()})`,
+              details: { source: 'live', provider: customer.provider },
+            };
+          }
+          open[i] = { ...inv, balanceMinor: got.balanceMinor };
+        }
+      }
+    }
+    if (customerEmail) {
+      const to = action.to.email;
+      if (to !== undefined && (await this.bounceList.bouncedAmong(entry.orgId, [to])).size > 0) {
+        return { kind: 'cancel', reason: `${action.to.name}'s address ${to} bounced since planning`, details: { bounced: to } };
+      }
+    }
+    const org = await this.store.organisations.get(entry.orgId);
+    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts } };
+  }
+
+  private async handle(entry: OutboxEntryDoc, stats: DispatchStats, replan: Set<string>): Promise<void> {
+    const now = this.now();
+    const parsed = parsePayload(entry.payload);
+    const action = parsed.ok ? parsed.payload.action : null;
+    const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at' | 'channel' | 'invoiceIds'>): Promise<unknown> =>
+      this.store.audit.append({ ...input, channel: auditChannel(entry, action), invoiceIds: entry.invoiceIds, orgId: entry.orgId, accountId: entry.customerId, actor: ACTOR, at: now });
+
+    let step: Step;
+    if (!parsed.ok) step = { kind: 'fail', error: `unreadable payload: ${parsed.problem}` };
+    else {
+      try {
+        step = await this.prepare(entry, parsed.payload, now);
+      } catch (err) {
+        step = { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+
+    let outcome: SendOutcome;
+    if (step.kind === 'cancel') {
+      if (await this.store.outbox.cancel(entry._id, step.reason, now)) {
+        stats.cancelled++;
+        replan.add(entry.customerId);
+        await audit({ action: 'outbox.cancelled', outcome: step.reason, details: { key: entry._id, by: 'dispatcher', ...step.details } });
+      }
+      return;
+    } else if (step.kind === 'fail') {
+      outcome = { ok: false, permanent: true, error: step.error, rejected: [] };
+    } else if (step.kind === 'retry') {
+      outcome = { ok: false, permanent: false, error: step.error, rejected: [] };
+    } else {
+      const channel = this.opts.channels[entry.channel];
+      if (!channel) outcome = { ok: false, permanent: false, error: `no '${entry.channel}' channel in this worker`, rejected: [] };
+      else {
+        try {
+          outcome = await channel.send(step.ctx);
+        } catch (err) {
+          outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err), rejected: [] };
+        }
+      }
+    }
+
+    for (const address of outcome.rejected) {
+      const recorded = await this.bounceList.record({ orgId: entry.orgId, email: address, customerId: entry.customerId, reason: outcome.ok ? 'recipient refused' : outcome.error, outboxKey: entry._id, at: now });
+      if (!recorded) continue;
+      stats.bounced++;
+      replan.add(entry.customerId);
+      await audit({ action: 'contact.bounced', outcome: `${address} refused: ${outcome.ok ? 'recipient refused' : outcome.error}`, details: { key: entry._id, email: address } });
+    }
+
+    if (outcome.ok) {
+      const done = await this.store.outbox.markSent(entry._id, this.opts.worker, now, outcome.result);
+      if (done) stats.sent++;
+      else stats.lostLease++;
+      await audit({ action: 'outbox.sent', outcome: action ? sentText(action) : 'sent', details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
+      return;
+    }
+    const delay = outcome.permanent ? null : this.retry(entry.attempts);
+    const retryAt = delay === null ? null : new Date(now.getTime() + delay);
+    await this.store.outbox.markFailed(entry._id, this.opts.worker, now, outcome.error, retryAt);
+    if (retryAt) {
+      stats.retried++;
+      await audit({ action: 'outbox.retry', outcome: `attempt ${entry.attempts} failed: ${outcome.error}; next attempt ${retryAt.toISOString()}`, details: { key: entry._id, attempt: entry.attempts } });
+    } else {
+      stats.failed++;
+      replan.add(entry.customerId);
+      await audit({ action: 'outbox.failed', outcome: `${outcome.permanent ? 'permanent failure' : `gave up after ${entry.attempts} attempts`}: ${outcome.error}`, details: { key: entry._id, attempt: entry.attempts } });
+    }
+    this.opts.logger?.warn({ key: entry._id, error: outcome.error, retryAt }, 'outbox entry not sent');
+  }
+}
+
+function sentText(a: PayloadAction): string {
+  switch (a.kind) {
+    case 'email':
+      return `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`;
+    case 'letter':
+      return `${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} sent to ${a.to.name} <${a.to.email ?? ''}>, response by ${a.responseBy}`;
+    case 'slackNudge':
+      return `Slack nudge '${a.template}' stored for ${a.person?.name ?? a.to}`;
+    case 'task':
+      return `${a.task} task stored for ${a.person?.name ?? a.assignee}`;
+    default:
+      return `${a.kind} task stored`;
+  }
+}

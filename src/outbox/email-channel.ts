@@ -1,0 +1,133 @@
+// Customer email (and letters, which go by email with the letter attached) over
+// SMTP through nodemailer. The message is rendered at send time from the
+// invoices as they are now; the Message-ID is derived from the outbox key, so a
+// message sent twice after a crash carries the same id and mail clients fold it.
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import { z } from 'zod';
+import { localDate, toDayNumber } from '../domain/calendar.js';
+import { addTo, type Totals } from '../domain/money.js';
+import { renderMessage } from '../email/render.js';
+import type { MessageInvoice, Sender } from '../email/templates.js';
+import { sha256Hex } from '../store/hash.js';
+import type { OrganisationDoc } from '../store/types.js';
+import type { Channel, SendContext, SendOutcome } from './channel.js';
+
+/** What the channel needs of a nodemailer transport (SMTP or pooled SMTP). */
+export interface MailSender {
+  sendMail(options: Mail.Options): Promise<{ messageId: string; rejected: (string | { address?: string | undefined })[]; response: string }>;
+}
+
+export interface EmailChannelOptions {
+  transport: MailSender;
+  /** The From header, e.g. "Northwind Collections <ar@northwind.example>" (config.email.from). */
+  from: string;
+  /** false: dry run — render, record, send nothing (the default for a new connection). */
+  sendEnabled: boolean;
+  /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
+  attachLetter?: (ctx: SendContext) => Promise<Mail.Attachment | null>;
+}
+
+const SenderSettings = z.object({
+  company: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  email: z.email().optional(),
+  phone: z.string().min(1).optional(),
+  address: z.string().min(1).optional(),
+});
+
+function addressOf(from: string): string {
+  const m = /<([^>]+)>/.exec(from);
+  return (m?.[1] ?? from).trim();
+}
+
+/** The sender's contact details: the organisation's settings.sender, else its name and the From address. */
+export function senderOf(org: OrganisationDoc | null, from: string): Sender {
+  const parsed = SenderSettings.safeParse(org?.settings['sender'] ?? {});
+  const s = parsed.success ? parsed.data : {};
+  return { company: s.company ?? org?.name ?? 'Accounts receivable', name: s.name, email: s.email ?? addressOf(from), phone: s.phone, address: s.address };
+}
+
+const SmtpError = z.object({
+  code: z.string().optional(),
+  responseCode: z.number().optional(),
+  response: z.string().optional(),
+  message: z.string().optional(),
+  rejected: z.array(z.union([z.string(), z.object({ address: z.string() })])).optional(),
+});
+
+function addresses(list: readonly (string | { address?: string | undefined })[] | undefined): string[] {
+  return (list ?? []).map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter((a) => a !== '');
+}
+
+export class EmailChannel implements Channel {
+  constructor(private readonly opts: EmailChannelOptions) {}
+
+  async send(ctx: SendContext): Promise<SendOutcome> {
+    const a = ctx.action;
+    if (a.kind !== 'email' && a.kind !== 'letter') return { ok: false, permanent: true, error: `a ${a.kind} action is not an email`, rejected: [] };
+    const to = a.to.email;
+    if (to === undefined || to === '') return { ok: false, permanent: true, error: `${a.to.name} has no email address`, rejected: [] };
+    const tz = ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC';
+    const today = localDate(ctx.now, tz);
+    const totals: Totals = {};
+    const invoices: MessageInvoice[] = ctx.invoices.map((i) => {
+      addTo(totals, i.currency, i.balanceMinor);
+      return {
+        number: i.number,
+        issueDate: i.issueDate,
+        dueDate: i.dueDate,
+        currency: i.currency,
+        totalMinor: i.totalMinor,
+        balanceMinor: i.balanceMinor,
+        daysPastDue: toDayNumber(today) - toDayNumber(i.dueDate),
+        payUrl: i.payUrl,
+      };
+    });
+    const sender = senderOf(ctx.org, this.opts.from);
+    const rendered = renderMessage({
+      template: a.template,
+      customerName: ctx.accountName,
+      recipientName: a.to.name,
+      invoices,
+      totals,
+      sender,
+      today,
+      responseBy: a.kind === 'letter' ? a.responseBy : undefined,
+      personalGuarantee: a.personalGuarantee,
+      previousContacts: ctx.previousContacts,
+    });
+    if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
+    const replyTo = ctx.customer.collectorEmail ?? sender.email;
+    const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
+    const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
+    if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
+    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter(ctx) : null;
+    const mail: Mail.Options = {
+      from: this.opts.from,
+      to: { name: a.to.name, address: to },
+      cc: a.cc.filter((c) => c.email !== undefined && c.email !== '').map((c) => ({ name: c.name, address: c.email ?? '' })),
+      replyTo,
+      subject: rendered.rendered.subject,
+      text: rendered.rendered.text,
+      html: rendered.rendered.html,
+      messageId: `<${sha256Hex(ctx.entry._id).slice(0, 40)}@overdue.invalid>`,
+      headers,
+      ...(urgent ? { priority: 'high' as const } : {}),
+      ...(attachment ? { attachments: [attachment] } : {}),
+    };
+    if (!this.opts.sendEnabled) {
+      return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
+    }
+    try {
+      const info = await this.opts.transport.sendMail(mail);
+      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response }, rejected: addresses(info.rejected) };
+    } catch (err) {
+      const e = SmtpError.safeParse(err);
+      const d = e.success ? e.data : {};
+      const error = d.response ?? d.message ?? String(err);
+      const permanent = d.responseCode !== undefined && d.responseCode >= 500 && d.responseCode < 600;
+      const rejected = addresses(d.rejected);
+      return { ok: false, permanent, error, rejected: permanent && rejected.length === 0 && d.code === 'EENVELOPE' ? [to] : rejected };
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// Internal work for people: Slack nudges, call/voicemail/mail/fax tasks,
+// credit-hold proposals, agency-referral and write-off approval requests. The
+// channel stores each as a task (keyed by the outbox key, so a retry stores it
+// once); the Slack app delivers open tasks and closes them.
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from '../store/mongo-errors.js';
+import { collections } from '../store/store.js';
+import type { Channel, SendContext, SendOutcome } from './channel.js';
+import type { PayloadAction } from './payload.js';
+
+export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval';
+
+export interface TaskDoc {
+  /** The outbox key. */
+  _id: string;
+  orgId: string;
+  customerId: string;
+  accountName: string;
+  kind: TaskKind;
+  /** Who should act: a sales rep, the collector, an approver or a manager (by email when known). */
+  assignee: { role: string; id: string | null; name: string | null };
+  title: string;
+  invoiceIds: string[];
+  /** Not before (call slots rotate through the day). */
+  dueAt: Date;
+  /** When people are to be chased if nothing happened (mail/courier/fax: 48 h). */
+  followUpAt?: Date;
+  status: 'open' | 'delivered' | 'done' | 'dismissed';
+  action: PayloadAction;
+  createdAt: Date;
+}
+
+function describe(a: PayloadAction): string {
+  switch (a.kind) {
+    case 'slackNudge':
+      return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
+    case 'task':
+      return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
+    case 'creditHold':
+      return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
+    case 'agencyReferral':
+      return 'agency referral: approval requested';
+    case 'writeOffSuggestion':
+      return 'write-off suggested: approval requested';
+    default:
+      return `${a.kind} (${a.levelName})`;
+  }
+}
+
+function taskShape(a: PayloadAction): { kind: TaskKind; assignee: TaskDoc['assignee'] } | null {
+  switch (a.kind) {
+    case 'slackNudge':
+      return { kind: 'slack-nudge', assignee: { role: a.to, id: a.person?.id ?? null, name: a.person?.name ?? null } };
+    case 'task':
+      return { kind: a.task, assignee: { role: a.assignee, id: a.person?.id ?? null, name: a.person?.name ?? null } };
+    case 'creditHold':
+      return { kind: 'credit-hold', assignee: { role: a.approval ?? 'collector', id: null, name: null } };
+    case 'agencyReferral':
+    case 'writeOffSuggestion':
+      return { kind: 'approval', assignee: { role: 'approver', id: null, name: null } };
+    default:
+      return null;
+  }
+}
+
+const FOLLOW_UP_MS = 48 * 3_600_000;
+
+export class TaskChannel implements Channel {
+  private readonly col: Collection<TaskDoc>;
+
+  constructor(db: Db) {
+    this.col = db.collection<TaskDoc>(collections.tasks);
+  }
+
+  async send(ctx: SendContext): Promise<SendOutcome> {
+    const a = ctx.action;
+    const shape = taskShape(a);
+    if (!shape) return { ok: false, permanent: true, error: `a ${a.kind} action is not a task`, rejected: [] };
+    const followUp = a.kind === 'task' && (a.task === 'mail' || a.task === 'courier' || a.task === 'fax');
+    const doc: TaskDoc = {
+      _id: ctx.entry._id,
+      orgId: ctx.entry.orgId,
+      customerId: ctx.entry.customerId,
+      accountName: ctx.accountName,
+      kind: shape.kind,
+      assignee: shape.assignee,
+      title: describe(a),
+      invoiceIds: ctx.entry.invoiceIds,
+      dueAt: ctx.entry.dueAt,
+      ...(followUp ? { followUpAt: new Date(ctx.now.getTime() + FOLLOW_UP_MS) } : {}),
+      status: 'open',
+      action: a,
+      createdAt: ctx.now,
+    };
+    try {
+      await this.col.insertOne(doc);
+      return { ok: true, result: { taskId: doc._id, stored: true }, rejected: [] };
+    } catch (err) {
+      // A retry after a lost lease: the task is already there.
+      if (isDuplicateKey(err)) return { ok: true, result: { taskId: doc._id, stored: false }, rejected: [] };
+      throw err;
+    }
+  }
+
+  list(orgId: string): Promise<TaskDoc[]> {
+    return this.col.find({ orgId }).sort({ dueAt: 1 }).toArray();
+  }
+}
