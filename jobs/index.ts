@@ -2,10 +2,23 @@
 // use cron expressions so that their run keys agree across workers (see agenda.ts).
 import type { Agenda } from 'agenda';
 import type { JobDefinition } from './agenda.js';
+import { dispatchOutbox } from './dispatch.js';
 import { housekeeping } from './housekeeping.js';
+import { planAccounts, planDaily, planDue } from './plan.js';
 
-export const allJobs: JobDefinition<unknown>[] = [housekeeping as JobDefinition<unknown>];
+export const allJobs: JobDefinition<unknown>[] = [
+  housekeeping as JobDefinition<unknown>,
+  planAccounts as JobDefinition<unknown>,
+  planDue as JobDefinition<unknown>,
+  planDaily as JobDefinition<unknown>,
+  dispatchOutbox as JobDefinition<unknown>,
+];
 
 export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
   await agenda.every('17 3 * * *', housekeeping.name, { keepDays: 30 }, { timezone: 'UTC' });
+  // Planning: every account once a day (before 09:00 in the Americas; per-organisation zones are still to do),
+  // and hourly the accounts whose next evaluation has come (the morning of every other zone).
+  await agenda.every('0 10 * * *', planDaily.name, { pageSize: 200 }, { timezone: 'UTC' });
+  await agenda.every('5 * * * *', planDue.name, { pageSize: 200 }, { timezone: 'UTC' });
+  await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
 }

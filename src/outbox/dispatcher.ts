@@ -31,6 +31,7 @@ export interface FreshnessOptions {
 export interface DispatcherOptions {
   /** Owner of claims and leases. */
   worker: string;
+  /** The channels this worker can carry out; entries of other channels are left for workers that have them. */
   channels: Partial<Record<OutboxChannel, Channel>>;
   now?: () => Date;
   /** How long a claimed entry is ours; past it another dispatcher may take it over. Default 2 minutes (well above the SMTP timeouts). */
@@ -82,6 +83,7 @@ export class Dispatcher {
   private readonly retry: RetryPolicy;
   private readonly bounceList: Bounces;
   private readonly entries: OutboxEntries;
+  private readonly channelNames: OutboxChannel[];
 
   constructor(
     private readonly store: Store,
@@ -91,6 +93,7 @@ export class Dispatcher {
     this.leaseMs = opts.leaseMs ?? 120_000;
     this.retry = opts.retry ?? exponentialBackoff();
     this.bounceList = bounces(store.db);
+    this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
   }
 
@@ -101,7 +104,7 @@ export class Dispatcher {
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
     while (stats.claimed < max) {
-      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 4, max - stats.claimed));
+      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 4, max - stats.claimed), this.channelNames);
       if (batch.length === 0) break;
       stats.claimed += batch.length;
       let next = 0;
@@ -190,7 +193,7 @@ export class Dispatcher {
       outcome = { ok: false, permanent: false, error: step.error, rejected: [] };
     } else {
       const channel = this.opts.channels[entry.channel];
-      if (!channel) outcome = { ok: false, permanent: false, error: `no '${entry.channel}' channel in this worker`, rejected: [] };
+      if (!channel) outcome = { ok: false, permanent: false, error: `no '${entry.channel}' channel in this worker`, rejected: [] }; // not claimed in the first place
       else {
         try {
           outcome = await channel.send(step.ctx);
@@ -228,6 +231,11 @@ export class Dispatcher {
     }
     this.opts.logger?.warn({ key: entry._id, error: outcome.error, retryAt }, 'outbox entry not sent');
   }
+}
+
+const CHANNEL_NAMES: readonly OutboxChannel[] = ['email', 'platform_email', 'slack', 'letter', 'writeback', 'task'];
+function isChannelName(s: string): s is OutboxChannel {
+  return CHANNEL_NAMES.some((c) => c === s);
 }
 
 function sentText(a: PayloadAction): string {

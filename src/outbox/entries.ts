@@ -7,7 +7,7 @@
 // used, by sends, cancels and revivals alike.
 import type { Collection } from 'mongodb';
 import type { Claims } from '../store/claims.js';
-import type { OutboxEntryDoc } from '../store/types.js';
+import type { OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 
 function hashOf(s: string): number {
   let h = 2166136261;
@@ -66,13 +66,15 @@ export class OutboxEntries {
    * Outbox.claimNext (one claim per entry attempt, then the lease written), but
    * one scan for the whole batch: on FerretDB over SQLite every filter other
    * than _id scans the collection, and a sorted scan costs ~20× an unsorted one.
+   * Only entries of `channels` (those this worker can carry out) are claimed.
    * Candidates are tried from a per-worker offset so that two workers reading
    * the same batch mostly claim different entries.
    */
-  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number): Promise<OutboxEntryDoc[]> {
+  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
+    const channel = { $in: [...channels] };
     const [pending, expired] = await Promise.all([
-      this.col.find({ state: 'pending', nextAttemptAt: { $lte: now } }).limit(limit * 2).toArray(),
-      this.col.find({ state: 'sending', lockedUntil: { $lt: now } }).limit(limit).toArray(),
+      this.col.find({ state: 'pending', nextAttemptAt: { $lte: now }, channel }).limit(limit * 2).toArray(),
+      this.col.find({ state: 'sending', lockedUntil: { $lt: now }, channel }).limit(limit).toArray(),
     ]);
     const candidates = [...expired, ...pending.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())];
     const start = candidates.length === 0 ? 0 : hashOf(worker) % candidates.length;

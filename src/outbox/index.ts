@@ -20,3 +20,4 @@ export function createChannels(db: Db, email: EmailChannelOptions | null): Parti
   const tasks = new TaskChannel(db);
   return { ...(email ? { email: new EmailChannel(email) } : {}), task: tasks, slack: tasks };
 }
+export { configureOutbox, emailOptionsFromConfig, outboxWiring, type OutboxWiring } from './wiring.js';

@@ -1,0 +1,55 @@
+// Planning jobs: thin handlers over src/planning. `plan-accounts` re-plans the
+// accounts a sync changed (the sync layer enqueues it with their ids);
+// `plan-due` (hourly) re-plans the accounts whose next evaluation time has come;
+// `plan-daily` walks every account of every organisation once a day, because
+// levels move with time, not only with data.
+import { z } from 'zod';
+import { outboxWiring } from '../src/outbox/wiring.js';
+import { Planner, type PlanSummary } from '../src/planning/plan.js';
+import { job, type JobContext } from './agenda.js';
+
+export function plannerFor(ctx: JobContext): Planner {
+  const { policyFor } = outboxWiring(ctx.store);
+  return new Planner(ctx.store, { worker: ctx.worker, ...(policyFor ? { policyFor } : {}) });
+}
+
+function total(list: PlanSummary[]): PlanSummary {
+  return list.reduce(
+    (t, s) => ({ accounts: t.accounts + s.accounts, enqueued: t.enqueued + s.enqueued, revived: t.revived + s.revived, cancelled: t.cancelled + s.cancelled, cancelLost: t.cancelLost + s.cancelLost }),
+    { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0 },
+  );
+}
+
+export const planAccounts = job({
+  name: 'plan-accounts',
+  data: z.object({ customerIds: z.array(z.string().min(1)).min(1).max(5_000) }),
+  async run({ customerIds }, ctx) {
+    const results = await plannerFor(ctx).planMany(customerIds, ctx.now());
+    const s = results.reduce((n, r) => n + r.enqueued.length, 0);
+    ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found).length, enqueued: s }, 'plan-accounts done');
+  },
+  concurrency: 2,
+});
+
+export const planDue = job({
+  name: 'plan-due',
+  data: z.object({ pageSize: z.number().int().positive().max(1_000).default(200) }),
+  async run({ pageSize }, ctx) {
+    const planner = plannerFor(ctx);
+    const summaries: PlanSummary[] = [];
+    for (const org of await ctx.store.organisations.list()) summaries.push(await planner.planDue(org._id, ctx.now(), pageSize));
+    ctx.logger.info(total(summaries), 'plan-due done');
+  },
+});
+
+export const planDaily = job({
+  name: 'plan-daily',
+  data: z.object({ pageSize: z.number().int().positive().max(1_000).default(200) }),
+  async run({ pageSize }, ctx) {
+    const planner = plannerFor(ctx);
+    const summaries: PlanSummary[] = [];
+    for (const org of await ctx.store.organisations.list()) summaries.push(await planner.planOrganisation(org._id, ctx.now(), pageSize));
+    ctx.logger.info(total(summaries), 'plan-daily done');
+  },
+  lockLifetimeMs: 60 * 60_000,
+});
