@@ -19,7 +19,7 @@ const base64Key32 = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_BASE_URL: z.url().optional(),
   HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
@@ -125,23 +125,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
-  }
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  problems.push(...crossFieldProblems(cleaned));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const e = result.data;
-  const problems: string[] = [];
-  if (e.NODE_ENV === 'production') {
-    for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL'] as const) {
-      if (e[name] === undefined) problems.push(`${name}: required when NODE_ENV=production`);
-    }
-  }
-  pairRequired(problems, 'QBO_CLIENT_ID', e.QBO_CLIENT_ID, 'QBO_CLIENT_SECRET', e.QBO_CLIENT_SECRET);
-  pairRequired(problems, 'XERO_CLIENT_ID', e.XERO_CLIENT_ID, 'XERO_CLIENT_SECRET', e.XERO_CLIENT_SECRET);
-  pairRequired(problems, 'SLACK_CLIENT_ID', e.SLACK_CLIENT_ID, 'SLACK_CLIENT_SECRET', e.SLACK_CLIENT_SECRET);
-  if (e.SEND_ENABLED && e.SMTP_URL === undefined) problems.push('SMTP_URL: required when SEND_ENABLED=true');
-  if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     env: e.NODE_ENV,
@@ -191,8 +178,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-function pairRequired(problems: string[], a: string, av: unknown, b: string, bv: unknown): void {
-  if ((av === undefined) !== (bv === undefined)) {
-    problems.push(`${av === undefined ? a : b}: required together with ${av === undefined ? b : a}`);
+/** Rules across variables, checked on the raw values so they are reported together with the schema's. */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const has = (name: string) => env[name] !== undefined;
+  if (env.NODE_ENV === 'production') {
+    for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL']) {
+      if (!has(name)) problems.push(`${name}: required when NODE_ENV=production`);
+    }
   }
+  for (const [a, b] of [
+    ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET'],
+    ['XERO_CLIENT_ID', 'XERO_CLIENT_SECRET'],
+    ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET'],
+  ] as const) {
+    if (has(a) !== has(b)) problems.push(`${has(a) ? b : a}: required together with ${has(a) ? a : b}`);
+  }
+  if (['true', '1', 'yes'].includes(env.SEND_ENABLED ?? '') && !has('SMTP_URL')) problems.push('SMTP_URL: required when SEND_ENABLED=true');
+  return problems;
 }

@@ -66,10 +66,13 @@ function ferretDbVersionOk(bin: string): boolean {
  * the module source from the Go module proxy, write that one-line file, and build
  * its cmd/ferretdb. Returns the binary's path.
  */
-export function ensureFerretDb(progress: Progress = () => {}): string {
-  const bin = ferretDbBinary();
+export function ensureFerretDb(
+  progress: Progress = () => {},
+  where: { bin?: string; goDirs?: string[] } = {},
+): string {
+  const bin = where.bin ?? ferretDbBinary();
   if (ferretDbVersionOk(bin)) return bin;
-  const go = which('go', ['/usr/local/go/bin']);
+  const go = where.goDirs ? where.goDirs.map((d) => join(d, 'go')).find((p) => existsSync(p)) : which('go', ['/usr/local/go/bin']);
   if (!go) {
     throw new LocalServerError(
       'No local database server: MONGODB_URI is unset, there is no `mongod` on PATH, and `go` (needed once to build ' +
@@ -166,6 +169,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** FerretDB's command line: SQLite in dataDir, loopback only, no telemetry, a debug port the kernel picks. */
+export function ferretDbArgs(port: number, dataDir: string): string[] {
+  return [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dataDir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${dataDir}`,
+    '--telemetry=disable',
+    // port 0: the kernel picks a free port, so two servers never collide.
+    '--debug-addr=127.0.0.1:0',
+    '--log-level=WARN',
+  ];
+}
+
 /** Start mongod (if on PATH) or FerretDB on a free loopback port with its data in dataDir. */
 export async function startLocalServer(opts: { dataDir: string; progress?: Progress; startTimeoutMs?: number }): Promise<LocalServer> {
   const progress = opts.progress ?? (() => {});
@@ -182,16 +199,7 @@ export async function startLocalServer(opts: { dataDir: string; progress?: Progr
     const args =
       kind === 'mongod'
         ? ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1']
-        : [
-            '--handler=sqlite',
-            `--sqlite-url=file:${dataDir}/`,
-            `--listen-addr=127.0.0.1:${port}`,
-            `--state-dir=${dataDir}`,
-            '--telemetry=disable',
-            // port 0: the kernel picks a free port, so two servers never collide.
-            '--debug-addr=127.0.0.1:0',
-            '--log-level=WARN',
-          ];
+        : ferretDbArgs(port, dataDir);
     const fd = openSync(logFile, 'a');
     const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);

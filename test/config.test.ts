@@ -1,0 +1,65 @@
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives sane defaults with nothing set: the real services and a local database', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(3000);
+    expect(c.mongo.uri).toBeUndefined();
+    expect(c.mongo.dbName).toBe('overdue');
+    expect(c.quickbooks.apiBaseUrl).toBe('https://quickbooks.api.intuit.com');
+    expect(c.quickbooks.tokenUrl).toBe('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer');
+    expect(c.xero.identityUrl).toBe('https://identity.xero.com');
+    expect(c.slack.apiUrl).toBe('https://slack.com/api/');
+    expect(c.email.sendEnabled).toBe(false);
+  });
+
+  it('parses a full production configuration into typed values', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production', PORT: '8080', MONGODB_URI: 'mongodb+srv://u:p@cluster.example/overdue',
+      TOKEN_ENCRYPTION_KEY: key, ADMIN_API_TOKEN: 'a'.repeat(32), PUBLIC_BASE_URL: 'https://overdue.example.com',
+      QBO_API_BASE_URL: 'http://127.0.0.1:4010', QBO_CLIENT_ID: 'id', QBO_CLIENT_SECRET: 'secret',
+      SLACK_BOT_TOKEN: 'xoxb-1', SMTP_URL: 'smtp://127.0.0.1:2525', SEND_ENABLED: 'true',
+    });
+    expect(c.http.port).toBe(8080);
+    expect(c.secrets.tokenEncryptionKey?.length).toBe(32);
+    expect(c.quickbooks.apiBaseUrl).toBe('http://127.0.0.1:4010');
+    expect(c.http.publicBaseUrl).toBe('https://overdue.example.com');
+    expect(c.email.sendEnabled).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '', PORT: '' }).mongo.uri).toBeUndefined();
+  });
+
+  it('lists every problem at once: bad values, missing pairs and production requirements', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production', PORT: 'abc', TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=', SLACK_BOT_TOKEN: 'xoxp-user',
+      QBO_API_BASE_URL: 'not a url', QBO_CLIENT_ID: 'only-the-id', MONGODB_URI: 'postgres://x',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining([
+      'PORT', 'TOKEN_ENCRYPTION_KEY', 'SLACK_BOT_TOKEN', 'QBO_API_BASE_URL', 'QBO_CLIENT_SECRET', 'MONGODB_URI', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL',
+    ]));
+    expect(problems.find((p) => p.startsWith('TOKEN_ENCRYPTION_KEY'))).toMatch(/32 bytes/);
+  });
+
+  it('puts every problem in the error message, one per line', () => {
+    expect(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud' })).toThrow(/2 problems\):\n {2}- LOG_LEVEL: .*\n {2}- PORT: /);
+  });
+
+  it('requires SMTP_URL when sending is enabled', () => {
+    expect(problemsOf({ SEND_ENABLED: 'true' })).toEqual(['SMTP_URL: required when SEND_ENABLED=true']);
+  });
+});
