@@ -13,6 +13,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   // Agenda 6 leaves timers behind after stop() (its in-flight lock polling), which
   // would keep jest waiting forever once the suite is done.
   forceExit: true,
