@@ -1,0 +1,73 @@
+// OAuth `state` values (CSRF) and connect links, shared by every provider.
+// A state is `base64url(json).base64url(hmac)`: it names the provider, the
+// organisation and a nonce, expires after `ttlMs`, and is single-use: the
+// callback claims `oauth-state:<nonce>` (an insert against a unique _id, the
+// one atomic primitive on every server we support), so a replayed callback loses.
+// A connect link (/connect/<provider>?org=…&exp=…&sig=…) is signed the same way,
+// so nobody can start a connection for an organisation they were not sent.
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Claims } from '../src/store/claims.js';
+import type { Provider } from '../src/store/types.js';
+
+const payload = z.object({ p: z.enum(['quickbooks', 'xero']), o: z.string().min(1), n: z.string().min(16), e: z.number().int() });
+
+export type StateCheck =
+  | { ok: true; orgId: string }
+  | { ok: false; reason: 'missing' | 'forged' | 'expired' | 'reused' | 'wrong_provider' };
+
+export class OAuthStates {
+  private readonly key: Buffer;
+
+  /** `secret` is the token encryption key; a separate signing key is derived from it. */
+  constructor(secret: Buffer, private readonly claims: Claims, private readonly ttlMs = 10 * 60_000) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'overdue oauth state v1', 32));
+  }
+
+  private mac(s: string): Buffer {
+    return createHmac('sha256', this.key).update(s).digest();
+  }
+
+  issue(provider: Provider, orgId: string, now: Date): string {
+    const body = Buffer.from(JSON.stringify({ p: provider, o: orgId, n: randomBytes(16).toString('hex'), e: now.getTime() + this.ttlMs })).toString('base64url');
+    return `${body}.${this.mac(body).toString('base64url')}`;
+  }
+
+  /** Check a state from a callback and use it up. */
+  async consume(provider: Provider, state: unknown, now: Date): Promise<StateCheck> {
+    if (typeof state !== 'string' || state.length === 0) return { ok: false, reason: 'missing' };
+    const [body, sig, extra] = state.split('.');
+    if (!body || !sig || extra !== undefined || !this.sameMac(body, sig)) return { ok: false, reason: 'forged' };
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'forged' };
+    }
+    const p = payload.safeParse(json);
+    if (!p.success) return { ok: false, reason: 'forged' };
+    if (p.data.p !== provider) return { ok: false, reason: 'wrong_provider' };
+    if (p.data.e <= now.getTime()) return { ok: false, reason: 'expired' };
+    if (!(await this.claims.take(`oauth-state:${p.data.n}`, provider, now))) return { ok: false, reason: 'reused' };
+    return { ok: true, orgId: p.data.o };
+  }
+
+  /** Query string of a signed connect link for an organisation, valid for `ttlMs` × 6. */
+  connectLink(provider: Provider, orgId: string, now: Date): string {
+    const exp = now.getTime() + this.ttlMs * 6;
+    const sig = this.mac(`connect:${provider}:${orgId}:${exp}`).toString('base64url');
+    return `org=${encodeURIComponent(orgId)}&exp=${exp}&sig=${sig}`;
+  }
+
+  checkConnectLink(provider: Provider, q: { org?: unknown; exp?: unknown; sig?: unknown }, now: Date): { ok: true; orgId: string } | { ok: false } {
+    if (typeof q.org !== 'string' || typeof q.exp !== 'string' || typeof q.sig !== 'string' || !/^\d+$/.test(q.exp)) return { ok: false };
+    if (Number(q.exp) <= now.getTime()) return { ok: false };
+    return this.sameMac(`connect:${provider}:${q.org}:${q.exp}`, q.sig) ? { ok: true, orgId: q.org } : { ok: false };
+  }
+
+  private sameMac(data: string, sig: string): boolean {
+    const expected = this.mac(data);
+    const given = Buffer.from(sig, 'base64url');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,237 @@
+// QuickBooks records as the API sends them (zod schemas with Intuit's field
+// names, `Qbo`-prefixed types) and pure mappers into Overdue's documents.
+// Amounts arrive as JSON numbers ("150.5"); they become integer minor units by
+// string parsing, never float arithmetic.
+import { z } from 'zod';
+import { minorUnitExponent } from '../../src/domain/money.js';
+import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
+
+const ref = z.object({ value: z.string(), name: z.string().optional() });
+const amountSchema = z.union([z.number(), z.string()]);
+const meta = z.object({ CreateTime: z.string().optional(), LastUpdatedTime: z.iso.datetime({ offset: true }) });
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const QboCustomer = z.object({
+  Id: z.string(),
+  SyncToken: z.string(),
+  DisplayName: z.string(),
+  CompanyName: z.string().optional(),
+  GivenName: z.string().optional(),
+  FamilyName: z.string().optional(),
+  PrimaryEmailAddr: z.object({ Address: z.string().optional() }).optional(),
+  PrimaryPhone: z.object({ FreeFormNumber: z.string().optional() }).optional(),
+  BillAddr: z.object({ Line1: z.string().optional(), City: z.string().optional(), CountrySubDivisionCode: z.string().optional(), PostalCode: z.string().optional(), Country: z.string().optional() }).optional(),
+  Active: z.boolean().default(true),
+  Job: z.boolean().default(false),
+  ParentRef: ref.optional(),
+  BillWithParent: z.boolean().optional(),
+  CurrencyRef: ref.optional(),
+  Notes: z.string().optional(),
+  MetaData: meta,
+});
+export type QboCustomer = z.infer<typeof QboCustomer>;
+
+const linkedTxn = z.object({ TxnId: z.string(), TxnType: z.string() });
+
+export const QboInvoice = z.object({
+  Id: z.string(),
+  SyncToken: z.string(),
+  DocNumber: z.string().optional(),
+  TxnDate: date,
+  DueDate: date.optional(),
+  TotalAmt: amountSchema,
+  Balance: amountSchema,
+  CustomerRef: ref,
+  CurrencyRef: ref.optional(),
+  BillEmail: z.object({ Address: z.string().optional() }).optional(),
+  EmailStatus: z.string().optional(),
+  PrivateNote: z.string().optional(),
+  LinkedTxn: z.array(linkedTxn).optional(),
+  InvoiceLink: z.string().optional(),
+  MetaData: meta,
+});
+export type QboInvoice = z.infer<typeof QboInvoice>;
+
+export const QboPayment = z.object({
+  Id: z.string(),
+  TxnDate: date,
+  TotalAmt: amountSchema,
+  CustomerRef: ref,
+  CurrencyRef: ref.optional(),
+  Line: z.array(z.object({ Amount: amountSchema, LinkedTxn: z.array(linkedTxn).default([]) })).default([]),
+  MetaData: meta,
+});
+export type QboPayment = z.infer<typeof QboPayment>;
+
+export const QboCreditMemo = z.object({
+  Id: z.string(),
+  TxnDate: date,
+  TotalAmt: amountSchema,
+  Balance: amountSchema.optional(),
+  CustomerRef: ref,
+  CurrencyRef: ref.optional(),
+  MetaData: meta,
+});
+export type QboCreditMemo = z.infer<typeof QboCreditMemo>;
+
+/** What CDC returns for a deleted record. */
+export const QboDeleted = z.object({ Id: z.string(), status: z.literal('Deleted'), MetaData: meta.partial().optional() });
+export type QboDeleted = z.infer<typeof QboDeleted>;
+
+export const QboCompanyInfo = z.object({ CompanyInfo: z.object({ CompanyName: z.string(), LegalName: z.string().optional(), Country: z.string().optional() }) });
+
+export const QboFault = z.object({
+  Fault: z.object({
+    Error: z.array(z.object({ Message: z.string().optional(), Detail: z.string().optional(), code: z.string().optional() })).min(1),
+    type: z.string().optional(),
+  }),
+});
+
+/** `{ QueryResponse: { Invoice: [...], startPosition, maxResults }, time }`: the entity key is absent on an empty page. */
+export const QboQueryResponse = z.object({
+  QueryResponse: z.record(z.string(), z.unknown()),
+  time: z.string().optional(),
+});
+
+export const QboCdcResponse = z.object({
+  CDCResponse: z.array(z.object({ QueryResponse: z.array(z.record(z.string(), z.unknown())).default([]) })).min(1),
+  time: z.string(),
+});
+
+// ------------------------------------------------------------------ money
+
+/**
+ * A QuickBooks decimal amount in integer minor units of `currency`, by string
+ * parsing (0.1 + 0.2 arrives as 0.3 and becomes 30 cents). Digits beyond the
+ * currency's exponent round half away from zero. Null when it is not a plain decimal.
+ */
+export function toMinor(value: number | string, currency: string): number | null {
+  const s = typeof value === 'number' ? String(value) : value.trim();
+  const m = /^(-)?(\d+)(?:\.(\d*))?$/.exec(s);
+  if (!m) return null;
+  const exp = minorUnitExponent(currency);
+  const frac = m[3] ?? '';
+  let minor = BigInt((m[2] ?? '0') + frac.slice(0, exp).padEnd(exp, '0'));
+  const rest = frac.slice(exp);
+  if (rest.length > 0 && rest.charCodeAt(0) >= 53 /* '5' */) minor += 1n;
+  const n = Number(m[1] ? -minor : minor);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+// ------------------------------------------------------------------ mappers
+
+export interface MapContext {
+  orgId: string;
+  connectionId: string;
+  companyId: string;
+  /** Used when a record carries no CurrencyRef (single-currency companies). */
+  homeCurrency: string;
+  syncedAt: Date;
+}
+
+export class MappingError extends Error {
+  constructor(readonly entity: string, readonly id: string, message: string) {
+    super(`${entity} ${id}: ${message}`);
+    this.name = 'MappingError';
+  }
+}
+
+function key(ctx: MapContext, externalId: string) {
+  return { provider: 'quickbooks' as const, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
+}
+
+function minor(entity: string, id: string, v: number | string, currency: string): number {
+  const n = toMinor(v, currency);
+  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
+  return n;
+}
+
+export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
+  const email = c.PrimaryEmailAddr?.Address;
+  const phone = c.PrimaryPhone?.FreeFormNumber;
+  const a = c.BillAddr;
+  const address = a ? [a.Line1, a.City, a.CountrySubDivisionCode, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
+  const person = [c.GivenName, c.FamilyName].filter(Boolean).join(' ');
+  return {
+    ...key(ctx, c.Id),
+    displayName: c.DisplayName,
+    ...(c.CompanyName ? { legalName: c.CompanyName } : {}),
+    ...(email ? { email } : {}),
+    ...(phone ? { phone } : {}),
+    ...(address ? { address } : {}),
+    ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
+    contacts: email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || c.DisplayName, ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing'] }] : [],
+    tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
+    active: c.Active,
+    providerUpdatedAt: new Date(c.MetaData.LastUpdatedTime),
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+/** QuickBooks voids an invoice by zeroing it and writing "Voided" in its private note. */
+export function isVoided(i: QboInvoice): boolean {
+  return /^voided/i.test(i.PrivateNote ?? '') && toMinor(i.TotalAmt, 'USD') === 0;
+}
+
+export function mapInvoice(i: QboInvoice, ctx: MapContext): Omit<InvoiceDoc, '_id'> {
+  const currency = i.CurrencyRef?.value ?? ctx.homeCurrency;
+  const totalMinor = minor('Invoice', i.Id, i.TotalAmt, currency);
+  const balanceMinor = minor('Invoice', i.Id, i.Balance, currency);
+  return {
+    ...key(ctx, i.Id),
+    customerExternalId: i.CustomerRef.value,
+    number: i.DocNumber ?? i.Id,
+    issueDate: i.TxnDate,
+    dueDate: i.DueDate ?? i.TxnDate,
+    currency,
+    totalMinor,
+    balanceMinor,
+    status: isVoided(i) ? 'voided' : balanceMinor > 0 ? 'open' : 'paid',
+    ...(i.InvoiceLink ? { payUrl: i.InvoiceLink } : {}),
+    providerUpdatedAt: new Date(i.MetaData.LastUpdatedTime),
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+export function mapPayment(p: QboPayment, ctx: MapContext): Omit<PaymentDoc, '_id'> {
+  const currency = p.CurrencyRef?.value ?? ctx.homeCurrency;
+  return {
+    ...key(ctx, p.Id),
+    customerExternalId: p.CustomerRef.value,
+    date: p.TxnDate,
+    currency,
+    amountMinor: minor('Payment', p.Id, p.TotalAmt, currency),
+    appliedTo: p.Line.flatMap((l) =>
+      l.LinkedTxn.filter((t) => t.TxnType === 'Invoice').map((t) => ({ invoiceExternalId: t.TxnId, amountMinor: minor('Payment', p.Id, l.Amount, currency) })),
+    ),
+    deleted: false,
+    providerUpdatedAt: new Date(p.MetaData.LastUpdatedTime),
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+/** The external id under which a credit memo is kept in the payments collection (never collides with a Payment's Id). */
+export function creditMemoExternalId(id: string): string {
+  return `CreditMemo:${id}`;
+}
+
+/**
+ * A credit memo is a credit to the customer's account. It is kept with the
+ * payments (until the store has a document of its own for credits) under
+ * `CreditMemo:<Id>`, with nothing applied: its application to invoices is
+ * recorded by the Payment that links them, and already shows in the invoices' Balance.
+ */
+export function mapCreditMemo(m: QboCreditMemo, ctx: MapContext): Omit<PaymentDoc, '_id'> {
+  const currency = m.CurrencyRef?.value ?? ctx.homeCurrency;
+  return {
+    ...key(ctx, creditMemoExternalId(m.Id)),
+    customerExternalId: m.CustomerRef.value,
+    date: m.TxnDate,
+    currency,
+    amountMinor: minor('CreditMemo', m.Id, m.TotalAmt, currency),
+    appliedTo: [],
+    deleted: false,
+    providerUpdatedAt: new Date(m.MetaData.LastUpdatedTime),
+    syncedAt: ctx.syncedAt,
+  };
+}
