@@ -25,9 +25,28 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  let service;
+  // Signals are handled from the start: a SIGTERM during start-up waits for the
+  // service to be up, then stops it cleanly.
+  const starting = startService(config, role, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    starting
+      .then((s) => s.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   try {
-    service = await startService(config, role, logger);
+    await starting;
   } catch (err) {
     if (err instanceof DatabaseUnreachableError || err instanceof LocalServerError) {
       console.error(`overdue: ${err.message}`);
@@ -35,22 +54,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const s = service;
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    s.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {
