@@ -97,16 +97,18 @@ export class Dispatcher {
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
   }
 
-  /** Work through due entries until none is left (or `maxEntries` were claimed). */
-  async runOnce(opts: { maxEntries?: number } = {}): Promise<DispatchStats> {
+  /** Work through due entries until none is left (or `maxEntries` were claimed, or the clock passed `stopAt`, epoch ms). */
+  async runOnce(opts: { maxEntries?: number; stopAt?: number } = {}): Promise<DispatchStats> {
     const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, replan: [] };
     const replan = new Set<string>();
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
-    while (stats.claimed < max) {
+    while (stats.claimed < max && (opts.stopAt === undefined || Date.now() < opts.stopAt)) {
       const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 4, max - stats.claimed), this.channelNames);
       if (batch.length === 0) break;
       stats.claimed += batch.length;
+      // Spread each account's entries over the lanes' turns: appends to one account's audit chain contend.
+      interleaveByCustomer(batch);
       let next = 0;
       const lane = async (): Promise<void> => {
         for (let e = batch[next++]; e !== undefined; e = batch[next++]) await this.handle(e, stats, replan);
@@ -230,6 +232,25 @@ export class Dispatcher {
       await audit({ action: 'outbox.failed', outcome: `${outcome.permanent ? 'permanent failure' : `gave up after ${entry.attempts} attempts`}: ${outcome.error}`, details: { key: entry._id, attempt: entry.attempts } });
     }
     this.opts.logger?.warn({ key: entry._id, error: outcome.error, retryAt }, 'outbox entry not sent');
+  }
+}
+
+function interleaveByCustomer(batch: OutboxEntryDoc[]): void {
+  const groups = new Map<string, OutboxEntryDoc[]>();
+  for (const e of batch) {
+    const g = groups.get(e.customerId);
+    if (g) g.push(e);
+    else groups.set(e.customerId, [e]);
+  }
+  if (groups.size === batch.length) return;
+  const lists = [...groups.values()];
+  const total = batch.length;
+  batch.length = 0;
+  for (let round = 0; batch.length < total; round++) {
+    for (const l of lists) {
+      const e = l[round];
+      if (e) batch.push(e);
+    }
   }
 }
 

@@ -71,12 +71,12 @@ export class OutboxEntries {
    * the same batch mostly claim different entries.
    */
   async claimBatch(worker: string, now: Date, leaseMs: number, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
-    const channel = { $in: [...channels] };
-    const [pending, expired] = await Promise.all([
-      this.col.find({ state: 'pending', nextAttemptAt: { $lte: now }, channel }).limit(limit * 2).toArray(),
-      this.col.find({ state: 'sending', lockedUntil: { $lt: now }, channel }).limit(limit).toArray(),
-    ]);
-    const candidates = [...expired, ...pending.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())];
+    const found = await this.col
+      .find({ channel: { $in: [...channels] }, $or: [{ state: 'pending', nextAttemptAt: { $lte: now } }, { state: 'sending', lockedUntil: { $lt: now } }] })
+      .limit(limit * 2)
+      .toArray();
+    // Expired leases first (their worker died), then the longest-waiting.
+    const candidates = found.sort((a, b) => (a.state === b.state ? a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() : a.state === 'sending' ? -1 : 1));
     const start = candidates.length === 0 ? 0 : hashOf(worker) % candidates.length;
     const claimed: OutboxEntryDoc[] = [];
     for (let i = 0; i < candidates.length && claimed.length < limit; i++) {

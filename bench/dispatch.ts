@@ -1,0 +1,164 @@
+// `npm run bench -- dispatch`: 10,000 due outbox entries (1,000 customers × 10
+// invoices, one reminder each), two dispatchers in this process on separate
+// database connections, an SMTP sink on loopback. Reports entries/s, duplicates
+// (target 0: counted at the sink by outbox key) and the delay from due to
+// received at the sink (p50/p95). Uses MONGODB_URI when set, otherwise a local
+// server in a temporary folder. BENCH_DISPATCH_ENTRIES changes the count,
+// BENCH_DISPATCH_SECONDS caps the run (the local FerretDB over SQLite scans a
+// collection on every update, so 10,000 entries take a long time there).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectDatabase, type Database } from '../src/db/connect.js';
+import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
+import type { Account } from '../src/engine/index.js';
+import { decide, defaultPolicy } from '../src/engine/index.js';
+import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
+import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { collections, createStore, ensureIndexes } from '../src/store/store.js';
+import type { CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../src/store/types.js';
+import { customerDoc, invoiceDoc, seedOrg, standardContacts } from '../test/helpers/accounts.js';
+import { startSmtpSink } from '../test/helpers/smtp-sink.js';
+
+const ENTRIES = Number(process.env['BENCH_DISPATCH_ENTRIES'] ?? 10_000);
+/** Stop claiming after this many seconds (0: run until the outbox is drained). */
+const MAX_SECONDS = Number(process.env['BENCH_DISPATCH_SECONDS'] ?? 0);
+const PER_CUSTOMER = 10;
+const DISPATCHERS = 2;
+const CONCURRENCY = 4;
+/** Entries claimed per scan: on FerretDB every non-_id query scans the collection, so larger batches amortise it. */
+const BATCH = 48;
+const ORG = 'org-bench';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function accountOf(c: CustomerDoc, inv: InvoiceDoc): Account {
+  return {
+    id: c._id,
+    name: c.displayName,
+    timeZone: 'UTC',
+    tags: [],
+    invoices: [{ id: inv._id, number: inv.number, issueDate: inv.issueDate, dueDate: inv.dueDate, currency: inv.currency, totalMinor: inv.totalMinor, balanceMinor: inv.balanceMinor, status: 'open', disputed: false }],
+    payments: [],
+    credits: [],
+    contacts: c.contacts.map((k) => ({ id: k.id, name: k.name, email: k.email, phone: k.phone, roles: k.roles, bounced: false })),
+    personalGuarantee: false,
+    holidays: [],
+    history: [],
+    disputes: [],
+    promises: [],
+    paymentPlans: [],
+    snoozes: [],
+  };
+}
+
+async function seed(database: Database, now: Date): Promise<number> {
+  const store = createStore(database.db);
+  await seedOrg(store, ORG, now, 'UTC');
+  // decide() at a fixed Tuesday morning gives each invoice its 'reminder-1' email; the entries are due now.
+  const decideAt = Date.parse('2025-03-04T09:00:00Z');
+  const customers: CustomerDoc[] = [];
+  const invoices: InvoiceDoc[] = [];
+  const entries: OutboxEntryDoc[] = [];
+  for (let i = 0; i < Math.ceil(ENTRIES / PER_CUSTOMER); i++) {
+    const c = customerDoc(ORG, `b${i}`, `Bench Customer ${i}`, standardContacts(`bench${i}.example`), now, { timeZone: 'UTC' });
+    customers.push(c);
+    for (let j = 0; j < PER_CUSTOMER && invoices.length < ENTRIES; j++) {
+      const inv = invoiceDoc(c, `b${i}-${j}`, `INV-${i * PER_CUSTOMER + j}`, '2025-03-03', 10_000 + j * 1_000, now);
+      invoices.push(inv);
+      const decision = decide(accountOf(c, inv), defaultPolicy, decideAt);
+      const action = decision.actions[0];
+      if (!action) throw new Error(`no action for ${inv._id}: ${decision.explanation}`);
+      entries.push({
+        _id: action.key,
+        orgId: ORG,
+        customerId: c._id,
+        channel: channelFor(action),
+        kind: action.kind,
+        payload: payloadFor(action, { accountName: c.displayName, explanation: decision.explanation, previousContacts: 0 }),
+        invoiceIds: [inv._id],
+        state: 'pending',
+        attempts: 0,
+        dueAt: now,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+  }
+  const chunk = 1_000;
+  for (let k = 0; k < customers.length; k += chunk) await database.db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + chunk));
+  for (let k = 0; k < invoices.length; k += chunk) await database.db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + chunk));
+  for (let k = 0; k < entries.length; k += chunk) await database.db.collection<OutboxEntryDoc>(collections.outbox).insertMany(entries.slice(k, k + chunk));
+  return entries.length;
+}
+
+export async function run(): Promise<void> {
+  let local: LocalServer | undefined;
+  let dataDir: string | undefined;
+  let uri = process.env['MONGODB_URI'];
+  if (!uri) {
+    dataDir = mkdtempSync(join(tmpdir(), 'overdue-bench-dispatch-'));
+    local = await startLocalServer({ dataDir });
+    uri = local.uri;
+  }
+  const dbName = `bench_dispatch_${Date.now()}`;
+  const main = await connectDatabase(uri, dbName, 10_000);
+  const sink = await startSmtpSink();
+  const extra: Database[] = [];
+  try {
+    await ensureIndexes(main.db);
+    const t0 = new Date();
+    const seeded = await seed(main, t0);
+    console.log(`database: ${local ? `local ${local.kind}` : 'MONGODB_URI'}; seeded ${seeded} due entries in ${((Date.now() - t0.getTime()) / 1000).toFixed(1)} s`);
+
+    const workers = [];
+    for (let w = 0; w < DISPATCHERS; w++) {
+      const db = w === 0 ? main : await connectDatabase(uri, dbName, 10_000);
+      if (w > 0) extra.push(db);
+      const store = createStore(db.db);
+      const transport = createSmtpTransport(sink.url, { maxConnections: CONCURRENCY, timeoutMs: 10_000 });
+      const dispatcher = new Dispatcher(store, {
+        worker: `bench-${w}`,
+        channels: createChannels(db.db, { transport, from: 'Northwind Collections <ar@northwind.example>', sendEnabled: true }),
+        concurrency: CONCURRENCY,
+        batchSize: BATCH,
+      });
+      workers.push({ dispatcher, transport });
+    }
+    // Every entry is due by now: the delay is counted from the moment the dispatchers start.
+    const dueAt = Date.now();
+    const progress = setInterval(() => console.log(`  … ${sink.messages.length} received after ${((Date.now() - dueAt) / 1000).toFixed(0)} s`), 30_000);
+    const start = Date.now();
+    const stopAt = MAX_SECONDS > 0 ? start + MAX_SECONDS * 1000 : undefined;
+    const stats: DispatchStats[] = await Promise.all(workers.map((w) => w.dispatcher.runOnce(stopAt !== undefined ? { stopAt } : {})));
+    const seconds = (Date.now() - start) / 1000;
+    clearInterval(progress);
+    for (const w of workers) w.transport.close();
+
+    const byKey = new Map<string, number>();
+    for (const m of sink.messages) {
+      const key = m.headers.get('x-overdue-key') ?? '?';
+      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+    }
+    const duplicates = sink.messages.length - byKey.size;
+    const delays = sink.messages.map((m) => m.receivedAt - dueAt).sort((a, b) => a - b);
+    const states = await createStore(main.db).outbox.countByState();
+    if (sink.messages.length < seeded) console.log(`stopped after ${MAX_SECONDS} s (BENCH_DISPATCH_SECONDS): figures are for the ${sink.messages.length} entries sent so far`);
+    console.log(`entries: ${seeded}; received at the sink: ${sink.messages.length} (${byKey.size} distinct); duplicates: ${duplicates} (target 0)`);
+    console.log(`per dispatcher: ${stats.map((s, i) => `bench-${i} sent ${s.sent}, retried ${s.retried}, failed ${s.failed}, lost leases ${s.lostLease}`).join('; ')}`);
+    console.log(`outbox afterwards: ${JSON.stringify(states)}`);
+    console.log(`throughput: ${(sink.messages.length / seconds).toFixed(1)} entries/s over ${seconds.toFixed(1)} s (${DISPATCHERS} dispatchers × ${CONCURRENCY} lanes, batches of ${BATCH})`);
+    console.log(`delay due → received: p50 ${(percentile(delays, 50) / 1000).toFixed(1)} s, p95 ${(percentile(delays, 95) / 1000).toFixed(1)} s, max ${(percentile(delays, 100) / 1000).toFixed(1)} s (every entry due when the dispatchers start: a backlog drain)`);
+  } finally {
+    await sink.close();
+    for (const d of extra) await d.close();
+    await main.db.dropDatabase().catch(() => undefined);
+    await main.close();
+    await local?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
