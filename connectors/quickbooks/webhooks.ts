@@ -28,15 +28,13 @@ const QboCloudEventsDelivery = z.array(QboCloudEvent).min(1);
 
 const kinds: Record<string, RecordKind> = { customer: 'customer', invoice: 'invoice', payment: 'payment', creditmemo: 'credit_memo' };
 
+const operations: Record<string, ChangeOperation> = {
+  create: 'create', created: 'create', update: 'update', updated: 'update', delete: 'delete', deleted: 'delete',
+  void: 'void', voided: 'void', merge: 'merge', merged: 'merge', emailed: 'emailed', email: 'emailed',
+};
+
 function operation(word: string): ChangeOperation {
-  const w = word.toLowerCase().replace(/d$/, '').replace(/e$/, '');
-  if (w === 'creat') return 'create';
-  if (w === 'updat') return 'update';
-  if (w === 'delet') return 'delete';
-  if (w === 'void') return 'void';
-  if (w === 'merg') return 'merge';
-  if (w === 'email' || w === 'emaile') return 'emailed';
-  return 'unknown';
+  return operations[word.toLowerCase()] ?? 'unknown';
 }
 
 function date(s: string | undefined): Date | undefined {
