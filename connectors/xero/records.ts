@@ -1,0 +1,290 @@
+// Xero records as the Accounting API sends them (zod schemas with Xero's field
+// names, `Xero`-prefixed types) and pure mappers into the same documents the
+// QuickBooks connector writes. Amounts arrive as JSON numbers and become
+// integer minor units by string parsing (toMinor), never float arithmetic.
+// Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
+import { z } from 'zod';
+import type { ContactDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
+import { toMinor } from '../quickbooks/records.js';
+
+export { toMinor };
+
+// ------------------------------------------------------------------ dates
+
+const MS_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+const ISO_LOCAL = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
+
+/**
+ * An instant from Xero: `/Date(1700000000000+0000)/` (milliseconds since the
+ * epoch; the offset is informational) or ISO 8601. An ISO value without a zone
+ * is UTC, as Xero's `...UTC` fields are. Null when it is neither.
+ */
+export function parseXeroInstant(s: string): Date | null {
+  const ms = MS_DATE.exec(s);
+  if (ms) {
+    const d = new Date(Number(ms[1]));
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  const iso = ISO_LOCAL.test(s) ? `${s.length === 10 ? `${s}T00:00:00` : s}Z` : s;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(iso)) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** A Xero instant as a zod schema (string in, Date out). */
+export const xeroInstant = z.string().transform((s, ctx) => {
+  const d = parseXeroInstant(s);
+  if (!d) {
+    ctx.addIssue({ code: 'custom', message: `not a Xero date: ${s}` });
+    return z.NEVER;
+  }
+  return d;
+});
+
+/**
+ * A calendar date ('YYYY-MM-DD') from a Xero date field. Xero sends dates as
+ * midnight UTC of the day (`/Date(1518652800000+0000)/`) or as `2018-02-15T00:00:00`.
+ */
+export const xeroDay = z.string().transform((s, ctx) => {
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return s.slice(0, 10);
+  const d = parseXeroInstant(s);
+  if (!d) {
+    ctx.addIssue({ code: 'custom', message: `not a Xero date: ${s}` });
+    return z.NEVER;
+  }
+  return d.toISOString().slice(0, 10);
+});
+
+// ------------------------------------------------------------------ raw records
+
+const guid = z.string().min(1);
+const amount = z.union([z.number(), z.string()]);
+
+export const XeroContactPerson = z.object({
+  FirstName: z.string().optional(),
+  LastName: z.string().optional(),
+  EmailAddress: z.string().optional(),
+  IncludeInEmails: z.boolean().optional(),
+});
+
+export const XeroContact = z.object({
+  ContactID: guid,
+  ContactNumber: z.string().optional(),
+  AccountNumber: z.string().optional(),
+  Name: z.string(),
+  FirstName: z.string().optional(),
+  LastName: z.string().optional(),
+  EmailAddress: z.string().optional(),
+  ContactStatus: z.string().default('ACTIVE'),
+  IsCustomer: z.boolean().optional(),
+  DefaultCurrency: z.string().optional(),
+  ContactPersons: z.array(XeroContactPerson).default([]),
+  Phones: z.array(z.object({ PhoneType: z.string().optional(), PhoneNumber: z.string().optional(), PhoneAreaCode: z.string().optional(), PhoneCountryCode: z.string().optional() })).default([]),
+  Addresses: z.array(z.object({
+    AddressType: z.string().optional(), AddressLine1: z.string().optional(), City: z.string().optional(),
+    Region: z.string().optional(), PostalCode: z.string().optional(), Country: z.string().optional(),
+  })).default([]),
+  UpdatedDateUTC: xeroInstant,
+});
+export type XeroContact = z.infer<typeof XeroContact>;
+
+export const XeroInvoice = z.object({
+  InvoiceID: guid,
+  InvoiceNumber: z.string().optional(),
+  Type: z.string(),
+  Contact: z.object({ ContactID: guid, Name: z.string().optional() }),
+  Date: xeroDay,
+  DueDate: xeroDay.optional(),
+  Status: z.string(),
+  Total: amount,
+  AmountDue: amount,
+  AmountPaid: amount.optional(),
+  AmountCredited: amount.optional(),
+  CurrencyCode: z.string().regex(/^[A-Z]{3}$/),
+  SentToContact: z.boolean().optional(),
+  UpdatedDateUTC: xeroInstant,
+});
+export type XeroInvoice = z.infer<typeof XeroInvoice>;
+
+export const XeroPayment = z.object({
+  PaymentID: guid,
+  Date: xeroDay,
+  Amount: amount,
+  PaymentType: z.string().optional(),
+  Status: z.string().default('AUTHORISED'),
+  Invoice: z.object({ InvoiceID: guid, Contact: z.object({ ContactID: guid }).optional(), CurrencyCode: z.string().optional() }).optional(),
+  CreditNote: z.object({ CreditNoteID: guid, Contact: z.object({ ContactID: guid }).optional(), CurrencyCode: z.string().optional() }).optional(),
+  UpdatedDateUTC: xeroInstant,
+});
+export type XeroPayment = z.infer<typeof XeroPayment>;
+
+export const XeroCreditNote = z.object({
+  CreditNoteID: guid,
+  CreditNoteNumber: z.string().optional(),
+  Type: z.string(),
+  Contact: z.object({ ContactID: guid }),
+  Date: xeroDay,
+  Status: z.string(),
+  Total: amount,
+  RemainingCredit: amount.optional(),
+  CurrencyCode: z.string().regex(/^[A-Z]{3}$/),
+  Allocations: z.array(z.object({ Amount: amount, Invoice: z.object({ InvoiceID: guid }) })).default([]),
+  UpdatedDateUTC: xeroInstant,
+});
+export type XeroCreditNote = z.infer<typeof XeroCreditNote>;
+
+/** `GET /connections` items. */
+export const XeroTenantConnection = z.object({
+  id: guid,
+  authEventId: z.string().optional(),
+  tenantId: guid,
+  tenantType: z.string(),
+  tenantName: z.string().nullable().optional(),
+  createdDateUtc: z.string().optional(),
+  updatedDateUtc: z.string().optional(),
+});
+export type XeroTenantConnection = z.infer<typeof XeroTenantConnection>;
+
+export const XeroOnlineInvoices = z.object({ OnlineInvoices: z.array(z.object({ OnlineInvoiceUrl: z.string().url() })).min(1) });
+
+/** A page of a list endpoint: the records under their plural name, and `pagination` when paged. */
+export function pageOf(body: unknown, key: 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes'): unknown[] {
+  const parsed = z.object({ [key]: z.array(z.unknown()).default([]) }).safeParse(body);
+  return parsed.success ? (parsed.data[key] as unknown[]) : [];
+}
+
+// ------------------------------------------------------------------ mappers
+
+export interface MapContext {
+  orgId: string;
+  connectionId: string;
+  /** The tenant id. */
+  companyId: string;
+  /** Used when a record carries no currency (contacts without a default currency). */
+  homeCurrency: string;
+  syncedAt: Date;
+}
+
+export class MappingError extends Error {
+  constructor(readonly entity: string, readonly id: string, message: string) {
+    super(`${entity} ${id}: ${message}`);
+    this.name = 'MappingError';
+  }
+}
+
+function key(ctx: MapContext, externalId: string) {
+  return { provider: 'xero' as const, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
+}
+
+function minor(entity: string, id: string, v: number | string, currency: string): number {
+  const n = toMinor(v, currency);
+  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
+  return n;
+}
+
+export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '_id'> {
+  const phoneOf = (p: XeroContact['Phones'][number]) => [p.PhoneCountryCode, p.PhoneAreaCode, p.PhoneNumber].filter(Boolean).join(' ');
+  const phone = c.Phones.filter((p) => p.PhoneNumber).map(phoneOf)[0];
+  const a = c.Addresses.find((x) => x.AddressType === 'POBOX' && x.AddressLine1) ?? c.Addresses.find((x) => x.AddressLine1);
+  const address = a ? [a.AddressLine1, a.City, a.Region, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
+  const primaryName = [c.FirstName, c.LastName].filter(Boolean).join(' ') || c.Name;
+  const contacts: ContactDoc[] = [];
+  if (c.EmailAddress || phone) {
+    contacts.push({ id: `xero:${c.ContactID}:primary`, name: primaryName, ...(c.EmailAddress ? { email: c.EmailAddress } : {}), ...(phone ? { phone } : {}), roles: ['billing'] });
+  }
+  c.ContactPersons.forEach((p, i) => {
+    const name = [p.FirstName, p.LastName].filter(Boolean).join(' ') || p.EmailAddress || `${c.Name} contact ${i + 1}`;
+    // Persons Xero includes in invoice emails are billing contacts; the others are kept as 'other'.
+    contacts.push({ id: `xero:${c.ContactID}:person:${i}`, name, ...(p.EmailAddress ? { email: p.EmailAddress } : {}), roles: [p.IncludeInEmails ? 'billing' : 'other'] });
+  });
+  return {
+    ...key(ctx, c.ContactID),
+    displayName: c.Name,
+    ...(c.EmailAddress ? { email: c.EmailAddress } : {}),
+    ...(phone ? { phone } : {}),
+    ...(address ? { address } : {}),
+    ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
+    contacts,
+    tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],
+    active: c.ContactStatus === 'ACTIVE',
+    providerUpdatedAt: c.UpdatedDateUTC,
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+/** Receivable invoices only; drafts and submitted (unapproved) invoices are not collectible and are not kept. */
+export function isCollectible(i: XeroInvoice): boolean {
+  return i.Type === 'ACCREC' && !['DRAFT', 'SUBMITTED'].includes(i.Status);
+}
+
+export function invoiceStatus(i: XeroInvoice, balanceMinor: number): InvoiceStatus {
+  if (i.Status === 'VOIDED') return 'voided';
+  if (i.Status === 'DELETED') return 'deleted';
+  if (i.Status === 'AUTHORISED' && balanceMinor > 0) return 'open';
+  return 'paid'; // PAID, or AUTHORISED with nothing left to pay
+}
+
+export function mapInvoice(i: XeroInvoice, ctx: MapContext, payUrl?: string): Omit<InvoiceDoc, '_id'> {
+  const currency = i.CurrencyCode;
+  const totalMinor = minor('Invoice', i.InvoiceID, i.Total, currency);
+  const due = minor('Invoice', i.InvoiceID, i.AmountDue, currency);
+  const status = invoiceStatus(i, due);
+  return {
+    ...key(ctx, i.InvoiceID),
+    customerExternalId: i.Contact.ContactID,
+    number: i.InvoiceNumber || i.InvoiceID,
+    issueDate: i.Date,
+    dueDate: i.DueDate ?? i.Date,
+    currency,
+    totalMinor,
+    // A voided or deleted invoice leaves the open set with nothing to collect.
+    balanceMinor: status === 'voided' || status === 'deleted' ? 0 : due,
+    status,
+    ...(payUrl ? { payUrl } : {}),
+    providerUpdatedAt: i.UpdatedDateUTC,
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+/** Payments on receivable invoices (ACCRECPAYMENT), and refunds of customer credit. Null for payables. */
+export function mapPayment(p: XeroPayment, ctx: MapContext): Omit<PaymentDoc, '_id'> | null {
+  const target = p.Invoice ?? p.CreditNote;
+  if (p.PaymentType && !p.PaymentType.startsWith('ACCREC')) return null;
+  const customer = target?.Contact?.ContactID;
+  if (!customer) throw new MappingError('Payment', p.PaymentID, 'no contact on the paid document');
+  const currency = target.CurrencyCode ?? ctx.homeCurrency;
+  const amountMinor = minor('Payment', p.PaymentID, p.Amount, currency);
+  return {
+    ...key(ctx, p.PaymentID),
+    customerExternalId: customer,
+    date: p.Date,
+    currency,
+    amountMinor,
+    appliedTo: p.Invoice ? [{ invoiceExternalId: p.Invoice.InvoiceID, amountMinor }] : [],
+    deleted: p.Status === 'DELETED',
+    providerUpdatedAt: p.UpdatedDateUTC,
+    syncedAt: ctx.syncedAt,
+  };
+}
+
+/** The external id under which a credit note is kept with the payments (never collides with a PaymentID). */
+export function creditNoteExternalId(id: string): string {
+  return `CreditNote:${id}`;
+}
+
+/** A customer credit note (ACCRECCREDIT), kept with the payments like a QuickBooks credit memo; its allocations are what it was applied to. */
+export function mapCreditNote(m: XeroCreditNote, ctx: MapContext): Omit<PaymentDoc, '_id'> | null {
+  if (m.Type !== 'ACCRECCREDIT') return null;
+  const currency = m.CurrencyCode;
+  return {
+    ...key(ctx, creditNoteExternalId(m.CreditNoteID)),
+    customerExternalId: m.Contact.ContactID,
+    date: m.Date,
+    currency,
+    amountMinor: minor('CreditNote', m.CreditNoteID, m.Total, currency),
+    appliedTo: m.Allocations.map((a) => ({ invoiceExternalId: a.Invoice.InvoiceID, amountMinor: minor('CreditNote', m.CreditNoteID, a.Amount, currency) })),
+    deleted: m.Status === 'VOIDED' || m.Status === 'DELETED',
+    providerUpdatedAt: m.UpdatedDateUTC,
+    syncedAt: ctx.syncedAt,
+  };
+}
