@@ -8,11 +8,10 @@ const seed = { customers: 60, openInvoices: 1_100, paidInvoices: 20, voidedInvoi
 
 async function snapshot(q: Running) {
   const db = q.store.db;
-  const strip = <T extends { syncedAt?: unknown }>(d: T) => ({ ...d, syncedAt: undefined });
   return {
-    invoices: (await db.collection('invoices').find({}).sort({ _id: 1 }).toArray()).map(strip),
-    customers: (await db.collection('customers').find({}).sort({ _id: 1 }).toArray()).map(strip),
-    payments: (await db.collection('payments').find({}).sort({ _id: 1 }).toArray()).map(strip),
+    invoices: (await db.collection('invoices').find({}).sort({ _id: 1 }).toArray()).map(({ syncedAt: _s, ...rest }) => rest),
+    customers: (await db.collection('customers').find({}).sort({ _id: 1 }).toArray()).map(({ syncedAt: _s, ...rest }) => rest),
+    payments: (await db.collection('payments').find({}).sort({ _id: 1 }).toArray()).map(({ syncedAt: _s, ...rest }) => rest),
   };
 }
 
