@@ -1,0 +1,106 @@
+// Locale-aware formatting for documents. Amounts stay integers until the very
+// end: the minor units are turned into a decimal *string* ("1234.56") and that
+// string is handed to Intl.NumberFormat, which formats decimal strings exactly —
+// no float ever touches a stored amount. Dates are calendar dates ('YYYY-MM-DD')
+// formatted as such (in UTC, so no zone can move them by a day).
+import { addDays, compileCalendar, fromDayNumber, onOrAfterBusinessDayNumber, toDayNumber, type LocalDate } from '../domain/calendar.js';
+import { minorUnitExponent, totalsToList, type Totals } from '../domain/money.js';
+
+/** Minor units → exact decimal string: (123456, 'USD') → "1234.56", (-5, 'KWD') → "-0.005", (1200, 'JPY') → "1200". */
+export function decimalString(amountMinor: number, currency: string): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amount must be an integer number of minor units, got ${amountMinor}`);
+  const exp = minorUnitExponent(currency);
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(amountMinor)).padStart(exp + 1, '0');
+  const whole = digits.slice(0, digits.length - exp);
+  const frac = exp > 0 ? `.${digits.slice(digits.length - exp)}` : '';
+  return `${negative ? '-' : ''}${whole}${frac}`;
+}
+
+/**
+ * The standard PDF fonts speak WinAnsi: characters some locales use (narrow
+ * no-break space in fr-FR grouping, the Unicode minus sign in sv-SE) are mapped
+ * to ones they can draw; the meaning does not change.
+ */
+export function pdfSafe(text: string): string {
+  return text.replace(/[\u202f\u2009\u2007]/g, '\u00a0').replace(/\u2212/g, '-');
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string, currency: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    const exp = minorUnitExponent(currency);
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'symbol', minimumFractionDigits: exp, maximumFractionDigits: exp });
+    numberFormats.set(key, f);
+  }
+  return f;
+}
+
+/** "$1,234.56" (en-US, USD), "1.234,56 €" (de-DE, EUR), "¥1,200" (ja-JP / en-US, JPY). */
+export function formatAmount(amountMinor: number, currency: string, locale: string): string {
+  // A decimal string literal is formatted exactly by Intl (no conversion to a double).
+  const literal = decimalString(amountMinor, currency) as `${number}`;
+  return pdfSafe(numberFormat(locale, currency).format(literal));
+}
+
+/** Per-currency totals, sorted by currency: "$1,234.56 + 500,00 €"; the zero of the fallback currency when empty. */
+export function formatTotalsLocale(totals: Totals, locale: string, fallbackCurrency: string): string {
+  const list = totalsToList(totals);
+  if (list.length === 0) return formatAmount(0, fallbackCurrency, locale);
+  return list.map((m) => formatAmount(m.amountMinor, m.currency, locale)).join(' + ');
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(locale: string, style: 'long' | 'medium' | 'short'): Intl.DateTimeFormat {
+  const key = `${locale}|${style}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: 'UTC' });
+    dateFormats.set(key, f);
+  }
+  return f;
+}
+
+/** 'YYYY-MM-DD' → "March 12, 2025" (en-US, long), "12. März 2025" (de-DE, long), "Mar 12, 2025" (medium). */
+export function formatDate(date: LocalDate, locale: string, style: 'long' | 'medium' | 'short' = 'long'): string {
+  toDayNumber(date); // validates
+  return pdfSafe(dateFormat(locale, style).format(new Date(`${date}T00:00:00Z`)));
+}
+
+/** An instant in a zone: "Mar 12, 2025, 3:04 PM" with the zone's abbreviation. */
+export function formatInstant(at: Date, locale: string, timeZone: string): string {
+  return pdfSafe(new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(at));
+}
+
+/**
+ * The response deadline: `businessDays` business days after `sent` (the sending
+ * day itself does not count), on the weekend/holiday calendar given.
+ */
+export function responseDeadline(sent: LocalDate, businessDays: number, holidays: Iterable<LocalDate> = []): LocalDate {
+  if (!Number.isInteger(businessDays) || businessDays < 0) throw new RangeError(`business days must be a whole number ≥ 0, got ${businessDays}`);
+  const cal = compileCalendar(holidays);
+  let n = toDayNumber(sent);
+  for (let i = 0; i < businessDays; i++) n = onOrAfterBusinessDayNumber(n + 1, cal);
+  return fromDayNumber(n);
+}
+
+/** Days past due on `asOf` (negative: not yet due). */
+export function daysPastDue(dueDate: LocalDate, asOf: LocalDate): number {
+  return toDayNumber(asOf) - toDayNumber(dueDate);
+}
+
+export { addDays };
+
+/** Replaces {name} placeholders; an unknown placeholder is left as written, so a typo shows instead of vanishing. */
+export function fill(template: string, vars: Readonly<Record<string, string>>): string {
+  // "{company}." with a company named "Co." must not end in "Co..".
+  return template.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}(\.?)/g, (whole, name: string, dot: string) => {
+    const v = vars[name];
+    if (v === undefined) return whole;
+    return v.endsWith('.') ? v : v + dot;
+  });
+}

@@ -1,0 +1,162 @@
+// The written-warning and final demand letters. Courteous and firm: the balance,
+// a dated deadline, the one consequence that follows (referral to a collection
+// agency), how to pay, and who to talk to. Every paragraph comes from the
+// organisation's settings, with the defaults in settings.ts.
+import type { LocalDate } from '../domain/calendar.js';
+import { addTo, totalsToList, type Totals } from '../domain/money.js';
+import { daysPastDue, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
+import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type DocParty } from './model.js';
+import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column, type Pdf } from './pdf.js';
+import type { DocumentSettings, LetterKind } from './settings.js';
+
+export interface LetterInput {
+  kind: LetterKind;
+  settings: DocumentSettings;
+  customer: DocParty;
+  /** The account's invoices; the letter lists the open, past-due ones as of `sentDate`. */
+  invoices: readonly DocInvoice[];
+  /** The day the letter is sent (its date). */
+  sentDate: LocalDate;
+  /** The response deadline; by default the configured number of business days after `sentDate`. */
+  deadline?: LocalDate;
+  compress?: boolean;
+}
+
+export interface BuiltLetter {
+  pdf: Buffer;
+  kind: LetterKind;
+  sentDate: LocalDate;
+  deadline: LocalDate;
+  /** Past-due balance per currency. */
+  totals: Totals;
+  invoiceIds: string[];
+  filename: string;
+}
+
+export const LETTER_NAMES: Readonly<Record<LetterKind, string>> = { 'final-demand': 'Final demand', 'written-warning': 'Written warning' };
+
+export function letterDeadline(kind: LetterKind, settings: DocumentSettings, sentDate: LocalDate): LocalDate {
+  return responseDeadline(sentDate, settings.responseBusinessDays[kind], settings.holidays);
+}
+
+/** The invoice table of a letter or a cover sheet: one row per invoice, then a total row per currency. */
+export function invoiceRows(invoices: readonly DocInvoice[], asOf: LocalDate, locale: string): { columns: Column[]; rows: string[][]; bold: Set<number> } {
+  const columns: Column[] = [
+    { header: 'Invoice', width: 1.3 },
+    { header: 'Date', width: 1.2 },
+    { header: 'Due date', width: 1.2 },
+    { header: 'Days late', width: 0.8, align: 'right' },
+    { header: 'Original', width: 1.4, align: 'right' },
+    { header: 'Paid', width: 1.3, align: 'right' },
+    { header: 'Balance', width: 1.4, align: 'right' },
+  ];
+  const rows: string[][] = [];
+  const orig: Totals = {};
+  const paid: Totals = {};
+  const bal: Totals = {};
+  for (const i of invoices) {
+    addTo(orig, i.currency, i.totalMinor);
+    addTo(paid, i.currency, paidMinor(i));
+    addTo(bal, i.currency, i.balanceMinor);
+    rows.push([
+      i.number,
+      formatDate(i.issueDate, locale, 'medium'),
+      formatDate(i.dueDate, locale, 'medium'),
+      String(Math.max(0, daysPastDue(i.dueDate, asOf))),
+      formatAmount(i.totalMinor, i.currency, locale),
+      formatAmount(paidMinor(i), i.currency, locale),
+      formatAmount(i.balanceMinor, i.currency, locale),
+    ]);
+  }
+  const bold = new Set<number>();
+  for (const m of totalsToList(bal)) {
+    bold.add(rows.length);
+    rows.push([`Total ${m.currency}`, '', '', '', formatAmount(orig[m.currency] ?? 0, m.currency, locale), formatAmount(paid[m.currency] ?? 0, m.currency, locale), formatAmount(m.amountMinor, m.currency, locale)]);
+  }
+  return { columns, rows, bold };
+}
+
+export function collectorLines(s: DocumentSettings): string[] {
+  const c = s.collector;
+  return [c.title ? `${c.name}, ${c.title}` : c.name, ...(c.phone ? [`Phone: ${c.phone}`] : []), ...(c.email ? [`Email: ${c.email}`] : [])];
+}
+
+function recipientBlock(doc: Pdf, customer: DocParty): void {
+  const lines = [customer.name, ...(customer.attention ? [`Attn: ${customer.attention}`] : []), ...customer.addressLines];
+  lines.forEach((l, i) => paragraph(doc, l, { font: i === 0 ? BOLD : undefined, gap: 0 }));
+  doc.y += 14;
+}
+
+export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
+  const { kind, settings: s, customer } = input;
+  const t = s.texts[kind];
+  const locale = s.locale;
+  const items = pastDue(input.invoices, input.sentDate);
+  const totals = balances(items);
+  const deadline = input.deadline ?? letterDeadline(kind, s, input.sentDate);
+  const vars: Record<string, string> = {
+    company: s.letterhead.name,
+    customer: customer.name,
+    recipient: customer.attention?.split(',')[0]?.trim() || 'Sir or Madam',
+    total: formatTotalsLocale(totals, locale, 'USD'),
+    deadline: formatDate(deadline, locale),
+    sentDate: formatDate(input.sentDate, locale),
+    agency: s.agency.name ? `a collection agency (${s.agency.name})` : 'a collection agency',
+    collector: s.collector.name,
+    businessDays: String(s.responseBusinessDays[kind]),
+  };
+  const title = fill(t.title, vars);
+  const footer = `${s.letterhead.name}${s.letterhead.registration ? ` · ${s.letterhead.registration}` : ''} · ${LETTER_NAMES[kind]} · ${customer.name}`;
+  const doc = newDoc({ title: `${title}: ${customer.name}`, subject: fill(t.subject, vars), author: s.letterhead.name, createdAt: documentInstant(input.sentDate), paperSize: s.paperSize, ...(input.compress !== undefined ? { compress: input.compress } : {}) });
+
+  letterhead(doc, s);
+  paragraph(doc, vars.sentDate ?? '', { gap: 14 });
+  recipientBlock(doc, customer);
+  if (customer.reference) paragraph(doc, `Account: ${customer.reference}`, { size: 9, gap: 4 });
+  paragraph(doc, title, { font: BOLD, size: 13, gap: 2 });
+  paragraph(doc, `Re: ${fill(t.subject, vars)}`, { font: BOLD, size: 10, gap: 10 });
+  paragraph(doc, fill(t.salutation, vars), { gap: 8 });
+  paragraph(doc, fill(t.opening, vars), { gap: 8 });
+  paragraph(doc, fill(t.statementIntro, vars), { gap: 4 });
+  const tbl = invoiceRows(items, input.sentDate, locale);
+  table(doc, tbl.columns, tbl.rows, { boldRows: tbl.bold });
+  facts(doc, [
+    ['Full balance due', vars.total ?? ''],
+    ['Respond by', `${vars.deadline ?? ''} (${s.responseBusinessDays[kind]} business days from the date of this letter)`],
+  ], 10.5);
+  doc.y += 6;
+  paragraph(doc, fill(t.demand, vars), { gap: 8 });
+  paragraph(doc, fill(t.consequence, vars), { gap: 8 });
+  paragraph(doc, fill(t.dispute, vars), { gap: 10 });
+
+  // How to pay
+  const payLines: string[] = [];
+  if (s.payment.payLinks) for (const i of items) if (i.payUrl) payLines.push(`Invoice ${i.number}: ${i.payUrl}`);
+  const howToPay: [string, string][] = [];
+  if (payLines.length > 0) howToPay.push(['Pay online', payLines.join('\n')]);
+  if (s.payment.bankDetails.length > 0) howToPay.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
+  howToPay.push(['Please quote', items.map((i) => i.number).join(', ') || '-']);
+  if (s.payment.instructions) howToPay.push(['Note', s.payment.instructions]);
+  ensureSpace(doc, 60);
+  paragraph(doc, fill(t.payment, vars), { font: BOLD, size: 11, gap: 4 });
+  facts(doc, howToPay);
+  doc.y += 6;
+  ensureSpace(doc, 50);
+  paragraph(doc, 'Your direct contact', { font: BOLD, size: 11, gap: 4 });
+  paragraph(doc, collectorLines(s).join('\n'), { gap: 10 });
+  ensureSpace(doc, 70);
+  paragraph(doc, fill(t.closing, vars), { gap: 12 });
+  paragraph(doc, fill(t.signOff, vars), { gap: 22 });
+  paragraph(doc, [s.collector.name, ...(s.collector.title ? [s.collector.title] : []), s.letterhead.name].join('\n'), { gap: 0 });
+
+  const pdf = await finish(doc, footer);
+  return {
+    pdf,
+    kind,
+    sentDate: input.sentDate,
+    deadline,
+    totals,
+    invoiceIds: items.map((i) => i.id),
+    filename: `${kind}-${input.sentDate}.pdf`,
+  };
+}
