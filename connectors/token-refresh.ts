@@ -11,6 +11,10 @@
 //   to anyone, so a crash never loses it;
 // - `invalid_grant` marks the connection 'needs_reconnect' (a person must
 //   reconnect; no endless retries); a transient failure starts a cooldown.
+// - several connections may share one token set (Xero: one login, several
+//   tenants). Such a connection names its `tokenHolderId`: the token set, its
+//   lease and its status live on that holder document (in `grants`), so the
+//   rules above apply once per login, and every tenant sees the new tokens.
 // Every outcome is a TokenDecision with a named reason.
 import { decryptTokens, encryptTokens, type TokenSet } from '../src/crypto/tokens.js';
 import type { Logger } from '../src/logger.js';
@@ -54,6 +58,11 @@ export type TokenDecision =
 
 export interface TokenManagerOptions {
   connections: Connections;
+  /**
+   * Where shared token sets live (holders named by ConnectionDoc.tokenHolderId).
+   * Optional: without it, holders are looked up among `connections`.
+   */
+  grants?: Connections;
   key: Buffer;
   refreshers: Partial<Record<Provider, Refresher>>;
   /** This process's name (lease owner). */
@@ -120,18 +129,39 @@ export class TokenManager {
     if (!c) return { ok: false, reason: 'not_connected', detail: `no connection ${connectionId}` };
     const unusable = this.unusable(c);
     if (unusable) return unusable;
+    if (c.tokenHolderId) return this.viaHolder(c, c.tokenHolderId, options);
+    return this.forDoc(this.opts.connections, c, options);
+  }
+
+  /** The connection shares its login's token set: work on the holder, answer for the connection. */
+  private async viaHolder(conn: ConnectionDoc, holderId: string, options: GetTokenOptions): Promise<TokenDecision> {
+    const repo = this.opts.grants ?? this.opts.connections;
+    const holder = await repo.get(holderId);
+    const d: TokenDecision = holder
+      ? await this.forDoc(repo, holder, options)
+      : { ok: false, reason: 'needs_reconnect', detail: `the shared token set ${holderId} is gone` };
+    if (!d.ok && d.reason === 'needs_reconnect') {
+      // The login's grant is dead: every tenant of it needs a person to reconnect.
+      await this.opts.connections.setStatus(conn._id, 'needs_reconnect', `refresh refused: ${d.detail}`, this.now());
+    }
+    return d.ok ? { ...d, connection: conn } : d;
+  }
+
+  private async forDoc(repo: Connections, c: ConnectionDoc, options: GetTokenOptions): Promise<TokenDecision> {
+    const unusable = this.unusable(c);
+    if (unusable) return unusable;
     const tokens = this.open(c);
     if (!tokens) return { ok: false, reason: 'needs_reconnect', detail: 'the connection has no tokens' };
     if (!this.needsRefresh(tokens, options)) {
       return { ok: true, reason: 'fresh', accessToken: tokens.accessToken, expiresAt: new Date(tokens.accessTokenExpiresAt), connection: c };
     }
-    const running = this.inFlight.get(connectionId);
+    const running = this.inFlight.get(c._id);
     if (running) {
       const d = await running;
       return d.ok && d.reason !== 'fresh' ? { ...d, reason: 'joined_in_flight' } : d;
     }
-    const p = this.refreshOnce(c, tokens, options).finally(() => this.inFlight.delete(connectionId));
-    this.inFlight.set(connectionId, p);
+    const p = this.refreshOnce(repo, c, tokens, options).finally(() => this.inFlight.delete(c._id));
+    this.inFlight.set(c._id, p);
     return p;
   }
 
@@ -152,7 +182,7 @@ export class TokenManager {
     return tokens.accessToken !== seen.accessToken && new Date(tokens.accessTokenExpiresAt).getTime() - this.now().getTime() > this.aheadMs;
   }
 
-  private async refreshOnce(conn: ConnectionDoc, seen: TokenSet, options: GetTokenOptions): Promise<TokenDecision> {
+  private async refreshOnce(repo: Connections, conn: ConnectionDoc, seen: TokenSet, options: GetTokenOptions): Promise<TokenDecision> {
     const id = conn._id;
     const cooling = this.cooldownUntil.get(id);
     if (cooling && cooling > this.now() && !options.force) {
@@ -161,8 +191,8 @@ export class TokenManager {
     const refresher = this.opts.refreshers[conn.provider];
     if (!refresher) throw new Error(`no token refresher registered for ${conn.provider}`);
 
-    const leased = await this.opts.connections.acquireLease(id, this.opts.owner, 'token-refresh', this.now(), this.leaseMs);
-    if (!leased) return this.waitForOther(id, seen);
+    const leased = await repo.acquireLease(id, this.opts.owner, 'token-refresh', this.now(), this.leaseMs);
+    if (!leased) return this.waitForOther(repo, id, seen);
     try {
       // Re-read: another process may have refreshed between our look and the lease.
       const unusable = this.unusable(leased);
@@ -175,7 +205,7 @@ export class TokenManager {
       const outcome = await refresher(current.refreshToken);
       if (!outcome.ok) {
         if (outcome.kind === 'invalid_grant') {
-          await this.opts.connections.setStatus(id, 'needs_reconnect', `refresh refused: ${outcome.detail}`, this.now());
+          await repo.setStatus(id, 'needs_reconnect', `refresh refused: ${outcome.detail}`, this.now());
           this.opts.logger?.warn({ connectionId: id, detail: outcome.detail }, 'token refresh refused: connection needs reconnect');
           return { ok: false, reason: 'needs_reconnect', detail: outcome.detail };
         }
@@ -185,9 +215,9 @@ export class TokenManager {
         return { ok: false, reason: 'transient_failure', detail: outcome.detail, retryAt };
       }
       // Persist the rotated refresh token before anyone uses the new access token.
-      await this.opts.connections.update(id, this.seal(id, outcome.tokens), this.now());
+      await repo.update(id, this.seal(id, outcome.tokens), this.now());
       this.cooldownUntil.delete(id);
-      const stored = await this.opts.connections.get(id);
+      const stored = await repo.get(id);
       return {
         ok: true,
         reason: 'refreshed',
@@ -196,16 +226,16 @@ export class TokenManager {
         connection: stored ?? leased,
       };
     } finally {
-      await this.opts.connections.releaseLease(id, this.opts.owner);
+      await repo.releaseLease(id, this.opts.owner);
     }
   }
 
   /** Another process holds the lease: poll until its new token shows up, the lease frees, or we give up. */
-  private async waitForOther(id: string, seen: TokenSet): Promise<TokenDecision> {
+  private async waitForOther(repo: Connections, id: string, seen: TokenSet): Promise<TokenDecision> {
     const deadline = Date.now() + this.waitMs;
     while (Date.now() < deadline) {
       await sleep(this.pollMs);
-      const c = await this.opts.connections.get(id);
+      const c = await repo.get(id);
       if (!c) return { ok: false, reason: 'not_connected', detail: `no connection ${id}` };
       const unusable = this.unusable(c);
       if (unusable) return unusable;
@@ -215,10 +245,10 @@ export class TokenManager {
       }
       if (!c.lease || c.lease.until <= this.now()) {
         // The holder gave up without a new token (it failed or died): try ourselves once.
-        const leased = await this.opts.connections.acquireLease(id, this.opts.owner, 'token-refresh', this.now(), this.leaseMs);
+        const leased = await repo.acquireLease(id, this.opts.owner, 'token-refresh', this.now(), this.leaseMs);
         if (leased) {
-          await this.opts.connections.releaseLease(id, this.opts.owner);
-          return this.refreshOnce(leased, seen, {});
+          await repo.releaseLease(id, this.opts.owner);
+          return this.refreshOnce(repo, leased, seen, {});
         }
       }
     }

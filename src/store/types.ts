@@ -45,6 +45,12 @@ export interface ConnectionDoc {
   tokens?: EncryptedBlob;
   accessTokenExpiresAt?: Date;
   refreshTokenExpiresAt?: Date;
+  /**
+   * Set when the tokens are shared with other connections (Xero: every tenant of
+   * one login): the id of the document that holds them, its lease and its status.
+   * `tokens` is then absent here (see connectors/token-refresh.ts).
+   */
+  tokenHolderId?: string;
   /** A lease held by whichever process is refreshing the tokens or syncing. */
   lease?: { owner: string; until: Date; purpose: string; generation: number };
   /** Where the last incremental sync stopped, per entity. */
