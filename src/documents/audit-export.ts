@@ -1,0 +1,112 @@
+// The audit trail out of the store: CSV (RFC 4180, spreadsheet-safe) and a
+// readable PDF, per account or per organisation and period. The export shows
+// each entry's hashes so a reader can re-check the chain by hand.
+import { canonicalJson } from '../store/hash.js';
+import type { AuditEntryDoc } from '../store/types.js';
+import type { ChainCheck } from '../store/audit.js';
+import { formatInstant } from './format.js';
+import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, type Column } from './pdf.js';
+import type { DocumentSettings } from './settings.js';
+
+/**
+ * One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled,
+ * RFC 4180); a value that a spreadsheet would run as a formula (it starts with
+ * = + - @, or a tab or CR) gets a leading apostrophe first.
+ */
+export function csvField(value: string): string {
+  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+}
+
+/** Rows to CSV text: CRLF line ends, a header row first. */
+export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+export const AUDIT_CSV_HEADER = ['account_id', 'seq', 'at', 'actor_kind', 'actor_id', 'actor_name', 'channel', 'action', 'invoice_ids', 'outcome', 'details', 'corrects_id', 'entry_id', 'prev_hash', 'hash'] as const;
+
+export function auditCsv(entries: readonly AuditEntryDoc[]): string {
+  return toCsv(
+    AUDIT_CSV_HEADER,
+    entries.map((e) => [
+      e.accountId,
+      String(e.seq),
+      e.at.toISOString(),
+      e.actor.kind,
+      e.actor.id,
+      e.actor.name ?? '',
+      e.channel,
+      e.action,
+      e.invoiceIds.join(' '),
+      e.outcome ?? '',
+      e.details !== undefined ? canonicalJson(e.details) : '',
+      e.correctsId ?? '',
+      e._id,
+      e.prevHash,
+      e.hash,
+    ]),
+  );
+}
+
+export interface AuditPdfInput {
+  settings: DocumentSettings;
+  /** "Account: Contoso Builders LLC" or "Organisation Northwind, March 2025". */
+  scope: string;
+  entries: readonly AuditEntryDoc[];
+  /** Chain checks per account, shown on the first page. */
+  checks: ReadonlyMap<string, ChainCheck>;
+  timeZone: string;
+  /** The export's date (creation date of the PDF). */
+  generatedAt: Date;
+  /** Invoice ids → numbers, for readable rows. */
+  invoiceNumbers?: ReadonlyMap<string, string>;
+  compress?: boolean;
+}
+
+function who(e: AuditEntryDoc): string {
+  const name = e.actor.name ?? e.actor.id;
+  return e.actor.kind === 'system' ? `${name} (system)` : e.actor.kind === 'customer' ? `${name} (customer)` : name;
+}
+
+export async function auditPdf(input: AuditPdfInput): Promise<Buffer> {
+  const s = input.settings;
+  const doc = newDoc({ title: `Audit trail: ${input.scope}`, author: s.letterhead.name, createdAt: input.generatedAt, paperSize: s.paperSize, ...(input.compress !== undefined ? { compress: input.compress } : {}) });
+  letterhead(doc, s);
+  paragraph(doc, 'AUDIT TRAIL', { font: BOLD, size: 14, gap: 6 });
+  const checks = [...input.checks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  facts(doc, [
+    ['Scope', input.scope],
+    ['Entries', String(input.entries.length)],
+    ['Times shown in', input.timeZone],
+    [
+      'Hash chain',
+      checks.length === 0
+        ? 'no entries'
+        : checks.map(([acc, c]) => (c.ok ? `${acc}: intact (${c.entries} entries)` : `${acc}: BROKEN at entry ${c.brokenAtSeq}: ${c.reason}`)).join('\n'),
+    ],
+  ]);
+  paragraph(doc, 'Each entry carries the SHA-256 hash of the previous entry of the same account; the CSV export lists the full hashes.', { size: 8.5, gap: 8 });
+  const cols: Column[] = [
+    { header: '#', width: 0.4, align: 'right' },
+    { header: 'When', width: 1.5 },
+    { header: 'Who', width: 1.3 },
+    { header: 'Channel', width: 0.8 },
+    { header: 'What', width: 2.0 },
+    { header: 'Invoices', width: 1.1 },
+    { header: 'Outcome', width: 2.3 },
+    { header: 'Hash', width: 0.8 },
+  ];
+  const bySeq = new Map(input.entries.map((e) => [e._id, e.seq]));
+  const rows = input.entries.map((e) => [
+    String(e.seq),
+    formatInstant(e.at, s.locale, input.timeZone),
+    who(e),
+    e.channel,
+    e.correctsId ? `${e.action} (corrects #${bySeq.get(e.correctsId) ?? e.correctsId})` : e.action,
+    e.invoiceIds.map((id) => input.invoiceNumbers?.get(id) ?? id).join(', '),
+    e.outcome ?? '',
+    e.hash.slice(0, 10),
+  ]);
+  table(doc, cols, rows, { fontSize: 7.5, zebra: true });
+  return finish(doc, `${s.letterhead.name} · Audit trail · ${input.scope}`);
+}
