@@ -10,6 +10,9 @@ import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createStore, ensureIndexes, type Store } from './store/store.js';
 import { createAgenda, defineJobs } from '../jobs/agenda.js';
+import { OAuthStates } from '../connectors/oauth-state.js';
+import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
+import { quickbooksRouter } from '../connectors/quickbooks/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 
 export type Role = 'all' | 'web' | 'worker';
@@ -44,7 +47,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let server: Server | undefined;
   let url: string | undefined;
   if (role === 'all' || role === 'web') {
-    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit });
+    const routers = quickbooksRouters(config, store, logger);
+    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers });
     server = await new Promise<Server>((res, rej) => {
       const s = app.listen(config.http.port, config.http.host, () => res(s));
       s.once('error', rej);
@@ -89,4 +93,20 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       await local?.stop();
     },
   };
+}
+
+/** The QuickBooks routes, when QuickBooks and the token key are configured. */
+function quickbooksRouters(config: Config, store: Store, logger: Logger) {
+  const q = config.quickbooks;
+  const key = config.secrets.tokenEncryptionKey;
+  if (!q.clientId || !q.clientSecret || !q.webhookVerifierToken || !key) return [];
+  const connector = new QuickBooksConnector({
+    store, key, logger, owner: `${hostname()}:${process.pid}`,
+    settings: {
+      clientId: q.clientId, clientSecret: q.clientSecret, webhookVerifierToken: q.webhookVerifierToken, environment: q.environment,
+      apiBaseUrl: q.apiBaseUrl, tokenUrl: q.tokenUrl, authorizeUrl: q.authorizeUrl, revokeUrl: q.revokeUrl,
+      redirectUri: `${config.http.publicBaseUrl.replace(/\/$/, '')}/callback/quickbooks`,
+    },
+  });
+  return [quickbooksRouter({ connector, states: new OAuthStates(key, store.claims), store, logger, bodyLimit: config.http.bodyLimit })];
 }
