@@ -32,8 +32,8 @@ export type WebhookVerdict =
 
 export interface SyncResult {
   kind: 'full' | 'incremental';
-  /** How the incremental sync read changes ('cdc', 'query'), or 'full'. */
-  method: 'full' | 'cdc' | 'query';
+  /** How the incremental sync read changes ('cdc', 'query'; Xero: 'modified_since'), or 'full'. */
+  method: 'full' | 'cdc' | 'query' | 'modified_since';
   /** Records stored, per kind. */
   saved: Record<RecordKind, number>;
   /** Records the provider sent that failed to parse (counted and logged, never silently dropped). */
