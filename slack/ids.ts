@@ -1,0 +1,41 @@
+// Every action id, view callback id and input block id of the Slack app, in one place.
+
+export const actionIds = {
+  logCall: 'nudge_log_call',
+  promise: 'nudge_promise',
+  dispute: 'nudge_dispute',
+  snooze: 'nudge_snooze',
+  notMine: 'nudge_not_mine',
+  approve: 'approval_approve',
+  reject: 'approval_reject',
+} as const;
+
+export const viewIds = {
+  logCall: 'view_log_call',
+  promise: 'view_promise',
+  dispute: 'view_dispute',
+  snooze: 'view_snooze',
+  reject: 'view_reject',
+} as const;
+
+/** Input blocks of the modals: block id and the action id of its one element. */
+export const inputIds = {
+  outcome: { block: 'outcome', action: 'outcome_value' },
+  notes: { block: 'notes', action: 'notes_value' },
+  nextStep: { block: 'next_step', action: 'next_step_value' },
+  promiseDate: { block: 'promise_date', action: 'promise_date_value' },
+  promiseAmount: { block: 'promise_amount', action: 'promise_amount_value' },
+  disputeInvoices: { block: 'dispute_invoices', action: 'dispute_invoices_value' },
+  reason: { block: 'reason', action: 'reason_value' },
+  snoozeUntil: { block: 'snooze_until', action: 'snooze_until_value' },
+} as const;
+
+export const callOutcomes = ['reached', 'voicemail', 'wrong_person', 'refused'] as const;
+export type CallOutcome = (typeof callOutcomes)[number];
+
+export const outcomeLabels: Record<CallOutcome, string> = {
+  reached: 'Reached the buyer',
+  voicemail: 'Left a voicemail',
+  wrong_person: 'Wrong person',
+  refused: 'Refused to talk',
+};

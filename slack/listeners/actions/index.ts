@@ -1,0 +1,19 @@
+import type { App } from '@slack/bolt';
+import { actionIds } from '../../ids.js';
+import { approveButton } from './approve.js';
+import { disputeButton } from './dispute.js';
+import { logCallButton } from './log-call.js';
+import { notMyAccountButton } from './not-my-account.js';
+import { promiseToPayButton } from './promise-to-pay.js';
+import { rejectButton } from './reject.js';
+import { snoozeButton } from './snooze.js';
+
+export function registerActions(app: App): void {
+  app.action(actionIds.logCall, logCallButton);
+  app.action(actionIds.promise, promiseToPayButton);
+  app.action(actionIds.dispute, disputeButton);
+  app.action(actionIds.snooze, snoozeButton);
+  app.action(actionIds.notMine, notMyAccountButton);
+  app.action(actionIds.approve, approveButton);
+  app.action(actionIds.reject, rejectButton);
+}

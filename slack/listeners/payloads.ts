@@ -1,0 +1,89 @@
+// zod shapes of the Slack payloads the listeners read, and the small argument
+// types the callbacks accept (structurally what Bolt passes).
+import { z } from 'zod';
+import { SlackContext } from '../services/context.js';
+
+export interface ActionArgs {
+  ack: () => Promise<void>;
+  body: unknown;
+  context: Record<string, unknown>;
+}
+
+export interface ViewArgs {
+  ack: (response?: { response_action: 'errors'; errors: Record<string, string> }) => Promise<void>;
+  body: unknown;
+  context: Record<string, unknown>;
+}
+
+export interface CommandArgs {
+  ack: (response?: string) => Promise<void>;
+  command: unknown;
+  context: Record<string, unknown>;
+}
+
+export interface EventArgs {
+  event: unknown;
+  context: Record<string, unknown>;
+}
+
+export const SERVICES = 'overdue';
+
+/** The Slack services the app's global middleware put on the context. */
+export function servicesOf(context: Record<string, unknown>): SlackContext {
+  const s = context[SERVICES];
+  if (!(s instanceof SlackContext)) throw new Error('Slack services missing from the listener context');
+  return s;
+}
+
+export const ButtonBody = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  trigger_id: z.string().min(1),
+  container: z.object({ channel_id: z.string().min(1), message_ts: z.string().min(1) }),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().min(1) })).min(1),
+});
+
+/** A button press: who, where, and the value (task or approval id). */
+export function click(body: unknown): { id: string; userId: string; triggerId: string; channel: string; ts: string } {
+  const b = ButtonBody.parse(body);
+  const a = b.actions[0];
+  if (!a) throw new Error('no action');
+  return { id: a.value, userId: b.user.id, triggerId: b.trigger_id, channel: b.container.channel_id, ts: b.container.message_ts };
+}
+
+export const ModalMetaSchema = z.object({ id: z.string().min(1), channel: z.string().min(1), ts: z.string().min(1) });
+
+const ViewBody = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  view: z.object({ private_metadata: z.string(), state: z.object({ values: z.record(z.string(), z.record(z.string(), z.unknown())) }) }),
+});
+
+export interface Submitted {
+  userId: string;
+  meta: z.infer<typeof ModalMetaSchema>;
+  /** The element state of an input block (its one element). */
+  value(block: string, action: string): Record<string, unknown> | undefined;
+}
+
+export function submitted(body: unknown): Submitted {
+  const b = ViewBody.parse(body);
+  const meta = ModalMetaSchema.parse(JSON.parse(b.view.private_metadata));
+  return {
+    userId: b.user.id,
+    meta,
+    value(block, action) {
+      const v = b.view.state.values[block]?.[action];
+      return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+    },
+  };
+}
+
+export const TextValue = z.object({ value: z.string().nullish() });
+export const SelectValue = z.object({ selected_option: z.object({ value: z.string() }).nullish() });
+export const DateValue = z.object({ selected_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullish() });
+export const CheckboxValue = z.object({ selected_options: z.array(z.object({ value: z.string() })).nullish() });
+
+export const text = (v: Record<string, unknown> | undefined): string | undefined => {
+  const t = TextValue.safeParse(v ?? {});
+  const s = t.success ? t.data.value?.trim() : undefined;
+  return s ? s : undefined;
+};

@@ -1,0 +1,203 @@
+// Task delivery: open Slack-bound tasks (rep/collector nudges, approval
+// requests) become Slack messages. Each task is delivered once: a claim keyed by
+// the task decides between workers (released again when the post fails, so the
+// next run retries); the message and its snapshot are recorded; the task becomes
+// `delivered` and the audit trail says so.
+import { daysBetween, localDate } from '../../src/domain/calendar.js';
+import { addTo, type Totals } from '../../src/domain/money.js';
+import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { collections } from '../../src/store/store.js';
+import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
+import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
+import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
+import { openDm, slackUserByEmail, type SlackContext } from './context.js';
+import type { PostedMessage } from './messages.js';
+
+const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
+const BUYER_ROLES = ['buyer', 'ap', 'billing', 'ap_manager', 'controller', 'cfo', 'owner', 'other'];
+
+export interface DeliveryStats {
+  delivered: number;
+  skipped: number;
+  failed: { taskId: string; error: string }[];
+}
+
+export interface PastDue {
+  invoices: NudgeSnapshot['invoices'];
+  oldestDays: number;
+  totals: Totals;
+}
+
+export async function pastDueOf(ctx: SlackContext, customer: CustomerDoc, now: Date, tz: string): Promise<PastDue> {
+  const today = localDate(now, customer.timeZone ?? tz);
+  const open = await ctx.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId);
+  const invoices = open
+    .filter((i) => i.balanceMinor > 0 && i.dueDate < today)
+    .map((i) => ({ id: i._id, number: i.number, dueDate: i.dueDate, daysPastDue: daysBetween(i.dueDate, today), currency: i.currency, balanceMinor: i.balanceMinor }))
+    .sort((a, b) => b.daysPastDue - a.daysPastDue || a.number.localeCompare(b.number));
+  let totals: Totals = {};
+  for (const i of invoices) totals = addTo(totals, i.currency, i.balanceMinor);
+  return { invoices, oldestDays: invoices[0]?.daysPastDue ?? 0, totals };
+}
+
+function describeTouch(e: AuditEntryDoc): string {
+  return e.outcome ?? e.action;
+}
+
+/** The last touches a person would want to know before calling: sends and people's actions, newest first. */
+async function lastTouches(ctx: SlackContext, customerId: string, limit = 3): Promise<NudgeSnapshot['touches']> {
+  const rows = await ctx.store.db
+    .collection<AuditEntryDoc>(collections.audit)
+    .find({ accountId: customerId, action: { $in: ['outbox.sent', 'call.logged', 'promise.recorded', 'dispute.recorded', 'snooze.recorded'] } })
+    .sort({ seq: -1 })
+    .limit(limit)
+    .toArray();
+  return rows.map((e) => ({ at: e.at.toISOString().slice(0, 10), what: describeTouch(e) }));
+}
+
+export async function nudgeSnapshot(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, rep: { name: string; email: string }, now: Date): Promise<NudgeSnapshot> {
+  const org = await ctx.store.organisations.get(customer.orgId);
+  const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
+  const contact = [...customer.contacts].filter((c) => !c.bouncedAt || c.phone).sort((a, b) => rank(a.roles) - rank(b.roles))[0];
+  const buyer = contact
+    ? { name: contact.name, role: contact.roles[0] ?? 'contact', ...(contact.phone ? { phone: contact.phone } : {}), ...(contact.email ? { email: contact.email } : {}) }
+    : customer.phone || customer.email
+      ? { name: customer.displayName, role: 'main line', ...(customer.phone ? { phone: customer.phone } : {}), ...(customer.email ? { email: customer.email } : {}) }
+      : null;
+  const partial = { rep, buyer, invoices: due.invoices, oldestDays: due.oldestDays, totals: due.totals };
+  return {
+    taskId: task._id,
+    customerId: customer._id,
+    accountName: customer.displayName,
+    levelName: task.action.levelName,
+    ...partial,
+    touches: await lastTouches(ctx, customer._id),
+    script: suggestedScript(partial, org?.name ?? 'our company'),
+  };
+}
+
+function rank(roles: string[]): number {
+  const ranks = roles.map((r) => BUYER_ROLES.indexOf(r)).filter((i) => i >= 0);
+  return ranks.length === 0 ? BUYER_ROLES.length : Math.min(...ranks);
+}
+
+/** The person a nudge is for: the named person, else the customer's rep (or collector); a missing Slack user falls back to the collector. */
+async function recipientFor(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc): Promise<{ id: string; name: string; email: string } | null> {
+  const to = task.action.kind === 'slackNudge' ? task.action.to : 'collector';
+  const named = task.action.kind === 'slackNudge' && task.action.person?.id.includes('@') ? task.action.person.id : undefined;
+  const primary = named ?? (to === 'salesRep' ? customer.salesRepEmail : customer.collectorEmail);
+  for (const email of [primary, customer.collectorEmail]) {
+    if (!email) continue;
+    const user = await slackUserByEmail(ctx.client, email);
+    if (user) {
+      const person = await ctx.people.byEmail(customer.orgId, email);
+      return { ...user, name: person?.name ?? user.name, email };
+    }
+  }
+  return null;
+}
+
+async function release(ctx: SlackContext, key: string): Promise<void> {
+  await ctx.store.db.collection(collections.claims).deleteOne({ _id: key as never });
+}
+
+async function deliverNudge(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
+  const to = await recipientFor(ctx, task, customer);
+  if (!to) throw new Error(`nobody in Slack for ${customer.salesRepEmail ?? '(no rep)'} or the collector ${customer.collectorEmail ?? '(none)'}`);
+  const snapshot = await nudgeSnapshot(ctx, task, customer, { name: to.name, email: to.email }, now);
+  const claim = `slack:deliver:${task._id}`;
+  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
+  try {
+    const channel = await openDm(ctx.client, to.id);
+    const msg = nudgeMessage(snapshot);
+    const r = await ctx.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never });
+    const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
+    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'nudge', snapshot, posts, log: [], createdAt: now });
+    await ctx.store.audit.append({
+      orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.nudge_delivered', invoiceIds: task.invoiceIds,
+      outcome: `asked ${to.name} to call ${snapshot.buyer?.name ?? customer.displayName}`, details: { taskId: task._id, to: to.email }, at: now,
+    });
+    return posts;
+  } catch (err) {
+    await release(ctx, claim);
+    throw err;
+  }
+}
+
+const approvalKind = (t: TaskDoc): ApprovalSnapshot['kind'] => (t.action.kind === 'writeOffSuggestion' ? 'write_off' : t.action.kind === 'creditHold' ? 'credit_hold' : 'agency_referral');
+
+async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
+  const org = await ctx.store.organisations.get(customer.orgId);
+  const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
+  const requesterEmail = customer.collectorEmail;
+  const requester = requesterEmail ? await ctx.people.byEmail(customer.orgId, requesterEmail) : null;
+  const requestedBy = requesterEmail ? { kind: 'person' as const, id: requesterEmail, name: requester?.name ?? requesterEmail } : { ...SYSTEM };
+  const kind = approvalKind(task);
+  const reason = `${task.title} for ${customer.displayName} at level ${task.action.levelName}.`;
+  await ctx.store.approvals.request({ _id: task._id, orgId: task.orgId, customerId: customer._id, kind, requestedBy, reason }, now);
+  const attempts = await ctx.store.db.collection<AuditEntryDoc>(collections.audit).countDocuments({ accountId: customer._id, action: { $in: ['outbox.sent', 'call.logged'] } });
+  const snapshot: ApprovalSnapshot = {
+    approvalId: task._id, customerId: customer._id, accountName: customer.displayName, kind, reason, requestedBy: requestedBy.name ?? requestedBy.id,
+    totals: due.totals, oldestDays: due.oldestDays, invoiceNumbers: due.invoices.map((i) => i.number), contactAttempts: attempts,
+  };
+  const targets: { channel: string; user: string | null }[] = [];
+  if (ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
+  else {
+    for (const p of await ctx.people.withRole(customer.orgId, 'approver')) {
+      const id = p.slackUserId ?? (await slackUserByEmail(ctx.client, p.email))?.id;
+      if (id) targets.push({ channel: await openDm(ctx.client, id), user: id });
+    }
+  }
+  if (targets.length === 0) throw new Error('no approvals channel and no approver in Slack');
+  const claim = `slack:deliver:${task._id}`;
+  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
+  try {
+    const msg = approvalMessage(snapshot);
+    const posts: PostedMessage[] = [];
+    for (const t of targets) {
+      const r = await ctx.client.chat.postMessage({ channel: t.channel, text: msg.text, blocks: msg.blocks as never });
+      posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
+    }
+    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
+    await ctx.store.audit.append({
+      orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.approval_requested', invoiceIds: task.invoiceIds,
+      outcome: `approval requested: ${kind.replace('_', ' ')}`, details: { taskId: task._id, approvalId: task._id, posts: posts.length }, at: now,
+    });
+    return posts;
+  } catch (err) {
+    await release(ctx, claim);
+    throw err;
+  }
+}
+
+/** Deliver the open Slack-bound tasks that are due; safe to run by several workers at once. */
+export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number } = {}): Promise<DeliveryStats> {
+  const now = ctx.now();
+  const stats: DeliveryStats = { delivered: 0, skipped: 0, failed: [] };
+  const tasks = await ctx.tasks
+    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval'] }, dueAt: { $lte: now } })
+    .sort({ dueAt: 1 })
+    .limit(opts.limit ?? 200)
+    .toArray();
+  for (const task of tasks) {
+    try {
+      const customer = await ctx.store.customers.get(task.customerId);
+      if (!customer) {
+        await ctx.tasks.updateOne({ _id: task._id }, { $set: { status: 'dismissed' } });
+        stats.skipped += 1;
+        continue;
+      }
+      const posts = task.kind === 'approval' ? await deliverApproval(ctx, task, customer, now) : await deliverNudge(ctx, task, customer, now);
+      if (!posts) {
+        stats.skipped += 1;
+        continue;
+      }
+      await ctx.tasks.updateOne({ _id: task._id, status: 'open' }, { $set: { status: 'delivered' } });
+      stats.delivered += 1;
+    } catch (err) {
+      ctx.logger.warn({ err, taskId: task._id }, 'slack delivery failed; the next run retries');
+      stats.failed.push({ taskId: task._id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return stats;
+}

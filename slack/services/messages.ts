@@ -1,0 +1,61 @@
+// What the Slack app posted for a task: where (channel, ts — one per recipient)
+// and the snapshot it was built from, so a later action can rebuild the message
+// and update it in place instead of posting a new one.
+import type { Collection, Db } from 'mongodb';
+import type { ApprovalSnapshot } from '../blocks/approval.js';
+import type { NudgeSnapshot } from '../blocks/nudge.js';
+
+export const MESSAGES_COLLECTION = 'slack_messages';
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  /** Slack user id of the recipient (DMs) or null (a channel). */
+  user: string | null;
+}
+
+export type SlackMessageDoc = {
+  /** The task id. */
+  _id: string;
+  orgId: string;
+  customerId: string;
+  posts: PostedMessage[];
+  /** Lines shown under the message: what people did from it. */
+  log: string[];
+  createdAt: Date;
+  resolvedAt?: Date;
+  resolution?: string;
+} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot });
+
+export class SlackMessages {
+  private readonly col: Collection<SlackMessageDoc>;
+
+  constructor(db: Db) {
+    this.col = db.collection<SlackMessageDoc>(MESSAGES_COLLECTION);
+  }
+
+  async record(doc: SlackMessageDoc): Promise<void> {
+    await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  }
+
+  get(taskId: string): Promise<SlackMessageDoc | null> {
+    return this.col.findOne({ _id: taskId });
+  }
+
+  async addPost(taskId: string, post: PostedMessage): Promise<void> {
+    await this.col.updateOne({ _id: taskId }, { $push: { posts: post } });
+  }
+
+  async addLog(taskId: string, line: string): Promise<void> {
+    await this.col.updateOne({ _id: taskId }, { $push: { log: line } });
+  }
+
+  async resolve(taskId: string, resolution: string, now: Date): Promise<void> {
+    await this.col.updateOne({ _id: taskId }, { $set: { resolution, resolvedAt: now }, $push: { log: resolution } });
+  }
+
+  /** The approval message of an approval request (the task and the approval share their id). */
+  byApproval(approvalId: string): Promise<SlackMessageDoc | null> {
+    return this.col.findOne({ _id: approvalId, kind: 'approval' });
+  }
+}

@@ -1,0 +1,169 @@
+// What a rep's buttons do. A button opens a modal (private_metadata: task and
+// message); the submission records the outcome — the call in the audit trail,
+// a promise / dispute / snooze in the account's pause data — re-plans the
+// account, marks the task done and updates the message in place.
+import { randomUUID } from 'node:crypto';
+import { addDays, localDate } from '../../src/domain/calendar.js';
+import { formatMoney, money } from '../../src/domain/money.js';
+import { emptyAccountState } from '../../src/planning/state.js';
+import type { AuditInput } from '../../src/store/types.js';
+import { disputeModal, logCallModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
+import { esc, type Block } from '../blocks/kit.js';
+import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
+import { outcomeLabels, type CallOutcome } from '../ids.js';
+import { openDm, slackUserByEmail, type SlackContext } from './context.js';
+import type { SlackMessageDoc } from './messages.js';
+
+export type NudgeModal = 'logCall' | 'promise' | 'dispute' | 'snooze';
+
+export interface Click {
+  taskId: string;
+  userId: string;
+  triggerId: string;
+  channel: string;
+  ts: string;
+}
+
+type NudgeDoc = SlackMessageDoc & { kind: 'nudge' };
+
+async function nudgeOf(ctx: SlackContext, taskId: string): Promise<NudgeDoc | null> {
+  const doc = await ctx.messages.get(taskId);
+  return doc && doc.kind === 'nudge' ? doc : null;
+}
+
+/** The largest currency of the balance (a promise is recorded in one currency). */
+function mainCurrency(s: NudgeSnapshot): { currency: string; owed: number } {
+  const entries = Object.entries(s.totals).sort((a, b) => b[1] - a[1]);
+  const [currency, owed] = entries[0] ?? ['USD', 0];
+  return { currency, owed };
+}
+
+export function modalFor(kind: NudgeModal, s: NudgeSnapshot, meta: ModalMeta, now: Date): Block {
+  const today = localDate(now, 'UTC');
+  switch (kind) {
+    case 'logCall':
+      return logCallModal(s.accountName, meta);
+    case 'promise': {
+      const { currency, owed } = mainCurrency(s);
+      return promiseModal(s.accountName, meta, currency, owed, addDays(today, 7));
+    }
+    case 'dispute':
+      return disputeModal(s.accountName, meta, s.invoices);
+    case 'snooze':
+      return snoozeModal(s.accountName, meta, addDays(today, 1));
+  }
+}
+
+export async function openNudgeModal(ctx: SlackContext, kind: NudgeModal, c: Click): Promise<void> {
+  const doc = await nudgeOf(ctx, c.taskId);
+  if (!doc) return ctx.tell(c.channel, c.userId, 'This task is no longer known to Overdue.');
+  if (doc.resolvedAt) return ctx.tell(c.channel, c.userId, `Already handled: ${doc.resolution ?? ''}`);
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: modalFor(kind, doc.snapshot, { id: c.taskId, channel: c.channel, ts: c.ts }, ctx.now()) as never });
+}
+
+export type Submission =
+  | { kind: 'logCall'; outcome: CallOutcome; notes?: string; nextStep?: string }
+  | { kind: 'promise'; date: string; amountMinor: number }
+  | { kind: 'dispute'; invoiceIds: string[]; reason: string }
+  | { kind: 'snooze'; until: string; reason: string };
+
+/** Parse "1,240.00" into minor units of the currency; null when it is not an amount. */
+export function parseAmount(text: string, exponent = 2): number | null {
+  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?\s*$/.exec(text);
+  if (!m) return null;
+  const frac = m[2] ?? '';
+  if (frac.length > exponent) return null;
+  const n = Number((m[1] ?? '0').replace(/,/g, '') + frac.padEnd(exponent, '0'));
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function summary(s: Submission, snap: NudgeSnapshot, who: string): { line: string; audit: Pick<AuditInput, 'action' | 'channel' | 'outcome' | 'details' | 'invoiceIds'> } {
+  const all = snap.invoices.map((i) => i.id);
+  switch (s.kind) {
+    case 'logCall': {
+      const label = outcomeLabels[s.outcome];
+      return {
+        line: `:telephone_receiver: *${esc(who)}* logged a call: ${label}${s.notes ? ` — ${esc(s.notes)}` : ''}`,
+        audit: { channel: 'phone', action: 'call.logged', outcome: `call: ${label}`, invoiceIds: all, details: { outcome: s.outcome, notes: s.notes ?? null, nextStep: s.nextStep ?? null } },
+      };
+    }
+    case 'promise': {
+      const amount = formatMoney(money(s.amountMinor, mainCurrency(snap).currency));
+      return {
+        line: `:handshake: *${esc(who)}* recorded a promise to pay ${amount} by ${s.date}. Reminders pause until then.`,
+        audit: { channel: 'slack', action: 'promise.recorded', outcome: `promise to pay ${amount} by ${s.date}`, invoiceIds: all, details: { date: s.date, amountMinor: s.amountMinor, currency: mainCurrency(snap).currency } },
+      };
+    }
+    case 'dispute':
+      return {
+        line: `:warning: *${esc(who)}* recorded a dispute on ${s.invoiceIds.length} invoice(s): ${esc(s.reason)}`,
+        audit: { channel: 'slack', action: 'dispute.recorded', outcome: `dispute: ${s.reason}`, invoiceIds: s.invoiceIds, details: { reason: s.reason } },
+      };
+    case 'snooze':
+      return {
+        line: `:zzz: *${esc(who)}* snoozed the account until ${s.until}: ${esc(s.reason)}`,
+        audit: { channel: 'slack', action: 'snooze.recorded', outcome: `snoozed until ${s.until}: ${s.reason}`, invoiceIds: all, details: { until: s.until, reason: s.reason } },
+      };
+  }
+}
+
+export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalMeta, userId: string): Promise<void> {
+  const doc = await nudgeOf(ctx, meta.id);
+  if (!doc) return;
+  const now = ctx.now();
+  const person = await ctx.people.bySlackId(doc.orgId, userId);
+  const actor = ctx.actorFor(person, userId);
+  const who = person?.name ?? `<@${userId}>`;
+  // Pause data first: the plan that follows must see it.
+  if (s.kind !== 'logCall') {
+    const state = (await ctx.states.get(doc.customerId)) ?? emptyAccountState(doc.customerId, doc.orgId, now);
+    const id = `${s.kind}:${randomUUID()}`;
+    // A state written by planning alone may lack the arrays (FerretDB and $setOnInsert): default them.
+    const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
+    if (s.kind === 'promise') pauses.promises = [...pauses.promises, { id, madeAt: now, promisedDate: s.date, status: 'open' }];
+    if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
+    if (s.kind === 'snooze') pauses.snoozes = [...pauses.snoozes, { id, by: actor.id, createdAt: now, until: s.until }];
+    await ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now);
+  }
+  const { line, audit } = summary(s, doc.snapshot, who);
+  await ctx.store.audit.append({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
+  // A logged call leaves the nudge open (a promise may follow); the rest settle it.
+  const settles = s.kind !== 'logCall';
+  if (settles) {
+    await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
+    await ctx.messages.resolve(doc._id, line, now);
+  } else {
+    await ctx.messages.addLog(doc._id, line);
+  }
+  const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
+  await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  await ctx.replan(doc.customerId, now);
+}
+
+/** "Not my account": the collector gets the nudge; the rep's message says so. */
+export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
+  const doc = await nudgeOf(ctx, c.taskId);
+  if (!doc || doc.resolvedAt) return ctx.tell(c.channel, c.userId, 'Already handled.');
+  const now = ctx.now();
+  const customer = await ctx.store.customers.get(doc.customerId);
+  const collectorEmail = customer?.collectorEmail;
+  const collector = collectorEmail ? await slackUserByEmail(ctx.client, collectorEmail) : null;
+  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
+  const actor = ctx.actorFor(person, c.userId);
+  if (!collector || !collectorEmail || collector.id === c.userId) return ctx.tell(c.channel, c.userId, 'There is no collector in Slack to hand this account to: please tell the accounts team.');
+  const collectorPerson = await ctx.people.byEmail(doc.orgId, collectorEmail);
+  const name = collectorPerson?.name ?? collector.name;
+  const snapshot: NudgeSnapshot = { ...doc.snapshot, rep: { name, email: collectorEmail }, script: doc.snapshot.script.replace(doc.snapshot.rep.name, name) };
+  const channel = await openDm(ctx.client, collector.id);
+  const fresh = nudgeMessage(snapshot);
+  const r = await ctx.client.chat.postMessage({ channel, text: fresh.text, blocks: fresh.blocks as never });
+  await ctx.messages.record({ ...doc, log: [], snapshot, posts: [...doc.posts, { channel: r.channel ?? channel, ts: String(r.ts), user: collector.id }] });
+  const line = `:arrow_right: *${esc(person?.name ?? `<@${c.userId}>`)}* says this is not their account; handed to ${esc(snapshot.rep.name)}.`;
+  await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name: snapshot.rep.name } } });
+  const old = nudgeMessage(doc.snapshot, [...doc.log, line], false);
+  await ctx.client.chat.update({ channel: c.channel, ts: c.ts, text: old.text, blocks: old.blocks as never });
+  await ctx.store.audit.append({
+    orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action: 'slack.reassigned', invoiceIds: doc.snapshot.invoices.map((i) => i.id),
+    outcome: `nudge handed from ${actor.name ?? actor.id} to ${snapshot.rep.name}`, details: { taskId: doc._id, to: collectorEmail }, at: now,
+  });
+}
