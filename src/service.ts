@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { startLocalServer, type LocalServer } from './db/local-server.js';
 import { createApp } from './http/app.js';
+import { documentsRouter } from './documents/router.js';
 import type { Logger } from './logger.js';
 import { createStore, ensureIndexes, type Store } from './store/store.js';
 import { createAgenda, defineJobs } from '../jobs/agenda.js';
@@ -48,7 +49,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let url: string | undefined;
   if (role === 'all' || role === 'web') {
     const routers = quickbooksRouters(config, store, logger);
-    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers });
+    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store })] });
     server = await new Promise<Server>((res, rej) => {
       const s = app.listen(config.http.port, config.http.host, () => res(s));
       s.once('error', rej);

@@ -1,0 +1,113 @@
+// Reads what the documents of one account need from the store and turns it into
+// the builders' plain inputs. Read-only: nothing here writes.
+import { z } from 'zod';
+import { localDate, type LocalDate } from '../domain/calendar.js';
+import { AppError } from '../errors.js';
+import { collections, type Store } from '../store/store.js';
+import type { AuditEntryDoc, ContactDoc, ContactRole, CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
+import type { DocInvoice, DocParty } from './model.js';
+import { resolveDocumentSettings, splitLines, type DocumentSettings, type LetterKind } from './settings.js';
+
+export interface AccountData {
+  org: OrganisationDoc;
+  customer: CustomerDoc;
+  settings: DocumentSettings;
+  timeZone: string;
+  /** Every invoice of the account (open, paid, voided), with paid dates from the payments. */
+  invoices: DocInvoice[];
+  audit: AuditEntryDoc[];
+  personalGuarantee: { onFile: boolean; reference?: string };
+}
+
+const AccountStateExtras = z.object({ personalGuarantee: z.boolean().optional(), personalGuaranteeRef: z.string().min(1).optional() });
+
+export async function loadAccount(store: Store, customerId: string): Promise<AccountData> {
+  const customer = await store.customers.get(customerId);
+  if (!customer) throw new AppError('not_found', `account ${customerId} does not exist`);
+  const org = await store.organisations.get(customer.orgId);
+  if (!org) throw new AppError('not_found', `the organisation of account ${customerId} does not exist`);
+  const key = { provider: customer.provider, companyId: customer.companyId, customerExternalId: customer.externalId };
+  const [invoiceDocs, payments, audit, stateRaw] = await Promise.all([
+    store.db.collection<InvoiceDoc>(collections.invoices).find(key).sort({ dueDate: 1, number: 1 }).toArray(),
+    store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
+    store.audit.list(customerId),
+    store.db.collection<{ _id: string }>(collections.accountStates).findOne({ _id: customerId }),
+  ]);
+  const lastPaid = new Map<string, string>();
+  for (const p of payments) {
+    for (const a of p.appliedTo) {
+      const prev = lastPaid.get(a.invoiceExternalId);
+      if (prev === undefined || p.date > prev) lastPaid.set(a.invoiceExternalId, p.date);
+    }
+  }
+  const invoices = invoiceDocs.map((i) => toDocInvoice(i, lastPaid.get(i.externalId)));
+  const extras = AccountStateExtras.safeParse(stateRaw ?? {});
+  const pg = extras.success ? extras.data : {};
+  return {
+    org,
+    customer,
+    settings: resolveDocumentSettings(org, customer.collectorEmail !== undefined ? { collectorEmail: customer.collectorEmail } : {}),
+    timeZone: customer.timeZone ?? org.timeZone,
+    invoices,
+    audit,
+    personalGuarantee: { onFile: pg.personalGuarantee === true || pg.personalGuaranteeRef !== undefined, ...(pg.personalGuaranteeRef ? { reference: pg.personalGuaranteeRef } : {}) },
+  };
+}
+
+export function toDocInvoice(i: InvoiceDoc, paidDate?: string): DocInvoice {
+  return {
+    id: i._id,
+    number: i.number,
+    issueDate: i.issueDate,
+    dueDate: i.dueDate,
+    currency: i.currency,
+    totalMinor: i.totalMinor,
+    balanceMinor: i.balanceMinor,
+    status: i.status,
+    ...(i.payUrl ? { payUrl: i.payUrl } : {}),
+    ...(paidDate ? { paidDate } : {}),
+  };
+}
+
+const ROLE_LABELS: Record<ContactRole, string> = { billing: 'Billing', ap: 'Accounts Payable', ap_manager: 'AP Manager', controller: 'Controller', cfo: 'CFO', owner: 'Owner', buyer: 'Buyer', other: 'Contact' };
+
+/** Who a letter is addressed to: the decision makers first (a final demand goes up the ladder), never a bounced address. */
+const LADDER: Record<LetterKind, ContactRole[]> = {
+  'final-demand': ['cfo', 'owner', 'controller', 'ap_manager', 'ap', 'billing'],
+  'written-warning': ['controller', 'ap_manager', 'cfo', 'ap', 'billing', 'owner'],
+};
+
+export function addressee(contacts: readonly ContactDoc[], kind: LetterKind): ContactDoc | undefined {
+  const live = contacts.filter((c) => c.bouncedAt === undefined);
+  for (const role of LADDER[kind]) {
+    const c = live.find((x) => x.roles.includes(role));
+    if (c) return c;
+  }
+  return live[0];
+}
+
+export function roleLabel(c: ContactDoc): string {
+  return c.roles.map((r) => ROLE_LABELS[r]).join(', ') || 'Contact';
+}
+
+export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
+  const to = kind ? addressee(customer.contacts, kind) : undefined;
+  return {
+    name: customer.legalName ?? customer.displayName,
+    addressLines: splitLines(customer.address),
+    ...(to ? { attention: `${to.name}, ${to.roles[0] ? ROLE_LABELS[to.roles[0]] : 'Contact'}` } : {}),
+    reference: customer.legalName && customer.legalName !== customer.displayName ? `${customer.displayName} (${customer.externalId})` : customer.externalId,
+  };
+}
+
+/** Today in the account's zone. */
+export function today(data: AccountData, now: Date): LocalDate {
+  return localDate(now, data.timeZone);
+}
+
+/** The day the last letter of this kind went out, from the audit trail (the outbox key names the level). */
+export function letterSentDate(data: AccountData, kind: LetterKind): LocalDate | undefined {
+  const sent = data.audit.filter((e) => e.action === 'outbox.sent' && typeof e.details?.['key'] === 'string' && e.details['key'].includes(`:${kind}:letter:`));
+  const last = sent.at(-1);
+  return last ? localDate(last.at, data.timeZone) : undefined;
+}

@@ -1,0 +1,117 @@
+// Admin API for documents (mounted under /api behind the admin token):
+//   GET /accounts/:id/letters/:kind.pdf      kind: final-demand | written-warning
+//   GET /accounts/:id/statement.pdf
+//   GET /accounts/:id/audit.csv | audit.pdf
+//   GET /accounts/:id/referral-packet.zip
+//   GET /orgs/:orgId/audit.csv?from=YYYY-MM-DD&to=YYYY-MM-DD   (the period, per organisation)
+// `?date=YYYY-MM-DD` dates a letter or statement (default: today in the account's zone).
+// The account id is the customer document's _id.
+import express, { type Request, type Response, type Router } from 'express';
+import { addDays, isValidDate, localDate, zonedInstant, type LocalDate } from '../domain/calendar.js';
+import { AppError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { auditCsv, auditPdf } from './audit-export.js';
+import { buildLetter } from './letter.js';
+import { loadAccount, partyOf, today } from './load.js';
+import { documentInstant } from './model.js';
+import { buildReferralPacket } from './packet.js';
+import { isLetterKind, LETTER_KINDS, resolveDocumentSettings } from './settings.js';
+import { buildStatement } from './statement.js';
+
+export interface DocumentsRouterDeps {
+  store: Store;
+  now?: () => Date;
+}
+
+function param(req: Request, name: string): string {
+  const v: unknown = req.params[name];
+  if (typeof v !== 'string' || v === '') throw new AppError('bad_request', `missing ${name}`);
+  return v;
+}
+
+function dateQuery(req: Request, name: string): LocalDate | undefined {
+  const v: unknown = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !isValidDate(v)) throw new AppError('bad_request', `${name} must be a calendar date (YYYY-MM-DD)`);
+  return v;
+}
+
+function send(res: Response, type: string, filename: string, body: Buffer | string): void {
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(body);
+}
+
+export function documentsRouter(deps: DocumentsRouterDeps): Router {
+  const now = deps.now ?? (() => new Date());
+  const r = express.Router();
+
+  r.get('/accounts/:id/letters/:file', async (req, res) => {
+    const file = param(req, 'file');
+    const kind = file.endsWith('.pdf') ? file.slice(0, -4) : file;
+    if (!file.endsWith('.pdf') || !isLetterKind(kind)) throw new AppError('bad_request', `unknown letter "${file}": one of ${LETTER_KINDS.map((k) => `${k}.pdf`).join(', ')}`);
+    const date = dateQuery(req, 'date');
+    const data = await loadAccount(deps.store, param(req, 'id'));
+    const letter = await buildLetter({ kind, settings: data.settings, customer: partyOf(data.customer, kind), invoices: data.invoices, sentDate: date ?? today(data, now()) });
+    res.setHeader('X-Response-Deadline', letter.deadline);
+    send(res, 'application/pdf', letter.filename, letter.pdf);
+  });
+
+  r.get('/accounts/:id/statement.pdf', async (req, res) => {
+    const date = dateQuery(req, 'date');
+    const data = await loadAccount(deps.store, param(req, 'id'));
+    const st = await buildStatement({ settings: data.settings, customer: partyOf(data.customer), invoices: data.invoices, asOf: date ?? today(data, now()) });
+    send(res, 'application/pdf', st.filename, st.pdf);
+  });
+
+  r.get('/accounts/:id/audit.csv', async (req, res) => {
+    const id = param(req, 'id');
+    if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
+    send(res, 'text/csv; charset=utf-8', `audit-${id}.csv`, auditCsv(await deps.store.audit.list(id)));
+  });
+
+  r.get('/accounts/:id/audit.pdf', async (req, res) => {
+    const data = await loadAccount(deps.store, param(req, 'id'));
+    const chain = await deps.store.audit.verify(data.customer._id);
+    const pdf = await auditPdf({
+      settings: data.settings,
+      scope: `Account ${data.customer.legalName ?? data.customer.displayName}`,
+      entries: data.audit,
+      checks: new Map([[data.customer._id, chain]]),
+      timeZone: data.timeZone,
+      generatedAt: documentInstant(today(data, now())),
+      invoiceNumbers: new Map(data.invoices.map((i) => [i.id, i.number])),
+    });
+    send(res, 'application/pdf', `audit-${data.customer._id}.pdf`, pdf);
+  });
+
+  r.get('/accounts/:id/referral-packet.zip', async (req, res) => {
+    const date = dateQuery(req, 'date');
+    const data = await loadAccount(deps.store, param(req, 'id'));
+    const chain = await deps.store.audit.verify(data.customer._id);
+    const packet = await buildReferralPacket(data, { asOf: date ?? today(data, now()), chain });
+    send(res, 'application/zip', packet.filename, packet.zip);
+  });
+
+  r.get('/orgs/:orgId/audit.:format', async (req, res) => {
+    const format = param(req, 'format');
+    if (format !== 'csv' && format !== 'pdf') throw new AppError('bad_request', 'the audit export is audit.csv or audit.pdf');
+    const org = await deps.store.organisations.get(param(req, 'orgId'));
+    if (!org) throw new AppError('not_found', `organisation ${param(req, 'orgId')} does not exist`);
+    const from = dateQuery(req, 'from');
+    const to = dateQuery(req, 'to');
+    if (!from || !to || to < from) throw new AppError('bad_request', 'from and to (YYYY-MM-DD, to ≥ from) are required; the period includes both days');
+    // Calendar days in the organisation's zone, to inclusive.
+    const start = new Date(zonedInstant(from, '00:00', org.timeZone));
+    const end = new Date(zonedInstant(addDays(to, 1), '00:00', org.timeZone));
+    const entries = await deps.store.audit.listPeriod(org._id, start, end);
+    if (format === 'csv') return send(res, 'text/csv; charset=utf-8', `audit-${org._id}-${from}-${to}.csv`, auditCsv(entries));
+    const checks = new Map<string, Awaited<ReturnType<Store['audit']['verify']>>>();
+    for (const acc of [...new Set(entries.map((e) => e.accountId))]) checks.set(acc, await deps.store.audit.verify(acc));
+    const pdf = await auditPdf({ settings: resolveDocumentSettings(org), scope: `${org.name}, ${from} to ${to}`, entries, checks, timeZone: org.timeZone, generatedAt: documentInstant(localDate(now(), org.timeZone)) });
+    send(res, 'application/pdf', `audit-${org._id}-${from}-${to}.pdf`, pdf);
+  });
+
+  return r;
+}
