@@ -2,6 +2,7 @@
 // and prints their figures. Each benchmark is a module exporting `run(): Promise<void>`.
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
+  documents: () => import('./documents.js'),
   quickbooks: () => import('./quickbooks.js'),
   dispatch: () => import('./dispatch.js'),
 };
