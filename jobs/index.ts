@@ -5,6 +5,7 @@ import type { JobDefinition } from './agenda.js';
 import { dispatchOutbox } from './dispatch.js';
 import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue } from './plan.js';
+import { slackDeliver } from './slack-deliver.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -12,6 +13,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   planDue as JobDefinition<unknown>,
   planDaily as JobDefinition<unknown>,
   dispatchOutbox as JobDefinition<unknown>,
+  slackDeliver as JobDefinition<unknown>,
 ];
 
 export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
@@ -21,4 +23,6 @@ export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
   await agenda.every('0 10 * * *', planDaily.name, { pageSize: 200 }, { timezone: 'UTC' });
   await agenda.every('5 * * * *', planDue.name, { pageSize: 200 }, { timezone: 'UTC' });
   await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
+  // Slack-bound tasks the dispatcher stored (nudges, approval requests): delivered within a minute.
+  await agenda.every('* * * * *', slackDeliver.name, { limit: 200 }, { timezone: 'UTC' });
 }

@@ -15,6 +15,8 @@ import { OAuthStates } from '../connectors/oauth-state.js';
 import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
 import { quickbooksRouter } from '../connectors/quickbooks/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+import { setSlackDelivery } from '../jobs/slack-deliver.js';
+import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -49,6 +51,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let url: string | undefined;
   if (role === 'all' || role === 'web') {
     const routers = quickbooksRouters(config, store, logger);
+    const slack = await slackRouter(config, store, logger, `${hostname()}:${process.pid}`);
+    if (slack) routers.push(slack);
     const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store })] });
     server = await new Promise<Server>((res, rej) => {
       const s = app.listen(config.http.port, config.http.host, () => res(s));
@@ -63,6 +67,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   if (role === 'all' || role === 'worker') {
     const worker = `${hostname()}:${process.pid}`;
     agenda = createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency });
+    setSlackDelivery(slackDeliveryFactory(config));
     defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });
     await agenda.start();
     await scheduleRepeatingJobs(agenda);

@@ -1,0 +1,30 @@
+// `slack-deliver` (every minute): open Slack-bound tasks (rep nudges, approval
+// requests) become Slack messages (slack/services/deliver.ts). The worker's
+// wiring says how to reach Slack (setSlackDelivery, from src/service.ts, when a
+// bot token is configured); without it the job does nothing and the tasks wait.
+import { z } from 'zod';
+import type { SlackContext } from '../slack/services/context.js';
+import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { job, type JobContext } from './agenda.js';
+
+type SlackFactory = (ctx: JobContext) => SlackContext;
+let factory: SlackFactory | null = null;
+
+/** Called once by the worker's wiring (null: Slack is not configured). */
+export function setSlackDelivery(f: SlackFactory | null): void {
+  factory = f;
+}
+
+export const slackDeliver = job({
+  name: 'slack-deliver',
+  data: z.object({ limit: z.number().int().positive().max(5_000).default(200) }),
+  async run({ limit }, ctx) {
+    if (!factory) {
+      ctx.logger.debug('slack-deliver: Slack is not configured; tasks wait');
+      return;
+    }
+    const stats = await deliverOpenTasks(factory(ctx), { limit });
+    if (stats.delivered > 0 || stats.failed.length > 0) ctx.logger.info({ delivered: stats.delivered, skipped: stats.skipped, failed: stats.failed.length }, 'slack-deliver done');
+  },
+  lockLifetimeMs: 10 * 60_000,
+});

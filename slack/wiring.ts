@@ -1,0 +1,41 @@
+// How the service starts the Slack side from configuration: the Bolt app's
+// router for the web role, and the Web API client the worker's delivery job
+// uses. Both need SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN; without them Slack is
+// off and Slack-bound tasks wait in the `tasks` collection.
+import type { Router } from 'express';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import type { Store } from '../src/store/store.js';
+import type { JobContext } from '../jobs/agenda.js';
+import { plannerFor } from '../jobs/plan.js';
+import { createSlackApp, slackClient } from './app.js';
+import { SlackContext } from './services/context.js';
+
+/** The router to mount for /slack/events, or null when Slack is not configured or cannot be reached. */
+export async function slackRouter(config: Config, store: Store, logger: Logger, worker: string): Promise<Router | null> {
+  const { signingSecret, botToken, apiUrl } = config.slack;
+  if (!signingSecret || !botToken) {
+    logger.info('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is off');
+    return null;
+  }
+  const planner = plannerFor({ store, logger, worker, now: () => new Date() });
+  try {
+    const slack = await createSlackApp({ signingSecret, botToken, apiUrl, store, logger, replan: (id, at) => planner.plan(id, at) });
+    logger.info({ botUserId: slack.botUserId }, 'Slack app ready at /slack/events');
+    return slack.router;
+  } catch (err) {
+    // A Slack outage must not keep the rest of the service down; the endpoint stays off until a restart.
+    logger.error({ err }, 'Slack auth.test failed at start-up: /slack/events is off');
+    return null;
+  }
+}
+
+/** The delivery job's Slack services, or null when no bot token is configured. */
+export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => SlackContext) | null {
+  const { botToken, apiUrl } = config.slack;
+  if (!botToken) return null;
+  return (ctx) => {
+    const planner = plannerFor(ctx);
+    return new SlackContext({ store: ctx.store, client: slackClient({ botToken, apiUrl, logger: ctx.logger }), logger: ctx.logger, now: ctx.now, replan: (id, at) => planner.plan(id, at) });
+  };
+}

@@ -1,0 +1,41 @@
+// The slack-deliver job: registered with the worker, a no-op until Slack is
+// configured, then delivering the open tasks through the configured client.
+import { allJobs } from '../jobs/index.js';
+import { setSlackDelivery, slackDeliver } from '../jobs/slack-deliver.js';
+import { createLogger } from '../src/logger.js';
+import type { TaskDoc } from '../src/outbox/task-channel.js';
+import { collections } from '../src/store/store.js';
+import { slackDeliveryFactory } from '../slack/wiring.js';
+import { loadConfig } from '../src/config.js';
+import { BOT_TOKEN, seedAcme, seedPeople, startHarness, taskFromPlan, type Harness } from './sandbox/slack/harness.js';
+
+describe('slack-deliver job', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('slackjob', new Date('2025-03-20T15:00:00Z'));
+    await seedPeople(h);
+  });
+  afterAll(async () => {
+    setSlackDelivery(null);
+    await h.stop();
+  });
+
+  it('is one of the worker jobs', () => {
+    expect(allJobs.map((j) => j.name)).toContain('slack-deliver');
+  });
+
+  it('does nothing without Slack configured, then delivers through the configured client', async () => {
+    const acme = await seedAcme(h);
+    const task = await taskFromPlan(h, acme, 'slackNudge');
+    const now = new Date(Math.max(h.clock.now.getTime(), task.dueAt.getTime()));
+    const ctx = { store: h.store, logger: createLogger('silent'), worker: 'test', now: () => now };
+    setSlackDelivery(slackDeliveryFactory(loadConfig({})));
+    await slackDeliver.run({ limit: 10 }, ctx, undefined as never);
+    expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(0);
+
+    setSlackDelivery(slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })));
+    await slackDeliver.run({ limit: 10 }, ctx, undefined as never);
+    expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(1);
+    expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('delivered');
+  });
+});
