@@ -1,0 +1,87 @@
+// The other nudge buttons end to end: Dispute and Snooze record pauses the
+// engine honours; Not my account hands the nudge to the collector.
+import { decide, defaultPolicy } from '../src/engine/index.js';
+import type { TaskDoc } from '../src/outbox/task-channel.js';
+import { accountStates } from '../src/planning/state.js';
+import { collections } from '../src/store/store.js';
+import type { CustomerDoc } from '../src/store/types.js';
+import { actionIds, inputIds, viewIds } from '../slack/ids.js';
+import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { expectFixture } from './sandbox/slack/fixtures.js';
+import { seedAcme, seedPeople, SIGNING_SECRET, startHarness, taskFromPlan, users, waitFor, type Harness } from './sandbox/slack/harness.js';
+import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
+
+const T0 = new Date('2025-03-20T15:00:00Z');
+
+describe('Slack: dispute, snooze, not my account', () => {
+  let h: Harness;
+  let acme: CustomerDoc;
+  let task: TaskDoc;
+
+  beforeEach(async () => {
+    h = await startHarness('slackactions', T0);
+    await seedPeople(h);
+    acme = await seedAcme(h);
+    task = await taskFromPlan(h, acme, 'slackNudge');
+    h.clock.now = new Date(Math.max(T0.getTime(), task.dueAt.getTime()));
+    await deliverOpenTasks(h.slack.services);
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  const dm = () => {
+    const m = [...h.sandbox.messages.values()][0];
+    if (!m) throw new Error('no DM');
+    return { channel: m.channel, ts: m.ts };
+  };
+  async function modalVia(actionId: string): Promise<Record<string, unknown>> {
+    expect((await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.rep.id }, { actionId, value: task._id, ...dm() }))).status).toBe(200);
+    return (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[0])).args['view'] as Record<string, unknown>;
+  }
+  const submit = (callbackId: string, view: Record<string, unknown>, values: Record<string, Record<string, unknown>>) =>
+    sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: users.rep.id }, { callbackId, privateMetadata: String(view['private_metadata']), values }));
+
+  it('dispute: the chosen invoices are out of the ladder while it is open', async () => {
+    const view = await modalVia(actionIds.dispute);
+    expectFixture('dispute-modal', view);
+    const inv = `${acme._id.replace(/:42$/, '')}:1042`;
+    const res = await submit(viewIds.dispute, view, {
+      [inputIds.disputeInvoices.block]: { [inputIds.disputeInvoices.action]: { type: 'checkboxes', selected_options: [{ value: inv }] } },
+      [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Goods arrived damaged' } },
+    });
+    expect(res.status).toBe(200);
+    await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    const state = await accountStates(h.store.db).get(acme._id);
+    expect(state?.disputes).toMatchObject([{ invoiceIds: [inv] }]);
+    const [audit] = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'dispute.recorded');
+    expect(audit).toMatchObject({ invoiceIds: [inv], outcome: 'dispute: Goods arrived damaged', actor: { id: users.rep.email } });
+  });
+
+  it('snooze: the account is paused until the date', async () => {
+    const view = await modalVia(actionIds.snooze);
+    expectFixture('snooze-modal', view);
+    const res = await submit(viewIds.snooze, view, {
+      [inputIds.snoozeUntil.block]: { [inputIds.snoozeUntil.action]: { type: 'datepicker', selected_date: '2025-03-25' } },
+      [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Their AP clerk is back Monday' } },
+    });
+    expect(res.status).toBe(200);
+    const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    expectFixture('nudge-after-snooze', update.args['blocks']);
+    expect((await accountStates(h.store.db).get(acme._id))?.snoozes).toMatchObject([{ until: '2025-03-25', by: users.rep.email }]);
+    const loaded = await h.planner.load(acme._id);
+    if (!loaded) throw new Error('no account');
+    expect(decide(loaded.account, defaultPolicy, h.clock.now).state).toBe('paused');
+    expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('done');
+  });
+
+  it('not my account: the collector gets the nudge, the rep sees the hand-over', async () => {
+    expect((await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.rep.id }, { actionId: actionIds.notMine, value: task._id, ...dm() }))).status).toBe(200);
+    const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    const posts = h.sandbox.callsOf('chat.postMessage');
+    expect(posts.map((p) => p.args['channel'])).toEqual(['D0REP0001', 'D0COL0001']);
+    expectFixture('nudge-for-collector', posts[1]?.args['blocks']);
+    expect(JSON.stringify(update.args['blocks'])).toContain('handed to Cole Lector');
+    expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.assignee).toMatchObject({ role: 'collector', id: users.collector.email });
+  });
+});
