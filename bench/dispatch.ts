@@ -11,13 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
-import type { Account } from '../src/engine/index.js';
-import { decide, defaultPolicy } from '../src/engine/index.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
-import { channelFor, payloadFor } from '../src/outbox/payload.js';
-import { collections, createStore, ensureIndexes } from '../src/store/store.js';
-import type { CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../src/store/types.js';
-import { customerDoc, invoiceDoc, seedOrg, standardContacts } from '../test/helpers/accounts.js';
+import { createStore, ensureIndexes } from '../src/store/store.js';
+import { seedDueReminders, seedOrg } from '../test/helpers/accounts.js';
 import { startSmtpSink } from '../test/helpers/smtp-sink.js';
 
 const ENTRIES = Number(process.env['BENCH_DISPATCH_ENTRIES'] ?? 10_000);
@@ -35,65 +31,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-function accountOf(c: CustomerDoc, inv: InvoiceDoc): Account {
-  return {
-    id: c._id,
-    name: c.displayName,
-    timeZone: 'UTC',
-    tags: [],
-    invoices: [{ id: inv._id, number: inv.number, issueDate: inv.issueDate, dueDate: inv.dueDate, currency: inv.currency, totalMinor: inv.totalMinor, balanceMinor: inv.balanceMinor, status: 'open', disputed: false }],
-    payments: [],
-    credits: [],
-    contacts: c.contacts.map((k) => ({ id: k.id, name: k.name, email: k.email, phone: k.phone, roles: k.roles, bounced: false })),
-    personalGuarantee: false,
-    holidays: [],
-    history: [],
-    disputes: [],
-    promises: [],
-    paymentPlans: [],
-    snoozes: [],
-  };
-}
-
 async function seed(database: Database, now: Date): Promise<number> {
-  const store = createStore(database.db);
-  await seedOrg(store, ORG, now, 'UTC');
-  // decide() at a fixed Tuesday morning gives each invoice its 'reminder-1' email; the entries are due now.
-  const decideAt = Date.parse('2025-03-04T09:00:00Z');
-  const customers: CustomerDoc[] = [];
-  const invoices: InvoiceDoc[] = [];
-  const entries: OutboxEntryDoc[] = [];
-  for (let i = 0; i < Math.ceil(ENTRIES / PER_CUSTOMER); i++) {
-    const c = customerDoc(ORG, `b${i}`, `Bench Customer ${i}`, standardContacts(`bench${i}.example`), now, { timeZone: 'UTC' });
-    customers.push(c);
-    for (let j = 0; j < PER_CUSTOMER && invoices.length < ENTRIES; j++) {
-      const inv = invoiceDoc(c, `b${i}-${j}`, `INV-${i * PER_CUSTOMER + j}`, '2025-03-03', 10_000 + j * 1_000, now);
-      invoices.push(inv);
-      const decision = decide(accountOf(c, inv), defaultPolicy, decideAt);
-      const action = decision.actions[0];
-      if (!action) throw new Error(`no action for ${inv._id}: ${decision.explanation}`);
-      entries.push({
-        _id: action.key,
-        orgId: ORG,
-        customerId: c._id,
-        channel: channelFor(action),
-        kind: action.kind,
-        payload: payloadFor(action, { accountName: c.displayName, explanation: decision.explanation, previousContacts: 0 }),
-        invoiceIds: [inv._id],
-        state: 'pending',
-        attempts: 0,
-        dueAt: now,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-    }
-  }
-  const chunk = 1_000;
-  for (let k = 0; k < customers.length; k += chunk) await database.db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + chunk));
-  for (let k = 0; k < invoices.length; k += chunk) await database.db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + chunk));
-  for (let k = 0; k < entries.length; k += chunk) await database.db.collection<OutboxEntryDoc>(collections.outbox).insertMany(entries.slice(k, k + chunk));
-  return entries.length;
+  await seedOrg(createStore(database.db), ORG, now, 'UTC');
+  return (await seedDueReminders(database.db, { orgId: ORG, entries: ENTRIES, perCustomer: PER_CUSTOMER, now })).length;
 }
 
 export async function run(): Promise<void> {

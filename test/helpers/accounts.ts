@@ -1,6 +1,9 @@
 // Seeded organisations, customers and invoices for planning and dispatch tests.
-import type { Store } from '../../src/store/store.js';
-import type { ContactDoc, CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
+import type { Db } from 'mongodb';
+import { decide, defaultPolicy, type Account } from '../../src/engine/index.js';
+import { channelFor, payloadFor } from '../../src/outbox/payload.js';
+import { collections, type Store } from '../../src/store/store.js';
+import type { ContactDoc, CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../../src/store/types.js';
 import { recordId } from '../../src/store/records.js';
 
 export const COMPANY = '1234567890';
@@ -72,4 +75,69 @@ export async function saveCustomer(store: Store, c: CustomerDoc, invoices: Invoi
 export async function payInvoice(store: Store, inv: InvoiceDoc, now: Date): Promise<void> {
   const { _id: _i, ...rest } = inv;
   await store.invoices.upsertMany([{ ...rest, balanceMinor: 0, status: 'paid', syncedAt: now }]);
+}
+
+function accountOf(c: CustomerDoc, inv: InvoiceDoc): Account {
+  return {
+    id: c._id,
+    name: c.displayName,
+    timeZone: 'UTC',
+    tags: [],
+    invoices: [{ id: inv._id, number: inv.number, issueDate: inv.issueDate, dueDate: inv.dueDate, currency: inv.currency, totalMinor: inv.totalMinor, balanceMinor: inv.balanceMinor, status: 'open', disputed: false }],
+    payments: [],
+    credits: [],
+    contacts: c.contacts.map((k) => ({ id: k.id, name: k.name, email: k.email, phone: k.phone, roles: k.roles, bounced: false })),
+    personalGuarantee: false,
+    holidays: [],
+    history: [],
+    disputes: [],
+    promises: [],
+    paymentPlans: [],
+    snoozes: [],
+  };
+}
+
+/**
+ * Many due 'reminder-1' entries at once, written straight into the collections
+ * (the bench and the crash test need thousands; planning each would take long):
+ * customers × `perCustomer` invoices, one entry per invoice, due at `now`.
+ */
+export async function seedDueReminders(db: Db, opts: { orgId: string; entries: number; perCustomer: number; now: Date; prefix?: string }): Promise<string[]> {
+  const { orgId, now } = opts;
+  const prefix = opts.prefix ?? 'b';
+  const decideAt = Date.parse('2025-03-04T09:00:00Z'); // a Tuesday, a day after the invoices fell due
+  const customers: CustomerDoc[] = [];
+  const invoices: InvoiceDoc[] = [];
+  const entries: OutboxEntryDoc[] = [];
+  for (let i = 0; invoices.length < opts.entries; i++) {
+    const c = customerDoc(orgId, `${prefix}${i}`, `Bench Customer ${i}`, standardContacts(`${prefix}${i}.example`), now, { timeZone: 'UTC' });
+    customers.push(c);
+    for (let j = 0; j < opts.perCustomer && invoices.length < opts.entries; j++) {
+      const inv = invoiceDoc(c, `${prefix}${i}-${j}`, `INV-${i * opts.perCustomer + j}`, '2025-03-03', 10_000 + j * 1_000, now);
+      invoices.push(inv);
+      const decision = decide(accountOf(c, inv), defaultPolicy, decideAt);
+      const action = decision.actions[0];
+      if (!action) throw new Error(`no action for ${inv._id}: ${decision.explanation}`);
+      entries.push({
+        _id: action.key,
+        orgId,
+        customerId: c._id,
+        channel: channelFor(action),
+        kind: action.kind,
+        payload: payloadFor(action, { accountName: c.displayName, explanation: decision.explanation, previousContacts: 0 }),
+        invoiceIds: [inv._id],
+        state: 'pending',
+        attempts: 0,
+        dueAt: now,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+  }
+  const chunk = 1_000;
+  for (let k = 0; k < customers.length; k += chunk) await db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + chunk));
+  for (let k = 0; k < invoices.length; k += chunk) await db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + chunk));
+  for (let k = 0; k < entries.length; k += chunk) await db.collection<OutboxEntryDoc>(collections.outbox).insertMany(entries.slice(k, k + chunk));
+  return entries.map((e) => e._id);
 }
