@@ -40,6 +40,11 @@ export class People {
     return this.col.findOne({ orgId, slackUserId });
   }
 
+  /** Any organisation's person for a Slack user (one organisation per workspace). */
+  findBySlackId(slackUserId: string): Promise<PersonDoc | null> {
+    return this.col.findOne({ slackUserId });
+  }
+
   byEmail(orgId: string, email: string): Promise<PersonDoc | null> {
     return this.col.findOne({ _id: `${orgId}:${normaliseEmail(email)}` });
   }

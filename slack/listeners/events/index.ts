@@ -1,4 +1,6 @@
 import type { App } from '@slack/bolt';
+import { appHomeOpened } from './app-home-opened.js';
 
-/** Events (app_home_opened): not built yet — see docs/slack.md. */
-export function registerEvents(_app: App): void {}
+export function registerEvents(app: App): void {
+  app.event('app_home_opened', appHomeOpened);
+}

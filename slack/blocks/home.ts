@@ -1,0 +1,53 @@
+// App Home: the collector's day — today's call list (amount × age first), with a
+// suggested local time per account, and the counts that need attention.
+import { formatTotals } from '../../src/domain/money.js';
+import { context, divider, esc, fields, header, section, type Block } from './kit.js';
+
+export interface CallRow {
+  accountName: string;
+  totals: Record<string, number>;
+  oldestDays: number;
+  who: string;
+  phone?: string;
+  /** Suggested local time, "09:30 (America/Chicago)". */
+  suggestedTime: string;
+  levelName: string;
+}
+
+export interface HomeSnapshot {
+  name: string;
+  today: string;
+  calls: CallRow[];
+  pendingApprovals: number;
+  activeHolds: number;
+  needsReconnect: string[];
+  lastSyncs: { company: string; at: string | null }[];
+}
+
+const MAX_ROWS = 40;
+
+export function homeView(s: HomeSnapshot): Block {
+  const blocks: Block[] = [
+    header(`Today's calls — ${s.today}`),
+    section(`Hi ${esc(s.name.split(/\s+/)[0] ?? s.name)}, ${s.calls.length === 0 ? 'no account is due a call today.' : `${s.calls.length} account${s.calls.length === 1 ? ' is' : 's are'} due a call, biggest and oldest first.`}`),
+  ];
+  for (const [i, c] of s.calls.slice(0, MAX_ROWS).entries()) {
+    blocks.push(
+      section(
+        `*${i + 1}. ${esc(c.accountName)}* — ${formatTotals(c.totals)}, oldest ${c.oldestDays} days\n` +
+          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}`,
+      ),
+    );
+  }
+  if (s.calls.length > MAX_ROWS) blocks.push(context(`…and ${s.calls.length - MAX_ROWS} more`));
+  blocks.push(divider());
+  blocks.push(
+    fields([
+      `*Pending approvals*\n${s.pendingApprovals}`,
+      `*Credit holds in place*\n${s.activeHolds}`,
+      `*Connections to reconnect*\n${s.needsReconnect.length === 0 ? 'none' : s.needsReconnect.map(esc).join(', ')}`,
+      `*Last sync*\n${s.lastSyncs.length === 0 ? '—' : s.lastSyncs.map((l) => `${esc(l.company)}: ${l.at ?? 'never'}`).join('\n')}`,
+    ]),
+  );
+  return { type: 'home', blocks };
+}

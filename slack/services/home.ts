@@ -1,0 +1,70 @@
+// App Home for a person: the accounts due a call (open or delivered call and
+// nudge tasks of their organisation), ordered by amount × age — the largest
+// currency's balance in minor units times the oldest invoice's days past due
+// (no exchange rates here, so mixed-currency accounts rank by their main one).
+import { localDate } from '../../src/domain/calendar.js';
+import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
+import type { Block } from '../blocks/kit.js';
+import type { SlackContext } from './context.js';
+import { pastDueOf } from './deliver.js';
+
+function localTime(at: Date, tz: string): string {
+  const hhmm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(at);
+  return `${hhmm} (${tz})`;
+}
+
+/** `onlyRepOf`: a sales rep sees only their own customers; collectors, managers and admins see all. */
+export async function homeSnapshot(ctx: SlackContext, orgId: string, name: string, onlyRepOf?: string): Promise<HomeSnapshot> {
+  const now = ctx.now();
+  const org = await ctx.store.organisations.get(orgId);
+  const tz = org?.timeZone ?? 'UTC';
+  const tasks = await ctx.tasks
+    .find({ orgId, kind: { $in: ['slack-nudge', 'call'] as TaskDoc['kind'][] }, status: { $in: ['open', 'delivered'] as TaskDoc['status'][] }, dueAt: { $lte: new Date(now.getTime() + 86_400_000) } })
+    .sort({ dueAt: 1 })
+    .toArray();
+  const byCustomer = new Map<string, TaskDoc>();
+  for (const t of tasks) if (!byCustomer.has(t.customerId)) byCustomer.set(t.customerId, t);
+  const rows: (CallRow & { score: number })[] = [];
+  for (const [customerId, task] of byCustomer) {
+    const customer = await ctx.store.customers.get(customerId);
+    if (!customer) continue;
+    if (onlyRepOf !== undefined && customer.salesRepEmail?.toLowerCase() !== onlyRepOf) continue;
+    const due = await pastDueOf(ctx, customer, now, tz);
+    if (due.invoices.length === 0) continue;
+    const main = Math.max(...Object.values(due.totals));
+    const target = task.action.kind === 'task' ? task.action.target : null;
+    const contact = customer.contacts.find((c) => c.roles.includes('buyer')) ?? customer.contacts[0];
+    const who = target?.name ?? contact?.name ?? customer.displayName;
+    const phone = target?.phone ?? contact?.phone ?? customer.phone;
+    rows.push({
+      accountName: customer.displayName, totals: due.totals, oldestDays: due.oldestDays, who, ...(phone ? { phone } : {}),
+      suggestedTime: localTime(task.dueAt, customer.timeZone ?? tz), levelName: task.action.levelName, score: main * due.oldestDays,
+    });
+  }
+  rows.sort((a, b) => b.score - a.score || a.accountName.localeCompare(b.accountName));
+  const [approvals, holds, connections] = await Promise.all([
+    ctx.store.approvals.listPending(orgId),
+    ctx.store.creditHolds.listByOrg(orgId, 'active'),
+    ctx.store.db.collection<{ _id: string; orgId: string; companyName: string; status: string; lastSyncAt?: Date }>('connections').find({ orgId }).toArray(),
+  ]);
+  return {
+    name,
+    today: localDate(now, tz),
+    calls: rows.map(({ score: _score, ...r }) => r),
+    pendingApprovals: approvals.length,
+    activeHolds: holds.length,
+    needsReconnect: connections.filter((c) => c.status === 'needs_reconnect').map((c) => c.companyName),
+    lastSyncs: connections.map((c) => ({ company: c.companyName, at: c.lastSyncAt ? c.lastSyncAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null })),
+  };
+}
+
+/** Publish the Home tab of a Slack user; unknown users get a short note. */
+export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<Block> {
+  const person = await ctx.people.findBySlackId(slackUserId);
+  const view: Block = person
+    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email))
+    : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
+  await ctx.client.views.publish({ user_id: slackUserId, view: view as never });
+  return view;
+}
