@@ -158,3 +158,25 @@ describe('written warning and configured texts', () => {
     expect(text).toContain('may be referred to a collection agency (Southwest Recovery)');
   });
 });
+
+describe('letter attachment for the email channel', () => {
+  it('builds the PDF from the action’s invoices with the planned deadline, and nothing for other kinds', async () => {
+    const { letterAttachment } = await import('../src/documents/attach.js');
+    const { customerDoc, invoiceDoc, standardContacts } = await import('./helpers/accounts.js');
+    const now = new Date('2025-03-12T15:00:00Z');
+    const c = customerDoc('org-1', 'C-1', 'Contoso Builders', standardContacts('contoso.example'), now, { legalName: 'Contoso Builders LLC' });
+    const invs = [invoiceDoc(c, 'I-1', 'INV-1001', '2025-01-15', 250000, now)];
+    const to = { contactId: 'c-cfo', name: 'Ann Lee', email: 'ann@contoso.example', role: 'cfo' };
+    const action = { key: 'k', levelId: 'final-demand', levelName: 'Final demand', actionId: 'letter', invoiceIds: [invs[0]!._id], at: now.getTime(), customerFacing: true, amounts: { USD: 250000 }, kind: 'letter' as const, letter: 'finalDemand' as const, template: 'final-demand', to, cc: [], responseBy: '2025-03-27', personalGuarantee: false };
+    const org = { _id: 'org-1', name: 'Northwind', homeCurrency: 'USD', timeZone: 'America/Chicago', settings: {}, createdAt: now, updatedAt: now };
+    const entry = { _id: 'k', orgId: 'org-1', customerId: c._id, channel: 'email' as const, kind: 'letter', payload: {}, invoiceIds: action.invoiceIds, state: 'sending' as const, attempts: 1, dueAt: now, nextAttemptAt: now, createdAt: now, updatedAt: now };
+    const att = await letterAttachment({ entry, action, accountName: 'Contoso Builders', customer: c, org, invoices: invs, now, previousContacts: 6 });
+    expect(att?.filename).toBe('final-demand-2025-03-12.pdf');
+    const text = squash(pdfText(att!.content as Buffer));
+    expect(text).toContain('Attn: Ann Lee');
+    expect(text).toContain('Respond by March 27, 2025');
+    expect(text).toContain('Full balance due $2,500.00');
+    const email = { ...action, kind: 'email' as const, urgent: false, readReceipt: false };
+    expect(await letterAttachment({ entry, action: email, accountName: 'x', customer: c, org, invoices: invs, now, previousContacts: 0 })).toBeNull();
+  });
+});

@@ -122,7 +122,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   table(doc, tbl.columns, tbl.rows, { boldRows: tbl.bold });
   facts(doc, [
     ['Full balance due', vars.total ?? ''],
-    ['Respond by', `${vars.deadline ?? ''} (${s.responseBusinessDays[kind]} business days from the date of this letter)`],
+    ['Respond by', input.deadline === undefined ? `${vars.deadline ?? ''} (${s.responseBusinessDays[kind]} business days from the date of this letter)` : (vars.deadline ?? '')],
   ], 10.5);
   doc.y += 6;
   paragraph(doc, fill(t.demand, vars), { gap: 8 });

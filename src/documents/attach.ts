@@ -1,0 +1,30 @@
+// The letter PDF for the email channel's `attachLetter` hook: the letter action's
+// invoices as they are at sending time, dated today in the customer's zone, with
+// the deadline the engine planned (so the email and the PDF name the same date).
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import { isValidDate, localDate } from '../domain/calendar.js';
+import type { SendContext } from '../outbox/channel.js';
+import { buildLetter } from './letter.js';
+import { partyOf, toDocInvoice } from './load.js';
+import { resolveDocumentSettings, type LetterKind } from './settings.js';
+
+const KINDS: Record<'writtenWarning' | 'finalDemand', LetterKind> = { writtenWarning: 'written-warning', finalDemand: 'final-demand' };
+
+export async function letterAttachment(ctx: SendContext): Promise<Mail.Attachment | null> {
+  const a = ctx.action;
+  if (a.kind !== 'letter') return null;
+  const kind = KINDS[a.letter];
+  const org = ctx.org ?? { name: 'Accounts receivable', settings: {} };
+  const settings = resolveDocumentSettings(org, ctx.customer.collectorEmail !== undefined ? { collectorEmail: ctx.customer.collectorEmail } : {});
+  const sentDate = localDate(ctx.now, ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
+  const party = { ...partyOf(ctx.customer, kind), attention: a.to.name };
+  const letter = await buildLetter({
+    kind,
+    settings,
+    customer: party,
+    invoices: ctx.invoices.map((i) => toDocInvoice(i)),
+    sentDate,
+    ...(isValidDate(a.responseBy) && a.responseBy > sentDate ? { deadline: a.responseBy } : {}),
+  });
+  return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };
+}
