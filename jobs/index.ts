@@ -18,9 +18,9 @@ export const allJobs: JobDefinition<unknown>[] = [
 
 export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
   await agenda.every('17 3 * * *', housekeeping.name, { keepDays: 30 }, { timezone: 'UTC' });
-  // Planning: every account once a day (before 09:00 in the Americas; per-organisation zones are still to do),
-  // and hourly the accounts whose next evaluation has come (the morning of every other zone).
-  await agenda.every('0 10 * * *', planDaily.name, { pageSize: 200 }, { timezone: 'UTC' });
+  // Planning: every account once a day at 07:00 in its organisation's zone (the job runs hourly and picks
+  // those organisations), and hourly the accounts whose next evaluation has come (customers in other zones).
+  await agenda.every('0 * * * *', planDaily.name, { pageSize: 200, hour: 7 }, { timezone: 'UTC' });
   await agenda.every('5 * * * *', planDue.name, { pageSize: 200 }, { timezone: 'UTC' });
   await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
   // Slack-bound tasks the dispatcher stored (nudges, approval requests): delivered within a minute.

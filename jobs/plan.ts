@@ -1,11 +1,13 @@
 // Planning jobs: thin handlers over src/planning. `plan-accounts` re-plans the
 // accounts a sync changed (the sync layer enqueues it with their ids);
 // `plan-due` (hourly) re-plans the accounts whose next evaluation time has come;
-// `plan-daily` walks every account of every organisation once a day, because
-// levels move with time, not only with data.
+// `plan-daily` (hourly) walks every account of the organisations for which it
+// is 07:00–07:59 in their own zone: once a day each, because levels move with
+// time, not only with data.
 import { z } from 'zod';
 import { outboxWiring } from '../src/outbox/wiring.js';
 import { Planner, type PlanSummary } from '../src/planning/plan.js';
+import { isDailyPlanningHour } from '../src/planning/schedule.js';
 import { job, type JobContext } from './agenda.js';
 
 export function plannerFor(ctx: JobContext): Planner {
@@ -44,12 +46,22 @@ export const planDue = job({
 
 export const planDaily = job({
   name: 'plan-daily',
-  data: z.object({ pageSize: z.number().int().positive().max(1_000).default(200) }),
-  async run({ pageSize }, ctx) {
+  data: z.object({
+    pageSize: z.number().int().positive().max(1_000).default(200),
+    /** Local hour (organisation's zone) of the daily pass; the job runs hourly and picks the organisations in that hour. */
+    hour: z.number().int().min(0).max(23).default(7),
+    /** Plan every organisation now, whatever its local time. */
+    all: z.boolean().default(false),
+  }),
+  async run({ pageSize, hour, all }, ctx) {
     const planner = plannerFor(ctx);
     const summaries: PlanSummary[] = [];
-    for (const org of await ctx.store.organisations.list()) summaries.push(await planner.planOrganisation(org._id, ctx.now(), pageSize));
-    ctx.logger.info(total(summaries), 'plan-daily done');
+    const now = ctx.now();
+    for (const org of await ctx.store.organisations.list()) {
+      if (!all && !isDailyPlanningHour(now, org.timeZone, hour)) continue;
+      summaries.push(await planner.planOrganisation(org._id, now, pageSize));
+    }
+    ctx.logger.info({ organisations: summaries.length, ...total(summaries) }, 'plan-daily done');
   },
   lockLifetimeMs: 60 * 60_000,
 });
