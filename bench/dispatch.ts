@@ -23,7 +23,7 @@ const PER_CUSTOMER = 10;
 const DISPATCHERS = 2;
 const CONCURRENCY = 4;
 /** Entries claimed per scan: on FerretDB every non-_id query scans the collection, so larger batches amortise it. */
-const BATCH = 48;
+const BATCH = 16;
 const ORG = 'org-bench';
 
 function percentile(sorted: number[], p: number): number {

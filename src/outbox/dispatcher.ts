@@ -36,11 +36,16 @@ export interface DispatcherOptions {
   now?: () => Date;
   /** How long a claimed entry is ours; past it another dispatcher may take it over. Default 2 minutes (well above the SMTP timeouts). */
   leaseMs?: number;
+  /**
+   * An entry is sent only while at least this much of its lease is left (default 45 s, above the 30 s SMTP
+   * timeouts; at most half the lease); otherwise it is handed back to pending, so a send never outlives its lease.
+   */
+  sendMarginMs?: number;
   retry?: RetryPolicy;
   freshness?: FreshnessOptions;
   /** Entries handled in parallel by this dispatcher. Default 4. */
   concurrency?: number;
-  /** Entries claimed per scan of the outbox. Default 4 × concurrency. */
+  /** Entries claimed per scan of the outbox. Default 2 × concurrency. */
   batchSize?: number;
   logger?: Logger;
 }
@@ -55,6 +60,8 @@ export interface DispatchStats {
   bounced: number;
   /** Sends whose final write found the lease gone (recorded in the audit trail all the same). */
   lostLease: number;
+  /** Entries handed back unsent because too little of their lease was left. */
+  handedBack: number;
   /** Accounts to plan again (an entry was cancelled or failed for good). */
   replan: string[];
 }
@@ -83,6 +90,7 @@ export class Dispatcher {
   private readonly retry: RetryPolicy;
   private readonly bounceList: Bounces;
   private readonly entries: OutboxEntries;
+  private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
 
   constructor(
@@ -91,6 +99,7 @@ export class Dispatcher {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.leaseMs = opts.leaseMs ?? 120_000;
+    this.sendMarginMs = opts.sendMarginMs ?? Math.min(45_000, Math.floor(this.leaseMs / 2));
     this.retry = opts.retry ?? exponentialBackoff();
     this.bounceList = bounces(store.db);
     this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
@@ -99,12 +108,12 @@ export class Dispatcher {
 
   /** Work through due entries until none is left (or `maxEntries` were claimed, or the clock passed `stopAt`, epoch ms). */
   async runOnce(opts: { maxEntries?: number; stopAt?: number } = {}): Promise<DispatchStats> {
-    const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, replan: [] };
+    const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, handedBack: 0, replan: [] };
     const replan = new Set<string>();
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
     while (stats.claimed < max && (opts.stopAt === undefined || Date.now() < opts.stopAt)) {
-      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 4, max - stats.claimed), this.channelNames);
+      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 2, max - stats.claimed), this.channelNames);
       if (batch.length === 0) break;
       stats.claimed += batch.length;
       // Spread each account's entries over the lanes' turns: appends to one account's audit chain contend.
@@ -117,6 +126,12 @@ export class Dispatcher {
     }
     stats.replan = [...replan];
     return stats;
+  }
+
+  /** Whether enough of the entry's lease is left to send it: more than the channel's worst case (the SMTP timeouts). */
+  private leaseLeft(entry: OutboxEntryDoc): boolean {
+    const until = entry.lockedUntil?.getTime();
+    return until !== undefined && until - this.now().getTime() >= this.sendMarginMs;
   }
 
   private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
@@ -193,6 +208,11 @@ export class Dispatcher {
       outcome = { ok: false, permanent: true, error: step.error, rejected: [] };
     } else if (step.kind === 'retry') {
       outcome = { ok: false, permanent: false, error: step.error, rejected: [] };
+    } else if (!this.leaseLeft(entry)) {
+      // Claimed in a batch that took long: the lease could run out mid-send and another dispatcher would
+      // take the entry over and send it again. Hand it back instead; it is claimed afresh right away.
+      if (await this.store.outbox.markFailed(entry._id, this.opts.worker, now, 'lease too short to send safely: handed back', now)) stats.handedBack++;
+      return;
     } else {
       const channel = this.opts.channels[entry.channel];
       if (!channel) outcome = { ok: false, permanent: false, error: `no '${entry.channel}' channel in this worker`, rejected: [] }; // not claimed in the first place
