@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   documents: () => import('./documents.js'),
   quickbooks: () => import('./quickbooks.js'),
   dispatch: () => import('./dispatch.js'),
+  slack: () => import('./slack.js'),
 };
 
 async function main(): Promise<void> {

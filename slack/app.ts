@@ -96,7 +96,12 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   });
   app.use(async ({ context, next }) => {
     context[SERVICES] = services;
-    await next();
+    services.inFlight += 1;
+    try {
+      await next();
+    } finally {
+      services.inFlight -= 1;
+    }
   });
   app.error(async (err) => {
     opts.logger.error({ err }, 'slack listener failed');

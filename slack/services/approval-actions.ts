@@ -81,6 +81,6 @@ export async function decideFromSlack(
     const body = approvalMessage(msg.snapshot, line);
     for (const p of msg.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks as never });
   }
-  await ctx.replan(decided.customerId, now);
+  await ctx.replanAfter(decided.customerId, now);
   return 'decided';
 }

@@ -6,6 +6,7 @@ import type { Collection } from 'mongodb';
 import type { Logger } from '../../src/logger.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { accountStates, type AccountStates } from '../../src/planning/state.js';
+import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
 import { SlackMessages } from './messages.js';
@@ -45,6 +46,64 @@ export class SlackContext {
     this.messages = new SlackMessages(o.store.db);
     this.states = accountStates(o.store.db);
     this.tasks = o.store.db.collection<TaskDoc>(collections.tasks);
+  }
+
+  /**
+   * Re-plan after a person acted. The person's action is already recorded, so a
+   * failure here is logged, not raised: the hourly plan-due job catches up.
+   * Re-plans of one account are coalesced: while one runs, further requests
+   * make it run once more afterwards (with the latest time), never in parallel —
+   * parallel plans of one account collide on FerretDB's non-atomic upsert.
+   */
+  replanAfter(customerId: string, now: Date): Promise<void> {
+    const running = this.replans.get(customerId);
+    if (running) {
+      running.again = now;
+      return running.done;
+    }
+    const entry: { again: Date | null; done: Promise<void> } = { again: null, done: Promise.resolve() };
+    entry.done = (async () => {
+      let at: Date | null = now;
+      try {
+        while (at) {
+          entry.again = null;
+          await this.planOnce(customerId, at);
+          at = entry.again;
+        }
+      } finally {
+        this.replans.delete(customerId);
+      }
+    })();
+    this.replans.set(customerId, entry);
+    return entry.done;
+  }
+
+  private readonly replans = new Map<string, { again: Date | null; done: Promise<void> }>();
+
+  private async planOnce(customerId: string, now: Date): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.replan(customerId, now);
+        return;
+      } catch (err) {
+        if (attempt === 0 && isDuplicateKey(err)) continue;
+        this.logger.warn({ err, customerId }, 're-plan after a Slack action failed; the plan-due job will catch up');
+        return;
+      }
+    }
+  }
+
+  /** Listener work still running after its ack (Bolt answers Slack first). */
+  inFlight = 0;
+
+  /** Wait until no listener is working (shutdown, benchmarks), at most `timeoutMs`. */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.inFlight > 0) {
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
   }
 
   /** The audit actor for a Slack user: the known person (by email) or the bare Slack id. */

@@ -137,7 +137,7 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   }
   const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
   await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
-  await ctx.replan(doc.customerId, now);
+  await ctx.replanAfter(doc.customerId, now);
 }
 
 /** "Not my account": the collector gets the nudge; the rep's message says so. */

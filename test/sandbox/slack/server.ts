@@ -7,6 +7,7 @@
 // views.open/publish/update, users.lookupByEmail and oauth.v2.access. Every call
 // is recorded (method, arguments, token) so tests can assert on what was sent.
 import express, { type Request, type Response } from 'express';
+import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 
 export interface SlackCall {
@@ -46,6 +47,8 @@ const JSON_ARGS = ['blocks', 'attachments', 'view', 'metadata'];
 
 export class SlackSandbox {
   readonly calls: SlackCall[] = [];
+  /** Emits 'call' with each SlackCall as it is recorded. */
+  readonly events = new EventEmitter().setMaxListeners(0);
   readonly users = new Map<string, SandboxUser>();
   readonly messages = new Map<string, StoredMessage>();
   readonly views = new Map<string, Record<string, unknown>>();
@@ -81,6 +84,23 @@ export class SlackSandbox {
   /** Answer the next `times` calls of `method` with 429 and `Retry-After: retryAfter` seconds. */
   rateLimit(method: string, times: number, retryAfter = 1): void {
     this.limits.set(method, { times, retryAfter });
+  }
+
+  /** Resolves with the first call from now on that matches. */
+  nextCall(match: (c: SlackCall) => boolean, timeoutMs = 10_000): Promise<SlackCall> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('call', on);
+        reject(new Error('no matching Slack call'));
+      }, timeoutMs);
+      const on = (c: SlackCall): void => {
+        if (!match(c)) return;
+        clearTimeout(timer);
+        this.events.off('call', on);
+        resolve(c);
+      };
+      this.events.on('call', on);
+    });
   }
 
   callsOf(method: string): SlackCall[] {
@@ -144,7 +164,9 @@ export class SlackSandbox {
       res.status(429).set('Retry-After', String(limit.retryAfter)).json({ ok: false, error: 'ratelimited' });
       return;
     }
-    this.calls.push({ method, args, token, status: 200 });
+    const call = { method, args, token, status: 200 };
+    this.calls.push(call);
+    this.events.emit('call', call);
     const reply = (body: Record<string, unknown>): void => {
       res.json(body);
     };
