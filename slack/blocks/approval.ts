@@ -26,7 +26,7 @@ const titles: Record<ApprovalSnapshot['kind'], string> = {
 export function approvalMessage(s: ApprovalSnapshot, decision?: string): { text: string; blocks: Block[] } {
   const blocks: Block[] = [
     header(`${titles[s.kind]} ${s.accountName}`),
-    section(esc(s.reason)),
+    section(s.reason),
     fields([
       `*Past due*\n${formatTotals(s.totals)}`,
       `*Oldest*\n${s.oldestDays} days past due`,

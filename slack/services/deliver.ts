@@ -9,6 +9,7 @@ import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
 import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
+import { esc } from '../blocks/kit.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import type { PostedMessage } from './messages.js';
@@ -133,7 +134,12 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
   const requester = requesterEmail ? await ctx.people.byEmail(customer.orgId, requesterEmail) : null;
   const requestedBy = requesterEmail ? { kind: 'person' as const, id: requesterEmail, name: requester?.name ?? requesterEmail } : { ...SYSTEM };
   const kind = approvalKind(task);
-  const reason = `${task.title} for ${customer.displayName} at level ${task.action.levelName}.`;
+  const reasons: Record<ApprovalSnapshot['kind'], string> = {
+    agency_referral: `The ladder has reached *${task.action.levelName}* for ${esc(customer.displayName)}: reminders, calls and the final demand have not brought payment. Approve to refer the account to the collection agency.`,
+    write_off: `The past-due balance of ${esc(customer.displayName)} is under the write-off threshold. Approve to write it off instead of referring it to an agency.`,
+    credit_hold: `A credit hold on ${esc(customer.displayName)} needs approval.`,
+  };
+  const reason = reasons[kind];
   await ctx.store.approvals.request({ _id: task._id, orgId: task.orgId, customerId: customer._id, kind, requestedBy, reason }, now);
   const attempts = await ctx.store.db.collection<AuditEntryDoc>(collections.audit).countDocuments({ accountId: customer._id, action: { $in: ['outbox.sent', 'call.logged'] } });
   const snapshot: ApprovalSnapshot = {
