@@ -167,13 +167,14 @@ export class XeroApi {
     for (let attempt = 1; ; attempt++) {
       const t = await this.tokens.getAccessToken(this.connectionId, rejected ? { rejected } : {});
       if (!t.ok) throw new XeroApiError(`${op}: no access token (${t.reason}: ${t.detail})`, 401, false, undefined, undefined, t.reason);
+      // Build the client before taking a slot, so the slot's start is as close as possible to the request's.
+      const client = xeroClient(this.settings);
+      client.setTokenSet({ access_token: t.accessToken, token_type: 'Bearer' });
       const limiter = this.limiters.for(this.tenantId);
       await limiter.acquire();
       this.calls += 1;
       let failure: XeroApiError;
       try {
-        const client = xeroClient(this.settings);
-        client.setTokenSet({ access_token: t.accessToken, token_type: 'Bearer' });
         const r = await invoke(client.accountingApi);
         this.observe(plainHeaders(r.response.headers));
         return { status: r.response.status ?? 200, data: r.response.data };

@@ -35,12 +35,12 @@ export interface RunningXero {
 
 export type Seed = Parameters<XeroSandbox['seed']>[1];
 
-export async function startXero(label: string, seeds: { a: Seed; b?: Seed }, opts: { retryBaseMs?: number; connector?: Partial<XeroConnectorDeps> } = {}): Promise<RunningXero> {
+export async function startXero(label: string, seeds: { a: Seed; b?: Seed }, opts: { retryBaseMs?: number; connector?: Partial<XeroConnectorDeps>; sandboxNow?: () => Date } = {}): Promise<RunningXero> {
   const database = await openTestDatabase(label);
   await ensureIndexes(database.db);
   const store = createStore(database.db);
   const logger = createLogger('silent');
-  const sandbox = await new XeroSandbox({ clientId: 'xero-client-1', clientSecret: 'xero-secret-1', webhookKey: 'xero-webhook-key-1' }).start();
+  const sandbox = await new XeroSandbox({ clientId: 'xero-client-1', clientSecret: 'xero-secret-1', webhookKey: 'xero-webhook-key-1', ...(opts.sandboxNow ? { now: opts.sandboxNow } : {}) }).start();
   sandbox.addTenant(TENANT_A, 'Demo Company (NZ)', 'NZD');
   sandbox.seed(TENANT_A, seeds.a);
   if (seeds.b) {

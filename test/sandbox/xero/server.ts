@@ -567,9 +567,16 @@ export class XeroSandbox {
     t.day.count++;
     this.appMinute.push(now);
     t.inFlight++;
-    res.on('finish', () => {
-      t.inFlight--;
-    });
+    // Out of flight when the answer is handed over (not on 'finish', which can fire after the client already has it).
+    let done = false;
+    const end = res.end.bind(res);
+    res.end = ((...args: Parameters<typeof res.end>) => {
+      if (!done) {
+        done = true;
+        t.inFlight--;
+      }
+      return end(...args);
+    }) as typeof res.end;
     headers();
     const f = this.draw();
     if (f === 429) {
