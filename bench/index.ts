@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
   documents: () => import('./documents.js'),
   quickbooks: () => import('./quickbooks.js'),
+  xero: () => import('./xero.js'),
   dispatch: () => import('./dispatch.js'),
   slack: () => import('./slack.js'),
 };

@@ -14,6 +14,8 @@ import { createAgenda, defineJobs } from '../jobs/agenda.js';
 import { OAuthStates } from '../connectors/oauth-state.js';
 import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
 import { quickbooksRouter } from '../connectors/quickbooks/routes.js';
+import { XeroConnector } from '../connectors/xero/connector.js';
+import { xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 import { setSlackDelivery } from '../jobs/slack-deliver.js';
 import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
@@ -50,7 +52,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let server: Server | undefined;
   let url: string | undefined;
   if (role === 'all' || role === 'web') {
-    const routers = quickbooksRouters(config, store, logger);
+    const routers = [...quickbooksRouters(config, store, logger), ...xeroRouters(config, store, logger)];
     const slack = await slackRouter(config, store, logger, `${hostname()}:${process.pid}`);
     if (slack) routers.push(slack);
     const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store })] });
@@ -115,4 +117,20 @@ function quickbooksRouters(config: Config, store: Store, logger: Logger) {
     },
   });
   return [quickbooksRouter({ connector, states: new OAuthStates(key, store.claims), store, logger, bodyLimit: config.http.bodyLimit })];
+}
+
+/** The Xero routes, when Xero and the token key are configured. */
+function xeroRouters(config: Config, store: Store, logger: Logger) {
+  const x = config.xero;
+  const key = config.secrets.tokenEncryptionKey;
+  if (!x.clientId || !x.clientSecret || !x.webhookKey || !key) return [];
+  const connector = new XeroConnector({
+    store, key, logger, owner: `${hostname()}:${process.pid}`,
+    settings: {
+      clientId: x.clientId, clientSecret: x.clientSecret, webhookKey: x.webhookKey,
+      apiBaseUrl: x.apiBaseUrl, identityUrl: x.identityUrl, connectionsUrl: x.connectionsUrl, authorizeUrl: x.authorizeUrl,
+      redirectUri: `${config.http.publicBaseUrl.replace(/\/$/, '')}/callback/xero`,
+    },
+  });
+  return [xeroRouter({ connector, states: new OAuthStates(key, store.claims), store, logger, bodyLimit: config.http.bodyLimit })];
 }

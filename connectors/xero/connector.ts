@@ -275,7 +275,9 @@ export class XeroConnector implements Connector {
       total.deleted += saved.deleted;
       page += 1;
       await progress(page, serverTime(r.data));
-      if (rows.length < xero.api.pageSize) return total;
+      // `pagination.pageCount` saves the empty page a count that is a multiple of 1,000 would need.
+      const p = Pagination.safeParse(r.data);
+      if (rows.length < xero.api.pageSize || (p.success && p.data.pagination.page >= p.data.pagination.pageCount)) return total;
     }
   }
 
@@ -582,6 +584,8 @@ export class XeroConnector implements Connector {
 }
 
 class DeferSync extends Error {}
+
+const Pagination = z.object({ pagination: z.object({ page: z.number().int(), pageCount: z.number().int() }) });
 
 /** `DateTimeUTC` of an answer: Xero's clock when it answered. */
 function serverTime(data: unknown): Date | null {

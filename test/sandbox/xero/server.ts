@@ -83,6 +83,8 @@ export interface XeroCounts {
   rateLimited: number;
   faults: number;
   unauthorized: number;
+  /** Time Accounting API requests spent in the sandbox (latency included), summed (ms). */
+  busyMs: number;
 }
 
 /** mulberry32: small, fast, seeded. */
@@ -147,7 +149,7 @@ export class XeroSandbox {
   }
 
   static zeroCounts(): XeroCounts {
-    return { total: 0, byPath: {}, token: 0, connections: 0, rateLimited: 0, faults: 0, unauthorized: 0 };
+    return { total: 0, byPath: {}, token: 0, connections: 0, rateLimited: 0, faults: 0, unauthorized: 0, busyMs: 0 };
   }
 
   resetCounts(): void {
@@ -532,6 +534,10 @@ export class XeroSandbox {
   /** Auth, tenant, latency, limits, faults and the limit headers for every Accounting API request. */
   private async gate(req: Request, res: Response, next: NextFunction): Promise<void> {
     this.counts.total++;
+    const began = Date.now();
+    res.on('finish', () => {
+      this.counts.busyMs += Date.now() - began;
+    });
     const path = req.path.replace(/[0-9a-f-]{36}/gi, '{id}');
     this.counts.byPath[`${req.method} ${path}`] = (this.counts.byPath[`${req.method} ${path}`] ?? 0) + 1;
     if (this.faults.latencyMs) await sleep(this.faults.latencyMs);
