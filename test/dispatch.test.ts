@@ -233,3 +233,14 @@ it('hands an entry back unsent when a slow batch left too little of its lease', 
   expect(second).toMatchObject({ sent: 1, handedBack: 0 });
   for (const k of keys) expect(messagesFor(k)).toHaveLength(1);
 });
+
+it('an entry whose claim was taken by a worker that died before writing its lease is sent after the lease time', async () => {
+  const { c } = await account('dead-claim.example');
+  const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
+  expect(await store.claims.take(`outbox:${key}:1`, 'dead-worker', at('2025-03-04', '09:00'))).toBe(true);
+  const d = (t: string) => dispatcher('alive', () => at('2025-03-04', t), { leaseMs: 60_000 });
+  expect((await d('09:00').runOnce()).sent).toBe(0); // claimed a moment ago: maybe still at work
+  expect((await d('09:02').runOnce()).sent).toBe(1); // a lease later: moved past the dead attempt
+  expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 2 });
+  expect(messagesFor(key)).toHaveLength(1);
+});

@@ -6,6 +6,7 @@
 // gives each entry attempt to exactly one of them.
 import type { Logger } from '../logger.js';
 import { bounces, type Bounces } from '../planning/state.js';
+import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditInput, InvoiceDoc, InvoiceStatus, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
@@ -103,7 +104,7 @@ export class Dispatcher {
     this.retry = opts.retry ?? exponentialBackoff();
     this.bounceList = bounces(store.db);
     this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
-    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
+    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
   /** Work through due entries until none is left (or `maxEntries` were claimed, or the clock passed `stopAt`, epoch ms). */

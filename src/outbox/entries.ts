@@ -6,7 +6,7 @@
 // it — and only the winner writes. `attempts` therefore counts claim numbers
 // used, by sends, cancels and revivals alike.
 import type { Collection } from 'mongodb';
-import type { Claims } from '../store/claims.js';
+import type { ClaimDoc, Claims } from '../store/claims.js';
 import type { OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 
 function hashOf(s: string): number {
@@ -23,6 +23,8 @@ export class OutboxEntries {
   constructor(
     private readonly col: Collection<OutboxEntryDoc>,
     private readonly claims: Claims,
+    /** The claims collection itself, read-only: to see when a claim was taken. */
+    private readonly claimCol: Collection<ClaimDoc>,
   ) {}
 
   /** Take the claim for the entry's next attempt, or find it held by an earlier planner that stopped half-way. */
@@ -82,13 +84,32 @@ export class OutboxEntries {
     for (let i = 0; i < candidates.length && claimed.length < limit; i++) {
       const c = candidates[(start + i) % candidates.length];
       if (!c) continue;
-      const attempts = c.attempts + 1;
-      if (!(await this.claims.take(`outbox:${c._id}:${attempts}`, worker, now))) continue;
+      let entry = c;
+      if (!(await this.claims.take(`outbox:${entry._id}:${entry.attempts + 1}`, worker, now))) {
+        // Lost to another worker — or to one that died between its claim and its lease write.
+        const skipped = await this.skipDeadClaim(entry, now, leaseMs);
+        if (!skipped || !(await this.claims.take(`outbox:${skipped._id}:${skipped.attempts + 1}`, worker, now))) continue;
+        entry = skipped;
+      }
+      const attempts = entry.attempts + 1;
       const set = { state: 'sending' as const, lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts, updatedAt: now };
-      const r = await this.col.updateOne({ _id: c._id, attempts: c.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
-      if (r.modifiedCount === 1) claimed.push({ ...c, ...set });
+      const r = await this.col.updateOne({ _id: entry._id, attempts: entry.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
+      if (r.modifiedCount === 1) claimed.push({ ...entry, ...set });
     }
     return claimed;
+  }
+
+  /**
+   * A pending entry whose next attempt was claimed more than a lease ago by a
+   * worker that never wrote its lease (it died in between) can never be claimed
+   * again: move it past that attempt. Returns the entry as it is now, or null.
+   */
+  private async skipDeadClaim(e: OutboxEntryDoc, now: Date, leaseMs: number): Promise<OutboxEntryDoc | null> {
+    if (e.state !== 'pending') return null;
+    const claim = await this.claimCol.findOne({ _id: `outbox:${e._id}:${e.attempts + 1}` });
+    if (!claim || claim.at.getTime() > now.getTime() - leaseMs) return null;
+    const r = await this.col.updateOne({ _id: e._id, state: 'pending', attempts: e.attempts }, { $set: { attempts: e.attempts + 1, updatedAt: now } });
+    return r.modifiedCount === 1 ? { ...e, attempts: e.attempts + 1, updatedAt: now } : null;
   }
 
   /**

@@ -7,6 +7,7 @@ import { decide, defaultPolicy, describeAction, keysToCancel, type Decision, typ
 import { OutboxEntries } from '../outbox/entries.js';
 import { channelFor, parsePayload, payloadFor } from '../outbox/payload.js';
 import { canonicalJson } from '../store/hash.js';
+import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
 import { assembleAccount, type Assembled, type DoneAction } from './assemble.js';
@@ -68,7 +69,7 @@ export class Planner {
     this.db = store.db;
     this.states = accountStates(store.db);
     this.bounceList = bounces(store.db);
-    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims);
+    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
   policy(org: OrganisationDoc | null): Policy {
