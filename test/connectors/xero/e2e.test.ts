@@ -93,6 +93,23 @@ describe('Xero end to end', () => {
     expect(open).toBe(x.sandbox.openInvoices(TENANT_B).length);
   });
 
+  it('20% of requests failing with 500/503/429 → the same open invoices as the sandbox holds', async () => {
+    for (const c of ['invoices', 'customers', 'payments']) await x.store.db.collection(c).deleteMany({ companyId: TENANT_B });
+    await x.store.connections.update(connB, { checkpoint: {} }, new Date());
+    x.sandbox.faults.rate = 0.2;
+    x.sandbox.faults.statuses = [500, 503, 429];
+    x.sandbox.resetCounts();
+    try {
+      await x.connector.fullSync(connB);
+    } finally {
+      x.sandbox.faults.rate = 0;
+    }
+    expect(x.sandbox.counts.faults).toBeGreaterThan(0);
+    const stored = await x.store.db.collection('invoices').find({ companyId: TENANT_B, status: 'open' }).toArray();
+    const expected = new Map(x.sandbox.openInvoices(TENANT_B).map((i) => [String(i.InvoiceID), minor(i.AmountDue, i.CurrencyCode)]));
+    expect(new Map(stored.map((d) => [String(d.externalId), Number(d.balanceMinor)]))).toEqual(expected);
+  });
+
   it('fetches the pay link when asked and keeps it through later syncs', async () => {
     const id = String(x.sandbox.openInvoices(TENANT_A)[10]!.InvoiceID);
     const url = await x.connector.payLink(connA, id);
