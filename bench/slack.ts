@@ -71,7 +71,8 @@ export async function run(): Promise<void> {
     }
     const planner = new Planner(store, { worker: 'bench' });
     const logger = createLogger('error');
-    const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, replan: (id, at) => planner.plan(id, at) });
+    const replan = process.env['SLACK_BENCH_NO_REPLAN'] === '1' ? async () => undefined : (id: string, at: Date) => planner.plan(id, at);
+    const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, replan });
     for (const u of users) await slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['sales_rep'] }, now);
     const delivered = await deliverOpenTasks(slack.services, { limit: USERS });
     const app = createApp({ db: database.db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
@@ -84,6 +85,8 @@ export async function run(): Promise<void> {
     console.log(`database: ${local ? `local ${local.kind}` : 'MONGODB_URI'}; ${delivered.delivered} nudges delivered; ${USERS} users for ${SECONDS} s`);
 
     const ackAction: number[] = [];
+    /** Acks after each user's first round (connections open, code paths warm). */
+    const warmAcks: number[] = [];
     const ackView: number[] = [];
     const doneModal: number[] = [];
     const doneUpdate: number[] = [];
@@ -94,7 +97,7 @@ export async function run(): Promise<void> {
       users.map(async (u, i) => {
         const m = messages.find((x) => x.channel === `D${u.id.slice(1)}`) ?? messages[i];
         if (!m) return;
-        while (Date.now() < until) {
+        for (let round = 0; Date.now() < until; round++) {
           try {
             const press = blockAction({ userId: u.id }, { actionId: actionIds.logCall, value: `bench:${i}`, channel: m.channel, ts: m.ts });
             const started = performance.now();
@@ -111,6 +114,7 @@ export async function run(): Promise<void> {
               values: { [inputIds.outcome.block]: { [inputIds.outcome.action]: { type: 'static_select', selected_option: { value: 'voicemail' } } } },
             }));
             ackView.push(r2.ms);
+            if (round > 0) warmAcks.push(r1.ms, r2.ms);
             await updated;
             doneUpdate.push(performance.now() - started2);
             if (r1.status !== 200 || r2.status !== 200) errors += 1;
@@ -129,6 +133,7 @@ export async function run(): Promise<void> {
     console.log(`button → modal open:           ${fmt(doneModal)}`);
     console.log(`submit → message updated:      ${fmt(doneUpdate)}`);
     console.log(`interactions: ${acks.length} in ${SECONDS} s (${(acks.length / SECONDS).toFixed(1)}/s), errors ${errors}, auth.test calls ${sandbox.callsOf('auth.test').length}${drained ? '' : ', listeners still busy at the end'}`);
+    console.log(`ack after the first round:     ${fmt(warmAcks)}`);
     for (const [k, n] of why) console.log(`  error ×${n}: ${k}`);
     const p99 = pct(acks, 99);
     console.log(`${p99 < TARGET_P99_ACK_MS ? 'PASS' : 'FAIL'}: p99 time to ack ${p99.toFixed(1)} ms (target < ${TARGET_P99_ACK_MS} ms)`);

@@ -12,10 +12,29 @@ import type { Store } from '../src/store/store.js';
 import { registerListeners } from './listeners/index.js';
 import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
+import type { MongoInstallationStore } from './services/installations.js';
+
+export interface SlackOAuthOptions {
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  installationStore: MongoInstallationStore;
+  scopes?: string[];
+  /** Where Slack's authorize page is (the sandbox's in tests). */
+  authorizationUrl?: string;
+  /** The full redirect URL registered with Slack (PUBLIC_BASE_URL + /slack/oauth_redirect). */
+  redirectUri?: string;
+}
+
+/** The bot scopes Overdue asks for at install. */
+export const BOT_SCOPES = ['chat:write', 'im:write', 'users:read', 'users:read.email', 'commands'];
 
 export interface SlackAppOptions {
   signingSecret: string;
-  botToken: string;
+  /** One workspace's bot token; with `oauth`, each workspace's installed token is used instead. */
+  botToken?: string;
+  /** OAuth v2 install (/slack/install, /slack/oauth_redirect) with the installation store. */
+  oauth?: SlackOAuthOptions;
   /** The Web API base URL, ending in a slash (https://slack.com/api/ or the sandbox's). */
   apiUrl: string;
   botId?: string;
@@ -32,8 +51,8 @@ export interface SlackApp {
   app: App;
   router: Router;
   services: SlackContext;
-  botUserId: string;
-  botId: string;
+  botUserId: string | null;
+  botId: string | null;
 }
 
 /** Bolt logs through the service's pino logger. */
@@ -64,9 +83,11 @@ export function slackClient(opts: Pick<SlackAppOptions, 'botToken' | 'apiUrl' | 
 export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const logger = boltLogger(opts.logger);
   const client = slackClient(opts);
-  let botId = opts.botId;
-  let botUserId = opts.botUserId;
-  if (!botId || !botUserId) {
+  const oauth = opts.oauth;
+  if (!oauth && !opts.botToken) throw new Error('the Slack app needs a bot token or OAuth settings');
+  let botId = opts.botId ?? null;
+  let botUserId = opts.botUserId ?? null;
+  if (!oauth && (!botId || !botUserId)) {
     const who = await client.auth.test();
     if (!who.bot_id || !who.user_id) throw new Error('auth.test did not name the bot: is SLACK_BOT_TOKEN a bot token?');
     botId = who.bot_id;
@@ -77,14 +98,32 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     endpoints: { events: '/slack/events' },
     processBeforeResponse: false,
     logger,
+    ...(oauth
+      ? {
+          clientId: oauth.clientId,
+          clientSecret: oauth.clientSecret,
+          stateSecret: oauth.stateSecret,
+          scopes: oauth.scopes ?? BOT_SCOPES,
+          installationStore: oauth.installationStore,
+          ...(oauth.redirectUri ? { redirectUri: oauth.redirectUri } : {}),
+          installerOptions: {
+            directInstall: true,
+            installPath: '/slack/install',
+            redirectUriPath: '/slack/oauth_redirect',
+            clientOptions: { slackApiUrl: opts.apiUrl },
+            ...(oauth.authorizationUrl ? { authorizationUrl: oauth.authorizationUrl } : {}),
+          },
+        }
+      : {}),
   });
   const app = new App({
     receiver,
-    token: opts.botToken,
-    botId,
-    botUserId,
     logger,
     clientOptions: { slackApiUrl: opts.apiUrl, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) },
+    // With OAuth Bolt authorises each request from the receiver's installer, i.e. the installation store
+    // (bot ids stored at install: no auth.test); with one token the bot's ids are given, so Bolt does not
+    // call auth.test per request either.
+    ...(oauth ? {} : { token: opts.botToken, botId: botId ?? undefined, botUserId: botUserId ?? undefined }),
   });
   const services = new SlackContext({
     store: opts.store,
@@ -94,8 +133,9 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     replan: opts.replan,
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
   });
-  app.use(async ({ context, next }) => {
-    context[SERVICES] = services;
+  app.use(async ({ context, client: requestClient, next }) => {
+    // With OAuth the request's client carries that workspace's token.
+    context[SERVICES] = oauth ? services.forClient(requestClient) : services;
     services.inFlight += 1;
     try {
       await next();

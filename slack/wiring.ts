@@ -10,18 +10,27 @@ import type { JobContext } from '../jobs/agenda.js';
 import { plannerFor } from '../jobs/plan.js';
 import { createSlackApp, slackClient } from './app.js';
 import { SlackContext } from './services/context.js';
+import { MongoInstallationStore } from './services/installations.js';
 
 /** The router to mount for /slack/events, or null when Slack is not configured or cannot be reached. */
 export async function slackRouter(config: Config, store: Store, logger: Logger, worker: string): Promise<Router | null> {
-  const { signingSecret, botToken, apiUrl } = config.slack;
-  if (!signingSecret || !botToken) {
-    logger.info('Slack is not configured (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN): /slack/events is off');
+  const { signingSecret, botToken, apiUrl, clientId, clientSecret, stateSecret } = config.slack;
+  const key = config.secrets.tokenEncryptionKey;
+  const oauth =
+    clientId && clientSecret && stateSecret && key
+      ? { clientId, clientSecret, stateSecret, installationStore: new MongoInstallationStore(store.db, key), redirectUri: `${config.http.publicBaseUrl}/slack/oauth_redirect` }
+      : undefined;
+  if (!signingSecret || (!botToken && !oauth)) {
+    logger.info('Slack is not configured (SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN, or SLACK_CLIENT_ID/SECRET/STATE_SECRET and TOKEN_ENCRYPTION_KEY): /slack/events is off');
     return null;
   }
   const planner = plannerFor({ store, logger, worker, now: () => new Date() });
   try {
-    const slack = await createSlackApp({ signingSecret, botToken, apiUrl, store, logger, replan: (id, at) => planner.plan(id, at) });
-    logger.info({ botUserId: slack.botUserId }, 'Slack app ready at /slack/events');
+    const slack = await createSlackApp({
+      signingSecret, apiUrl, store, logger, replan: (id, at) => planner.plan(id, at),
+      ...(oauth ? { oauth } : { botToken }),
+    });
+    logger.info({ botUserId: slack.botUserId, oauth: oauth !== undefined }, `Slack app ready at /slack/events${oauth ? ', install at /slack/install' : ''}`);
     return slack.router;
   } catch (err) {
     // A Slack outage must not keep the rest of the service down; the endpoint stays off until a restart.

@@ -93,6 +93,17 @@ export class SlackContext {
     }
   }
 
+  /**
+   * The same services speaking with another client (an OAuth-installed
+   * workspace's token). The view shares everything else — repositories,
+   * in-flight re-plans — through its prototype.
+   */
+  forClient(client: webApi.WebClient): SlackContext {
+    const view = Object.create(this) as SlackContext;
+    Object.defineProperty(view, 'client', { value: client });
+    return view;
+  }
+
   /** Listener work still running after its ack (Bolt answers Slack first). */
   inFlight = 0;
 

@@ -10,6 +10,7 @@ import { Planner } from '../../../src/planning/plan.js';
 import { collections, createStore, ensureIndexes, type Store } from '../../../src/store/store.js';
 import type { CustomerDoc, OutboxEntryDoc } from '../../../src/store/types.js';
 import { createSlackApp, type SlackApp } from '../../../slack/app.js';
+import { MongoInstallationStore } from '../../../slack/services/installations.js';
 import { customerDoc, invoiceDoc, saveCustomer, seedOrg, standardContacts } from '../../helpers/accounts.js';
 import { openTestDatabase } from '../../helpers/db.js';
 import { SlackSandbox } from './server.js';
@@ -37,7 +38,15 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(label: string, start: Date): Promise<Harness> {
+export interface HarnessOptions {
+  /** OAuth v2 install with the MongoDB installation store instead of one bot token. */
+  oauth?: boolean;
+}
+
+export const STATE_SECRET = 'sandbox-state-secret';
+export const INSTALL_KEY = Buffer.alloc(32, 7);
+
+export async function startHarness(label: string, start: Date, opts: HarnessOptions = {}): Promise<Harness> {
   const database = await openTestDatabase(label);
   await ensureIndexes(database.db);
   const store = createStore(database.db);
@@ -48,8 +57,16 @@ export async function startHarness(label: string, start: Date): Promise<Harness>
   const clock = { now: start };
   const slack = await createSlackApp({
     signingSecret: SIGNING_SECRET,
-    botToken: BOT_TOKEN,
     apiUrl: sandbox.apiUrl,
+    ...(opts.oauth
+      ? {
+          oauth: {
+            clientId: 'cid', clientSecret: 'csecret', stateSecret: STATE_SECRET,
+            installationStore: new MongoInstallationStore(database.db, INSTALL_KEY),
+            authorizationUrl: `${sandbox.url}/oauth/v2/authorize`,
+          },
+        }
+      : { botToken: BOT_TOKEN }),
     store,
     logger,
     now: () => clock.now,
