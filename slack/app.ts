@@ -133,6 +133,13 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     replan: opts.replan,
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
   });
+  // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
+  // already acknowledged events at this point; interactions are not retried by Slack.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { type?: unknown; event_id?: unknown }).type === 'event_callback' ? (body as { event_id?: unknown }).event_id : undefined;
+    if (typeof eventId === 'string' && !(await opts.store.claims.take(`slack:event:${eventId}`, 'slack', new Date()))) return;
+    await next();
+  });
   app.use(async ({ context, client: requestClient, next }) => {
     // With OAuth the request's client carries that workspace's token.
     context[SERVICES] = oauth ? services.forClient(requestClient) : services;

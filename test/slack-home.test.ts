@@ -53,6 +53,16 @@ describe('Slack: App Home', () => {
     expect(JSON.stringify(publish.args['view'])).toContain('no account is due a call today');
   });
 
+  it('handles a retried event once', async () => {
+    const before = h.sandbox.callsOf('views.publish').length;
+    const event = homeOpened(users.approver.id, 'Ev004');
+    expect((await sendEvent(h.endpoint, SIGNING_SECRET, event)).status).toBe(200);
+    expect((await sendEvent(h.endpoint, SIGNING_SECRET, event, { retryNum: 1 })).status).toBe(200);
+    await waitFor('views.publish', () => h.sandbox.callsOf('views.publish').length > before);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.sandbox.callsOf('views.publish').length).toBe(before + 1);
+  });
+
   it('tells a Slack user Overdue does not know that they need adding', async () => {
     expect((await sendEvent(h.endpoint, SIGNING_SECRET, homeOpened('U0NOBODY1', 'Ev002'))).status).toBe(200);
     const publish = await waitFor('views.publish', () => h.sandbox.callsOf('views.publish').find((c) => c.args['user_id'] === 'U0NOBODY1'));
