@@ -390,7 +390,9 @@ export class XeroConnector implements Connector {
   async incrementalSync(connectionId: string): Promise<XeroSyncResult> {
     const conn = await this.active(connectionId);
     const since = conn.checkpoint?.since;
-    if (!since || conn.checkpoint?.fullStartedAt) return this.fullSync(connectionId);
+    // Finish a full sync that stopped part-way first, unless it stopped to save the daily budget:
+    // then polling goes on from the last checkpoint, and the full sync resumes when there is budget.
+    if (!since || (conn.checkpoint?.fullStartedAt && !this.budgetTooLow(conn.companyId))) return this.fullSync(connectionId);
     const api = this.client(conn);
     const ctx = await this.mapContext(conn);
     const saved = zeroSaved();

@@ -188,6 +188,15 @@ describe('Xero end to end', () => {
     const pay = x.sandbox.pay(TENANT_A, String(inv.InvoiceID), 500);
     await c.incrementalSync(connA);
     expect(await x.store.payments.findByKey('xero', TENANT_A, String(pay.PaymentID))).not.toBeNull();
+    // A full sync that runs into the reserve part-way stops, keeps its place, and polling still goes on.
+    x.sandbox.setDayRemaining(TENANT_A, 502);
+    c.rates.for(TENANT_A).dayRemaining = 502; // as if the last answer had said so: 2 pages, then below the reserve
+    const partial = await c.fullSync(connA);
+    expect(partial.deferred?.reason).toMatch(/deferred/);
+    expect(partial.apiCalls).toBe(3);
+    expect((await x.store.connections.get(connA))?.checkpoint?.fullStartedAt).toBeDefined();
+    const polled = await c.incrementalSync(connA);
+    expect(polled.method).toBe('modified_since');
     // The budget runs out: a 429 'day' is not waited out or retried.
     x.sandbox.setDayRemaining(TENANT_A, 0);
     x.sandbox.resetCounts();
