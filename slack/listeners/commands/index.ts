@@ -1,4 +1,6 @@
 import type { App } from '@slack/bolt';
+import { overdueCommand } from './overdue.js';
 
-/** Slash commands (`/overdue`): not built yet — see docs/slack.md. */
-export function registerCommands(_app: App): void {}
+export function registerCommands(app: App): void {
+  app.command('/overdue', overdueCommand);
+}

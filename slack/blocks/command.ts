@@ -1,0 +1,56 @@
+// Answers to /overdue: one account's state and next step, a short list when
+// several customers match, and the aging summary.
+import { formatTotals } from '../../src/domain/money.js';
+import { context, esc, fields, header, section, type Block } from './kit.js';
+
+export interface AccountAnswer {
+  accountName: string;
+  state: string;
+  levelName: string;
+  totals: Record<string, number>;
+  oldestDays: number;
+  summary: string;
+  nextStep: string | null;
+  nextEvaluation: string | null;
+}
+
+export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[] } {
+  return {
+    text: `${a.accountName}: ${a.state}, ${a.levelName}`,
+    blocks: [
+      header(a.accountName),
+      fields([`*State*\n${esc(a.state)}`, `*Level*\n${esc(a.levelName)}`, `*Past due*\n${formatTotals(a.totals)}`, `*Oldest*\n${a.oldestDays} days past due`]),
+      section(esc(a.summary)),
+      section(`*Next step*\n${a.nextStep ? esc(a.nextStep) : '_nothing planned_'}`),
+      ...(a.nextEvaluation ? [context(`Next look at the account: ${esc(a.nextEvaluation)}`)] : []),
+    ],
+  };
+}
+
+export function matchesAnswer(query: string, names: string[]): { text: string; blocks: Block[] } {
+  const text =
+    names.length === 0
+      ? `No customer matches “${esc(query)}”.`
+      : `${names.length} customers match “${esc(query)}”: ${names.slice(0, 10).map((n) => `*${esc(n)}*`).join(', ')}${names.length > 10 ? ', …' : ''}. Try a longer name or the customer number.`;
+  return { text, blocks: [section(text)] };
+}
+
+export const AGING_BUCKETS = ['current', '1–30', '31–60', '61–90', '90+'] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number];
+
+export interface AgingSummary {
+  today: string;
+  buckets: Record<AgingBucket, { totals: Record<string, number>; invoices: number }>;
+  accounts: number;
+}
+
+export function agingAnswer(a: AgingSummary): { text: string; blocks: Block[] } {
+  return {
+    text: `Aging on ${a.today}`,
+    blocks: [
+      header(`Aging — ${a.today}`),
+      fields(AGING_BUCKETS.map((b) => `*${b === 'current' ? 'Not yet due' : `${b} days`}*\n${formatTotals(a.buckets[b].totals)} (${a.buckets[b].invoices} invoice${a.buckets[b].invoices === 1 ? '' : 's'})`)),
+      context(`${a.accounts} account${a.accounts === 1 ? '' : 's'} with open invoices`),
+    ],
+  };
+}

@@ -1,0 +1,83 @@
+// /overdue <customer name or number>: the account's state, level and next step
+// (the engine's explain + preview); /overdue aging: open invoices by age. The
+// answer is an ephemeral message to the person who asked.
+import { daysBetween, localDate } from '../../src/domain/calendar.js';
+import { addTo } from '../../src/domain/money.js';
+import { explain } from '../../src/engine/index.js';
+import { collections } from '../../src/store/store.js';
+import type { InvoiceDoc } from '../../src/store/types.js';
+import { plannerFor } from '../../jobs/plan.js';
+import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
+import type { Block } from '../blocks/kit.js';
+import type { SlackContext } from './context.js';
+import { pastDueOf } from './deliver.js';
+
+export interface CommandInput {
+  userId: string;
+  channelId: string;
+  text: string;
+}
+
+function bucketOf(days: number): AgingBucket {
+  if (days <= 0) return 'current';
+  if (days <= 30) return '1–30';
+  if (days <= 60) return '31–60';
+  if (days <= 90) return '61–90';
+  return '90+';
+}
+
+export async function aging(ctx: SlackContext, orgId: string): Promise<AgingSummary> {
+  const now = ctx.now();
+  const org = await ctx.store.organisations.get(orgId);
+  const today = localDate(now, org?.timeZone ?? 'UTC');
+  const open = await ctx.store.db.collection<InvoiceDoc>(collections.invoices).find({ orgId, status: 'open', balanceMinor: { $gt: 0 } }).toArray();
+  const buckets = Object.fromEntries(AGING_BUCKETS.map((b) => [b, { totals: {}, invoices: 0 }])) as AgingSummary['buckets'];
+  const accounts = new Set<string>();
+  for (const i of open) {
+    const b = buckets[bucketOf(daysBetween(i.dueDate, today))];
+    b.totals = addTo(b.totals, i.currency, i.balanceMinor);
+    b.invoices += 1;
+    accounts.add(`${i.provider}:${i.companyId}:${i.customerExternalId}`);
+  }
+  return { today, buckets, accounts: accounts.size };
+}
+
+export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promise<{ text: string; blocks: Block[] }> {
+  const person = await ctx.people.findBySlackId(cmd.userId);
+  const reply = async (m: { text: string; blocks: Block[] }): Promise<{ text: string; blocks: Block[] }> => {
+    await ctx.client.chat.postEphemeral({ channel: cmd.channelId, user: cmd.userId, text: m.text, blocks: m.blocks as never });
+    return m;
+  };
+  if (!person) return reply({ text: 'Overdue does not know you yet: ask an admin to add you.', blocks: [] });
+  const query = cmd.text.trim();
+  if (query === '' || query.toLowerCase() === 'help') {
+    return reply({ text: 'Try `/overdue Acme` (a customer name or number) or `/overdue aging`.', blocks: [] });
+  }
+  if (query.toLowerCase() === 'aging') return reply(agingAnswer(await aging(ctx, person.orgId)));
+
+  const lower = query.toLowerCase();
+  const customers = (await ctx.store.customers.listByOrg(person.orgId)).filter((c) => c.active !== false);
+  const exact = customers.filter((c) => c.externalId === query || c.displayName.toLowerCase() === lower);
+  const found = exact.length > 0 ? exact : customers.filter((c) => c.displayName.toLowerCase().includes(lower));
+  const customer = found.length === 1 ? found[0] : undefined;
+  if (!customer) return reply(matchesAnswer(query, found.map((c) => c.displayName).sort()));
+
+  const now = ctx.now();
+  const planner = plannerFor({ store: ctx.store, logger: ctx.logger, worker: 'slack', now: ctx.now });
+  const loaded = await planner.load(customer._id);
+  if (!loaded) return reply(matchesAnswer(query, []));
+  const e = explain(loaded.account, planner.policy(loaded.org), now);
+  const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
+  return reply(
+    accountAnswer({
+      accountName: customer.displayName,
+      state: e.decision.state,
+      levelName: e.decision.level.name,
+      totals: due.totals,
+      oldestDays: due.oldestDays,
+      summary: e.summary,
+      nextStep: e.nextStep,
+      nextEvaluation: e.decision.nextEvaluationAt !== null ? new Date(e.decision.nextEvaluationAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
+    }),
+  );
+}
