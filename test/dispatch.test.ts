@@ -244,3 +244,16 @@ it('an entry whose claim was taken by a worker that died before writing its leas
   expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 2 });
   expect(messagesFor(key)).toHaveLength(1);
 });
+
+it('an expired lease whose takeover claim died too is still taken over', async () => {
+  const { c } = await account('dead-twice.example');
+  const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
+  // Worker 1 claims attempt 1 and dies mid-send; worker 2 claims attempt 2 and dies before writing its lease.
+  const claimed = await store.outbox.claimNext('dies-1', at('2025-03-04', '09:00'), 60_000);
+  expect(claimed?._id).toBe(key);
+  expect(await store.claims.take(`outbox:${key}:2`, 'dies-2', new Date(at('2025-03-04', '09:01').getTime() + 30_000))).toBe(true);
+  expect((await dispatcher('alive', () => at('2025-03-04', '09:02'), { leaseMs: 60_000 }).runOnce()).sent).toBe(0);
+  expect((await dispatcher('alive', () => at('2025-03-04', '09:03'), { leaseMs: 60_000 }).runOnce()).sent).toBe(1);
+  expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 3 });
+  expect(messagesFor(key)).toHaveLength(1);
+});

@@ -100,15 +100,17 @@ export class OutboxEntries {
   }
 
   /**
-   * A pending entry whose next attempt was claimed more than a lease ago by a
-   * worker that never wrote its lease (it died in between) can never be claimed
-   * again: move it past that attempt. Returns the entry as it is now, or null.
+   * An entry whose next attempt was claimed more than a lease ago by a worker
+   * that never wrote its lease (it died in between) can never be claimed again:
+   * move it past that attempt. Returns the entry as it is now, or null.
    */
   private async skipDeadClaim(e: OutboxEntryDoc, now: Date, leaseMs: number): Promise<OutboxEntryDoc | null> {
-    if (e.state !== 'pending') return null;
+    // Pending, or sending under a lease that ran out (its worker died, then so did the one taking it over).
+    const expired = e.state === 'sending' && e.lockedUntil !== undefined && e.lockedUntil < now;
+    if (e.state !== 'pending' && !expired) return null;
     const claim = await this.claimCol.findOne({ _id: `outbox:${e._id}:${e.attempts + 1}` });
     if (!claim || claim.at.getTime() > now.getTime() - leaseMs) return null;
-    const r = await this.col.updateOne({ _id: e._id, state: 'pending', attempts: e.attempts }, { $set: { attempts: e.attempts + 1, updatedAt: now } });
+    const r = await this.col.updateOne({ _id: e._id, state: e.state, attempts: e.attempts }, { $set: { attempts: e.attempts + 1, updatedAt: now } });
     return r.modifiedCount === 1 ? { ...e, attempts: e.attempts + 1, updatedAt: now } : null;
   }
 
