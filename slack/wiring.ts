@@ -39,12 +39,33 @@ export async function slackRouter(config: Config, store: Store, logger: Logger, 
   }
 }
 
-/** The delivery job's Slack services, or null when no bot token is configured. */
+/** The delivery job's Slack services, or null when Slack is not configured (no bot token, no OAuth installs). */
 export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => SlackContext) | null {
-  const { botToken, apiUrl } = config.slack;
-  if (!botToken) return null;
+  const { botToken, apiUrl, clientId, clientSecret, stateSecret } = config.slack;
+  const key = config.secrets.tokenEncryptionKey;
+  const oauth = Boolean(clientId && clientSecret && stateSecret && key);
+  if (!botToken && !oauth) return null;
   return (ctx) => {
     const planner = plannerFor(ctx);
-    return new SlackContext({ store: ctx.store, client: slackClient({ botToken, apiUrl, logger: ctx.logger }), logger: ctx.logger, now: ctx.now, replan: (id, at) => planner.plan(id, at) });
+    const installations = oauth && key ? new MongoInstallationStore(ctx.store.db, key) : null;
+    const clients = new Map<string, ReturnType<typeof slackClient>>();
+    return new SlackContext({
+      store: ctx.store,
+      client: slackClient({ botToken, apiUrl, logger: ctx.logger }),
+      logger: ctx.logger,
+      now: ctx.now,
+      replan: (id, at) => planner.plan(id, at),
+      ...(installations
+        ? {
+            clientForOrg: async (orgId: string) => {
+              const token = await installations.botTokenForOrg(orgId);
+              if (!token) return null;
+              const client = clients.get(token) ?? slackClient({ botToken: token, apiUrl, logger: ctx.logger });
+              clients.set(token, client);
+              return client;
+            },
+          }
+        : {}),
+    });
   };
 }

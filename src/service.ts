@@ -19,6 +19,7 @@ import { xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 import { setSlackDelivery } from '../jobs/slack-deliver.js';
 import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
+import { slackAdminRouter } from '../slack/admin.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -55,7 +56,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     const routers = [...quickbooksRouters(config, store, logger), ...xeroRouters(config, store, logger)];
     const slack = await slackRouter(config, store, logger, `${hostname()}:${process.pid}`);
     if (slack) routers.push(slack);
-    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store })] });
+    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store }), slackAdminRouter({ store })] });
     server = await new Promise<Server>((res, rej) => {
       const s = app.listen(config.http.port, config.http.host, () => res(s));
       s.once('error', rej);

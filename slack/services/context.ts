@@ -21,6 +21,8 @@ export interface SlackServiceOptions {
   replan: (customerId: string, now: Date) => Promise<unknown>;
   /** Where approval requests go; when unset, each approver gets a DM. */
   approvalsChannel?: string;
+  /** OAuth installs: the client of an organisation's workspace (null: not installed). Without it `client` serves all. */
+  clientForOrg?: (orgId: string) => Promise<webApi.WebClient | null>;
 }
 
 export class SlackContext {
@@ -30,6 +32,7 @@ export class SlackContext {
   readonly now: () => Date;
   readonly replan: (customerId: string, now: Date) => Promise<unknown>;
   readonly approvalsChannel: string | undefined;
+  readonly clientForOrg: ((orgId: string) => Promise<webApi.WebClient | null>) | undefined;
   readonly people: People;
   readonly messages: SlackMessages;
   readonly states: AccountStates;
@@ -42,6 +45,7 @@ export class SlackContext {
     this.now = o.now;
     this.replan = o.replan;
     this.approvalsChannel = o.approvalsChannel;
+    this.clientForOrg = o.clientForOrg;
     this.people = new People(o.store.db);
     this.messages = new SlackMessages(o.store.db);
     this.states = accountStates(o.store.db);
@@ -102,6 +106,13 @@ export class SlackContext {
     const view = Object.create(this) as SlackContext;
     Object.defineProperty(view, 'client', { value: client });
     return view;
+  }
+
+  /** These services for an organisation: its workspace's client under OAuth installs (null: not installed). */
+  async forOrg(orgId: string): Promise<SlackContext | null> {
+    if (!this.clientForOrg) return this;
+    const client = await this.clientForOrg(orgId);
+    return client ? this.forClient(client) : null;
   }
 
   /** Listener work still running after its ack (Bolt answers Slack first). */

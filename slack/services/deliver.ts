@@ -185,15 +185,22 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
     .sort({ dueAt: 1 })
     .limit(opts.limit ?? 200)
     .toArray();
+  const perOrg = new Map<string, SlackContext | null>();
   for (const task of tasks) {
     try {
+      if (!perOrg.has(task.orgId)) perOrg.set(task.orgId, await ctx.forOrg(task.orgId));
+      const svc = perOrg.get(task.orgId);
+      if (!svc) {
+        stats.skipped += 1; // the organisation's workspace has not installed the app yet
+        continue;
+      }
       const customer = await ctx.store.customers.get(task.customerId);
       if (!customer) {
         await ctx.tasks.updateOne({ _id: task._id }, { $set: { status: 'dismissed' } });
         stats.skipped += 1;
         continue;
       }
-      const posts = task.kind === 'approval' ? await deliverApproval(ctx, task, customer, now) : await deliverNudge(ctx, task, customer, now);
+      const posts = task.kind === 'approval' ? await deliverApproval(svc, task, customer, now) : await deliverNudge(svc, task, customer, now);
       if (!posts) {
         stats.skipped += 1;
         continue;

@@ -22,6 +22,7 @@ export interface PersonDoc {
 }
 
 export class People {
+  static readonly COLLECTION = PEOPLE_COLLECTION;
   private readonly col: Collection<PersonDoc>;
 
   constructor(db: Db) {

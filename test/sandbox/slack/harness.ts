@@ -165,3 +165,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Run the OAuth v2 install through the app (needs a harness started with `oauth: true`). */
+export async function installWorkspace(h: Harness, installer = 'U0ADMIN01'): Promise<Response> {
+  const base = h.endpoint.replace(/\/slack\/events$/, '');
+  const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+  const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const code = `code-${Math.random().toString(36).slice(2)}`;
+  h.sandbox.codes.set(code, installer);
+  return fetch(`${base}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie }, redirect: 'manual' });
+}

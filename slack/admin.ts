@@ -1,0 +1,62 @@
+// Admin API for the Slack side (mounted under /api, behind the admin token, JSON
+// bodies parsed): the people of an organisation (email, Slack user, roles — a
+// CSV import converts to this), and linking an installed workspace to its
+// organisation.
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../src/errors.js';
+import type { Store } from '../src/store/store.js';
+import { People, personRoles } from './services/people.js';
+import { INSTALLATIONS_COLLECTION } from './services/installations.js';
+
+const PeopleBody = z.object({
+  orgId: z.string().min(1),
+  people: z
+    .array(
+      z.object({
+        email: z.email(),
+        name: z.string().min(1).max(200),
+        slackUserId: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
+        roles: z.array(z.enum(personRoles)).min(1),
+      }),
+    )
+    .min(1)
+    .max(5_000),
+});
+
+const LinkBody = z.object({ orgId: z.string().min(1) });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new AppError('bad_request', 'invalid request body', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return r.data;
+}
+
+export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Router {
+  const router = Router();
+  const people = new People(deps.store.db);
+  const now = deps.now ?? (() => new Date());
+
+  router.put('/slack/people', async (req, res) => {
+    const body = parse(PeopleBody, req.body);
+    if (!(await deps.store.organisations.get(body.orgId))) throw new AppError('not_found', `organisation ${body.orgId} does not exist`);
+    for (const p of body.people) await people.upsert({ orgId: body.orgId, email: p.email, name: p.name, roles: p.roles, ...(p.slackUserId ? { slackUserId: p.slackUserId } : {}) }, now());
+    res.json({ upserted: body.people.length });
+  });
+
+  router.get('/slack/people/:orgId', async (req, res) => {
+    const list = await deps.store.db.collection(People.COLLECTION).find({ orgId: req.params['orgId'] }).sort({ _id: 1 }).toArray();
+    res.json({ people: list });
+  });
+
+  router.post('/slack/installations/:teamId/link', async (req, res) => {
+    const { orgId } = parse(LinkBody, req.body);
+    const teamId = String(req.params['teamId']);
+    if (!(await deps.store.organisations.get(orgId))) throw new AppError('not_found', `organisation ${orgId} does not exist`);
+    const r = await deps.store.db.collection(INSTALLATIONS_COLLECTION).updateOne({ _id: `team:${teamId}` as never }, { $set: { orgId, updatedAt: now() } });
+    if (r.matchedCount === 0) throw new AppError('not_found', `no Slack installation for team ${teamId}`);
+    res.json({ teamId, orgId });
+  });
+
+  return router;
+}

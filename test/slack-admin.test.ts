@@ -1,0 +1,63 @@
+// The Slack admin API (people, linking a workspace) and delivery through an
+// OAuth-installed workspace's token.
+import express from 'express';
+import request from 'supertest';
+import { createApp } from '../src/http/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { slackAdminRouter } from '../slack/admin.js';
+import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { slackDeliveryFactory } from '../slack/wiring.js';
+import { INSTALL_KEY, installWorkspace, ORG, seedAcme, startHarness, STATE_SECRET, taskFromPlan, users, type Harness } from './sandbox/slack/harness.js';
+
+const TOKEN = 'admin-token-0123456789abcdefghij';
+
+describe('Slack admin API and OAuth delivery', () => {
+  let h: Harness;
+  let api: express.Express;
+  beforeAll(async () => {
+    h = await startHarness('slackadmin', new Date('2025-03-20T15:00:00Z'), { oauth: true });
+    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store: h.store })] });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  it('imports people (validated) and lists them', async () => {
+    await seedAcme(h);
+    const bad = await request(api).put('/api/slack/people').set(auth).send({ orgId: ORG, people: [{ email: 'nope', name: 'X', roles: ['boss'] }] });
+    expect(bad.status).toBe(400);
+    expect((await request(api).put('/api/slack/people').send({ orgId: ORG, people: [] })).status).toBe(401);
+    const ok = await request(api)
+      .put('/api/slack/people')
+      .set(auth)
+      .send({ orgId: ORG, people: Object.values(users).map((u) => ({ email: u.email, name: u.name, slackUserId: u.id, roles: u === users.rep ? ['sales_rep'] : ['collector', 'approver'] })) });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ upserted: 5 });
+    const list = await request(api).get(`/api/slack/people/${ORG}`).set(auth);
+    expect(list.body.people).toHaveLength(5);
+  });
+
+  it('links an installed workspace to its organisation; the worker then delivers with that workspace token', async () => {
+    expect((await request(api).post('/api/slack/installations/T0SANDBOX/link').set(auth).send({ orgId: ORG })).status).toBe(404);
+    expect((await installWorkspace(h)).status).toBe(200);
+    const config = loadConfig({
+      SLACK_CLIENT_ID: 'cid', SLACK_CLIENT_SECRET: 'csecret', SLACK_STATE_SECRET: STATE_SECRET,
+      TOKEN_ENCRYPTION_KEY: INSTALL_KEY.toString('base64'), SLACK_API_URL: h.sandbox.apiUrl,
+    });
+    const factory = slackDeliveryFactory(config);
+    if (!factory) throw new Error('no factory');
+    const acme = (await h.store.customers.listByOrg(ORG))[0];
+    if (!acme) throw new Error('no customer');
+    const task = await taskFromPlan(h, acme, 'slackNudge');
+    const now = new Date(Math.max(h.clock.now.getTime(), task.dueAt.getTime()));
+    const svc = factory({ store: h.store, logger: createLogger('silent'), worker: 'test', now: () => now });
+
+    // Not linked yet: the task waits.
+    expect(await deliverOpenTasks(svc)).toEqual({ delivered: 0, skipped: 1, failed: [] });
+    expect((await request(api).post('/api/slack/installations/T0SANDBOX/link').set(auth).send({ orgId: ORG })).status).toBe(200);
+    expect(await deliverOpenTasks(svc)).toEqual({ delivered: 1, skipped: 0, failed: [] });
+    expect(h.sandbox.callsOf('chat.postMessage').map((c) => c.token)).toEqual(['xoxb-sandbox-installed-T0SANDBOX']);
+  });
+});
