@@ -72,7 +72,7 @@ describe('Slack: dispute, snooze, not my account', () => {
     const loaded = await h.planner.load(acme._id);
     if (!loaded) throw new Error('no account');
     expect(decide(loaded.account, defaultPolicy, h.clock.now).state).toBe('paused');
-    expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('done');
+    await waitFor('task done', async () => (await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status === 'done');
   });
 
   it('not my account: the collector gets the nudge, the rep sees the hand-over', async () => {

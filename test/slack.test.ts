@@ -138,7 +138,7 @@ describe('Slack: rep nudge → log call → promise to pay', () => {
     expect(state?.promises).toMatchObject([{ promisedDate: '2025-03-27', status: 'open' }]);
     const [promised] = await audits('promise.recorded');
     expect(promised?.details).toMatchObject({ date: '2025-03-27', amountMinor: 1_490_000, currency: 'USD' });
-    expect(await taskStatus()).toBe('done');
+    await waitFor('task done', async () => (await taskStatus()) === 'done' && (await h.slack.services.messages.get(task._id))?.resolvedAt !== undefined);
 
     // The re-plan after the submission saw the promise: the ladder is paused, pending nudges cancelled.
     const loaded = await h.planner.load(acme._id);

@@ -111,12 +111,12 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const doc = await nudgeOf(ctx, meta.id);
   if (!doc) return;
   const now = ctx.now();
-  const person = await ctx.people.bySlackId(doc.orgId, userId);
+  const [person, current] = await Promise.all([ctx.people.bySlackId(doc.orgId, userId), s.kind === 'logCall' ? null : ctx.states.get(doc.customerId)]);
   const actor = ctx.actorFor(person, userId);
   const who = person?.name ?? `<@${userId}>`;
   // Pause data first: the plan that follows must see it.
   if (s.kind !== 'logCall') {
-    const state = (await ctx.states.get(doc.customerId)) ?? emptyAccountState(doc.customerId, doc.orgId, now);
+    const state = current ?? emptyAccountState(doc.customerId, doc.orgId, now);
     const id = `${s.kind}:${randomUUID()}`;
     // A state written by planning alone may lack the arrays (FerretDB and $setOnInsert): default them.
     const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
@@ -128,15 +128,13 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const { line, audit } = summary(s, doc.snapshot, who);
   await ctx.store.audit.append({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
   // A logged call leaves the nudge open (a promise may follow); the rest settle it.
+  // Once recorded, the bookkeeping and the message update go together.
   const settles = s.kind !== 'logCall';
-  if (settles) {
-    await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
-    await ctx.messages.resolve(doc._id, line, now);
-  } else {
-    await ctx.messages.addLog(doc._id, line);
-  }
   const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
-  await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  await Promise.all([
+    settles ? ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } }).then(() => ctx.messages.resolve(doc._id, line, now)) : ctx.messages.addLog(doc._id, line),
+    ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never }),
+  ]);
   await ctx.replanAfter(doc.customerId, now);
 }
 
