@@ -4,7 +4,9 @@
 // views.open) and submit the modal (view_submission → audit, re-plan,
 // chat.update). Reports p50/p99 time to ack (the HTTP answer Slack waits for;
 // target p99 < 300 ms) and to the finished effect (views.open / chat.update seen
-// by the sandbox). SLACK_BENCH_SECONDS and SLACK_BENCH_USERS override the load.
+// by the sandbox). SLACK_BENCH_SECONDS and SLACK_BENCH_USERS override the load;
+// SLACK_BENCH_NO_REPLAN=1 leaves out the re-plan after each submission (to see
+// what the database costs without it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
