@@ -61,7 +61,7 @@ export class MongoInstallationStore implements InstallationStore {
     const id = idOf({ teamId: installation.team?.id, enterpriseId: installation.enterprise?.id, isEnterpriseInstall: installation.isEnterpriseInstall });
     const now = this.now();
     const fields = { teamId: installation.team?.id ?? null, enterpriseId: installation.enterprise?.id ?? null, botUserId: installation.bot?.userId ?? null, blob: seal(installation, this.key, id), updatedAt: now };
-    // Insert, or update a re-install; not an upsert with $setOnInsert, which FerretDB 1.24 does not apply.
+    // Insert, or update a re-install; not an upsert with $setOnInsert, whose `orgId: null` FerretDB 1.24 drops.
     try {
       await this.col.insertOne({ _id: id, ...fields, orgId: null, installedAt: now });
     } catch (err) {

@@ -118,7 +118,7 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   if (s.kind !== 'logCall') {
     const state = current ?? emptyAccountState(doc.customerId, doc.orgId, now);
     const id = `${s.kind}:${randomUUID()}`;
-    // A state written by planning alone may lack the arrays (FerretDB and $setOnInsert): default them.
+    // A state written by planning alone lacks the arrays (FerretDB 1.24 drops empty arrays from $setOnInsert): default them.
     const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
     if (s.kind === 'promise') pauses.promises = [...pauses.promises, { id, madeAt: now, promisedDate: s.date, status: 'open' }];
     if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
