@@ -1,6 +1,6 @@
 import { zonedInstant } from '../src/domain/calendar.js';
 import { connectDatabase, type Database } from '../src/db/connect.js';
-import { createChannels, createSmtpTransport, Dispatcher, exponentialBackoff, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
+import { createChannels, createSmtpTransport, Dispatcher, exponentialBackoff, sentMarker, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { Planner } from '../src/planning/plan.js';
 import { bounces } from '../src/planning/state.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
@@ -256,4 +256,15 @@ it('an expired lease whose takeover claim died too is still taken over', async (
   expect((await dispatcher('alive', () => at('2025-03-04', '09:03'), { leaseMs: 60_000 }).runOnce()).sent).toBe(1);
   expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 3 });
   expect(messagesFor(key)).toHaveLength(1);
+});
+
+it('a worker that died right after the SMTP accept does not cause a second send', async () => {
+  const { c } = await account('accepted.example');
+  const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
+  expect((await store.outbox.claimNext('dies', at('2025-03-04', '09:00'), 60_000))?._id).toBe(key);
+  expect(await store.claims.take(sentMarker(key), 'dies', at('2025-03-04', '09:00'))).toBe(true); // accepted, then killed
+  const stats = await dispatcher('alive', () => at('2025-03-04', '09:05'), { leaseMs: 60_000 }).runOnce();
+  expect(stats).toMatchObject({ claimed: 1, sent: 1 });
+  expect(messagesFor(key)).toHaveLength(0);
+  expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 2, result: { recovered: true, sentBy: 'dies' } });
 });

@@ -83,7 +83,7 @@ function closedReason(inv: InvoiceDoc | null, id: string): string | null {
   return null;
 }
 
-type Step = { kind: 'go'; ctx: SendContext } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
+type Step = { kind: 'go'; ctx: SendContext } | { kind: 'already-sent'; by: string } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
 
 export class Dispatcher {
   private readonly now: () => Date;
@@ -188,7 +188,10 @@ export class Dispatcher {
       this.store.audit.append({ ...input, channel: auditChannel(entry, action), invoiceIds: entry.invoiceIds, orgId: entry.orgId, accountId: entry.customerId, actor: ACTOR, at: now });
 
     let step: Step;
-    if (!parsed.ok) step = { kind: 'fail', error: `unreadable payload: ${parsed.problem}` };
+    // A retry or a takeover: a worker may have sent it and died before recording it (see the marker below).
+    const sentBy = entry.attempts > 1 ? await this.store.claims.holder(sentMarker(entry._id)) : null;
+    if (sentBy !== null) step = { kind: 'already-sent', by: sentBy };
+    else if (!parsed.ok) step = { kind: 'fail', error: `unreadable payload: ${parsed.problem}` };
     else {
       try {
         step = await this.prepare(entry, parsed.payload, now);
@@ -205,6 +208,8 @@ export class Dispatcher {
         await audit({ action: 'outbox.cancelled', outcome: step.reason, details: { key: entry._id, by: 'dispatcher', ...step.details } });
       }
       return;
+    } else if (step.kind === 'already-sent') {
+      outcome = { ok: true, result: { recovered: true, sentBy: step.by }, rejected: [] };
     } else if (step.kind === 'fail') {
       outcome = { ok: false, permanent: true, error: step.error, rejected: [] };
     } else if (step.kind === 'retry') {
@@ -223,6 +228,9 @@ export class Dispatcher {
         } catch (err) {
           outcome = { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err), rejected: [] };
         }
+        // The first thing after the SMTP server's accept: one fast insert, so that a worker dying from here
+        // on cannot cause a second send (the slower outbox update and audit append come after).
+        if (outcome.ok) await this.store.claims.take(sentMarker(entry._id), this.opts.worker, now);
       }
     }
 
@@ -254,6 +262,11 @@ export class Dispatcher {
     }
     this.opts.logger?.warn({ key: entry._id, error: outcome.error, retryAt }, 'outbox entry not sent');
   }
+}
+
+/** The claim written the moment an entry's message was accepted. */
+export function sentMarker(key: string): string {
+  return `sent:${key}`;
 }
 
 function interleaveByCustomer(batch: OutboxEntryDoc[]): void {
