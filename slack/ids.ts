@@ -5,6 +5,7 @@ export const actionIds = {
   promise: 'nudge_promise',
   dispute: 'nudge_dispute',
   snooze: 'nudge_snooze',
+  paymentPlan: 'nudge_payment_plan',
   notMine: 'nudge_not_mine',
   approve: 'approval_approve',
   reject: 'approval_reject',
@@ -15,6 +16,7 @@ export const viewIds = {
   promise: 'view_promise',
   dispute: 'view_dispute',
   snooze: 'view_snooze',
+  paymentPlan: 'view_payment_plan',
   reject: 'view_reject',
 } as const;
 
@@ -28,6 +30,7 @@ export const inputIds = {
   disputeInvoices: { block: 'dispute_invoices', action: 'dispute_invoices_value' },
   reason: { block: 'reason', action: 'reason_value' },
   snoozeUntil: { block: 'snooze_until', action: 'snooze_until_value' },
+  instalments: { block: 'instalments', action: 'instalments_value' },
 } as const;
 
 export const callOutcomes = ['reached', 'voicemail', 'wrong_person', 'refused'] as const;

@@ -1,4 +1,4 @@
-// The other nudge buttons end to end: Dispute and Snooze record pauses the
+// The other nudge buttons end to end: Payment plan, Dispute and Snooze record pauses the
 // engine honours; Not my account hands the nudge to the collector.
 import { decide, defaultPolicy } from '../src/engine/index.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
@@ -56,6 +56,24 @@ describe('Slack: dispute, snooze, not my account', () => {
     expect(state?.disputes).toMatchObject([{ invoiceIds: [inv] }]);
     const [audit] = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'dispute.recorded');
     expect(audit).toMatchObject({ invoiceIds: [inv], outcome: 'dispute: Goods arrived damaged', actor: { id: users.rep.email } });
+  });
+
+  it('payment plan: instalments checked in the modal, recorded, the ladder pauses', async () => {
+    const view = await modalVia(actionIds.paymentPlan);
+    expectFixture('payment-plan-modal', view);
+    const plan = (text: string) => submit(viewIds.paymentPlan, view, { [inputIds.instalments.block]: { [inputIds.instalments.action]: { type: 'plain_text_input', value: text } } });
+    const bad = await plan('2025-04-01 5,000.00\n2025-03-25 1,000.00');
+    expect(JSON.parse(bad.text)).toEqual({ response_action: 'errors', errors: { [inputIds.instalments.block]: 'Dates must go up, one instalment per date' } });
+    expect((await plan('2025-04-01 5,000.00\n\n2025-05-01 9,900.00')).status).toBe(200);
+    const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    expectFixture('nudge-after-payment-plan', update.args['blocks']);
+    const state = await accountStates(h.store.db).get(acme._id);
+    expect(state?.paymentPlans).toMatchObject([
+      { status: 'active', instalments: [{ dueDate: '2025-04-01', currency: 'USD', amountMinor: 500_000, paidMinor: 0 }, { dueDate: '2025-05-01', currency: 'USD', amountMinor: 990_000, paidMinor: 0 }] },
+    ]);
+    const loaded = await h.planner.load(acme._id);
+    if (!loaded) throw new Error('no account');
+    expect(decide(loaded.account, defaultPolicy, h.clock.now).state).toBe('paused');
   });
 
   it('snooze: the account is paused until the date', async () => {

@@ -85,6 +85,19 @@ export function snoozeModal(accountName: string, m: ModalMeta, tomorrow: string)
   });
 }
 
+export function paymentPlanModal(accountName: string, m: ModalMeta, currency: string, owedMinor: number): Block {
+  return modal({
+    callbackId: viewIds.paymentPlan,
+    title: 'Payment plan',
+    submit: 'Record',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`*${esc(accountName)}* owes ${formatMoney(money(owedMinor, currency))}. One instalment a line: the date and the amount in ${currency}.`),
+      input(inputIds.instalments.block, 'Instalments', text(inputIds.instalments.action, '2025-04-01 5,000.00', true)),
+    ],
+  });
+}
+
 export function rejectModal(accountName: string, m: ModalMeta): Block {
   return modal({
     callbackId: viewIds.reject,

@@ -54,6 +54,7 @@ export function nudgeMessage(s: NudgeSnapshot, log: readonly string[] = [], open
       elements: [
         button('Log call', actionIds.logCall, s.taskId, 'primary'),
         button('Promise to pay', actionIds.promise, s.taskId),
+        button('Payment plan', actionIds.paymentPlan, s.taskId),
         button('Dispute', actionIds.dispute, s.taskId),
         button('Snooze', actionIds.snooze, s.taskId),
         button('Not my account', actionIds.notMine, s.taskId, 'danger'),

@@ -49,7 +49,7 @@ function describeTouch(e: AuditEntryDoc): string {
 async function lastTouches(ctx: SlackContext, customerId: string, limit = 3): Promise<NudgeSnapshot['touches']> {
   const rows = await ctx.store.db
     .collection<AuditEntryDoc>(collections.audit)
-    .find({ accountId: customerId, action: { $in: ['outbox.sent', 'call.logged', 'promise.recorded', 'dispute.recorded', 'snooze.recorded'] } })
+    .find({ accountId: customerId, action: { $in: ['outbox.sent', 'call.logged', 'promise.recorded', 'payment_plan.recorded', 'dispute.recorded', 'snooze.recorded'] } })
     .sort({ seq: -1 })
     .limit(limit)
     .toArray();

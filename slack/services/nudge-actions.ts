@@ -7,14 +7,14 @@ import { addDays, localDate } from '../../src/domain/calendar.js';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { emptyAccountState } from '../../src/planning/state.js';
 import type { AuditInput } from '../../src/store/types.js';
-import { disputeModal, logCallModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
+import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
 import { esc, type Block } from '../blocks/kit.js';
 import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
 import { outcomeLabels, type CallOutcome } from '../ids.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import type { SlackMessageDoc } from './messages.js';
 
-export type NudgeModal = 'logCall' | 'promise' | 'dispute' | 'snooze';
+export type NudgeModal = 'logCall' | 'promise' | 'paymentPlan' | 'dispute' | 'snooze';
 
 export interface Click {
   taskId: string;
@@ -47,6 +47,10 @@ export function modalFor(kind: NudgeModal, s: NudgeSnapshot, meta: ModalMeta, no
       const { currency, owed } = mainCurrency(s);
       return promiseModal(s.accountName, meta, currency, owed, addDays(today, 7));
     }
+    case 'paymentPlan': {
+      const { currency, owed } = mainCurrency(s);
+      return paymentPlanModal(s.accountName, meta, currency, owed);
+    }
     case 'dispute':
       return disputeModal(s.accountName, meta, s.invoices);
     case 'snooze':
@@ -64,8 +68,26 @@ export async function openNudgeModal(ctx: SlackContext, kind: NudgeModal, c: Cli
 export type Submission =
   | { kind: 'logCall'; outcome: CallOutcome; notes?: string; nextStep?: string }
   | { kind: 'promise'; date: string; amountMinor: number }
+  | { kind: 'paymentPlan'; instalments: { dueDate: string; amountMinor: number }[] }
   | { kind: 'dispute'; invoiceIds: string[]; reason: string }
   | { kind: 'snooze'; until: string; reason: string };
+
+/** Parse one instalment a line, "2025-04-01 5,000.00"; the problem (for the modal) or the instalments, dates ascending, none before `today`. */
+export function parseInstalments(text: string, today: string): { ok: true; instalments: { dueDate: string; amountMinor: number }[] } | { ok: false; problem: string } {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) return { ok: false, problem: 'Add at least one instalment' };
+  if (lines.length > 24) return { ok: false, problem: 'At most 24 instalments' };
+  const out: { dueDate: string; amountMinor: number }[] = [];
+  for (const line of lines) {
+    const m = /^(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(line);
+    const amount = m?.[2] !== undefined ? parseAmount(m[2]) : null;
+    if (!m?.[1] || amount === null || Number.isNaN(Date.parse(m[1]))) return { ok: false, problem: `Not "date amount": ${line}` };
+    if (m[1] < today) return { ok: false, problem: `${m[1]} is in the past` };
+    if (out.length > 0 && m[1] <= (out[out.length - 1]?.dueDate ?? '')) return { ok: false, problem: 'Dates must go up, one instalment per date' };
+    out.push({ dueDate: m[1], amountMinor: amount });
+  }
+  return { ok: true, instalments: out };
+}
 
 /** Parse "1,240.00" into minor units of the currency; null when it is not an amount. */
 export function parseAmount(text: string, exponent = 2): number | null {
@@ -92,6 +114,15 @@ function summary(s: Submission, snap: NudgeSnapshot, who: string): { line: strin
       return {
         line: `:handshake: *${esc(who)}* recorded a promise to pay ${amount} by ${s.date}. Reminders pause until then.`,
         audit: { channel: 'slack', action: 'promise.recorded', outcome: `promise to pay ${amount} by ${s.date}`, invoiceIds: all, details: { date: s.date, amountMinor: s.amountMinor, currency: mainCurrency(snap).currency } },
+      };
+    }
+    case 'paymentPlan': {
+      const currency = mainCurrency(snap).currency;
+      const total = formatMoney(money(s.instalments.reduce((n, i) => n + i.amountMinor, 0), currency));
+      const last = s.instalments[s.instalments.length - 1]?.dueDate ?? '';
+      return {
+        line: `:calendar: *${esc(who)}* agreed a payment plan: ${s.instalments.length} instalment(s), ${total}, the last on ${last}. Reminders pause while it is kept.`,
+        audit: { channel: 'slack', action: 'payment_plan.recorded', outcome: `payment plan: ${s.instalments.length} instalment(s), ${total}`, invoiceIds: all, details: { currency, instalments: s.instalments } },
       };
     }
     case 'dispute':
@@ -121,6 +152,10 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
     // A state written by planning alone lacks the arrays (FerretDB 1.24 drops empty arrays from $setOnInsert): default them.
     const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
     if (s.kind === 'promise') pauses.promises = [...pauses.promises, { id, madeAt: now, promisedDate: s.date, status: 'open' }];
+    if (s.kind === 'paymentPlan') {
+      const currency = mainCurrency(doc.snapshot).currency;
+      pauses.paymentPlans = [...pauses.paymentPlans, { id, createdAt: now, status: 'active', instalments: s.instalments.map((i) => ({ dueDate: i.dueDate, currency, amountMinor: i.amountMinor, paidMinor: 0 })) }];
+    }
     if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
     if (s.kind === 'snooze') pauses.snoozes = [...pauses.snoozes, { id, by: actor.id, createdAt: now, until: s.until }];
     await ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now);

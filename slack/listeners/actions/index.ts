@@ -4,6 +4,7 @@ import { approveButton } from './approve.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
 import { notMyAccountButton } from './not-my-account.js';
+import { paymentPlanButton } from './payment-plan.js';
 import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
 import { snoozeButton } from './snooze.js';
@@ -11,6 +12,7 @@ import { snoozeButton } from './snooze.js';
 export function registerActions(app: App): void {
   app.action(actionIds.logCall, logCallButton);
   app.action(actionIds.promise, promiseToPayButton);
+  app.action(actionIds.paymentPlan, paymentPlanButton);
   app.action(actionIds.dispute, disputeButton);
   app.action(actionIds.snooze, snoozeButton);
   app.action(actionIds.notMine, notMyAccountButton);

@@ -2,6 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { viewIds } from '../../ids.js';
 import { disputeSubmitted } from './dispute.js';
 import { logCallSubmitted } from './log-call.js';
+import { paymentPlanSubmitted } from './payment-plan.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
 import { snoozeSubmitted } from './snooze.js';
@@ -9,6 +10,7 @@ import { snoozeSubmitted } from './snooze.js';
 export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.logCall, logCallSubmitted);
   app.view<ViewSubmitAction>(viewIds.promise, promiseToPaySubmitted);
+  app.view<ViewSubmitAction>(viewIds.paymentPlan, paymentPlanSubmitted);
   app.view<ViewSubmitAction>(viewIds.dispute, disputeSubmitted);
   app.view<ViewSubmitAction>(viewIds.snooze, snoozeSubmitted);
   app.view<ViewSubmitAction>(viewIds.reject, rejectSubmitted);
