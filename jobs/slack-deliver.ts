@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { SlackContext } from '../slack/services/context.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { escalateUnanswered } from '../slack/services/nudge-actions.js';
 import { job, type JobContext } from './agenda.js';
 
 type SlackFactory = (ctx: JobContext) => SlackContext;
@@ -17,14 +18,17 @@ export function setSlackDelivery(f: SlackFactory | null): void {
 
 export const slackDeliver = job({
   name: 'slack-deliver',
-  data: z.object({ limit: z.number().int().positive().max(5_000).default(200) }),
-  async run({ limit }, ctx) {
+  // repWindowHours: a rep nudge nobody answered in this time goes to the collector.
+  data: z.object({ limit: z.number().int().positive().max(5_000).default(200), repWindowHours: z.number().positive().max(24 * 30).default(48) }),
+  async run({ limit, repWindowHours }, ctx) {
     if (!factory) {
       ctx.logger.debug('slack-deliver: Slack is not configured; tasks wait');
       return;
     }
-    const stats = await deliverOpenTasks(factory(ctx), { limit });
-    if (stats.delivered > 0 || stats.failed.length > 0) ctx.logger.info({ delivered: stats.delivered, skipped: stats.skipped, failed: stats.failed.length }, 'slack-deliver done');
+    const svc = factory(ctx);
+    const stats = await deliverOpenTasks(svc, { limit });
+    const handedOver = await escalateUnanswered(svc, repWindowHours * 3_600_000);
+    if (stats.delivered > 0 || stats.failed.length > 0 || handedOver > 0) ctx.logger.info({ delivered: stats.delivered, skipped: stats.skipped, failed: stats.failed.length, handedOver }, 'slack-deliver done');
   },
   lockLifetimeMs: 10 * 60_000,
 });

@@ -24,18 +24,30 @@ describe('slack-deliver job', () => {
     expect(allJobs.map((j) => j.name)).toContain('slack-deliver');
   });
 
-  it('does nothing without Slack configured, then delivers through the configured client', async () => {
+  it('does nothing without Slack configured, then delivers through the configured client; an unanswered nudge goes to the collector', async () => {
     const acme = await seedAcme(h);
     const task = await taskFromPlan(h, acme, 'slackNudge');
     const now = new Date(Math.max(h.clock.now.getTime(), task.dueAt.getTime()));
     const ctx = { store: h.store, logger: createLogger('silent'), worker: 'test', now: () => now };
     setSlackDelivery(slackDeliveryFactory(loadConfig({})));
-    await slackDeliver.run({ limit: 10 }, ctx, undefined as never);
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, ctx, undefined as never);
     expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(0);
 
     setSlackDelivery(slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })));
-    await slackDeliver.run({ limit: 10 }, ctx, undefined as never);
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, ctx, undefined as never);
     expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(1);
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('delivered');
+
+    // Nobody answered within the rep's window: the collector gets the account, once.
+    const later = { ...ctx, now: () => new Date(now.getTime() + 47 * 3_600_000) };
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, later, undefined as never);
+    expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(1);
+    const muchLater = { ...ctx, now: () => new Date(now.getTime() + 49 * 3_600_000) };
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, muchLater, undefined as never);
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, muchLater, undefined as never);
+    expect(h.sandbox.callsOf('chat.postMessage').map((c) => c.args['channel'])).toEqual(['D0REP0001', 'D0COL0001']);
+    expect(JSON.stringify(h.sandbox.callsOf('chat.update')[0]?.args['blocks'])).toContain('No answer within 48 hours: handed to Cole Lector');
+    expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.assignee).toMatchObject({ role: 'collector' });
+    expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'slack.escalated_to_collector')).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { emptyAccountState } from '../../src/planning/state.js';
-import type { AuditInput } from '../../src/store/types.js';
+import type { AuditActor, AuditInput } from '../../src/store/types.js';
 import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
 import { esc, type Block } from '../blocks/kit.js';
 import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
@@ -173,17 +173,17 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   await ctx.replanAfter(doc.customerId, now);
 }
 
-/** "Not my account": the collector gets the nudge; the rep's message says so. */
-export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
-  const doc = await nudgeOf(ctx, c.taskId);
-  if (!doc || doc.resolvedAt) return ctx.tell(c.channel, c.userId, 'Already handled.');
+/**
+ * Hand a nudge to the account's collector: a fresh DM with the buttons, the
+ * original message updated (buttons removed, `line` added), the task's assignee
+ * changed and the hand-over audited. False when there is no collector in Slack.
+ */
+async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel: string; ts: string; userId: string | null }, line: (to: string) => string, actor: AuditActor, action: string): Promise<boolean> {
   const now = ctx.now();
   const customer = await ctx.store.customers.get(doc.customerId);
   const collectorEmail = customer?.collectorEmail;
   const collector = collectorEmail ? await slackUserByEmail(ctx.client, collectorEmail) : null;
-  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
-  const actor = ctx.actorFor(person, c.userId);
-  if (!collector || !collectorEmail || collector.id === c.userId) return ctx.tell(c.channel, c.userId, 'There is no collector in Slack to hand this account to: please tell the accounts team.');
+  if (!collector || !collectorEmail || collector.id === from.userId) return false;
   const collectorPerson = await ctx.people.byEmail(doc.orgId, collectorEmail);
   const name = collectorPerson?.name ?? collector.name;
   const snapshot: NudgeSnapshot = { ...doc.snapshot, rep: { name, email: collectorEmail }, script: doc.snapshot.script.replace(doc.snapshot.rep.name, name) };
@@ -191,12 +191,44 @@ export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
   const fresh = nudgeMessage(snapshot);
   const r = await ctx.client.chat.postMessage({ channel, text: fresh.text, blocks: fresh.blocks as never });
   await ctx.messages.record({ ...doc, log: [], snapshot, posts: [...doc.posts, { channel: r.channel ?? channel, ts: String(r.ts), user: collector.id }] });
-  const line = `:arrow_right: *${esc(person?.name ?? `<@${c.userId}>`)}* says this is not their account; handed to ${esc(snapshot.rep.name)}.`;
-  await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name: snapshot.rep.name } } });
-  const old = nudgeMessage(doc.snapshot, [...doc.log, line], false);
-  await ctx.client.chat.update({ channel: c.channel, ts: c.ts, text: old.text, blocks: old.blocks as never });
+  await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name } } });
+  const old = nudgeMessage(doc.snapshot, [...doc.log, line(name)], false);
+  await ctx.client.chat.update({ channel: from.channel, ts: from.ts, text: old.text, blocks: old.blocks as never });
   await ctx.store.audit.append({
-    orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action: 'slack.reassigned', invoiceIds: doc.snapshot.invoices.map((i) => i.id),
-    outcome: `nudge handed from ${actor.name ?? actor.id} to ${snapshot.rep.name}`, details: { taskId: doc._id, to: collectorEmail }, at: now,
+    orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action, invoiceIds: doc.snapshot.invoices.map((i) => i.id),
+    outcome: `nudge handed from ${doc.snapshot.rep.name} to ${name}`, details: { taskId: doc._id, to: collectorEmail }, at: now,
   });
+  return true;
+}
+
+/** "Not my account": the collector gets the nudge; the rep's message says so. */
+export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
+  const doc = await nudgeOf(ctx, c.taskId);
+  if (!doc || doc.resolvedAt) return ctx.tell(c.channel, c.userId, 'Already handled.');
+  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
+  const actor = ctx.actorFor(person, c.userId);
+  const who = person?.name ?? `<@${c.userId}>`;
+  const done = await handToCollector(ctx, doc, { channel: c.channel, ts: c.ts, userId: c.userId }, (to) => `:arrow_right: *${esc(who)}* says this is not their account; handed to ${esc(to)}.`, actor, 'slack.reassigned');
+  if (!done) await ctx.tell(c.channel, c.userId, 'There is no collector in Slack to hand this account to: please tell the accounts team.');
+}
+
+/**
+ * The rep's window: a nudge still unanswered (delivered, still the rep's) after
+ * `windowMs` goes to the collector. Once per task (a claim).
+ */
+export async function escalateUnanswered(ctx: SlackContext, windowMs: number): Promise<number> {
+  const now = ctx.now();
+  const stale = await ctx.tasks.find({ kind: 'slack-nudge', status: 'delivered', 'assignee.role': 'salesRep' }).limit(500).toArray();
+  let moved = 0;
+  for (const task of stale) {
+    const doc = await nudgeOf(ctx, task._id);
+    const first = doc?.posts[0];
+    if (!doc || !first || doc.resolvedAt || doc.createdAt.getTime() > now.getTime() - windowMs) continue;
+    const svc = await ctx.forOrg(task.orgId);
+    if (!svc || !(await ctx.store.claims.take(`slack:takeover:${task._id}`, 'slack', now))) continue;
+    const hours = Math.round(windowMs / 3_600_000);
+    const ok = await handToCollector(svc, doc, { channel: first.channel, ts: first.ts, userId: first.user }, (to) => `:hourglass: No answer within ${hours} hours: handed to ${esc(to)}.`, { kind: 'system', id: 'slack', name: 'Overdue Slack app' }, 'slack.escalated_to_collector');
+    if (ok) moved += 1;
+  }
+  return moved;
 }
