@@ -1,7 +1,7 @@
 // Admin API for the Slack side (mounted under /api, behind the admin token, JSON
 // bodies parsed): the people of an organisation (email, Slack user, roles — a
-// CSV import converts to this), and linking an installed workspace to its
-// organisation.
+// CSV import converts to this), linking an installed workspace to its
+// organisation, and an account's credit status for order systems.
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../src/errors.js';
@@ -56,6 +56,18 @@ export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Rout
     const r = await deps.store.db.collection(INSTALLATIONS_COLLECTION).updateOne({ _id: `team:${teamId}` as never }, { $set: { orgId, updatedAt: now() } });
     if (r.matchedCount === 0) throw new AppError('not_found', `no Slack installation for team ${teamId}`);
     res.json({ teamId, orgId });
+  });
+
+  // For order systems: is this account on credit hold? (Placing holds from Slack is still to come.)
+  router.get('/accounts/:id/credit-status', async (req, res) => {
+    const id = String(req.params['id']);
+    if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
+    const hold = await deps.store.creditHolds.activeForCustomer(id);
+    res.json(
+      hold
+        ? { onHold: true, since: hold.updatedAt.toISOString(), reason: hold.reason, placedBy: hold.decidedBy?.name ?? hold.decidedBy?.id ?? hold.requestedBy.name ?? hold.requestedBy.id }
+        : { onHold: false, since: null, reason: null, placedBy: null },
+    );
   });
 
   return router;

@@ -39,6 +39,19 @@ describe('Slack admin API and OAuth delivery', () => {
     expect(list.body.people).toHaveLength(5);
   });
 
+  it('answers an account\'s credit status for order systems', async () => {
+    const acme = (await h.store.customers.listByOrg(ORG))[0];
+    if (!acme) throw new Error('no customer');
+    expect((await request(api).get('/api/accounts/nope/credit-status').set(auth)).status).toBe(404);
+    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({ onHold: false, since: null, reason: null, placedBy: null });
+    const now = h.clock.now;
+    await h.store.creditHolds.create({ _id: 'hold-1', orgId: ORG, customerId: acme._id, status: 'proposed', reason: 'Over 60 days past due', requestedBy: { kind: 'system', id: 'planner' } }, now);
+    await h.store.creditHolds.transition('hold-1', 'active', { kind: 'person', id: users.collector.email, name: users.collector.name }, now);
+    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({
+      onHold: true, since: now.toISOString(), reason: 'Over 60 days past due', placedBy: users.collector.name,
+    });
+  });
+
   it('links an installed workspace to its organisation; the worker then delivers with that workspace token', async () => {
     expect((await request(api).post('/api/slack/installations/T0SANDBOX/link').set(auth).send({ orgId: ORG })).status).toBe(404);
     expect((await installWorkspace(h)).status).toBe(200);
