@@ -9,6 +9,7 @@ export const actionIds = {
   notMine: 'nudge_not_mine',
   approve: 'approval_approve',
   reject: 'approval_reject',
+  moreTime: 'approval_more_time',
 } as const;
 
 export const viewIds = {
@@ -18,6 +19,7 @@ export const viewIds = {
   snooze: 'view_snooze',
   paymentPlan: 'view_payment_plan',
   reject: 'view_reject',
+  moreTime: 'view_more_time',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */
@@ -31,6 +33,7 @@ export const inputIds = {
   reason: { block: 'reason', action: 'reason_value' },
   snoozeUntil: { block: 'snooze_until', action: 'snooze_until_value' },
   instalments: { block: 'instalments', action: 'instalments_value' },
+  moreTimeUntil: { block: 'more_time_until', action: 'more_time_until_value' },
 } as const;
 
 export const callOutcomes = ['reached', 'voicemail', 'wrong_person', 'refused'] as const;

@@ -1,7 +1,8 @@
 // Approvals in Slack, end to end: the request goes to every approver by DM;
 // the requester and a non-approver are refused; two simultaneous clicks decide
-// once; a rejection asks for the reason.
+// once; a rejection asks for the reason; more time pauses the ladder.
 import type { TaskDoc } from '../src/outbox/task-channel.js';
+import { accountStates } from '../src/planning/state.js';
 import { collections } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
@@ -105,5 +106,37 @@ describe('Slack: approvals', () => {
     expect(decided).toMatchObject({ decidedBy: { id: users.approver.email }, note: 'They paid half yesterday; give them two weeks' });
     const updated = await waitFor('updates', () => h.sandbox.callsOf('chat.update').length === 6 && h.sandbox.callsOf('chat.update')[5]);
     expectFixture('approval-rejected', updated.args['blocks']);
+  });
+
+  it('give more time: the request closes and the ladder pauses until the date', async () => {
+    const third = await approvalTask(h, acme, `${acme._id}:agency-referral:3`);
+    const before = h.sandbox.callsOf('chat.postMessage').length;
+    expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
+    const mine = h.sandbox.callsOf('chat.postMessage').slice(before).find((c) => c.args['channel'] === 'D0APP0002');
+    const msg = [...h.sandbox.messages.values()].filter((m) => m.channel === 'D0APP0002').pop();
+    if (!mine || !msg) throw new Error('no DM to the second approver');
+    const views = h.sandbox.callsOf('views.open').length;
+    const res = await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.approver2.id }, { actionId: actionIds.moreTime, value: third._id, channel: msg.channel, ts: msg.ts }));
+    expect(res.status).toBe(200);
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[views])).args['view'] as Record<string, unknown>;
+    expectFixture('more-time-modal', view);
+    const updates = h.sandbox.callsOf('chat.update').length;
+    const sent = await sendInteraction(
+      h.endpoint,
+      SIGNING_SECRET,
+      viewSubmission({ userId: users.approver2.id }, {
+        callbackId: viewIds.moreTime,
+        privateMetadata: String(view['private_metadata']),
+        values: {
+          [inputIds.moreTimeUntil.block]: { [inputIds.moreTimeUntil.action]: { type: 'datepicker', selected_date: '2025-06-30' } },
+          [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'New CFO starts Monday and promised to sort it' } },
+        },
+      }),
+    );
+    expect(sent.status).toBe(200);
+    await waitFor('updates', () => h.sandbox.callsOf('chat.update').length === updates + 3);
+    expect(await h.store.approvals.get(third._id)).toMatchObject({ status: 'rejected', note: 'New CFO starts Monday and promised to sort it' });
+    expect((await accountStates(h.store.db).get(acme._id))?.snoozes).toMatchObject([{ until: '2025-06-30', by: users.approver2.email }]);
+    expect(JSON.stringify(h.sandbox.callsOf('chat.update')[updates]?.args['blocks'])).toContain('*More time* until 2025-06-30');
   });
 });

@@ -39,7 +39,7 @@ export function approvalMessage(s: ApprovalSnapshot, decision?: string): { text:
     blocks.push({
       type: 'actions',
       block_id: 'approval_actions',
-      elements: [button('Approve', actionIds.approve, s.approvalId, 'primary'), button('Reject', actionIds.reject, s.approvalId, 'danger')],
+      elements: [button('Approve', actionIds.approve, s.approvalId, 'primary'), button('Reject', actionIds.reject, s.approvalId, 'danger'), button('Give more time', actionIds.moreTime, s.approvalId)],
     });
   } else {
     blocks.push(section(decision));

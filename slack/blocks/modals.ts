@@ -98,6 +98,20 @@ export function paymentPlanModal(accountName: string, m: ModalMeta, currency: st
   });
 }
 
+export function moreTimeModal(accountName: string, m: ModalMeta, defaultUntil: string): Block {
+  return modal({
+    callbackId: viewIds.moreTime,
+    title: 'Give more time',
+    submit: 'Give time',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`Hold the referral of *${esc(accountName)}* and pause the ladder until:`),
+      input(inputIds.moreTimeUntil.block, 'Until', datepicker(inputIds.moreTimeUntil.action, defaultUntil)),
+      input(inputIds.reason.block, 'Why', text(inputIds.reason.action, 'e.g. they committed to a payment plan next week', true)),
+    ],
+  });
+}
+
 export function rejectModal(accountName: string, m: ModalMeta): Block {
   return modal({
     callbackId: viewIds.reject,

@@ -3,7 +3,10 @@
 // the decision is taken exactly once (a claim in Approvals.decide), so a second
 // simultaneous click or a Slack retry is told it was already decided.
 import { AppError } from '../../src/errors.js';
-import { rejectModal } from '../blocks/modals.js';
+import { randomUUID } from 'node:crypto';
+import { addDays, localDate } from '../../src/domain/calendar.js';
+import { emptyAccountState } from '../../src/planning/state.js';
+import { moreTimeModal, rejectModal } from '../blocks/modals.js';
 import { approvalMessage } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
 import type { SlackContext } from './context.js';
@@ -27,15 +30,18 @@ async function approver(ctx: SlackContext, approvalId: string, userId: string): 
   return { orgId: a.orgId, person };
 }
 
-/** Reject asks for a reason first — but only an approver gets the modal. */
-export async function openRejectModal(ctx: SlackContext, c: ApprovalClick): Promise<DecideOutcome | 'modal'> {
+/** Reject and Give more time ask for details first — but only an approver gets the modal. */
+export async function openRejectModal(ctx: SlackContext, c: ApprovalClick, which: 'reject' | 'moreTime' = 'reject'): Promise<DecideOutcome | 'modal'> {
   const who = await approver(ctx, c.approvalId, c.userId);
   if (who === 'unknown' || who === 'not_approver') {
     await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : 'Only approvers can decide this request.');
     return who;
   }
   const msg = await ctx.messages.byApproval(c.approvalId);
-  await ctx.client.views.open({ trigger_id: c.triggerId, view: rejectModal(msg?.snapshot.accountName ?? 'this account', { id: c.approvalId, channel: c.channel, ts: c.ts }) as never });
+  const name = msg?.snapshot.accountName ?? 'this account';
+  const m = { id: c.approvalId, channel: c.channel, ts: c.ts };
+  const view = which === 'reject' ? rejectModal(name, m) : moreTimeModal(name, m, addDays(localDate(ctx.now(), 'UTC'), 14));
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: view as never });
   return 'modal';
 }
 
@@ -44,6 +50,8 @@ export async function decideFromSlack(
   c: Omit<ApprovalClick, 'triggerId'>,
   decision: 'approved' | 'rejected',
   note?: string,
+  /** Give more time: the request is closed (rejected, with the note) and the ladder pauses until this date. */
+  moreTimeUntil?: string,
 ): Promise<DecideOutcome> {
   const who = await approver(ctx, c.approvalId, c.userId);
   if (who === 'unknown' || who === 'not_approver') {
@@ -66,13 +74,24 @@ export async function decideFromSlack(
     }
     throw err;
   }
-  const line =
-    decision === 'approved'
+  if (moreTimeUntil !== undefined) {
+    const state = (await ctx.states.get(decided.customerId)) ?? emptyAccountState(decided.customerId, decided.orgId, now);
+    await ctx.states.savePauses(
+      decided.customerId,
+      decided.orgId,
+      { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: [...(state.snoozes ?? []), { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil }] },
+      now,
+    );
+  }
+  const line = moreTimeUntil !== undefined
+    ? `:hourglass_flowing_sand: *More time* until ${moreTimeUntil}, given by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`
+    : decision === 'approved'
       ? `:white_check_mark: *Approved* by ${esc(who.person.name)}`
       : `:no_entry: *Rejected* by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`;
   await ctx.store.audit.append({
     orgId: decided.orgId, accountId: decided.customerId, actor, channel: 'slack', action: `approval.${decision}`, invoiceIds: [],
-    outcome: `${decided.kind.replace('_', ' ')} ${decision}${note ? `: ${note}` : ''}`, details: { approvalId: decided._id, kind: decided.kind }, at: now,
+    outcome: moreTimeUntil !== undefined ? `${decided.kind.replace('_', ' ')}: more time until ${moreTimeUntil}${note ? `: ${note}` : ''}` : `${decided.kind.replace('_', ' ')} ${decision}${note ? `: ${note}` : ''}`,
+    details: { approvalId: decided._id, kind: decided.kind, ...(moreTimeUntil !== undefined ? { moreTimeUntil } : {}) }, at: now,
   });
   await ctx.tasks.updateOne({ _id: c.approvalId }, { $set: { status: 'done' } });
   const msg = await ctx.messages.byApproval(c.approvalId);

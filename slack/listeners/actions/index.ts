@@ -3,6 +3,7 @@ import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
+import { moreTimeButton } from './more-time.js';
 import { notMyAccountButton } from './not-my-account.js';
 import { paymentPlanButton } from './payment-plan.js';
 import { promiseToPayButton } from './promise-to-pay.js';
@@ -18,4 +19,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.notMine, notMyAccountButton);
   app.action(actionIds.approve, approveButton);
   app.action(actionIds.reject, rejectButton);
+  app.action(actionIds.moreTime, moreTimeButton);
 }

@@ -2,6 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { viewIds } from '../../ids.js';
 import { disputeSubmitted } from './dispute.js';
 import { logCallSubmitted } from './log-call.js';
+import { moreTimeSubmitted } from './more-time.js';
 import { paymentPlanSubmitted } from './payment-plan.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
@@ -14,4 +15,5 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.dispute, disputeSubmitted);
   app.view<ViewSubmitAction>(viewIds.snooze, snoozeSubmitted);
   app.view<ViewSubmitAction>(viewIds.reject, rejectSubmitted);
+  app.view<ViewSubmitAction>(viewIds.moreTime, moreTimeSubmitted);
 }
