@@ -10,6 +10,8 @@ export const actionIds = {
   approve: 'approval_approve',
   reject: 'approval_reject',
   moreTime: 'approval_more_time',
+  placeHold: 'hold_place',
+  liftHold: 'hold_lift',
 } as const;
 
 export const viewIds = {
@@ -20,6 +22,8 @@ export const viewIds = {
   paymentPlan: 'view_payment_plan',
   reject: 'view_reject',
   moreTime: 'view_more_time',
+  placeHold: 'view_place_hold',
+  liftHold: 'view_lift_hold',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */

@@ -12,6 +12,7 @@ import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
+import { deliverHold } from './holds.js';
 import type { PostedMessage } from './messages.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
@@ -181,7 +182,7 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
   const now = ctx.now();
   const stats: DeliveryStats = { delivered: 0, skipped: 0, failed: [] };
   const tasks = await ctx.tasks
-    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval'] }, dueAt: { $lte: now } })
+    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold'] }, dueAt: { $lte: now } })
     .sort({ dueAt: 1 })
     .limit(opts.limit ?? 200)
     .toArray();
@@ -200,7 +201,8 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
         stats.skipped += 1;
         continue;
       }
-      const posts = task.kind === 'approval' ? await deliverApproval(svc, task, customer, now) : await deliverNudge(svc, task, customer, now);
+      const posts =
+        task.kind === 'approval' ? await deliverApproval(svc, task, customer, now) : task.kind === 'credit-hold' ? await deliverHold(svc, task, customer, now) : await deliverNudge(svc, task, customer, now);
       if (!posts) {
         stats.skipped += 1;
         continue;

@@ -3,6 +3,7 @@
 // and update it in place instead of posting a new one.
 import type { Collection, Db } from 'mongodb';
 import type { ApprovalSnapshot } from '../blocks/approval.js';
+import type { HoldSnapshot } from '../blocks/hold.js';
 import type { NudgeSnapshot } from '../blocks/nudge.js';
 
 export const MESSAGES_COLLECTION = 'slack_messages';
@@ -25,7 +26,7 @@ export type SlackMessageDoc = {
   createdAt: Date;
   resolvedAt?: Date;
   resolution?: string;
-} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot });
+} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot });
 
 export class SlackMessages {
   private readonly col: Collection<SlackMessageDoc>;

@@ -3,9 +3,11 @@ import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
+import { liftHoldButton } from './lift-hold.js';
 import { moreTimeButton } from './more-time.js';
 import { notMyAccountButton } from './not-my-account.js';
 import { paymentPlanButton } from './payment-plan.js';
+import { placeHoldButton } from './place-hold.js';
 import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
 import { snoozeButton } from './snooze.js';
@@ -20,4 +22,6 @@ export function registerActions(app: App): void {
   app.action(actionIds.approve, approveButton);
   app.action(actionIds.reject, rejectButton);
   app.action(actionIds.moreTime, moreTimeButton);
+  app.action(actionIds.placeHold, placeHoldButton);
+  app.action(actionIds.liftHold, liftHoldButton);
 }

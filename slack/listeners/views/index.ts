@@ -1,9 +1,11 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { viewIds } from '../../ids.js';
 import { disputeSubmitted } from './dispute.js';
+import { liftHoldSubmitted } from './lift-hold.js';
 import { logCallSubmitted } from './log-call.js';
 import { moreTimeSubmitted } from './more-time.js';
 import { paymentPlanSubmitted } from './payment-plan.js';
+import { placeHoldSubmitted } from './place-hold.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
 import { snoozeSubmitted } from './snooze.js';
@@ -16,4 +18,6 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.snooze, snoozeSubmitted);
   app.view<ViewSubmitAction>(viewIds.reject, rejectSubmitted);
   app.view<ViewSubmitAction>(viewIds.moreTime, moreTimeSubmitted);
+  app.view<ViewSubmitAction>(viewIds.placeHold, placeHoldSubmitted);
+  app.view<ViewSubmitAction>(viewIds.liftHold, liftHoldSubmitted);
 }
