@@ -5,7 +5,7 @@ import { setSlackDelivery, slackDeliver } from '../jobs/slack-deliver.js';
 import { createLogger } from '../src/logger.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
-import { slackDeliveryFactory } from '../slack/wiring.js';
+import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
 import { loadConfig } from '../src/config.js';
 import { BOT_TOKEN, seedAcme, seedPeople, startHarness, taskFromPlan, type Harness } from './sandbox/slack/harness.js';
 
@@ -49,5 +49,26 @@ describe('slack-deliver job', () => {
     expect(JSON.stringify(h.sandbox.callsOf('chat.update')[0]?.args['blocks'])).toContain('No answer within 48 hours: handed to Cole Lector');
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.assignee).toMatchObject({ role: 'collector' });
     expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'slack.escalated_to_collector')).toHaveLength(1);
+  });
+});
+
+describe('slackRouter (the web wiring)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('slackwiring', new Date('2025-03-20T15:00:00Z'));
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('is off without Slack settings, on with a bot token (one auth.test), and off — not crashing — when Slack cannot be reached', async () => {
+    const logger = createLogger('silent');
+    expect(await slackRouter(loadConfig({}), h.store, logger, 'w')).toBeNull();
+    const before = h.sandbox.callsOf('auth.test').length;
+    const on = await slackRouter(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl }), h.store, logger, 'w');
+    expect(on).not.toBeNull();
+    expect(h.sandbox.callsOf('auth.test').length).toBe(before + 1);
+    const down = await slackRouter(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_API_URL: h.sandbox.apiUrl }), h.store, logger, 'w');
+    expect(down).toBeNull();
   });
 });
