@@ -6,6 +6,7 @@ import { dispatchOutbox } from './dispatch.js';
 import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
+import { slackDigest } from './slack-digest.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -14,6 +15,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   planDaily as JobDefinition<unknown>,
   dispatchOutbox as JobDefinition<unknown>,
   slackDeliver as JobDefinition<unknown>,
+  slackDigest as JobDefinition<unknown>,
 ];
 
 export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
@@ -25,4 +27,6 @@ export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
   await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
   // Slack-bound tasks the dispatcher stored (nudges, approval requests): delivered within a minute.
   await agenda.every('* * * * *', slackDeliver.name, { limit: 200 }, { timezone: 'UTC' });
+  // The collectors' morning digest, at 08:00 in each organisation's zone.
+  await agenda.every('0 * * * *', slackDigest.name, { hour: 8 }, { timezone: 'UTC' });
 }

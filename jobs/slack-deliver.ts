@@ -11,6 +11,11 @@ import { job, type JobContext } from './agenda.js';
 type SlackFactory = (ctx: JobContext) => SlackContext;
 let factory: SlackFactory | null = null;
 
+/** The worker's Slack services, or null when Slack is not configured. */
+export function slackServices(ctx: JobContext): SlackContext | null {
+  return factory ? factory(ctx) : null;
+}
+
 /** Called once by the worker's wiring (null: Slack is not configured). */
 export function setSlackDelivery(f: SlackFactory | null): void {
   factory = f;

@@ -2,6 +2,8 @@
 // configured, then delivering the open tasks through the configured client.
 import { allJobs } from '../jobs/index.js';
 import { setSlackDelivery, slackDeliver } from '../jobs/slack-deliver.js';
+import { slackDigest } from '../jobs/slack-digest.js';
+import { expectFixture } from './sandbox/slack/fixtures.js';
 import { createLogger } from '../src/logger.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
@@ -21,7 +23,7 @@ describe('slack-deliver job', () => {
   });
 
   it('is one of the worker jobs', () => {
-    expect(allJobs.map((j) => j.name)).toContain('slack-deliver');
+    expect(allJobs.map((j) => j.name)).toEqual(expect.arrayContaining(['slack-deliver', 'slack-digest']));
   });
 
   it('does nothing without Slack configured, then delivers through the configured client; an unanswered nudge goes to the collector', async () => {
@@ -49,6 +51,32 @@ describe('slack-deliver job', () => {
     expect(JSON.stringify(h.sandbox.callsOf('chat.update')[0]?.args['blocks'])).toContain('No answer within 48 hours: handed to Cole Lector');
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.assignee).toMatchObject({ role: 'collector' });
     expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'slack.escalated_to_collector')).toHaveLength(1);
+  });
+});
+
+describe('slack-digest job', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('slackdigest', new Date('2025-03-20T13:00:00Z'));
+    await seedPeople(h);
+  });
+  afterAll(async () => {
+    setSlackDelivery(null);
+    await h.stop();
+  });
+
+  it("DMs each collector once at the organisation's morning", async () => {
+    const acme = await seedAcme(h); // Chicago: 13:00 UTC is 08:00
+    await taskFromPlan(h, acme, 'slackNudge');
+    setSlackDelivery(slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })));
+    const at = (iso: string) => ({ store: h.store, logger: createLogger('silent'), worker: 'test', now: () => new Date(iso) });
+    await slackDigest.run({ hour: 8 }, at('2025-03-20T12:00:00Z'), undefined as never); // 07:00 there
+    expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(0);
+    await slackDigest.run({ hour: 8 }, at('2025-03-20T13:00:00Z'), undefined as never);
+    await slackDigest.run({ hour: 8 }, at('2025-03-20T13:30:00Z'), undefined as never);
+    const posts = h.sandbox.callsOf('chat.postMessage');
+    expect(posts.map((p) => p.args['channel'])).toEqual(['D0COL0001']);
+    expectFixture('digest', posts[0]?.args['blocks']);
   });
 });
 

@@ -1,0 +1,33 @@
+// The collector's daily digest: at the organisation's morning (a local hour,
+// default 8), each collector gets a DM with today's call list and the counts
+// (the App Home content as a message). Once per person and local day (a claim).
+import { localDate } from '../../src/domain/calendar.js';
+import { homeView } from '../blocks/home.js';
+import type { Block } from '../blocks/kit.js';
+import { openDm, type SlackContext } from './context.js';
+import { homeSnapshot } from './home.js';
+
+function localHour(at: Date, tz: string): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: tz }).format(at));
+}
+
+export async function sendDigests(ctx: SlackContext, opts: { hour?: number } = {}): Promise<number> {
+  const now = ctx.now();
+  let sent = 0;
+  for (const org of await ctx.store.organisations.list()) {
+    if (localHour(now, org.timeZone) !== (opts.hour ?? 8)) continue;
+    const svc = await ctx.forOrg(org._id);
+    if (!svc) continue;
+    const today = localDate(now, org.timeZone);
+    for (const person of await svc.people.withRole(org._id, 'collector')) {
+      if (!person.slackUserId) continue;
+      if (!(await svc.store.claims.take(`slack:digest:${person._id}:${today}`, 'slack', now))) continue;
+      const snap = await homeSnapshot(svc, org._id, person.name);
+      const blocks = (homeView(snap) as { blocks: Block[] }).blocks;
+      const channel = await openDm(svc.client, person.slackUserId);
+      await svc.client.chat.postMessage({ channel, text: `Today's calls: ${snap.calls.length}`, blocks: blocks as never });
+      sent += 1;
+    }
+  }
+  return sent;
+}
