@@ -7,8 +7,9 @@ import { collections } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { customerDoc, invoiceDoc, saveCustomer, standardContacts } from './helpers/accounts.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
-import { seedAcme, seedPeople, SIGNING_SECRET, startHarness, taskFromPlan, users, waitFor, type Harness } from './sandbox/slack/harness.js';
+import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, taskFromPlan, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
 
 const T0 = new Date('2025-03-20T15:00:00Z');
@@ -101,5 +102,16 @@ describe('Slack: dispute, snooze, not my account', () => {
     expectFixture('nudge-for-collector', posts[1]?.args['blocks']);
     expect(JSON.stringify(update.args['blocks'])).toContain('handed to Cole Lector');
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.assignee).toMatchObject({ role: 'collector', id: users.collector.email });
+  });
+
+  it('a deactivated rep: the next nudge goes to the collector', async () => {
+    h.sandbox.addUser({ ...users.rep, deleted: true });
+    const globex = customerDoc(ORG, '77', 'Globex Retail', standardContacts('globex.example'), T0);
+    await saveCustomer(h.store, globex, [invoiceDoc(globex, '2001', 'INV-2001', '2025-03-04', 300_000, T0)]);
+    await taskFromPlan(h, globex, 'slackNudge');
+    h.clock.now = new Date(h.clock.now.getTime() + 86_400_000);
+    expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
+    expect(h.sandbox.callsOf('chat.postMessage').map((c) => c.args['channel'])).toEqual(['D0REP0001', 'D0COL0001']);
+    expect(JSON.stringify(h.sandbox.callsOf('chat.postMessage')[1]?.args['blocks'])).toContain('Hi Cole');
   });
 });
