@@ -57,6 +57,11 @@ describe('Slack: dispute, snooze, not my account', () => {
     expect(state?.disputes).toMatchObject([{ invoiceIds: [inv] }]);
     const [audit] = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'dispute.recorded');
     expect(audit).toMatchObject({ invoiceIds: [inv], outcome: 'dispute: Goods arrived damaged', actor: { id: users.rep.email } });
+    const loaded = await h.planner.load(acme._id);
+    if (!loaded) throw new Error('no account');
+    const d = decide(loaded.account, defaultPolicy, h.clock.now);
+    expect(d.pastDue.excluded.map((e) => e.number)).toEqual(['INV-1042']);
+    expect(d.pastDue.invoiceIds).not.toContain(inv);
   });
 
   it('payment plan: instalments checked in the modal, recorded, the ladder pauses', async () => {
