@@ -12,6 +12,7 @@ import type { Store } from '../src/store/store.js';
 import { registerListeners } from './listeners/index.js';
 import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
+import { ensureSlackIndexes } from './services/indexes.js';
 import type { MongoInstallationStore } from './services/installations.js';
 
 export interface SlackOAuthOptions {
@@ -85,6 +86,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const client = slackClient(opts);
   const oauth = opts.oauth;
   if (!oauth && !opts.botToken) throw new Error('the Slack app needs a bot token or OAuth settings');
+  await ensureSlackIndexes(opts.store.db);
   let botId = opts.botId ?? null;
   let botUserId = opts.botUserId ?? null;
   if (!oauth && (!botId || !botUserId)) {
