@@ -30,9 +30,18 @@ describe('provider records', () => {
     const again = await store.invoices.upsertMany([invoice('101', 1_000_000), invoice('102', 50_000)]);
     expect(again.inserted).toBe(0);
     expect(await store.invoices.countByCompany('quickbooks', '9130350')).toBe(2);
+    expect(again).toEqual({ inserted: 0, updated: 2 });
     const inv = await store.invoices.findByKey('quickbooks', '9130350', '101');
     expect(inv?.balanceMinor).toBe(1_000_000);
     expect(inv?._id).toBe(recordId({ provider: 'quickbooks', companyId: '9130350', externalId: '101' }));
+  });
+
+  it('saves more than one batch, inserting the new and replacing the existing', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => ({ ...invoice(`m${i}`, 100 + i), customerExternalId: 'C-many' }));
+    expect(await store.invoices.upsertMany(many.slice(0, 120))).toEqual({ inserted: 120, updated: 0 });
+    expect(await store.invoices.upsertMany(many.map((d) => ({ ...d, balanceMinor: 1 })))).toEqual({ inserted: 130, updated: 120 });
+    expect((await store.invoices.findByKey('quickbooks', '9130350', 'm5'))?.balanceMinor).toBe(1);
+    expect((await store.invoices.findByKey('quickbooks', '9130350', 'm249'))?.balanceMinor).toBe(1);
   });
 
   it('keeps the same external id of two companies apart', async () => {

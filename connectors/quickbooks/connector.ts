@@ -76,15 +76,6 @@ const steps: Step[] = [
   { kind: 'credit_memo', entity: 'CreditMemo', fullWhere: "Balance > '0'" },
 ];
 
-/**
- * Upserts go to the store in chunks: FerretDB 1.24 (SQLite) replaces documents
- * slowly and a bulkWrite of 100+ replacements did not return in tests.
- */
-const SAVE_CHUNK = 50;
-async function inChunks<T>(docs: T[], save: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < docs.length; i += SAVE_CHUNK) await save(docs.slice(i, i + SAVE_CHUNK));
-}
-
 const zeroSaved = (): Record<RecordKind, number> => ({ customer: 0, invoice: 0, payment: 0, credit_memo: 0 });
 
 /** Point intuit-oauth (static endpoints) at the configured URLs; our TokenManager does the retrying. */
@@ -237,15 +228,15 @@ export class QuickBooksConnector implements Connector {
     let saved: number;
     if (kind === 'customer') {
       const docs = keep(rows.map((r) => attempt(() => mapCustomer(QboCustomer.parse(r), ctx), r)));
-      await inChunks(docs, (c) => s.customers.upsertMany(c));
+      await s.customers.upsertMany(docs); // batched by the store
       saved = docs.length;
     } else if (kind === 'invoice') {
       const docs = keep(rows.map((r) => attempt(() => mapInvoice(QboInvoice.parse(r), ctx), r)));
-      await inChunks(docs, (c) => s.invoices.upsertMany(c));
+      await s.invoices.upsertMany(docs); // batched by the store
       saved = docs.length;
     } else {
       const docs = keep(rows.map((r) => attempt(() => (kind === 'payment' ? mapPayment(QboPayment.parse(r), ctx) : mapCreditMemo(QboCreditMemo.parse(r), ctx)), r)));
-      await inChunks(docs, (c) => s.payments.upsertMany(c));
+      await s.payments.upsertMany(docs); // batched by the store
       saved = docs.length;
     }
     return { saved, rejected };
