@@ -289,7 +289,9 @@ export class QuickBooksConnector implements Connector {
     const ctx = await this.mapContext(conn);
     // Resume a full sync that stopped part-way: positions and its start time are in the checkpoint.
     const cp: Record<string, string> = { ...(conn.checkpoint ?? {}) };
-    const startedAt = cp.fullStartedAt ?? this.now().toISOString();
+    // Whole seconds: QuickBooks' LastUpdatedTime has no milliseconds, so a change made later in the
+    // same second as the start would otherwise fall before the checkpoint and never be read.
+    const startedAt = cp.fullStartedAt ?? new Date(Math.floor(this.now().getTime() / 1000) * 1000).toISOString();
     cp.fullStartedAt = startedAt;
     const saved = zeroSaved();
     let rejected = 0;
