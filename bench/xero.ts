@@ -4,7 +4,8 @@
 // Prints: API calls of a full sync against the minimum (pages of 1,000), calls
 // per incremental cycle and per webhook burst, 429s received (target 0: pacing,
 // not bouncing off the limit), and wall time against the rate-limit lower
-// bound. Uses MONGODB_URI when set, otherwise a local server in a temporary
+// bound. A full sync is 27 calls, under a minute's budget, so a last phase
+// (150 pay links, one call each) shows the pacing where the 60/min limit binds. Uses MONGODB_URI when set, otherwise a local server in a temporary
 // folder. BENCH_XERO_INVOICES and BENCH_XERO_CONTACTS change the sizes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -119,6 +120,22 @@ export async function run(): Promise<void> {
     const hookMs = Date.now() - hookStart;
     const hookCalls = sandbox.counts.total;
 
+    // Past the minute budget: pay links for 150 invoices (one call each, 5 at a time) must be paced at 60 a minute.
+    const LINKS = Number(process.env['BENCH_XERO_LINKS'] ?? 150);
+    const linkIds = sandbox.openInvoices(TENANT).slice(400, 400 + LINKS).map((i) => String(i.InvoiceID));
+    sandbox.resetCounts();
+    const linkStart = Date.now();
+    let next = 0;
+    const linkTicker = setInterval(() => console.log(`  … pay links: ${sandbox.counts.total} calls, ${((Date.now() - linkStart) / 1000).toFixed(0)} s`), 30_000);
+    await Promise.all(Array.from({ length: 5 }, async () => {
+      while (next < linkIds.length) await connector.payLink(conn, linkIds[next++]!);
+    })).finally(() => clearInterval(linkTicker));
+    const linkMs = Date.now() - linkStart;
+    const linkCalls = sandbox.counts.total;
+    const link429 = sandbox.counts.rateLimited;
+    // 60 a minute: the first 60 start at once, each further 60 a minute later (5 in flight, 100 ms each, meanwhile).
+    const linkBound = Math.max(Math.ceil(linkCalls / 5) * LATENCY_MS, (Math.ceil(linkCalls / 60) - 1) * 60_000 + LATENCY_MS);
+
     const stored = await store.invoices.countByCompany('xero', TENANT);
     const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log('');
@@ -128,6 +145,7 @@ export async function run(): Promise<void> {
     console.log(`  wall time:      ${fmt(fullMs)} (rate-limit/latency lower bound for ${fullCalls} sequential calls: ${fmt(lowerBoundMs(fullCalls))}; time inside the API: ${fmt(fullApiMs)}, the rest is parsing and the store)`);
     console.log(`incremental cycle: ${incCalls} API calls (one per list: invoices, contacts, payments, credit notes), ${inc429} 429s, ${fmt(incMs)}; saved ${JSON.stringify(inc.saved)}`);
     console.log(`webhook burst:    250 changed invoices → ${hookCalls} API calls (IDs, 100 per call), ${fmt(hookMs)}`);
+    console.log(`pay links:        ${linkCalls} calls in ${fmt(linkMs)} (rate-limit lower bound ${fmt(linkBound)}; ${(linkMs / linkBound).toFixed(2)}×), ${link429} 429s (target 0)`);
     console.log(`day budget left:  ${connector.rates.for(TENANT).dayRemaining ?? 'unknown'} of ${sandbox.limits.perDay}`);
   } finally {
     if (server) {
