@@ -5,12 +5,10 @@
 // turned into targeted fetches, and the two write-backs (a History note, the
 // platform's invoice email).
 import { createHash, randomUUID } from 'node:crypto';
-import { MongoBulkWriteError } from 'mongodb';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { Connections, connectionId as connectionIdOf } from '../../src/store/organisations.js';
-import { recordId } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { collections } from '../../src/store/store.js';
 import type { ConnectionDoc, ProviderKey } from '../../src/store/types.js';
@@ -73,11 +71,6 @@ const steps: Step[] = [
 
 /** A full sync reads payments this far back (older ones cannot change an open balance). */
 const FULL_PAYMENTS_LOOKBACK_DAYS = 365;
-
-const SAVE_CHUNK = 50;
-async function inChunks<T>(docs: T[], save: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < docs.length; i += SAVE_CHUNK) await save(docs.slice(i, i + SAVE_CHUNK));
-}
 
 const zeroSaved = (): Record<RecordKind, number> => ({ customer: 0, invoice: 0, payment: 0, credit_memo: 0 });
 
@@ -247,36 +240,21 @@ export class XeroConnector implements Connector {
   }
 
   /**
-   * Save one page of mapped records. One query finds which exist already (and the pay links fetched
-   * earlier, which a sync keeps without spending a call per invoice); new records go in with one
-   * insertMany, existing ones are replaced in chunks. FerretDB 1.24 inserts 1,000 records in well under
-   * a second but replaces them one by one, so the first full sync of a large organisation is mostly inserts.
-   * A record another process inserted in between fails with a duplicate key and is replaced instead.
+   * Save one page of mapped records through the store (which inserts what is new and replaces the rest
+   * by _id, in batches). Invoices keep the pay link fetched earlier: one query per page, no API call.
    */
   private async saveDocs<D extends ProviderKey & { payUrl?: string }>(
     name: 'customers' | 'invoices' | 'payments', repo: { upsertMany(docs: NoInfer<D>[]): Promise<unknown> }, docs: D[], companyId: string,
   ): Promise<void> {
     if (docs.length === 0) return;
-    const col = this.deps.store.db.collection<SyncedRow>(collections[name]);
-    const existing = await col.find({ provider: 'xero', companyId, externalId: { $in: docs.map((d) => d.externalId) } }, { projection: { externalId: 1, payUrl: 1 } }).toArray();
-    const known = new Map(existing.map((e) => [String(e.externalId), typeof e.payUrl === 'string' ? e.payUrl : undefined]));
-    for (const d of docs) {
-      const link = known.get(d.externalId);
-      if (name === 'invoices' && link && !d.payUrl) d.payUrl = link;
+    if (name === 'invoices') {
+      const linked = await this.deps.store.db.collection<SyncedRow>(collections.invoices)
+        .find({ provider: 'xero', companyId, externalId: { $in: docs.map((d) => d.externalId) }, payUrl: { $exists: true } }, { projection: { externalId: 1, payUrl: 1 } })
+        .toArray();
+      const links = new Map(linked.map((l) => [l.externalId, l.payUrl]));
+      for (const d of docs) if (!d.payUrl && links.get(d.externalId)) d.payUrl = links.get(d.externalId);
     }
-    const fresh = docs.filter((d) => !known.has(d.externalId));
-    const replace = docs.filter((d) => known.has(d.externalId));
-    if (fresh.length > 0) {
-      try {
-        await col.insertMany(fresh.map((d): SyncedRow => ({ ...d, _id: recordId(d) })), { ordered: false });
-      } catch (err) {
-        if (!(err instanceof MongoBulkWriteError)) throw err;
-        const errs = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-        if (errs.some((e) => e.code !== 11000)) throw err;
-        replace.push(...errs.map((e) => fresh[e.index]).filter((d): d is D => d !== undefined));
-      }
-    }
-    await inChunks(replace, (c) => repo.upsertMany(c));
+    await repo.upsertMany(docs);
   }
 
   private fetchList(api: XeroApi, list: XeroList, q: { modifiedSince?: Date; where?: string; statuses?: string[]; page: number; includeArchived?: boolean }): Promise<XeroCallResult> {
@@ -612,7 +590,7 @@ export class XeroConnector implements Connector {
   }
 }
 
-/** The fields saveDocs reads or sets on any synced record. */
+/** The fields saveDocs reads on a synced record. */
 interface SyncedRow { _id: string; provider: string; companyId: string; externalId: string; payUrl?: string }
 
 class DeferSync extends Error {}
