@@ -7,6 +7,7 @@ import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
+import { processWebhooks, syncFull, syncIncremental } from './sync.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -16,10 +17,22 @@ export const allJobs: JobDefinition<unknown>[] = [
   dispatchOutbox as JobDefinition<unknown>,
   slackDeliver as JobDefinition<unknown>,
   slackDigest as JobDefinition<unknown>,
+  syncIncremental as JobDefinition<unknown>,
+  syncFull as JobDefinition<unknown>,
+  processWebhooks as JobDefinition<unknown>,
 ];
 
-export async function scheduleRepeatingJobs(agenda: Agenda): Promise<void> {
+export interface ScheduleOptions {
+  /** Minutes between incremental syncs of each company (1–59). */
+  syncIntervalMinutes: number;
+}
+
+export async function scheduleRepeatingJobs(agenda: Agenda, opts: ScheduleOptions): Promise<void> {
   await agenda.every('17 3 * * *', housekeeping.name, { keepDays: 30 }, { timezone: 'UTC' });
+  // Sync: incremental every few minutes, a full reconciliation nightly, webhook deliveries every minute.
+  await agenda.every(`*/${opts.syncIntervalMinutes} * * * *`, syncIncremental.name, {}, { timezone: 'UTC' });
+  await agenda.every('30 2 * * *', syncFull.name, {}, { timezone: 'UTC' });
+  await agenda.every('* * * * *', processWebhooks.name, {}, { timezone: 'UTC' });
   // Planning: every account once a day at 07:00 in its organisation's zone (the job runs hourly and picks
   // those organisations), and hourly the accounts whose next evaluation has come (customers in other zones).
   await agenda.every('0 * * * *', planDaily.name, { pageSize: 200, hour: 7 }, { timezone: 'UTC' });

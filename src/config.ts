@@ -34,6 +34,7 @@ export const envSchema = z.object({
 
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(59).default(5),
 
   TOKEN_ENCRYPTION_KEY: base64Key32.optional(),
   ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
@@ -80,7 +81,7 @@ export interface Config {
   logLevel: Parsed['LOG_LEVEL'];
   http: { port: number; host: string; publicBaseUrl: string; bodyLimit: string };
   mongo: { uri: string | undefined; dbName: string; connectTimeoutMs: number; localDir: string };
-  worker: { concurrency: number; shutdownGraceMs: number };
+  worker: { concurrency: number; shutdownGraceMs: number; syncIntervalMinutes: number };
   secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined };
   quickbooks: {
     clientId: string | undefined;
@@ -145,7 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS,
       localDir: e.LOCAL_DB_DIR,
     },
-    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS, syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES },
     secrets: { tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY, adminApiToken: e.ADMIN_API_TOKEN },
     quickbooks: {
       clientId: e.QBO_CLIENT_ID,

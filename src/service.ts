@@ -13,10 +13,12 @@ import { createStore, ensureIndexes, type Store } from './store/store.js';
 import { createAgenda, defineJobs } from '../jobs/agenda.js';
 import { OAuthStates } from '../connectors/oauth-state.js';
 import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
-import { quickbooksRouter } from '../connectors/quickbooks/routes.js';
+import { processQuickbooksInbox, quickbooksRouter } from '../connectors/quickbooks/routes.js';
 import { XeroConnector } from '../connectors/xero/connector.js';
-import { xeroRouter } from '../connectors/xero/routes.js';
+import { processXeroInbox, xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+import { setSyncWiring, type SyncWiring } from '../jobs/sync.js';
+import { configureOutbox, emailOptionsFromConfig } from './outbox/wiring.js';
 import { setSlackDelivery } from '../jobs/slack-deliver.js';
 import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
 import { slackAdminRouter } from '../slack/admin.js';
@@ -49,11 +51,15 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   }
   await ensureIndexes(database.db);
   const store = createStore(database.db);
+  const connectors = buildConnectors(config, store, logger);
 
   let server: Server | undefined;
   let url: string | undefined;
   if (role === 'all' || role === 'web') {
-    const routers = [...quickbooksRouters(config, store, logger), ...xeroRouters(config, store, logger)];
+    const routers = [
+      ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit: config.http.bodyLimit })] : []),
+      ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit: config.http.bodyLimit })] : []),
+    ];
     const slack = await slackRouter(config, store, logger, `${hostname()}:${process.pid}`);
     if (slack) routers.push(slack);
     const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store }), slackAdminRouter({ store })] });
@@ -71,9 +77,12 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     const worker = `${hostname()}:${process.pid}`;
     agenda = createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency });
     setSlackDelivery(slackDeliveryFactory(config));
+    // Customer email goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
+    configureOutbox(store, { email: emailOptionsFromConfig(config.email) });
+    setSyncWiring(syncWiring(connectors, store, logger, worker));
     defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });
     await agenda.start();
-    await scheduleRepeatingJobs(agenda);
+    await scheduleRepeatingJobs(agenda, { syncIntervalMinutes: config.worker.syncIntervalMinutes });
     logger.info({ worker }, 'worker started');
   }
 
@@ -104,34 +113,56 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   };
 }
 
-/** The QuickBooks routes, when QuickBooks and the token key are configured. */
-function quickbooksRouters(config: Config, store: Store, logger: Logger) {
-  const q = config.quickbooks;
-  const key = config.secrets.tokenEncryptionKey;
-  if (!q.clientId || !q.clientSecret || !q.webhookVerifierToken || !key) return [];
-  const connector = new QuickBooksConnector({
-    store, key, logger, owner: `${hostname()}:${process.pid}`,
-    settings: {
-      clientId: q.clientId, clientSecret: q.clientSecret, webhookVerifierToken: q.webhookVerifierToken, environment: q.environment,
-      apiBaseUrl: q.apiBaseUrl, tokenUrl: q.tokenUrl, authorizeUrl: q.authorizeUrl, revokeUrl: q.revokeUrl,
-      redirectUri: `${config.http.publicBaseUrl.replace(/\/$/, '')}/callback/quickbooks`,
-    },
-  });
-  return [quickbooksRouter({ connector, states: new OAuthStates(key, store.claims), store, logger, bodyLimit: config.http.bodyLimit })];
+interface Connectors {
+  /** Signed single-use OAuth state; present whenever a connector is. */
+  states?: OAuthStates;
+  quickbooks?: QuickBooksConnector;
+  xero?: XeroConnector;
 }
 
-/** The Xero routes, when Xero and the token key are configured. */
-function xeroRouters(config: Config, store: Store, logger: Logger) {
-  const x = config.xero;
+/** The connectors whose credentials, webhook key and the token key are configured; built once for web and worker. */
+function buildConnectors(config: Config, store: Store, logger: Logger): Connectors {
   const key = config.secrets.tokenEncryptionKey;
-  if (!x.clientId || !x.clientSecret || !x.webhookKey || !key) return [];
-  const connector = new XeroConnector({
-    store, key, logger, owner: `${hostname()}:${process.pid}`,
-    settings: {
-      clientId: x.clientId, clientSecret: x.clientSecret, webhookKey: x.webhookKey,
-      apiBaseUrl: x.apiBaseUrl, identityUrl: x.identityUrl, connectionsUrl: x.connectionsUrl, authorizeUrl: x.authorizeUrl,
-      redirectUri: `${config.http.publicBaseUrl.replace(/\/$/, '')}/callback/xero`,
-    },
-  });
-  return [xeroRouter({ connector, states: new OAuthStates(key, store.claims), store, logger, bodyLimit: config.http.bodyLimit })];
+  if (!key) return {};
+  const owner = `${hostname()}:${process.pid}`;
+  const base = config.http.publicBaseUrl.replace(/\/$/, '');
+  const out: Connectors = { states: new OAuthStates(key, store.claims) };
+  const q = config.quickbooks;
+  if (q.clientId && q.clientSecret && q.webhookVerifierToken) {
+    out.quickbooks = new QuickBooksConnector({
+      store, key, logger, owner,
+      settings: {
+        clientId: q.clientId, clientSecret: q.clientSecret, webhookVerifierToken: q.webhookVerifierToken, environment: q.environment,
+        apiBaseUrl: q.apiBaseUrl, tokenUrl: q.tokenUrl, authorizeUrl: q.authorizeUrl, revokeUrl: q.revokeUrl,
+        redirectUri: `${base}/callback/quickbooks`,
+      },
+    });
+  }
+  const x = config.xero;
+  if (x.clientId && x.clientSecret && x.webhookKey) {
+    out.xero = new XeroConnector({
+      store, key, logger, owner,
+      settings: {
+        clientId: x.clientId, clientSecret: x.clientSecret, webhookKey: x.webhookKey,
+        apiBaseUrl: x.apiBaseUrl, identityUrl: x.identityUrl, connectionsUrl: x.connectionsUrl, authorizeUrl: x.authorizeUrl,
+        redirectUri: `${base}/callback/xero`,
+      },
+    });
+  }
+  return out;
+}
+
+function syncWiring(c: Connectors, store: Store, logger: Logger, worker: string): SyncWiring {
+  const wiring: SyncWiring = { connectors: {}, processInbox: {} };
+  if (c.quickbooks) {
+    const connector = c.quickbooks;
+    wiring.connectors.quickbooks = connector;
+    wiring.processInbox.quickbooks = () => processQuickbooksInbox({ connector, store, logger, worker });
+  }
+  if (c.xero) {
+    const connector = c.xero;
+    wiring.connectors.xero = connector;
+    wiring.processInbox.xero = () => processXeroInbox({ connector, store, logger, worker });
+  }
+  return wiring;
 }

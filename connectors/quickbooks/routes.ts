@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import type { OAuthStates } from '../oauth-state.js';
 import type { QuickBooksConnector } from './connector.js';
 import { parseDelivery } from './webhooks.js';
+import { processInbox, type InboxDeps } from '../inbox.js';
 
 export interface QuickBooksRouteDeps {
   connector: QuickBooksConnector;
@@ -76,25 +77,6 @@ export function quickbooksRouter(deps: QuickBooksRouteDeps): Router {
 }
 
 /** Process pending QuickBooks deliveries from the inbox (called by a job). Returns how many were handled. */
-export async function processQuickbooksInbox(deps: { connector: QuickBooksConnector; store: Store; logger: Logger; worker: string; now?: () => Date; max?: number }): Promise<number> {
-  const now = deps.now ?? (() => new Date());
-  let handled = 0;
-  for (; handled < (deps.max ?? 100); handled++) {
-    const d = await deps.store.inbox.claimNext('quickbooks', deps.worker, now(), 60_000);
-    if (!d) break;
-    const parsed = parseDelivery(d.body);
-    if (!parsed.ok) {
-      await deps.store.inbox.markFailed(d._id, parsed.detail, false);
-      continue;
-    }
-    try {
-      await deps.connector.applyChanges(parsed.events);
-      await deps.store.inbox.markDone(d._id, now());
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.logger.warn({ delivery: d._id, err: message }, 'QuickBooks delivery failed; will retry');
-      await deps.store.inbox.markFailed(d._id, message, d.attempts < 10);
-    }
-  }
-  return handled;
+export function processQuickbooksInbox(deps: Omit<InboxDeps, 'provider' | 'parse'>): Promise<number> {
+  return processInbox({ ...deps, provider: 'quickbooks', parse: parseDelivery });
 }

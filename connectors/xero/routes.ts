@@ -6,6 +6,7 @@ import { connectionId } from '../../src/store/organisations.js';
 import type { Store } from '../../src/store/store.js';
 import type { OAuthStates } from '../oauth-state.js';
 import type { XeroConnector } from './connector.js';
+import { processInbox, type InboxDeps } from '../inbox.js';
 import { parseDelivery } from './webhooks.js';
 
 export interface XeroRouteDeps {
@@ -81,25 +82,6 @@ export function xeroRouter(deps: XeroRouteDeps): Router {
 }
 
 /** Process pending Xero deliveries from the inbox (called by a job). Returns how many were handled. */
-export async function processXeroInbox(deps: { connector: XeroConnector; store: Store; logger: Logger; worker: string; now?: () => Date; max?: number }): Promise<number> {
-  const now = deps.now ?? (() => new Date());
-  let handled = 0;
-  for (; handled < (deps.max ?? 100); handled++) {
-    const d = await deps.store.inbox.claimNext('xero', deps.worker, now(), 60_000);
-    if (!d) break;
-    const parsed = parseDelivery(d.body);
-    if (!parsed.ok) {
-      await deps.store.inbox.markFailed(d._id, parsed.detail, false);
-      continue;
-    }
-    try {
-      await deps.connector.applyChanges(parsed.events);
-      await deps.store.inbox.markDone(d._id, now());
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.logger.warn({ delivery: d._id, err: message }, 'Xero delivery failed; will retry');
-      await deps.store.inbox.markFailed(d._id, message, d.attempts < 10);
-    }
-  }
-  return handled;
+export function processXeroInbox(deps: Omit<InboxDeps, 'provider' | 'parse'>): Promise<number> {
+  return processInbox({ ...deps, provider: 'xero', parse: parseDelivery });
 }

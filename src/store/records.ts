@@ -65,9 +65,29 @@ export class ProviderRecords<T extends SyncedDoc> {
     return this.col.findOne({ provider, companyId, externalId } as Filter<T>) as Promise<T | null>;
   }
 
+  /** The collection, for read-only queries of the store's own modules. */
+  raw(): Collection<T> {
+    return this.col;
+  }
+
   countByCompany(provider: Provider, companyId: string): Promise<number> {
     return this.col.countDocuments({ provider, companyId } as Filter<T>);
   }
+}
+
+/** Customer ids (the customers' _id) whose records of this company were saved at or after `since`. */
+export async function customersChangedSince(
+  stores: { customers: Customers; invoices: Invoices; payments: Payments },
+  provider: Provider,
+  companyId: string,
+  since: Date,
+): Promise<string[]> {
+  const filter = { provider, companyId, syncedAt: { $gte: since } };
+  const external = new Set<string>();
+  for (const c of await stores.customers.raw().find(filter, { projection: { externalId: 1 } }).toArray()) external.add(c.externalId);
+  for (const i of await stores.invoices.raw().find(filter, { projection: { customerExternalId: 1 } }).toArray()) external.add(i.customerExternalId);
+  for (const p of await stores.payments.raw().find(filter, { projection: { customerExternalId: 1 } }).toArray()) external.add(p.customerExternalId);
+  return [...external].sort().map((externalId) => recordId({ provider, companyId, externalId }));
 }
 
 export class Customers extends ProviderRecords<CustomerDoc> {

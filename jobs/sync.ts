@@ -1,0 +1,87 @@
+// Sync jobs: keep every connected company's data fresh and re-plan exactly the
+// accounts whose data changed.
+// - `sync-incremental` (every few minutes): each active connection's changes since its checkpoint;
+// - `sync-full` (nightly): a full reconciliation of each active connection;
+// - `process-webhooks` (every minute): stored webhook deliveries, fetched and saved.
+// The worker's wiring says which connectors exist (setSyncWiring, from src/service.ts);
+// a provider that is not configured is skipped.
+import { z } from 'zod';
+import type { Connector } from '../connectors/types.js';
+import { customersChangedSince } from '../src/store/records.js';
+import type { ConnectionDoc, Provider } from '../src/store/types.js';
+import { job, type JobContext } from './agenda.js';
+import { plannerFor } from './plan.js';
+
+export interface SyncWiring {
+  connectors: Partial<Record<Provider, Connector>>;
+  /** Work through the provider's stored webhook deliveries; returns how many were handled. */
+  processInbox: Partial<Record<Provider, (ctx: JobContext) => Promise<number>>>;
+}
+
+let wiring: SyncWiring = { connectors: {}, processInbox: {} };
+
+/** Called once by the worker's wiring. */
+export function setSyncWiring(w: SyncWiring): void {
+  wiring = w;
+}
+
+/** Re-plan the accounts of a connection whose records were saved since `since`. */
+async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
+  const ids = await customersChangedSince(ctx.store, conn.provider, conn.companyId, since);
+  if (ids.length > 0) await plannerFor(ctx).planMany(ids, ctx.now());
+  return ids.length;
+}
+
+/** Sync every active connection of a configured provider, then re-plan the accounts that changed. */
+export async function syncAll(ctx: JobContext, kind: 'full' | 'incremental'): Promise<void> {
+  for (const conn of await ctx.store.connections.listActive()) {
+    const connector = wiring.connectors[conn.provider];
+    if (!connector) continue;
+    const started = ctx.now();
+    try {
+      const r = kind === 'full' ? await connector.fullSync(conn._id) : await connector.incrementalSync(conn._id);
+      const replanned = await replanChanged(ctx, conn, started);
+      ctx.logger.info({ connection: conn._id, kind, method: r.method, saved: r.saved, deleted: r.deleted, rejected: r.rejected, apiCalls: r.apiCalls, replanned }, 'sync done');
+    } catch (err) {
+      // One company's failure (a revoked app, an outage) must not stop the others.
+      ctx.logger.warn({ connection: conn._id, kind, err: err instanceof Error ? err.message : String(err) }, 'sync failed');
+    }
+  }
+}
+
+export const syncIncremental = job({
+  name: 'sync-incremental',
+  data: z.object({}),
+  async run(_data, ctx) {
+    await syncAll(ctx, 'incremental');
+  },
+  lockLifetimeMs: 30 * 60_000,
+});
+
+export const syncFull = job({
+  name: 'sync-full',
+  data: z.object({}),
+  async run(_data, ctx) {
+    await syncAll(ctx, 'full');
+  },
+  lockLifetimeMs: 2 * 3_600_000,
+});
+
+export const processWebhooks = job({
+  name: 'process-webhooks',
+  data: z.object({}),
+  async run(_data, ctx) {
+    await processWebhookDeliveries(ctx);
+  },
+});
+
+/** Work through every configured provider's stored deliveries, then re-plan the accounts that changed. */
+export async function processWebhookDeliveries(ctx: JobContext): Promise<{ handled: number; replanned: number }> {
+  const started = ctx.now();
+  let handled = 0;
+  for (const process of Object.values(wiring.processInbox)) handled += await process(ctx);
+  let replanned = 0;
+  if (handled > 0) for (const conn of await ctx.store.connections.listActive()) replanned += await replanChanged(ctx, conn, started);
+  if (handled > 0) ctx.logger.info({ handled, replanned }, 'webhook deliveries processed');
+  return { handled, replanned };
+}
