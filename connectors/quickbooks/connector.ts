@@ -271,15 +271,26 @@ export class QuickBooksConnector implements Connector {
     let pos = start;
     let saved = 0;
     let rejected = 0;
+    // The next page is asked for while this one is saved: still one request in flight, pages in
+    // order, but the store's time hides behind the API's. A prefetch whose page is never awaited
+    // (the save failed) must not become an unhandled rejection, hence the no-op catch.
+    const fetchPage = (at: number) => {
+      const p = client.query(step.entity, where, at);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = fetchPage(pos);
     for (;;) {
-      const body = QboQueryResponse.parse(await client.query(step.entity, where, pos));
+      const body = QboQueryResponse.parse(await next);
       const rows = z.array(z.unknown()).parse(body.QueryResponse[step.entity] ?? []);
+      const more = rows.length >= quickbooks.api.pageSize;
+      if (more) next = fetchPage(pos + rows.length);
       const r = await this.savePage(step.kind, rows, ctx);
       saved += r.saved;
       rejected += r.rejected;
       pos += rows.length;
       await progress(pos);
-      if (rows.length < quickbooks.api.pageSize) return { saved, rejected };
+      if (!more) return { saved, rejected };
     }
   }
 
