@@ -3,7 +3,8 @@
 // done — or failed, retried up to 10 times when the failure may pass.
 import type { Logger } from '../src/logger.js';
 import type { Store } from '../src/store/store.js';
-import type { Provider } from '../src/store/types.js';
+import { connectionId } from '../src/store/organisations.js';
+import type { ConnectionDoc, Provider } from '../src/store/types.js';
 import type { ChangeEvent, Connector } from './types.js';
 
 export type ParsedDelivery = { ok: true; events: ChangeEvent[] } | { ok: false; detail: string };
@@ -44,4 +45,30 @@ export async function processInbox(deps: InboxDeps): Promise<number> {
     }
   }
   return handled;
+}
+
+/**
+ * Webhook change events grouped by the active connection of their company; events
+ * of a company with no active connection are counted as skipped (and logged).
+ */
+export async function eventsByActiveConnection(
+  store: Store,
+  provider: Provider,
+  events: ChangeEvent[],
+  logger: Logger,
+): Promise<{ groups: { conn: ConnectionDoc; events: ChangeEvent[] }[]; skipped: number }> {
+  const byCompany = new Map<string, ChangeEvent[]>();
+  for (const e of events) byCompany.set(e.companyId, [...(byCompany.get(e.companyId) ?? []), e]);
+  const groups: { conn: ConnectionDoc; events: ChangeEvent[] }[] = [];
+  let skipped = 0;
+  for (const [companyId, list] of byCompany) {
+    const conn = await store.connections.get(connectionId(provider, companyId));
+    if (!conn || conn.status !== 'active') {
+      skipped += list.length;
+      logger.info({ provider, companyId, events: list.length }, 'webhook events for a company without an active connection: skipped');
+      continue;
+    }
+    groups.push({ conn, events: list });
+  }
+  return { groups, skipped };
 }

@@ -12,6 +12,7 @@ import type { Store } from '../../src/store/store.js';
 import type { ConnectionDoc } from '../../src/store/types.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type RefreshOutcome, type Refresher, type TokenDecision } from '../token-refresh.js';
+import { eventsByActiveConnection } from '../inbox.js';
 import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncResult, WriteBackResult } from '../types.js';
 import { QboApiError, QboClient, defaultRetry, type RetryPolicy } from './client.js';
 import { quickbooks, type QboEntityName } from './provider.js';
@@ -386,16 +387,8 @@ export class QuickBooksConnector implements Connector {
   async applyChanges(events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
     let saved = 0;
     let deleted = 0;
-    let skipped = 0;
-    const byCompany = new Map<string, ChangeEvent[]>();
-    for (const e of events) byCompany.set(e.companyId, [...(byCompany.get(e.companyId) ?? []), e]);
-    for (const [companyId, list] of byCompany) {
-      const conn = await this.deps.store.connections.get(connectionIdOf('quickbooks', companyId));
-      if (!conn || conn.status !== 'active') {
-        skipped += list.length;
-        this.deps.logger.info({ companyId, events: list.length }, 'webhook events for a company without an active connection: skipped');
-        continue;
-      }
+    const { groups, skipped } = await eventsByActiveConnection(this.deps.store, 'quickbooks', events, this.deps.logger);
+    for (const { conn, events: list } of groups) {
       const client = this.client(conn);
       const ctx = await this.mapContext(conn);
       for (const step of steps) {

@@ -14,6 +14,7 @@ import { collections } from '../../src/store/store.js';
 import type { ConnectionDoc, ProviderKey } from '../../src/store/types.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
+import { eventsByActiveConnection } from '../inbox.js';
 import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncResult, WriteBackResult } from '../types.js';
 import { RateBook, XeroApi, XeroApiError, defaultRetry, type RetryPolicy, type XeroCallResult } from './client.js';
 import { Pkce, authorizeUrl, deleteConnection, exchangeCode, listTenants, refresh, revoke, type XeroSettings } from './oauth.js';
@@ -430,16 +431,8 @@ export class XeroConnector implements Connector {
   async applyChanges(events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
     let saved = 0;
     let deleted = 0;
-    let skipped = 0;
-    const byCompany = new Map<string, ChangeEvent[]>();
-    for (const e of events) byCompany.set(e.companyId, [...(byCompany.get(e.companyId) ?? []), e]);
-    for (const [tenantId, list] of byCompany) {
-      const conn = await this.deps.store.connections.get(connectionIdOf('xero', tenantId));
-      if (!conn || conn.status !== 'active') {
-        skipped += list.length;
-        this.deps.logger.info({ tenantId, events: list.length }, 'Xero webhook events for a tenant without an active connection: skipped');
-        continue;
-      }
+    const { groups, skipped } = await eventsByActiveConnection(this.deps.store, 'xero', events, this.deps.logger);
+    for (const { conn, events: list } of groups) {
       const api = this.client(conn);
       const ctx = await this.mapContext(conn);
       try {
