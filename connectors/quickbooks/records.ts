@@ -3,8 +3,8 @@
 // Amounts arrive as JSON numbers ("150.5"); they become integer minor units by
 // string parsing, never float arithmetic.
 import { z } from 'zod';
-import { minorUnitExponent } from '../../src/domain/money.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
+import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
 const amountSchema = z.union([z.number(), z.string()]);
@@ -100,51 +100,17 @@ export const QboCdcResponse = z.object({
 
 // ------------------------------------------------------------------ money
 
-/**
- * A QuickBooks decimal amount in integer minor units of `currency`, by string
- * parsing (0.1 + 0.2 arrives as 0.3 and becomes 30 cents). Digits beyond the
- * currency's exponent round half away from zero. Null when it is not a plain decimal.
- */
-export function toMinor(value: number | string, currency: string): number | null {
-  const s = typeof value === 'number' ? String(value) : value.trim();
-  const m = /^(-)?(\d+)(?:\.(\d*))?$/.exec(s);
-  if (!m) return null;
-  const exp = minorUnitExponent(currency);
-  const frac = m[3] ?? '';
-  let minor = BigInt((m[2] ?? '0') + frac.slice(0, exp).padEnd(exp, '0'));
-  const rest = frac.slice(exp);
-  if (rest.length > 0 && rest.charCodeAt(0) >= 53 /* '5' */) minor += 1n;
-  const n = Number(m[1] ? -minor : minor);
-  return Number.isSafeInteger(n) ? n : null;
-}
+export { toMinor };
 
 // ------------------------------------------------------------------ mappers
 
-export interface MapContext {
-  orgId: string;
-  connectionId: string;
-  companyId: string;
-  /** Used when a record carries no CurrencyRef (single-currency companies). */
-  homeCurrency: string;
-  syncedAt: Date;
-}
-
-export class MappingError extends Error {
-  constructor(readonly entity: string, readonly id: string, message: string) {
-    super(`${entity} ${id}: ${message}`);
-    this.name = 'MappingError';
-  }
-}
+export { MappingError, type MapContext };
 
 function key(ctx: MapContext, externalId: string) {
-  return { provider: 'quickbooks' as const, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
+  return recordKey('quickbooks' as const, ctx, externalId);
 }
 
-function minor(entity: string, id: string, v: number | string, currency: string): number {
-  const n = toMinor(v, currency);
-  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
-  return n;
-}
+const minor = minorOrThrow;
 
 export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
   const email = c.PrimaryEmailAddr?.Address;

@@ -5,7 +5,7 @@
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
 import type { ContactDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { toMinor } from '../quickbooks/records.js';
+import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
 
 export { toMinor };
 
@@ -155,32 +155,13 @@ export function pageOf(body: unknown, key: 'Invoices' | 'Contacts' | 'Payments' 
 
 // ------------------------------------------------------------------ mappers
 
-export interface MapContext {
-  orgId: string;
-  connectionId: string;
-  /** The tenant id. */
-  companyId: string;
-  /** Used when a record carries no currency (contacts without a default currency). */
-  homeCurrency: string;
-  syncedAt: Date;
-}
-
-export class MappingError extends Error {
-  constructor(readonly entity: string, readonly id: string, message: string) {
-    super(`${entity} ${id}: ${message}`);
-    this.name = 'MappingError';
-  }
-}
+export { MappingError, type MapContext };
 
 function key(ctx: MapContext, externalId: string) {
-  return { provider: 'xero' as const, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
+  return recordKey('xero' as const, ctx, externalId);
 }
 
-function minor(entity: string, id: string, v: number | string, currency: string): number {
-  const n = toMinor(v, currency);
-  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
-  return n;
-}
+const minor = minorOrThrow;
 
 export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '_id'> {
   const phoneOf = (p: XeroContact['Phones'][number]) => [p.PhoneCountryCode, p.PhoneAreaCode, p.PhoneNumber].filter(Boolean).join(' ');

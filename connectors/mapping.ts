@@ -1,0 +1,51 @@
+// What both connectors' pure mappers share: the context a page is mapped in, the
+// error a record that cannot be mapped raises, and decimal → minor units.
+import { minorUnitExponent } from '../src/domain/money.js';
+import type { Provider } from '../src/store/types.js';
+
+export interface MapContext {
+  orgId: string;
+  connectionId: string;
+  /** QuickBooks realmId or Xero tenant id. */
+  companyId: string;
+  /** Used when a record carries no currency of its own. */
+  homeCurrency: string;
+  syncedAt: Date;
+}
+
+export class MappingError extends Error {
+  constructor(readonly entity: string, readonly id: string, message: string) {
+    super(`${entity} ${id}: ${message}`);
+    this.name = 'MappingError';
+  }
+}
+
+/** The natural key and ownership fields of a synced record. */
+export function recordKey<P extends Provider>(provider: P, ctx: MapContext, externalId: string) {
+  return { provider, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
+}
+
+/** A provider decimal amount in minor units; a MappingError when it is not a decimal. */
+export function minorOrThrow(entity: string, id: string, v: number | string, currency: string): number {
+  const n = toMinor(v, currency);
+  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
+  return n;
+}
+
+/**
+ * A provider's decimal amount in integer minor units of `currency`, by string
+ * parsing (0.1 + 0.2 arrives as 0.3 and becomes 30 cents). Digits beyond the
+ * currency's exponent round half away from zero. Null when it is not a plain decimal.
+ */
+export function toMinor(value: number | string, currency: string): number | null {
+  const s = typeof value === 'number' ? String(value) : value.trim();
+  const m = /^(-)?(\d+)(?:\.(\d*))?$/.exec(s);
+  if (!m) return null;
+  const exp = minorUnitExponent(currency);
+  const frac = m[3] ?? '';
+  let minor = BigInt((m[2] ?? '0') + frac.slice(0, exp).padEnd(exp, '0'));
+  const rest = frac.slice(exp);
+  if (rest.length > 0 && rest.charCodeAt(0) >= 53 /* '5' */) minor += 1n;
+  const n = Number(m[1] ? -minor : minor);
+  return Number.isSafeInteger(n) ? n : null;
+}
