@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { Claims } from './claims.js';
-import type { ConnectionDoc, ConnectionStatus, OrganisationDoc, Provider } from './types.js';
+import type { ConnectionDoc, ConnectionStatus, OrganisationDoc, OutboundSwitch, Provider, SendMode } from './types.js';
 
 export class Organisations {
   constructor(private readonly col: Collection<OrganisationDoc>) {}
@@ -25,6 +25,12 @@ export class Organisations {
     return this.col.findOne({ _id: id });
   }
 
+  /** Flip the organisation's outbound kill switch. Returns false when there is no such organisation. */
+  async setOutbound(id: string, outbound: OutboundSwitch, now: Date): Promise<boolean> {
+    const r = await this.col.updateOne({ _id: id }, { $set: { outbound, updatedAt: now } });
+    return r.matchedCount === 1;
+  }
+
   list(): Promise<OrganisationDoc[]> {
     return this.col.find({}).sort({ _id: 1 }).toArray();
   }
@@ -40,15 +46,19 @@ export class Connections {
     private readonly claims: Claims,
   ) {}
 
-  /** One connection per provider company; reconnecting replaces the tokens and reactivates it. */
+  /**
+   * One connection per provider company; reconnecting replaces the tokens and reactivates it.
+   * A new connection starts in dry-run (nothing is sent until someone turns it live); a
+   * reconnect keeps its send mode.
+   */
   async upsert(
-    conn: Omit<ConnectionDoc, '_id' | 'createdAt' | 'updatedAt' | 'status'>,
+    conn: Omit<ConnectionDoc, '_id' | 'createdAt' | 'updatedAt' | 'status' | 'sendMode'>,
     now: Date,
   ): Promise<ConnectionDoc> {
     const _id = connectionId(conn.provider, conn.companyId);
     const doc = await this.col.findOneAndUpdate(
       { _id },
-      { $set: { ...conn, status: 'active', updatedAt: now }, $unset: { statusReason: '' }, $setOnInsert: { createdAt: now } },
+      { $set: { ...conn, status: 'active', updatedAt: now }, $unset: { statusReason: '' }, $setOnInsert: { createdAt: now, sendMode: 'dry-run' } },
       { upsert: true, returnDocument: 'after' },
     );
     if (!doc) throw new Error(`upsert of connection ${_id} returned nothing`);
@@ -88,6 +98,12 @@ export class Connections {
   /** Give the lease back (it stays as a record of its generation, expired). */
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.col.updateOne({ _id: id, 'lease.owner': owner }, { $set: { 'lease.until': new Date(0) } });
+  }
+
+  /** Turn a connection's customer sends live or back to dry-run. Returns false when there is no such connection. */
+  async setSendMode(id: string, sendMode: SendMode, now: Date): Promise<boolean> {
+    const r = await this.col.updateOne({ _id: id }, { $set: { sendMode, updatedAt: now } });
+    return r.matchedCount === 1;
   }
 
   async update(id: string, set: Partial<Omit<ConnectionDoc, '_id'>>, now: Date): Promise<void> {

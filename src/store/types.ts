@@ -20,9 +20,24 @@ export interface OrganisationDoc {
   timeZone: string;
   /** Per-organisation policy overrides and settings; validated by their owners. */
   settings: Record<string, unknown>;
+  /** The kill switch: while paused, no customer-facing entry leaves (they stay pending); tasks still flow. */
+  outbound?: OutboundSwitch;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export interface OutboundSwitch {
+  paused: boolean;
+  /** Who flipped it last, when, and why. */
+  pausedBy?: string;
+  pausedAt?: Date;
+  reason?: string;
+  resumedBy?: string;
+  resumedAt?: Date;
+}
+
+/** dry-run: customer emails are rendered and recorded, nothing is sent (the default for a new connection). */
+export type SendMode = 'dry-run' | 'live';
 
 export type ConnectionStatus = 'active' | 'needs_reconnect' | 'disconnected';
 
@@ -56,6 +71,8 @@ export interface ConnectionDoc {
   /** Where the last incremental sync stopped, per entity. */
   checkpoint?: Record<string, string>;
   lastSyncAt?: Date;
+  /** Missing means dry-run: a connection sends only once someone turns it live. */
+  sendMode?: SendMode;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -212,6 +229,10 @@ export interface OutboxEntryDoc {
   result?: Record<string, unknown>;
   sentAt?: Date;
   cancelReason?: string;
+  /** Times the dispatcher handed the entry back unsent (paused, rate, sending hours, one email a day): not attempts that failed. */
+  deferrals?: number;
+  /** Why it was last handed back. */
+  deferredFor?: string;
   createdAt: Date;
   updatedAt: Date;
 }
