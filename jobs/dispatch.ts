@@ -15,7 +15,7 @@ export const dispatchOutbox = job({
     const dispatcher = new Dispatcher(ctx.store, {
       worker: ctx.worker,
       now: ctx.now,
-      channels: createChannels(ctx.store.db, wiring.email),
+      channels: createChannels(ctx.store.db, wiring.email, { store: ctx.store, ...(wiring.connectors ? { connectors: wiring.connectors } : {}) }),
       concurrency,
       logger: ctx.logger,
       ...(wiring.freshness ? { freshness: wiring.freshness } : {}),

@@ -77,8 +77,12 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     const worker = `${hostname()}:${process.pid}`;
     agenda = createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency });
     setSlackDelivery(slackDeliveryFactory(config));
-    // Customer email goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
-    configureOutbox(store, { email: emailOptionsFromConfig(config.email) });
+    // Customer email (and the agency's referral packet) goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
+    // Credit-hold write-backs go through the connectors this process has.
+    configureOutbox(store, {
+      email: emailOptionsFromConfig(config.email),
+      connectors: { ...(connectors.quickbooks ? { quickbooks: connectors.quickbooks } : {}), ...(connectors.xero ? { xero: connectors.xero } : {}) },
+    });
     setSyncWiring(syncWiring(connectors, store, logger, worker));
     defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });
     await agenda.start();

@@ -4,14 +4,16 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
+import { defaultPolicy, type Policy } from '../engine/index.js';
 import type { Logger } from '../logger.js';
 import { bounces, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
-import type { AuditInput, InvoiceDoc, InvoiceStatus, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
+import type { AuditInput, ConnectionDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
 import { OutboxEntries } from './entries.js';
 import { parsePayload, type Payload, type PayloadAction } from './payload.js';
+import { localDay, minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from './safety.js';
 
 export interface LiveBalance {
   balanceMinor: number;
@@ -44,11 +46,27 @@ export interface DispatcherOptions {
   sendMarginMs?: number;
   retry?: RetryPolicy;
   freshness?: FreshnessOptions;
+  /** The organisation's ladder (its calendar gives the sending hours checked at dispatch); the default ladder when absent. */
+  policyFor?: (org: OrganisationDoc | null) => Policy;
+  /**
+   * false: dry run everywhere (SEND_ENABLED=false). Otherwise a customer-facing entry is sent only
+   * when its connection is live (`sendMode: 'live'`; missing means dry-run). Default true.
+   */
+  sendEnabled?: boolean;
+  /** Caps on customer sends per minute (global and per company); none when absent. Dry runs are not counted. */
+  rates?: SendRates;
+  /** While an organisation is paused, its held entries are looked at again this often. Default 10 minutes. */
+  pauseRecheckMs?: number;
   /** Entries handled in parallel by this dispatcher. Default 4. */
   concurrency?: number;
   /** Entries claimed per scan of the outbox. Default 2 × concurrency. */
   batchSize?: number;
   logger?: Logger;
+}
+
+export interface SendRates {
+  perMinute: number;
+  perCompanyPerMinute: number;
 }
 
 export interface DispatchStats {
@@ -63,15 +81,19 @@ export interface DispatchStats {
   lostLease: number;
   /** Entries handed back unsent because too little of their lease was left. */
   handedBack: number;
+  /** Customer-facing entries handed back for later: kill switch, send rate, sending hours, one email a day. */
+  deferred: number;
   /** Accounts to plan again (an entry was cancelled or failed for good). */
   replan: string[];
 }
+
+const CACHE_MS = 5_000;
 
 const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispatcher' };
 
 function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
   if (action?.kind === 'letter') return 'letter';
-  if (entry.channel === 'email') return 'email';
+  if (entry.channel === 'email' || entry.channel === 'agency') return 'email';
   if (entry.channel === 'slack') return 'slack';
   return 'system';
 }
@@ -83,7 +105,20 @@ function closedReason(inv: InvoiceDoc | null, id: string): string | null {
   return null;
 }
 
-type Step = { kind: 'go'; ctx: SendContext } | { kind: 'already-sent'; by: string } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
+/** Why a customer-facing entry waits: its organisation is paused, a rate cap, sending hours, another email today. */
+type DeferReason = 'paused' | 'rate' | 'sending-hours' | 'one-email-a-day';
+interface Defer {
+  kind: 'defer';
+  why: DeferReason;
+  until: Date;
+  /** The entry is due at `until` from now on (a new minute or day), not just looked at again then. */
+  moveDue: boolean;
+  /** Audit text (null: no audit), and the claim that makes the audit happen once (absent: every time). */
+  note: string | null;
+  noteOnce?: string;
+}
+
+type Step = Defer | { kind: 'go'; ctx: SendContext } | { kind: 'already-sent'; by: string } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
 
 export class Dispatcher {
   private readonly now: () => Date;
@@ -93,6 +128,11 @@ export class Dispatcher {
   private readonly entries: OutboxEntries;
   private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
+  /** Organisations and connections read in the last few seconds (the kill switch and send mode act within that). */
+  private readonly orgCache = new Map<string, { at: number; doc: OrganisationDoc | null }>();
+  private readonly connCache = new Map<string, { at: number; doc: ConnectionDoc | null }>();
+  /** Per rate scope: the minute and the first slot not yet seen taken in it. */
+  private readonly rateHints = new Map<string, { minute: string; next: number }>();
 
   constructor(
     private readonly store: Store,
@@ -109,7 +149,7 @@ export class Dispatcher {
 
   /** Work through due entries until none is left (or `maxEntries` were claimed, or the clock passed `stopAt`, epoch ms). */
   async runOnce(opts: { maxEntries?: number; stopAt?: number } = {}): Promise<DispatchStats> {
-    const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, handedBack: 0, replan: [] };
+    const stats: DispatchStats = { claimed: 0, sent: 0, cancelled: 0, retried: 0, failed: 0, bounced: 0, lostLease: 0, handedBack: 0, deferred: 0, replan: [] };
     const replan = new Set<string>();
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
@@ -135,6 +175,36 @@ export class Dispatcher {
     return until !== undefined && until - this.now().getTime() >= this.sendMarginMs;
   }
 
+  private async orgOf(id: string): Promise<OrganisationDoc | null> {
+    const hit = this.orgCache.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.doc;
+    const doc = await this.store.organisations.get(id);
+    this.orgCache.set(id, { at: Date.now(), doc });
+    return doc;
+  }
+
+  private async connectionOf(id: string): Promise<ConnectionDoc | null> {
+    const hit = this.connCache.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.doc;
+    const doc = await this.store.connections.get(id);
+    this.connCache.set(id, { at: Date.now(), doc });
+    return doc;
+  }
+
+  /** Take a free send slot of `scope` in the current minute (a claim per slot), or false when all `cap` are taken. */
+  private async takeRateSlot(scope: string, cap: number, now: Date): Promise<boolean> {
+    const minute = minuteKey(now.getTime());
+    const hint = this.rateHints.get(scope);
+    for (const n of slotsToTry(hint?.minute === minute ? hint.next : 0, cap)) {
+      if (await this.store.claims.take(rateSlotKey(scope, now.getTime(), n), this.opts.worker, now)) {
+        this.rateHints.set(scope, { minute, next: n + 1 });
+        return true;
+      }
+    }
+    this.rateHints.set(scope, { minute, next: cap });
+    return false;
+  }
+
   private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
     const { action, accountName, previousContacts } = payload;
     const customer = await this.store.customers.get(entry.customerId);
@@ -143,11 +213,43 @@ export class Dispatcher {
     const closed = entry.invoiceIds.map((id, i) => closedReason(invoices[i] ?? null, id)).filter((r): r is string => r !== null);
     if (closed.length > 0) return { kind: 'cancel', reason: `${closed.join('; ')} before sending`, details: { source: 'store' } };
     const open = invoices.filter((i): i is InvoiceDoc => i !== null);
+    // A credit-hold write-back goes out whatever the invoices did (it records a person's decision). A referral
+    // packet is pointless once the account is paid in full: cancelled (and audited) then.
+    if (action.kind === 'agencyPacket') {
+      const owing = (await this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId)).filter((i) => i.status === 'open' && i.balanceMinor > 0);
+      if (owing.length === 0) return { kind: 'cancel', reason: 'the account was paid in full before the referral packet went to the agency', details: { source: 'store' } };
+      open.push(...owing);
+    }
 
     const customerEmail = action.kind === 'email' || action.kind === 'letter';
+    const org = await this.orgOf(entry.orgId);
+    if (!customerEmail) return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun: false } };
+
+    // The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending.
+    const outbound = org?.outbound;
+    if (outbound?.paused === true) {
+      const by = outbound.pausedBy !== undefined ? ` by ${outbound.pausedBy}` : '';
+      return {
+        kind: 'defer',
+        why: 'paused',
+        until: new Date(now.getTime() + (this.opts.pauseRecheckMs ?? 10 * 60_000)),
+        moveDue: false,
+        note: `held: outbound paused for ${org?.name ?? entry.orgId}${by}${outbound.reason !== undefined ? ` (${outbound.reason})` : ''}`,
+        noteOnce: `paused-noted:${entry.orgId}:${outbound.pausedAt?.getTime() ?? 0}:${entry.customerId}`,
+      };
+    }
+    // Sending hours in the customer's zone (a retry or a late pick-up can drift past them).
+    const tz = customer.timeZone ?? org?.timeZone ?? 'UTC';
+    const window = sendingWindowOf(this.opts.policyFor ? this.opts.policyFor(org) : defaultPolicy);
+    const start = nextSendingStart(now.getTime(), tz, window);
+    if (start !== null) {
+      return { kind: 'defer', why: 'sending-hours', until: new Date(start), moveDue: true, note: `outside sending hours in ${tz}: moved to ${new Date(start).toISOString()}` };
+    }
+
+    const connection = await this.connectionOf(customer.connectionId);
+    const dryRun = this.opts.sendEnabled === false || connection?.sendMode !== 'live';
     const live = this.opts.freshness?.fetchLiveBalance;
-    if (customerEmail && live) {
-      const connection = await this.store.connections.get(customer.connectionId);
+    if (live) {
       const staleAfter = this.opts.freshness?.staleAfterMs ?? 15 * 60_000;
       const lastSync = connection?.lastSyncAt?.getTime();
       if (lastSync === undefined || now.getTime() - lastSync > staleAfter) {
@@ -170,14 +272,26 @@ export class Dispatcher {
         }
       }
     }
-    if (customerEmail) {
-      const to = action.to.email;
-      if (to !== undefined && (await this.bounceList.bouncedAmong(entry.orgId, [to])).size > 0) {
-        return { kind: 'cancel', reason: `${action.to.name}'s address ${to} bounced since planning`, details: { bounced: to } };
+    const to = action.to.email;
+    if (to !== undefined && (await this.bounceList.bouncedAmong(entry.orgId, [to])).size > 0) {
+      return { kind: 'cancel', reason: `${action.to.name}'s address ${to} bounced since planning`, details: { bounced: to } };
+    }
+    // Send rates: the company's cap, then the global one (dry runs send nothing and count for nothing).
+    const rates = this.opts.rates;
+    if (!dryRun && rates && !((await this.takeRateSlot(`co:${customer.connectionId}`, rates.perCompanyPerMinute, now)) && (await this.takeRateSlot('global', rates.perMinute, now)))) {
+      return { kind: 'defer', why: 'rate', until: new Date(nextMinute(now.getTime())), moveDue: true, note: null };
+    }
+    // At most one customer email per account per local day, whatever two plans decided.
+    const day = localDay(now.getTime(), tz);
+    const dayKey = `email-day:${customer._id}:${day}`;
+    if (!(await this.store.claims.take(dayKey, entry._id, now))) {
+      const holder = await this.store.claims.holder(dayKey);
+      if (holder !== entry._id) {
+        const until = nextSendingDay(now.getTime(), tz, window);
+        return { kind: 'defer', why: 'one-email-a-day', until: new Date(until), moveDue: true, note: `another customer email went to this account on ${day} (${holder ?? 'unknown'}): moved to ${new Date(until).toISOString()}` };
       }
     }
-    const org = await this.store.organisations.get(entry.orgId);
-    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts } };
+    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun } };
   }
 
   private async handle(entry: OutboxEntryDoc, stats: DispatchStats, replan: Set<string>): Promise<void> {
@@ -201,7 +315,17 @@ export class Dispatcher {
     }
 
     let outcome: SendOutcome;
-    if (step.kind === 'cancel') {
+    if (step.kind === 'defer') {
+      if (await this.store.outbox.defer(entry._id, this.opts.worker, now, step.until, step.why, step.moveDue, (entry.deferrals ?? 0) + 1)) {
+        stats.deferred++;
+        const once = step.noteOnce === undefined || (await this.store.claims.take(step.noteOnce, this.opts.worker, now));
+        if (step.note !== null && once) {
+          await audit({ action: 'outbox.deferred', outcome: step.note, details: { key: entry._id, why: step.why, until: step.until.toISOString() } });
+          this.opts.logger?.info({ key: entry._id, why: step.why, until: step.until }, step.note);
+        }
+      }
+      return;
+    } else if (step.kind === 'cancel') {
       if (await this.store.outbox.cancel(entry._id, step.reason, now)) {
         stats.cancelled++;
         replan.add(entry.customerId);
@@ -246,10 +370,12 @@ export class Dispatcher {
       const done = await this.store.outbox.markSent(entry._id, this.opts.worker, now, outcome.result);
       if (done) stats.sent++;
       else stats.lostLease++;
-      await audit({ action: 'outbox.sent', outcome: action ? sentText(action) : 'sent', details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
+      const dry = outcome.result['dryRun'] === true && (action?.kind === 'email' || action?.kind === 'letter');
+      await audit({ action: 'outbox.sent', outcome: `${dry ? 'dry run: not sent: ' : ''}${action ? sentText(action, outcome.result, entry.channel) : 'sent'}`, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
       return;
     }
-    const delay = outcome.permanent ? null : this.retry(entry.attempts);
+    // Deferrals used claim numbers too, but were not failed attempts.
+    const delay = outcome.permanent ? null : this.retry(entry.attempts - (entry.deferrals ?? 0));
     const retryAt = delay === null ? null : new Date(now.getTime() + delay);
     await this.store.outbox.markFailed(entry._id, this.opts.worker, now, outcome.error, retryAt);
     if (retryAt) {
@@ -288,14 +414,15 @@ function interleaveByCustomer(batch: OutboxEntryDoc[]): void {
   }
 }
 
-const CHANNEL_NAMES: readonly OutboxChannel[] = ['email', 'platform_email', 'slack', 'letter', 'writeback', 'task'];
+const CHANNEL_NAMES: readonly OutboxChannel[] = ['email', 'platform_email', 'slack', 'letter', 'writeback', 'agency', 'task'];
 function isChannelName(s: string): s is OutboxChannel {
   return CHANNEL_NAMES.some((c) => c === s);
 }
 
-function sentText(a: PayloadAction): string {
+function sentText(a: PayloadAction, result: Record<string, unknown>, channel: OutboxChannel): string {
   switch (a.kind) {
     case 'email':
+      if (channel === 'platform_email') return `'${a.template}' sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>`;
       return `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`;
     case 'letter':
       return `${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} sent to ${a.to.name} <${a.to.email ?? ''}>, response by ${a.responseBy}`;
@@ -303,6 +430,12 @@ function sentText(a: PayloadAction): string {
       return `Slack nudge '${a.template}' stored for ${a.person?.name ?? a.to}`;
     case 'task':
       return `${a.task} task stored for ${a.person?.name ?? a.assignee}`;
+    case 'writeback':
+      return `credit hold ${a.event} written back to the accounting platform: ${a.line}`;
+    case 'agencyPacket': {
+      const to = typeof result['to'] === 'string' ? result['to'] : 'the agency';
+      return result['dryRun'] === true ? `referral packet for ${to} recorded, not sent (dry run: sending is off)` : `referral packet sent to ${to}`;
+    }
     default:
       return `${a.kind} task stored`;
   }

@@ -11,6 +11,7 @@ import type { MessageInvoice, Sender } from '../email/templates.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
+import type { PayloadAction } from './payload.js';
 
 /** What the channel needs of a nodemailer transport (SMTP or pooled SMTP). */
 export interface MailSender {
@@ -24,7 +25,7 @@ export interface EmailChannelOptions {
   /** false: dry run — render, record, send nothing (the default for a new connection). */
   sendEnabled: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
-  attachLetter?: (ctx: SendContext) => Promise<Mail.Attachment | null>;
+  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
 }
 
 const SenderSettings = z.object({
@@ -101,7 +102,7 @@ export class EmailChannel implements Channel {
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter(ctx) : null;
+    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a }) : null;
     const mail: Mail.Options = {
       from: this.opts.from,
       to: { name: a.to.name, address: to },
@@ -115,7 +116,7 @@ export class EmailChannel implements Channel {
       ...(urgent ? { priority: 'high' as const } : {}),
       ...(attachment ? { attachments: [attachment] } : {}),
     };
-    if (!this.opts.sendEnabled) {
+    if (!this.opts.sendEnabled || ctx.dryRun) {
       return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
     }
     try {

@@ -1,23 +1,45 @@
 // The outbox's public surface: the dispatcher and the channels a worker wires.
 import type { Db } from 'mongodb';
-import type { OutboxChannel } from '../store/types.js';
+import type { Store } from '../store/store.js';
+import type { OutboxChannel, Provider } from '../store/types.js';
+import { AgencyChannel } from './agency-channel.js';
 import type { Channel } from './channel.js';
 import { EmailChannel, type EmailChannelOptions } from './email-channel.js';
 import { TaskChannel } from './task-channel.js';
+import { WritebackChannel, type CustomerNoteWriter } from './writeback-channel.js';
 
 export * from './channel.js';
 export * from './dispatcher.js';
 export { EmailChannel, senderOf, type EmailChannelOptions, type MailSender } from './email-channel.js';
 export { TaskChannel, type TaskDoc } from './task-channel.js';
 export { createSmtpTransport, type SmtpTransport } from './transport.js';
+export { WritebackChannel, type CustomerNoteWriter, type WritebackChannelOptions } from './writeback-channel.js';
+export { AgencyChannel, agencyAddress, type AgencyChannelOptions } from './agency-channel.js';
 
 /**
  * The channels of a worker: customer email (letters included) over SMTP, and
  * internal tasks (Slack nudges among them) stored for the Slack app. Without an
  * email transport, customer email entries wait (retried) for a worker that has one.
  */
-export function createChannels(db: Db, email: EmailChannelOptions | null): Partial<Record<OutboxChannel, Channel>> {
+export function createChannels(db: Db, email: EmailChannelOptions | null, more: MoreChannels = {}): Partial<Record<OutboxChannel, Channel>> {
   const tasks = new TaskChannel(db);
-  return { ...(email ? { email: new EmailChannel(email) } : {}), task: tasks, slack: tasks };
+  const { store, connectors } = more;
+  return {
+    ...(email ? { email: new EmailChannel(email) } : {}),
+    task: tasks,
+    slack: tasks,
+    // Credit holds noted at the platform: only a worker with connectors carries them (others leave them pending).
+    ...(connectors && Object.keys(connectors).length > 0
+      ? { writeback: new WritebackChannel({ connectors, ...(store ? { onWritten: (holdId: string, now: Date) => store.creditHolds.markWrittenBack(holdId, now) } : {}) }) }
+      : {}),
+    // The referral packet goes over the same SMTP transport (and the same dry-run switch) as customer email.
+    ...(email && store ? { agency: new AgencyChannel({ store, transport: email.transport, from: email.from, sendEnabled: email.sendEnabled }) } : {}),
+  };
+}
+
+/** What the write-back and agency channels need besides the database: the store and the worker's connectors. */
+export interface MoreChannels {
+  store?: Store;
+  connectors?: Partial<Record<Provider, CustomerNoteWriter>>;
 }
 export { configureOutbox, emailOptionsFromConfig, outboxWiring, type OutboxWiring } from './wiring.js';

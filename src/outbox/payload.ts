@@ -100,8 +100,27 @@ export const ActionSchema = z.discriminatedUnion('kind', [
   z.object({ ...Common, kind: z.literal('creditHold'), mode: z.enum(['propose', 'place']), approval: z.enum(['manager', 'collector']).nullable() }),
   z.object({ ...Common, kind: z.literal('agencyReferral'), approval: z.literal('approver') }),
   z.object({ ...Common, kind: z.literal('writeOffSuggestion'), approval: z.literal('approver') }),
+  // Not engine actions: outbox entries people's decisions make (the Slack app), carried by their own channels.
+  // A credit hold placed or lifted, written back to the accounting platform as a customer note / contact history.
+  z.object({ kind: z.literal('writeback'), key: z.string(), holdId: z.string(), event: z.enum(['placed', 'lifted']), line: z.string().min(1).max(500), by: z.string() }),
+  // The referral packet (ZIP) emailed to the organisation's collection agency after an approval.
+  z.object({ kind: z.literal('agencyPacket'), key: z.string(), approvalId: z.string(), approvedBy: z.string(), approverSlackId: z.string().optional() }),
 ]);
 export type PayloadAction = z.infer<typeof ActionSchema>;
+
+/** The outbox kinds that are not engine actions: planning neither plans, cancels nor counts them as history. */
+export const NON_ENGINE_KINDS = ['writeback', 'agencyPacket'] as const;
+export type NonEngineAction = Extract<PayloadAction, { kind: (typeof NON_ENGINE_KINDS)[number] }>;
+export type EngineAction = Exclude<PayloadAction, NonEngineAction>;
+
+export function isEngineAction(a: PayloadAction): a is EngineAction {
+  return !NON_ENGINE_KINDS.some((k) => k === a.kind);
+}
+
+/** Whether an outbox entry holds an engine action (its `kind` is the action's). */
+export function isEngineEntry(e: { kind: string }): boolean {
+  return !NON_ENGINE_KINDS.some((k) => k === e.kind);
+}
 
 export const PayloadSchema = z.object({ action: ActionSchema, accountName: z.string(), explanation: z.string(), previousContacts: z.number().int().min(0).default(0) });
 export type Payload = z.infer<typeof PayloadSchema>;
@@ -114,7 +133,7 @@ export function parsePayload(payload: Record<string, unknown>): ParsedPayload {
 }
 
 /** The history entry of an action that was carried out at `at`. */
-export function historyOf(action: PayloadAction, at: number): HistoryEntry {
+export function historyOf(action: EngineAction, at: number): HistoryEntry {
   return {
     key: action.key,
     levelId: action.levelId,

@@ -6,7 +6,7 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
-import type { PayloadAction } from './payload.js';
+import { isEngineAction, type EngineAction } from './payload.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval';
 
@@ -26,11 +26,11 @@ export interface TaskDoc {
   /** When people are to be chased if nothing happened (mail/courier/fax: 48 h). */
   followUpAt?: Date;
   status: 'open' | 'delivered' | 'done' | 'dismissed';
-  action: PayloadAction;
+  action: EngineAction;
   createdAt: Date;
 }
 
-function describe(a: PayloadAction): string {
+function describe(a: EngineAction): string {
   switch (a.kind) {
     case 'slackNudge':
       return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
@@ -47,7 +47,7 @@ function describe(a: PayloadAction): string {
   }
 }
 
-function taskShape(a: PayloadAction): { kind: TaskKind; assignee: TaskDoc['assignee'] } | null {
+function taskShape(a: EngineAction): { kind: TaskKind; assignee: TaskDoc['assignee'] } | null {
   switch (a.kind) {
     case 'slackNudge':
       return { kind: 'slack-nudge', assignee: { role: a.to, id: a.person?.id ?? null, name: a.person?.name ?? null } };
@@ -74,6 +74,7 @@ export class TaskChannel implements Channel {
 
   async send(ctx: SendContext): Promise<SendOutcome> {
     const a = ctx.action;
+    if (!isEngineAction(a)) return { ok: false, permanent: true, error: `a ${a.kind} entry is not a task`, rejected: [] };
     const shape = taskShape(a);
     if (!shape) return { ok: false, permanent: true, error: `a ${a.kind} action is not a task`, rejected: [] };
     const followUp = a.kind === 'task' && (a.task === 'mail' || a.task === 'courier' || a.task === 'fax');

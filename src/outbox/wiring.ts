@@ -4,15 +4,18 @@
 // per store; a worker that was not configured dispatches tasks only and leaves
 // customer email to workers that can send it.
 import type { Config } from '../config.js';
-import type { OrganisationDoc } from '../store/types.js';
+import type { OrganisationDoc, Provider } from '../store/types.js';
 import type { Policy } from '../engine/index.js';
 import type { Store } from '../store/store.js';
 import type { FreshnessOptions } from './dispatcher.js';
 import type { EmailChannelOptions } from './email-channel.js';
 import { createSmtpTransport } from './transport.js';
+import type { CustomerNoteWriter } from './writeback-channel.js';
 
 export interface OutboxWiring {
   email: EmailChannelOptions | null;
+  /** The worker's connectors by provider, for credit-hold write-backs (src/service.ts buildConnectors). */
+  connectors?: Partial<Record<Provider, CustomerNoteWriter>>;
   freshness?: FreshnessOptions;
   policyFor?: (org: OrganisationDoc | null) => Policy;
 }

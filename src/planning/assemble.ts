@@ -1,7 +1,7 @@
 // From store documents to the engine's Account: a pure mapper. The loader
 // (load.ts) reads the documents; this file only translates them.
 import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
-import { historyOf, parsePayload } from '../outbox/payload.js';
+import { historyOf, isEngineAction, parsePayload } from '../outbox/payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
 import { normaliseEmail, type AccountStateDoc } from './state.js';
 
@@ -90,7 +90,9 @@ function toHistory(done: readonly DoneAction[], unreadable: Assembled['unreadabl
       unreadable.push({ key: d.key, problem: parsed.problem });
       continue;
     }
-    const h = historyOf(parsed.payload.action, d.at.getTime());
+    const action = parsed.payload.action;
+    if (!isEngineAction(action)) continue; // a credit-hold write-back or a referral packet: not the ladder's history
+    const h = historyOf(action, d.at.getTime());
     const seen = byKey.get(h.key);
     if (!seen || seen.at > h.at) byKey.set(h.key, h);
   }

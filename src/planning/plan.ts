@@ -5,7 +5,7 @@
 import type { Db } from 'mongodb';
 import { decide, defaultPolicy, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
 import { OutboxEntries } from '../outbox/entries.js';
-import { channelFor, parsePayload, payloadFor } from '../outbox/payload.js';
+import { channelFor, isEngineEntry, parsePayload, payloadFor } from '../outbox/payload.js';
 import { canonicalJson } from '../store/hash.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
@@ -80,7 +80,7 @@ export class Planner {
   async load(customerId: string): Promise<LoadedAccount | null> {
     const customer = await this.store.customers.get(customerId);
     if (!customer) return null;
-    const [org, invoices, payments, state, entries, sentAudit] = await Promise.all([
+    const [org, invoices, payments, state, allEntries, sentAudit] = await Promise.all([
       this.store.organisations.get(customer.orgId),
       this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
       this.store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
@@ -91,6 +91,8 @@ export class Planner {
         .find({ accountId: customerId, action: 'outbox.sent' }, { projection: { details: 1, at: 1 } })
         .toArray(),
     ]);
+    // Write-backs and referral packets share the outbox but are not the ladder's: planning leaves them alone.
+    const entries = allEntries.filter(isEngineEntry);
     const emails = [customer.email, ...customer.contacts.map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
     const bounced = await this.bounceList.bouncedAmong(customer.orgId, emails);
     // Done = sent entries, plus sends the audit trail recorded for entries whose final write was lost.

@@ -208,7 +208,8 @@ export interface ApprovalDoc {
 }
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'cancelled' | 'failed';
-export type OutboxChannel = 'email' | 'platform_email' | 'slack' | 'letter' | 'writeback' | 'task';
+/** `writeback`: credit holds noted at the accounting platform; `agency`: the referral packet emailed to the collection agency. */
+export type OutboxChannel = 'email' | 'platform_email' | 'slack' | 'letter' | 'writeback' | 'agency' | 'task';
 
 export interface OutboxEntryDoc {
   /** The action's idempotency key (account, level, action, invoice set). */
