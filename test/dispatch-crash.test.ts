@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import { seedDueReminders, seedOrg } from './helpers/accounts.js';
+import { liveConnection, seedDueReminders, seedOrg } from './helpers/accounts.js';
 import { openTestDatabase, testDatabaseUri } from './helpers/db.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
@@ -59,7 +59,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 it(`every entry is sent and none is stuck after ${KILLS} kill -9s of a dispatcher`, async () => {
   const now = new Date(Date.now() - 60_000);
   await seedOrg(store, 'org-crash', now, 'UTC');
-  const keys = await seedDueReminders(database.db, { orgId: 'org-crash', entries: ENTRIES, perCustomer: 5, now, prefix: 'k' });
+  await liveConnection(store, 'org-crash', now);
+  // One entry per customer: the dispatcher sends at most one customer email per account a day.
+  const keys = await seedDueReminders(database.db, { orgId: 'org-crash', entries: ENTRIES, perCustomer: 1, now, prefix: 'k' });
 
   const workers = [startWorker('crash-a-0'), startWorker('crash-b-0')];
   let rng = 20250301;

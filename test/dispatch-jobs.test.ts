@@ -6,7 +6,7 @@ import { allJobs } from '../jobs/index.js';
 import { createLogger } from '../src/logger.js';
 import { configureOutbox, createSmtpTransport, outboxWiring, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import { customerDoc, invoiceDoc, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
+import { customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
@@ -44,6 +44,7 @@ it('an unconfigured worker has no email channel; plan-accounts then dispatch-out
   // Fixed "now": Tuesday 4 March 2025, 10:00 in Chicago, a day after the invoice fell due.
   const now = new Date('2025-03-04T16:00:00Z');
   await seedOrg(store, 'org-j', now);
+  await liveConnection(store, 'org-j', now);
   const c = customerDoc('org-j', 'j1', 'Jobs Ltd', standardContacts('jobs.example'), now);
   await saveCustomer(store, c, [invoiceDoc(c, 'j1-1', 'INV-7001', '2025-03-03', 120_000, now)]);
   configureOutbox(store, { email: { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true } });

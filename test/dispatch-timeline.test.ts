@@ -10,7 +10,7 @@ import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type Smtp
 import { Planner } from '../src/planning/plan.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
-import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
+import { customerDoc, invoiceDoc, liveConnection, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
@@ -61,6 +61,7 @@ function expectedLines(s: Seeded, entries: readonly PreviewEntry[]): { customer:
 it('sends exactly what the default ladder promises over 120 days, on business days, once each', async () => {
   const t0 = new Date(zonedInstant(FIRST_DAY, '08:00', TZ));
   await seedOrg(store, ORG, t0, TZ);
+  await liveConnection(store, ORG, t0);
   const mk = (id: string, name: string, domain: string): CustomerDoc => customerDoc(ORG, id, name, standardContacts(domain), t0);
   const acme = mk('t-acme', 'Acme Industrial', 'acme.example');
   const globex = mk('t-globex', 'Globex', 'globex.example');

@@ -5,7 +5,7 @@ import { Planner } from '../src/planning/plan.js';
 import { bounces } from '../src/planning/state.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
-import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
+import { customerDoc, invoiceDoc, liveConnection, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase, testDatabaseUri } from './helpers/db.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
@@ -27,6 +27,7 @@ beforeAll(async () => {
   transport = createSmtpTransport(sink.url, { maxConnections: 4, timeoutMs: 5_000 });
   planner = new Planner(store, { worker: 'planner' });
   await seedOrg(store, 'org-d', T0);
+  await liveConnection(store, 'org-d', T0);
 });
 afterAll(async () => {
   transport.close();
@@ -103,7 +104,7 @@ it('paid at the platform since a stale sync: the live balance cancels the entry'
     },
   });
   const stats = await d.runOnce();
-  expect(asked).toEqual([inv.number]); // no connection document: never synced, so stale
+  expect(asked).toEqual([inv.number]); // the connection was never synced: stale
   expect(stats.cancelled).toBe(1);
   expect(messagesFor(key)).toHaveLength(0);
   expect((await store.outbox.get(key))?.cancelReason).toMatch(new RegExp(`^${inv.number} was paid at quickbooks before sending \\(checked live`));

@@ -14,6 +14,11 @@ export interface SendContext {
   now: Date;
   /** Customer emails and letters already sent about this account. */
   previousContacts: number;
+  /**
+   * Render and record, send nothing: SEND_ENABLED is off, or the customer's connection is not
+   * live (new connections start in dry-run). Always false for internal tasks.
+   */
+  dryRun?: boolean;
 }
 
 export type SendOutcome =

@@ -116,7 +116,7 @@ export class EmailChannel implements Channel {
       ...(urgent ? { priority: 'high' as const } : {}),
       ...(attachment ? { attachments: [attachment] } : {}),
     };
-    if (!this.opts.sendEnabled || ctx.dryRun) {
+    if (!this.opts.sendEnabled || ctx.dryRun === true) {
       return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
     }
     try {

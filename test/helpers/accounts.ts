@@ -1,6 +1,6 @@
 // Seeded organisations, customers and invoices for planning and dispatch tests.
 import type { Db } from 'mongodb';
-import { decide, defaultPolicy, type Account } from '../../src/engine/index.js';
+import { decide, DEFAULT_POLICY_INPUT, defaultPolicy, parsePolicy, type Account, type Policy } from '../../src/engine/index.js';
 import { channelFor, payloadFor } from '../../src/outbox/payload.js';
 import { collections, type Store } from '../../src/store/store.js';
 import type { ContactDoc, CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../../src/store/types.js';
@@ -16,6 +16,15 @@ export async function seedOrg(store: Store, orgId: string, now: Date, timeZone =
     now,
   );
 }
+
+/** The test company's connection, turned live (a new connection is in dry-run and sends nothing). */
+export async function liveConnection(store: Store, orgId: string, now: Date, companyId = COMPANY): Promise<void> {
+  await store.connections.upsert({ orgId, provider: 'quickbooks', companyId, companyName: 'Northwind test company' }, now);
+  await store.connections.setSendMode(`quickbooks:${companyId}`, 'live', now);
+}
+
+/** The default ladder sending at any hour of any day (for the bench and the crash test, which run on the wall clock). */
+export const anyTimePolicy: Policy = parsePolicy({ ...DEFAULT_POLICY_INPUT, calendar: { ...DEFAULT_POLICY_INPUT.calendar, weekend: [], sendingHours: { start: '00:00', end: '23:59' } } });
 
 export const standardContacts = (domain: string): ContactDoc[] => [
   { id: 'c-billing', name: 'Bea Billing', email: `bea@${domain}`, phone: '+1 555 0101', roles: ['billing'] },

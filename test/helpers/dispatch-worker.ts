@@ -3,6 +3,7 @@
 import { connectDatabase } from '../../src/db/connect.js';
 import { createChannels, createSmtpTransport, Dispatcher } from '../../src/outbox/index.js';
 import { createStore } from '../../src/store/store.js';
+import { anyTimePolicy } from './accounts.js';
 
 async function main(): Promise<void> {
   const [uri, dbName, smtpUrl, worker, lease] = process.argv.slice(2);
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     worker,
     leaseMs: Number(lease ?? 3_000),
     concurrency: 2,
+    // It runs on the wall clock: any hour of any day is sending time.
+    policyFor: () => anyTimePolicy,
     batchSize: 4,
     channels: createChannels(database.db, { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true }),
   });
