@@ -6,7 +6,9 @@
 // target p99 < 300 ms) and to the finished effect (views.open / chat.update seen
 // by the sandbox). SLACK_BENCH_SECONDS and SLACK_BENCH_USERS override the load;
 // SLACK_BENCH_NO_REPLAN=1 leaves out the re-plan after each submission (to see
-// what the database costs without it).
+// what the database costs without it); SLACK_BENCH_INLINE_REPLAN=1 re-plans in
+// the listener as before (by default the listener records a re-plan request and
+// a worker loop plans it, as the web and worker processes do).
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { Planner } from '../src/planning/plan.js';
+import { ReplanRequests } from '../src/planning/requests.js';
 import { collections, createStore, ensureIndexes } from '../src/store/store.js';
 import { createSlackApp } from '../slack/app.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
@@ -73,7 +76,27 @@ export async function run(): Promise<void> {
     }
     const planner = new Planner(store, { worker: 'bench' });
     const logger = createLogger('error');
-    const replan = process.env['SLACK_BENCH_NO_REPLAN'] === '1' ? async () => undefined : (id: string, at: Date) => planner.plan(id, at);
+    // As in production, the web side only records a re-plan request; a worker loop (here in the same process,
+    // every second) plans the requested accounts. SLACK_BENCH_INLINE_REPLAN=1: the old inline re-plan.
+    const requests = new ReplanRequests(store.db);
+    const inline = process.env['SLACK_BENCH_INLINE_REPLAN'] === '1';
+    const replan = process.env['SLACK_BENCH_NO_REPLAN'] === '1' ? async () => undefined : inline ? (id: string, at: Date) => planner.plan(id, at) : (id: string, at: Date) => requests.request(id, 'bench', at);
+    let planned = 0;
+    let planFailed = 0;
+    let workerStop = false;
+    const workerLoop = (async () => {
+      while (!workerStop) {
+        for (const id of await requests.take(500)) {
+          try {
+            await planner.plan(id, new Date());
+            planned += 1;
+          } catch {
+            planFailed += 1;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
     const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, replan });
     for (const u of users) await slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['sales_rep'] }, now);
     const delivered = await deliverOpenTasks(slack.services, { limit: USERS });
@@ -129,6 +152,9 @@ export async function run(): Promise<void> {
       }),
     );
     const drained = await slack.services.drain(30_000);
+    workerStop = true;
+    await workerLoop;
+    console.log(`re-plan: ${inline ? 'inline in the listener' : `requested, planned by the worker loop (${planned} plans, ${planFailed} failed, ${await requests.count()} left)`}`);
     const acks = [...ackAction, ...ackView];
     console.log(`ack, button (block_actions):   ${fmt(ackAction)}`);
     console.log(`ack, modal (view_submission):  ${fmt(ackView)}`);

@@ -4,7 +4,7 @@ import type { Agenda } from 'agenda';
 import type { JobDefinition } from './agenda.js';
 import { dispatchOutbox } from './dispatch.js';
 import { housekeeping } from './housekeeping.js';
-import { planAccounts, planDaily, planDue } from './plan.js';
+import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
 import { processWebhooks, syncFull, syncIncremental } from './sync.js';
@@ -13,6 +13,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
   planAccounts as JobDefinition<unknown>,
   planDue as JobDefinition<unknown>,
+  planRequested as JobDefinition<unknown>,
   planDaily as JobDefinition<unknown>,
   dispatchOutbox as JobDefinition<unknown>,
   slackDeliver as JobDefinition<unknown>,
@@ -37,6 +38,8 @@ export async function scheduleRepeatingJobs(agenda: Agenda, opts: ScheduleOption
   // those organisations), and hourly the accounts whose next evaluation has come (customers in other zones).
   await agenda.every('0 * * * *', planDaily.name, { pageSize: 200, hour: 7 }, { timezone: 'UTC' });
   await agenda.every('5 * * * *', planDue.name, { pageSize: 200 }, { timezone: 'UTC' });
+  // Accounts people acted on in Slack (the web process only records the request): planned within a minute.
+  await agenda.every('* * * * *', planRequested.name, { limit: 500 }, { timezone: 'UTC' });
   await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
   // Slack-bound tasks the dispatcher stored (nudges, approval requests): delivered within a minute.
   await agenda.every('* * * * *', slackDeliver.name, { limit: 200 }, { timezone: 'UTC' });

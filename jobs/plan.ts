@@ -3,10 +3,12 @@
 // `plan-due` (hourly) re-plans the accounts whose next evaluation time has come;
 // `plan-daily` (hourly) walks every account of the organisations for which it
 // is 07:00–07:59 in their own zone: once a day each, because levels move with
-// time, not only with data.
+// time, not only with data. `plan-requested` (every minute) plans the accounts
+// people acted on in Slack.
 import { z } from 'zod';
 import { outboxWiring } from '../src/outbox/wiring.js';
 import { Planner, type PlanSummary } from '../src/planning/plan.js';
+import { ReplanRequests } from '../src/planning/requests.js';
 import { isDailyPlanningHour } from '../src/planning/schedule.js';
 import { job, type JobContext } from './agenda.js';
 
@@ -31,6 +33,19 @@ export const planAccounts = job({
     ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found).length, enqueued: s }, 'plan-accounts done');
   },
   concurrency: 2,
+});
+
+// `plan-requested` (every minute): the accounts people acted on in Slack (the web process records a
+// request instead of planning on the request path; src/planning/requests.ts).
+export const planRequested = job({
+  name: 'plan-requested',
+  data: z.object({ limit: z.number().int().positive().max(5_000).default(500) }),
+  async run({ limit }, ctx) {
+    const ids = await new ReplanRequests(ctx.store.db).take(limit);
+    if (ids.length === 0) return;
+    const results = await plannerFor(ctx).planMany(ids, ctx.now());
+    ctx.logger.info({ accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0) }, 'plan-requested done');
+  },
 });
 
 export const planDue = job({

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
 import { People, personRoles } from './services/people.js';
+import { CreditFlags } from './services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from './services/installations.js';
 
 const PeopleBody = z.object({
@@ -35,6 +36,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();
   const people = new People(deps.store.db);
+  const creditFlags = new CreditFlags(deps.store.db);
   const now = deps.now ?? (() => new Date());
 
   router.put('/slack/people', async (req, res) => {
@@ -58,15 +60,17 @@ export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Rout
     res.json({ teamId, orgId });
   });
 
-  // For order systems: is this account on credit hold? (Placing holds from Slack is still to come.)
+  // For order systems: is this account on credit hold (placed from Slack), and is it prepay-only (referred to
+  // the collection agency)?
   router.get('/accounts/:id/credit-status', async (req, res) => {
     const id = String(req.params['id']);
     if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
-    const hold = await deps.store.creditHolds.activeForCustomer(id);
+    const [hold, flags] = await Promise.all([deps.store.creditHolds.activeForCustomer(id), creditFlags.get(id)]);
+    const prepay = flags?.prepayOnly === true ? { prepayOnly: true, prepayOnlySince: flags.since.toISOString() } : { prepayOnly: false, prepayOnlySince: null };
     res.json(
       hold
-        ? { onHold: true, since: hold.updatedAt.toISOString(), reason: hold.reason, placedBy: hold.decidedBy?.name ?? hold.decidedBy?.id ?? hold.requestedBy.name ?? hold.requestedBy.id }
-        : { onHold: false, since: null, reason: null, placedBy: null },
+        ? { onHold: true, since: hold.updatedAt.toISOString(), reason: hold.reason, placedBy: hold.decidedBy?.name ?? hold.decidedBy?.id ?? hold.requestedBy.name ?? hold.requestedBy.id, ...prepay }
+        : { onHold: false, since: null, reason: null, placedBy: null, ...prepay },
     );
   });
 

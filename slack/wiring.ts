@@ -8,6 +8,7 @@ import type { Logger } from '../src/logger.js';
 import type { Store } from '../src/store/store.js';
 import type { JobContext } from '../jobs/agenda.js';
 import { plannerFor } from '../jobs/plan.js';
+import { ReplanRequests } from '../src/planning/requests.js';
 import { createSlackApp, slackClient } from './app.js';
 import { SlackContext } from './services/context.js';
 import { MongoInstallationStore } from './services/installations.js';
@@ -24,10 +25,12 @@ export async function slackRouter(config: Config, store: Store, logger: Logger, 
     logger.info('Slack is not configured (SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN, or SLACK_CLIENT_ID/SECRET/STATE_SECRET and TOKEN_ENCRYPTION_KEY): /slack/events is off');
     return null;
   }
-  const planner = plannerFor({ store, logger, worker, now: () => new Date() });
+  // After a person acts, the account is re-planned by the worker (plan-requested, within a minute), not on the
+  // web request path: the web process only records the request (one insert, coalesced per account).
+  const requests = new ReplanRequests(store.db);
   try {
     const slack = await createSlackApp({
-      signingSecret, apiUrl, store, logger, replan: (id, at) => planner.plan(id, at),
+      signingSecret, apiUrl, store, logger, replan: (id, at) => requests.request(id, `slack:${worker}`, at),
       ...(oauth ? { oauth } : { botToken }),
     });
     logger.info({ botUserId: slack.botUserId, oauth: oauth !== undefined }, `Slack app ready at /slack/events${oauth ? ', install at /slack/install' : ''}`);

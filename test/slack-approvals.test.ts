@@ -8,7 +8,7 @@ import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
-import { approvalTask, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
+import { approvalTask, ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
 
 const T0 = new Date('2025-06-10T15:00:00Z');
@@ -23,6 +23,8 @@ describe('Slack: approvals', () => {
     h = await startHarness('slackapproval', T0);
     await seedPeople(h);
     acme = await seedAcme(h);
+    // An approved referral sends the packet to the agency (test/slack-referral.test.ts follows it to the mail).
+    await h.store.organisations.setSettings(ORG, { documents: { agency: { name: 'Recovery Partners', email: 'referrals@recovery.example' } } }, T0);
   });
   afterAll(async () => {
     await h.stop();

@@ -1,5 +1,6 @@
-// The approval request (agency referral, write-off): the case in brief and
-// Approve / Reject; once decided, the buttons give way to the decision.
+// The approval request (agency referral, write-off; a strategic account's credit
+// hold for managers): the case in brief and Approve / Reject (/ Give more time);
+// once decided, the buttons give way to the decision.
 import { formatTotals } from '../../src/domain/money.js';
 import { actionIds } from '../ids.js';
 import { button, context, esc, fields, header, section, type Block } from './kit.js';
@@ -33,14 +34,12 @@ export function approvalMessage(s: ApprovalSnapshot, decision?: string): { text:
       `*Invoices*\n${s.invoiceNumbers.map(esc).join(', ') || '—'}`,
       `*Contact attempts*\n${s.contactAttempts}`,
     ]),
-    context(`Requested by ${esc(s.requestedBy)} · only approvers can decide; the requester cannot approve their own request`),
+    context(`Requested by ${esc(s.requestedBy)} · only ${s.kind === 'credit_hold' ? 'managers' : 'approvers'} can decide; the requester cannot approve their own request`),
   ];
   if (decision === undefined) {
-    blocks.push({
-      type: 'actions',
-      block_id: 'approval_actions',
-      elements: [button('Approve', actionIds.approve, s.approvalId, 'primary'), button('Reject', actionIds.reject, s.approvalId, 'danger'), button('Give more time', actionIds.moreTime, s.approvalId)],
-    });
+    const decide = [button('Approve', actionIds.approve, s.approvalId, 'primary'), button('Reject', actionIds.reject, s.approvalId, 'danger')];
+    // A hold is placed or not; "more time" belongs to the referral ladder.
+    blocks.push({ type: 'actions', block_id: 'approval_actions', elements: s.kind === 'credit_hold' ? decide : [...decide, button('Give more time', actionIds.moreTime, s.approvalId)] });
   } else {
     blocks.push(section(decision));
   }

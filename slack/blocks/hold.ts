@@ -15,7 +15,12 @@ export interface HoldSnapshot {
   needsManager: boolean;
 }
 
-export type HoldState = { kind: 'proposed' } | { kind: 'active'; by: string; since: string; reason: string } | { kind: 'pending_approval'; by: string } | { kind: 'released'; by: string; reason: string };
+export type HoldState =
+  | { kind: 'proposed' }
+  | { kind: 'active'; by: string; since: string; reason: string }
+  | { kind: 'pending_approval'; by: string }
+  | { kind: 'released'; by: string; reason: string }
+  | { kind: 'rejected'; by: string; reason: string };
 
 export function holdMessage(s: HoldSnapshot, state: HoldState): { text: string; blocks: Block[] } {
   const blocks: Block[] = [
@@ -36,6 +41,9 @@ export function holdMessage(s: HoldSnapshot, state: HoldState): { text: string; 
       break;
     case 'released':
       blocks.push(section(`:white_check_mark: Hold lifted by ${esc(state.by)}: ${esc(state.reason)}`));
+      break;
+    case 'rejected':
+      blocks.push(section(`:no_entry: The hold was not approved by ${esc(state.by)}${state.reason ? `: ${esc(state.reason)}` : ''}. The account is not on hold.`));
       break;
   }
   blocks.push(context('Order systems can ask GET /api/accounts/:id/credit-status'));

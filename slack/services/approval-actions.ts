@@ -1,4 +1,5 @@
-// Deciding an approval from Slack. Only people with the approver role may act;
+// Deciding an approval from Slack. Only people with the approver role may act
+// (a strategic account's credit hold: the manager role);
 // the requester cannot approve their own request (Approvals.decide refuses);
 // the decision is taken exactly once (a claim in Approvals.decide), so a second
 // simultaneous click or a Slack retry is told it was already decided.
@@ -9,8 +10,14 @@ import { emptyAccountState } from '../../src/planning/state.js';
 import { moreTimeModal, rejectModal } from '../blocks/modals.js';
 import { approvalMessage } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
+import { resolveDocumentSettings } from '../../src/documents/settings.js';
+import { agencyAddress } from '../../src/outbox/agency-channel.js';
+import type { ApprovalDoc, ApprovalKind, AuditActor } from '../../src/store/types.js';
 import type { SlackContext } from './context.js';
-import type { PersonDoc } from './people.js';
+import { CreditFlags } from './credit-flags.js';
+import { enqueueAgencyPacket } from './effects.js';
+import { holdDecided } from './holds.js';
+import type { PersonDoc, PersonRole } from './people.js';
 
 export interface ApprovalClick {
   approvalId: string;
@@ -22,20 +29,24 @@ export interface ApprovalClick {
 
 export type DecideOutcome = 'decided' | 'not_approver' | 'own_request' | 'already_decided' | 'unknown';
 
-async function approver(ctx: SlackContext, approvalId: string, userId: string): Promise<{ orgId: string; person: PersonDoc } | 'unknown' | 'not_approver'> {
+/** Who may decide: managers decide a strategic account's credit hold; approvers everything else. */
+const deciderRole = (kind: ApprovalKind): PersonRole => (kind === 'credit_hold' ? 'manager' : 'approver');
+const refusal = (kind: ApprovalKind | null): string => (kind === 'credit_hold' ? 'Only managers can decide this request.' : 'Only approvers can decide this request.');
+
+async function approver(ctx: SlackContext, approvalId: string, userId: string): Promise<{ orgId: string; person: PersonDoc; kind: ApprovalKind } | 'unknown' | { refused: ApprovalKind }> {
   const a = await ctx.store.approvals.get(approvalId);
   if (!a) return 'unknown';
   const person = await ctx.people.bySlackId(a.orgId, userId);
-  if (!person || !person.roles.includes('approver')) return 'not_approver';
-  return { orgId: a.orgId, person };
+  if (!person || !person.roles.includes(deciderRole(a.kind))) return { refused: a.kind };
+  return { orgId: a.orgId, person, kind: a.kind };
 }
 
 /** Reject and Give more time ask for details first — but only an approver gets the modal. */
 export async function openRejectModal(ctx: SlackContext, c: ApprovalClick, which: 'reject' | 'moreTime' = 'reject'): Promise<DecideOutcome | 'modal'> {
   const who = await approver(ctx, c.approvalId, c.userId);
-  if (who === 'unknown' || who === 'not_approver') {
-    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : 'Only approvers can decide this request.');
-    return who;
+  if (who === 'unknown' || 'refused' in who) {
+    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : refusal(who.refused));
+    return who === 'unknown' ? 'unknown' : 'not_approver';
   }
   const msg = await ctx.messages.byApproval(c.approvalId);
   const name = msg?.snapshot.accountName ?? 'this account';
@@ -54,9 +65,9 @@ export async function decideFromSlack(
   moreTimeUntil?: string,
 ): Promise<DecideOutcome> {
   const who = await approver(ctx, c.approvalId, c.userId);
-  if (who === 'unknown' || who === 'not_approver') {
-    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : 'Only approvers can decide this request.');
-    return who;
+  if (who === 'unknown' || 'refused' in who) {
+    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : refusal(who.refused));
+    return who === 'unknown' ? 'unknown' : 'not_approver';
   }
   const now = ctx.now();
   const actor = ctx.actorFor(who.person, c.userId);
@@ -83,11 +94,16 @@ export async function decideFromSlack(
       now,
     );
   }
-  const line = moreTimeUntil !== undefined
+  // What follows the decision: a manager's hold decision places or drops the hold; an approved referral makes
+  // the account prepay-only and sends the packet to the agency.
+  if (decided.kind === 'credit_hold') await holdDecided(ctx, decided._id, decision, who.person, actor, note, now);
+  const after = decided.kind === 'agency_referral' && decision === 'approved' && moreTimeUntil === undefined ? await referralApproved(ctx, decided, who.person, c, actor, now) : null;
+  const decisionLine = moreTimeUntil !== undefined
     ? `:hourglass_flowing_sand: *More time* until ${moreTimeUntil}, given by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`
     : decision === 'approved'
       ? `:white_check_mark: *Approved* by ${esc(who.person.name)}`
       : `:no_entry: *Rejected* by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`;
+  const line = after ? `${decisionLine}\n${after}` : decisionLine;
   await ctx.store.audit.append({
     orgId: decided.orgId, accountId: decided.customerId, actor, channel: 'slack', action: `approval.${decision}`, invoiceIds: [],
     outcome: moreTimeUntil !== undefined ? `${decided.kind.replace('_', ' ')}: more time until ${moreTimeUntil}${note ? `: ${note}` : ''}` : `${decided.kind.replace('_', ' ')} ${decision}${note ? `: ${note}` : ''}`,
@@ -102,4 +118,32 @@ export async function decideFromSlack(
   }
   await ctx.replanAfter(decided.customerId, now);
   return 'decided';
+}
+
+/**
+ * An approved agency referral: the account becomes prepay-only (audited once) and the referral packet is
+ * enqueued for the agency. Without an agency address the approver is told now and the audit trail says so
+ * (the outbox entry then fails for good, recorded, instead of being dropped). Returns the line for the message.
+ */
+async function referralApproved(ctx: SlackContext, a: ApprovalDoc, approverPerson: PersonDoc, c: Omit<ApprovalClick, 'triggerId'>, actor: AuditActor, now: Date): Promise<string> {
+  const flags = new CreditFlags(ctx.store.db);
+  if (await flags.setPrepayOnly(a.customerId, a.orgId, `referred to the collection agency (approved by ${approverPerson.name})`, actor, now)) {
+    await ctx.store.audit.append({
+      orgId: a.orgId, accountId: a.customerId, actor, channel: 'slack', action: 'account.prepay_only', invoiceIds: [],
+      outcome: 'account set to prepay-only: referred to the collection agency', details: { approvalId: a._id }, at: now,
+    });
+  }
+  const [customer, org] = await Promise.all([ctx.store.customers.get(a.customerId), ctx.store.organisations.get(a.orgId)]);
+  await enqueueAgencyPacket(ctx, { approvalId: a._id, orgId: a.orgId, customerId: a.customerId, accountName: customer?.displayName ?? a.customerId }, { name: approverPerson.name, slackUserId: c.userId }, actor, now);
+  const agency = agencyAddress(resolveDocumentSettings(org ?? { name: '', settings: {} }, customer?.collectorEmail !== undefined ? { collectorEmail: customer.collectorEmail } : {}));
+  if (!agency) {
+    const problem = 'No agency address is configured (documents settings agency.email): the referral packet cannot be sent. Set it in the organisation settings; meanwhile the packet can be downloaded (GET /api/accounts/:id/referral-packet.zip) and sent by hand.';
+    await ctx.store.audit.append({
+      orgId: a.orgId, accountId: a.customerId, actor: { kind: 'system', id: 'slack', name: 'Overdue Slack app' }, channel: 'slack', action: 'referral_packet.blocked', invoiceIds: [],
+      outcome: 'referral packet not sent: no agency address configured (documents.agency.email)', details: { approvalId: a._id }, at: now,
+    });
+    await ctx.tell(c.channel, c.userId, problem);
+    return `:warning: ${problem} The account is prepay-only.`;
+  }
+  return `:package: The referral packet goes to ${esc(agency.name)} <${esc(agency.email)}>; the account is prepay-only.`;
 }

@@ -3,16 +3,26 @@
 // records the hold (CreditHolds: each state entered once, so two clicks place
 // it once), audits it, updates the message (now with *Lift hold*) and announces
 // it in the organisation's holds channel (settings.slack.holdsChannel) so nobody
-// ships to the account. A strategic account's hold waits for a manager.
+// ships to the account; the hold (and its lifting) is written back to the
+// accounting platform through the outbox. A strategic account's hold waits for
+// a manager: the managers get Approve / Reject; on approval the hold becomes
+// active, is written back and announced.
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
-import type { CustomerDoc } from '../../src/store/types.js';
+import { collections } from '../../src/store/store.js';
+import type { AuditActor, AuditEntryDoc, CreditHoldDoc, CustomerDoc } from '../../src/store/types.js';
+import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
 import { holdAnnouncement, holdMessage, holdReasonModal, type HoldSnapshot, type HoldState } from '../blocks/hold.js';
+import { esc } from '../blocks/kit.js';
 import type { ModalMeta } from '../blocks/modals.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
+import { enqueueWriteback } from './effects.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
+import type { PersonDoc } from './people.js';
 import { pastDueOf } from './deliver.js';
+
+const SLACK_SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 
 const HOLD_ROLES = ['collector', 'manager', 'admin'];
 const SlackSettings = z.object({ slack: z.object({ holdsChannel: z.string().min(1).optional() }).optional() });
@@ -98,9 +108,104 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
     orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action, invoiceIds: [],
     outcome: `${action.replace('credit_hold.', 'credit hold ')}: ${reason}`, details: { holdId, taskId: doc._id }, at: now,
   });
+  const hold = { holdId, orgId: doc.orgId, customerId: doc.customerId, accountName: doc.snapshot.accountName };
+  // The platform learns of the hold too (a note on the customer / contact), through the outbox.
+  if (state.kind === 'active' || state.kind === 'released') await enqueueWriteback(ctx, hold, state.kind === 'active' ? 'placed' : 'lifted', person.name, reason, actor, now);
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, state);
   await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
   if (state.kind === 'active' || state.kind === 'released') await announce(ctx, doc.orgId, holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason));
+  if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, meta);
   await ctx.replanAfter(doc.customerId, now);
+}
+
+// ---- a strategic account's hold: a manager decides --------------------------
+
+const APPROVAL_SUFFIX = ':manager-approval';
+/** The approval request of a hold that needs a manager. */
+export const holdApprovalIdOf = (holdId: string): string => `${holdId}${APPROVAL_SUFFIX}`;
+export const holdIdOfApproval = (approvalId: string): string | null => (approvalId.endsWith(APPROVAL_SUFFIX) ? approvalId.slice(0, -APPROVAL_SUFFIX.length) : null);
+const taskIdOfHold = (holdId: string): string => holdId.replace(/^hold:/, '');
+
+/**
+ * Ask the managers (a DM to each person with the manager role but the requester; else the approvals channel)
+ * to approve the hold: Approve / Reject. Decided once by Approvals.decide (a claim), by a manager only.
+ */
+async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: string, requester: PersonDoc, actor: AuditActor, reason: string, now: Date, meta: ModalMeta): Promise<void> {
+  const approvalId = holdApprovalIdOf(holdId);
+  const customer = await ctx.store.customers.get(doc.customerId);
+  const org = await ctx.store.organisations.get(doc.orgId);
+  const due = customer ? await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC') : { totals: doc.snapshot.totals, oldestDays: doc.snapshot.oldestDays, invoices: [] };
+  const text = `${esc(requester.name)} asks to put *${esc(doc.snapshot.accountName)}* on credit hold. It is a strategic account, so a manager decides. Reason: ${esc(reason)}`;
+  await ctx.store.approvals.request({ _id: approvalId, orgId: doc.orgId, customerId: doc.customerId, kind: 'credit_hold', requestedBy: actor, reason }, now);
+  const attempts = await ctx.store.db.collection<AuditEntryDoc>(collections.audit).countDocuments({ accountId: doc.customerId, action: { $in: ['outbox.sent', 'call.logged'] } });
+  const snapshot: ApprovalSnapshot = {
+    approvalId, customerId: doc.customerId, accountName: doc.snapshot.accountName, kind: 'credit_hold', reason: text, requestedBy: requester.name,
+    totals: due.totals, oldestDays: due.oldestDays, invoiceNumbers: due.invoices.map((i) => i.number), contactAttempts: attempts,
+  };
+  const targets: { channel: string; user: string | null }[] = [];
+  for (const p of await ctx.people.withRole(doc.orgId, 'manager')) {
+    if (p.email === requester.email) continue;
+    const id = p.slackUserId ?? (await slackUserByEmail(ctx.client, p.email))?.id;
+    if (id) targets.push({ channel: await openDm(ctx.client, id), user: id });
+  }
+  if (targets.length === 0 && ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
+  if (targets.length === 0) {
+    await ctx.store.audit.append({
+      orgId: doc.orgId, accountId: doc.customerId, actor: SLACK_SYSTEM, channel: 'slack', action: 'credit_hold.approval_unreachable', invoiceIds: [],
+      outcome: 'no manager in Slack to approve the credit hold', details: { holdId, approvalId }, at: now,
+    });
+    return ctx.tell(meta.channel, requester.slackUserId ?? '', 'No manager is in Slack to approve this hold: ask a manager to approve it, or import one with the manager role.');
+  }
+  const msg = approvalMessage(snapshot);
+  const posts: PostedMessage[] = [];
+  for (const t of targets) {
+    const r = await ctx.client.chat.postMessage({ channel: t.channel, text: msg.text, blocks: msg.blocks as never });
+    posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
+  }
+  await ctx.messages.record({ _id: approvalId, orgId: doc.orgId, customerId: doc.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
+  await ctx.store.audit.append({
+    orgId: doc.orgId, accountId: doc.customerId, actor: SLACK_SYSTEM, channel: 'slack', action: 'slack.approval_requested', invoiceIds: [],
+    outcome: 'approval requested: credit hold (strategic account)', details: { holdId, approvalId, posts: posts.length }, at: now,
+  });
+}
+
+/**
+ * A manager decided a hold's approval request (Approvals.decide already took it once): approved → the hold
+ * becomes active, is written back and announced; rejected → the hold is rejected. The collector's hold
+ * message shows the outcome. Returns the line for the approval message.
+ */
+export async function holdDecided(ctx: SlackContext, approvalId: string, decision: 'approved' | 'rejected', manager: PersonDoc, actor: AuditActor, note: string | undefined, now: Date): Promise<void> {
+  const holdId = holdIdOfApproval(approvalId);
+  if (!holdId) return;
+  const hold = await ctx.store.db.collection<CreditHoldDoc>(collections.creditHolds).findOne({ _id: holdId });
+  if (!hold) return;
+  const doc = await holdOf(ctx, taskIdOfHold(holdId));
+  const requester = hold.requestedBy.name ?? hold.requestedBy.id;
+  let state: HoldState;
+  try {
+    if (decision === 'approved') {
+      await ctx.store.creditHolds.transition(holdId, 'active', actor, now);
+      state = { kind: 'active', by: `${requester}, approved by ${manager.name}`, since: now.toISOString().slice(0, 10), reason: hold.reason };
+    } else {
+      await ctx.store.creditHolds.transition(holdId, 'rejected', actor, now);
+      state = { kind: 'rejected', by: manager.name, reason: note ?? '' };
+    }
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found')) return; // decided once: Approvals.decide already let only one through
+    throw err;
+  }
+  const placed = state.kind === 'active';
+  await ctx.store.audit.append({
+    orgId: hold.orgId, accountId: hold.customerId, actor, channel: 'slack', action: placed ? 'credit_hold.placed' : 'credit_hold.rejected', invoiceIds: [],
+    outcome: placed ? `credit hold placed: ${hold.reason} (requested by ${requester}, approved by ${manager.name})` : `credit hold rejected by ${manager.name}${note ? `: ${note}` : ''}`,
+    details: { holdId, approvalId }, at: now,
+  });
+  const accountName = doc?.snapshot.accountName ?? (await ctx.store.customers.get(hold.customerId))?.displayName ?? hold.customerId;
+  if (placed) await enqueueWriteback(ctx, { holdId, orgId: hold.orgId, customerId: hold.customerId, accountName }, 'placed', `${requester} (approved by ${manager.name})`, hold.reason, actor, now);
+  if (doc) {
+    const msg = holdMessage(doc.snapshot, state);
+    for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks as never });
+  }
+  if (placed) await announce(ctx, hold.orgId, holdAnnouncement(accountName, true, `${requester}, approved by ${manager.name}`, hold.reason));
 }
