@@ -15,10 +15,17 @@ export const dispatchOutbox = job({
     const dispatcher = new Dispatcher(ctx.store, {
       worker: ctx.worker,
       now: ctx.now,
-      channels: createChannels(ctx.store.db, wiring.email, { store: ctx.store, ...(wiring.connectors ? { connectors: wiring.connectors } : {}) }),
+      channels: createChannels(ctx.store.db, wiring.email, {
+        store: ctx.store,
+        ...(wiring.connectors ? { connectors: wiring.connectors } : {}),
+        ...(wiring.platformEmail ? { platform: wiring.platformEmail } : {}),
+      }),
       concurrency,
       logger: ctx.logger,
       ...(wiring.freshness ? { freshness: wiring.freshness } : {}),
+      ...(wiring.policyFor ? { policyFor: wiring.policyFor } : {}),
+      ...(wiring.sendEnabled !== undefined ? { sendEnabled: wiring.sendEnabled } : {}),
+      ...(wiring.rates ? { rates: wiring.rates } : {}),
     });
     const stats = await dispatcher.runOnce({ maxEntries });
     if (stats.replan.length > 0) await plannerFor(ctx).planMany(stats.replan, ctx.now());

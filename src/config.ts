@@ -70,6 +70,8 @@ export const envSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Overdue <collections@example.com>'),
 
   SEND_ENABLED: boolFromEnv.default(false),
+  SEND_RATE_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  SEND_RATE_PER_COMPANY_PER_MINUTE: z.coerce.number().int().positive().default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -110,7 +112,8 @@ export interface Config {
     stateSecret: string | undefined;
     apiUrl: string;
   };
-  email: { smtpUrl: string | undefined; from: string; sendEnabled: boolean };
+  /** ratePerMinute / ratePerCompanyPerMinute: caps on customer sends (global, per connected company). */
+  email: { smtpUrl: string | undefined; from: string; sendEnabled: boolean; ratePerMinute: number; ratePerCompanyPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -175,7 +178,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       stateSecret: e.SLACK_STATE_SECRET,
       apiUrl: e.SLACK_API_URL,
     },
-    email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, sendEnabled: e.SEND_ENABLED },
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM,
+      sendEnabled: e.SEND_ENABLED,
+      ratePerMinute: e.SEND_RATE_PER_MINUTE,
+      ratePerCompanyPerMinute: e.SEND_RATE_PER_COMPANY_PER_MINUTE,
+    },
   };
 }
 

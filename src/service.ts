@@ -19,6 +19,7 @@ import { processXeroInbox, xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 import { setSyncWiring, type SyncWiring } from '../jobs/sync.js';
 import { configureOutbox, emailOptionsFromConfig } from './outbox/wiring.js';
+import { liveBalanceFrom } from './outbox/live-balance.js';
 import { setSlackDelivery } from '../jobs/slack-deliver.js';
 import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
 import { slackAdminRouter } from '../slack/admin.js';
@@ -79,9 +80,15 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     setSlackDelivery(slackDeliveryFactory(config));
     // Customer email (and the agency's referral packet) goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
     // Credit-hold write-backs go through the connectors this process has.
+    // The platform's own invoice email and the live balance check (stale sync) use the same connectors.
+    const byProvider = { ...(connectors.quickbooks ? { quickbooks: connectors.quickbooks } : {}), ...(connectors.xero ? { xero: connectors.xero } : {}) };
     configureOutbox(store, {
       email: emailOptionsFromConfig(config.email),
-      connectors: { ...(connectors.quickbooks ? { quickbooks: connectors.quickbooks } : {}), ...(connectors.xero ? { xero: connectors.xero } : {}) },
+      connectors: byProvider,
+      platformEmail: { connectors: byProvider, sendEnabled: config.email.sendEnabled },
+      freshness: { fetchLiveBalance: liveBalanceFrom(store, byProvider) },
+      sendEnabled: config.email.sendEnabled,
+      rates: { perMinute: config.email.ratePerMinute, perCompanyPerMinute: config.email.ratePerCompanyPerMinute },
     });
     setSyncWiring(syncWiring(connectors, store, logger, worker));
     defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });

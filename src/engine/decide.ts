@@ -53,6 +53,8 @@ export type ActionBody =
       readonly urgent: boolean;
       readonly readReceipt: boolean;
       readonly personalGuarantee: boolean;
+      /** Present (and 'platform') when the accounting platform emails the invoices instead of our SMTP. */
+      readonly via?: 'platform';
     }
   | {
       readonly kind: 'letter';
@@ -821,7 +823,7 @@ function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonl
         }
         const cc = resolveCc(spec.cc, to, emailContacts, cp);
         if (spec.kind === 'email') {
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}) });
         } else {
           const responseBy = fromDayNumber(onOrAfterBusinessDayNumber(ctx.today + (spec.responseDays ?? 0), ctx.cal));
           out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee });

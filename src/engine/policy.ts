@@ -34,6 +34,8 @@ export const ActionSpecSchema = z.discriminatedUnion('kind', [
     cc: z.array(Role).default([]),
     urgent: z.boolean().default(false),
     readReceipt: z.boolean().default(false),
+    /** 'platform': QuickBooks/Xero email the invoices themselves (their template and pay link); default our SMTP. */
+    via: z.enum(['smtp', 'platform']).default('smtp'),
   }),
   z.object({
     id: Id,
@@ -230,6 +232,9 @@ function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] 
           if (!templates.email.includes(a.template)) problems.push(`${aw}: unknown email template '${a.template}'`);
           role(aw, a.to);
           a.cc.forEach((r) => role(aw, r));
+          if (a.via === 'platform' && (a.cc.length > 0 || a.readReceipt || a.urgent)) {
+            problems.push(`${aw}: the platform's invoice email has its own template: no cc, read receipt or urgent flag`);
+          }
           break;
         case 'letter':
           if (!templates.letter.includes(a.template)) problems.push(`${aw}: unknown letter template '${a.template}'`);

@@ -5,6 +5,7 @@ import type { OutboxChannel, Provider } from '../store/types.js';
 import { AgencyChannel } from './agency-channel.js';
 import type { Channel } from './channel.js';
 import { EmailChannel, type EmailChannelOptions } from './email-channel.js';
+import { PlatformEmailChannel, type PlatformEmailChannelOptions } from './platform-email-channel.js';
 import { TaskChannel } from './task-channel.js';
 import { WritebackChannel, type CustomerNoteWriter } from './writeback-channel.js';
 
@@ -14,6 +15,7 @@ export { EmailChannel, senderOf, type EmailChannelOptions, type MailSender } fro
 export { TaskChannel, type TaskDoc } from './task-channel.js';
 export { createSmtpTransport, type SmtpTransport } from './transport.js';
 export { WritebackChannel, type CustomerNoteWriter, type WritebackChannelOptions } from './writeback-channel.js';
+export { PlatformEmailChannel, platformEmailKey, type InvoiceEmailer, type PlatformEmailChannelOptions } from './platform-email-channel.js';
 export { AgencyChannel, agencyAddress, type AgencyChannelOptions } from './agency-channel.js';
 
 /**
@@ -23,11 +25,13 @@ export { AgencyChannel, agencyAddress, type AgencyChannelOptions } from './agenc
  */
 export function createChannels(db: Db, email: EmailChannelOptions | null, more: MoreChannels = {}): Partial<Record<OutboxChannel, Channel>> {
   const tasks = new TaskChannel(db);
-  const { store, connectors } = more;
+  const { store, connectors, platform } = more;
   return {
     ...(email ? { email: new EmailChannel(email) } : {}),
     task: tasks,
     slack: tasks,
+    // The platform's own invoice email (policy `via: 'platform'`): only a worker with connectors carries it.
+    ...(platform && Object.keys(platform.connectors).length > 0 ? { platform_email: new PlatformEmailChannel(platform) } : {}),
     // Credit holds noted at the platform: only a worker with connectors carries them (others leave them pending).
     ...(connectors && Object.keys(connectors).length > 0
       ? { writeback: new WritebackChannel({ connectors, ...(store ? { onWritten: (holdId: string, now: Date) => store.creditHolds.markWrittenBack(holdId, now) } : {}) }) }
@@ -41,5 +45,7 @@ export function createChannels(db: Db, email: EmailChannelOptions | null, more: 
 export interface MoreChannels {
   store?: Store;
   connectors?: Partial<Record<Provider, CustomerNoteWriter>>;
+  /** The platform invoice email channel's connectors and dry-run switch. */
+  platform?: PlatformEmailChannelOptions;
 }
 export { configureOutbox, emailOptionsFromConfig, outboxWiring, type OutboxWiring } from './wiring.js';

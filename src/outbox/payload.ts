@@ -9,6 +9,7 @@ import type { OutboxChannel } from '../store/types.js';
 export function channelFor(action: DueAction): OutboxChannel {
   switch (action.kind) {
     case 'email':
+      return action.via === 'platform' ? 'platform_email' : 'email';
     case 'letter':
       return 'email';
     case 'slackNudge':
@@ -70,6 +71,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean(),
     readReceipt: z.boolean(),
     personalGuarantee: z.boolean(),
+    via: z.literal('platform').optional(),
   }),
   z.object({
     ...Common,
