@@ -1,0 +1,193 @@
+// The platform's own invoice email and the live balance check, against the
+// QuickBooks and Xero sandboxes: a connection starts in dry-run (nothing reaches
+// the platform), a live one emails each open invoice once — also when the entry
+// is retried after the platform accepted — and an invoice paid at the platform
+// since a stale sync cancels the entry ("checked live").
+import type { Db } from 'mongodb';
+import { DEFAULT_POLICY_INPUT, parsePolicy, validatePolicy, type DueAction } from '../src/engine/index.js';
+import { createChannels, createSmtpTransport, Dispatcher, type Channel, type SmtpTransport } from '../src/outbox/index.js';
+import { liveBalanceFrom } from '../src/outbox/live-balance.js';
+import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { collections, type Store } from '../src/store/store.js';
+import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
+import { anyTimePolicy } from './helpers/accounts.js';
+import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
+import { connId as qboConn, REALM, startQuickBooks, type Running } from './connectors/quickbooks/harness.js';
+import { connA, startXero, TENANT_A, type RunningXero } from './connectors/xero/harness.js';
+
+jest.setTimeout(120_000);
+
+/** One open invoice (positive balance) per customer, `n` of them. */
+async function openInvoices(db: Db, n: number): Promise<{ customer: CustomerDoc; invoice: InvoiceDoc }[]> {
+  const invoices = await db.collection<InvoiceDoc>(collections.invoices).find({ status: 'open', balanceMinor: { $gt: 0 } }).toArray();
+  const out: { customer: CustomerDoc; invoice: InvoiceDoc }[] = [];
+  const seen = new Set<string>();
+  for (const invoice of invoices) {
+    if (seen.has(invoice.customerExternalId)) continue;
+    const customer = await db.collection<CustomerDoc>(collections.customers).findOne({ provider: invoice.provider, companyId: invoice.companyId, externalId: invoice.customerExternalId });
+    if (!customer) continue;
+    seen.add(invoice.customerExternalId);
+    out.push({ customer, invoice });
+    if (out.length === n) break;
+  }
+  if (out.length < n) throw new Error(`only ${out.length} customers with open invoices`);
+  return out;
+}
+
+/** A due 'reminder-1' email for one invoice, sent the way the policy says (`via`). */
+async function enqueueReminder(store: Store, customer: CustomerDoc, invoice: InvoiceDoc, email: string, via: 'smtp' | 'platform', now: Date): Promise<string> {
+  const action: DueAction = {
+    key: `${customer._id}:reminder-1:email:${invoice._id}:${via}`,
+    levelId: 'reminder-1',
+    levelName: 'Reminder 1',
+    actionId: 'email',
+    invoiceIds: [invoice._id],
+    at: now.getTime(),
+    customerFacing: true,
+    amounts: { [invoice.currency]: invoice.balanceMinor },
+    kind: 'email',
+    template: 'reminder-1',
+    to: { contactId: 'c-billing', name: 'Bea Billing', email, phone: undefined, role: 'billing', fallbackFrom: undefined },
+    cc: [],
+    urgent: false,
+    readReceipt: false,
+    personalGuarantee: false,
+    ...(via === 'platform' ? { via: 'platform' as const } : {}),
+  };
+  const created = await store.outbox.enqueue(
+    { _id: action.key, orgId: customer.orgId, customerId: customer._id, channel: channelFor(action), kind: 'email', payload: payloadFor(action, { accountName: customer.displayName, explanation: 'test', previousContacts: 0 }), invoiceIds: [invoice._id], dueAt: now },
+    now,
+  );
+  if (!created) throw new Error('not enqueued');
+  return action.key;
+}
+
+describe('the policy says which way an email goes', () => {
+  it("via 'platform' is carried by the platform_email channel; smtp stays the default", () => {
+    const platform = parsePolicy({
+      ...DEFAULT_POLICY_INPUT,
+      levels: DEFAULT_POLICY_INPUT.levels.map((l) => ({ ...l, actions: l.actions.map((a) => (a.kind === 'email' ? { ...a, via: 'platform', cc: [], urgent: false, readReceipt: false } : a)) })),
+    });
+    const firstEmail = parsePolicy(DEFAULT_POLICY_INPUT).levels.flatMap((l) => l.actions).find((a) => a.kind === 'email');
+    expect(firstEmail).toMatchObject({ via: 'smtp' });
+    expect(platform.levels.flatMap((l) => l.actions).filter((a) => a.kind === 'email').every((a) => a.kind === 'email' && a.via === 'platform')).toBe(true);
+    const bad = validatePolicy({
+      ...DEFAULT_POLICY_INPUT,
+      levels: DEFAULT_POLICY_INPUT.levels.map((l) => ({ ...l, actions: l.actions.map((a) => (a.kind === 'email' ? { ...a, via: 'platform' } : a)) })),
+    });
+    expect(bad.ok).toBe(false);
+  });
+});
+
+describe('QuickBooks', () => {
+  let q: Running;
+  let sink: SmtpSink;
+  let transport: SmtpTransport;
+  beforeAll(async () => {
+    q = await startQuickBooks('dplatq', { customers: 6, openInvoices: 12, paidInvoices: 0, voidedInvoices: 0, creditMemos: 0, partialShare: 0, currencies: ['USD'] });
+    expect((await q.connect()).status).toBe(200);
+    await q.connector.fullSync(qboConn);
+    sink = await startSmtpSink();
+    transport = createSmtpTransport(sink.url, { maxConnections: 2, timeoutMs: 5_000 });
+  });
+  afterAll(async () => {
+    transport.close();
+    await sink.close();
+    await q.close();
+  });
+
+  const channels = (): ReturnType<typeof createChannels> =>
+    createChannels(q.store.db, { transport, from: 'Acme <ar@acme.example>', sendEnabled: true }, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } });
+  const dispatcher = (extra: Partial<ConstructorParameters<typeof Dispatcher>[1]> = {}): Dispatcher =>
+    new Dispatcher(q.store, { worker: 'w-platform', channels: channels(), policyFor: () => anyTimePolicy, ...extra });
+  /** A retry is due a minute later (the default backoff): a dispatcher two minutes ahead picks it up. */
+  const later = (): Date => new Date(Date.now() + 120_000);
+
+  it('a new connection is in dry-run: the entry is recorded, QuickBooks emails nothing', async () => {
+    expect((await q.store.connections.get(qboConn))?.sendMode).toBe('dry-run');
+    const [a] = await openInvoices(q.store.db, 1);
+    if (!a) throw new Error('seed');
+    const key = await enqueueReminder(q.store, a.customer, a.invoice, 'bea@dry.example', 'platform', new Date());
+    expect(await q.store.outbox.get(key)).toMatchObject({ channel: 'platform_email' });
+    const stats = await dispatcher().runOnce();
+    expect(stats.sent).toBe(1);
+    expect(q.sandbox.company(REALM).sent).toEqual([]);
+    expect(await q.store.outbox.get(key)).toMatchObject({ state: 'sent', result: { dryRun: true } });
+    const audit = (await q.store.audit.list(a.customer._id)).find((e) => e.action === 'outbox.sent');
+    expect(audit?.outcome).toMatch(/^dry run: not sent: 'reminder-1' sent by the platform's own invoice email to Bea Billing/);
+  });
+
+  it('live: QuickBooks emails the invoice once, even when the entry is retried after QuickBooks accepted it', async () => {
+    await q.store.connections.setSendMode(qboConn, 'live', new Date());
+    const [, b] = await openInvoices(q.store.db, 2);
+    if (!b) throw new Error('seed');
+    const key = await enqueueReminder(q.store, b.customer, b.invoice, 'bea@live.example', 'platform', new Date());
+    const real = channels().platform_email;
+    if (!real) throw new Error('no platform channel');
+    // The first attempt reaches QuickBooks, then the worker loses the answer (a reset connection).
+    const lost: Channel = {
+      send: async (ctx) => {
+        await real.send(ctx);
+        throw new Error('socket hang up after the platform accepted');
+      },
+    };
+    const first = await dispatcher({ channels: { ...channels(), platform_email: lost } }).runOnce();
+    expect(first).toMatchObject({ sent: 0, retried: 1 });
+    const second = await dispatcher({ now: later }).runOnce();
+    expect(second).toMatchObject({ sent: 1 });
+    const sent = q.sandbox.company(REALM).sent.filter((s) => s.invoiceId === b.invoice.externalId);
+    expect(sent).toEqual([{ invoiceId: b.invoice.externalId, to: 'bea@live.example' }]);
+    expect(await q.store.outbox.get(key)).toMatchObject({ state: 'sent', attempts: 2, result: { provider: 'quickbooks', invoices: [b.invoice.number] } });
+  });
+
+  it('an invoice paid in QuickBooks since a stale sync: the live check cancels the entry and the audit says so', async () => {
+    const [, , c] = await openInvoices(q.store.db, 3);
+    if (!c) throw new Error('seed');
+    const now = new Date();
+    await q.store.connections.update(qboConn, { lastSyncAt: new Date(now.getTime() - 60 * 60_000) }, now);
+    const key = await enqueueReminder(q.store, c.customer, c.invoice, 'bea@paid.example', 'smtp', now);
+    q.sandbox.pay(REALM, c.invoice.externalId, c.invoice.balanceMinor); // the store has not synced it
+    expect((await q.store.invoices.get(c.invoice._id))?.status).toBe('open');
+    const stats = await dispatcher({ freshness: { staleAfterMs: 15 * 60_000, fetchLiveBalance: liveBalanceFrom(q.store, { quickbooks: q.connector }) } }).runOnce();
+    expect(stats).toMatchObject({ sent: 0, cancelled: 1, replan: [c.customer._id] });
+    expect(sink.messages.filter((m) => m.headers.get('x-overdue-key') === key)).toHaveLength(0);
+    const entry = await q.store.outbox.get(key);
+    expect(entry?.state).toBe('cancelled');
+    expect(entry?.cancelReason).toMatch(new RegExp(`^${c.invoice.number} was paid at quickbooks before sending \\(checked live: last sync `));
+    const trail = await q.store.audit.list(c.customer._id);
+    expect(trail.find((e) => e.action === 'outbox.cancelled')?.outcome).toContain('checked live');
+    // The fetch saved the invoice: the store knows it is paid now.
+    expect((await q.store.invoices.get(c.invoice._id))?.status).toBe('paid');
+  });
+});
+
+describe('Xero', () => {
+  let x: RunningXero;
+  beforeAll(async () => {
+    x = await startXero('dplatx', { a: { contacts: 4, openInvoices: 8, paidInvoices: 0, voidedInvoices: 0, draftInvoices: 0, bills: 0, creditNotes: 0, partialShare: 0, currencies: ['NZD'] } });
+    expect((await x.connect()).status).toBe(200);
+    await x.connector.fullSync(connA);
+  });
+  afterAll(() => x.close());
+
+  it("live: Xero emails the invoice to its contact once, even when the entry is retried", async () => {
+    await x.store.connections.setSendMode(connA, 'live', new Date());
+    const [a] = await openInvoices(x.store.db, 1);
+    if (!a) throw new Error('seed');
+    const key = await enqueueReminder(x.store, a.customer, a.invoice, 'ap@customer.example', 'platform', new Date());
+    const channels = () => createChannels(x.store.db, null, { store: x.store, platform: { connectors: { xero: x.connector }, sendEnabled: true } });
+    const real = channels().platform_email;
+    if (!real) throw new Error('no platform channel');
+    const lost: Channel = {
+      send: async (ctx) => {
+        await real.send(ctx);
+        throw new Error('socket hang up after the platform accepted');
+      },
+    };
+    const d = (c: ReturnType<typeof channels>, now: () => Date) => new Dispatcher(x.store, { worker: 'w-xero', channels: c, policyFor: () => anyTimePolicy, now });
+    expect(await d({ ...channels(), platform_email: lost }, () => new Date()).runOnce()).toMatchObject({ retried: 1 });
+    expect(await d(channels(), () => new Date(Date.now() + 120_000)).runOnce()).toMatchObject({ sent: 1 });
+    expect(x.sandbox.tenant(TENANT_A).emailed.filter((id) => id === a.invoice.externalId)).toHaveLength(1);
+    expect(await x.store.outbox.get(key)).toMatchObject({ state: 'sent', result: { provider: 'xero' } });
+  });
+});
