@@ -4,6 +4,7 @@
 // appendCustomerNote is idempotent on the outbox key (QuickBooks: the line is
 // looked for before it is appended; Xero: the Idempotency-Key header), so a
 // retried entry never writes the note twice.
+import { sha256Hex } from '../store/hash.js';
 import type { Provider } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 
@@ -34,7 +35,9 @@ export class WritebackChannel implements Channel {
     const connector = this.opts.connectors[provider];
     // Another worker (or this one after a restart with credentials) can carry it: retried with backoff.
     if (!connector) return { ok: false, permanent: false, error: `no ${provider} connector configured in this worker`, rejected: [] };
-    const r = await connector.appendCustomerNote(connectionId, externalId, a.line, ctx.entry._id);
+    // Short and unique per entry: QuickBooks request ids are cut at 50 characters, and two keys of one hold
+    // (placed, lifted) share a long prefix.
+    const r = await connector.appendCustomerNote(connectionId, externalId, a.line, `wb-${sha256Hex(ctx.entry._id).slice(0, 40)}`);
     if (!r.ok) {
       const detail = `${provider} refused the note (${r.reason}${r.detail ? `: ${r.detail}` : ''})`;
       // A connection to reconnect: retried (the backoff spans hours); a missing customer or a refused note: final.

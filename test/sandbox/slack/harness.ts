@@ -41,15 +41,21 @@ export interface Harness {
 export interface HarnessOptions {
   /** OAuth v2 install with the MongoDB installation store instead of one bot token. */
   oauth?: boolean;
+  /** Run on this store (e.g. a connector harness's, to write holds back to its sandbox); its owner drops it. */
+  store?: Store;
+  /** Instead of planning inline, how the app asks for a re-plan (the web process records a request). */
+  replan?: (customerId: string, at: Date) => Promise<unknown>;
 }
 
 export const STATE_SECRET = 'sandbox-state-secret';
 export const INSTALL_KEY = Buffer.alloc(32, 7);
 
 export async function startHarness(label: string, start: Date, opts: HarnessOptions = {}): Promise<Harness> {
-  const database = await openTestDatabase(label);
-  await ensureIndexes(database.db);
-  const store = createStore(database.db);
+  const database = opts.store ? null : await openTestDatabase(label);
+  const db = opts.store?.db ?? database?.db;
+  if (!db) throw new Error('no database');
+  if (database) await ensureIndexes(db);
+  const store = opts.store ?? createStore(db);
   const sandbox = new SlackSandbox({ botToken: BOT_TOKEN, clientId: 'cid', clientSecret: 'csecret', users: Object.values(users) });
   await sandbox.start();
   const planner = new Planner(store, { worker: 'test' });
@@ -62,7 +68,7 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
       ? {
           oauth: {
             clientId: 'cid', clientSecret: 'csecret', stateSecret: STATE_SECRET,
-            installationStore: new MongoInstallationStore(database.db, INSTALL_KEY),
+            installationStore: new MongoInstallationStore(db, INSTALL_KEY),
             authorizationUrl: `${sandbox.url}/oauth/v2/authorize`,
           },
         }
@@ -70,10 +76,10 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
     store,
     logger,
     now: () => clock.now,
-    replan: (id, at) => planner.plan(id, at),
+    replan: opts.replan ?? ((id, at) => planner.plan(id, at)),
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
   });
-  const app = createApp({ db: database.db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
+  const app = createApp({ db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -92,7 +98,7 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
         server.closeAllConnections();
       });
       await sandbox.stop();
-      await database.drop();
+      await database?.drop();
     },
   };
 }
