@@ -1,5 +1,6 @@
 // `npm run audit:verify -- [--account <id>]`: re-computes the hash chain of every
-// account (or one) and names the first broken entry of each broken chain.
+// account (or one), checks that it reaches the account's head (so deleted last
+// entries are caught), and names the first broken entry of each broken chain.
 import type { Db } from 'mongodb';
 import type { AuditTrail, ChainCheck } from '../store/audit.js';
 import { collections } from '../store/store.js';
@@ -14,7 +15,11 @@ export interface AccountCheck {
 
 export async function verifyChains(db: Db, audit: AuditTrail, accountId?: string): Promise<AccountCheck[]> {
   const col = db.collection<AuditEntryDoc>(collections.audit);
-  const ids = accountId !== undefined ? [accountId] : (await col.distinct('accountId')).filter((x): x is string => typeof x === 'string').sort();
+  // Accounts with entries, and accounts with a head: a head whose entries are all gone is a broken chain too.
+  const ids =
+    accountId !== undefined
+      ? [accountId]
+      : [...new Set([...(await col.distinct('accountId')).filter((x): x is string => typeof x === 'string'), ...(await audit.accountsWithHeads())])].sort();
   const out: AccountCheck[] = [];
   for (const id of ids) {
     const check = await audit.verify(id);

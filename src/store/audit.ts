@@ -1,12 +1,24 @@
 // The audit trail: append-only, one entry per event, hash-chained per account so
 // that an edited or deleted entry is detectable. This repository has no way to
 // change an entry; a correction is a new entry that points at the old one.
-import { randomUUID } from 'node:crypto';
+//
+// Each account also has a head document (collection audit_heads, _id = account
+// id) holding the seq and hash of its latest entry, so that deleting the *last*
+// entries of a chain — which leaves a shorter chain that still links — is caught
+// by verify(). Entries have deterministic ids (`<accountId>:<seq, 10 digits>`),
+// so an append reads the head and probes forward by _id: no query on the trail
+// other than by _id (on FerretDB every other filter scans the collection).
+//
+// The head only moves forward, and only after its entry was inserted, so it
+// always names an entry that was written. FerretDB updates are not atomic: two
+// appenders can race and leave the head on the older of their two entries. A
+// lagging head only narrows what verify() can see (deleting entries after the
+// head is not noticed); it never makes an intact chain look broken.
 import type { Collection } from 'mongodb';
 import { AppError } from '../errors.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { isDuplicateKey } from './mongo-errors.js';
-import type { AuditEntryDoc, AuditInput } from './types.js';
+import type { AuditEntryDoc, AuditHeadDoc, AuditInput } from './types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -14,30 +26,77 @@ export function auditHash(entry: Omit<AuditEntryDoc, 'hash'>): string {
   return sha256Hex(canonicalJson(entry));
 }
 
+/** The id of an account's entry number `seq`: zero-padded so that ids sort like seqs. */
+export function auditEntryId(accountId: string, seq: number): string {
+  return `${accountId}:${String(seq).padStart(10, '0')}`;
+}
+
 export type ChainCheck = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: number; reason: string };
 
-export class AuditTrail {
-  constructor(private readonly col: Collection<AuditEntryDoc>) {}
+interface Tip {
+  seq: number;
+  hash: string;
+}
 
-  /** Append one entry after the account's last one. Safe under concurrent appends (unique accountId+seq, retried). */
+const MAX_ATTEMPTS = 50;
+
+export class AuditTrail {
+  constructor(
+    private readonly col: Collection<AuditEntryDoc>,
+    private readonly heads: Collection<AuditHeadDoc>,
+  ) {}
+
+  /**
+   * Append one entry after the account's last one. Safe under concurrent appends:
+   * the unique _id (and accountId+seq) decides who gets a seq, the loser moves on.
+   */
   async append(input: AuditInput): Promise<AuditEntryDoc> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const last = await this.col.find({ accountId: input.accountId }).sort({ seq: -1 }).limit(1).next();
-      const body: Omit<AuditEntryDoc, 'hash'> = {
-        ...input,
-        _id: randomUUID(),
-        seq: (last?.seq ?? 0) + 1,
-        prevHash: last?.hash ?? GENESIS_HASH,
-      };
+    const head = await this.heads.findOne({ _id: input.accountId });
+    let tip: Tip = head ? { seq: head.seq, hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      tip = await this.probe(input.accountId, tip);
+      const seq = tip.seq + 1;
+      const body: Omit<AuditEntryDoc, 'hash'> = { ...input, _id: auditEntryId(input.accountId, seq), seq, prevHash: tip.hash };
       const entry: AuditEntryDoc = { ...body, hash: auditHash(body) };
       try {
         await this.col.insertOne(entry);
-        return entry;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // Someone else wrote entry `seq`. If it has our id, the probe picks it up; if not,
+        // the account has entries from before heads and deterministic ids: find the last
+        // one the slow way, once.
+        if (!(await this.col.findOne({ _id: entry._id }, { projection: { _id: 1 } }))) tip = (await this.lastByScan(input.accountId)) ?? tip;
+        continue;
       }
+      await this.advanceHead(input.accountId, entry);
+      return entry;
     }
     throw new AppError('conflict', `could not append to the audit trail of account ${input.accountId}: too much contention`);
+  }
+
+  /** Walk forward from `tip` while the next entry exists (the head may lag behind a concurrent writer). */
+  private async probe(accountId: string, tip: Tip): Promise<Tip> {
+    let at = tip;
+    for (;;) {
+      const next = await this.col.findOne({ _id: auditEntryId(accountId, at.seq + 1) }, { projection: { seq: 1, hash: 1 } });
+      if (!next) return at;
+      at = { seq: next.seq, hash: next.hash };
+    }
+  }
+
+  private async lastByScan(accountId: string): Promise<Tip | null> {
+    const last = await this.col.find({ accountId }, { projection: { seq: 1, hash: 1 } }).sort({ seq: -1 }).limit(1).next();
+    return last ? { seq: last.seq, hash: last.hash } : null;
+  }
+
+  /** Move the head to `entry` unless it is already there or beyond; creates it for the first entry. */
+  private async advanceHead(accountId: string, entry: AuditEntryDoc): Promise<void> {
+    try {
+      await this.heads.updateOne({ _id: accountId, seq: { $lt: entry.seq } }, { $set: { seq: entry.seq, hash: entry.hash, at: entry.at } }, { upsert: true });
+    } catch (err) {
+      // The head exists and is at or beyond this entry: the upsert's insert met its _id.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   /** Record a correction of an earlier entry; the earlier entry is left untouched. */
@@ -56,9 +115,22 @@ export class AuditTrail {
     return this.col.find({ orgId, at: { $gte: from, $lt: to } }).sort({ at: 1, seq: 1 }).toArray();
   }
 
-  /** Re-compute the chain of one account: any edited, inserted or removed entry breaks it. */
+  /** The account's head (seq and hash of its latest entry as last recorded), or null for trails older than heads. */
+  head(accountId: string): Promise<AuditHeadDoc | null> {
+    return this.heads.findOne({ _id: accountId });
+  }
+
+  /** Accounts that have a head, sorted. */
+  async accountsWithHeads(): Promise<string[]> {
+    return (await this.heads.find({}, { projection: { _id: 1 } }).toArray()).map((h) => h._id).sort();
+  }
+
+  /**
+   * Re-compute the chain of one account: any edited, inserted or removed entry
+   * breaks it; so does a chain that ends before its head (its last entries deleted).
+   */
   async verify(accountId: string): Promise<ChainCheck> {
-    const entries = await this.list(accountId);
+    const [entries, head] = await Promise.all([this.list(accountId), this.head(accountId)]);
     let prev = GENESIS_HASH;
     for (const [i, e] of entries.entries()) {
       const { hash, ...body } = e;
@@ -66,6 +138,14 @@ export class AuditTrail {
       if (e.prevHash !== prev) return { ok: false, entries: entries.length, brokenAtSeq: e.seq, reason: 'previous-hash link does not match' };
       if (auditHash(body) !== hash) return { ok: false, entries: entries.length, brokenAtSeq: e.seq, reason: 'entry content does not match its hash' };
       prev = hash;
+    }
+    if (head) {
+      const last = entries.length;
+      if (head.seq > last) return { ok: false, entries: last, brokenAtSeq: last + 1, reason: `entries after seq ${last} were deleted (head says ${head.seq})` };
+      const atHead = entries[head.seq - 1];
+      if (atHead && atHead.hash !== head.hash) {
+        return { ok: false, entries: last, brokenAtSeq: head.seq, reason: `entry ${head.seq} is not the one the head recorded: entries after seq ${head.seq - 1} were replaced (head says ${head.seq})` };
+      }
     }
     return { ok: true, entries: entries.length };
   }

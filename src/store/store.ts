@@ -11,6 +11,7 @@ import { Customers, Invoices, Payments } from './records.js';
 import type {
   ApprovalDoc,
   AuditEntryDoc,
+  AuditHeadDoc,
   ConnectionDoc,
   CreditHoldDoc,
   CustomerDoc,
@@ -28,6 +29,7 @@ export const collections = {
   invoices: 'invoices',
   payments: 'payments',
   audit: 'audit_trail',
+  auditHeads: 'audit_heads',
   creditHolds: 'credit_holds',
   approvals: 'approvals',
   outbox: 'outbox',
@@ -57,6 +59,7 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { accountId: 1, seq: 1 }, name: 'account_seq', unique: true },
     { key: { orgId: 1, at: 1 }, name: 'org_at' },
   ],
+  auditHeads: [],
   creditHolds: [{ key: { customerId: 1, status: 1 }, name: 'customer_status' }],
   approvals: [{ key: { orgId: 1, status: 1 }, name: 'org_status' }],
   outbox: [
@@ -98,7 +101,7 @@ export function createStore(db: Db): Store {
     customers: new Customers(db.collection<CustomerDoc>(collections.customers)),
     invoices: new Invoices(db.collection<InvoiceDoc>(collections.invoices)),
     payments: new Payments(db.collection<PaymentDoc>(collections.payments)),
-    audit: new AuditTrail(db.collection<AuditEntryDoc>(collections.audit)),
+    audit: new AuditTrail(db.collection<AuditEntryDoc>(collections.audit), db.collection<AuditHeadDoc>(collections.auditHeads)),
     creditHolds: new CreditHolds(db.collection<CreditHoldDoc>(collections.creditHolds), claims),
     approvals: new Approvals(db.collection<ApprovalDoc>(collections.approvals), claims),
     outbox: new Outbox(db.collection<OutboxEntryDoc>(collections.outbox), claims),

@@ -174,6 +174,16 @@ export interface AuditEntryDoc extends AuditInput {
   hash: string;
 }
 
+/** Per account: the seq and hash of its latest audit entry (moves forward only). */
+export interface AuditHeadDoc {
+  /** The account id. */
+  _id: string;
+  seq: number;
+  hash: string;
+  /** The latest entry's `at`. */
+  at: Date;
+}
+
 export type CreditHoldStatus = 'proposed' | 'pending_approval' | 'active' | 'released' | 'rejected';
 
 export interface CreditHoldDoc {
