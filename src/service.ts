@@ -8,6 +8,7 @@ import { connectDatabase, type Database } from './db/connect.js';
 import { startLocalServer, type LocalServer } from './db/local-server.js';
 import { createApp } from './http/app.js';
 import { documentsRouter } from './documents/router.js';
+import { outboundRouter } from './http/outbound-router.js';
 import type { Logger } from './logger.js';
 import { createStore, ensureIndexes, type Store } from './store/store.js';
 import { createAgenda, defineJobs } from '../jobs/agenda.js';
@@ -63,7 +64,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     ];
     const slack = await slackRouter(config, store, logger, `${hostname()}:${process.pid}`);
     if (slack) routers.push(slack);
-    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store }), slackAdminRouter({ store })] });
+    const app = createApp({ db: database.db, logger, adminApiToken: config.secrets.adminApiToken, bodyLimit: config.http.bodyLimit, routers, adminRouters: [documentsRouter({ store }), slackAdminRouter({ store }), outboundRouter({ store })] });
     server = await new Promise<Server>((res, rej) => {
       const s = app.listen(config.http.port, config.http.host, () => res(s));
       s.once('error', rej);

@@ -371,7 +371,8 @@ export class Dispatcher {
       if (done) stats.sent++;
       else stats.lostLease++;
       const dry = outcome.result['dryRun'] === true && (action?.kind === 'email' || action?.kind === 'letter');
-      await audit({ action: 'outbox.sent', outcome: `${dry ? 'dry run: not sent: ' : ''}${action ? sentText(action, outcome.result, entry.channel) : 'sent'}`, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
+      const text = action ? sentText(action, outcome.result, entry.channel) : 'sent';
+      await audit({ action: 'outbox.sent', outcome: dry ? `dry run: not sent: ${text.replace(/ sent /, ' ')}` : text, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
       return;
     }
     // Deferrals used claim numbers too, but were not failed attempts.
