@@ -1,0 +1,82 @@
+// The preview's reads: find the connection a company id names, load each of its
+// accounts the way the planner does (Planner.load → assemble.ts), pick the
+// organisation's policy. Reads only: nothing here writes to the store.
+import { defaultPolicy, type Account, type Policy } from '../engine/index.js';
+import { AppError } from '../errors.js';
+import { outboxWiring } from '../outbox/wiring.js';
+import { Planner } from '../planning/plan.js';
+import { collections, type Store } from '../store/store.js';
+import type { ConnectionDoc, OrganisationDoc } from '../store/types.js';
+import { companyPreview, type CompanyPreview } from './preview.js';
+
+/** The connection a company id names: its connection id (quickbooks:<realmId>), else the realmId / tenantId. */
+export async function findConnection(store: Store, company: string): Promise<ConnectionDoc> {
+  const byId = await store.connections.get(company);
+  if (byId) return byId;
+  const matches = await store.db.collection<ConnectionDoc>(collections.connections).find({ companyId: company }).toArray();
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) throw new AppError('bad_request', `company ${company} is connected through more than one provider: use the connection id (${matches.map((m) => m._id).join(' or ')})`);
+  throw new AppError('not_found', `no connected company ${company} (give a QuickBooks realmId, a Xero tenantId or a connection id such as quickbooks:<realmId>)`);
+}
+
+export interface LoadedCompany {
+  connection: ConnectionDoc;
+  org: OrganisationDoc | null;
+  accounts: Account[];
+  /** Accounts whose history had unreadable entries (the preview may repeat a step for them). */
+  unreadable: number;
+}
+
+export async function loadCompany(store: Store, company: string): Promise<LoadedCompany> {
+  const connection = await findConnection(store, company);
+  const org = await store.organisations.get(connection.orgId);
+  const customers = await store.customers
+    .raw()
+    .find({ provider: connection.provider, companyId: connection.companyId }, { projection: { _id: 1, displayName: 1, active: 1 } })
+    .toArray();
+  const planner = new Planner(store, { worker: 'cli-preview', ...policyOption(store) });
+  const accounts: Account[] = [];
+  let unreadable = 0;
+  for (const c of customers.filter((x) => x.active !== false).sort((a, b) => a.displayName.localeCompare(b.displayName))) {
+    const loaded = await planner.load(c._id);
+    if (!loaded) continue;
+    accounts.push(loaded.account);
+    if (loaded.unreadable.length > 0) unreadable++;
+  }
+  return { connection, org, accounts, unreadable };
+}
+
+function policyOption(store: Store): { policyFor?: (org: OrganisationDoc | null) => Policy } {
+  const policyFor = outboxWiring(store).policyFor;
+  return policyFor ? { policyFor } : {};
+}
+
+/** The organisation's policy (the one the worker plans with), else the default ladder. */
+export function policyFor(store: Store, org: OrganisationDoc | null): { policy: Policy; name: string } {
+  const custom = outboxWiring(store).policyFor;
+  return custom ? { policy: custom(org), name: `the organisation's policy` } : { policy: defaultPolicy, name: 'default ladder' };
+}
+
+/** Load the company and build its preview from `now` over `days` days. */
+export async function previewCompany(store: Store, company: string, now: Date, days: number): Promise<CompanyPreview> {
+  const loaded = await loadCompany(store, company);
+  const { connection: c, org } = loaded;
+  const { policy, name } = policyFor(store, org);
+  return companyPreview({
+    company: {
+      connectionId: c._id,
+      provider: c.provider,
+      companyId: c.companyId,
+      companyName: c.companyName,
+      status: c.status,
+      sendMode: c.sendMode ?? 'dry-run',
+      orgId: c.orgId,
+      orgName: org?.name,
+    },
+    accounts: loaded.accounts,
+    policy,
+    policyName: name,
+    now,
+    days,
+  });
+}
