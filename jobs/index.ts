@@ -3,6 +3,7 @@
 import type { Agenda } from 'agenda';
 import type { JobDefinition } from './agenda.js';
 import { dispatchOutbox } from './dispatch.js';
+import { followUpTasks } from './follow-up.js';
 import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
@@ -16,6 +17,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   planRequested as JobDefinition<unknown>,
   planDaily as JobDefinition<unknown>,
   dispatchOutbox as JobDefinition<unknown>,
+  followUpTasks as JobDefinition<unknown>,
   slackDeliver as JobDefinition<unknown>,
   slackDigest as JobDefinition<unknown>,
   syncIncremental as JobDefinition<unknown>,
@@ -41,6 +43,8 @@ export async function scheduleRepeatingJobs(agenda: Agenda, opts: ScheduleOption
   // Accounts people acted on in Slack (the web process only records the request): planned within a minute.
   await agenda.every('* * * * *', planRequested.name, { limit: 500 }, { timezone: 'UTC' });
   await agenda.every('* * * * *', dispatchOutbox.name, { maxEntries: 5_000, concurrency: 4 }, { timezone: 'UTC' });
+  // Letters by post, courier or fax not confirmed 48 hours on: a follow-up task for the collector.
+  await agenda.every('25 * * * *', followUpTasks.name, { limit: 500 }, { timezone: 'UTC' });
   // Slack-bound tasks the dispatcher stored (nudges, approval requests): delivered within a minute.
   await agenda.every('* * * * *', slackDeliver.name, { limit: 200 }, { timezone: 'UTC' });
   // The collectors' morning digest, at 08:00 in each organisation's zone.

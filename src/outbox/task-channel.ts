@@ -8,7 +8,7 @@ import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import { isEngineAction, type EngineAction } from './payload.js';
 
-export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval';
+export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up';
 
 export interface TaskDoc {
   /** The outbox key. */
@@ -25,6 +25,10 @@ export interface TaskDoc {
   dueAt: Date;
   /** When people are to be chased if nothing happened (mail/courier/fax: 48 h). */
   followUpAt?: Date;
+  /** When the follow-up job stored this task's follow-up (src/outbox/follow-up.ts). */
+  followedUpAt?: Date;
+  /** On a follow-up task: the task it chases. */
+  followUpOf?: string;
   status: 'open' | 'delivered' | 'done' | 'dismissed';
   action: EngineAction;
   createdAt: Date;
