@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   xero: () => import('./xero.js'),
   dispatch: () => import('./dispatch.js'),
   slack: () => import('./slack.js'),
+  audit: () => import('./audit.js'),
 };
 
 async function main(): Promise<void> {
