@@ -25,6 +25,8 @@ export interface JobDefinition<T> {
   run(data: T, ctx: JobContext, job: Job<unknown>): Promise<void>;
   concurrency?: number;
   lockLifetimeMs?: number;
+  /** Remove a one-off run once it succeeded (the deadline jobs: one per account and time). */
+  removeOnComplete?: boolean;
 }
 
 /** Build a definition with its data type inferred from the schema. */
@@ -73,7 +75,7 @@ export function defineJobs(agenda: Agenda, defs: JobDefinition<unknown>[], ctx: 
         }
         await def.run(parsed.data, ctx, j);
       },
-      { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? 10 * 60_000 },
+      { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? 10 * 60_000, ...(def.removeOnComplete === true ? { removeOnComplete: true } : {}) },
     );
   }
 }

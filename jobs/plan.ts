@@ -4,17 +4,51 @@
 // `plan-daily` (hourly) walks every account of the organisations for which it
 // is 07:00–07:59 in their own zone: once a day each, because levels move with
 // time, not only with data. `plan-requested` (every minute) plans the accounts
-// people acted on in Slack.
+// people acted on in Slack. Deadlines (a promise's grace end, a letter's
+// response deadline, an instalment, a snooze's end) are one-off `plan-accounts`
+// jobs at the account's next evaluation time, one per account (see scheduleDeadline).
+import type { Agenda } from 'agenda';
 import { z } from 'zod';
 import { outboxWiring } from '../src/outbox/wiring.js';
 import { Planner, type PlanSummary } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { isDailyPlanningHour } from '../src/planning/schedule.js';
+import type { Store } from '../src/store/store.js';
 import { job, type JobContext } from './agenda.js';
+
+const schedulers = new WeakMap<Store, Agenda>();
+
+/** Called once by the worker's wiring: planning then schedules each account's next evaluation on this Agenda. */
+export function setDeadlineScheduler(store: Store, agenda: Agenda | null): void {
+  if (agenda) schedulers.set(store, agenda);
+  else schedulers.delete(store);
+}
+
+/**
+ * A one-off `plan-accounts` job at an account's next evaluation time, unique per (account, time):
+ * planning the account again before then adds nothing. Each time is its own job (Agenda clears a
+ * one-off job's nextRunAt as it starts it, and the run's claim key names the job), removed once it
+ * ran. A job left from an earlier, since-moved time still fires: one extra plan, which changes
+ * nothing (planning is idempotent). On FerretDB the upsert behind `unique` is not atomic, so two
+ * workers may save the same time twice; the run claim lets one of them plan.
+ */
+export async function scheduleDeadline(agenda: Agenda, customerId: string, at: Date): Promise<void> {
+  const iso = at.toISOString();
+  await agenda
+    .create(planAccounts.name, { customerIds: [customerId], deadlineFor: customerId, at: iso })
+    .unique({ 'data.deadlineFor': customerId, 'data.at': iso })
+    .schedule(at)
+    .save();
+}
 
 export function plannerFor(ctx: JobContext): Planner {
   const { policyFor } = outboxWiring(ctx.store);
-  return new Planner(ctx.store, { worker: ctx.worker, ...(policyFor ? { policyFor } : {}) });
+  const agenda = schedulers.get(ctx.store);
+  return new Planner(ctx.store, {
+    worker: ctx.worker,
+    ...(policyFor ? { policyFor } : {}),
+    ...(agenda ? { onNextEvaluation: ({ customerId, at }: { customerId: string; at: Date }) => scheduleDeadline(agenda, customerId, at) } : {}),
+  });
 }
 
 function total(list: PlanSummary[]): PlanSummary {
@@ -26,13 +60,15 @@ function total(list: PlanSummary[]): PlanSummary {
 
 export const planAccounts = job({
   name: 'plan-accounts',
-  data: z.object({ customerIds: z.array(z.string().min(1)).min(1).max(5_000) }),
+  // deadlineFor, at: set on the one-off job of an account's next evaluation (its unique key).
+  data: z.object({ customerIds: z.array(z.string().min(1)).min(1).max(5_000), deadlineFor: z.string().min(1).optional(), at: z.string().optional() }),
   async run({ customerIds }, ctx) {
     const results = await plannerFor(ctx).planMany(customerIds, ctx.now());
     const s = results.reduce((n, r) => n + r.enqueued.length, 0);
     ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found).length, enqueued: s }, 'plan-accounts done');
   },
   concurrency: 2,
+  removeOnComplete: true,
 });
 
 // `plan-requested` (every minute): the accounts people acted on in Slack (the web process records a

@@ -18,6 +18,7 @@ import { processQuickbooksInbox, quickbooksRouter } from '../connectors/quickboo
 import { XeroConnector } from '../connectors/xero/connector.js';
 import { processXeroInbox, xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+import { setDeadlineScheduler } from '../jobs/plan.js';
 import { setSyncWiring, type SyncWiring } from '../jobs/sync.js';
 import { configureOutbox, emailOptionsFromConfig } from './outbox/wiring.js';
 import { liveBalanceFrom } from './outbox/live-balance.js';
@@ -92,6 +93,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       rates: { perMinute: config.email.ratePerMinute, perCompanyPerMinute: config.email.ratePerCompanyPerMinute },
     });
     setSyncWiring(syncWiring(connectors, store, logger, worker));
+    // Each account's next evaluation (promise grace end, letter deadline, instalment, snooze end) becomes a one-off job.
+    setDeadlineScheduler(store, agenda);
     defineJobs(agenda, allJobs, { store, logger, worker, now: () => new Date() });
     await agenda.start();
     await scheduleRepeatingJobs(agenda, { syncIntervalMinutes: config.worker.syncIntervalMinutes });

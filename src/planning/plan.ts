@@ -18,6 +18,12 @@ export interface PlannerOptions {
   worker: string;
   /** The organisation's ladder; the default ladder when absent. */
   policyFor?: (org: OrganisationDoc | null) => Policy;
+  /**
+   * Called when an account's next evaluation time moved (a promise's grace end, a letter's response
+   * deadline, an instalment, a snooze's end, tomorrow's sending hours): the worker schedules a one-off
+   * job that re-plans the account then. A throw is ignored: the hourly plan-due pass covers it.
+   */
+  onNextEvaluation?: (e: { customerId: string; orgId: string; at: Date }) => Promise<void>;
 }
 
 export interface PlanResult {
@@ -30,6 +36,8 @@ export interface PlanResult {
   /** Pending entries a dispatcher was already sending when we wanted them cancelled. */
   cancelLost: string[];
   unreadableHistory: number;
+  /** The next evaluation's one-off job could not be scheduled (plan-due covers it within the hour). */
+  deadlineNotScheduled?: boolean;
 }
 
 export interface LoadedAccount extends Assembled {
@@ -182,12 +190,13 @@ export class Planner {
         details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation },
       });
     }
-    await this.states.recordPlan(
-      customerId,
-      customer.orgId,
-      { nextEvaluationAt: decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt), levelId: decision.level.id },
-      now,
-    );
+    const next = decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt);
+    await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now);
+    if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
+      await this.opts.onNextEvaluation({ customerId, orgId: customer.orgId, at: next }).catch(() => {
+        result.deadlineNotScheduled = true;
+      });
+    }
     return result;
   }
 
