@@ -11,7 +11,9 @@
 // a worker loop plans it, as the web and worker processes do).
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Router } from 'express';
 import { join } from 'node:path';
 import { addDays, localDate } from '../src/domain/calendar.js';
 import { connectDatabase } from '../src/db/connect.js';
@@ -100,7 +102,16 @@ export async function run(): Promise<void> {
     const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, replan });
     for (const u of users) await slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['sales_rep'] }, now);
     const delivered = await deliverOpenTasks(slack.services, { limit: USERS });
-    const app = createApp({ db: database.db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
+    // Server-side time to ack: from the request reaching Express to the response finished (the client's figure
+    // adds the load generator's own waiting, in this same process).
+    const serverAck: number[] = [];
+    const timing = Router();
+    timing.use((_req, res, next) => {
+      const t = performance.now();
+      res.on('finish', () => serverAck.push(performance.now() - t));
+      next();
+    });
+    const app = createApp({ db: database.db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [timing, slack.router] });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -117,6 +128,14 @@ export async function run(): Promise<void> {
     const doneUpdate: number[] = [];
     let errors = 0;
     const why = new Map<string, number>();
+    // SLACK_BENCH_WARMUP=N: N unmeasured presses (an unknown action, acked and ignored) before the load.
+    for (let i = 0; i < Number(process.env['SLACK_BENCH_WARMUP'] ?? 0); i++) {
+      const u = users[i % users.length];
+      const m0 = messages[i % messages.length];
+      if (u && m0) await sendInteraction(endpoint, SECRET, blockAction({ userId: u.id }, { actionId: 'bench_warmup', value: 'x', channel: m0.channel, ts: m0.ts }));
+    }
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const until = Date.now() + SECONDS * 1000;
     await Promise.all(
       users.map(async (u, i) => {
@@ -162,6 +181,9 @@ export async function run(): Promise<void> {
     console.log(`submit → message updated:      ${fmt(doneUpdate)}`);
     console.log(`interactions: ${acks.length} in ${SECONDS} s (${(acks.length / SECONDS).toFixed(1)}/s), errors ${errors}, auth.test calls ${sandbox.callsOf('auth.test').length}${drained ? '' : ', listeners still busy at the end'}`);
     console.log(`ack after the first round:     ${fmt(warmAcks)}`);
+    loop.disable();
+    console.log(`ack measured in the server:    ${fmt(serverAck)}`);
+    console.log(`event-loop delay (whole process): p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     for (const [k, n] of why) console.log(`  error ×${n}: ${k}`);
     const p99 = pct(acks, 99);
     console.log(`${p99 < TARGET_P99_ACK_MS ? 'PASS' : 'FAIL'}: p99 time to ack ${p99.toFixed(1)} ms (target < ${TARGET_P99_ACK_MS} ms)`);

@@ -133,4 +133,22 @@ describe('Slack: a strategic account\'s credit hold needs a manager', () => {
     const collectorCopy = h.sandbox.callsOf('chat.update').slice(updates).find((c) => c.args['channel'] === 'D0COL0001');
     expectFixture('hold-rejected-by-manager', collectorCopy?.args['blocks']);
   });
+
+  it('no manager in Slack: the collector is told and the audit trail says so', async () => {
+    for (const u of [users.approver, users.approver2]) await h.slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['approver'] }, h.clock.now);
+    const task = await holdTask(':3');
+    expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
+    const proposal = [...h.sandbox.messages.values()].filter((m) => m.channel === 'D0COL0001').pop();
+    if (!proposal) throw new Error('no proposal');
+    const views = h.sandbox.callsOf('views.open').length;
+    await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.collector.id }, { actionId: actionIds.placeHold, value: task._id, channel: proposal.channel, ts: proposal.ts }));
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[views])).args['view'] as Record<string, unknown>;
+    const posted = h.sandbox.callsOf('chat.postMessage').length;
+    const values = { [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Third try' } } };
+    await sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: users.collector.id }, { callbackId: viewIds.placeHold, privateMetadata: String(view['private_metadata']), values }));
+    await waitFor('the collector is told', () => ephemeralsFor(users.collector.id).some((t) => t.startsWith('No manager is in Slack to approve this hold')));
+    expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(posted);
+    expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'credit_hold.approval_unreachable')).toHaveLength(1);
+    expect((await h.store.db.collection(collections.creditHolds).findOne({ _id: holdIdOf(task._id) as never }))?.['status']).toBe('pending_approval');
+  });
 });

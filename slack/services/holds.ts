@@ -115,7 +115,7 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   const msg = holdMessage(doc.snapshot, state);
   await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
   if (state.kind === 'active' || state.kind === 'released') await announce(ctx, doc.orgId, holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason));
-  if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, meta);
+  if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, { channel: meta.channel, userId });
   await ctx.replanAfter(doc.customerId, now);
 }
 
@@ -131,7 +131,7 @@ const taskIdOfHold = (holdId: string): string => holdId.replace(/^hold:/, '');
  * Ask the managers (a DM to each person with the manager role but the requester; else the approvals channel)
  * to approve the hold: Approve / Reject. Decided once by Approvals.decide (a claim), by a manager only.
  */
-async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: string, requester: PersonDoc, actor: AuditActor, reason: string, now: Date, meta: ModalMeta): Promise<void> {
+async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: string, requester: PersonDoc, actor: AuditActor, reason: string, now: Date, where: { channel: string; userId: string }): Promise<void> {
   const approvalId = holdApprovalIdOf(holdId);
   const customer = await ctx.store.customers.get(doc.customerId);
   const org = await ctx.store.organisations.get(doc.orgId);
@@ -155,7 +155,7 @@ async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: s
       orgId: doc.orgId, accountId: doc.customerId, actor: SLACK_SYSTEM, channel: 'slack', action: 'credit_hold.approval_unreachable', invoiceIds: [],
       outcome: 'no manager in Slack to approve the credit hold', details: { holdId, approvalId }, at: now,
     });
-    return ctx.tell(meta.channel, requester.slackUserId ?? '', 'No manager is in Slack to approve this hold: ask a manager to approve it, or import one with the manager role.');
+    return ctx.tell(where.channel, where.userId, 'No manager is in Slack to approve this hold: ask a manager to approve it, or import one with the manager role.');
   }
   const msg = approvalMessage(snapshot);
   const posts: PostedMessage[] = [];
@@ -173,7 +173,7 @@ async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: s
 /**
  * A manager decided a hold's approval request (Approvals.decide already took it once): approved → the hold
  * becomes active, is written back and announced; rejected → the hold is rejected. The collector's hold
- * message shows the outcome. Returns the line for the approval message.
+ * message shows the outcome.
  */
 export async function holdDecided(ctx: SlackContext, approvalId: string, decision: 'approved' | 'rejected', manager: PersonDoc, actor: AuditActor, note: string | undefined, now: Date): Promise<void> {
   const holdId = holdIdOfApproval(approvalId);
