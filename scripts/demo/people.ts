@@ -48,6 +48,8 @@ export interface PersonAction {
 
 export class People {
   private seen = new Set<string>();
+  /** The hold message of each account on hold (its Lift hold button), by account key. */
+  private holdMessages = new Map<string, { m: PostedMessage; taskId: string }>();
   private answered = new Set<string>();
   readonly actions: PersonAction[] = [];
 
@@ -169,7 +171,27 @@ export class People {
       [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'No payment after the collector’s calls; no new orders until the balance is settled.' } },
     });
     this.log(PEOPLE.collector.name, a, 'placed a credit hold');
+    this.holdMessages.set(a.key, { m, taskId });
     return true;
+  }
+
+  /** The collector lifts the holds of accounts that have paid in full (Lift hold on the hold message, with a reason). */
+  async liftHolds(paidInFull: (a: AccountSpec) => boolean): Promise<number> {
+    let lifted = 0;
+    for (const [key, { m, taskId }] of this.holdMessages) {
+      const a = this.accounts.find((x) => x.key === key);
+      if (!a || !paidInFull(a)) continue;
+      this.holdMessages.delete(key);
+      if (!(await this.w.store.creditHolds.activeForCustomer(this.customerIdOf(a)))) continue;
+      const user = userOfChannel(m.channel);
+      const view = await this.openModal(m, user, actionIds.liftHold, taskId);
+      await this.submit(user, viewIds.liftHold, view, {
+        [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Paid in full; orders can be released.' } },
+      });
+      this.log(PEOPLE.collector.name, a, 'lifted the credit hold: paid in full');
+      lifted++;
+    }
+    return lifted;
   }
 
   private async logCall(m: PostedMessage, user: string, taskId: string, outcome: string, notes: string): Promise<void> {

@@ -67,8 +67,8 @@ export function timelineRows(a: AccountFacts, facts: Pick<DemoFacts, 'payments' 
   }
   for (const p of facts.payments.filter((x) => x.account === a.spec.key)) {
     rows.push({
-      at: Date.parse(`${p.date}T11:00:00Z`) - 1,
-      row: { date: p.date, time: '06:00', action: 'payment received', channel: 'platform', who: a.spec.name, detail: `${decimal(p.amountMinor)} ${p.currency} on ${p.invoice} (${p.note}; level ${p.level})` },
+      at: new Date(p.at).getTime(),
+      row: { date: p.date, time: new Intl.DateTimeFormat('en-GB', { timeZone: facts.timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(p.at)), action: 'payment received', channel: 'platform', who: a.spec.name, detail: `${decimal(p.amountMinor)} ${p.currency} on ${p.invoice} (${p.note}; level ${p.level})` },
     });
   }
   return rows.sort((x, y) => x.at - y.at || 0).map((r) => r.row);

@@ -38,6 +38,7 @@ export interface DemoOptions extends ScenarioOptions {
 
 export interface PaymentFact {
   account: string;
+  at: Date;
   date: LocalDate;
   invoice: string;
   currency: string;
@@ -213,7 +214,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
           const amount = d.kind === 'pay' ? Math.min(open, d.amountMinor ?? 0) : open;
           if (amount <= 0) continue;
           await pay(w.qbo, w.xero, w, a, inv, amount);
-          payments.push({ account: a.key, date: today, invoice: inv.number, currency: a.currency, amountMinor: amount, level, note: d.note });
+          payments.push({ account: a.key, at: w.now(), date: today, invoice: inv.number, currency: a.currency, amountMinor: amount, level, note: d.note });
           if (d.kind === 'pay') break;
         }
       }
@@ -249,6 +250,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         readSlack(today);
         w.clock.now = new Date(w.clock.now.getTime() + 10 * 60_000); // people answer ten minutes later
         await timed('people', () => people.act());
+        if (slot === '09:30') await timed('people', () => people.liftHolds((a) => a.invoices.every((inv) => openBalance(w.qbo, w.xero, a, inv) === 0)));
         await timed('approvals', () => afterApprovals(today));
         if (slot === '11:00') {
           w.clock.now = at(today, '12:05');
@@ -342,7 +344,8 @@ async function browserConnect(w: World, provider: 'quickbooks' | 'xero'): Promis
   if (approve.status !== 302 || !callback) throw new Error(`${provider}: the consent page answered ${approve.status}`);
   const done = await fetch(callback);
   const html = await done.text();
-  return { status: done.status, text: html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() };
+  const body = /<p>([\s\S]*?)(<\/p>|$)/.exec(html)?.[1] ?? html;
+  return { status: done.status, text: body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() };
 }
 
 async function admin(w: World, method: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {

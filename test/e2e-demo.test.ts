@@ -1,0 +1,143 @@
+// The demo's scenario, shortened (six of its ten accounts, 88 simulated days),
+// end to end: the OAuth connect flows over HTTP, sync, webhooks, the worker's
+// job handlers on a simulated clock, the Slack sandbox with people clicking
+// signed buttons, the SMTP sink. The same code as `npm run demo`
+// (scripts/demo/run.ts); here the outcomes per account are asserted.
+import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../scripts/demo/run.js';
+import { finalState, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
+import { PEOPLE } from '../scripts/demo/scenario.js';
+import { localDate } from '../src/domain/calendar.js';
+import { testDatabaseUri } from './helpers/db.js';
+
+jest.setTimeout(400_000);
+
+const DAYS = 88;
+const ONLY = ['acme', 'copperline', 'evergreen', 'falcon', 'moana', 'pipi'];
+const AGENCY = 'referrals@summit-recovery.example';
+
+let facts: DemoFacts;
+
+beforeAll(async () => {
+  facts = await runDemo({ days: DAYS, only: ONLY, mongoUri: testDatabaseUri(), dbName: `t_e2edemo_${Date.now().toString(36)}` });
+});
+
+const account = (key: string): AccountFacts => {
+  const a = facts.accounts.find((x) => x.spec.key === key);
+  if (!a) throw new Error(`no account ${key}`);
+  return a;
+};
+/** The emails the customer received (to their address), as "date level". */
+const customerMail = (key: string): EmailFact[] => facts.emails.filter((e) => e.account === key && e.to.includes(account(key).spec.contact.email));
+const levels = (key: string) => customerMail(key).map((e) => e.level);
+const audit = (key: string, action: string) => account(key).audit.filter((e) => e.action === action);
+const day = (d: Date) => localDate(d, facts.timeZone);
+const paidOn = (key: string) => facts.payments.filter((p) => p.account === key).map((p) => p.date);
+
+it('connects QuickBooks and Xero through the OAuth pages, like a browser', () => {
+  expect(facts.connected.map((c) => [c.provider, c.status])).toEqual([['quickbooks', 200], ['xero', 200]]);
+  expect(facts.connected[0]?.text).toContain('Northwind Supply Co. (QuickBooks)');
+  expect(facts.connected[1]?.text).toContain('Northwind Pacific Ltd (Xero)');
+});
+
+it('sends every message once: one SMTP delivery per outbox key, one sent audit entry per key', () => {
+  const keys = facts.emails.map((e) => e.key);
+  expect(keys.length).toBeGreaterThan(20);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const a of facts.accounts) {
+    const sent = a.audit.filter((e) => e.action === 'outbox.sent').map((e) => String(e.details?.['key']));
+    expect({ account: a.spec.key, duplicates: sent.filter((k, i) => sent.indexOf(k) !== i) }).toEqual({ account: a.spec.key, duplicates: [] });
+    expect(a.outbox.filter((e) => e.state === 'sending')).toEqual([]);
+    expect(a.chainOk).toBe(true);
+  }
+});
+
+it('acme: courtesy and first reminder, pays two days later, nothing after', () => {
+  expect(levels('acme')).toEqual(['courtesy', 'reminder-1']);
+  const reminder = customerMail('acme')[1];
+  expect(paidOn('acme')).toEqual([addDaysIso(reminder?.date ?? '', 2)]);
+  expect(account('acme').openMinor).toBe(0);
+  expect(finalState(account('acme'), facts)).toBe('paid in full at level reminder-1');
+});
+
+it('copperline: the rep is nudged in Slack, logs the call and the promise; the customer pays on the date; nothing after', () => {
+  expect(levels('copperline')).toEqual(['courtesy', 'reminder-1', 'reminder-2']);
+  const [nudge] = audit('copperline', 'slack.nudge_delivered');
+  expect(nudge?.outcome).toContain(PEOPLE.rep.name);
+  const [call] = audit('copperline', 'call.logged');
+  const [promise] = audit('copperline', 'promise.recorded');
+  expect(call?.actor).toMatchObject({ kind: 'person', id: PEOPLE.rep.email });
+  expect(promise?.actor).toMatchObject({ kind: 'person', id: PEOPLE.rep.email });
+  const promised = String(promise?.details?.['date']);
+  expect(paidOn('copperline')).toEqual([promised]);
+  expect(finalState(account('copperline'), facts)).toBe('paid in full at level rep-call');
+});
+
+it('evergreen: the dispute recorded from Slack stops the ladder', () => {
+  const [dispute] = audit('evergreen', 'dispute.recorded');
+  expect(dispute?.actor).toMatchObject({ id: PEOPLE.rep.email });
+  expect(customerMail('evergreen').filter((e) => e.date > day(dispute?.at ?? new Date(0)))).toEqual([]);
+  expect(account('evergreen').openMinor).toBe(310_000);
+  expect(finalState(account('evergreen'), facts)).toBe('in dispute (ladder paused)');
+});
+
+it('falcon (fast track): hold placed once by the collector and written back to QuickBooks; letters; pays after the final demand; hold lifted; nothing after', () => {
+  const f = account('falcon');
+  expect(levels('falcon')).toEqual(['courtesy', 'reminder-1', 'reminder-2', 'collector-call', 'up-the-ladder', 'written-warning', 'final-demand']);
+  const placed = audit('falcon', 'credit_hold.placed');
+  expect(placed.length).toBeGreaterThanOrEqual(1);
+  expect(placed[0]?.actor).toMatchObject({ kind: 'person', id: PEOPLE.collector.email });
+  expect(f.holds.map((h) => h.status)).toEqual(['released']);
+  const [lifted] = audit('falcon', 'credit_hold.lifted');
+  expect(lifted?.actor).toMatchObject({ kind: 'person', id: PEOPLE.collector.email });
+  expect(f.outbox.filter((e) => e.kind === 'writeback' && e.state === 'sent').length).toBeGreaterThanOrEqual(1);
+  expect(f.platformNotes.some((n) => n.includes('Credit hold placed'))).toBe(true);
+  expect(f.platformNotes.some((n) => /lifted/i.test(n))).toBe(true);
+  const demand = customerMail('falcon').find((e) => e.level === 'final-demand');
+  expect(paidOn('falcon')).toEqual([addDaysIso(demand?.date ?? '', 4), addDaysIso(demand?.date ?? '', 4)]);
+  const last = paidOn('falcon')[0] ?? '';
+  expect(day(lifted?.at ?? new Date(0)) >= last).toBe(true);
+  expect(customerMail('falcon').filter((e) => e.date > last)).toEqual([]);
+  expect(f.audit.filter((e) => e.action === 'slack.nudge_delivered' && day(e.at) > last)).toEqual([]);
+  expect(facts.documents.map((d) => d.name)).toEqual(expect.arrayContaining([`written-warning-falcon-${customerMail('falcon')[5]?.date}.pdf`, `final-demand-falcon-${demand?.date}.pdf`]));
+});
+
+it('moana: the referral waits for the approver; the packet goes to the agency only after the approval', () => {
+  const m = account('moana');
+  const [approval] = m.approvals;
+  expect(approval).toMatchObject({ kind: 'agency_referral', status: 'approved', decidedBy: { id: PEOPLE.approver.email } });
+  const [requested] = audit('moana', 'slack.approval_requested');
+  const [approved] = audit('moana', 'approval.approved');
+  expect(requested && approved && requested.seq < approved.seq).toBe(true);
+  const approvedOn = day(approval?.decidedAt ?? new Date(0));
+  const toAgency = facts.emails.filter((e) => e.to.includes(AGENCY));
+  expect(toAgency).toHaveLength(1);
+  expect(toAgency[0]?.account).toBe('moana');
+  expect(String(toAgency[0]?.date) >= approvedOn).toBe(true);
+  expect(toAgency[0]?.raw).toContain('application/zip');
+  expect(m.outbox.filter((e) => e.kind === 'agencyPacket').map((e) => e.state)).toEqual(['sent']);
+  const prepay = audit('moana', 'account.prepay_only')[0];
+  expect(prepay && requested && prepay.seq > requested.seq && day(prepay.at) === approvedOn).toBe(true);
+  expect(facts.documents.filter((d) => d.name.startsWith('referral-packet-')).map((d) => d.account)).toEqual(['moana']);
+  expect(finalState(m, facts)).toMatch(/^referred to the agency \(approved\)/);
+});
+
+it('pipi: the small balance ends with an approved write-off, voided in Xero, never referred', () => {
+  const p = account('pipi');
+  expect(p.approvals.map((a) => [a.kind, a.status])).toEqual([['write_off', 'approved']]);
+  expect(p.openMinor).toBe(0);
+  expect(p.outbox.filter((e) => e.kind === 'agencyPacket')).toEqual([]);
+  expect(finalState(p, facts)).toBe('written off (approved)');
+});
+
+it('renders the report for every account', () => {
+  const html = timelineHtml(facts);
+  const md = timelineMarkdown(facts);
+  for (const a of facts.accounts) {
+    expect(html).toContain(a.spec.name.replace(/&/g, '&#38;'));
+    expect(md).toContain(`## ${a.spec.name}`);
+  }
+});
+
+function addDaysIso(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
