@@ -154,16 +154,26 @@ export class Dispatcher {
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
     while (stats.claimed < max && (opts.stopAt === undefined || Date.now() < opts.stopAt)) {
-      const batch = await this.entries.claimBatch(this.opts.worker, this.now(), this.leaseMs, Math.min(this.opts.batchSize ?? lanes * 2, max - stats.claimed), this.channelNames);
+      // One scan finds a batch; each entry is claimed (and its lease starts) only when a lane takes it up,
+      // so an entry never waits out its lease behind the others of its batch.
+      const batch = await this.entries.findDue(this.opts.worker, this.now(), Math.min(this.opts.batchSize ?? lanes * 2, max - stats.claimed), this.channelNames);
       if (batch.length === 0) break;
-      stats.claimed += batch.length;
       // Spread each account's entries over the lanes' turns: appends to one account's audit chain contend.
       interleaveByCustomer(batch);
       let next = 0;
+      let claimedNow = 0;
       const lane = async (): Promise<void> => {
-        for (let e = batch[next++]; e !== undefined; e = batch[next++]) await this.handle(e, stats, replan);
+        for (let c = batch[next++]; c !== undefined && stats.claimed < max; c = batch[next++]) {
+          const e = await this.entries.claim(c, this.opts.worker, this.now(), this.leaseMs);
+          if (!e) continue; // another worker has it
+          stats.claimed++;
+          claimedNow++;
+          await this.handle(e, stats, replan);
+        }
       };
       await Promise.all(Array.from({ length: lanes }, lane));
+      // Everything found was someone else's (or held by a claim still within its lease): look again next run.
+      if (claimedNow === 0) break;
     }
     stats.replan = [...replan];
     return stats;

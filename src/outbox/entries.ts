@@ -64,37 +64,47 @@ export class OutboxEntries {
   }
 
   /**
-   * Claim up to `limit` due entries for `worker`, with the protocol of
-   * Outbox.claimNext (one claim per entry attempt, then the lease written), but
-   * one scan for the whole batch: on FerretDB over SQLite every filter other
-   * than _id scans the collection, and a sorted scan costs ~20× an unsorted one.
-   * Only entries of `channels` (those this worker can carry out) are claimed.
-   * Candidates are tried from a per-worker offset so that two workers reading
-   * the same batch mostly claim different entries.
+   * Up to `limit` due entries of `channels` (those this worker can carry out), unclaimed: one
+   * scan for the lot — on FerretDB over SQLite every filter other than _id scans the collection,
+   * and a sorted scan costs ~20× an unsorted one. Expired leases first (their worker died), then
+   * the longest-waiting, rotated by a per-worker offset so that two workers reading the same
+   * entries mostly claim different ones. Claim each with `claim` just before working on it.
    */
-  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
+  async findDue(worker: string, now: Date, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
     const found = await this.col
       .find({ channel: { $in: [...channels] }, $or: [{ state: 'pending', nextAttemptAt: { $lte: now } }, { state: 'sending', lockedUntil: { $lt: now } }] })
       .limit(limit * 2)
       .toArray();
-    // Expired leases first (their worker died), then the longest-waiting.
-    const candidates = found.sort((a, b) => (a.state === b.state ? a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() : a.state === 'sending' ? -1 : 1));
-    const start = candidates.length === 0 ? 0 : hashOf(worker) % candidates.length;
+    const sorted = found.sort((a, b) => (a.state === b.state ? a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() : a.state === 'sending' ? -1 : 1));
+    const start = sorted.length === 0 ? 0 : hashOf(worker) % sorted.length;
+    return [...sorted.slice(start), ...sorted.slice(0, start)].slice(0, limit);
+  }
+
+  /**
+   * Claim one entry found by `findDue` for `worker` with the protocol of Outbox.claimNext: the
+   * claim of its next attempt number (an insert: one winner), then the lease. Null when another
+   * worker got it (or one that died between its claim and its lease write, less than a lease ago).
+   */
+  async claim(c: OutboxEntryDoc, worker: string, now: Date, leaseMs: number): Promise<OutboxEntryDoc | null> {
+    let entry = c;
+    if (!(await this.claims.take(`outbox:${entry._id}:${entry.attempts + 1}`, worker, now))) {
+      // Lost to another worker — or to one that died between its claim and its lease write.
+      const skipped = await this.skipDeadClaim(entry, now, leaseMs);
+      if (!skipped || !(await this.claims.take(`outbox:${skipped._id}:${skipped.attempts + 1}`, worker, now))) return null;
+      entry = skipped;
+    }
+    const attempts = entry.attempts + 1;
+    const set = { state: 'sending' as const, lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts, updatedAt: now };
+    const r = await this.col.updateOne({ _id: entry._id, attempts: entry.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
+    return r.modifiedCount === 1 ? { ...entry, ...set } : null;
+  }
+
+  /** findDue, then claim each: the whole batch's leases start now. */
+  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
     const claimed: OutboxEntryDoc[] = [];
-    for (let i = 0; i < candidates.length && claimed.length < limit; i++) {
-      const c = candidates[(start + i) % candidates.length];
-      if (!c) continue;
-      let entry = c;
-      if (!(await this.claims.take(`outbox:${entry._id}:${entry.attempts + 1}`, worker, now))) {
-        // Lost to another worker — or to one that died between its claim and its lease write.
-        const skipped = await this.skipDeadClaim(entry, now, leaseMs);
-        if (!skipped || !(await this.claims.take(`outbox:${skipped._id}:${skipped.attempts + 1}`, worker, now))) continue;
-        entry = skipped;
-      }
-      const attempts = entry.attempts + 1;
-      const set = { state: 'sending' as const, lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts, updatedAt: now };
-      const r = await this.col.updateOne({ _id: entry._id, attempts: entry.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
-      if (r.modifiedCount === 1) claimed.push({ ...entry, ...set });
+    for (const c of await this.findDue(worker, now, limit, channels)) {
+      const e = await this.claim(c, worker, now, leaseMs);
+      if (e) claimed.push(e);
     }
     return claimed;
   }
