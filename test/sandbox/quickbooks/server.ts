@@ -11,8 +11,10 @@
 // latency, expired tokens, a 10-in-flight cap per realm), request counting; and
 // a webhook sender that signs its payloads like Intuit (intuit-signature).
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createHmac, randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { amount, drawFault, hmacBase64, LoopbackSandbox, rng, sleep, TokenGrants } from '../common.js';
+
+export { amount, rng };
 
 export type Entity = 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo';
 export const ENTITIES: Entity[] = ['Customer', 'Invoice', 'Payment', 'CreditMemo'];
@@ -71,36 +73,16 @@ export interface Counts {
   busyMs: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Intuit writes instants with a Pacific offset; so do we (no milliseconds). */
 export function qboTime(d: Date): string {
   return new Date(d.getTime() - 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '-08:00');
-}
-
-/** A decimal amount as QuickBooks sends it (a JSON number) from minor units. */
-export function amount(minor: number, exponent = 2): number {
-  return Number((minor / 10 ** exponent).toFixed(exponent));
 }
 
 function fault(code: string, message: string, detail = message, type = 'ValidationFault') {
   return { Fault: { Error: [{ Message: message, Detail: detail, code, element: '' }], type }, time: new Date().toISOString() };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export class QuickBooksSandbox {
-  url = '';
+export class QuickBooksSandbox extends LoopbackSandbox {
   readonly companies = new Map<string, Company>();
   readonly faults: Faults = { rate: 0, statuses: [429, 500], latencyMs: 0, tokenEndpoint: false };
   counts: Counts = QuickBooksSandbox.zeroCounts();
@@ -109,18 +91,11 @@ export class QuickBooksSandbox {
   /** The realm the authorize endpoint approves. */
   authorizeRealm = '';
   accessTokenTtlS = 3600;
-  private readonly access = new Map<string, AccessGrant>();
-  private readonly refresh = new Map<string, RefreshGrant>();
-  private readonly latestRefresh = new Map<string, string>();
+  private readonly grants = new TokenGrants<AccessGrant, RefreshGrant>();
   private readonly codes = new Map<string, { realmId: string; redirectUri: string; used: boolean }>();
   private readonly inFlight = new Map<string, number>();
-  private readonly random: () => number;
-  private server: Server | undefined;
-  readonly now: () => Date;
-
   constructor(private readonly opts: SandboxOptions) {
-    this.now = opts.now ?? (() => new Date());
-    this.random = rng(opts.seed ?? 1);
+    super(opts);
   }
 
   static zeroCounts(): Counts {
@@ -129,26 +104,6 @@ export class QuickBooksSandbox {
 
   resetCounts(): void {
     this.counts = QuickBooksSandbox.zeroCounts();
-  }
-
-  async start(): Promise<this> {
-    const app = this.app();
-    this.server = await new Promise<Server>((res) => {
-      const s = app.listen(0, '127.0.0.1', () => res(s));
-    });
-    const addr = this.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('sandbox did not bind');
-    this.url = `http://127.0.0.1:${addr.port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await new Promise<void>((res) => {
-      s.close(() => res());
-      s.closeAllConnections();
-    });
   }
 
   /** The URLs to configure Overdue with. */
@@ -291,18 +246,18 @@ export class QuickBooksSandbox {
 
   /** Make every issued access token expired (the next API call gets 401). */
   expireAccessTokens(): void {
-    for (const g of this.access.values()) g.expiresAt = 0;
+    this.grants.expireAll();
   }
 
   /** The refresh token the sandbox issued last for a realm. */
   latestRefreshToken(realmId: string): string | undefined {
-    return this.latestRefresh.get(realmId);
+    return this.grants.latest(realmId);
   }
 
   // ---------------------------------------------------------------- webhooks
 
   signature(body: string | Buffer, token = this.opts.verifierToken): string {
-    return createHmac('sha256', token).update(body).digest('base64');
+    return hmacBase64(token, body);
   }
 
   /** A legacy `eventNotifications` payload. */
@@ -332,7 +287,7 @@ export class QuickBooksSandbox {
 
   // ---------------------------------------------------------------- HTTP
 
-  private app(): express.Express {
+  protected app(): express.Express {
     const app = express();
     app.disable('x-powered-by');
 
@@ -355,12 +310,9 @@ export class QuickBooksSandbox {
       this.counts.revoke++;
       if (!this.basicOk(req)) return void res.status(401).json({ error: 'invalid_client' });
       const token = typeof req.body?.token === 'string' ? req.body.token : '';
-      const grant = this.refresh.get(token);
-      const realmId = grant?.realmId ?? this.access.get(token)?.realmId;
-      if (realmId) {
-        for (const g of this.refresh.values()) if (g.realmId === realmId) g.revoked = true;
-        for (const g of this.access.values()) if (g.realmId === realmId) g.revoked = true;
-      }
+      const grant = this.grants.refresh.get(token);
+      const realmId = grant?.realmId ?? this.grants.access.get(token)?.realmId;
+      if (realmId) this.grants.revokeWhere((g) => g.realmId === realmId);
       res.status(200).json({});
     });
 
@@ -387,8 +339,7 @@ export class QuickBooksSandbox {
   }
 
   private draw(): 429 | 500 | null {
-    if (this.faults.rate <= 0 || this.random() >= this.faults.rate) return null;
-    return this.faults.statuses[Math.floor(this.random() * this.faults.statuses.length)] ?? 500;
+    return drawFault(this.random, this.faults);
   }
 
   private async token(req: Request, res: Response): Promise<void> {
@@ -420,7 +371,7 @@ export class QuickBooksSandbox {
       realmId = c.realmId;
       family = randomBytes(6).toString('hex');
     } else if (grant === 'refresh_token') {
-      const old = this.refresh.get(String(body.refresh_token ?? ''));
+      const old = this.grants.refresh.get(String(body.refresh_token ?? ''));
       const graceOver = old?.supersededAt !== undefined && this.now().getTime() - old.supersededAt > 24 * 3_600_000;
       if (!old || old.revoked || graceOver) {
         log(400);
@@ -433,11 +384,11 @@ export class QuickBooksSandbox {
       log(400);
       return void res.status(400).json({ error: 'unsupported_grant_type' });
     }
-    const at = `at_${randomBytes(16).toString('hex')}`;
-    const rt = `rt_${randomBytes(16).toString('hex')}`;
-    this.access.set(at, { realmId, expiresAt: this.now().getTime() + this.accessTokenTtlS * 1000, revoked: false });
-    this.refresh.set(rt, { realmId, revoked: false, family });
-    this.latestRefresh.set(realmId, rt);
+    const { accessToken: at, refreshToken: rt } = this.grants.issue(
+      realmId,
+      { realmId, expiresAt: this.now().getTime() + this.accessTokenTtlS * 1000, revoked: false },
+      { realmId, revoked: false, family },
+    );
     log(200);
     res.json({ token_type: 'bearer', access_token: at, refresh_token: rt, expires_in: this.accessTokenTtlS, x_refresh_token_expires_in: 8_726_400 });
   }
@@ -458,9 +409,8 @@ export class QuickBooksSandbox {
       this.counts.busyMs += Date.now() - started;
     });
     if (this.faults.latencyMs) await sleep(this.faults.latencyMs);
-    const m = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    const grant = m?.[1] ? this.access.get(m[1]) : undefined;
-    if (!grant || grant.revoked || grant.expiresAt <= this.now().getTime() || grant.realmId !== realmId) {
+    const grant = this.grants.live(req, this.now().getTime());
+    if (!grant || grant.realmId !== realmId) {
       this.counts.unauthorized++;
       return void res.status(401).json(fault('3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token expired or invalid', 'AUTHENTICATION'));
     }

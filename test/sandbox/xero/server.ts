@@ -18,8 +18,10 @@
 // - a webhook sender that signs like Xero (x-xero-signature), including
 //   Intent-to-Receive checks.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { amount, drawFault, hmacBase64, LoopbackSandbox, rng, sleep, TokenGrants } from '../common.js';
+
+export { amount, rng };
 
 export type XeroKind = 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes';
 export const KINDS: XeroKind[] = ['Invoices', 'Contacts', 'Payments', 'CreditNotes'];
@@ -87,18 +89,6 @@ export interface XeroCounts {
   busyMs: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seeded GUID. */
 export function guid(r: () => number): string {
   const h = Array.from({ length: 32 }, () => Math.floor(r() * 16).toString(16)).join('');
@@ -110,17 +100,10 @@ export function msDate(ms: number): string {
   return `/Date(${ms}+0000)/`;
 }
 
-/** A decimal amount as Xero sends it (a JSON number) from minor units. */
-export function amount(minor: number, exponent = 2): number {
-  return Number((minor / 10 ** exponent).toFixed(exponent));
-}
-
 const exponentOf = (currency: string) => (currency === 'JPY' ? 0 : 2);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dayMs = (isoDay: string) => Date.parse(`${isoDay}T00:00:00Z`);
 
-export class XeroSandbox {
-  url = '';
+export class XeroSandbox extends LoopbackSandbox {
   readonly tenants = new Map<string, Tenant>();
   readonly limits: XeroLimits = { concurrent: 5, perMinute: 60, windowMs: 60_000, perDay: 5000, appPerMinute: 10_000 };
   readonly faults: XeroFaults = { rate: 0, statuses: [429, 500], latencyMs: 0, tokenEndpoint: false };
@@ -133,19 +116,12 @@ export class XeroSandbox {
   graceS = 1800;
   /** Extra delay on the token endpoint (to widen races in tests). */
   tokenDelayMs = 0;
-  private readonly access = new Map<string, AccessGrant>();
-  private readonly refresh = new Map<string, RefreshGrant>();
-  private readonly latestRefresh = new Map<string, string>();
+  private readonly grants = new TokenGrants<AccessGrant, RefreshGrant>();
   private readonly logins = new Map<string, Login>();
   private readonly codes = new Map<string, { login: string; redirectUri: string; challenge: string; used: boolean }>();
   private readonly appMinute: number[] = [];
-  private readonly random: () => number;
-  private server: Server | undefined;
-  readonly now: () => Date;
-
   constructor(private readonly opts: XeroSandboxOptions) {
-    this.now = opts.now ?? (() => new Date());
-    this.random = rng(opts.seed ?? 1);
+    super(opts);
   }
 
   static zeroCounts(): XeroCounts {
@@ -154,26 +130,6 @@ export class XeroSandbox {
 
   resetCounts(): void {
     this.counts = XeroSandbox.zeroCounts();
-  }
-
-  async start(): Promise<this> {
-    const app = this.app();
-    this.server = await new Promise<Server>((res) => {
-      const s = app.listen(0, '127.0.0.1', () => res(s));
-    });
-    const addr = this.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('sandbox did not bind');
-    this.url = `http://127.0.0.1:${addr.port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await new Promise<void>((res) => {
-      s.close(() => res());
-      s.closeAllConnections();
-    });
   }
 
   /** The URLs to configure Overdue with (config.xero.*). */
@@ -305,16 +261,16 @@ export class XeroSandbox {
 
   /** Make every issued access token expired (the next API call gets 401). */
   expireAccessTokens(): void {
-    for (const g of this.access.values()) g.expiresAt = 0;
+    this.grants.expireAll();
   }
 
   latestRefreshToken(login: string): string | undefined {
-    return this.latestRefresh.get(login);
+    return this.grants.latest(login);
   }
 
   /** The login id behind an access or refresh token. */
   loginOf(token: string): string | undefined {
-    return this.access.get(token)?.login ?? this.refresh.get(token)?.login;
+    return this.grants.access.get(token)?.login ?? this.grants.refresh.get(token)?.login;
   }
 
   /** Use up a tenant's daily budget down to `remaining` calls. */
@@ -326,7 +282,7 @@ export class XeroSandbox {
   // ---------------------------------------------------------------- webhooks
 
   signature(body: string | Buffer, key = this.opts.webhookKey): string {
-    return createHmac('sha256', key).update(body).digest('base64');
+    return hmacBase64(key, body);
   }
 
   payload(events: { tenantId: string; category: 'INVOICE' | 'CONTACT' | 'CREDITNOTE' | 'SUBSCRIPTION'; id: string; type?: 'CREATE' | 'UPDATE' }[], opts: { entropy?: string; at?: Date } = {}): string {
@@ -362,7 +318,7 @@ export class XeroSandbox {
 
   // ---------------------------------------------------------------- HTTP
 
-  private app(): express.Express {
+  protected app(): express.Express {
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
@@ -394,10 +350,7 @@ export class XeroSandbox {
       if (!this.basicOk(req)) return void res.status(401).json({ error: 'invalid_client' });
       const token = typeof req.body?.token === 'string' ? req.body.token : '';
       const login = this.loginOf(token);
-      if (login) {
-        for (const g of this.refresh.values()) if (g.login === login) g.revoked = true;
-        for (const g of this.access.values()) if (g.login === login) g.revoked = true;
-      }
+      if (login) this.grants.revokeWhere((g) => g.login === login);
       res.status(200).end();
     });
 
@@ -428,16 +381,11 @@ export class XeroSandbox {
   }
 
   private draw(): 429 | 500 | 503 | null {
-    if (this.faults.rate <= 0 || this.random() >= this.faults.rate) return null;
-    return this.faults.statuses[Math.floor(this.random() * this.faults.statuses.length)] ?? 500;
+    return drawFault(this.random, this.faults);
   }
 
   private issue(login: string) {
-    const at = `at_${randomBytes(16).toString('hex')}`;
-    const rt = `rt_${randomBytes(16).toString('hex')}`;
-    this.access.set(at, { login, expiresAt: this.now().getTime() + this.accessTokenTtlS * 1000, revoked: false });
-    this.refresh.set(rt, { login, revoked: false });
-    this.latestRefresh.set(login, rt);
+    const { accessToken: at, refreshToken: rt } = this.grants.issue(login, { login, expiresAt: this.now().getTime() + this.accessTokenTtlS * 1000, revoked: false }, { login, revoked: false });
     return { id_token: undefined, access_token: at, expires_in: this.accessTokenTtlS, token_type: 'Bearer', refresh_token: rt, scope: 'offline_access accounting.contacts accounting.invoices accounting.payments.read' };
   }
 
@@ -472,7 +420,7 @@ export class XeroSandbox {
       return void res.json(this.issue(c.login));
     }
     if (grant === 'refresh_token') {
-      const old = this.refresh.get(String(body.refresh_token ?? ''));
+      const old = this.grants.refresh.get(String(body.refresh_token ?? ''));
       const graceOver = old?.supersededAt !== undefined && this.now().getTime() - old.supersededAt > this.graceS * 1000;
       if (!old || old.revoked || graceOver) {
         log(400, 'invalid_grant');
@@ -487,10 +435,7 @@ export class XeroSandbox {
   }
 
   private bearer(req: Request): AccessGrant | undefined {
-    const m = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    const g = m?.[1] ? this.access.get(m[1]) : undefined;
-    if (!g || g.revoked || g.expiresAt <= this.now().getTime()) return undefined;
-    return g;
+    return this.grants.live(req, this.now().getTime());
   }
 
   private unauthorized(res: Response): void {
