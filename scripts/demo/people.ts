@@ -175,20 +175,20 @@ export class People {
     return true;
   }
 
-  /** The collector lifts the holds of accounts that have paid in full (Lift hold on the hold message, with a reason). */
-  async liftHolds(paidInFull: (a: AccountSpec) => boolean): Promise<number> {
+  /** The collector lifts the holds of accounts with nothing left open — paid, or written off (Lift hold on the hold message, with a reason). */
+  async liftHolds(settled: (a: AccountSpec) => boolean): Promise<number> {
     let lifted = 0;
     for (const [key, { m, taskId }] of this.holdMessages) {
       const a = this.accounts.find((x) => x.key === key);
-      if (!a || !paidInFull(a)) continue;
+      if (!a || !settled(a)) continue;
       this.holdMessages.delete(key);
       if (!(await this.w.store.creditHolds.activeForCustomer(this.customerIdOf(a)))) continue;
       const user = userOfChannel(m.channel);
       const view = await this.openModal(m, user, actionIds.liftHold, taskId);
       await this.submit(user, viewIds.liftHold, view, {
-        [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Paid in full; orders can be released.' } },
+        [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Balance settled; orders can be released.' } },
       });
-      this.log(PEOPLE.collector.name, a, 'lifted the credit hold: paid in full');
+      this.log(PEOPLE.collector.name, a, 'lifted the credit hold: balance settled');
       lifted++;
     }
     return lifted;

@@ -31,6 +31,11 @@ const LABELS: Readonly<Record<string, string>> = {
   'slack.nudge_delivered': 'Slack nudge delivered',
   'approval.approved': 'approved',
   'approval.rejected': 'rejected',
+  'slack.approval_requested': 'approval requested in Slack',
+  'slack.escalated_to_collector': 'nudge handed to the collector',
+  'credit_hold.placed': 'credit hold placed',
+  'credit_hold.lifted': 'credit hold lifted',
+  'account.prepay_only': 'set to prepay-only',
 };
 
 /** Audit actions left out of the timeline: the plan's own bookkeeping (what was queued), not something that happened. */
@@ -58,7 +63,7 @@ export function timelineRows(a: AccountFacts, facts: Pick<DemoFacts, 'payments' 
       row: {
         date: localDate(e.at, facts.timeZone),
         time: new Intl.DateTimeFormat('en-GB', { timeZone: facts.timeZone, hour: '2-digit', minute: '2-digit' }).format(e.at),
-        action: LABELS[e.action] ?? e.action,
+        action: LABELS[e.action] ?? e.action.replace(/[._]/g, ' '),
         channel: e.channel,
         who: who(e),
         detail: detailOf(e),
