@@ -1,8 +1,8 @@
 // Credit holds written back to the accounting platform, end to end: a collector
 // places a hold through signed Slack requests, the outbox entry
 // writeback:<hold>:placed is dispatched through the write-back channel to the
-// QuickBooks sandbox (customer Notes) and the Xero sandbox (contact history);
-// the note appears once even when the entry is carried out again; lifting the
+// QuickBooks sandbox (customer Notes) and the Xero sandbox (contact history),
+// even when the invoices were paid meanwhile; the note appears once even when the entry is carried out again; lifting the
 // hold writes a second line.
 import type { Store } from '../src/store/store.js';
 import { collections } from '../src/store/store.js';
@@ -110,6 +110,8 @@ describe.each([
     expect(entry).toMatchObject({ channel: 'writeback', kind: 'writeback', state: 'pending', customerId: customer._id });
     expect(p.notes(customer.externalId)).not.toMatch(/Credit hold/);
 
+    // The customer pays everything before the dispatcher runs: the write-back records a decision and goes out anyway.
+    await p.store.db.collection(collections.invoices).updateMany({ provider: p.provider, customerExternalId: customer.externalId }, { $set: { status: 'paid', balanceMinor: 0 } });
     const stats = await dispatch();
     expect(stats).toMatchObject({ sent: 1, failed: 0, retried: 0 });
     expect(p.notes(customer.externalId).match(/Credit hold placed by Cole Lector: 75 days past due, no answer/g)).toHaveLength(1);
