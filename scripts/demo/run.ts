@@ -14,7 +14,8 @@ import { collections } from '../../src/store/store.js';
 import type { ApprovalDoc, AuditEntryDoc, CreditHoldDoc, CustomerDoc, OutboxEntryDoc } from '../../src/store/types.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { dispatchOutbox } from '../../jobs/dispatch.js';
-import { planDaily, planDue } from '../../jobs/plan.js';
+import { followUpTasks } from '../../jobs/follow-up.js';
+import { planDaily, planDue, planRequested } from '../../jobs/plan.js';
 import { slackDeliver } from '../../jobs/slack-deliver.js';
 import { slackDigest } from '../../jobs/slack-digest.js';
 import { processWebhooks, syncFull, syncIncremental } from '../../jobs/sync.js';
@@ -251,12 +252,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         w.clock.now = new Date(w.clock.now.getTime() + 10 * 60_000); // people answer ten minutes later
         await timed('people', () => people.act());
         if (slot === '09:30') await timed('people', () => people.liftHolds((a) => a.invoices.every((inv) => openBalance(w.qbo, w.xero, a, inv) === 0)));
+        // The accounts people acted on are planned by the worker within a minute.
+        w.clock.now = new Date(w.clock.now.getTime() + 60_000);
+        await w.runJob(planRequested, { limit: 500 });
         await timed('approvals', () => afterApprovals(today));
         if (slot === '11:00') {
           w.clock.now = at(today, '12:05');
           await w.runJob(planDue, { pageSize: 200 });
         }
       }
+      w.clock.now = at(today, '17:25');
+      await w.runJob(followUpTasks, { limit: 500 });
       readSlack(today);
       if (day % 7 === 6 || day === sc.days - 1) {
         o.progress?.(

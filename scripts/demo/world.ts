@@ -19,6 +19,7 @@ import { outboundRouter } from '../../src/http/outbound-router.js';
 import { liveBalanceFrom } from '../../src/outbox/live-balance.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { configureOutbox, emailOptionsFromConfig } from '../../src/outbox/wiring.js';
+import { ReplanRequests } from '../../src/planning/requests.js';
 import { createStore, ensureIndexes, type Store } from '../../src/store/store.js';
 import { OAuthStates } from '../../connectors/oauth-state.js';
 import { QuickBooksConnector } from '../../connectors/quickbooks/connector.js';
@@ -26,7 +27,6 @@ import { processQuickbooksInbox, quickbooksRouter } from '../../connectors/quick
 import { XeroConnector } from '../../connectors/xero/connector.js';
 import { processXeroInbox, xeroRouter } from '../../connectors/xero/routes.js';
 import type { JobContext, JobDefinition } from '../../jobs/agenda.js';
-import { plannerFor } from '../../jobs/plan.js';
 import { setSlackDelivery } from '../../jobs/slack-deliver.js';
 import { setSyncWiring } from '../../jobs/sync.js';
 import { slackAdminRouter } from '../../slack/admin.js';
@@ -185,10 +185,11 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     });
 
     const ctx: JobContext = { store, logger, worker, now };
-    const planner = plannerFor(ctx);
+    // As slack/wiring.ts: a person's action records a re-plan request; the worker's plan-requested job plans.
+    const requests = new ReplanRequests(store.db);
     const slack = await createSlackApp({
       signingSecret: SECRETS.slack.signingSecret, botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl,
-      store, logger, now, replan: (id, at) => planner.plan(id, at),
+      store, logger, now, replan: (id, at) => requests.request(id, `slack:${owner}`, at),
     });
     const app = createApp({
       db: database.db, logger, adminApiToken: adminToken, bodyLimit: config.http.bodyLimit,
