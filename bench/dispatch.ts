@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
+import { OutboxEntries } from '../src/outbox/entries.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
-import { createStore, ensureIndexes } from '../src/store/store.js';
+import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { anyTimePolicy, liveConnection, seedDueReminders, seedOrg } from '../test/helpers/accounts.js';
 import { startSmtpSink } from '../test/helpers/smtp-sink.js';
 
@@ -26,6 +27,37 @@ const CONCURRENCY = 4;
 /** Entries claimed per scan: on FerretDB every non-_id query scans the collection, so larger batches amortise it. */
 const BATCH = 16;
 const ORG = 'org-bench';
+
+/** Wall time per store operation (calls overlap across lanes: each is the time one caller waited). */
+const timings = new Map<string, { n: number; ms: number }>();
+
+function timed(target: object, method: string, label: string): void {
+  const original: unknown = Reflect.get(target, method);
+  if (typeof original !== 'function') throw new Error(`no method ${method} to time`);
+  Reflect.set(target, method, async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const started = performance.now();
+    try {
+      return await Reflect.apply(original, this, args);
+    } finally {
+      const t = timings.get(label) ?? { n: 0, ms: 0 };
+      t.n++;
+      t.ms += performance.now() - started;
+      timings.set(label, t);
+    }
+  });
+}
+
+function timeStore(store: Store): void {
+  timed(store.outbox, 'markSent', 'outbox.markSent');
+  timed(store.outbox, 'markFailed', 'outbox.markFailed');
+  timed(store.audit, 'append', 'audit.append');
+  timed(store.claims, 'take', 'claims.take');
+  timed(store.claims, 'holder', 'claims.holder');
+  timed(store.customers, 'get', 'customers.get');
+  timed(store.invoices, 'get', 'invoices.get');
+  timed(store.organisations, 'get', 'organisations.get');
+  timed(store.connections, 'get', 'connections.get');
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -63,6 +95,7 @@ export async function run(): Promise<void> {
       const db = w === 0 ? main : await connectDatabase(uri, dbName, 10_000);
       if (w > 0) extra.push(db);
       const store = createStore(db.db);
+      timeStore(store);
       const transport = createSmtpTransport(sink.url, { maxConnections: CONCURRENCY, timeoutMs: 10_000 });
       const dispatcher = new Dispatcher(store, {
         worker: `bench-${w}`,
@@ -74,6 +107,9 @@ export async function run(): Promise<void> {
       });
       workers.push({ dispatcher, transport });
     }
+    timed(OutboxEntries.prototype, 'findDue', 'entries.findDue (scan)');
+    timed(OutboxEntries.prototype, 'claim', 'entries.claim (the claim insert)');
+    timed(OutboxEntries.prototype, 'finish', 'entries.finish (the one update)');
     // Every entry is due by now: the delay is counted from the moment the dispatchers start.
     const dueAt = Date.now();
     const progress = setInterval(() => console.log(`  … ${sink.messages.length} received after ${((Date.now() - dueAt) / 1000).toFixed(0)} s`), 30_000);
@@ -97,6 +133,11 @@ export async function run(): Promise<void> {
     console.log(`per dispatcher: ${stats.map((s, i) => `bench-${i} sent ${s.sent}, retried ${s.retried}, failed ${s.failed}, lost leases ${s.lostLease}`).join('; ')}`);
     console.log(`outbox afterwards: ${JSON.stringify(states)}`);
     console.log(`throughput: ${(sink.messages.length / seconds).toFixed(1)} entries/s over ${seconds.toFixed(1)} s (${DISPATCHERS} dispatchers × ${CONCURRENCY} lanes, batches of ${BATCH})`);
+    const perEntry = Math.max(1, sink.messages.length);
+    console.log('store time per operation (wall, lanes overlap):');
+    for (const [label, t] of [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+      console.log(`  ${label.padEnd(32)} ${String(t.n).padStart(6)} calls  ${(t.ms / t.n).toFixed(1).padStart(7)} ms/call  ${(t.ms / perEntry).toFixed(1).padStart(7)} ms/entry sent`);
+    }
     console.log(`delay due → received: p50 ${(percentile(delays, 50) / 1000).toFixed(1)} s, p95 ${(percentile(delays, 95) / 1000).toFixed(1)} s, max ${(percentile(delays, 100) / 1000).toFixed(1)} s (every entry due when the dispatchers start: a backlog drain)`);
   } finally {
     await sink.close();

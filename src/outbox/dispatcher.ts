@@ -133,6 +133,8 @@ export class Dispatcher {
   private readonly connCache = new Map<string, { at: number; doc: ConnectionDoc | null }>();
   /** Per rate scope: the minute and the first slot not yet seen taken in it. */
   private readonly rateHints = new Map<string, { minute: string; next: number }>();
+  /** Entries this dispatcher's lanes hold: they stay pending in the database while worked on, so a scan finds them. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -164,11 +166,17 @@ export class Dispatcher {
       let claimedNow = 0;
       const lane = async (): Promise<void> => {
         for (let c = batch[next++]; c !== undefined && stats.claimed < max; c = batch[next++]) {
-          const e = await this.entries.claim(c, this.opts.worker, this.now(), this.leaseMs);
-          if (!e) continue; // another worker has it
-          stats.claimed++;
-          claimedNow++;
-          await this.handle(e, stats, replan);
+          if (this.inFlight.has(c._id)) continue;
+          this.inFlight.add(c._id);
+          try {
+            const e = await this.entries.claim(c, this.opts.worker, this.now(), this.leaseMs);
+            if (!e) continue; // another worker has it
+            stats.claimed++;
+            claimedNow++;
+            await this.handle(e, stats, replan);
+          } finally {
+            this.inFlight.delete(c._id);
+          }
         }
       };
       await Promise.all(Array.from({ length: lanes }, lane));
@@ -326,7 +334,8 @@ export class Dispatcher {
 
     let outcome: SendOutcome;
     if (step.kind === 'defer') {
-      if (await this.store.outbox.defer(entry._id, this.opts.worker, now, step.until, step.why, step.moveDue, (entry.deferrals ?? 0) + 1)) {
+      const deferred = { state: 'pending' as const, nextAttemptAt: step.until, ...(step.moveDue ? { dueAt: step.until } : {}), deferrals: (entry.deferrals ?? 0) + 1, deferredFor: step.why };
+      if (await this.entries.finish(entry, deferred, now)) {
         stats.deferred++;
         const once = step.noteOnce === undefined || (await this.store.claims.take(step.noteOnce, this.opts.worker, now));
         if (step.note !== null && once) {
@@ -336,7 +345,7 @@ export class Dispatcher {
       }
       return;
     } else if (step.kind === 'cancel') {
-      if (await this.store.outbox.cancel(entry._id, step.reason, now)) {
+      if (await this.entries.finish(entry, { state: 'cancelled', cancelReason: step.reason }, now)) {
         stats.cancelled++;
         replan.add(entry.customerId);
         await audit({ action: 'outbox.cancelled', outcome: step.reason, details: { key: entry._id, by: 'dispatcher', ...step.details } });
@@ -351,7 +360,7 @@ export class Dispatcher {
     } else if (!this.leaseLeft(entry)) {
       // Claimed in a batch that took long: the lease could run out mid-send and another dispatcher would
       // take the entry over and send it again. Hand it back instead; it is claimed afresh right away.
-      if (await this.store.outbox.markFailed(entry._id, this.opts.worker, now, 'lease too short to send safely: handed back', now)) stats.handedBack++;
+      if (await this.entries.finish(entry, { state: 'pending', nextAttemptAt: now, lastError: 'lease too short to send safely: handed back' }, now)) stats.handedBack++;
       return;
     } else {
       const channel = this.opts.channels[entry.channel];
@@ -377,7 +386,7 @@ export class Dispatcher {
     }
 
     if (outcome.ok) {
-      const done = await this.store.outbox.markSent(entry._id, this.opts.worker, now, outcome.result);
+      const done = await this.entries.finish(entry, { state: 'sent', sentAt: now, result: outcome.result, unset: ['lastError'] }, now);
       if (done) stats.sent++;
       else stats.lostLease++;
       const dry = outcome.result['dryRun'] === true && (action?.kind === 'email' || action?.kind === 'letter');
@@ -388,7 +397,7 @@ export class Dispatcher {
     // Deferrals used claim numbers too, but were not failed attempts.
     const delay = outcome.permanent ? null : this.retry(entry.attempts - (entry.deferrals ?? 0));
     const retryAt = delay === null ? null : new Date(now.getTime() + delay);
-    await this.store.outbox.markFailed(entry._id, this.opts.worker, now, outcome.error, retryAt);
+    await this.entries.finish(entry, retryAt ? { state: 'pending', nextAttemptAt: retryAt, lastError: outcome.error } : { state: 'failed', lastError: outcome.error }, now);
     if (retryAt) {
       stats.retried++;
       await audit({ action: 'outbox.retry', outcome: `attempt ${entry.attempts} failed: ${outcome.error}; next attempt ${retryAt.toISOString()}`, details: { key: entry._id, attempt: entry.attempts } });

@@ -17,6 +17,11 @@ function hashOf(s: string): number {
 
 export type EntryChange = 'done' | 'lost' | 'gone';
 
+/** What `finish` writes: the outcome fields, and the fields to clear. */
+export type FinishSet = Partial<Pick<OutboxEntryDoc, 'state' | 'sentAt' | 'result' | 'nextAttemptAt' | 'dueAt' | 'lastError' | 'cancelReason' | 'deferrals' | 'deferredFor'>> & {
+  unset?: ('lastError' | 'deferredFor')[];
+};
+
 const PLANNER_PREFIXES = ['cancel:', 'revive:'];
 
 export class OutboxEntries {
@@ -81,32 +86,36 @@ export class OutboxEntries {
   }
 
   /**
-   * Claim one entry found by `findDue` for `worker` with the protocol of Outbox.claimNext: the
-   * claim of its next attempt number (an insert: one winner), then the lease. Null when another
-   * worker got it (or one that died between its claim and its lease write, less than a lease ago).
+   * Claim one entry found by `findDue` for `worker`: the claim of its next attempt number (an
+   * insert: one winner). The claim is the lease: nothing is written to the entry, which stays
+   * `pending` in the database while it is worked on, at the attempt before the claimed one; a
+   * claim older than a lease is a dead worker's, and the next dispatcher moves past it
+   * (skipDeadClaim). Returns the entry as this worker holds it (attempts = the claimed number,
+   * lockedUntil = the lease's end, in memory only), or null when another worker has it.
    */
   async claim(c: OutboxEntryDoc, worker: string, now: Date, leaseMs: number): Promise<OutboxEntryDoc | null> {
     let entry = c;
     if (!(await this.claims.take(`outbox:${entry._id}:${entry.attempts + 1}`, worker, now))) {
-      // Lost to another worker — or to one that died between its claim and its lease write.
+      // Lost to another worker — or held by one that died, more than a lease ago.
       const skipped = await this.skipDeadClaim(entry, now, leaseMs);
       if (!skipped || !(await this.claims.take(`outbox:${skipped._id}:${skipped.attempts + 1}`, worker, now))) return null;
       entry = skipped;
     }
-    const attempts = entry.attempts + 1;
-    const set = { state: 'sending' as const, lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts, updatedAt: now };
-    const r = await this.col.updateOne({ _id: entry._id, attempts: entry.attempts, state: { $in: ['pending', 'sending'] } }, { $set: set });
-    return r.modifiedCount === 1 ? { ...entry, ...set } : null;
+    return { ...entry, state: 'sending', lockedBy: worker, lockedUntil: new Date(now.getTime() + leaseMs), attempts: entry.attempts + 1, updatedAt: now };
   }
 
-  /** findDue, then claim each: the whole batch's leases start now. */
-  async claimBatch(worker: string, now: Date, leaseMs: number, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
-    const claimed: OutboxEntryDoc[] = [];
-    for (const c of await this.findDue(worker, now, limit, channels)) {
-      const e = await this.claim(c, worker, now, leaseMs);
-      if (e) claimed.push(e);
-    }
-    return claimed;
+  /**
+   * Record the outcome of the attempt a worker claimed (`e` as `claim` returned it): one write,
+   * which also moves the entry's attempts to the claimed number, and only while nobody moved the
+   * entry past that attempt (a takeover after the lease ran out). False: the lease was lost.
+   */
+  async finish(e: OutboxEntryDoc, set: FinishSet, now: Date): Promise<boolean> {
+    const { unset, ...fields } = set;
+    const r = await this.col.updateOne(
+      { _id: e._id, attempts: e.attempts - 1, state: { $in: ['pending', 'sending'] } },
+      { $set: { ...fields, attempts: e.attempts, updatedAt: now }, $unset: { lockedBy: '', lockedUntil: '', ...Object.fromEntries((unset ?? []).map((k) => [k, ''])) } },
+    );
+    return r.modifiedCount === 1;
   }
 
   /**
