@@ -80,19 +80,6 @@ export class Outbox {
     return r.modifiedCount === 1;
   }
 
-  /**
-   * Hand a claimed entry back unsent, to be tried again at `until` — not a failure: the
-   * kill switch, a send-rate cap, sending hours or the one-email-a-day rule held it.
-   * `moveDue`: the entry is now due at `until` (a new day or minute), not just retried then.
-   */
-  async defer(id: string, worker: string, now: Date, until: Date, reason: string, moveDue: boolean, deferrals: number): Promise<boolean> {
-    const r = await this.col.updateOne(
-      { _id: id, state: 'sending', lockedBy: worker },
-      { $set: { state: 'pending', nextAttemptAt: until, ...(moveDue ? { dueAt: until } : {}), deferrals, deferredFor: reason, updatedAt: now }, $unset: { lockedUntil: '' } },
-    );
-    return r.modifiedCount === 1;
-  }
-
   /** Entries of an organisation held by its kill switch: due again now (it was resumed). Returns how many. */
   async releasePaused(orgId: string, now: Date): Promise<number> {
     const r = await this.col.updateMany({ orgId, state: 'pending', deferredFor: 'paused', nextAttemptAt: { $gt: now } }, { $set: { nextAttemptAt: now, updatedAt: now } });
