@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`DSO ${d.before.toFixed(0)} days → ${d.after.toFixed(0)} days · ${facts.emails.length} emails · ${facts.payments.length} payments · ${facts.people.length} people's actions in Slack`);
   console.log(`Report (${files} files): ${resolve(out, 'timeline.html')}`);
-  console.log(`Wall time ${(facts.wallMs / 1000).toFixed(1)} s`);
+  const steps = Object.entries(facts.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
+  console.log(`Wall time ${(facts.wallMs / 1000).toFixed(1)} s (${steps.join(', ')})`);
 }
 
 main().catch((err: unknown) => {
