@@ -3,7 +3,7 @@
 import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
 import { historyOf, isEngineAction, parsePayload } from '../outbox/payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
-import { normaliseEmail, type AccountStateDoc } from './state.js';
+import { normaliseEmail, type AccountStateDoc, type PaymentPlanDoc } from './state.js';
 
 /** An action that was carried out: an outbox entry that was sent (or an audit record of the send). */
 export interface DoneAction {
@@ -99,6 +99,28 @@ function toHistory(done: readonly DoneAction[], unreadable: Assembled['unreadabl
   return [...byKey.values()].sort((a, b) => a.at - b.at);
 }
 
+/**
+ * A plan's instalments with the payments made since it was agreed: the state records the plan as
+ * agreed (paidMinor 0), the money arrives through sync. Payments in the instalments' currency dated on
+ * or after the day the plan was made are allocated to the instalments, the earliest due first.
+ */
+export function instalmentsPaid(plan: PaymentPlanDoc, payments: readonly PaymentDoc[]): PaymentPlanDoc['instalments'] {
+  const since = plan.createdAt.toISOString().slice(0, 10);
+  const pool = new Map<string, number>();
+  for (const p of payments) if (!p.deleted && p.date >= since) pool.set(p.currency, (pool.get(p.currency) ?? 0) + p.amountMinor);
+  const order = plan.instalments.map((inst, i) => ({ inst, i })).sort((a, b) => (a.inst.dueDate < b.inst.dueDate ? -1 : a.inst.dueDate > b.inst.dueDate ? 1 : a.i - b.i));
+  const out = plan.instalments.map((inst) => ({ ...inst }));
+  for (const { i } of order) {
+    const inst = out[i];
+    if (!inst) continue;
+    const left = pool.get(inst.currency) ?? 0;
+    const take = Math.min(left, Math.max(0, inst.amountMinor - inst.paidMinor));
+    inst.paidMinor += take;
+    pool.set(inst.currency, left - take);
+  }
+  return out;
+}
+
 export function assembleAccount(docs: AccountDocuments): Assembled {
   const { customer: c, state: s } = docs;
   const unreadable: Assembled['unreadable'] = [];
@@ -132,7 +154,7 @@ export function assembleAccount(docs: AccountDocuments): Assembled {
       status: p.status,
       closedAt: p.closedAt?.getTime(),
       invoiceIds: p.invoiceIds,
-      instalments: p.instalments,
+      instalments: instalmentsPaid(p, docs.payments),
     })),
     snoozes: (s?.snoozes ?? []).map((z) => ({ id: z.id, by: z.by, createdAt: z.createdAt.getTime(), until: z.until })),
     lastCustomerReplyAt: s?.lastCustomerReplyAt?.getTime(),
