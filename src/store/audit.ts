@@ -68,7 +68,7 @@ export class AuditTrail {
         if (!(await this.col.findOne({ _id: entry._id }, { projection: { _id: 1 } }))) tip = (await this.lastByScan(input.accountId)) ?? tip;
         continue;
       }
-      await this.advanceHead(input.accountId, entry);
+      await this.advanceHead(input.accountId, entry, head !== null);
       return entry;
     }
     throw new AppError('conflict', `could not append to the audit trail of account ${input.accountId}: too much contention`);
@@ -89,10 +89,24 @@ export class AuditTrail {
     return last ? { seq: last.seq, hash: last.hash } : null;
   }
 
-  /** Move the head to `entry` unless it is already there or beyond; creates it for the first entry. */
-  private async advanceHead(accountId: string, entry: AuditEntryDoc): Promise<void> {
+  /**
+   * Move the head to `entry` unless it is already there or beyond; creates it for
+   * the first entry. A head that was not there is inserted: on FerretDB every
+   * update scans the collection, even by _id, and an upsert that inserts costs
+   * the most (~170 ms against ~1.5 ms for an insert with 5,000 heads).
+   */
+  private async advanceHead(accountId: string, entry: AuditEntryDoc, headExisted: boolean): Promise<void> {
+    const head: AuditHeadDoc = { _id: accountId, seq: entry.seq, hash: entry.hash, at: entry.at };
+    if (!headExisted) {
+      try {
+        await this.heads.insertOne(head);
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // another writer created it meanwhile: move it forward below
+      }
+    }
     try {
-      await this.heads.updateOne({ _id: accountId, seq: { $lt: entry.seq } }, { $set: { seq: entry.seq, hash: entry.hash, at: entry.at } }, { upsert: true });
+      await this.heads.updateOne({ _id: accountId, seq: { $lt: entry.seq } }, { $set: { seq: head.seq, hash: head.hash, at: head.at } }, { upsert: true });
     } catch (err) {
       // The head exists and is at or beyond this entry: the upsert's insert met its _id.
       if (!isDuplicateKey(err)) throw err;
