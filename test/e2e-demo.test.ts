@@ -1,4 +1,4 @@
-// The demo's scenario, shortened (six of its ten accounts, 88 simulated days),
+// The demo's scenario, shortened (seven of its ten accounts, 88 simulated days),
 // end to end: the OAuth connect flows over HTTP, sync, webhooks, the worker's
 // job handlers on a simulated clock, the Slack sandbox with people clicking
 // signed buttons, the SMTP sink. The same code as `npm run demo`
@@ -12,7 +12,7 @@ import { testDatabaseUri } from './helpers/db.js';
 jest.setTimeout(400_000);
 
 const DAYS = 88;
-const ONLY = ['acme', 'copperline', 'evergreen', 'falcon', 'moana', 'pipi'];
+const ONLY = ['acme', 'copperline', 'evergreen', 'falcon', 'kauri', 'moana', 'pipi'];
 const AGENCY = 'referrals@summit-recovery.example';
 
 let facts: DemoFacts;
@@ -99,6 +99,20 @@ it('falcon (fast track): hold placed once by the collector and written back to Q
   expect(customerMail('falcon').filter((e) => e.date > last)).toEqual([]);
   expect(f.audit.filter((e) => e.action === 'slack.nudge_delivered' && day(e.at) > last)).toEqual([]);
   expect(facts.documents.map((d) => d.name)).toEqual(expect.arrayContaining([`written-warning-falcon-${customerMail('falcon')[5]?.date}.pdf`, `final-demand-falcon-${demand?.date}.pdf`]));
+});
+
+it('kauri: the payment plan agreed in Slack holds while the first instalment is paid; the ladder resumes only when the second lapses', () => {
+  const [plan] = audit('kauri', 'payment_plan.recorded');
+  expect(plan?.actor).toMatchObject({ kind: 'person', id: PEOPLE.rep2.email });
+  const instalments = plan?.details?.['instalments'];
+  if (!Array.isArray(instalments)) throw new Error('no instalments recorded');
+  const dueDates = instalments.map((i: unknown) => (typeof i === 'object' && i !== null && 'dueDate' in i ? String(i.dueDate) : ''));
+  expect(facts.payments.filter((p) => p.account === 'kauri').map((p) => [p.date, p.amountMinor])).toEqual([[dueDates[0], 480_000]]);
+  const after = account('kauri').audit.filter((e) => plan && e.seq > plan.seq);
+  const resumed = after.find((e) => e.action === 'account.level' || e.action === 'outbox.revived');
+  expect(day(resumed?.at ?? new Date(0)) > String(dueDates[1])).toBe(true);
+  expect(customerMail('kauri').filter((e) => e.date > day(plan?.at ?? new Date(0)) && e.date <= String(dueDates[1]))).toEqual([]);
+  expect(after.some((e) => e.action === 'account.level' && String(e.details?.['explanation']).includes('missed'))).toBe(true);
 });
 
 it('moana: the referral waits for the approver; the packet goes to the agency only after the approval', () => {
