@@ -131,3 +131,17 @@ it('mail, courier and fax tasks not done 48 hours on get one follow-up task each
   const trail = (await store.audit.list(c._id)).filter((e) => e.action === 'task.follow-up');
   expect(trail.map((e) => e.outcome).sort()).toEqual(followUps.map((t) => t.title).sort());
 });
+
+it('a follow-up whose worker died between its claim and its writes is stored by a later run', async () => {
+  const sentAt = at('2025-03-06', '10:00');
+  const { c, inv, cfo } = await account('dead-follow.example');
+  const key = await enqueue(c, inv, taskAction(c, inv, 'courier', cfo, sentAt), sentAt);
+  await new Dispatcher(store, { worker: 'w-letters', now: () => sentAt, channels: createChannels(database.db, null) }).runOnce();
+  const hoursLater = (h: number): Date => new Date(sentAt.getTime() + h * 3_600_000);
+  expect(await store.claims.take(followUpId(key), 'died', hoursLater(49))).toBe(true);
+  expect(await followUpOverdueTasks(store, 'w-follow', hoursLater(49))).toEqual({ due: 1, created: 0 }); // maybe still at work
+  expect(await followUpOverdueTasks(store, 'w-follow', hoursLater(50))).toEqual({ due: 1, created: 1 }); // an hour on: it died
+  const tasks = (await new TaskChannel(database.db).list(ORG)).filter((t) => t.customerId === c._id && t.kind === 'follow-up');
+  expect(tasks.map((t) => t.title)).toEqual([`courier letter to Ann Lee for ${c.displayName} not confirmed after 48 h`]);
+  expect(await followUpOverdueTasks(store, 'w-follow', hoursLater(51))).toEqual({ due: 0, created: 0 });
+});

@@ -4,11 +4,15 @@
 // letter to Ann Lee not confirmed after 48 h"), once per task (claim
 // `followup:<taskId>`), and the account's audit trail says so.
 import type { Collection } from 'mongodb';
+import type { ClaimDoc } from '../store/claims.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections, type Store } from '../store/store.js';
 import type { TaskDoc } from './task-channel.js';
 
 const ACTOR = { kind: 'system' as const, id: 'follow-up', name: 'Overdue follow-up' };
+
+/** A claim this old whose follow-up task does not exist belongs to a worker that died mid-way: redo it. */
+const DEAD_CLAIM_MS = 10 * 60_000;
 
 export interface FollowUpStats {
   /** Tasks past their follow-up time and still not done. */
@@ -36,10 +40,18 @@ export async function followUpOverdueTasks(store: Store, worker: string, now: Da
     .find({ followUpAt: { $lte: now }, status: { $in: ['open', 'delivered'] }, followedUpAt: { $exists: false } })
     .limit(limit)
     .toArray();
+  const claims = store.db.collection<ClaimDoc>(collections.claims);
   let created = 0;
   for (const t of due) {
     const id = followUpId(t._id);
-    if (await store.claims.take(id, worker, now)) {
+    let mine = await store.claims.take(id, worker, now);
+    if (!mine && !(await tasks.findOne({ _id: id }, { projection: { _id: 1 } }))) {
+      // Claimed, but no follow-up stored: another worker is at it — or died between its claim and its writes.
+      const claim = await claims.findOne({ _id: id });
+      if (claim && claim.at.getTime() > now.getTime() - DEAD_CLAIM_MS) continue; // give it time; look again next run
+      mine = true;
+    }
+    if (mine) {
       const title = what(t);
       const doc: TaskDoc = {
         _id: id,
