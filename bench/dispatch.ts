@@ -1,8 +1,9 @@
 // `npm run bench -- dispatch`: 10,000 due outbox entries (10,000 customers, one
 // invoice and reminder each: the dispatcher sends one customer email per account
-// a day), two dispatchers in this process on separate database connections, an SMTP sink on loopback. Reports entries/s, duplicates
-// (target 0: counted at the sink by outbox key) and the delay from due to
-// received at the sink (p50/p95). Uses MONGODB_URI when set, otherwise a local
+// a day), two dispatchers in this process on separate database connections, an
+// SMTP sink on loopback. Reports entries/s, duplicates (target 0: counted at the
+// sink by outbox key), the delay from due to received at the sink (p50/p95) and
+// the time spent in each store operation. Uses MONGODB_URI when set, otherwise a local
 // server in a temporary folder. BENCH_DISPATCH_ENTRIES changes the count,
 // BENCH_DISPATCH_SECONDS caps the run (the local FerretDB over SQLite scans a
 // collection on every update, so 10,000 entries take a long time there).
