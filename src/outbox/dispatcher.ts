@@ -93,6 +93,7 @@ const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispat
 
 function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
   if (action?.kind === 'letter') return 'letter';
+  if (entry.channel === 'platform_email') return 'platform';
   if (entry.channel === 'email' || entry.channel === 'agency') return 'email';
   if (entry.channel === 'slack') return 'slack';
   return 'system';
