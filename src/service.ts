@@ -20,7 +20,7 @@ import { processXeroInbox, xeroRouter } from '../connectors/xero/routes.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 import { setDeadlineScheduler } from '../jobs/plan.js';
 import { setSyncWiring, type SyncWiring } from '../jobs/sync.js';
-import { configureOutbox, emailOptionsFromConfig } from './outbox/wiring.js';
+import { configureOutbox, emailOptionsFromConfig, type OutboxWiring } from './outbox/wiring.js';
 import { liveBalanceFrom } from './outbox/live-balance.js';
 import { setSlackDelivery } from '../jobs/slack-deliver.js';
 import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
@@ -80,18 +80,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     const worker = `${hostname()}:${process.pid}`;
     agenda = createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency });
     setSlackDelivery(slackDeliveryFactory(config));
-    // Customer email (and the agency's referral packet) goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
-    // Credit-hold write-backs go through the connectors this process has.
-    // The platform's own invoice email and the live balance check (stale sync) use the same connectors.
-    const byProvider = { ...(connectors.quickbooks ? { quickbooks: connectors.quickbooks } : {}), ...(connectors.xero ? { xero: connectors.xero } : {}) };
-    configureOutbox(store, {
-      email: emailOptionsFromConfig(config.email),
-      connectors: byProvider,
-      platformEmail: { connectors: byProvider, sendEnabled: config.email.sendEnabled },
-      freshness: { fetchLiveBalance: liveBalanceFrom(store, byProvider) },
-      sendEnabled: config.email.sendEnabled,
-      rates: { perMinute: config.email.ratePerMinute, perCompanyPerMinute: config.email.ratePerCompanyPerMinute },
-    });
+    configureOutbox(store, workerOutboxWiring(config, store, connectors));
     setSyncWiring(syncWiring(connectors, store, logger, worker));
     // Each account's next evaluation (promise grace end, letter deadline, instalment, snooze end) becomes a one-off job.
     setDeadlineScheduler(store, agenda);
@@ -128,7 +117,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   };
 }
 
-interface Connectors {
+export interface Connectors {
   /** Signed single-use OAuth state; present whenever a connector is. */
   states?: OAuthStates;
   quickbooks?: QuickBooksConnector;
@@ -167,7 +156,26 @@ function buildConnectors(config: Config, store: Store, logger: Logger): Connecto
   return out;
 }
 
-function syncWiring(c: Connectors, store: Store, logger: Logger, worker: string): SyncWiring {
+/**
+ * What a worker gives the outbox (also the demo's, scripts/demo/world.ts). Customer email (and the
+ * agency's referral packet) goes out through SMTP_URL (kept in the outbox while SEND_ENABLED is false).
+ * Credit-hold write-backs go through the connectors this process has; the platform's own invoice email
+ * and the live balance check (stale sync) use the same connectors.
+ */
+export function workerOutboxWiring(config: Config, store: Store, connectors: Connectors): OutboxWiring {
+  const byProvider = { ...(connectors.quickbooks ? { quickbooks: connectors.quickbooks } : {}), ...(connectors.xero ? { xero: connectors.xero } : {}) };
+  return {
+    email: emailOptionsFromConfig(config.email),
+    connectors: byProvider,
+    platformEmail: { connectors: byProvider, sendEnabled: config.email.sendEnabled },
+    freshness: { fetchLiveBalance: liveBalanceFrom(store, byProvider) },
+    sendEnabled: config.email.sendEnabled,
+    rates: { perMinute: config.email.ratePerMinute, perCompanyPerMinute: config.email.ratePerCompanyPerMinute },
+  };
+}
+
+/** The sync jobs' connectors and inbox processors (also the demo's). */
+export function syncWiring(c: Connectors, store: Store, logger: Logger, worker: string): SyncWiring {
   const wiring: SyncWiring = { connectors: {}, processInbox: {} };
   if (c.quickbooks) {
     const connector = c.quickbooks;

@@ -16,16 +16,16 @@ import { startLocalServer, type LocalServer } from '../../src/db/local-server.js
 import { documentsRouter } from '../../src/documents/router.js';
 import { createApp } from '../../src/http/app.js';
 import { outboundRouter } from '../../src/http/outbound-router.js';
-import { liveBalanceFrom } from '../../src/outbox/live-balance.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { configureOutbox, emailOptionsFromConfig } from '../../src/outbox/wiring.js';
+import { configureOutbox } from '../../src/outbox/wiring.js';
+import { syncWiring, workerOutboxWiring } from '../../src/service.js';
 import { ReplanRequests } from '../../src/planning/requests.js';
 import { createStore, ensureIndexes, type Store } from '../../src/store/store.js';
 import { OAuthStates } from '../../connectors/oauth-state.js';
 import { QuickBooksConnector } from '../../connectors/quickbooks/connector.js';
-import { processQuickbooksInbox, quickbooksRouter } from '../../connectors/quickbooks/routes.js';
+import { quickbooksRouter } from '../../connectors/quickbooks/routes.js';
 import { XeroConnector } from '../../connectors/xero/connector.js';
-import { processXeroInbox, xeroRouter } from '../../connectors/xero/routes.js';
+import { xeroRouter } from '../../connectors/xero/routes.js';
 import type { JobContext, JobDefinition } from '../../jobs/agenda.js';
 import { setSlackDelivery } from '../../jobs/slack-deliver.js';
 import { setSyncWiring } from '../../jobs/sync.js';
@@ -202,30 +202,17 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     });
     server.on('request', app);
 
-    // The worker's wiring, as src/service.ts sets it.
+    // The worker's wiring: the same functions src/service.ts uses.
     setSlackDelivery(slackDeliveryFactory(config));
-    const email = emailOptionsFromConfig(config.email);
-    const byProvider = { quickbooks, xero: xeroConnector };
-    configureOutbox(store, {
-      email,
-      connectors: byProvider,
-      platformEmail: { connectors: byProvider, sendEnabled: config.email.sendEnabled },
-      freshness: { fetchLiveBalance: liveBalanceFrom(store, byProvider) },
-      sendEnabled: config.email.sendEnabled,
-      rates: { perMinute: config.email.ratePerMinute, perCompanyPerMinute: config.email.ratePerCompanyPerMinute },
-    });
-    setSyncWiring({
-      connectors: { quickbooks, xero: xeroConnector },
-      processInbox: {
-        quickbooks: () => processQuickbooksInbox({ connector: quickbooks, store, logger, worker }),
-        xero: () => processXeroInbox({ connector: xeroConnector, store, logger, worker }),
-      },
-    });
+    const connectors = { quickbooks, xero: xeroConnector };
+    const outbox = workerOutboxWiring(config, store, connectors);
+    configureOutbox(store, outbox);
+    setSyncWiring(syncWiring(connectors, store, logger, worker));
     cleanups.push(() => {
       setSlackDelivery(null);
       setSyncWiring({ connectors: {}, processInbox: {} });
       configureOutbox(store, { email: null });
-      const t = email?.transport;
+      const t = outbox.email?.transport;
       if (t && 'close' in t && typeof t.close === 'function') t.close();
     });
 
