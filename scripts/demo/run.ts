@@ -196,7 +196,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
           documents.push({ account: a.key, name: `referral-packet-${a.key}-${today}.zip`, date: today, body: Buffer.from(await res.arrayBuffer()) });
         }
         if (ap.kind === 'write_off' && a.voidOnWriteOff) {
-          for (const inv of a.invoices) dueList.push({ date: addDays(today, 1), account: a, kind: 'void', note: `${inv.number} written off in the ledger` });
+          dueList.push({ date: addDays(today, 1), account: a, kind: 'void', note: 'written off in the ledger' });
         }
       }
     };
