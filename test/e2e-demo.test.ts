@@ -3,6 +3,10 @@
 // job handlers on a simulated clock, the Slack sandbox with people clicking
 // signed buttons, the SMTP sink. The same code as `npm run demo`
 // (scripts/demo/run.ts); here the outcomes per account are asserted.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeReport } from '../scripts/demo/output.js';
 import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../scripts/demo/run.js';
 import { finalState, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
 import { PEOPLE } from '../scripts/demo/scenario.js';
@@ -143,12 +147,23 @@ it('pipi: the small balance ends with an approved write-off, voided in Xero, nev
   expect(finalState(p, facts)).toBe('written off (approved)');
 });
 
-it('renders the report for every account', () => {
+it('writes the report: timeline for every account, every email as .eml, the documents, the Slack messages', () => {
   const html = timelineHtml(facts);
   const md = timelineMarkdown(facts);
   for (const a of facts.accounts) {
     expect(html).toContain(a.spec.name.replace(/&/g, '&#38;'));
     expect(md).toContain(`## ${a.spec.name}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-e2e-report-'));
+  try {
+    writeReport(dir, facts);
+    expect(readdirSync(join(dir, 'emails'))).toHaveLength(facts.emails.length);
+    expect(readdirSync(join(dir, 'slack'))).toHaveLength(facts.slack.length);
+    expect(readdirSync(join(dir, 'documents')).sort()).toEqual(facts.documents.map((d) => d.name).sort());
+    expect(readFileSync(join(dir, 'slack.html'), 'utf8')).toContain('<span class="btn primary">Approve</span>');
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('| Moana Outfitters | Xero |');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
