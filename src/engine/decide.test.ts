@@ -378,6 +378,19 @@ describe('decide: rules', () => {
       expect(partial.pastDue.netTotals).toEqual({ USD: 100_000 });
     });
 
+    it('no courtesy email and no pause for invoices coming due that credits already cover', () => {
+      // Found by the 'paying everything' property: a covered pre-due invoice plus a recent reply read as 'paused'.
+      const a = account({ invoices: [invoice('1', DUE, 50_000)], credits: [{ id: 'cn', issuedAt: 0, currency: 'USD', amountMinor: 50_000, remainingMinor: 50_000 }] });
+      for (const replied of [undefined, at(a, day(-4))]) {
+        const d = decide({ ...a, ...(replied === undefined ? {} : { lastCustomerReplyAt: replied }) }, everyDay, at(a, day(-3)));
+        expect(d.state).toBe('current');
+        expect(d.actions).toEqual([]);
+        expect(d.explanation).toContain('coming due is covered by unapplied payments and credits');
+      }
+      const uncovered = decide(account({ invoices: [invoice('1', DUE, 50_000)] }), everyDay, at(a, day(-3)));
+      expect(uncovered.actions.map((x) => x.kind)).toEqual(['email']);
+    });
+
     it('a new invoice after everything was paid starts a fresh ladder', () => {
       const a = deep();
       const later = invoice('3', day(60), 30_000);

@@ -500,6 +500,15 @@ export function decide(account: Account, policy: Policy, now: Instant | Date, op
     ctx.reasons.unshift({ code: 'covered-by-credits', text: `past-due ${formatTotals(totals)} is covered by unapplied payments and credits` });
     return finish(ctx, base, 'current', CURRENT_LEVEL, []);
   }
+  if (pastDue.length === 0) {
+    // Only invoices coming due: no courtesy email (and no pause) for what credits already cover.
+    const dueSoon: Totals = {};
+    for (const i of window) addTo(dueSoon, i.currency, i.balanceMinor);
+    if (Object.values(netOfCredits(account, dueSoon)).every((v) => v <= 0)) {
+      ctx.reasons.unshift({ code: 'covered-by-credits', text: `${formatTotals(dueSoon)} coming due is covered by unapplied payments and credits` });
+      return finish(ctx, base, 'current', CURRENT_LEVEL, []);
+    }
+  }
 
   if (pastDue.length > 0) {
     ctx.reasons.push({
