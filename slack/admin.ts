@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
+import type { AuditActor } from '../src/store/types.js';
 import { People, personRoles } from './services/people.js';
 import { CreditFlags } from './services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from './services/installations.js';
@@ -26,6 +27,9 @@ const PeopleBody = z.object({
 });
 
 const LinkBody = z.object({ orgId: z.string().min(1) });
+
+/** Who lifts prepay-only (the admin token names nobody: the caller says who asked, by email). */
+const LiftBody = z.object({ reason: z.string().trim().min(1).max(500), by: z.email().optional() });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -66,12 +70,35 @@ export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Rout
     const id = String(req.params['id']);
     if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
     const [hold, flags] = await Promise.all([deps.store.creditHolds.activeForCustomer(id), creditFlags.get(id)]);
-    const prepay = flags?.prepayOnly === true ? { prepayOnly: true, prepayOnlySince: flags.since.toISOString() } : { prepayOnly: false, prepayOnlySince: null };
+    const prepay = {
+      prepayOnly: flags?.prepayOnly === true,
+      prepayOnlySince: flags?.prepayOnly === true ? flags.since.toISOString() : null,
+      prepayOnlyLiftedAt: flags?.prepayOnly === false && flags.liftedAt ? flags.liftedAt.toISOString() : null,
+    };
     res.json(
       hold
         ? { onHold: true, since: hold.updatedAt.toISOString(), reason: hold.reason, placedBy: hold.decidedBy?.name ?? hold.decidedBy?.id ?? hold.requestedBy.name ?? hold.requestedBy.id, ...prepay }
         : { onHold: false, since: null, reason: null, placedBy: null, ...prepay },
     );
+  });
+
+  // Lift prepay-only (set when the account was referred to the agency): audited once, even when two callers lift
+  // at the same moment; 409 when the account is not prepay-only.
+  router.post('/accounts/:id/prepay-only/lift', async (req, res) => {
+    const id = String(req.params['id']);
+    const body = parse(LiftBody, req.body);
+    const customer = await deps.store.customers.get(id);
+    if (!customer) throw new AppError('not_found', `account ${id} does not exist`);
+    const at = now();
+    const person = body.by ? await people.byEmail(customer.orgId, body.by) : null;
+    const actor: AuditActor = body.by ? { kind: 'person', id: body.by, ...(person ? { name: person.name } : {}) } : { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
+    const r = await creditFlags.liftPrepayOnly(id, deps.store.claims, body.reason, actor, at);
+    if (!r.lifted) throw new AppError('conflict', r.why === 'already_lifted' ? `prepay-only of ${id} is already lifted` : `account ${id} is not prepay-only`);
+    await deps.store.audit.append({
+      orgId: customer.orgId, accountId: id, actor, channel: 'api', action: 'account.prepay_only_lifted', invoiceIds: [],
+      outcome: `prepay-only lifted by ${actor.name ?? actor.id}: ${body.reason}`, details: { since: r.doc.since.toISOString(), reason: body.reason }, at,
+    });
+    res.json({ prepayOnly: false, prepayOnlyLiftedAt: at.toISOString(), liftedBy: actor.name ?? actor.id, reason: body.reason });
   });
 
   return router;

@@ -6,6 +6,7 @@ import { createApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { slackAdminRouter } from '../slack/admin.js';
+import { CreditFlags } from '../slack/services/credit-flags.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { slackDeliveryFactory } from '../slack/wiring.js';
 import { INSTALL_KEY, installWorkspace, ORG, seedAcme, startHarness, STATE_SECRET, taskFromPlan, users, type Harness } from './sandbox/slack/harness.js';
@@ -17,7 +18,7 @@ describe('Slack admin API and OAuth delivery', () => {
   let api: express.Express;
   beforeAll(async () => {
     h = await startHarness('slackadmin', new Date('2025-03-20T15:00:00Z'), { oauth: true });
-    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store: h.store })] });
+    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store: h.store, now: () => h.clock.now })] });
   });
   afterAll(async () => {
     await h.stop();
@@ -43,13 +44,43 @@ describe('Slack admin API and OAuth delivery', () => {
     const acme = (await h.store.customers.listByOrg(ORG))[0];
     if (!acme) throw new Error('no customer');
     expect((await request(api).get('/api/accounts/nope/credit-status').set(auth)).status).toBe(404);
-    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: false, prepayOnlySince: null });
+    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null });
     const now = h.clock.now;
     await h.store.creditHolds.create({ _id: 'hold-1', orgId: ORG, customerId: acme._id, status: 'proposed', reason: 'Over 60 days past due', requestedBy: { kind: 'system', id: 'planner' } }, now);
     await h.store.creditHolds.transition('hold-1', 'active', { kind: 'person', id: users.collector.email, name: users.collector.name }, now);
     expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({
-      onHold: true, since: now.toISOString(), reason: 'Over 60 days past due', placedBy: users.collector.name, prepayOnly: false, prepayOnlySince: null,
+      onHold: true, since: now.toISOString(), reason: 'Over 60 days past due', placedBy: users.collector.name, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null,
     });
+  });
+
+  it('lifts prepay-only once (two simultaneous lifts record one), audited; credit-status shows it lifted; a later referral sets it again', async () => {
+    const acme = (await h.store.customers.listByOrg(ORG))[0];
+    if (!acme) throw new Error('no customer');
+    const url = `/api/accounts/${encodeURIComponent(acme._id)}/prepay-only/lift`;
+    const status = async () => (await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body as Record<string, unknown>;
+    expect((await request(api).post(url).set(auth).send({ reason: 'paid' })).status).toBe(409); // not prepay-only
+    expect((await request(api).post(url).send({ reason: 'paid' })).status).toBe(401);
+    expect((await request(api).post('/api/accounts/nope/prepay-only/lift').set(auth).send({ reason: 'paid' })).status).toBe(404);
+    const flags = new CreditFlags(h.store.db);
+    const setAt = h.clock.now;
+    expect(await flags.setPrepayOnly(acme._id, ORG, 'referred to the agency', { kind: 'person', id: users.approver.email }, setAt)).toBe(true);
+    expect(await status()).toMatchObject({ prepayOnly: true, prepayOnlySince: setAt.toISOString(), prepayOnlyLiftedAt: null });
+    expect((await request(api).post(url).set(auth).send({ reason: '' })).status).toBe(400);
+
+    const [a, b] = await Promise.all([
+      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.collector.email }),
+      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.collector.email }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect((a.status === 200 ? a : b).body).toEqual({ prepayOnly: false, prepayOnlyLiftedAt: setAt.toISOString(), liftedBy: users.collector.name, reason: 'Settled in full with the agency' });
+    expect(await status()).toMatchObject({ prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: setAt.toISOString() });
+    const lifted = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'account.prepay_only_lifted');
+    expect(lifted.map((e) => [e.actor.id, e.outcome])).toEqual([[users.collector.email, 'prepay-only lifted by Cole Lector: Settled in full with the agency']]);
+
+    const later = new Date(setAt.getTime() + 86_400_000);
+    expect(await flags.setPrepayOnly(acme._id, ORG, 'referred again', { kind: 'person', id: users.approver.email }, later)).toBe(true);
+    expect(await flags.setPrepayOnly(acme._id, ORG, 'referred again', { kind: 'person', id: users.approver.email }, later)).toBe(false);
+    expect(await status()).toMatchObject({ prepayOnly: true, prepayOnlySince: later.toISOString(), prepayOnlyLiftedAt: null });
   });
 
   it('links an installed workspace to its organisation; the worker then delivers with that workspace token', async () => {

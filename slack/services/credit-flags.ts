@@ -1,8 +1,12 @@
 // Account credit flags besides holds: prepay-only, set when an approver sends
 // the account to the collection agency (no more credit: orders only against
-// payment). One document per account (_id = the account), read by
-// GET /api/accounts/:id/credit-status. Set once (insert on the _id).
+// payment), and lifted by an admin or a manager (POST
+// /api/accounts/:id/prepay-only/lift). One document per account (_id = the
+// account), read by GET /api/accounts/:id/credit-status. Setting inserts on the
+// _id; each setting is lifted once (a claim per setting, so two simultaneous
+// lifts record one), and a lifted account can be set again by a later referral.
 import type { Collection, Db } from 'mongodb';
+import type { Claims } from '../../src/store/claims.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import type { AuditActor } from '../../src/store/types.js';
 
@@ -15,7 +19,13 @@ export interface CreditFlagsDoc {
   since: Date;
   reason: string;
   setBy: AuditActor;
+  /** When prepay-only was lifted (prepayOnly false), by whom and why. */
+  liftedAt?: Date;
+  liftedBy?: AuditActor;
+  liftReason?: string;
 }
+
+export type LiftResult = { lifted: true; doc: CreditFlagsDoc } | { lifted: false; why: 'not_prepay_only' | 'already_lifted' };
 
 export class CreditFlags {
   private readonly col: Collection<CreditFlagsDoc>;
@@ -30,9 +40,22 @@ export class CreditFlags {
       await this.col.insertOne({ _id: customerId, orgId, prepayOnly: true, since: now, reason, setBy: by });
       return true;
     } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Lifted before: a new referral sets it again.
+      const r = await this.col.updateOne({ _id: customerId, prepayOnly: false }, { $set: { prepayOnly: true, since: now, reason, setBy: by }, $unset: { liftedAt: '', liftedBy: '', liftReason: '' } });
+      return r.modifiedCount === 1;
     }
+  }
+
+  /** Lift prepay-only, once per setting (the claim `prepay-lift:<account>:<since>` decides between two lifts). */
+  async liftPrepayOnly(customerId: string, claims: Claims, reason: string, by: AuditActor, now: Date): Promise<LiftResult> {
+    const doc = await this.col.findOne({ _id: customerId });
+    if (!doc) return { lifted: false, why: 'not_prepay_only' };
+    if (!doc.prepayOnly) return { lifted: false, why: 'already_lifted' };
+    if (!(await claims.take(`prepay-lift:${customerId}:${doc.since.getTime()}`, by.id, now))) return { lifted: false, why: 'already_lifted' };
+    const lifted: CreditFlagsDoc = { ...doc, prepayOnly: false, liftedAt: now, liftedBy: by, liftReason: reason };
+    await this.col.updateOne({ _id: customerId }, { $set: { prepayOnly: false, liftedAt: now, liftedBy: by, liftReason: reason } });
+    return { lifted: true, doc: lifted };
   }
 
   get(customerId: string): Promise<CreditFlagsDoc | null> {
