@@ -2,15 +2,19 @@
 // QuickBooks and Xero sandboxes: a connection starts in dry-run (nothing reaches
 // the platform), a live one emails each open invoice once — also when the entry
 // is retried after the platform accepted — and an invoice paid at the platform
-// since a stale sync cancels the entry ("checked live").
+// since a stale sync cancels the entry ("checked live"). A platform that refuses
+// the recipient bounces the address: recorded, audited, and the next plan writes
+// to the next contact.
 import type { Db } from 'mongodb';
 import { DEFAULT_POLICY_INPUT, parsePolicy, validatePolicy, type DueAction } from '../src/engine/index.js';
 import { createChannels, createSmtpTransport, Dispatcher, type Channel, type SmtpTransport } from '../src/outbox/index.js';
 import { liveBalanceFrom } from '../src/outbox/live-balance.js';
 import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { Planner } from '../src/planning/plan.js';
+import { bounces } from '../src/planning/state.js';
 import { collections, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
-import { anyTimePolicy } from './helpers/accounts.js';
+import { anyTimePolicy, standardContacts } from './helpers/accounts.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { connId as qboConn, REALM, startQuickBooks, type Running } from './connectors/quickbooks/harness.js';
 import { connA, startXero, TENANT_A, type RunningXero } from './connectors/xero/harness.js';
@@ -61,6 +65,15 @@ async function enqueueReminder(store: Store, customer: CustomerDoc, invoice: Inv
   if (!created) throw new Error('not enqueued');
   return action.key;
 }
+
+/** The default ladder at any hour, every email by the platform's own invoice email. */
+const platformAnyTime = parsePolicy({
+  ...DEFAULT_POLICY_INPUT,
+  calendar: { ...DEFAULT_POLICY_INPUT.calendar, weekend: [], sendingHours: { start: '00:00', end: '23:59' } },
+  levels: DEFAULT_POLICY_INPUT.levels.map((l) => ({ ...l, actions: l.actions.map((a) => (a.kind === 'email' ? { ...a, via: 'platform', cc: [], urgent: false, readReceipt: false } : a)) })),
+});
+
+const isoDay = (d: Date, days: number): string => new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 describe('the policy says which way an email goes', () => {
   it("via 'platform' is carried by the platform_email channel; smtp stays the default", () => {
@@ -162,6 +175,67 @@ describe('QuickBooks', () => {
   });
 });
 
+describe('QuickBooks refuses the recipient', () => {
+  let q: Running;
+  beforeAll(async () => {
+    q = await startQuickBooks('dplatr', { customers: 3, openInvoices: 6, paidInvoices: 0, voidedInvoices: 0, creditMemos: 0, partialShare: 0, currencies: ['USD'] });
+    expect((await q.connect()).status).toBe(200);
+    await q.connector.fullSync(qboConn);
+    await q.store.connections.setSendMode(qboConn, 'live', new Date());
+  });
+  afterAll(() => q.close());
+
+  it('the address bounces: recorded, audited, and the next plan has QuickBooks email the next contact', async () => {
+    const [a] = await openInvoices(q.store.db, 1);
+    if (!a) throw new Error('seed');
+    const now = new Date();
+    // The account as the planner should see it: five contacts, its invoices one day past due.
+    await q.store.db.collection<CustomerDoc>(collections.customers).updateOne({ _id: a.customer._id }, { $set: { contacts: standardContacts('refuse.example'), timeZone: 'UTC' } });
+    await q.store.db.collection<InvoiceDoc>(collections.invoices).updateMany(
+      { provider: 'quickbooks', companyId: a.invoice.companyId, customerExternalId: a.customer.externalId },
+      { $set: { dueDate: isoDay(now, -1), issueDate: isoDay(now, -31) } },
+    );
+    q.sandbox.refusedEmails.add('bea@refuse.example');
+    const planner = new Planner(q.store, { worker: 'planner', policyFor: () => platformAnyTime });
+    const dispatcher = new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policyFor: () => platformAnyTime });
+
+    const first = await planner.plan(a.customer._id, now);
+    const key = first.enqueued.find((k) => k.includes(':email:')) ?? '';
+    expect(key).not.toBe('');
+    expect(await q.store.outbox.get(key)).toMatchObject({ channel: 'platform_email' });
+    const stats = await dispatcher.runOnce();
+    expect(stats).toMatchObject({ sent: 0, failed: 1, bounced: 1, replan: [a.customer._id] });
+    expect(q.sandbox.company(REALM).sent).toEqual([]);
+    const entry = await q.store.outbox.get(key);
+    expect(entry?.state).toBe('failed');
+    expect(entry?.lastError).toMatch(/^quickbooks refused to email .*Invalid email address: bea@refuse\.example/);
+    expect(await bounces(q.store.db).bouncedAmong(a.customer.orgId, ['bea@refuse.example'])).toEqual(new Set(['bea@refuse.example']));
+    const trail = await q.store.audit.list(a.customer._id);
+    const bounced = trail.find((e) => e.action === 'contact.bounced');
+    expect(bounced?.outcome).toMatch(/^bea@refuse\.example refused: quickbooks refused to email /);
+    expect(bounced?.channel).toBe('platform');
+    expect(bounced?.details).toMatchObject({ key, email: 'bea@refuse.example' });
+
+    const again = await planner.plan(a.customer._id, new Date());
+    expect(again.revived).toEqual([key]);
+    expect(await dispatcher.runOnce()).toMatchObject({ sent: 1, bounced: 0 });
+    expect(q.sandbox.company(REALM).sent.map((s) => s.to)).toEqual(Array.from({ length: q.sandbox.company(REALM).sent.length }, () => 'al@refuse.example'));
+    expect(q.sandbox.company(REALM).sent.length).toBeGreaterThan(0);
+  });
+
+  it('a refusal that does not name the address fails the entry and bounces nobody', async () => {
+    const [, b] = await openInvoices(q.store.db, 2);
+    if (!b) throw new Error('seed');
+    const key = await enqueueReminder(q.store, b.customer, b.invoice, 'bea@other.example', 'platform', new Date());
+    // QuickBooks no longer knows the invoice: a refusal about the invoice, not the recipient.
+    q.sandbox.company(REALM).records.Invoice.delete(b.invoice.externalId);
+    const stats = await new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policyFor: () => anyTimePolicy }).runOnce();
+    expect(stats).toMatchObject({ failed: 1, bounced: 0 });
+    expect((await q.store.outbox.get(key))?.lastError).toMatch(/not found at quickbooks/);
+    expect((await bounces(q.store.db).bouncedAmong(b.customer.orgId, ['bea@other.example'])).size).toBe(0);
+  });
+});
+
 describe('Xero', () => {
   let x: RunningXero;
   beforeAll(async () => {
@@ -190,5 +264,22 @@ describe('Xero', () => {
     expect(await d(channels(), () => new Date(Date.now() + 120_000)).runOnce()).toMatchObject({ sent: 1 });
     expect(x.sandbox.tenant(TENANT_A).emailed.filter((id) => id === a.invoice.externalId)).toHaveLength(1);
     expect(await x.store.outbox.get(key)).toMatchObject({ state: 'sent', result: { provider: 'xero' } });
+  });
+
+  it("Xero has no email address for the contact any more: the contact's address as last synced bounces", async () => {
+    await x.store.connections.setSendMode(connA, 'live', new Date());
+    const [, b] = await openInvoices(x.store.db, 2);
+    if (!b) throw new Error('seed');
+    const address = b.customer.email ?? '';
+    expect(address).not.toBe('');
+    x.sandbox.change(TENANT_A, 'Contacts', b.customer.externalId, { EmailAddress: '' }); // removed at Xero after the sync
+    const key = await enqueueReminder(x.store, b.customer, b.invoice, address, 'platform', new Date());
+    const channels = createChannels(x.store.db, null, { store: x.store, platform: { connectors: { xero: x.connector }, sendEnabled: true } });
+    const stats = await new Dispatcher(x.store, { worker: 'w-xero', channels, policyFor: () => anyTimePolicy }).runOnce();
+    expect(stats).toMatchObject({ sent: 0, failed: 1, bounced: 1, replan: [b.customer._id] });
+    expect(x.sandbox.tenant(TENANT_A).emailed).not.toContain(b.invoice.externalId);
+    expect((await x.store.outbox.get(key))?.lastError).toMatch(new RegExp(`^xero has no usable email address for ${b.invoice.number}'s customer \\(${address.replace(/\./g, '\\.')}\\)`));
+    expect(await bounces(x.store.db).bouncedAmong(b.customer.orgId, [address])).toEqual(new Set([address.toLowerCase()]));
+    expect((await x.store.audit.list(b.customer._id)).find((e) => e.action === 'contact.bounced')?.outcome).toMatch(/^.+ refused: xero has no usable email address/);
   });
 });

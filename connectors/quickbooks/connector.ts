@@ -463,7 +463,15 @@ export class QuickBooksConnector implements Connector {
     if (isVoided(invoice) || (toMinor(invoice.Balance, invoice.CurrencyRef?.value ?? 'USD') ?? 0) <= 0) return { ok: false, reason: 'not_open' };
     const to = opts.sendTo ?? invoice.BillEmail?.Address;
     if (!to) return { ok: false, reason: 'no_recipient' };
-    await client.sendInvoice(invoice.Id, to, opts.idempotencyKey.slice(0, 50));
+    try {
+      await client.sendInvoice(invoice.Id, to, opts.idempotencyKey.slice(0, 50));
+    } catch (err) {
+      // A validation fault (an address QuickBooks will not send to, …) is a refusal, not a transient failure.
+      if (err instanceof QboApiError && !err.retryable && err.tokenReason === undefined && (err.status === 400 || err.status === 200)) {
+        return err.code === quickbooks.faults.notFound ? { ok: false, reason: 'not_found', detail: err.message } : { ok: false, reason: 'rejected', detail: err.message };
+      }
+      throw err;
+    }
     return { ok: true, attempts: 1 };
   }
 }

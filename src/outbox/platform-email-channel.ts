@@ -4,6 +4,11 @@
 // emailInvoice is idempotent per (entry, invoice) — QuickBooks: the requestid;
 // Xero: the Idempotency-Key header — so a retried entry never emails an
 // invoice twice, even one that went out before a crash.
+//
+// A refusal because of the recipient (no address at the platform, or a refusal
+// that names the address) is a bounce: the channel reports the address as
+// `rejected`, the dispatcher records it in the bounce list and audits
+// `contact.bounced`, and the next plan writes to the next contact.
 import { sha256Hex } from '../store/hash.js';
 import type { InvoiceDoc, Provider } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
@@ -57,7 +62,7 @@ export class PlatformEmailChannel implements Channel {
         emailed.push(inv.number);
         continue;
       }
-      const failure = outcomeOf(r, inv, provider);
+      const failure = outcomeOf(r, inv, provider, platformRecipient(ctx, provider, to));
       if (failure === 'not-open') notOpen.push(inv.number);
       else return failure;
     }
@@ -69,9 +74,32 @@ export class PlatformEmailChannel implements Channel {
   }
 }
 
+/**
+ * The address the platform sends to: QuickBooks the one we give (`sendTo`); Xero always the contact's own
+ * address, which the store has as the customer's email (the Xero contact's EmailAddress at the last sync).
+ */
+export function platformRecipient(ctx: Pick<SendContext, 'customer'>, provider: Provider, to: string): string | undefined {
+  if (provider !== 'xero') return to;
+  const own = ctx.customer.email;
+  return own !== undefined && own !== '' ? own : undefined;
+}
+
+/**
+ * The addresses a refusal is about: all of `address` when the platform has no usable recipient ('no_recipient';
+ * Xero also reports an invalid contact address so), or when a 'rejected' names the address. Other refusals
+ * (a QuickBooks validation fault about something else) bounce nobody.
+ */
+export function refusedRecipients(r: Extract<WriteBack, { ok: false }>, address: string | undefined): string[] {
+  if (address === undefined) return [];
+  if (r.reason === 'no_recipient') return [address];
+  if (r.reason === 'rejected' && r.detail !== undefined && r.detail.toLowerCase().includes(address.toLowerCase())) return [address];
+  return [];
+}
+
 /** A refused write, as the outcome of the entry; 'not-open' when only this invoice is to be skipped. */
-function outcomeOf(r: Extract<WriteBack, { ok: false }>, inv: InvoiceDoc, provider: Provider): SendOutcome | 'not-open' {
+function outcomeOf(r: Extract<WriteBack, { ok: false }>, inv: InvoiceDoc, provider: Provider, address: string | undefined): SendOutcome | 'not-open' {
   const detail = r.detail !== undefined ? `: ${r.detail}` : '';
+  const rejected = refusedRecipients(r, address);
   switch (r.reason) {
     case 'not_open':
       return 'not-open';
@@ -80,8 +108,8 @@ function outcomeOf(r: Extract<WriteBack, { ok: false }>, inv: InvoiceDoc, provid
     case 'not_found':
       return { ok: false, permanent: true, error: `${inv.number} not found at ${provider}${detail}`, rejected: [] };
     case 'no_recipient':
-      return { ok: false, permanent: true, error: `${provider} has no email address for ${inv.number}'s customer${detail}`, rejected: [] };
+      return { ok: false, permanent: true, error: `${provider} has no usable email address for ${inv.number}'s customer${address !== undefined ? ` (${address})` : ''}${detail}`, rejected };
     case 'rejected':
-      return { ok: false, permanent: true, error: `${provider} refused to email ${inv.number}${detail}`, rejected: [] };
+      return { ok: false, permanent: true, error: `${provider} refused to email ${inv.number}${detail}`, rejected };
   }
 }

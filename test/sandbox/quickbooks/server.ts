@@ -6,7 +6,7 @@
 // invalid_grant), revoke; /v3/company/{realmId}/query (a small SQL subset with
 // WHERE, ORDERBY Id, STARTPOSITION, MAXRESULTS ≤ 1000), /cdc (30-day limit,
 // deleted tombstones, 1,000 objects per entity), reads by id, companyinfo,
-// customer sparse update with SyncToken (5010 when stale), invoice send,
+// customer sparse update with SyncToken (5010 when stale), invoice send (refusing any address in refusedEmails),
 // requestid idempotency for writes; faults (429 code 003001 and 500 at a rate,
 // latency, expired tokens, a 10-in-flight cap per realm), request counting; and
 // a webhook sender that signs its payloads like Intuit (intuit-signature).
@@ -91,6 +91,8 @@ export class QuickBooksSandbox extends LoopbackSandbox {
   /** The realm the authorize endpoint approves. */
   authorizeRealm = '';
   accessTokenTtlS = 3600;
+  /** Addresses (lowercased) the invoice send refuses with a validation fault naming them. */
+  readonly refusedEmails = new Set<string>();
   private readonly grants = new TokenGrants<AccessGrant, RefreshGrant>();
   private readonly codes = new Map<string, { realmId: string; redirectUri: string; used: boolean }>();
   private readonly inFlight = new Map<string, number>();
@@ -523,6 +525,7 @@ export class QuickBooksSandbox extends LoopbackSandbox {
       if (!rec) return { status: 400, body: fault('610', 'Object Not Found') };
       const to = typeof req.query.sendTo === 'string' ? req.query.sendTo : (rec.BillEmail as { Address?: string } | undefined)?.Address;
       if (!to) return { status: 400, body: fault('6000', 'Missing email address', 'The invoice has no BillEmail and no sendTo was given') };
+      if (this.refusedEmails.has(to.toLowerCase())) return { status: 400, body: fault('6000', 'A business validation error has occurred while processing your request', `Business Validation Error: Invalid email address: ${to}`) };
       c.sent.push({ invoiceId: rec.Id, to });
       const next = this.change(c.realmId, 'Invoice', rec.Id, { EmailStatus: 'EmailSent', BillEmail: { Address: to }, DeliveryInfo: { DeliveryType: 'Email', DeliveryTime: qboTime(this.now()) } });
       return { status: 200, body: { Invoice: next, time: qboTime(this.now()) } };
