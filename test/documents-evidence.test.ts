@@ -124,9 +124,9 @@ describe('audit trail export and verification (FerretDB)', () => {
   afterAll(() => database.drop());
 
   it('exports an account as CSV with every field, the injected formula defused', async () => {
-    const csv = auditCsv(await store.audit.list('acct-a'));
+    const csv = auditCsv(await store.audit.list('acct-a'), new Map([['acct-a', await store.audit.verify('acct-a')]]));
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('account_id,seq,at,actor_kind,actor_id,actor_name,channel,action,invoice_ids,outcome,details,corrects_id,entry_id,prev_hash,hash');
+    expect(lines[0]).toBe('account_id,seq,at,actor_kind,actor_id,actor_name,channel,action,invoice_ids,outcome,details,corrects_id,entry_id,prev_hash,hash,chain_check');
     expect(lines).toHaveLength(5); // header, 3 entries, final empty
     expect(lines[2]).toContain(`"'=cmd|""/c calc""!A1, said ""next week"""`);
     expect(lines[2]).toContain('"{""minutes"":4}"');

@@ -1,6 +1,10 @@
 // The audit trail out of the store: CSV (RFC 4180, spreadsheet-safe) and a
 // readable PDF, per account or per organisation and period. The export shows
-// each entry's hashes so a reader can re-check the chain by hand.
+// each entry's hashes so a reader can re-check the chain by hand, and the
+// result of Overdue's own check: the PDF on its first page, the CSV in a last
+// column, `chain_check`, on every row (the verdict of the row's account chain),
+// so it survives sorting, filtering and copying rows out, and no row of the
+// file is anything but an entry.
 import { canonicalJson } from '../store/hash.js';
 import type { AuditEntryDoc } from '../store/types.js';
 import type { ChainCheck } from '../store/audit.js';
@@ -23,9 +27,27 @@ export function toCsv(header: readonly string[], rows: readonly (readonly string
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-export const AUDIT_CSV_HEADER = ['account_id', 'seq', 'at', 'actor_kind', 'actor_id', 'actor_name', 'channel', 'action', 'invoice_ids', 'outcome', 'details', 'corrects_id', 'entry_id', 'prev_hash', 'hash'] as const;
+export const AUDIT_CSV_HEADER = ['account_id', 'seq', 'at', 'actor_kind', 'actor_id', 'actor_name', 'channel', 'action', 'invoice_ids', 'outcome', 'details', 'corrects_id', 'entry_id', 'prev_hash', 'hash', 'chain_check'] as const;
 
-export function auditCsv(entries: readonly AuditEntryDoc[]): string {
+/** A chain's verdict as the CSV's `chain_check` cell: `intact`, or `BROKEN at seq N: why`. */
+export function chainVerdict(check: ChainCheck | undefined): string {
+  if (!check) return 'not checked';
+  return check.ok ? 'intact' : `BROKEN at seq ${check.brokenAtSeq}: ${check.reason}`;
+}
+
+/**
+ * The chains' state as one HTTP header value (`X-Audit-Chain`): `intact` (also when there is nothing to
+ * check), else `broken at seq N` for an account's export, `broken: <account> at seq N; …` for a period's.
+ */
+export function chainHeader(checks: ReadonlyMap<string, ChainCheck>, scope: 'account' | 'period'): string {
+  const broken = [...checks.entries()].filter((x): x is [string, Extract<ChainCheck, { ok: false }>] => !x[1].ok).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (broken.length === 0) return 'intact';
+  const text = scope === 'account' ? broken.map(([, c]) => `broken at seq ${c.brokenAtSeq}`).join('; ') : `broken: ${broken.map(([acc, c]) => `${acc} at seq ${c.brokenAtSeq}`).join('; ')}`;
+  return text.replace(/[^\x20-\x7e]/g, '?'); // header values are ASCII
+}
+
+/** The entries as CSV; `checks` holds the verification of each account's chain (store.audit.verify). */
+export function auditCsv(entries: readonly AuditEntryDoc[], checks: ReadonlyMap<string, ChainCheck>): string {
   return toCsv(
     AUDIT_CSV_HEADER,
     entries.map((e) => [
@@ -44,6 +66,7 @@ export function auditCsv(entries: readonly AuditEntryDoc[]): string {
       e._id,
       e.prevHash,
       e.hash,
+      chainVerdict(checks.get(e.accountId)),
     ]),
   );
 }

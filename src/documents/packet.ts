@@ -119,7 +119,7 @@ export async function buildReferralPacket(data: AccountData, o: PacketOptions): 
   files.set(`03-statement-of-account-${o.asOf}.pdf`, statement.pdf);
   for (const i of items) files.set(`04-invoices/${fileSafe(i.number)}.pdf`, await invoiceCopyPdf(i, data, o.asOf, o.compress));
   files.set('05-contacts.csv', contactsCsv(data));
-  files.set('06-audit-trail.csv', auditCsv(data.audit));
+  files.set('06-audit-trail.csv', auditCsv(data.audit, new Map([[data.customer._id, o.chain]])));
   files.set('06-audit-trail.pdf', auditDoc);
   if (data.personalGuarantee.onFile) {
     files.set('07-personal-guarantee.txt', `A personal guarantee is on file for this account.\r\nReference: ${data.personalGuarantee.reference ?? '(none recorded; ask the creditor for a copy)'}\r\n`);

@@ -10,7 +10,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { addDays, isValidDate, localDate, zonedInstant, type LocalDate } from '../domain/calendar.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { auditCsv, auditPdf } from './audit-export.js';
+import { auditCsv, auditPdf, chainHeader } from './audit-export.js';
 import { buildLetter } from './letter.js';
 import { loadAccount, partyOf, today } from './load.js';
 import { documentInstant } from './model.js';
@@ -68,7 +68,9 @@ export function documentsRouter(deps: DocumentsRouterDeps): Router {
   r.get('/accounts/:id/audit.csv', async (req, res) => {
     const id = param(req, 'id');
     if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
-    send(res, 'text/csv; charset=utf-8', `audit-${id}.csv`, auditCsv(await deps.store.audit.list(id)));
+    const checks = new Map([[id, await deps.store.audit.verify(id)]]);
+    res.setHeader('X-Audit-Chain', chainHeader(checks, 'account'));
+    send(res, 'text/csv; charset=utf-8', `audit-${id}.csv`, auditCsv(await deps.store.audit.list(id), checks));
   });
 
   r.get('/accounts/:id/audit.pdf', async (req, res) => {
@@ -106,9 +108,12 @@ export function documentsRouter(deps: DocumentsRouterDeps): Router {
     const start = new Date(zonedInstant(from, '00:00', org.timeZone));
     const end = new Date(zonedInstant(addDays(to, 1), '00:00', org.timeZone));
     const entries = await deps.store.audit.listPeriod(org._id, start, end);
-    if (format === 'csv') return send(res, 'text/csv; charset=utf-8', `audit-${org._id}-${from}-${to}.csv`, auditCsv(entries));
     const checks = new Map<string, Awaited<ReturnType<Store['audit']['verify']>>>();
     for (const acc of [...new Set(entries.map((e) => e.accountId))]) checks.set(acc, await deps.store.audit.verify(acc));
+    if (format === 'csv') {
+      res.setHeader('X-Audit-Chain', chainHeader(checks, 'period'));
+      return send(res, 'text/csv; charset=utf-8', `audit-${org._id}-${from}-${to}.csv`, auditCsv(entries, checks));
+    }
     const pdf = await auditPdf({ settings: resolveDocumentSettings(org), scope: `${org.name}, ${from} to ${to}`, entries, checks, timeZone: org.timeZone, generatedAt: documentInstant(localDate(now(), org.timeZone)) });
     send(res, 'application/pdf', `audit-${org._id}-${from}-${to}.pdf`, pdf);
   });
