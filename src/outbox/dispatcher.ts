@@ -11,6 +11,7 @@ import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditInput, ConnectionDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
+import { storeAlert } from './alerts.js';
 import { OutboxEntries } from './entries.js';
 import { parsePayload, type Payload, type PayloadAction } from './payload.js';
 import { localDay, minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from './safety.js';
@@ -313,6 +314,17 @@ export class Dispatcher {
     return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun } };
   }
 
+  /** A bounce or a failure for good of a customer-facing entry: one alert task for the account's collector (src/outbox/alerts.ts). */
+  private async alertPeople(entry: OutboxEntryDoc, payload: Payload | null, error: string, bounced: string[], failed: boolean, now: Date): Promise<void> {
+    const action = payload?.action;
+    if (!action || !CUSTOMER_FACING.includes(action.kind)) return;
+    const w = alertWhat(action, entry.channel);
+    await storeAlert(this.store.db, {
+      orgId: entry.orgId, customerId: entry.customerId, accountName: payload.accountName, invoiceIds: entry.invoiceIds, now,
+      details: { outboxKey: entry._id, channel: entry.channel, what: w.what, to: w.to, error, bounced, failed, levelName: w.levelName },
+    });
+  }
+
   private async handle(entry: OutboxEntryDoc, stats: DispatchStats, replan: Set<string>): Promise<void> {
     const now = this.now();
     const parsed = parsePayload(entry.payload);
@@ -378,9 +390,11 @@ export class Dispatcher {
       }
     }
 
+    const bouncedNow: string[] = [];
     for (const address of outcome.rejected) {
       const recorded = await this.bounceList.record({ orgId: entry.orgId, email: address, customerId: entry.customerId, reason: outcome.ok ? 'recipient refused' : outcome.error, outboxKey: entry._id, at: now });
       if (!recorded) continue;
+      bouncedNow.push(address);
       stats.bounced++;
       replan.add(entry.customerId);
       await audit({ action: 'contact.bounced', outcome: `${address} refused: ${outcome.ok ? 'recipient refused' : outcome.error}`, details: { key: entry._id, email: address } });
@@ -393,6 +407,7 @@ export class Dispatcher {
       const dry = outcome.result['dryRun'] === true && (action?.kind === 'email' || action?.kind === 'letter');
       const text = action ? sentText(action, outcome.result, entry.channel) : 'sent';
       await audit({ action: 'outbox.sent', outcome: dry ? `dry run: not sent: ${text.replace(/ sent /, ' ')}` : text, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
+      if (bouncedNow.length > 0) await this.alertPeople(entry, parsed.ok ? parsed.payload : null, 'recipient refused', bouncedNow, false, now);
       return;
     }
     // Deferrals used claim numbers too, but were not failed attempts.
@@ -402,12 +417,28 @@ export class Dispatcher {
     if (retryAt) {
       stats.retried++;
       await audit({ action: 'outbox.retry', outcome: `attempt ${entry.attempts} failed: ${outcome.error}; next attempt ${retryAt.toISOString()}`, details: { key: entry._id, attempt: entry.attempts } });
+      if (bouncedNow.length > 0) await this.alertPeople(entry, parsed.ok ? parsed.payload : null, outcome.error, bouncedNow, false, now);
     } else {
       stats.failed++;
       replan.add(entry.customerId);
       await audit({ action: 'outbox.failed', outcome: `${outcome.permanent ? 'permanent failure' : `gave up after ${entry.attempts} attempts`}: ${outcome.error}`, details: { key: entry._id, attempt: entry.attempts } });
+      await this.alertPeople(entry, parsed.ok ? parsed.payload : null, outcome.error, bouncedNow, true, now);
     }
     this.opts.logger?.warn({ key: entry._id, error: outcome.error, retryAt }, 'outbox entry not sent');
+  }
+}
+
+const CUSTOMER_FACING: readonly string[] = ['email', 'letter', 'agencyPacket'];
+
+/** What a customer-facing entry was, in words, and to whom (for the alert people see in Slack). */
+function alertWhat(a: PayloadAction, channel: OutboxChannel): { what: string; to: string | null; levelName: string | null } {
+  switch (a.kind) {
+    case 'email':
+      return { what: channel === 'platform_email' ? `'${a.template}' platform invoice email` : `'${a.template}' email`, to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
+    case 'letter':
+      return { what: a.letter === 'finalDemand' ? 'final demand letter' : 'written warning letter', to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
+    default:
+      return { what: 'referral packet to the collection agency', to: null, levelName: null };
   }
 }
 
