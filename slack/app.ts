@@ -14,6 +14,7 @@ import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { MongoInstallationStore } from './services/installations.js';
+import type { PostQueue } from './services/post-queue.js';
 
 export interface SlackOAuthOptions {
   clientId: string;
@@ -46,6 +47,8 @@ export interface SlackAppOptions {
   replan: (customerId: string, now: Date) => Promise<unknown>;
   approvalsChannel?: string;
   retryConfig?: webApi.RetryOptions;
+  /** The per-channel chat.postMessage queue (default: one message a second per channel). */
+  postQueue?: PostQueue;
 }
 
 export interface SlackApp {
@@ -134,6 +137,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     now: opts.now ?? (() => new Date()),
     replan: opts.replan,
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
+    ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point; interactions are not retried by Slack.

@@ -12,6 +12,7 @@ export const actionIds = {
   moreTime: 'approval_more_time',
   placeHold: 'hold_place',
   liftHold: 'hold_lift',
+  taskDone: 'task_done',
 } as const;
 
 export const viewIds = {

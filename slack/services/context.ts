@@ -11,6 +11,7 @@ import { collections, type Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
+import { PostQueue, type PostArgs } from './post-queue.js';
 
 export interface SlackServiceOptions {
   store: Store;
@@ -23,6 +24,8 @@ export interface SlackServiceOptions {
   approvalsChannel?: string;
   /** OAuth installs: the client of an organisation's workspace (null: not installed). Without it `client` serves all. */
   clientForOrg?: (orgId: string) => Promise<webApi.WebClient | null>;
+  /** chat.postMessage per channel (default: one message a second per channel, Retry-After per channel). */
+  postQueue?: PostQueue;
 }
 
 export class SlackContext {
@@ -37,8 +40,10 @@ export class SlackContext {
   readonly messages: SlackMessages;
   readonly states: AccountStates;
   readonly tasks: Collection<TaskDoc>;
+  readonly postQueue: PostQueue;
 
   constructor(o: SlackServiceOptions) {
+    this.postQueue = o.postQueue ?? new PostQueue();
     this.store = o.store;
     this.client = o.client;
     this.logger = o.logger;
@@ -131,6 +136,11 @@ export class SlackContext {
   /** The audit actor for a Slack user: the known person (by email) or the bare Slack id. */
   actorFor(person: PersonDoc | null, slackUserId: string): AuditActor {
     return person ? { kind: 'person', id: person.email, name: person.name } : { kind: 'person', id: `slack:${slackUserId}` };
+  }
+
+  /** Post a message through the per-channel queue (slack/services/post-queue.ts), with this view's client. */
+  post(args: PostArgs): Promise<webApi.ChatPostMessageResponse> {
+    return this.postQueue.post(this.client, args);
   }
 
   /** Tell one user something only they see, in the conversation they acted in. */

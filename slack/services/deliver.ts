@@ -1,10 +1,12 @@
 // Task delivery: open Slack-bound tasks (rep/collector nudges, approval
-// requests) become Slack messages. Each task is delivered once: a claim keyed by
+// requests, credit-hold proposals, letter follow-ups, alerts of bounced or
+// failed sends — slack/services/notices.ts) become Slack messages. Each task is delivered once: a claim keyed by
 // the task decides between workers (released again when the post fails, so the
 // next run retries); the message and its snapshot are recorded; the task becomes
 // `delivered` and the audit trail says so.
 import { daysBetween, localDate } from '../../src/domain/calendar.js';
 import { addTo, type Totals } from '../../src/domain/money.js';
+import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
@@ -13,6 +15,7 @@ import { esc } from '../blocks/kit.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
+import { deliverAlert, deliverFollowUp } from './notices.js';
 import type { PostedMessage } from './messages.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
@@ -112,7 +115,7 @@ async function deliverNudge(ctx: SlackContext, task: TaskDoc, customer: Customer
   try {
     const channel = await openDm(ctx.client, to.id);
     const msg = nudgeMessage(snapshot);
-    const r = await ctx.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never });
+    const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
     const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
     await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'nudge', snapshot, posts, log: [], createdAt: now });
     await ctx.store.audit.append({
@@ -162,7 +165,7 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
     const msg = approvalMessage(snapshot);
     const posts: PostedMessage[] = [];
     for (const t of targets) {
-      const r = await ctx.client.chat.postMessage({ channel: t.channel, text: msg.text, blocks: msg.blocks as never });
+      const r = await ctx.post({ channel: t.channel, text: msg.text, blocks: msg.blocks });
       posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
     }
     await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
@@ -177,17 +180,19 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
   }
 }
 
-/** Deliver the open Slack-bound tasks that are due; safe to run by several workers at once. */
+/** Deliver the open Slack-bound tasks that are due (and the collector's alerts and follow-ups); safe to run by several workers at once. */
 export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number } = {}): Promise<DeliveryStats> {
   const now = ctx.now();
   const stats: DeliveryStats = { delivered: 0, skipped: 0, failed: [] };
+  const limit = opts.limit ?? 200;
   const tasks = await ctx.tasks
-    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold'] }, dueAt: { $lte: now } })
+    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold', 'follow-up'] }, dueAt: { $lte: now } })
     .sort({ dueAt: 1 })
-    .limit(opts.limit ?? 200)
+    .limit(limit)
     .toArray();
+  const alerts = await ctx.store.db.collection<AlertTaskDoc>(collections.tasks).find({ status: 'open', kind: 'alert', dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).toArray();
   const perOrg = new Map<string, SlackContext | null>();
-  for (const task of tasks) {
+  for (const task of [...alerts, ...tasks]) {
     try {
       if (!perOrg.has(task.orgId)) perOrg.set(task.orgId, await ctx.forOrg(task.orgId));
       const svc = perOrg.get(task.orgId);
@@ -202,7 +207,15 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
         continue;
       }
       const posts =
-        task.kind === 'approval' ? await deliverApproval(svc, task, customer, now) : task.kind === 'credit-hold' ? await deliverHold(svc, task, customer, now) : await deliverNudge(svc, task, customer, now);
+        task.kind === 'alert'
+          ? await deliverAlert(svc, task, customer, now)
+          : task.kind === 'follow-up'
+            ? await deliverFollowUp(svc, task, customer, now)
+            : task.kind === 'approval'
+              ? await deliverApproval(svc, task, customer, now)
+              : task.kind === 'credit-hold'
+                ? await deliverHold(svc, task, customer, now)
+                : await deliverNudge(svc, task, customer, now);
       if (!posts) {
         stats.skipped += 1;
         continue;

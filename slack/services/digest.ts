@@ -25,7 +25,7 @@ export async function sendDigests(ctx: SlackContext, opts: { hour?: number } = {
       const snap = await homeSnapshot(svc, org._id, person.name);
       const blocks = (homeView(snap) as { blocks: Block[] }).blocks;
       const channel = await openDm(svc.client, person.slackUserId);
-      await svc.client.chat.postMessage({ channel, text: `Today's calls: ${snap.calls.length}`, blocks: blocks as never });
+      await svc.post({ channel, text: `Today's calls: ${snap.calls.length}`, blocks });
       sent += 1;
     }
   }

@@ -50,7 +50,7 @@ export async function deliverHold(ctx: SlackContext, task: TaskDoc, customer: Cu
   try {
     const channel = await openDm(ctx.client, to.id);
     const msg = holdMessage(snapshot, { kind: 'proposed' });
-    const r = await ctx.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never });
+    const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
     const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
     await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'hold', snapshot, posts, log: [], createdAt: now });
     return posts;
@@ -73,7 +73,7 @@ async function announce(ctx: SlackContext, orgId: string, m: { text: string; blo
   const org = await ctx.store.organisations.get(orgId);
   const parsed = SlackSettings.safeParse(org?.settings ?? {});
   const channel = parsed.success ? parsed.data.slack?.holdsChannel : undefined;
-  if (channel) await ctx.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks as never });
+  if (channel) await ctx.post({ channel, text: m.text, blocks: m.blocks });
 }
 
 export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', meta: ModalMeta, userId: string, reason: string): Promise<void> {
@@ -160,7 +160,7 @@ async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: s
   const msg = approvalMessage(snapshot);
   const posts: PostedMessage[] = [];
   for (const t of targets) {
-    const r = await ctx.client.chat.postMessage({ channel: t.channel, text: msg.text, blocks: msg.blocks as never });
+    const r = await ctx.post({ channel: t.channel, text: msg.text, blocks: msg.blocks });
     posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
   }
   await ctx.messages.record({ _id: approvalId, orgId: doc.orgId, customerId: doc.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });

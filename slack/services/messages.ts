@@ -4,6 +4,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ApprovalSnapshot } from '../blocks/approval.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
+import type { NoticeSnapshot } from '../blocks/notice.js';
 import type { NudgeSnapshot } from '../blocks/nudge.js';
 
 export const MESSAGES_COLLECTION = 'slack_messages';
@@ -26,7 +27,7 @@ export type SlackMessageDoc = {
   createdAt: Date;
   resolvedAt?: Date;
   resolution?: string;
-} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot });
+} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot });
 
 export class SlackMessages {
   private readonly col: Collection<SlackMessageDoc>;

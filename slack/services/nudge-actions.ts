@@ -189,7 +189,7 @@ async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel
   const snapshot: NudgeSnapshot = { ...doc.snapshot, rep: { name, email: collectorEmail }, script: doc.snapshot.script.replace(doc.snapshot.rep.name, name) };
   const channel = await openDm(ctx.client, collector.id);
   const fresh = nudgeMessage(snapshot);
-  const r = await ctx.client.chat.postMessage({ channel, text: fresh.text, blocks: fresh.blocks as never });
+  const r = await ctx.post({ channel, text: fresh.text, blocks: fresh.blocks });
   await ctx.messages.record({ ...doc, log: [], snapshot, posts: [...doc.posts, { channel: r.channel ?? channel, ts: String(r.ts), user: collector.id }] });
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name } } });
   const old = nudgeMessage(doc.snapshot, [...doc.log, line(name)], false);

@@ -11,6 +11,7 @@ import { placeHoldButton } from './place-hold.js';
 import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
 import { snoozeButton } from './snooze.js';
+import { taskDoneButton } from './task-done.js';
 
 export function registerActions(app: App): void {
   app.action(actionIds.logCall, logCallButton);
@@ -24,4 +25,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.moreTime, moreTimeButton);
   app.action(actionIds.placeHold, placeHoldButton);
   app.action(actionIds.liftHold, liftHoldButton);
+  app.action(actionIds.taskDone, taskDoneButton);
 }

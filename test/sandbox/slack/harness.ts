@@ -11,6 +11,7 @@ import { collections, createStore, ensureIndexes, type Store } from '../../../sr
 import type { CustomerDoc, OutboxEntryDoc } from '../../../src/store/types.js';
 import { createSlackApp, type SlackApp } from '../../../slack/app.js';
 import { MongoInstallationStore } from '../../../slack/services/installations.js';
+import { PostQueue } from '../../../slack/services/post-queue.js';
 import { customerDoc, invoiceDoc, saveCustomer, seedOrg, standardContacts } from '../../helpers/accounts.js';
 import { openTestDatabase } from '../../helpers/db.js';
 import { SlackSandbox } from './server.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   store?: Store;
   /** Instead of planning inline, how the app asks for a re-plan (the web process records a request). */
   replan?: (customerId: string, at: Date) => Promise<unknown>;
+  /** The per-channel post queue (default: 20 ms between posts to one channel). */
+  postQueue?: PostQueue;
 }
 
 export const STATE_SECRET = 'sandbox-state-secret';
@@ -78,6 +81,8 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
     now: () => clock.now,
     replan: opts.replan ?? ((id, at) => planner.plan(id, at)),
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
+    // Tests post several messages to one DM quickly: a short per-channel interval (Slack's is about a second).
+    postQueue: opts.postQueue ?? new PostQueue({ intervalMs: 20 }),
   });
   const app = createApp({ db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
   const server = await new Promise<Server>((resolve) => {

@@ -57,6 +57,7 @@ export class SlackSandbox {
   /** OAuth codes the sandbox accepts (code → installing user id). */
   readonly codes = new Map<string, string>();
   private readonly limits = new Map<string, { times: number; retryAfter: number }>();
+  private readonly channelLimits = new Map<string, { times: number; retryAfter: number }>();
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -86,6 +87,11 @@ export class SlackSandbox {
     this.limits.set(method, { times, retryAfter });
   }
 
+  /** Answer the next `times` chat.postMessage calls to `channel` with 429 and `Retry-After: retryAfter` seconds (other channels are served). */
+  rateLimitChannel(channel: string, times: number, retryAfter = 1): void {
+    this.channelLimits.set(channel, { times, retryAfter });
+  }
+
   /** Resolves with the first call from now on that matches. */
   nextCall(match: (c: SlackCall) => boolean, timeoutMs = 10_000): Promise<SlackCall> {
     return new Promise((resolve, reject) => {
@@ -113,6 +119,7 @@ export class SlackSandbox {
     this.views.clear();
     this.homes.clear();
     this.limits.clear();
+    this.channelLimits.clear();
   }
 
   async start(): Promise<void> {
@@ -157,7 +164,8 @@ export class SlackSandbox {
     }
     const auth = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
     const token = auth?.[1] ?? (typeof args['token'] === 'string' ? args['token'] : null);
-    const limit = this.limits.get(method);
+    const byMethod = this.limits.get(method);
+    const limit = byMethod && byMethod.times > 0 ? byMethod : method === 'chat.postMessage' && typeof args['channel'] === 'string' ? this.channelLimits.get(args['channel']) : undefined;
     if (limit && limit.times > 0) {
       limit.times -= 1;
       this.calls.push({ method, args, token, status: 429 });

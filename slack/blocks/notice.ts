@@ -1,0 +1,44 @@
+// Notices for the collector: an alert when a customer-facing send bounced or
+// failed for good (what, to whom, the error, what the ladder does next), and the
+// 48-hour follow-up of a letter sent by post, courier or fax (*Done* closes it).
+import { actionIds } from '../ids.js';
+import { button, context, esc, fields, header, section, type Block } from './kit.js';
+
+export type NoticeSnapshot =
+  | {
+      kind: 'alert';
+      taskId: string;
+      customerId: string;
+      accountName: string;
+      what: string;
+      to: string | null;
+      error: string;
+      bounced: string[];
+      failed: boolean;
+      next: string;
+    }
+  | { kind: 'follow-up'; taskId: string; customerId: string; accountName: string; title: string; followUpOf: string | null };
+
+/** The follow-up's state: open (with *Done*) or done by someone. */
+export type NoticeState = { kind: 'open' } | { kind: 'done'; by: string; on: string };
+
+export function noticeMessage(s: NoticeSnapshot, state: NoticeState = { kind: 'open' }): { text: string; blocks: Block[] } {
+  if (s.kind === 'alert') {
+    const title = s.failed ? `Not sent: ${s.accountName}` : `Address refused: ${s.accountName}`;
+    const blocks: Block[] = [
+      header(title),
+      section(`:warning: The ${esc(s.what)}${s.to ? ` to ${esc(s.to)}` : ''} ${s.failed ? 'could not be sent' : 'was refused for some recipients'}.`),
+      fields([
+        `*Error*\n${esc(s.error).slice(0, 1_900)}`,
+        `*Bounced*\n${s.bounced.length > 0 ? s.bounced.map(esc).join(', ') : 'no address recorded as bouncing'}`,
+      ]),
+      section(`*Next:* ${esc(s.next)}`),
+      context('Overdue records bounced addresses and does not write to them again.'),
+    ];
+    return { text: `${title}: ${s.what}${s.to ? ` to ${s.to}` : ''}: ${s.error}`, blocks };
+  }
+  const blocks: Block[] = [header(`Follow-up: ${s.accountName}`), section(`:mailbox_with_mail: ${esc(s.title)}. Check it arrived (tracking, fax report) and mark it done.`)];
+  if (state.kind === 'open') blocks.push({ type: 'actions', block_id: 'notice_actions', elements: [button('Done', actionIds.taskDone, s.taskId, 'primary')] });
+  else blocks.push(section(`:white_check_mark: Done (${esc(state.by)}, ${state.on}).`));
+  return { text: `Follow-up: ${s.title}`, blocks };
+}
