@@ -87,12 +87,12 @@ export async function decideFromSlack(
   }
   if (moreTimeUntil !== undefined) {
     const state = (await ctx.states.get(decided.customerId)) ?? emptyAccountState(decided.customerId, decided.orgId, now);
-    await ctx.states.savePauses(
+    await ctx.retry(() => ctx.states.savePauses(
       decided.customerId,
       decided.orgId,
       { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: [...(state.snoozes ?? []), { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil }] },
       now,
-    );
+    ));
   }
   // What follows the decision: a manager's hold decision places or drops the hold; an approved referral makes
   // the account prepay-only and sends the packet to the agency.
@@ -104,7 +104,7 @@ export async function decideFromSlack(
       ? `:white_check_mark: *Approved* by ${esc(who.person.name)}`
       : `:no_entry: *Rejected* by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`;
   const line = after ? `${decisionLine}\n${after}` : decisionLine;
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: decided.orgId, accountId: decided.customerId, actor, channel: 'slack', action: `approval.${decision}`, invoiceIds: [],
     outcome: moreTimeUntil !== undefined ? `${decided.kind.replace('_', ' ')}: more time until ${moreTimeUntil}${note ? `: ${note}` : ''}` : `${decided.kind.replace('_', ' ')} ${decision}${note ? `: ${note}` : ''}`,
     details: { approvalId: decided._id, kind: decided.kind, ...(moreTimeUntil !== undefined ? { moreTimeUntil } : {}) }, at: now,
@@ -128,7 +128,7 @@ export async function decideFromSlack(
 async function referralApproved(ctx: SlackContext, a: ApprovalDoc, approverPerson: PersonDoc, c: Omit<ApprovalClick, 'triggerId'>, actor: AuditActor, now: Date): Promise<string> {
   const flags = new CreditFlags(ctx.store.db);
   if (await flags.setPrepayOnly(a.customerId, a.orgId, `referred to the collection agency (approved by ${approverPerson.name})`, actor, now)) {
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: a.orgId, accountId: a.customerId, actor, channel: 'slack', action: 'account.prepay_only', invoiceIds: [],
       outcome: 'account set to prepay-only: referred to the collection agency', details: { approvalId: a._id }, at: now,
     });
@@ -138,7 +138,7 @@ async function referralApproved(ctx: SlackContext, a: ApprovalDoc, approverPerso
   const agency = agencyAddress(resolveDocumentSettings(org ?? { name: '', settings: {} }, customer?.collectorEmail !== undefined ? { collectorEmail: customer.collectorEmail } : {}));
   if (!agency) {
     const problem = 'No agency address is configured (documents settings agency.email): the referral packet cannot be sent. Set it in the organisation settings; meanwhile the packet can be downloaded (GET /api/accounts/:id/referral-packet.zip) and sent by hand.';
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: a.orgId, accountId: a.customerId, actor: { kind: 'system', id: 'slack', name: 'Overdue Slack app' }, channel: 'slack', action: 'referral_packet.blocked', invoiceIds: [],
       outcome: 'referral packet not sent: no agency address configured (documents.agency.email)', details: { approvalId: a._id }, at: now,
     });

@@ -8,7 +8,8 @@ import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { accountStates, type AccountStates } from '../../src/planning/state.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
-import type { AuditActor } from '../../src/store/types.js';
+import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
+import type { AuditActor, AuditEntryDoc, AuditInput } from '../../src/store/types.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
 import { PostQueue, type PostArgs } from './post-queue.js';
@@ -92,7 +93,7 @@ export class SlackContext {
   private async planOnce(customerId: string, now: Date): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await this.replan(customerId, now);
+        await retryTransient(() => this.replan(customerId, now));
         return;
       } catch (err) {
         if (attempt === 0 && isDuplicateKey(err)) continue;
@@ -136,6 +137,19 @@ export class SlackContext {
   /** The audit actor for a Slack user: the known person (by email) or the bare Slack id. */
   actorFor(person: PersonDoc | null, slackUserId: string): AuditActor {
     return person ? { kind: 'person', id: person.email, name: person.name } : { kind: 'person', id: `slack:${slackUserId}` };
+  }
+
+  /**
+   * Append to the audit trail from a listener's after-ack work: a transient database error (SQLITE_BUSY under
+   * load) is retried with jitter, without appending twice (src/store/transient.ts).
+   */
+  audit(input: AuditInput): Promise<AuditEntryDoc> {
+    return appendAuditOnce(this.store, input, { onRetry: (err, attempt) => this.logger.debug({ err, attempt }, 'audit append retried') });
+  }
+
+  /** Run a single-write store operation, again after a jittered back-off while the database answers "busy". */
+  retry<T>(op: () => Promise<T>): Promise<T> {
+    return retryTransient(op, { onRetry: (err, attempt) => this.logger.debug({ err, attempt }, 'store write retried') });
   }
 
   /** Post a message through the per-channel queue (slack/services/post-queue.ts), with this view's client. */

@@ -118,7 +118,7 @@ async function deliverNudge(ctx: SlackContext, task: TaskDoc, customer: Customer
     const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
     const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
     await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'nudge', snapshot, posts, log: [], createdAt: now });
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.nudge_delivered', invoiceIds: task.invoiceIds,
       outcome: `asked ${to.name} to call ${snapshot.buyer?.name ?? customer.displayName}`, details: { taskId: task._id, to: to.email }, at: now,
     });
@@ -169,7 +169,7 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
       posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
     }
     await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.approval_requested', invoiceIds: task.invoiceIds,
       outcome: `approval requested: ${kind.replace('_', ' ')}`, details: { taskId: task._id, approvalId: task._id, posts: posts.length }, at: now,
     });

@@ -22,7 +22,7 @@ async function enqueue(
     now,
   );
   if (created) {
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: e.orgId, accountId: e.customerId, actor: e.actor, channel: 'system', action: 'outbox.enqueued', invoiceIds: [],
       outcome: e.outcome, details: { key: e.key, kind: e.action.kind }, at: now,
     });

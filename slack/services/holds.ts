@@ -104,7 +104,7 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
     throw err;
   }
   const action = state.kind === 'active' ? 'credit_hold.placed' : state.kind === 'released' ? 'credit_hold.lifted' : 'credit_hold.requested';
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action, invoiceIds: [],
     outcome: `${action.replace('credit_hold.', 'credit hold ')}: ${reason}`, details: { holdId, taskId: doc._id }, at: now,
   });
@@ -151,7 +151,7 @@ async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: s
   }
   if (targets.length === 0 && ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
   if (targets.length === 0) {
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: doc.orgId, accountId: doc.customerId, actor: SLACK_SYSTEM, channel: 'slack', action: 'credit_hold.approval_unreachable', invoiceIds: [],
       outcome: 'no manager in Slack to approve the credit hold', details: { holdId, approvalId }, at: now,
     });
@@ -164,7 +164,7 @@ async function requestManagerApproval(ctx: SlackContext, doc: HoldDoc, holdId: s
     posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
   }
   await ctx.messages.record({ _id: approvalId, orgId: doc.orgId, customerId: doc.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: doc.orgId, accountId: doc.customerId, actor: SLACK_SYSTEM, channel: 'slack', action: 'slack.approval_requested', invoiceIds: [],
     outcome: 'approval requested: credit hold (strategic account)', details: { holdId, approvalId, posts: posts.length }, at: now,
   });
@@ -196,7 +196,7 @@ export async function holdDecided(ctx: SlackContext, approvalId: string, decisio
     throw err;
   }
   const placed = state.kind === 'active';
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: hold.orgId, accountId: hold.customerId, actor, channel: 'slack', action: placed ? 'credit_hold.placed' : 'credit_hold.rejected', invoiceIds: [],
     outcome: placed ? `credit hold placed: ${hold.reason} (requested by ${requester}, approved by ${manager.name})` : `credit hold rejected by ${manager.name}${note ? `: ${note}` : ''}`,
     details: { holdId, approvalId }, at: now,

@@ -2,6 +2,7 @@
 // and the snapshot it was built from, so a later action can rebuild the message
 // and update it in place instead of posting a new one.
 import type { Collection, Db } from 'mongodb';
+import { retryTransient } from '../../src/store/transient.js';
 import type { ApprovalSnapshot } from '../blocks/approval.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
 import type { NoticeSnapshot } from '../blocks/notice.js';
@@ -36,24 +37,25 @@ export class SlackMessages {
     this.col = db.collection<SlackMessageDoc>(MESSAGES_COLLECTION);
   }
 
+  // Each method is one write (or read): a transient "database is locked" wrote nothing, so it is tried again.
   async record(doc: SlackMessageDoc): Promise<void> {
-    await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    await retryTransient(() => this.col.replaceOne({ _id: doc._id }, doc, { upsert: true }));
   }
 
   get(taskId: string): Promise<SlackMessageDoc | null> {
-    return this.col.findOne({ _id: taskId });
+    return retryTransient(() => this.col.findOne({ _id: taskId }));
   }
 
   async addPost(taskId: string, post: PostedMessage): Promise<void> {
-    await this.col.updateOne({ _id: taskId }, { $push: { posts: post } });
+    await retryTransient(() => this.col.updateOne({ _id: taskId }, { $push: { posts: post } }));
   }
 
   async addLog(taskId: string, line: string): Promise<void> {
-    await this.col.updateOne({ _id: taskId }, { $push: { log: line } });
+    await retryTransient(() => this.col.updateOne({ _id: taskId }, { $push: { log: line } }));
   }
 
   async resolve(taskId: string, resolution: string, now: Date): Promise<void> {
-    await this.col.updateOne({ _id: taskId }, { $set: { resolution, resolvedAt: now }, $push: { log: resolution } });
+    await retryTransient(() => this.col.updateOne({ _id: taskId }, { $set: { resolution, resolvedAt: now }, $push: { log: resolution } }));
   }
 
   /** The approval message of an approval request (the task and the approval share their id). */

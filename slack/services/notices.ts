@@ -74,7 +74,7 @@ export async function deliverAlert(ctx: SlackContext, task: AlertTaskDoc, custom
   };
   const posts = await post(ctx, task, to, snapshot, now);
   if (posts) {
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.alert_delivered', invoiceIds: task.invoiceIds,
       outcome: `told ${to.email}: ${task.title}`, details: { taskId: task._id, outboxKey: a.outboxKey, to: to.email }, at: now,
     });
@@ -88,7 +88,7 @@ export async function deliverFollowUp(ctx: SlackContext, task: TaskDoc, customer
   const snapshot: NoticeSnapshot = { kind: 'follow-up', taskId: task._id, customerId: customer._id, accountName: customer.displayName, title: task.title, followUpOf: task.followUpOf ?? null };
   const posts = await post(ctx, task, to, snapshot, now);
   if (posts) {
-    await ctx.store.audit.append({
+    await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.follow_up_delivered', invoiceIds: task.invoiceIds,
       outcome: `asked ${to.email} to confirm: ${task.title}`, details: { taskId: task._id, to: to.email }, at: now,
     });
@@ -107,7 +107,7 @@ export async function markFollowUpDone(ctx: SlackContext, c: { taskId: string; u
   if (!(await ctx.store.claims.take(`task-done:${c.taskId}`, person.email, now))) return ctx.tell(c.channel, c.userId, 'Already done: nothing changed.');
   const ids = [c.taskId, ...(snapshot.followUpOf ? [snapshot.followUpOf] : [])];
   await ctx.tasks.updateMany({ _id: { $in: ids } }, { $set: { status: 'done' } });
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: doc.orgId, accountId: doc.customerId, actor: ctx.actorFor(person, c.userId), channel: 'slack', action: 'task.done', invoiceIds: [],
     outcome: `${snapshot.title}: marked done`, details: { taskId: c.taskId, followUpOf: snapshot.followUpOf }, at: now,
   });

@@ -158,16 +158,16 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
     }
     if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
     if (s.kind === 'snooze') pauses.snoozes = [...pauses.snoozes, { id, by: actor.id, createdAt: now, until: s.until }];
-    await ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now);
+    await ctx.retry(() => ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now));
   }
   const { line, audit } = summary(s, doc.snapshot, who);
-  await ctx.store.audit.append({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
+  await ctx.audit({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
   // A logged call leaves the nudge open (a promise may follow); the rest settle it.
   // Once recorded, the bookkeeping and the message update go together.
   const settles = s.kind !== 'logCall';
   const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
   await Promise.all([
-    settles ? ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } }).then(() => ctx.messages.resolve(doc._id, line, now)) : ctx.messages.addLog(doc._id, line),
+    settles ? ctx.retry(() => ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } })).then(() => ctx.messages.resolve(doc._id, line, now)) : ctx.messages.addLog(doc._id, line),
     ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never }),
   ]);
   await ctx.replanAfter(doc.customerId, now);
@@ -194,7 +194,7 @@ async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name } } });
   const old = nudgeMessage(doc.snapshot, [...doc.log, line(name)], false);
   await ctx.client.chat.update({ channel: from.channel, ts: from.ts, text: old.text, blocks: old.blocks as never });
-  await ctx.store.audit.append({
+  await ctx.audit({
     orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action, invoiceIds: doc.snapshot.invoices.map((i) => i.id),
     outcome: `nudge handed from ${doc.snapshot.rep.name} to ${name}`, details: { taskId: doc._id, to: collectorEmail }, at: now,
   });
