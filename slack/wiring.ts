@@ -12,6 +12,7 @@ import { ReplanRequests } from '../src/planning/requests.js';
 import { createSlackApp, slackClient } from './app.js';
 import { SlackContext } from './services/context.js';
 import { MongoInstallationStore } from './services/installations.js';
+import { PostQueue } from './services/post-queue.js';
 
 /** The router to mount for /slack/events, or null when Slack is not configured or cannot be reached. */
 export async function slackRouter(config: Config, store: Store, logger: Logger, worker: string): Promise<Router | null> {
@@ -48,6 +49,8 @@ export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => Slac
   const key = config.secrets.tokenEncryptionKey;
   const oauth = Boolean(clientId && clientSecret && stateSecret && key);
   if (!botToken && !oauth) return null;
+  // One post queue for every run of the worker's Slack jobs, so a channel's pace and a 429's wait carry over.
+  const postQueue = new PostQueue();
   return (ctx) => {
     const planner = plannerFor(ctx);
     const installations = oauth && key ? new MongoInstallationStore(ctx.store.db, key) : null;
@@ -58,6 +61,7 @@ export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => Slac
       logger: ctx.logger,
       now: ctx.now,
       replan: (id, at) => planner.plan(id, at),
+      postQueue,
       ...(installations
         ? {
             clientForOrg: async (orgId: string) => {
