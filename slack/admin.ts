@@ -8,7 +8,7 @@ import { AppError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
 import type { AuditActor } from '../src/store/types.js';
 import { People, personRoles } from './services/people.js';
-import { CreditFlags } from './services/credit-flags.js';
+import { CreditFlags, liftPrepayOnly } from './services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from './services/installations.js';
 
 const PeopleBody = z.object({
@@ -92,12 +92,8 @@ export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Rout
     const at = now();
     const person = body.by ? await people.byEmail(customer.orgId, body.by) : null;
     const actor: AuditActor = body.by ? { kind: 'person', id: body.by, ...(person ? { name: person.name } : {}) } : { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
-    const r = await creditFlags.liftPrepayOnly(id, deps.store.claims, body.reason, actor, at);
+    const r = await liftPrepayOnly(deps.store, { customerId: id, orgId: customer.orgId, reason: body.reason, actor, channel: 'api', now: at });
     if (!r.lifted) throw new AppError('conflict', r.why === 'already_lifted' ? `prepay-only of ${id} is already lifted` : `account ${id} is not prepay-only`);
-    await deps.store.audit.append({
-      orgId: customer.orgId, accountId: id, actor, channel: 'api', action: 'account.prepay_only_lifted', invoiceIds: [],
-      outcome: `prepay-only lifted by ${actor.name ?? actor.id}: ${body.reason}`, details: { since: r.doc.since.toISOString(), reason: body.reason }, at,
-    });
     res.json({ prepayOnly: false, prepayOnlyLiftedAt: at.toISOString(), liftedBy: actor.name ?? actor.id, reason: body.reason });
   });
 

@@ -13,6 +13,7 @@ export const actionIds = {
   placeHold: 'hold_place',
   liftHold: 'hold_lift',
   taskDone: 'task_done',
+  liftPrepay: 'prepay_lift',
 } as const;
 
 export const viewIds = {
@@ -25,6 +26,7 @@ export const viewIds = {
   moreTime: 'view_more_time',
   placeHold: 'view_place_hold',
   liftHold: 'view_lift_hold',
+  liftPrepay: 'view_prepay_lift',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */

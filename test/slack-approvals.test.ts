@@ -78,8 +78,10 @@ describe('Slack: approvals', () => {
     // Every approver's copy now shows the decision instead of the buttons.
     const updates = h.sandbox.callsOf('chat.update');
     expect(updates.map((u) => u.args['channel']).sort()).toEqual(['D0APP0001', 'D0APP0002', 'D0COL0001']);
-    const blocks = updates[0]?.args['blocks'] as { type: string }[];
-    expect(blocks.some((x) => x.type === 'actions')).toBe(false);
+    const blocks = updates[0]?.args['blocks'] as { type: string; elements?: { action_id?: string }[] }[];
+    // The decision buttons give way to the decision; an approved referral offers managers only "Lift prepay-only".
+    const buttons = blocks.filter((x) => x.type === 'actions').flatMap((x) => (x.elements ?? []).map((e) => e.action_id));
+    expect(buttons).toEqual([actionIds.liftPrepay]);
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('done');
   });
 

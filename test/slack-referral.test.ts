@@ -13,7 +13,7 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { createChannels, createSmtpTransport, Dispatcher, type SmtpTransport } from '../src/outbox/index.js';
 import type { CustomerDoc } from '../src/store/types.js';
-import { actionIds } from '../slack/ids.js';
+import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { slackAdminRouter } from '../slack/admin.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { agencyPacketKey } from '../slack/services/effects.js';
@@ -21,7 +21,7 @@ import { customerDoc, invoiceDoc, payInvoice, saveCustomer, standardContacts } f
 import { expectFixture } from './sandbox/slack/fixtures.js';
 import { startSmtpSink, type SmtpSink, type SunkMessage } from './helpers/smtp-sink.js';
 import { approvalTask, ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
-import { blockAction, sendInteraction } from './sandbox/slack/signed.js';
+import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
 
 const T0 = new Date('2025-06-10T15:00:00Z');
 const AGENCY = { documents: { agency: { name: 'Recovery Partners', email: 'referrals@recovery.example' } } };
@@ -132,6 +132,13 @@ describe('Slack: an approved agency referral', () => {
     expect(await h.store.outbox.get(agencyPacketKey(approvalId))).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/^no agency address/) });
     const failed = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'outbox.failed');
     expect(failed.map((e) => e.outcome)).toEqual([expect.stringMatching(/^permanent failure: no agency address: set documents\.agency\.email/)]);
+    // The collector is told too (an alert for the failed customer-facing entry), with what happens next.
+    const posts = h.sandbox.callsOf('chat.postMessage').length;
+    expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
+    const alert = h.sandbox.callsOf('chat.postMessage')[posts];
+    expect(alert?.args['channel']).toBe('D0COL0001');
+    expect(JSON.stringify(alert?.args['blocks'])).toContain('referral packet to the collection agency could not be sent');
+    expect(JSON.stringify(alert?.args['blocks'])).toContain('Overdue does not re-send the referral packet');
   });
 
   it('an account paid in full before dispatch gets no packet (cancelled, audited); dry run sends nothing', async () => {
@@ -156,5 +163,41 @@ describe('Slack: an approved agency referral', () => {
     expect(await dispatch(false)).toMatchObject({ sent: 1 });
     expect(sink.messages).toHaveLength(before);
     expect((await h.store.outbox.get(agencyPacketKey(dryId)))?.result).toMatchObject({ dryRun: true, to: 'referrals@recovery.example' });
+  });
+  it('a manager lifts prepay-only from the approved request (not an approver who is no manager; once under two submissions), audited, shown', async () => {
+    const approvalId = `${acme._id}:agency-referral:1`;
+    expect(await creditStatus(acme._id)).toMatchObject({ prepayOnly: true });
+    const posted = await h.slack.services.messages.byApproval(approvalId);
+    const abe = posted?.posts.find((p) => p.user === users.approver2.id);
+    const ada = posted?.posts.find((p) => p.user === users.approver.id);
+    if (!abe || !ada) throw new Error('no copies of the request');
+    const press = (userId: string, at: { channel: string; ts: string }) =>
+      sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId }, { actionId: actionIds.liftPrepay, value: approvalId, channel: at.channel, ts: at.ts }));
+
+    const opened = h.sandbox.callsOf('views.open').length;
+    await press(users.approver.id, ada);
+    await waitFor('Ada is told', () => h.sandbox.callsOf('chat.postEphemeral').find((c) => c.args['user'] === users.approver.id && c.args['text'] === 'Only managers and admins can lift prepay-only.'));
+    expect(h.sandbox.callsOf('views.open')).toHaveLength(opened);
+
+    await press(users.approver2.id, abe);
+    const view = (await waitFor('the modal', () => h.sandbox.callsOf('views.open')[opened])).args['view'] as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe(viewIds.liftPrepay);
+    expectFixture('prepay-lift-modal', view);
+    const submit = () =>
+      sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: users.approver2.id }, {
+        callbackId: viewIds.liftPrepay, privateMetadata: view.private_metadata,
+        values: { [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'Settled with the agency' } } },
+      }));
+    const updates = h.sandbox.callsOf('chat.update').length;
+    await Promise.all([submit(), submit()]);
+    await waitFor('every copy updated', () => h.sandbox.callsOf('chat.update').length >= updates + (posted?.posts.length ?? 0));
+    await waitFor('the other submission is told', () => h.sandbox.callsOf('chat.postEphemeral').find((c) => c.args['user'] === users.approver2.id && String(c.args['text']).startsWith('Nothing changed')));
+    expect(await creditStatus(acme._id)).toMatchObject({ prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: T0.toISOString() });
+    const lifted = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'account.prepay_only_lifted');
+    expect(lifted.map((e) => [e.actor.id, e.channel, e.outcome])).toEqual([[users.approver2.email, 'slack', 'prepay-only lifted by Abe Approver: Settled with the agency']]);
+    const shown = h.sandbox.callsOf('chat.update').at(-1)?.args['blocks'];
+    expect(JSON.stringify(shown)).toContain('Prepay-only lifted');
+    expect(JSON.stringify(shown)).not.toContain(actionIds.liftPrepay);
+    expectFixture('approval-prepay-lifted', shown);
   });
 });

@@ -2,8 +2,9 @@
 // hold for managers): the case in brief and Approve / Reject (/ Give more time);
 // once decided, the buttons give way to the decision.
 import { formatTotals } from '../../src/domain/money.js';
-import { actionIds } from '../ids.js';
-import { button, context, esc, fields, header, section, type Block } from './kit.js';
+import { actionIds, inputIds, viewIds } from '../ids.js';
+import { button, context, esc, fields, header, input, modal, plain, section, type Block } from './kit.js';
+import type { ModalMeta } from './modals.js';
 
 export interface ApprovalSnapshot {
   approvalId: string;
@@ -24,7 +25,12 @@ const titles: Record<ApprovalSnapshot['kind'], string> = {
   credit_hold: 'Place a credit hold?',
 };
 
-export function approvalMessage(s: ApprovalSnapshot, decision?: string): { text: string; blocks: Block[] } {
+/** Options of a decided request: an approved referral offers managers *Lift prepay-only* until it is lifted. */
+export interface DecidedOptions {
+  liftPrepay?: boolean;
+}
+
+export function approvalMessage(s: ApprovalSnapshot, decision?: string, opts: DecidedOptions = {}): { text: string; blocks: Block[] } {
   const blocks: Block[] = [
     header(`${titles[s.kind]} ${s.accountName}`),
     section(s.reason),
@@ -42,6 +48,21 @@ export function approvalMessage(s: ApprovalSnapshot, decision?: string): { text:
     blocks.push({ type: 'actions', block_id: 'approval_actions', elements: s.kind === 'credit_hold' ? decide : [...decide, button('Give more time', actionIds.moreTime, s.approvalId)] });
   } else {
     blocks.push(section(decision));
+    if (opts.liftPrepay === true) blocks.push({ type: 'actions', block_id: 'prepay_actions', elements: [button('Lift prepay-only', actionIds.liftPrepay, s.approvalId)] });
   }
   return { text: `${titles[s.kind]} ${s.accountName}`, blocks };
+}
+
+/** A manager lifts prepay-only (set when the account was referred to the agency): the reason is required. */
+export function liftPrepayModal(accountName: string, m: ModalMeta): Block {
+  return modal({
+    callbackId: viewIds.liftPrepay,
+    title: 'Lift prepay-only',
+    submit: 'Lift',
+    privateMetadata: JSON.stringify(m),
+    blocks: [
+      section(`Let *${esc(accountName)}* order on credit again. Order systems see it in the credit status at once.`),
+      input(inputIds.reason.block, 'Reason', { type: 'plain_text_input', action_id: inputIds.reason.action, multiline: true, placeholder: plain('e.g. settled with the agency') }),
+    ],
+  });
 }

@@ -113,7 +113,7 @@ export async function decideFromSlack(
   const msg = await ctx.messages.byApproval(c.approvalId);
   if (msg && msg.kind === 'approval') {
     await ctx.messages.resolve(msg._id, line, now);
-    const body = approvalMessage(msg.snapshot, line);
+    const body = approvalMessage(msg.snapshot, line, { liftPrepay: after !== null });
     for (const p of msg.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks as never });
   }
   await ctx.replanAfter(decided.customerId, now);

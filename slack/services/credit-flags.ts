@@ -8,7 +8,8 @@
 import type { Collection, Db } from 'mongodb';
 import type { Claims } from '../../src/store/claims.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
-import type { AuditActor } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
+import type { AuditActor, AuditInput } from '../../src/store/types.js';
 
 export const CREDIT_FLAGS_COLLECTION = 'credit_flags';
 
@@ -61,4 +62,22 @@ export class CreditFlags {
   get(customerId: string): Promise<CreditFlagsDoc | null> {
     return this.col.findOne({ _id: customerId });
   }
+}
+
+/**
+ * Lift an account's prepay-only (the admin API and the Slack button): once per setting, audited
+ * `account.prepay_only_lifted` on `channel`. `append` is the audit append to use (Slack's retries transient errors).
+ */
+export async function liftPrepayOnly(
+  store: Store,
+  a: { customerId: string; orgId: string; reason: string; actor: AuditActor; channel: AuditInput['channel']; now: Date },
+  append: (input: AuditInput) => Promise<unknown> = (i) => store.audit.append(i),
+): Promise<LiftResult> {
+  const r = await new CreditFlags(store.db).liftPrepayOnly(a.customerId, store.claims, a.reason, a.actor, a.now);
+  if (!r.lifted) return r;
+  await append({
+    orgId: a.orgId, accountId: a.customerId, actor: a.actor, channel: a.channel, action: 'account.prepay_only_lifted', invoiceIds: [],
+    outcome: `prepay-only lifted by ${a.actor.name ?? a.actor.id}: ${a.reason}`, details: { since: r.doc.since.toISOString(), reason: a.reason }, at: a.now,
+  });
+  return r;
 }

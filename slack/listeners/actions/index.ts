@@ -4,6 +4,7 @@ import { approveButton } from './approve.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
 import { liftHoldButton } from './lift-hold.js';
+import { liftPrepayButton } from './lift-prepay.js';
 import { moreTimeButton } from './more-time.js';
 import { notMyAccountButton } from './not-my-account.js';
 import { paymentPlanButton } from './payment-plan.js';
@@ -26,4 +27,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.placeHold, placeHoldButton);
   app.action(actionIds.liftHold, liftHoldButton);
   app.action(actionIds.taskDone, taskDoneButton);
+  app.action(actionIds.liftPrepay, liftPrepayButton);
 }

@@ -2,6 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { viewIds } from '../../ids.js';
 import { disputeSubmitted } from './dispute.js';
 import { liftHoldSubmitted } from './lift-hold.js';
+import { liftPrepaySubmitted } from './lift-prepay.js';
 import { logCallSubmitted } from './log-call.js';
 import { moreTimeSubmitted } from './more-time.js';
 import { paymentPlanSubmitted } from './payment-plan.js';
@@ -20,4 +21,5 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.moreTime, moreTimeSubmitted);
   app.view<ViewSubmitAction>(viewIds.placeHold, placeHoldSubmitted);
   app.view<ViewSubmitAction>(viewIds.liftHold, liftHoldSubmitted);
+  app.view<ViewSubmitAction>(viewIds.liftPrepay, liftPrepaySubmitted);
 }
