@@ -30,8 +30,10 @@ import type { JobContext, JobDefinition } from '../../jobs/agenda.js';
 import { setSlackDelivery } from '../../jobs/slack-deliver.js';
 import { setSyncWiring } from '../../jobs/sync.js';
 import { slackAdminRouter } from '../../slack/admin.js';
-import { createSlackApp, type SlackApp } from '../../slack/app.js';
-import { slackDeliveryFactory } from '../../slack/wiring.js';
+import { createSlackApp, slackClient, type SlackApp } from '../../slack/app.js';
+import { SlackContext } from '../../slack/services/context.js';
+import { PostQueue } from '../../slack/services/post-queue.js';
+import { plannerFor } from '../../jobs/plan.js';
 import { QuickBooksSandbox } from '../../test/sandbox/quickbooks/server.js';
 import { SlackSandbox, type SandboxUser } from '../../test/sandbox/slack/server.js';
 import { XeroSandbox } from '../../test/sandbox/xero/server.js';
@@ -202,8 +204,18 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     });
     server.on('request', app);
 
-    // The worker's wiring: the same functions src/service.ts uses.
-    setSlackDelivery(slackDeliveryFactory(config));
+    // The worker's wiring: the same functions src/service.ts uses — but for Slack delivery, which is
+    // slack/wiring.ts's slackDeliveryFactory with one difference: its post queue paces each channel at
+    // one message per real second (Slack's limit), and a simulated day lasts well under a second, so the
+    // pace is compressed here as Xero's limits are.
+    const postQueue = new PostQueue({ intervalMs: 10 });
+    setSlackDelivery((jctx) => {
+      const planner = plannerFor(jctx);
+      return new SlackContext({
+        store: jctx.store, client: slackClient({ botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl, logger: jctx.logger }), logger: jctx.logger,
+        now: jctx.now, replan: (id, at) => planner.plan(id, at), postQueue,
+      });
+    });
     const connectors = { quickbooks, xero: xeroConnector };
     const outbox = workerOutboxWiring(config, store, connectors);
     configureOutbox(store, outbox);
