@@ -140,6 +140,8 @@ export interface Account {
   readonly paymentPlans: readonly PaymentPlan[];
   readonly snoozes: readonly Snooze[];
   readonly lastCustomerReplyAt?: Instant | undefined;
+  /** An active credit hold on the account, placed at `since`: the ladder proposes / places no other. */
+  readonly onHold?: { readonly since: Instant } | undefined;
 }
 
 // ---- schema for external input ------------------------------------------------
@@ -241,6 +243,7 @@ export const AccountSchema = z.object({
     .default([]),
   snoozes: z.array(z.object({ id: z.string(), by: z.string(), createdAt: InstantSchema, until: DateSchema })).default([]),
   lastCustomerReplyAt: InstantSchema.optional(),
+  onHold: z.object({ since: InstantSchema }).optional(),
 });
 
 /** Parses external data into an Account; throws a ZodError listing every problem. */

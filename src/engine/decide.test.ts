@@ -176,6 +176,61 @@ describe('decide: rules', () => {
     expect(hold(strategic)).toMatchObject({ mode: 'propose', approval: 'manager' });
   });
 
+  describe('an account already on credit hold', () => {
+    const since = (a: Account) => ({ since: at(a, day(46)) });
+
+    it('gets no second hold, and the explanation says why', () => {
+      const plain = ladderAccount();
+      const history = done(plain, [['reminder-1', 1], ['collector-call', 30]]);
+      const held = { ...plain, history, onHold: since(plain) };
+      const d = decide(held, everyDay, at(held, day(45)));
+      expect(d.actions.map((x) => x.kind)).toEqual(['email', 'task']);
+      expect(d.explanation).toContain('already on credit hold since 18 Apr 2025: no second hold');
+      expect(d.reasons.map((r) => r.code)).toContain('on-hold');
+      // the same account off hold is proposed one
+      expect(decide({ ...plain, history }, everyDay, at(plain, day(45))).actions.map((x) => x.kind)).toContain('creditHold');
+      // a strategic account is neither proposed one nor sent to a manager
+      const strategic = { ...held, tags: ['strategic'] };
+      const s = decide(strategic, everyDay, at(strategic, day(45)));
+      expect(s.actions.some((x) => x.kind === 'creditHold')).toBe(false);
+      expect(s.reasons.map((r) => r.code)).not.toContain('strategic-approval');
+    });
+
+    it('cancels a pending hold proposal once the hold is placed', () => {
+      const a = ladderAccount();
+      const history = done(a, [['reminder-1', 1], ['collector-call', 30]]);
+      const proposed = decide({ ...a, history }, everyDay, at(a, day(45))).actions.find((x) => x.kind === 'creditHold');
+      if (!proposed) throw new Error('no hold proposed');
+      const d = decide({ ...a, history, onHold: since(a) }, everyDay, at(a, day(45), 11 * 60));
+      expect(keysToCancel(d, [proposed.key])).toEqual([proposed.key]);
+    });
+
+    it('treats the level’s hold as done: the ladder moves on (no level left half finished)', () => {
+      const a = ladderAccount();
+      // up the ladder went out without its hold (the account was put on hold by hand)
+      const history = done(a, [['reminder-1', 1], ['collector-call', 30], ['up-the-ladder', 45]]).filter((h) => h.kind !== 'creditHold');
+      const off = decide({ ...a, history }, everyDay, at(a, day(50)));
+      expect(off.actions.map((x) => x.kind)).toEqual(['creditHold']); // off hold: the level is finished
+      const on = decide({ ...a, history, onHold: since(a) }, everyDay, at(a, day(50)));
+      expect(on.actions).toEqual([]);
+      expect(on.reasons.map((r) => r.code)).not.toContain('partial-level');
+      expect(on.nextEvaluationAt).toBe(at(a, day(60), 9 * 60));
+    });
+
+    it('walks the rest of the ladder on the same days as off hold, without a hold action', () => {
+      const a = account({ invoices: [invoice('1', DUE, 100_000)] });
+      const off = simulate(a, everyDay, day(-6), 100);
+      const on = simulate(a, everyDay, day(-6), 100, { change: (acc, date) => (date >= day(46) ? { ...acc, onHold: since(acc) } : acc) });
+      expect(levelsEntered(on.steps)).toEqual(levelsEntered(off.steps));
+      const holds = (steps: typeof on.steps) => steps.flatMap((s) => s.decision.actions.filter((x) => x.kind === 'creditHold').map((x) => x.levelId));
+      expect(holds(off.steps)).toEqual(['up-the-ladder', 'written-warning']);
+      expect(holds(on.steps)).toEqual(['up-the-ladder']);
+      const warning = on.steps[60 + 6]?.decision;
+      expect(warning?.actions.map((x) => x.kind)).toEqual(['letter', 'task']);
+      expect(warning?.explanation).toContain('already on credit hold since 18 Apr 2025');
+    });
+  });
+
   describe('contact ladder', () => {
     const reminder = (contacts: Account['contacts']) => {
       const a = ladderAccount({ contacts });

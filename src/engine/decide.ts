@@ -115,6 +115,7 @@ export type ReasonCode =
   | 'waiting'
   | 'write-off'
   | 'strategic-approval'
+  | 'on-hold'
   | 'contact-fallback'
   | 'contact-missing'
   | 'no-sales-rep';
@@ -729,9 +730,11 @@ function ladder(
     const s = status[i];
     if (!l || !s) break;
     if (s.doneBits !== 0) {
-      if ((s.doneBits & l.allBits) !== l.allBits) {
+      // On credit hold already: the level's hold counts as done, so the ladder moves on without a second one.
+      const doneBits = s.doneBits | heldBits(ctx, l);
+      if ((doneBits & l.allBits) !== l.allBits) {
         due = l;
-        partialBits = l.allBits & ~s.doneBits;
+        partialBits = l.allBits & ~doneBits;
         break;
       }
       last = { level: l, day: s.reachedDay, deadline: s.deadlineDay };
@@ -766,7 +769,12 @@ function ladder(
     ctx.reasons.push({ code: 'catch-up', text: `catch-up: skipped ${skipped.map((l) => `'${l.name}'`).join(', ')}` });
   }
   if (partialBits !== 0) ctx.reasons.push({ code: 'partial-level', text: 'finishing the actions of this level' });
-  const bits = partialBits !== 0 ? partialBits : due.allBits;
+  const held = heldBits(ctx, due) & ~(status[due.index]?.doneBits ?? 0);
+  if (held !== 0 && ctx.a.onHold) {
+    ctx.reasons.push({ code: 'on-hold', text: `already on credit hold since ${formatDayNumberShort(localDayNumber(ctx.a.onHold.since, ctx.tz))}: no second hold` });
+  }
+  const bits = (partialBits !== 0 ? partialBits : due.allBits) & ~held;
+  if (bits === 0) return finish(ctx, base, 'past-due', level, []);
   const customerFacing = due.actions.some((x) => (x.bit & bits) !== 0 && x.customerFacing);
   const reachedToday = partialBits === 0 && last !== undefined && last.day === today;
   if (!canActToday(ctx, customerFacing, reachedToday)) return finish(ctx, base, 'past-due', level, []);
@@ -775,6 +783,14 @@ function ladder(
     due.hasAgencyReferral && cp.policy.writeOff !== null && compareWithThreshold(net, cp.policy.writeOff.below, rates) === 'below';
   if (writeOff) ctx.reasons.push({ code: 'write-off', text: `balance under the write-off threshold: write-off suggested instead of agency referral` });
   return finish(ctx, base, 'past-due', level, buildActions(ctx, due, bits, ids, net, writeOff));
+}
+
+/** The level's credit-hold actions when the account is already on hold (they are not to be done again); else 0. */
+function heldBits(ctx: Ctx, l: CompiledLevel): number {
+  if (ctx.a.onHold === undefined) return 0;
+  let bits = 0;
+  for (const x of l.actions) if (x.spec.kind === 'creditHold') bits |= x.bit;
+  return bits;
 }
 
 function buildActions(ctx: Ctx, level: CompiledLevel, bits: number, ids: readonly string[], amounts: Totals, writeOff: boolean | undefined): DueAction[] {
