@@ -1,5 +1,6 @@
 // From store documents to the engine's Account: a pure mapper. The loader
 // (load.ts) reads the documents; this file only translates them.
+import { z } from 'zod';
 import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
 import { historyOf, isEngineAction, parsePayload } from '../outbox/payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
@@ -16,12 +17,16 @@ export interface AccountDocuments {
   customer: CustomerDoc;
   /** The organisation's zone, used when the customer has none. */
   orgTimeZone: string;
+  /** The organisation's default collector (settings.assignments), used when the customer has none. */
+  defaultCollectorEmail?: string;
   invoices: readonly InvoiceDoc[];
   payments: readonly PaymentDoc[];
   state: AccountStateDoc | null;
   /** Lowercased addresses known to bounce. */
   bounced: ReadonlySet<string>;
   done: readonly DoneAction[];
+  /** When the customer's active credit hold (if any) was placed. */
+  onHoldSince?: Date | undefined;
 }
 
 export interface Assembled {
@@ -121,6 +126,14 @@ export function instalmentsPaid(plan: PaymentPlanDoc, payments: readonly Payment
   return out;
 }
 
+const AssignmentSettings = z.object({ defaultCollectorEmail: z.email().optional() });
+
+/** The organisation's default collector: settings.assignments.defaultCollectorEmail (set by the assignments import). */
+export function defaultCollectorOf(settings: Record<string, unknown>): string | undefined {
+  const parsed = AssignmentSettings.safeParse(settings['assignments'] ?? {});
+  return parsed.success ? parsed.data.defaultCollectorEmail : undefined;
+}
+
 export function assembleAccount(docs: AccountDocuments): Assembled {
   const { customer: c, state: s } = docs;
   const unreadable: Assembled['unreadable'] = [];
@@ -135,7 +148,7 @@ export function assembleAccount(docs: AccountDocuments): Assembled {
     credits: [],
     contacts: toContacts(c, docs.bounced),
     salesRep: person(c.salesRepEmail),
-    collector: person(c.collectorEmail),
+    collector: person(c.collectorEmail ?? docs.defaultCollectorEmail),
     personalGuarantee: s?.personalGuarantee ?? false,
     holidays: s?.holidays ?? [],
     history: toHistory(docs.done, unreadable),
@@ -158,6 +171,7 @@ export function assembleAccount(docs: AccountDocuments): Assembled {
     })),
     snoozes: (s?.snoozes ?? []).map((z) => ({ id: z.id, by: z.by, createdAt: z.createdAt.getTime(), until: z.until })),
     lastCustomerReplyAt: s?.lastCustomerReplyAt?.getTime(),
+    onHold: docs.onHoldSince ? { since: docs.onHoldSince.getTime() } : undefined,
   };
   return { account, unreadable };
 }

@@ -10,7 +10,7 @@ import { canonicalJson } from '../store/hash.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
-import { assembleAccount, type Assembled, type DoneAction } from './assemble.js';
+import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from './state.js';
 
 export interface PlannerOptions {
@@ -88,7 +88,7 @@ export class Planner {
   async load(customerId: string): Promise<LoadedAccount | null> {
     const customer = await this.store.customers.get(customerId);
     if (!customer) return null;
-    const [org, invoices, payments, state, allEntries, sentAudit] = await Promise.all([
+    const [org, invoices, payments, state, allEntries, sentAudit, hold] = await Promise.all([
       this.store.organisations.get(customer.orgId),
       this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
       this.store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
@@ -98,6 +98,7 @@ export class Planner {
         .collection<AuditEntryDoc>(collections.audit)
         .find({ accountId: customerId, action: 'outbox.sent' }, { projection: { details: 1, at: 1 } })
         .toArray(),
+      this.store.creditHolds.activeForCustomer(customerId),
     ]);
     // Write-backs and referral packets share the outbox but are not the ladder's: planning leaves them alone.
     const entries = allEntries.filter(isEngineEntry);
@@ -112,7 +113,8 @@ export class Planner {
       const e = typeof key === 'string' ? byKey.get(key) : undefined;
       if (e && e.state !== 'sent') done.push({ key: e._id, payload: e.payload, at: a.at });
     }
-    const assembled = assembleAccount({ customer, orgTimeZone: org?.timeZone ?? 'UTC', invoices, payments, state, bounced, done });
+    const defaultCollectorEmail = org ? defaultCollectorOf(org.settings) : undefined;
+    const assembled = assembleAccount({ customer, orgTimeZone: org?.timeZone ?? 'UTC', ...(defaultCollectorEmail ? { defaultCollectorEmail } : {}), invoices, payments, state, bounced, done, onHoldSince: hold ? (hold.activeSince ?? hold.updatedAt) : undefined });
     return { ...assembled, customer, org, entries };
   }
 

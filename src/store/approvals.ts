@@ -63,6 +63,23 @@ const holdTransitions: Record<CreditHoldStatus, CreditHoldStatus[]> = {
   rejected: [],
 };
 
+/** The claim that makes a hold the customer's one active hold: taken on activation (owner: the hold's id), deleted on release. */
+export const activeHoldClaim = (customerId: string): string => `hold-active:${customerId}`;
+
+/** The customer is already on (another) active hold: a conflict that says which hold, since when, placed by whom. */
+export class AlreadyOnHoldError extends AppError {
+  constructor(
+    readonly holdId: string,
+    readonly since: Date,
+    readonly placedBy: AuditActor | undefined,
+  ) {
+    super('conflict', `the customer is already on credit hold since ${since.toISOString().slice(0, 10)} (hold ${holdId})`);
+    this.name = 'AlreadyOnHoldError';
+  }
+}
+
+const FINAL: readonly CreditHoldStatus[] = ['released', 'rejected'];
+
 export class CreditHolds {
   constructor(
     private readonly col: Collection<CreditHoldDoc>,
@@ -82,21 +99,58 @@ export class CreditHolds {
     }
   }
 
-  /** Move a hold along its life cycle; refuses transitions that make no sense (e.g. released → active). */
+  /**
+   * Move a hold along its life cycle; refuses transitions that make no sense (e.g. released → active), and
+   * refuses to activate a second hold for a customer already on hold: a conflict whose details are an
+   * AlreadyOnHoldError. One active hold per customer is decided by a claim (FerretDB has no
+   * atomic conditional update): activeHoldClaim(customerId), owned by the active hold, deleted on release.
+   */
   async transition(id: string, to: CreditHoldStatus, by: AuditActor, now: Date): Promise<CreditHoldDoc> {
     const current = await this.col.findOne({ _id: id });
     if (!current) throw new AppError('not_found', `credit hold ${id} does not exist`);
+    const refuse = (): AppError => new AppError('conflict', `credit hold ${id} is ${current.status}; it cannot become ${to}`);
+    if (!holdTransitions[current.status].includes(to)) throw refuse();
+    if (to === 'active') await this.takeActive(id, current.customerId, now);
     // Each state is entered at most once per hold, so the claim on (hold, state) decides races.
-    if (!holdTransitions[current.status].includes(to) || !(await this.claims.take(`hold:${id}:${to}`, by.id, now))) {
-      throw new AppError('conflict', `credit hold ${id} is ${current.status}; it cannot become ${to}`);
-    }
-    const set = { status: to, decidedBy: by, updatedAt: now };
+    if (!(await this.claims.take(`hold:${id}:${to}`, by.id, now))) throw refuse();
+    const set: Partial<CreditHoldDoc> = { status: to, decidedBy: by, updatedAt: now };
+    if (to === 'active') set.activeSince = now;
     await this.col.updateOne({ _id: id }, { $set: set });
+    if (to === 'released') await this.claims.release(activeHoldClaim(current.customerId), id);
     return { ...current, ...set };
+  }
+
+  /** Take the customer's active-hold claim for hold `id` (or find it already ours); else a conflict naming the hold in place. */
+  private async takeActive(id: string, customerId: string, now: Date): Promise<void> {
+    const key = activeHoldClaim(customerId);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await this.claims.take(key, id, now)) {
+        // A hold made active before this claim existed holds no claim: it still counts.
+        const legacy = await this.col.findOne({ customerId, status: 'active', _id: { $ne: id } });
+        if (!legacy) return;
+        await this.claims.release(key, id);
+        throw new AlreadyOnHoldError(legacy._id, legacy.activeSince ?? legacy.updatedAt, legacy.decidedBy);
+      }
+      const holder = await this.claims.holder(key);
+      if (holder === id) return; // a concurrent activation of this same hold: the (hold, state) claim decides
+      if (holder === null) continue; // released meanwhile: try again
+      const other = await this.col.findOne({ _id: holder });
+      if (!other || FINAL.includes(other.status)) {
+        // Left behind by a process that died between the release and the claim's deletion: a final hold never comes back.
+        await this.claims.release(key, holder);
+        continue;
+      }
+      throw new AlreadyOnHoldError(other._id, other.activeSince ?? other.updatedAt, other.status === 'active' ? other.decidedBy : other.requestedBy);
+    }
+    throw new AppError('conflict', `credit hold ${id}: the customer's active hold kept changing; try again`);
   }
 
   async markWrittenBack(id: string, now: Date): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { writtenBackAt: now, updatedAt: now } });
+  }
+
+  get(id: string): Promise<CreditHoldDoc | null> {
+    return this.col.findOne({ _id: id });
   }
 
   activeForCustomer(customerId: string): Promise<CreditHoldDoc | null> {

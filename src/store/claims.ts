@@ -32,6 +32,11 @@ export class Claims {
     return (await this.col.findOne({ _id: key }))?.owner ?? null;
   }
 
+  /** Give up the claim `key` if `owner` still holds it (for claims that mark a state, e.g. a customer's one active credit hold). */
+  async release(key: string, owner: string): Promise<boolean> {
+    return (await this.col.deleteOne({ _id: key, owner })).deletedCount === 1;
+  }
+
   /** Forget claims older than `before` (housekeeping; keys embed attempt numbers, so old ones are never asked again). */
   async prune(before: Date): Promise<number> {
     return (await this.col.deleteMany({ at: { $lt: before } })).deletedCount;

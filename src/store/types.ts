@@ -194,6 +194,8 @@ export interface CreditHoldDoc {
   reason: string;
   requestedBy: AuditActor;
   decidedBy?: AuditActor;
+  /** When the hold became active (holds made before this field: see updatedAt). */
+  activeSince?: Date;
   writtenBackAt?: Date;
   createdAt: Date;
   updatedAt: Date;
