@@ -10,6 +10,7 @@ import type { AuditActor } from '../src/store/types.js';
 import { People, personRoles } from './services/people.js';
 import { CreditFlags, liftPrepayOnly } from './services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from './services/installations.js';
+import { assignmentsRouter } from './assignments.js';
 
 const PeopleBody = z.object({
   orgId: z.string().min(1),
@@ -42,6 +43,9 @@ export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Rout
   const people = new People(deps.store.db);
   const creditFlags = new CreditFlags(deps.store.db);
   const now = deps.now ?? (() => new Date());
+
+  // Customers' sales reps and collectors: PUT/GET /orgs/:orgId/assignments (slack/assignments.ts).
+  router.use(assignmentsRouter(deps));
 
   router.put('/slack/people', async (req, res) => {
     const body = parse(PeopleBody, req.body);

@@ -28,7 +28,30 @@ export function recordId(key: ProviderKey): string {
 type SyncedDoc = ProviderKey & { _id: string; orgId: string };
 
 export class ProviderRecords<T extends SyncedDoc> {
+  /**
+   * Fields Overdue owns on these documents (set by people, not by the platform): a sync's replace keeps the
+   * stored value unless the mapped record brings its own.
+   */
+  protected readonly overdueOwned: readonly (keyof T & string)[] = [];
+
   constructor(protected readonly col: Collection<T>) {}
+
+  /** The replacements with the stored Overdue-owned fields carried over (one `_id $in` read per batch). */
+  private async keepOwned(existing: OptionalUnlessRequiredId<T>[]): Promise<OptionalUnlessRequiredId<T>[]> {
+    const fields = this.overdueOwned;
+    if (fields.length === 0) return existing;
+    const ids = existing.map((d) => d._id);
+    const projection = Object.fromEntries(fields.map((f) => [f, 1]));
+    const stored = new Map<unknown, Record<string, unknown>>();
+    for (const d of await this.col.find({ _id: { $in: ids } } as Filter<T>, { projection }).toArray()) stored.set(d._id, d as Record<string, unknown>);
+    return existing.map((doc) => {
+      const old = stored.get(doc._id);
+      if (!old) return doc;
+      const kept: Record<string, unknown> = {};
+      for (const f of fields) if ((doc as Record<string, unknown>)[f] === undefined && old[f] !== undefined) kept[f] = old[f];
+      return Object.keys(kept).length === 0 ? doc : { ...doc, ...kept };
+    });
+  }
 
   /**
    * Insert or replace each record by its natural key. Returns how many were new.
@@ -37,7 +60,8 @@ export class ProviderRecords<T extends SyncedDoc> {
    * document costs ~10 ms there against ~0.2 ms for an insert, a bulk of 100 or so
    * upserts hangs the server, and only an _id filter avoids a collection scan.
    * So: batches of UPSERT_BATCH; insert the batch (ordered: false), then replace by
-   * _id (derived from the key) only the documents that already existed.
+   * _id (derived from the key) only the documents that already existed, keeping their
+   * Overdue-owned fields (`overdueOwned`) that the mapped record leaves unset.
    */
   async upsertMany(docs: Omit<T, '_id'>[]): Promise<{ inserted: number; updated: number }> {
     let inserted = 0;
@@ -45,9 +69,10 @@ export class ProviderRecords<T extends SyncedDoc> {
     for (let i = 0; i < docs.length; i += UPSERT_BATCH) {
       // _id is derived from the key fields just spread in, so the cast only names the resulting type.
       const batch = docs.slice(i, i + UPSERT_BATCH).map((d) => ({ ...d, _id: recordId(d) }) as unknown as OptionalUnlessRequiredId<T>);
-      const existing = await insertNew(this.col, batch);
-      inserted += batch.length - existing.length;
-      if (existing.length === 0) continue;
+      const found = await insertNew(this.col, batch);
+      inserted += batch.length - found.length;
+      if (found.length === 0) continue;
+      const existing = await this.keepOwned(found);
       await this.col.bulkWrite(
         existing.map((doc) => ({ replaceOne: { filter: { _id: doc._id } as Filter<T>, replacement: doc as T, upsert: true } })),
         { ordered: false },
@@ -91,6 +116,9 @@ export async function customersChangedSince(
 }
 
 export class Customers extends ProviderRecords<CustomerDoc> {
+  /** Who sells to and who collects from the customer: set by the assignments import (or a Xero contact group). */
+  protected override readonly overdueOwned = ['salesRepEmail', 'collectorEmail'] as const;
+
   listByOrg(orgId: string): Promise<CustomerDoc[]> {
     return this.col.find({ orgId }).sort({ displayName: 1 }).toArray();
   }
