@@ -79,6 +79,8 @@ export const XeroContact = z.object({
   IsCustomer: z.boolean().optional(),
   DefaultCurrency: z.string().optional(),
   ContactPersons: z.array(XeroContactPerson).default([]),
+  /** Groups the contact is in; "Rep: <email>" / "Collector: <email>" name its sales rep / collector. */
+  ContactGroups: z.array(z.object({ Name: z.string().optional(), Status: z.string().optional() })).default([]),
   Phones: z.array(z.object({ PhoneType: z.string().optional(), PhoneNumber: z.string().optional(), PhoneAreaCode: z.string().optional(), PhoneCountryCode: z.string().optional() })).default([]),
   Addresses: z.array(z.object({
     AddressType: z.string().optional(), AddressLine1: z.string().optional(), City: z.string().optional(),
@@ -163,6 +165,26 @@ function key(ctx: MapContext, externalId: string) {
 
 const minor = minorOrThrow;
 
+const GROUP_RULE = /^\s*(rep|sales rep|collector)\s*:\s*(\S+@\S+)\s*$/i;
+
+/**
+ * The sales rep and collector named by the contact's active groups ("Rep: <email>", "Sales rep: <email>",
+ * "Collector: <email>", case-insensitive); of several, the first by name. Unset when no group names one, so a
+ * sync keeps the assignment imported through the admin API.
+ */
+export function assignmentsFromGroups(groups: XeroContact['ContactGroups']): { salesRepEmail?: string; collectorEmail?: string } {
+  const out: { salesRepEmail?: string; collectorEmail?: string } = {};
+  const names = groups.flatMap((g) => (g.Name && (g.Status ?? 'ACTIVE') === 'ACTIVE' ? [g.Name] : [])).sort();
+  for (const name of names) {
+    const m = GROUP_RULE.exec(name);
+    const email = m?.[2] ? z.email().safeParse(m[2]) : undefined;
+    if (!m?.[1] || !email?.success) continue;
+    const field = m[1].toLowerCase() === 'collector' ? 'collectorEmail' : 'salesRepEmail';
+    out[field] ??= email.data.toLowerCase();
+  }
+  return out;
+}
+
 export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '_id'> {
   const phoneOf = (p: XeroContact['Phones'][number]) => [p.PhoneCountryCode, p.PhoneAreaCode, p.PhoneNumber].filter(Boolean).join(' ');
   const phone = c.Phones.filter((p) => p.PhoneNumber).map(phoneOf)[0];
@@ -187,6 +209,7 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
     contacts,
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],
+    ...assignmentsFromGroups(c.ContactGroups),
     active: c.ContactStatus === 'ACTIVE',
     providerUpdatedAt: c.UpdatedDateUTC,
     syncedAt: ctx.syncedAt,
