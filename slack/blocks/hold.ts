@@ -20,7 +20,9 @@ export type HoldState =
   | { kind: 'active'; by: string; since: string; reason: string }
   | { kind: 'pending_approval'; by: string }
   | { kind: 'released'; by: string; reason: string }
-  | { kind: 'rejected'; by: string; reason: string };
+  | { kind: 'rejected'; by: string; reason: string }
+  /** Another hold of the customer is already active: this proposal places none. */
+  | { kind: 'already_on_hold'; by: string; since: string };
 
 export function holdMessage(s: HoldSnapshot, state: HoldState): { text: string; blocks: Block[] } {
   const blocks: Block[] = [
@@ -44,6 +46,9 @@ export function holdMessage(s: HoldSnapshot, state: HoldState): { text: string; 
       break;
     case 'rejected':
       blocks.push(section(`:no_entry: The hold was not approved by ${esc(state.by)}${state.reason ? `: ${esc(state.reason)}` : ''}. The account is not on hold.`));
+      break;
+    case 'already_on_hold':
+      blocks.push(section(`:no_entry_sign: Already *on hold* since ${state.since} (placed by ${esc(state.by)}): no second hold was placed.`));
       break;
   }
   blocks.push(context('Order systems can ask GET /api/accounts/:id/credit-status'));

@@ -9,6 +9,7 @@
 // active, is written back and announced.
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
+import { AlreadyOnHoldError } from '../../src/store/approvals.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditActor, AuditEntryDoc, CreditHoldDoc, CustomerDoc } from '../../src/store/types.js';
@@ -87,6 +88,9 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   let state: HoldState;
   try {
     if (which === 'place') {
+      // One active hold per customer: a strategic request would only wait for a manager to be refused.
+      const active = await ctx.store.creditHolds.activeForCustomer(doc.customerId);
+      if (active && active._id !== holdId) throw new AlreadyOnHoldError(active._id, active.activeSince ?? active.updatedAt, active.decidedBy);
       await ctx.store.creditHolds.create({ _id: holdId, orgId: doc.orgId, customerId: doc.customerId, status: 'proposed', reason, requestedBy: actor }, now);
       if (doc.snapshot.needsManager) {
         await ctx.store.creditHolds.transition(holdId, 'pending_approval', actor, now);
@@ -100,6 +104,7 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
       state = { kind: 'released', by: person.name, reason };
     }
   } catch (err) {
+    if (err instanceof AlreadyOnHoldError) return alreadyOnHold(ctx, doc, err, meta, userId);
     if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found')) return ctx.tell(meta.channel, userId, `Nothing changed: ${err.message}.`);
     throw err;
   }
@@ -117,6 +122,16 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   if (state.kind === 'active' || state.kind === 'released') await announce(ctx, doc.orgId, holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason));
   if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, { channel: meta.channel, userId });
   await ctx.replanAfter(doc.customerId, now);
+}
+
+/** The customer is already on another active hold: say so to the person and on the proposal (no second hold, nothing audited). */
+async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHoldError, meta: ModalMeta, userId: string): Promise<void> {
+  const since = err.since.toISOString().slice(0, 10);
+  const by = err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone';
+  await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
+  const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by, since });
+  await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  await ctx.tell(meta.channel, userId, `${doc.snapshot.accountName} is already on credit hold since ${since} (placed by ${by}): no second hold was placed.`);
 }
 
 // ---- a strategic account's hold: a manager decides --------------------------
@@ -192,6 +207,12 @@ export async function holdDecided(ctx: SlackContext, approvalId: string, decisio
       state = { kind: 'rejected', by: manager.name, reason: note ?? '' };
     }
   } catch (err) {
+    if (err instanceof AlreadyOnHoldError && doc) {
+      // Approved while another hold went active: the collector's message says the account is on hold already.
+      const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by: err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone', since: err.since.toISOString().slice(0, 10) });
+      for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks as never });
+      return;
+    }
     if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found')) return; // decided once: Approvals.decide already let only one through
     throw err;
   }
