@@ -6,12 +6,13 @@
 // delivery at each call slot — and the people answer what Slack showed them.
 // `runDemo` returns the facts the report and the end-to-end test read.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { addDays, localDate, zonedInstant, type LocalDate } from '../../src/domain/calendar.js';
 import { parsePayload } from '../../src/outbox/payload.js';
 import { connectionId } from '../../src/store/organisations.js';
 import { recordId } from '../../src/store/records.js';
 import { collections } from '../../src/store/store.js';
-import type { ApprovalDoc, AuditEntryDoc, CreditHoldDoc, CustomerDoc, OutboxEntryDoc } from '../../src/store/types.js';
+import type { ApprovalDoc, AuditEntryDoc, CreditHoldDoc, OutboxEntryDoc } from '../../src/store/types.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { dispatchOutbox } from '../../jobs/dispatch.js';
 import { followUpTasks } from '../../jobs/follow-up.js';
@@ -238,7 +239,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
       await w.runJob(processWebhooks, {});
       w.clock.now = at(today, '06:30');
       await w.runJob(syncIncremental, {});
-      await timed('assign', () => assignPeople(w, sc.accounts));
       w.clock.now = at(today, '07:00');
       await w.runJob(planDaily, { pageSize: 200, hour: 7 });
       w.clock.now = at(today, '08:00');
@@ -360,17 +360,17 @@ async function admin(w: World, method: string, path: string, body: unknown): Pro
 }
 
 /**
- * Sales rep and collector of each account. Neither platform has a field for them, so
- * an administrator assigns them in Overdue; the demo does it after each sync for
- * accounts that have none (a re-synced customer record arrives without them).
+ * Sales rep and collector of each account. Neither platform has a field for them in the demo's ledgers, so the
+ * administrator imports them once, after the first sync, through the admin API; later syncs keep them.
  */
 async function assignPeople(w: World, accounts: readonly AccountSpec[]): Promise<void> {
-  const col = w.store.db.collection<CustomerDoc>(collections.customers);
-  const missing = await col.find({ orgId: ORG.id, salesRepEmail: { $exists: false } }, { projection: { _id: 1 } }).toArray();
-  for (const { _id } of missing) {
-    const a = accounts.find((x) => customerIdOf(x) === _id);
-    if (a) await col.updateOne({ _id }, { $set: { salesRepEmail: a.rep.email, collectorEmail: PEOPLE.collector.email } });
-  }
+  const rows = [
+    ...accounts.map((a) => ({ customer: customerIdOf(a), salesRepEmail: a.rep.email, collectorEmail: PEOPLE.collector.email })),
+    { customer: '*', collectorEmail: PEOPLE.collector.email },
+  ];
+  const r = await admin(w, 'PUT', `/api/orgs/${encodeURIComponent(ORG.id)}/assignments`, { rows });
+  const body = z.object({ updated: z.number() }).safeParse(r.json);
+  if (r.status !== 200 || body.data?.updated !== accounts.length) throw new Error(`PUT assignments answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
 /** The letters each account was sent and its statement at the end, through the admin API. */
