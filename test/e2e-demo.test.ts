@@ -88,7 +88,9 @@ it('falcon (fast track): hold placed once by the collector and written back to Q
   const f = account('falcon');
   expect(levels('falcon')).toEqual(['courtesy', 'reminder-1', 'reminder-2', 'collector-call', 'up-the-ladder', 'written-warning', 'final-demand']);
   const placed = audit('falcon', 'credit_hold.placed');
-  expect(placed.length).toBeGreaterThanOrEqual(1);
+  expect(placed).toHaveLength(1);
+  // on hold from 'up the ladder' on: the written warning proposes no second hold (issue #7 §4)
+  expect(f.outbox.filter((e) => e.kind === 'creditHold').map((e) => e._id.split(':')[1])).toEqual(['up-the-ladder']);
   expect(placed[0]?.actor).toMatchObject({ kind: 'person', id: PEOPLE.collector.email });
   expect(f.holds.map((h) => h.status)).toEqual(['released']);
   const [lifted] = audit('falcon', 'credit_hold.lifted');

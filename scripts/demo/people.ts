@@ -7,6 +7,7 @@
 import { collections } from '../../src/store/store.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { actionIds, inputIds, viewIds } from '../../slack/ids.js';
+import { holdIdOf } from '../../slack/services/holds.js';
 import { blockAction, sendInteraction, viewSubmission } from '../../test/sandbox/slack/signed.js';
 import { SECRETS, type World } from './world.js';
 import { decimal, PEOPLE, planInstalments, promiseDate, type AccountSpec, type RepAnswer } from './scenario.js';
@@ -163,13 +164,17 @@ export class People {
     const task = await this.task(taskId);
     const a = task ? this.accountOf(task.customerId) : undefined;
     if (!a || !task) return false;
-    // One hold is enough: a later proposal (the written warning's) for an account already on hold is left alone.
-    if (await this.w.store.creditHolds.activeForCustomer(task.customerId)) return false;
     const user = userOfChannel(m.channel);
     const view = await this.openModal(m, user, actionIds.placeHold, taskId);
     await this.submit(user, viewIds.placeHold, view, {
       [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'No payment after the collector’s calls; no new orders until the balance is settled.' } },
     });
+    // Overdue places one hold per account: a proposal placed while another hold is active is answered "already on hold".
+    const hold = await this.w.store.creditHolds.get(holdIdOf(taskId));
+    if (!hold || hold.status === 'proposed') {
+      this.log(PEOPLE.collector.name, a, 'was told the account is already on credit hold');
+      return true;
+    }
     this.log(PEOPLE.collector.name, a, 'placed a credit hold');
     this.holdMessages.set(a.key, { m, taskId });
     return true;
