@@ -91,6 +91,12 @@ describe('assembleAccount (pure)', () => {
     expect(account.personalGuarantee).toBe(true);
     expect(decide(account, defaultPolicy, at('2025-03-05', '09:00')).state).toBe('paused');
   });
+
+  it('marks the account on hold from the active credit hold', () => {
+    expect(assembleAccount(base()).account.onHold).toBeUndefined();
+    const since = at('2025-03-04', '10:00');
+    expect(assembleAccount({ ...base(), onHoldSince: since }).account.onHold).toEqual({ since: since.getTime() });
+  });
 });
 
 describe('Planner (real database)', () => {
