@@ -36,14 +36,18 @@ export class ProviderRecords<T extends SyncedDoc> {
 
   constructor(protected readonly col: Collection<T>) {}
 
-  /** The replacements with the stored Overdue-owned fields carried over (one `_id $in` read per batch). */
+  /**
+   * The replacements with the stored Overdue-owned fields carried over. Read by `_id` one document at a time (in
+   * parallel): FerretDB 1.24 scans the collection for `_id: { $in }` (50 ids: 46 ms at 200 customers, 192 ms at
+   * 1,000, 550 ms at 3,000) while 50 reads by `_id` cost ~85 ms whatever the size.
+   */
   private async keepOwned(existing: OptionalUnlessRequiredId<T>[]): Promise<OptionalUnlessRequiredId<T>[]> {
     const fields = this.overdueOwned;
     if (fields.length === 0) return existing;
-    const ids = existing.map((d) => d._id);
     const projection = Object.fromEntries(fields.map((f) => [f, 1]));
     const stored = new Map<unknown, Record<string, unknown>>();
-    for (const d of await this.col.find({ _id: { $in: ids } } as Filter<T>, { projection }).toArray()) stored.set(d._id, d as Record<string, unknown>);
+    const found = await Promise.all(existing.map((d) => this.col.findOne({ _id: d._id } as Filter<T>, { projection })));
+    for (const d of found) if (d) stored.set(d._id, d as Record<string, unknown>);
     return existing.map((doc) => {
       const old = stored.get(doc._id);
       if (!old) return doc;
@@ -61,7 +65,7 @@ export class ProviderRecords<T extends SyncedDoc> {
    * upserts hangs the server, and only an _id filter avoids a collection scan.
    * So: batches of UPSERT_BATCH; insert the batch (ordered: false), then replace by
    * _id (derived from the key) only the documents that already existed, keeping their
-   * Overdue-owned fields (`overdueOwned`) that the mapped record leaves unset.
+   * Overdue-owned fields (`overdueOwned`) that the mapped record leaves unset (read by _id first).
    */
   async upsertMany(docs: Omit<T, '_id'>[]): Promise<{ inserted: number; updated: number }> {
     let inserted = 0;
