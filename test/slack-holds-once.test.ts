@@ -2,7 +2,9 @@
 // written warning's), placed from Slack at the same moment by two people: one hold
 // goes active, one credit_hold.placed is audited, one announcement goes out; the
 // other person is told the account is already on hold and their proposal says so
-// (no second hold). A third proposal placed later is answered the same way.
+// (no second hold). A third proposal placed later is answered the same way. Each
+// refusal is audited once (credit_hold.refused: who tried, the hold in place) and
+// leaves no hold record proposed or pending approval.
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
 import type { CreditHoldDoc, CustomerDoc } from '../src/store/types.js';
@@ -50,6 +52,7 @@ describe('Slack: one credit hold per account', () => {
   const submit = (user: string, view: Record<string, unknown>, reason: string) =>
     sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: user }, { callbackId: viewIds.placeHold, privateMetadata: String(view['private_metadata']), values: { [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: reason } } } }));
   const placed = async () => (await h.store.audit.list(acme._id)).filter((e) => e.action === 'credit_hold.placed');
+  const refused = async () => (await h.store.audit.list(acme._id)).filter((e) => e.action === 'credit_hold.refused');
   const announcements = () => h.sandbox.callsOf('chat.postMessage').filter((c) => c.args['channel'] === 'C0OPS');
   const updatesOf = (taskId: string) => h.sandbox.callsOf('chat.update').filter((c) => c.args['ts'] === dms.get(taskId)?.ts).map((c) => JSON.stringify(c.args['blocks']));
 
@@ -88,6 +91,16 @@ describe('Slack: one credit hold per account', () => {
     expect(updatesOf(loserTask._id)[0]).toContain('Already *on hold* since 2025-05-01 (placed by');
     expect(updatesOf(loserTask._id)[0]).not.toContain(actionIds.placeHold);
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: loserTask._id }))?.status).toBe('done');
+
+    // The refusal is audited once, naming who tried and the hold in place; the loser's hold record (if the race created one) is rejected.
+    const r = await refused();
+    expect(r).toHaveLength(1);
+    expect(r[0]?.actor.id).toBe(loser.email);
+    expect(r[0]?.details).toMatchObject({ holdId: holdIdOf(loserTask._id), taskId: loserTask._id, inPlace: { holdId: winner._id, since: '2025-05-01T15:00:00.000Z' } });
+    const loserHold = await h.store.creditHolds.get(holdIdOf(loserTask._id));
+    expect(loserHold === null || loserHold.status === 'rejected').toBe(true);
+    const holds = await h.store.db.collection<CreditHoldDoc>(collections.creditHolds).find({ customerId: acme._id }).toArray();
+    expect(holds.filter((x) => x.status === 'proposed' || x.status === 'pending_approval')).toEqual([]);
   });
 
   it('a proposal placed later while on hold creates no hold at all', async () => {
@@ -100,6 +113,11 @@ describe('Slack: one credit hold per account', () => {
     expect(h.sandbox.callsOf('chat.postEphemeral')[before]?.args['text']).toContain('is already on credit hold since 2025-05-01');
     expect(await h.store.creditHolds.get(holdIdOf(final._id))).toBeNull();
     expect(await placed()).toHaveLength(1);
+    const r = await refused();
+    expect(r).toHaveLength(2);
+    const later = r.find((e) => e.details?.['taskId'] === final._id);
+    expect(later?.actor.id).toBe(users.collector.email);
+    expect(later?.details).toMatchObject({ holdId: holdIdOf(final._id), inPlace: { since: '2025-05-01T15:00:00.000Z' } });
     expect(announcements()).toHaveLength(1);
   });
 });

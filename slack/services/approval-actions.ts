@@ -6,6 +6,7 @@
 import { AppError } from '../../src/errors.js';
 import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
+import { collectorFallbackOf } from '../../src/planning/collector.js';
 import { emptyAccountState } from '../../src/planning/state.js';
 import { moreTimeModal, rejectModal } from '../blocks/modals.js';
 import { approvalMessage } from '../blocks/approval.js';
@@ -135,7 +136,7 @@ async function referralApproved(ctx: SlackContext, a: ApprovalDoc, approverPerso
   }
   const [customer, org] = await Promise.all([ctx.store.customers.get(a.customerId), ctx.store.organisations.get(a.orgId)]);
   await enqueueAgencyPacket(ctx, { approvalId: a._id, orgId: a.orgId, customerId: a.customerId, accountName: customer?.displayName ?? a.customerId }, { name: approverPerson.name, slackUserId: c.userId }, actor, now);
-  const agency = agencyAddress(resolveDocumentSettings(org ?? { name: '', settings: {} }, customer?.collectorEmail !== undefined ? { collectorEmail: customer.collectorEmail } : {}));
+  const agency = agencyAddress(resolveDocumentSettings(org ?? { name: '', settings: {} }, customer ? collectorFallbackOf(customer, org) : {}));
   if (!agency) {
     const problem = 'No agency address is configured (documents settings agency.email): the referral packet cannot be sent. Set it in the organisation settings; meanwhile the packet can be downloaded (GET /api/accounts/:id/referral-packet.zip) and sent by hand.';
     await ctx.audit({

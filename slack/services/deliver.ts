@@ -8,6 +8,7 @@ import { daysBetween, localDate } from '../../src/domain/calendar.js';
 import { addTo, type Totals } from '../../src/domain/money.js';
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { collectorEmailOf } from '../../src/planning/collector.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
 import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
@@ -90,8 +91,9 @@ function rank(roles: string[]): number {
 async function recipientFor(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc): Promise<{ id: string; name: string; email: string } | null> {
   const to = task.action.kind === 'slackNudge' ? task.action.to : 'collector';
   const named = task.action.kind === 'slackNudge' && task.action.person?.id.includes('@') ? task.action.person.id : undefined;
-  const primary = named ?? (to === 'salesRep' ? customer.salesRepEmail : customer.collectorEmail);
-  for (const email of [primary, customer.collectorEmail]) {
+  const collectorEmail = collectorEmailOf(customer, await ctx.store.organisations.get(customer.orgId));
+  const primary = named ?? (to === 'salesRep' ? customer.salesRepEmail : collectorEmail);
+  for (const email of [primary, collectorEmail]) {
     if (!email) continue;
     const user = await slackUserByEmail(ctx.client, email);
     if (user) {
@@ -134,7 +136,7 @@ const approvalKind = (t: TaskDoc): ApprovalSnapshot['kind'] => (t.action.kind ==
 async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
   const org = await ctx.store.organisations.get(customer.orgId);
   const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
-  const requesterEmail = customer.collectorEmail;
+  const requesterEmail = collectorEmailOf(customer, org);
   const requester = requesterEmail ? await ctx.people.byEmail(customer.orgId, requesterEmail) : null;
   const requestedBy = requesterEmail ? { kind: 'person' as const, id: requesterEmail, name: requester?.name ?? requesterEmail } : { ...SYSTEM };
   const kind = approvalKind(task);

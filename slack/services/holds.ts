@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import { AlreadyOnHoldError } from '../../src/store/approvals.js';
+import { collectorEmailOf } from '../../src/planning/collector.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditActor, AuditEntryDoc, CreditHoldDoc, CustomerDoc } from '../../src/store/types.js';
@@ -37,10 +38,10 @@ async function holdOf(ctx: SlackContext, taskId: string): Promise<HoldDoc | null
 }
 
 export async function deliverHold(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
-  const email = customer.collectorEmail;
+  const org = await ctx.store.organisations.get(customer.orgId);
+  const email = collectorEmailOf(customer, org);
   const to = email ? await slackUserByEmail(ctx.client, email) : null;
   if (!to) throw new Error(`the collector ${email ?? '(none)'} is not in Slack`);
-  const org = await ctx.store.organisations.get(customer.orgId);
   const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
   const snapshot: HoldSnapshot = {
     taskId: task._id, customerId: customer._id, accountName: customer.displayName, levelName: task.action.levelName,
@@ -104,7 +105,7 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
       state = { kind: 'released', by: person.name, reason };
     }
   } catch (err) {
-    if (err instanceof AlreadyOnHoldError) return alreadyOnHold(ctx, doc, err, meta, userId);
+    if (err instanceof AlreadyOnHoldError) return alreadyOnHold(ctx, doc, err, meta, userId, actor, now);
     if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found')) return ctx.tell(meta.channel, userId, `Nothing changed: ${err.message}.`);
     throw err;
   }
@@ -124,10 +125,28 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   await ctx.replanAfter(doc.customerId, now);
 }
 
-/** The customer is already on another active hold: say so to the person and on the proposal (no second hold, nothing audited). */
-async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHoldError, meta: ModalMeta, userId: string): Promise<void> {
+/**
+ * The customer is already on another active hold: no second hold. The refusal is audited
+ * (credit_hold.refused: who tried, the hold in place); the refused proposal's hold record, if the race got
+ * that far, leaves proposed / pending_approval for rejected (a final state); the person and the proposal are told.
+ */
+async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHoldError, meta: ModalMeta, userId: string, actor: AuditActor, now: Date): Promise<void> {
   const since = err.since.toISOString().slice(0, 10);
   const by = err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone';
+  const holdId = holdIdOf(doc._id);
+  const mine = await ctx.store.creditHolds.get(holdId);
+  if (mine && (mine.status === 'proposed' || mine.status === 'pending_approval')) {
+    try {
+      await ctx.store.creditHolds.transition(holdId, 'rejected', actor, now);
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'conflict')) throw e; // moved on meanwhile: leave it
+    }
+  }
+  await ctx.audit({
+    orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action: 'credit_hold.refused', invoiceIds: [],
+    outcome: `credit hold refused: already on hold since ${since} (placed by ${by})`,
+    details: { holdId, taskId: doc._id, inPlace: { holdId: err.holdId, since: err.since.toISOString(), placedBy: err.placedBy ?? null } }, at: now,
+  });
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by, since });
   await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });

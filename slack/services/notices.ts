@@ -8,6 +8,7 @@
 // Delivery is once per task (a claim keyed by the task, released if the post fails).
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { collectorEmailOf } from '../../src/planning/collector.js';
 import { bounces } from '../../src/planning/state.js';
 import type { CustomerDoc } from '../../src/store/types.js';
 import { noticeMessage, type NoticeSnapshot } from '../blocks/notice.js';
@@ -20,9 +21,10 @@ const EMAIL_ROLES = ['ap', 'billing', 'buyer', 'ap_manager', 'controller', 'cfo'
 
 /** The account's collector in Slack: the customer's collector, else the organisation's first collector with a Slack user. */
 async function collectorOf(ctx: SlackContext, customer: CustomerDoc): Promise<{ id: string; email: string } | null> {
-  if (customer.collectorEmail) {
-    const u = await slackUserByEmail(ctx.client, customer.collectorEmail);
-    if (u) return { id: u.id, email: customer.collectorEmail };
+  const email = collectorEmailOf(customer, await ctx.store.organisations.get(customer.orgId));
+  if (email) {
+    const u = await slackUserByEmail(ctx.client, email);
+    if (u) return { id: u.id, email };
   }
   for (const p of await ctx.people.withRole(customer.orgId, 'collector')) {
     const id = p.slackUserId ?? (await slackUserByEmail(ctx.client, p.email))?.id;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { formatMoney, money } from '../../src/domain/money.js';
+import { collectorEmailOf } from '../../src/planning/collector.js';
 import { emptyAccountState } from '../../src/planning/state.js';
 import type { AuditActor, AuditInput } from '../../src/store/types.js';
 import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
@@ -180,8 +181,8 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
  */
 async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel: string; ts: string; userId: string | null }, line: (to: string) => string, actor: AuditActor, action: string): Promise<boolean> {
   const now = ctx.now();
-  const customer = await ctx.store.customers.get(doc.customerId);
-  const collectorEmail = customer?.collectorEmail;
+  const [customer, org] = await Promise.all([ctx.store.customers.get(doc.customerId), ctx.store.organisations.get(doc.orgId)]);
+  const collectorEmail = customer ? collectorEmailOf(customer, org) : undefined;
   const collector = collectorEmail ? await slackUserByEmail(ctx.client, collectorEmail) : null;
   if (!collector || !collectorEmail || collector.id === from.userId) return false;
   const collectorPerson = await ctx.people.byEmail(doc.orgId, collectorEmail);

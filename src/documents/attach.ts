@@ -4,6 +4,7 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { isValidDate, localDate } from '../domain/calendar.js';
 import type { SendContext } from '../outbox/channel.js';
+import { collectorFallbackOf } from '../planning/collector.js';
 import { buildLetter } from './letter.js';
 import { partyOf, toDocInvoice } from './load.js';
 import { resolveDocumentSettings, type LetterKind } from './settings.js';
@@ -15,7 +16,7 @@ export async function letterAttachment(ctx: SendContext): Promise<Mail.Attachmen
   if (a.kind !== 'letter') return null;
   const kind = KINDS[a.letter];
   const org = ctx.org ?? { name: 'Accounts receivable', settings: {} };
-  const settings = resolveDocumentSettings(org, ctx.customer.collectorEmail !== undefined ? { collectorEmail: ctx.customer.collectorEmail } : {});
+  const settings = resolveDocumentSettings(org, collectorFallbackOf(ctx.customer, ctx.org));
   const sentDate = localDate(ctx.now, ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
   const party = { ...partyOf(ctx.customer, kind), attention: a.to.name };
   const letter = await buildLetter({

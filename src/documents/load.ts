@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { localDate, type LocalDate } from '../domain/calendar.js';
 import { AppError } from '../errors.js';
+import { collectorFallbackOf } from '../planning/collector.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, ContactDoc, ContactRole, CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
 import type { DocInvoice, DocParty } from './model.js';
@@ -46,7 +47,7 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
   return {
     org,
     customer,
-    settings: resolveDocumentSettings(org, customer.collectorEmail !== undefined ? { collectorEmail: customer.collectorEmail } : {}),
+    settings: resolveDocumentSettings(org, collectorFallbackOf(customer, org)),
     timeZone: customer.timeZone ?? org.timeZone,
     invoices,
     audit,

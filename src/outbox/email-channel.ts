@@ -8,6 +8,7 @@ import { localDate, toDayNumber } from '../domain/calendar.js';
 import { addTo, type Totals } from '../domain/money.js';
 import { renderMessage } from '../email/render.js';
 import type { MessageInvoice, Sender } from '../email/templates.js';
+import { collectorEmailOf } from '../planning/collector.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
@@ -98,7 +99,7 @@ export class EmailChannel implements Channel {
       previousContacts: ctx.previousContacts,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
-    const replyTo = ctx.customer.collectorEmail ?? sender.email;
+    const replyTo = collectorEmailOf(ctx.customer, ctx.org) ?? sender.email;
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
