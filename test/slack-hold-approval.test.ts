@@ -134,6 +134,25 @@ describe('Slack: a strategic account\'s credit hold needs a manager', () => {
     expectFixture('hold-rejected-by-manager', collectorCopy?.args['blocks']);
   });
 
+  it('approved while another hold went active: no second hold; the request is rejected and the refusal audited', async () => {
+    const task = await holdTask(':4');
+    const dms = await placeStrategicHold(task, 'Meanwhile');
+    const holdId = holdIdOf(task._id);
+    const other = { kind: 'system' as const, id: 'test', name: 'Elsewhere' };
+    await h.store.creditHolds.create({ _id: 'hold:elsewhere', orgId: ORG, customerId: acme._id, status: 'proposed', reason: 'placed elsewhere', requestedBy: other }, h.clock.now);
+    await h.store.creditHolds.transition('hold:elsewhere', 'active', other, h.clock.now);
+    const dm = dms.get(users.approver2.id);
+    if (!dm) throw new Error('no DM');
+    await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.approver2.id }, { actionId: actionIds.approve, value: holdApprovalIdOf(holdId), ...dm }));
+    const refused = await waitFor('refusal audited', async () => (await h.store.audit.list(acme._id)).find((e) => e.action === 'credit_hold.refused'));
+    expect(refused.actor.id).toBe(users.approver2.email);
+    expect(refused.details).toMatchObject({ holdId, inPlace: { holdId: 'hold:elsewhere', placedBy: { id: 'test' } } });
+    expect((await h.store.creditHolds.get(holdId))?.status).toBe('rejected');
+    expect((await h.store.creditHolds.activeForCustomer(acme._id))?._id).toBe('hold:elsewhere');
+    expect(await h.store.outbox.get(writebackKey(holdId, 'placed'))).toBeNull();
+    await h.store.creditHolds.transition('hold:elsewhere', 'released', other, h.clock.now);
+  });
+
   it('no manager in Slack: the collector is told and the audit trail says so', async () => {
     for (const u of [users.approver, users.approver2]) await h.slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['approver'] }, h.clock.now);
     const task = await holdTask(':3');

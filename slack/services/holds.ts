@@ -133,24 +133,33 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
 async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHoldError, meta: ModalMeta, userId: string, actor: AuditActor, now: Date): Promise<void> {
   const since = err.since.toISOString().slice(0, 10);
   const by = err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone';
-  const holdId = holdIdOf(doc._id);
-  const mine = await ctx.store.creditHolds.get(holdId);
-  if (mine && (mine.status === 'proposed' || mine.status === 'pending_approval')) {
-    try {
-      await ctx.store.creditHolds.transition(holdId, 'rejected', actor, now);
-    } catch (e) {
-      if (!(e instanceof AppError && e.code === 'conflict')) throw e; // moved on meanwhile: leave it
-    }
-  }
-  await ctx.audit({
-    orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action: 'credit_hold.refused', invoiceIds: [],
-    outcome: `credit hold refused: already on hold since ${since} (placed by ${by})`,
-    details: { holdId, taskId: doc._id, inPlace: { holdId: err.holdId, since: err.since.toISOString(), placedBy: err.placedBy ?? null } }, at: now,
-  });
+  await recordRefusal(ctx, { holdId: holdIdOf(doc._id), orgId: doc.orgId, customerId: doc.customerId, taskId: doc._id }, err, actor, now);
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by, since });
   await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
   await ctx.tell(meta.channel, userId, `${doc.snapshot.accountName} is already on credit hold since ${since} (placed by ${by}): no second hold was placed.`);
+}
+
+/**
+ * A hold refused because another is active: its record (if the race created one) leaves proposed /
+ * pending_approval for rejected, a final state; one audit entry credit_hold.refused names who tried and the hold in place.
+ */
+async function recordRefusal(ctx: SlackContext, hold: { holdId: string; orgId: string; customerId: string; taskId: string }, err: AlreadyOnHoldError, actor: AuditActor, now: Date): Promise<void> {
+  const mine = await ctx.store.creditHolds.get(hold.holdId);
+  if (mine && (mine.status === 'proposed' || mine.status === 'pending_approval')) {
+    try {
+      await ctx.store.creditHolds.transition(hold.holdId, 'rejected', actor, now);
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'conflict')) throw e; // moved on meanwhile: leave it
+    }
+  }
+  const since = err.since.toISOString().slice(0, 10);
+  const by = err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone';
+  await ctx.audit({
+    orgId: hold.orgId, accountId: hold.customerId, actor, channel: 'slack', action: 'credit_hold.refused', invoiceIds: [],
+    outcome: `credit hold refused: already on hold since ${since} (placed by ${by})`,
+    details: { holdId: hold.holdId, taskId: hold.taskId, inPlace: { holdId: err.holdId, since: err.since.toISOString(), placedBy: err.placedBy ?? null } }, at: now,
+  });
 }
 
 // ---- a strategic account's hold: a manager decides --------------------------
@@ -226,6 +235,7 @@ export async function holdDecided(ctx: SlackContext, approvalId: string, decisio
       state = { kind: 'rejected', by: manager.name, reason: note ?? '' };
     }
   } catch (err) {
+    if (err instanceof AlreadyOnHoldError) await recordRefusal(ctx, { holdId, orgId: hold.orgId, customerId: hold.customerId, taskId: taskIdOfHold(holdId) }, err, actor, now);
     if (err instanceof AlreadyOnHoldError && doc) {
       // Approved while another hold went active: the collector's message says the account is on hold already.
       const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by: err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone', since: err.since.toISOString().slice(0, 10) });
