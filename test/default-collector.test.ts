@@ -1,7 +1,10 @@
 // The organisation's default collector (the assignments import's `*` row) stands in for a customer
 // without its own collector everywhere the account's collector is read: the rule itself
-// (collectorEmailOf), a credit-hold proposal DMed in Slack, and the collector's contact in a letter.
+// (collectorEmailOf), a credit-hold proposal DMed in Slack, the collector's contact in a letter and
+// the email's Reply-To.
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import { letterAttachment } from '../src/documents/attach.js';
+import { EmailChannel } from '../src/outbox/email-channel.js';
 import { collectorEmailOf } from '../src/planning/collector.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
@@ -64,7 +67,7 @@ describe('the default collector in Slack and in letters', () => {
     expect(JSON.stringify(post?.args['blocks'])).toContain('Orphan Traders');
   });
 
-  it('names the default collector’s email in a letter for that customer', async () => {
+  it('names the default collector’s email in a letter for that customer, and answers to them by email', async () => {
     const org = await h.store.organisations.get(ORG);
     if (!org) throw new Error('no organisation');
     const invs = await h.store.db.collection<InvoiceDoc>(collections.invoices).find({ customerId: orphan._id }).toArray();
@@ -75,5 +78,12 @@ describe('the default collector in Slack and in letters', () => {
     const att = await letterAttachment({ entry, action, accountName: orphan.displayName, customer: orphan, org, invoices: invs, now, previousContacts: 3 });
     const text = squash(pdfText(att?.content as Buffer));
     expect(text).toContain(`Email: ${DEFAULT.email}`);
+
+    // The same letter by email answers to the default collector (Reply-To).
+    const sent: Mail.Options[] = [];
+    const transport = { sendMail: (m: Mail.Options) => (sent.push(m), Promise.resolve({ messageId: '<m@sink>', rejected: [], response: '250 ok' })) };
+    const channel = new EmailChannel({ transport, from: 'Northwind Collections <ar@northwind.example>', sendEnabled: true });
+    expect((await channel.send({ entry, action, accountName: orphan.displayName, customer: orphan, org, invoices: invs, now, previousContacts: 3 })).ok).toBe(true);
+    expect(sent.map((m) => m.replyTo)).toEqual([DEFAULT.email]);
   });
 });
