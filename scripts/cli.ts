@@ -3,9 +3,9 @@
 // accounts (src/cli/preview.ts). `npm run cli -- --help` prints the usage.
 // Exit 0 done, 2 bad usage, unknown company or no database (one line on stderr).
 import { ConfigError, loadConfig } from '../src/config.js';
-import { connectDatabase, DatabaseUnreachableError } from '../src/db/connect.js';
+import { DatabaseUnreachableError } from '../src/db/connect.js';
+import { LocalServerUnavailableError, withConfiguredDatabase } from '../src/db/with-database.js';
 import { AppError } from '../src/errors.js';
-import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { parseCliArgs, formatPreview, previewJson, USAGE } from '../src/cli/preview.js';
 import { previewCompany } from '../src/cli/preview-load.js';
 import { createStore } from '../src/store/store.js';
@@ -21,26 +21,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
-  let local: LocalServer | undefined;
-  let uri = config.mongo.uri;
-  if (!uri) {
-    local = await startLocalServer({ dataDir: config.mongo.localDir, progress: () => {} }).catch((err: unknown) => {
-      throw new UsageError(`no database: MONGODB_URI is unset and the local server did not start (${err instanceof Error ? err.message : String(err)})`);
-    });
-    uri = local.uri;
-  }
-  try {
-    const database = await connectDatabase(uri, config.mongo.dbName, config.mongo.connectTimeoutMs);
-    try {
-      const report = await previewCompany(createStore(database.db), args.company, new Date(), args.days);
-      process.stdout.write(args.json ? previewJson(report) : formatPreview(report));
-      return 0;
-    } finally {
-      await database.close();
-    }
-  } finally {
-    await local?.stop();
-  }
+  return withConfiguredDatabase(config, async (db) => {
+    const report = await previewCompany(createStore(db), args.company, new Date(), args.days);
+    process.stdout.write(args.json ? previewJson(report) : formatPreview(report));
+    return 0;
+  });
 }
 
 main().then(
@@ -48,7 +33,7 @@ main().then(
   (err: unknown) => {
     const message = err instanceof ConfigError ? `invalid configuration: ${err.problems.join('; ')}` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`cli: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-    const known = err instanceof UsageError || err instanceof AppError || err instanceof ConfigError || err instanceof DatabaseUnreachableError;
+    const known = err instanceof UsageError || err instanceof LocalServerUnavailableError || err instanceof AppError || err instanceof ConfigError || err instanceof DatabaseUnreachableError;
     process.exit(known ? 2 : 1);
   },
 );
