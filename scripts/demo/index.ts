@@ -13,7 +13,6 @@ async function main(): Promise<void> {
   resetDir(out);
   console.log(`Overdue demo: ${days} simulated days against local QuickBooks, Xero, Slack and SMTP sandboxes`);
   const facts = await runDemo({ days, progress: (l) => console.log(`  ${l}`), logLevel: process.env.LOG_LEVEL ?? 'silent' });
-  for (const c of facts.connected) console.log(`  connected ${c.provider}: ${c.text}`);
   const { files } = writeReport(out, facts);
 
   const rows = accountSummaries(facts);

@@ -135,7 +135,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
     ...(o.progress ? { progress: o.progress } : {}),
   });
   try {
-    const connected = await setUp(w, sc.accounts, sc.start);
+    const connected = await setUp(w, sc.accounts, sc.start, o.progress);
     const dueList: Due[] = [];
     const payments: PaymentFact[] = [];
     const emails: EmailFact[] = [];
@@ -310,7 +310,7 @@ function platformNotes(w: World, a: AccountSpec): string[] {
 }
 
 /** The organisation, its people, the two ledgers, the OAuth connect flows (over HTTP, like a browser), the first full sync. */
-async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDate): Promise<DemoFacts['connected']> {
+async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDate, progress?: (line: string) => void): Promise<DemoFacts['connected']> {
   const now = w.now();
   await w.store.organisations.upsert({ _id: ORG.id, name: ORG.name, homeCurrency: ORG.homeCurrency, timeZone: ORG.timeZone }, now);
   await w.store.organisations.setSettings(ORG.id, {
@@ -329,6 +329,7 @@ async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDat
     const r = await browserConnect(w, provider);
     if (r.status !== 200) throw new Error(`${provider} connect failed (${r.status}): ${r.text}`);
     connected.push({ provider, ...r });
+    progress?.(`connected ${provider} over its OAuth pages: ${r.text}`);
   }
   // New connections start in dry-run: the organisation turns sending on (the demo's email goes to the local SMTP sink).
   for (const id of [connectionId('quickbooks', REALM), connectionId('xero', TENANT)]) {
