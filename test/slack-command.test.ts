@@ -3,14 +3,18 @@
 import { customerDoc, invoiceDoc, saveCustomer, standardContacts } from './helpers/accounts.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
 import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
-import { sendCommand, slashCommand } from './sandbox/slack/signed.js';
+import { actionIds, inputIds, viewIds } from '../slack/ids.js';
+import { collections } from '../src/store/store.js';
+import type { AuditEntryDoc } from '../src/store/types.js';
+import { blockAction, sendCommand, sendInteraction, slashCommand, viewSubmission } from './sandbox/slack/signed.js';
 
 describe('Slack: /overdue', () => {
   let h: Harness;
+  let acmeId = '';
   beforeAll(async () => {
     h = await startHarness('slackcommand', new Date('2025-03-20T15:00:00Z'));
     await seedPeople(h);
-    await seedAcme(h);
+    acmeId = (await seedAcme(h))._id;
     const acorn = customerDoc(ORG, '43', 'Acorn Foods', standardContacts('acorn.example'), h.clock.now);
     await saveCustomer(h.store, acorn, [invoiceDoc(acorn, '1100', 'INV-1100', '2024-12-01', 50_000, h.clock.now), invoiceDoc(acorn, '1101', 'INV-1101', '2025-04-01', 7_500, h.clock.now)]);
   });
@@ -30,6 +34,70 @@ describe('Slack: /overdue', () => {
     expect(a['user']).toBe(users.collector.id);
     expectFixture('command-account', a['blocks']);
     expect(JSON.stringify(a['blocks'])).toContain('rep call');
+  });
+
+  /** The account view's buttons: action id → value. */
+  function buttonsOf(blocks: unknown): Record<string, string> {
+    const actions = (blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions');
+    return Object.fromEntries((actions?.elements ?? []).map((e) => [e.action_id, e.value]));
+  }
+
+  async function click(actionId: string, value: string, user: string): Promise<void> {
+    const res = await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: user }, { actionId, value, channel: 'C0COMMAND', ts: '1742482800.000100', blockId: 'account_actions' }));
+    expect(res.status).toBe(200);
+  }
+
+  const audits = (action: string): Promise<AuditEntryDoc[]> => h.store.db.collection<AuditEntryDoc>(collections.audit).find({ action }).toArray();
+
+  it("the account view's Log call goes through the nudge's audited path", async () => {
+    const b = buttonsOf((await ask('acme industrial'))['blocks']);
+    expect(Object.keys(b)).toEqual([actionIds.logCall, actionIds.promise, actionIds.snooze, actionIds.placeHold]);
+    const opened = h.sandbox.callsOf('views.open').length;
+    await click(actionIds.logCall, String(b[actionIds.logCall]), users.collector.id);
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[opened])).args['view'] as Record<string, unknown>;
+    expect(view['callback_id']).toBe(viewIds.logCall);
+    const told = h.sandbox.callsOf('chat.postEphemeral').length;
+    const res = await sendInteraction(
+      h.endpoint,
+      SIGNING_SECRET,
+      viewSubmission({ userId: users.collector.id }, {
+        callbackId: viewIds.logCall,
+        privateMetadata: String(view['private_metadata']),
+        values: { [inputIds.outcome.block]: { [inputIds.outcome.action]: { type: 'static_select', selected_option: { value: 'voicemail' } } } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [logged] = await waitFor('call.logged', async () => ((await audits('call.logged')).length > 0 ? audits('call.logged') : null));
+    expect(logged).toMatchObject({ channel: 'phone', actor: { kind: 'person', id: users.collector.email }, outcome: 'call: Left a voicemail' });
+    // The answer was ephemeral (chat.update cannot change it): the person is told in a new ephemeral line.
+    const line = await waitFor('the ephemeral line', () => h.sandbox.callsOf('chat.postEphemeral')[told]);
+    expect(String(line.args['text'])).toContain('logged a call: Left a voicemail');
+    expect(h.sandbox.callsOf('chat.update')).toHaveLength(0);
+  });
+
+  it('offers Place credit hold only to collectors, managers and admins; a sales rep cannot place one from it', async () => {
+    expect(buttonsOf((await ask('acme industrial', users.stranger.id))['blocks'])[actionIds.placeHold]).toBeUndefined();
+    const hold = String(buttonsOf((await ask('acme industrial'))['blocks'])[actionIds.placeHold]);
+    const opened = h.sandbox.callsOf('views.open').length;
+    const told = h.sandbox.callsOf('chat.postEphemeral').length;
+    await click(actionIds.placeHold, hold, users.stranger.id);
+    const refusal = await waitFor('the refusal', () => h.sandbox.callsOf('chat.postEphemeral')[told]);
+    expect(String(refusal.args['text'])).toContain('Only collectors, managers and admins');
+    expect(h.sandbox.callsOf('views.open')).toHaveLength(opened);
+    // Submitting the modal anyway (a forged submission) places nothing either.
+    const res = await sendInteraction(
+      h.endpoint,
+      SIGNING_SECRET,
+      viewSubmission({ userId: users.stranger.id }, {
+        callbackId: viewIds.placeHold,
+        privateMetadata: JSON.stringify({ id: hold, channel: 'C0COMMAND', ts: '1742482800.000100' }),
+        values: { [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'no' } } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    await waitFor('the second refusal', () => h.sandbox.callsOf('chat.postEphemeral')[told + 1]);
+    expect(await h.store.creditHolds.activeForCustomer(acmeId)).toBeNull();
+    expect(await audits('credit_hold.placed')).toHaveLength(0);
   });
 
   it('lists the customers when several match, and says when none does', async () => {

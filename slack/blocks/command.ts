@@ -1,7 +1,8 @@
 // Answers to /overdue: one account's state and next step, a short list when
 // several customers match, and the aging summary.
 import { formatTotals } from '../../src/domain/money.js';
-import { context, esc, fields, header, section, type Block } from './kit.js';
+import { actionIds } from '../ids.js';
+import { button, context, esc, fields, header, section, type Block } from './kit.js';
 
 export interface AccountAnswer {
   accountName: string;
@@ -12,6 +13,26 @@ export interface AccountAnswer {
   summary: string;
   nextStep: string | null;
   nextEvaluation: string | null;
+  /**
+   * The buttons of the account view (absent: none). `viewId` keys the nudge flows (Log call, Promise
+   * to pay, Snooze); `holdId` the hold flow (Place credit hold, only when offered); `approvalId` the
+   * approved referral whose prepay-only a manager may lift.
+   */
+  buttons?: { viewId: string; holdId: string | null; approvalId: string | null };
+}
+
+function accountButtons(b: NonNullable<AccountAnswer['buttons']>): Block {
+  return {
+    type: 'actions',
+    block_id: 'account_actions',
+    elements: [
+      button('Log call', actionIds.logCall, b.viewId, 'primary'),
+      button('Promise to pay', actionIds.promise, b.viewId),
+      button('Snooze', actionIds.snooze, b.viewId),
+      ...(b.holdId ? [button('Place credit hold', actionIds.placeHold, b.holdId, 'danger')] : []),
+      ...(b.approvalId ? [button('Lift prepay-only', actionIds.liftPrepay, b.approvalId)] : []),
+    ],
+  };
 }
 
 export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[] } {
@@ -23,6 +44,7 @@ export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[]
       section(esc(a.summary)),
       section(`*Next step*\n${a.nextStep ? esc(a.nextStep) : '_nothing planned_'}`),
       ...(a.nextEvaluation ? [context(`Next look at the account: ${esc(a.nextEvaluation)}`)] : []),
+      ...(a.buttons ? [accountButtons(a.buttons)] : []),
     ],
   };
 }

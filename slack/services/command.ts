@@ -5,12 +5,17 @@ import { daysBetween, localDate } from '../../src/domain/calendar.js';
 import { addTo } from '../../src/domain/money.js';
 import { explain } from '../../src/engine/index.js';
 import { collections } from '../../src/store/store.js';
-import type { InvoiceDoc } from '../../src/store/types.js';
+import type { CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
 import { plannerFor } from '../../jobs/plan.js';
 import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
 import type { Block } from '../blocks/kit.js';
+import type { HoldSnapshot } from '../blocks/hold.js';
 import type { SlackContext } from './context.js';
-import { pastDueOf } from './deliver.js';
+import { CreditFlags } from './credit-flags.js';
+import { nudgeSnapshot, pastDueOf } from './deliver.js';
+import { HOLD_ROLES } from './holds.js';
+import { MESSAGES_COLLECTION, type SlackMessageDoc } from './messages.js';
+import type { PersonDoc } from './people.js';
 
 export interface CommandInput {
   userId: string;
@@ -68,8 +73,12 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   if (!loaded) return reply(matchesAnswer(query, []));
   const e = explain(loaded.account, planner.policy(loaded.org), now);
   const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
+  const policy = planner.policy(loaded.org);
+  const strategic = customer.tags.some((t) => policy.strategic.tags.includes(t));
+  const buttons = await accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
   return reply(
     accountAnswer({
+      buttons,
       accountName: customer.displayName,
       state: e.decision.state,
       levelName: e.decision.level.name,
@@ -80,4 +89,39 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
       nextEvaluation: e.decision.nextEvaluationAt !== null ? new Date(e.decision.nextEvaluationAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
     }),
   );
+}
+
+/**
+ * The account view's buttons: the nudge flows (Log call, Promise to pay, Snooze) and the hold flow are
+ * keyed by a message record, so the view records its own (`view:<customer>:<person>:<ms>`, ephemeral) — the same audited
+ * paths as from a nudge or a hold proposal. *Place credit hold* only when the account is not on hold and
+ * the person may place one; *Lift prepay-only* for managers and admins on a prepay-only account whose
+ * approved referral Overdue posted (that flow is keyed by the approval request).
+ */
+async function accountView(
+  ctx: SlackContext,
+  person: PersonDoc,
+  customer: CustomerDoc,
+  levelName: string,
+  a: { totals: Record<string, number>; oldestDays: number; strategic: boolean },
+  now: Date,
+): Promise<{ viewId: string; holdId: string | null; approvalId: string | null }> {
+  const viewId = `view:${customer._id}:${person.email}:${now.getTime()}`;
+  const base = { orgId: customer.orgId, customerId: customer._id, posts: [], log: [], createdAt: now, ephemeral: true };
+  const snapshot = await nudgeSnapshot(ctx, { _id: viewId, action: { levelName } }, customer, { name: person.name, email: person.email }, now);
+  await ctx.messages.record({ ...base, _id: viewId, kind: 'nudge', snapshot });
+  let holdId: string | null = null;
+  if (person.roles.some((r) => HOLD_ROLES.includes(r)) && !(await ctx.store.creditHolds.activeForCustomer(customer._id))) {
+    holdId = `${viewId}:hold`;
+    const hold: HoldSnapshot = { taskId: holdId, customerId: customer._id, accountName: customer.displayName, levelName, totals: a.totals, oldestDays: a.oldestDays, needsManager: a.strategic };
+    await ctx.messages.record({ ...base, _id: holdId, kind: 'hold', snapshot: hold });
+  }
+  let approvalId: string | null = null;
+  if (person.roles.some((r) => r === 'manager' || r === 'admin') && (await new CreditFlags(ctx.store.db).get(customer._id))?.prepayOnly) {
+    const approval = await ctx.store.db
+      .collection<SlackMessageDoc>(MESSAGES_COLLECTION)
+      .findOne({ customerId: customer._id, kind: 'approval', 'snapshot.kind': 'agency_referral' }, { sort: { createdAt: -1 } });
+    approvalId = approval?._id ?? null;
+  }
+  return { viewId, holdId, approvalId };
 }

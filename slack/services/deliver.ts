@@ -61,7 +61,8 @@ async function lastTouches(ctx: SlackContext, customerId: string, limit = 3): Pr
   return rows.map((e) => ({ at: e.at.toISOString().slice(0, 10), what: describeTouch(e) }));
 }
 
-export async function nudgeSnapshot(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, rep: { name: string; email: string }, now: Date): Promise<NudgeSnapshot> {
+/** `task`: the nudge's task, or the account view's synthetic key and level (/overdue). */
+export async function nudgeSnapshot(ctx: SlackContext, task: Pick<TaskDoc, '_id'> & { action: Pick<TaskDoc['action'], 'levelName'> }, customer: CustomerDoc, rep: { name: string; email: string }, now: Date): Promise<NudgeSnapshot> {
   const org = await ctx.store.organisations.get(customer.orgId);
   const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
   const contact = [...customer.contacts].filter((c) => !c.bouncedAt || c.phone).sort((a, b) => rank(a.roles) - rank(b.roles))[0];

@@ -26,7 +26,7 @@ import { pastDueOf } from './deliver.js';
 
 const SLACK_SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 
-const HOLD_ROLES = ['collector', 'manager', 'admin'];
+export const HOLD_ROLES = ['collector', 'manager', 'admin'];
 const SlackSettings = z.object({ slack: z.object({ holdsChannel: z.string().min(1).optional() }).optional() });
 
 type HoldDoc = SlackMessageDoc & { kind: 'hold' };
@@ -119,7 +119,11 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   if (state.kind === 'active' || state.kind === 'released') await enqueueWriteback(ctx, hold, state.kind === 'active' ? 'placed' : 'lifted', person.name, reason, actor, now);
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, state);
-  await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  if (doc.ephemeral) {
+    const told = state.kind === 'active' || state.kind === 'released' ? holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason).text : `${msg.text}: requested, waiting for a manager's approval`;
+    await ctx.tell(meta.channel, userId, told);
+  }
+  else await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
   if (state.kind === 'active' || state.kind === 'released') await announce(ctx, doc.orgId, holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason));
   if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, { channel: meta.channel, userId });
   await ctx.replanAfter(doc.customerId, now);
@@ -136,7 +140,7 @@ async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHold
   await recordRefusal(ctx, { holdId: holdIdOf(doc._id), orgId: doc.orgId, customerId: doc.customerId, taskId: doc._id }, err, actor, now);
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by, since });
-  await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  if (!doc.ephemeral) await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
   await ctx.tell(meta.channel, userId, `${doc.snapshot.accountName} is already on credit hold since ${since} (placed by ${by}): no second hold was placed.`);
 }
 

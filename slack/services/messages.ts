@@ -28,6 +28,11 @@ export type SlackMessageDoc = {
   createdAt: Date;
   resolvedAt?: Date;
   resolution?: string;
+  /**
+   * The account view of /overdue: an ephemeral answer (no `posts`), which Slack's chat.update cannot
+   * change; what a button did is told to the person in a new ephemeral line instead.
+   */
+  ephemeral?: boolean;
 } & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot });
 
 export class SlackMessages {

@@ -169,7 +169,7 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
   await Promise.all([
     settles ? ctx.retry(() => ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } })).then(() => ctx.messages.resolve(doc._id, line, now)) : ctx.messages.addLog(doc._id, line),
-    ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never }),
+    doc.ephemeral ? ctx.tell(meta.channel, userId, line) : ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never }),
   ]);
   await ctx.replanAfter(doc.customerId, now);
 }
