@@ -4,6 +4,7 @@ import { customerDoc, invoiceDoc, saveCustomer, standardContacts } from './helpe
 import { expectFixture } from './sandbox/slack/fixtures.js';
 import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
+import { CreditFlags } from '../slack/services/credit-flags.js';
 import { collections } from '../src/store/store.js';
 import type { AuditEntryDoc } from '../src/store/types.js';
 import { blockAction, sendCommand, sendInteraction, slashCommand, viewSubmission } from './sandbox/slack/signed.js';
@@ -98,6 +99,35 @@ describe('Slack: /overdue', () => {
     await waitFor('the second refusal', () => h.sandbox.callsOf('chat.postEphemeral')[told + 1]);
     expect(await h.store.creditHolds.activeForCustomer(acmeId)).toBeNull();
     expect(await audits('credit_hold.placed')).toHaveLength(0);
+  });
+
+  it('offers Lift prepay-only to managers on a prepay-only account with an approved referral, and lifts it', async () => {
+    const approvalId = `${acmeId}:agency-referral:1`;
+    const actor = { kind: 'person' as const, id: users.approver.email, name: users.approver.name };
+    await h.slack.services.messages.record({
+      _id: approvalId, orgId: ORG, customerId: acmeId, kind: 'approval', posts: [], log: [], createdAt: h.clock.now,
+      snapshot: { approvalId, customerId: acmeId, accountName: 'Acme Industrial', kind: 'agency_referral', reason: 'referral', requestedBy: users.collector.name, totals: {}, oldestDays: 16, invoiceNumbers: [], contactAttempts: 0 },
+    });
+    await new CreditFlags(h.store.db).setPrepayOnly(acmeId, ORG, 'referred to the collection agency', actor, h.clock.now);
+    expect(buttonsOf((await ask('acme industrial'))['blocks'])[actionIds.liftPrepay]).toBeUndefined(); // a collector, not a manager
+    const lift = buttonsOf((await ask('acme industrial', users.approver2.id))['blocks'])[actionIds.liftPrepay];
+    expect(lift).toBe(approvalId);
+    const opened = h.sandbox.callsOf('views.open').length;
+    await click(actionIds.liftPrepay, approvalId, users.approver2.id);
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[opened])).args['view'] as Record<string, unknown>;
+    const res = await sendInteraction(
+      h.endpoint,
+      SIGNING_SECRET,
+      viewSubmission({ userId: users.approver2.id }, {
+        callbackId: viewIds.liftPrepay,
+        privateMetadata: String(view['private_metadata']),
+        values: { [inputIds.reason.block]: { [inputIds.reason.action]: { type: 'plain_text_input', value: 'paid in full' } } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [lifted] = await waitFor('prepay lifted', async () => ((await audits('account.prepay_only_lifted')).length > 0 ? audits('account.prepay_only_lifted') : null));
+    expect(lifted).toMatchObject({ actor: { id: users.approver2.email }, accountId: acmeId });
+    expect((await new CreditFlags(h.store.db).get(acmeId))?.prepayOnly).toBe(false);
   });
 
   it('lists the customers when several match, and says when none does', async () => {
