@@ -138,6 +138,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     replan: opts.replan,
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
     ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),
+    ...(oauth ? { installations: oauth.installationStore } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point; interactions are not retried by Slack.

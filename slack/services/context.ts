@@ -10,6 +10,7 @@ import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
 import type { AuditActor, AuditEntryDoc, AuditInput } from '../../src/store/types.js';
+import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
 import { PostQueue, type PostArgs } from './post-queue.js';
@@ -25,6 +26,8 @@ export interface SlackServiceOptions {
   approvalsChannel?: string;
   /** OAuth installs: the client of an organisation's workspace (null: not installed). Without it `client` serves all. */
   clientForOrg?: (orgId: string) => Promise<webApi.WebClient | null>;
+  /** The OAuth installation store (uninstall events mark a workspace revoked); absent with one bot token. */
+  installations?: MongoInstallationStore;
   /** chat.postMessage per channel (default: one message a second per channel, Retry-After per channel). */
   postQueue?: PostQueue;
 }
@@ -37,6 +40,7 @@ export class SlackContext {
   readonly replan: (customerId: string, now: Date) => Promise<unknown>;
   readonly approvalsChannel: string | undefined;
   readonly clientForOrg: ((orgId: string) => Promise<webApi.WebClient | null>) | undefined;
+  readonly installations: MongoInstallationStore | undefined;
   readonly people: People;
   readonly messages: SlackMessages;
   readonly states: AccountStates;
@@ -52,6 +56,7 @@ export class SlackContext {
     this.replan = o.replan;
     this.approvalsChannel = o.approvalsChannel;
     this.clientForOrg = o.clientForOrg;
+    this.installations = o.installations;
     this.people = new People(o.store.db);
     this.messages = new SlackMessages(o.store.db);
     this.states = accountStates(o.store.db);

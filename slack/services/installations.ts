@@ -21,6 +21,9 @@ export interface InstallationDoc {
   blob: EncryptedBlob;
   installedAt: Date;
   updatedAt: Date;
+  /** Set by an `app_uninstalled` / `tokens_revoked` event: the token no longer works; cleared by a re-install. */
+  revokedAt?: Date;
+  revokedBy?: 'app_uninstalled' | 'tokens_revoked';
 }
 
 function idOf(q: { teamId?: string | undefined; enterpriseId?: string | undefined; isEnterpriseInstall?: boolean | undefined }): string {
@@ -66,7 +69,8 @@ export class MongoInstallationStore implements InstallationStore {
       await this.col.insertOne({ _id: id, ...fields, orgId: null, installedAt: now });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await this.col.updateOne({ _id: id }, { $set: fields });
+      // A re-install after an uninstall restores the workspace: the new token, no longer revoked.
+      await this.col.updateOne({ _id: id }, { $set: fields, $unset: { revokedAt: '', revokedBy: '' } });
     }
   }
 
@@ -74,6 +78,7 @@ export class MongoInstallationStore implements InstallationStore {
     const id = idOf(query);
     const doc = await this.col.findOne({ _id: id });
     if (!doc) throw new Error(`no Slack installation for ${id}`);
+    if (doc.revokedAt) throw new Error(`the Slack installation of ${id} was revoked (${doc.revokedBy ?? 'revoked'})`);
     return open(doc.blob, this.key, id) as Installation<'v1' | 'v2', boolean>;
   }
 
@@ -86,10 +91,22 @@ export class MongoInstallationStore implements InstallationStore {
     await this.col.updateOne({ _id: `team:${teamId}` }, { $set: { orgId, updatedAt: this.now() } });
   }
 
-  /** The bot token of an organisation's workspace (for the delivery worker), or null. */
+  /**
+   * Mark a workspace's installation revoked (the app was uninstalled or its bot token revoked). The
+   * document before the change, or null when there is no installation; a repeated event changes nothing.
+   */
+  async markRevoked(q: { teamId?: string | undefined; enterpriseId?: string | undefined }, by: 'app_uninstalled' | 'tokens_revoked', now: Date): Promise<InstallationDoc | null> {
+    const id = idOf(q);
+    const doc = await this.col.findOne({ _id: id });
+    if (!doc || doc.revokedAt) return doc;
+    await this.col.updateOne({ _id: id }, { $set: { revokedAt: now, revokedBy: by, updatedAt: now } });
+    return doc;
+  }
+
+  /** The bot token of an organisation's workspace (for the delivery worker), or null (none, or revoked). */
   async botTokenForOrg(orgId: string): Promise<string | null> {
     const doc = await this.col.findOne({ orgId });
-    if (!doc) return null;
+    if (!doc || doc.revokedAt) return null;
     const inst = open(doc.blob, this.key, doc._id) as Installation;
     return inst.bot?.token ?? null;
   }
