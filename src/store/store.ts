@@ -116,21 +116,26 @@ export function createStore(db: Db): Store {
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   for (const [name, specs] of Object.entries(indexes) as [keyof typeof collections, IndexDescription[]][]) {
-    if (specs.length === 0) continue;
-    const col = db.collection(collections[name]);
-    const existing = new Set(
-      (await col.listIndexes().toArray().catch((err: unknown) => {
-        if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: no collection yet
-        throw err;
-      })).map((i) => String(i.name)),
-    );
-    const missing = specs.filter((s) => s.name === undefined || !existing.has(s.name));
-    if (missing.length === 0) continue;
-    try {
-      await col.createIndexes(missing);
-    } catch (err) {
-      // Another process created them between our look and our create.
-      if (!(err instanceof MongoServerError && (err.code === 85 || err.code === 86))) throw err;
-    }
+    await createMissingIndexes(db, collections[name], specs);
+  }
+}
+
+/** The indexes of `specs` the collection lacks (by name), created; the rest left alone (see ensureIndexes). */
+export async function createMissingIndexes(db: Db, collection: string, specs: IndexDescription[]): Promise<void> {
+  if (specs.length === 0) return;
+  const col = db.collection(collection);
+  const existing = new Set(
+    (await col.listIndexes().toArray().catch((err: unknown) => {
+      if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: no collection yet
+      throw err;
+    })).map((i) => String(i.name)),
+  );
+  const missing = specs.filter((s) => s.name === undefined || !existing.has(s.name));
+  if (missing.length === 0) return;
+  try {
+    await col.createIndexes(missing);
+  } catch (err) {
+    // Another process created them between our look and our create.
+    if (!(err instanceof MongoServerError && (err.code === 85 || err.code === 86))) throw err;
   }
 }
