@@ -18,6 +18,7 @@ import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
 import { deliverAlert, deliverFollowUp } from './notices.js';
 import type { PostedMessage } from './messages.js';
+import { postTaskOnce, type PostTarget } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 const BUYER_ROLES = ['buyer', 'ap', 'billing', 'ap_manager', 'controller', 'cfo', 'owner', 'other'];
@@ -105,31 +106,16 @@ async function recipientFor(ctx: SlackContext, task: TaskDoc, customer: Customer
   return null;
 }
 
-async function release(ctx: SlackContext, key: string): Promise<void> {
-  await ctx.store.db.collection(collections.claims).deleteOne({ _id: key as never });
-}
-
 async function deliverNudge(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
   const to = await recipientFor(ctx, task, customer);
   if (!to) throw new Error(`nobody in Slack for ${customer.salesRepEmail ?? '(no rep)'} or the collector ${customer.collectorEmail ?? '(none)'}`);
   const snapshot = await nudgeSnapshot(ctx, task, customer, { name: to.name, email: to.email }, now);
-  const claim = `slack:deliver:${task._id}`;
-  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
-  try {
-    const channel = await openDm(ctx.client, to.id);
-    const msg = nudgeMessage(snapshot);
-    const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
-    const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
-    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'nudge', snapshot, posts, log: [], createdAt: now });
+  return postTaskOnce(ctx, task, { kind: 'nudge', snapshot }, nudgeMessage(snapshot), async () => [{ channel: await openDm(ctx.client, to.id), user: to.id }], now, async () => {
     await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.nudge_delivered', invoiceIds: task.invoiceIds,
       outcome: `asked ${to.name} to call ${snapshot.buyer?.name ?? customer.displayName}`, details: { taskId: task._id, to: to.email }, at: now,
     });
-    return posts;
-  } catch (err) {
-    await release(ctx, claim);
-    throw err;
-  }
+  });
 }
 
 const approvalKind = (t: TaskDoc): ApprovalSnapshot['kind'] => (t.action.kind === 'writeOffSuggestion' ? 'write_off' : t.action.kind === 'creditHold' ? 'credit_hold' : 'agency_referral');
@@ -153,7 +139,7 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
     approvalId: task._id, customerId: customer._id, accountName: customer.displayName, kind, reason, requestedBy: requestedBy.name ?? requestedBy.id,
     totals: due.totals, oldestDays: due.oldestDays, invoiceNumbers: due.invoices.map((i) => i.number), contactAttempts: attempts,
   };
-  const targets: { channel: string; user: string | null }[] = [];
+  const targets: PostTarget[] = [];
   if (ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
   else {
     for (const p of await ctx.people.withRole(customer.orgId, 'approver')) {
@@ -162,25 +148,12 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
     }
   }
   if (targets.length === 0) throw new Error('no approvals channel and no approver in Slack');
-  const claim = `slack:deliver:${task._id}`;
-  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
-  try {
-    const msg = approvalMessage(snapshot);
-    const posts: PostedMessage[] = [];
-    for (const t of targets) {
-      const r = await ctx.post({ channel: t.channel, text: msg.text, blocks: msg.blocks });
-      posts.push({ channel: r.channel ?? t.channel, ts: String(r.ts), user: t.user });
-    }
-    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'approval', snapshot, posts, log: [], createdAt: now });
+  return postTaskOnce(ctx, task, { kind: 'approval', snapshot }, approvalMessage(snapshot), () => Promise.resolve(targets), now, async (posts) => {
     await ctx.audit({
       orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.approval_requested', invoiceIds: task.invoiceIds,
       outcome: `approval requested: ${kind.replace('_', ' ')}`, details: { taskId: task._id, approvalId: task._id, posts: posts.length }, at: now,
     });
-    return posts;
-  } catch (err) {
-    await release(ctx, claim);
-    throw err;
-  }
+  });
 }
 
 /** Deliver the open Slack-bound tasks that are due (and the collector's alerts and follow-ups); safe to run by several workers at once. */

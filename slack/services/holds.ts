@@ -22,6 +22,7 @@ import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { enqueueWriteback } from './effects.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
 import type { PersonDoc } from './people.js';
+import { postTaskOnce } from './post-once.js';
 import { pastDueOf } from './deliver.js';
 
 const SLACK_SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
@@ -47,19 +48,7 @@ export async function deliverHold(ctx: SlackContext, task: TaskDoc, customer: Cu
     taskId: task._id, customerId: customer._id, accountName: customer.displayName, levelName: task.action.levelName,
     totals: due.totals, oldestDays: due.oldestDays, needsManager: task.action.kind === 'creditHold' && task.action.approval === 'manager',
   };
-  const claim = `slack:deliver:${task._id}`;
-  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
-  try {
-    const channel = await openDm(ctx.client, to.id);
-    const msg = holdMessage(snapshot, { kind: 'proposed' });
-    const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
-    const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
-    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'hold', snapshot, posts, log: [], createdAt: now });
-    return posts;
-  } catch (err) {
-    await ctx.store.db.collection('claims').deleteOne({ _id: claim as never });
-    throw err;
-  }
+  return postTaskOnce(ctx, task, { kind: 'hold', snapshot }, holdMessage(snapshot, { kind: 'proposed' }), async () => [{ channel: await openDm(ctx.client, to.id), user: to.id }], now);
 }
 
 export async function openHoldModal(ctx: SlackContext, which: 'place' | 'lift', c: { taskId: string; userId: string; triggerId: string; channel: string; ts: string }): Promise<void> {

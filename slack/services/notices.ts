@@ -14,6 +14,7 @@ import type { CustomerDoc } from '../../src/store/types.js';
 import { noticeMessage, type NoticeSnapshot } from '../blocks/notice.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
+import { postTaskOnce } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 const DONE_ROLES = ['collector', 'manager', 'admin'];
@@ -51,19 +52,7 @@ export async function nextStepAfter(ctx: SlackContext, alert: AlertTaskDoc['aler
 }
 
 async function post(ctx: SlackContext, task: { _id: string; orgId: string; customerId: string }, to: { id: string }, snapshot: NoticeSnapshot, now: Date): Promise<PostedMessage[] | null> {
-  const claim = `slack:deliver:${task._id}`;
-  if (!(await ctx.store.claims.take(claim, 'slack', now))) return null;
-  try {
-    const channel = await openDm(ctx.client, to.id);
-    const msg = noticeMessage(snapshot);
-    const r = await ctx.post({ channel, text: msg.text, blocks: msg.blocks });
-    const posts = [{ channel: r.channel ?? channel, ts: String(r.ts), user: to.id }];
-    await ctx.messages.record({ _id: task._id, orgId: task.orgId, customerId: task.customerId, kind: 'notice', snapshot, posts, log: [], createdAt: now });
-    return posts;
-  } catch (err) {
-    await ctx.store.db.collection('claims').deleteOne({ _id: claim as never });
-    throw err;
-  }
+  return postTaskOnce(ctx, task, { kind: 'notice', snapshot }, noticeMessage(snapshot), async () => [{ channel: await openDm(ctx.client, to.id), user: to.id }], now);
 }
 
 export async function deliverAlert(ctx: SlackContext, task: AlertTaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
