@@ -1,6 +1,7 @@
 // zod shapes of the Slack payloads the listeners read, and the small argument
 // types the callbacks accept (structurally what Bolt passes).
 import { z } from 'zod';
+import { inputIds } from '../ids.js';
 import { SlackContext } from '../services/context.js';
 
 export interface ActionArgs {
@@ -87,3 +88,22 @@ export const text = (v: Record<string, unknown> | undefined): string | undefined
   const s = t.success ? t.data.value?.trim() : undefined;
   return s ? s : undefined;
 };
+
+/**
+ * A "until a later date, and why" form (Snooze, Give more time): the date and
+ * reason, or the errors to show on the modal's blocks. `today`: YYYY-MM-DD.
+ */
+export function laterDateWithReason(
+  s: Submitted,
+  dateInput: { block: string; action: string },
+  today: string,
+): { ok: true; until: string; reason: string } | { ok: false; errors: Record<string, string> } {
+  const date = DateValue.safeParse(s.value(dateInput.block, dateInput.action) ?? {});
+  const until = date.success ? date.data.selected_date : undefined;
+  const reason = text(s.value(inputIds.reason.block, inputIds.reason.action));
+  const errors: Record<string, string> = {};
+  if (!until || until <= today) errors[dateInput.block] = 'Pick a date after today';
+  if (!reason) errors[inputIds.reason.block] = 'Say why';
+  if (!until || !reason || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, until, reason };
+}
