@@ -6,6 +6,7 @@ import { fromDayNumber, toDayNumber, zonedInstantOfDayNumber } from '../src/doma
 import type { Account, Contact, HistoryEntry, Invoice } from '../src/engine/account.js';
 import { actionKey, decide } from '../src/engine/decide.js';
 import { defaultPolicy } from '../src/engine/default-policy.js';
+import { rng } from '../test/sandbox/common.js';
 
 const ACCOUNTS = 100_000;
 const TARGET_PER_SECOND = 100_000;
@@ -13,18 +14,6 @@ const TARGET_RSS_MB = 500;
 const PASSES = 3;
 const BATCH = 5_000;
 const SEED = 20250301;
-
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZONES: [string, ...string[]] = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Pacific/Auckland', 'Australia/Sydney', 'Asia/Tokyo'];
 const CURRENCIES: [string, ...string[]] = ['USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY'];

@@ -19,6 +19,16 @@ import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { connId as qboConn, REALM, startQuickBooks, type Running } from './connectors/quickbooks/harness.js';
 import { connA, startXero, TENANT_A, type RunningXero } from './connectors/xero/harness.js';
 
+/** A channel whose send reaches the platform but whose answer the worker never gets (a reset connection). */
+function answerLost(real: Channel): Channel {
+  return {
+    send: async (ctx) => {
+      await real.send(ctx);
+      throw new Error('socket hang up after the platform accepted');
+    },
+  };
+}
+
 jest.setTimeout(120_000);
 
 /** One open invoice (positive balance) per customer, `n` of them. */
@@ -139,12 +149,7 @@ describe('QuickBooks', () => {
     const real = channels().platform_email;
     if (!real) throw new Error('no platform channel');
     // The first attempt reaches QuickBooks, then the worker loses the answer (a reset connection).
-    const lost: Channel = {
-      send: async (ctx) => {
-        await real.send(ctx);
-        throw new Error('socket hang up after the platform accepted');
-      },
-    };
+    const lost = answerLost(real);
     const first = await dispatcher({ channels: { ...channels(), platform_email: lost } }).runOnce();
     expect(first).toMatchObject({ sent: 0, retried: 1 });
     const second = await dispatcher({ now: later }).runOnce();
@@ -253,12 +258,7 @@ describe('Xero', () => {
     const channels = () => createChannels(x.store.db, null, { store: x.store, platform: { connectors: { xero: x.connector }, sendEnabled: true } });
     const real = channels().platform_email;
     if (!real) throw new Error('no platform channel');
-    const lost: Channel = {
-      send: async (ctx) => {
-        await real.send(ctx);
-        throw new Error('socket hang up after the platform accepted');
-      },
-    };
+    const lost = answerLost(real);
     const d = (c: ReturnType<typeof channels>, now: () => Date) => new Dispatcher(x.store, { worker: 'w-xero', channels: c, policyFor: () => anyTimePolicy, now });
     expect(await d({ ...channels(), platform_email: lost }, () => new Date()).runOnce()).toMatchObject({ retried: 1 });
     expect(await d(channels(), () => new Date(Date.now() + 120_000)).runOnce()).toMatchObject({ sent: 1 });
