@@ -90,6 +90,18 @@ export interface DispatchStats {
 
 const CACHE_MS = 5_000;
 
+/** A reader that reuses what it read for an id during CACHE_MS (organisations and connections change rarely). */
+function shortCache<T>(load: (id: string) => Promise<T>): (id: string) => Promise<T> {
+  const seen = new Map<string, { at: number; value: T }>();
+  return async (id) => {
+    const hit = seen.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const value = await load(id);
+    seen.set(id, { at: Date.now(), value });
+    return value;
+  };
+}
+
 const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispatcher' };
 
 function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
@@ -131,8 +143,8 @@ export class Dispatcher {
   private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
   /** Organisations and connections read in the last few seconds (the kill switch and send mode act within that). */
-  private readonly orgCache = new Map<string, { at: number; doc: OrganisationDoc | null }>();
-  private readonly connCache = new Map<string, { at: number; doc: ConnectionDoc | null }>();
+  private readonly orgs = shortCache<OrganisationDoc | null>((id) => this.store.organisations.get(id));
+  private readonly connections = shortCache<ConnectionDoc | null>((id) => this.store.connections.get(id));
   /** Per rate scope: the minute and the first slot not yet seen taken in it. */
   private readonly rateHints = new Map<string, { minute: string; next: number }>();
   /** Entries this dispatcher's lanes hold: they stay pending in the database while worked on, so a scan finds them. */
@@ -195,22 +207,6 @@ export class Dispatcher {
     return until !== undefined && until - this.now().getTime() >= this.sendMarginMs;
   }
 
-  private async orgOf(id: string): Promise<OrganisationDoc | null> {
-    const hit = this.orgCache.get(id);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.doc;
-    const doc = await this.store.organisations.get(id);
-    this.orgCache.set(id, { at: Date.now(), doc });
-    return doc;
-  }
-
-  private async connectionOf(id: string): Promise<ConnectionDoc | null> {
-    const hit = this.connCache.get(id);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.doc;
-    const doc = await this.store.connections.get(id);
-    this.connCache.set(id, { at: Date.now(), doc });
-    return doc;
-  }
-
   /** Take a free send slot of `scope` in the current minute (a claim per slot), or false when all `cap` are taken. */
   private async takeRateSlot(scope: string, cap: number, now: Date): Promise<boolean> {
     const minute = minuteKey(now.getTime());
@@ -242,7 +238,7 @@ export class Dispatcher {
     }
 
     const customerEmail = action.kind === 'email' || action.kind === 'letter';
-    const org = await this.orgOf(entry.orgId);
+    const org = await this.orgs(entry.orgId);
     if (!customerEmail) return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun: false } };
 
     // The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending.
@@ -266,7 +262,7 @@ export class Dispatcher {
       return { kind: 'defer', why: 'sending-hours', until: new Date(start), moveDue: true, note: `outside sending hours in ${tz}: moved to ${new Date(start).toISOString()}` };
     }
 
-    const connection = await this.connectionOf(customer.connectionId);
+    const connection = await this.connections(customer.connectionId);
     const dryRun = this.opts.sendEnabled === false || connection?.sendMode !== 'live';
     const live = this.opts.freshness?.fetchLiveBalance;
     if (live) {
