@@ -1,7 +1,42 @@
 // ESLint flat config: typescript-eslint's recommended rules (no type information,
-// so `npm run lint` stays fast; `npm run typecheck` does the type checking).
+// so `npm run lint` stays fast; `npm run typecheck` does the type checking), plus
+// the layers of the house (docs/architecture.md), enforced here so that an upward
+// import or an import cycle fails `npm test` (test/lint-layers.test.ts plants both).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/**
+ * The layers, from the top down: each may import only what stands below it.
+ *   app/                composition root and the HTTP API: everything below
+ *   jobs/               Agenda jobs: slack/, connectors/, src/
+ *   slack/              the Bolt app: connectors/, src/
+ *   connectors/         QuickBooks and Xero: src/
+ *   src/                the core; src/engine and src/domain import nothing outside themselves
+ * scripts/, bench/ and test/ stand beside the top and may import anything.
+ */
+const below = (target, ...forbidden) => forbidden.map((from) => ({ target, from, message: `${target} stands below ${from}: an import from it runs up the layers (docs/architecture.md).` }));
+
+export const layerZones = [
+  ...below('./src', './app', './jobs', './slack', './connectors', './scripts', './bench', './test'),
+  ...below('./connectors', './app', './jobs', './slack', './scripts', './bench', './test'),
+  ...below('./slack', './app', './jobs', './scripts', './bench', './test'),
+  ...below('./jobs', './app', './scripts', './bench', './test'),
+  ...below('./app', './scripts', './bench', './test'),
+  {
+    target: './src/engine',
+    from: './',
+    except: ['./src/engine', './src/domain', './node_modules'],
+    message: 'src/engine imports nothing outside src/engine and src/domain (it is pure).',
+  },
+  {
+    target: './src/domain',
+    from: './',
+    except: ['./src/domain', './node_modules'],
+    message: 'src/domain imports nothing outside itself.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'demo-output/', 'coverage/'] },
@@ -12,6 +47,19 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {
