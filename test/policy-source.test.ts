@@ -2,11 +2,12 @@
 // explained by — in the worker and the web role alike, both built by the
 // composition root (app/services.ts) — while an organisation without one runs
 // the default ladder. Here "its own" moves reminder 1 from day 1 to day 4 past
-// due and renames it "friendly reminder".
+// due, renames it "friendly reminder", and sends from 06:00 to 20:00.
 import type { Agenda } from 'agenda';
 import { buildWebApp } from '../app/http/web.js';
 import { buildServices, type Services } from '../app/services.js';
 import { createAgenda } from '../jobs/agenda.js';
+import { dispatchOutbox } from '../jobs/dispatch.js';
 import { planAccounts } from '../jobs/plan.js';
 import { answerCommand } from '../slack/services/command.js';
 import type { SlackApp } from '../slack/app.js';
@@ -14,6 +15,7 @@ import { previewCompany } from '../src/cli/preview-load.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_POLICY_INPUT } from '../src/engine/index.js';
 import { createLogger } from '../src/logger.js';
+import { createSmtpTransport } from '../src/outbox/index.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { accountStates } from '../src/planning/state.js';
 import { recordId } from '../src/store/records.js';
@@ -21,6 +23,7 @@ import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { COMPANY, customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
+import { startSmtpSink } from './helpers/smtp-sink.js';
 import { SlackSandbox } from './sandbox/slack/server.js';
 
 const OWN = 'org-own';
@@ -37,6 +40,7 @@ const collectors = {
 const ownPolicy = {
   ...DEFAULT_POLICY_INPUT,
   name: 'Northwind patient ladder',
+  calendar: { ...DEFAULT_POLICY_INPUT.calendar, sendingHours: { start: '06:00', end: '20:00' } },
   levels: DEFAULT_POLICY_INPUT.levels.map((l) => (l.id === 'reminder-1' ? { ...l, name: 'friendly reminder', trigger: { kind: 'daysPastDue' as const, days: 4 } } : l)),
 };
 
@@ -81,7 +85,7 @@ beforeAll(async () => {
   const webApp = await buildWebApp(config, web, {});
   if (!webApp.slack) throw new Error('the web role has no Slack app');
   slack = webApp.slack;
-  for (const org of [OWN, PLAIN]) {
+  for (const org of [OWN, PLAIN] as const) {
     const c = collectors[org];
     await slack.services.people.upsert({ orgId: org, email: c.email, name: c.name, slackUserId: c.id, roles: ['collector'] }, T0);
   }
@@ -136,6 +140,23 @@ it("explains each account by its organisation's policy (/overdue through the web
   expect(ownAnswer).toContain('friendly reminder');
   expect(plainAnswer).not.toContain('friendly reminder');
   expect(plainAnswer).toContain('reminder 1');
+});
+
+it("sends within each organisation's own sending hours (the worker's dispatch job)", async () => {
+  // Friday 19:00 in Chicago: inside the organisation's 06:00–20:00, outside the default ladder's 09:00–17:00.
+  const sink = await startSmtpSink();
+  const transport = createSmtpTransport(sink.url, { timeoutMs: 5_000 });
+  try {
+    const evening = { ...worker, now: () => new Date('2025-03-08T01:00:00Z'), outbox: { email: { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true } } };
+    await dispatchOutbox.run({ maxEntries: 100, concurrency: 1 }, evening, undefined as never);
+    expect(sink.messages.map((m) => m.to).flat()).toEqual(['bea@own.example']);
+    const plainReminder = (await store.outbox.listByCustomer(plain._id)).find((e) => e._id.includes('reminder-1'));
+    expect(plainReminder?.state).toBe('pending');
+    expect(plainReminder?.nextAttemptAt.getTime()).toBeGreaterThan(new Date('2025-03-08T01:00:00Z').getTime());
+  } finally {
+    transport.close();
+    await sink.close();
+  }
 });
 
 describe('the policies collection', () => {
