@@ -4,6 +4,8 @@
 // the default ladder. Here "its own" moves reminder 1 from day 1 to day 4 past
 // due, renames it "friendly reminder", and sends from 06:00 to 20:00.
 import type { Agenda } from 'agenda';
+import request from 'supertest';
+import { policiesRouter } from '../app/http/policies.js';
 import { buildWebApp } from '../app/http/web.js';
 import { buildServices, type Services } from '../app/services.js';
 import { createAgenda } from '../jobs/agenda.js';
@@ -13,6 +15,7 @@ import { answerCommand } from '../slack/services/command.js';
 import type { SlackApp } from '../slack/app.js';
 import { previewCompany } from '../src/cli/preview-load.js';
 import { loadConfig } from '../src/config.js';
+import { createApp } from '../src/http/app.js';
 import { DEFAULT_POLICY_INPUT } from '../src/engine/index.js';
 import { createLogger } from '../src/logger.js';
 import { createSmtpTransport } from '../src/outbox/index.js';
@@ -168,5 +171,23 @@ describe('the policies collection', () => {
     await expect(store.policies.save('org-versions', { ...ownPolicy, levels: [] }, at)).rejects.toMatchObject({ code: 'bad_request' });
     expect((await store.policies.current('org-versions'))?.version).toBe(3);
     expect(await store.policies.current('org-none')).toBeNull();
+  });
+
+  it('is written through the admin API: 400 with every problem for an invalid policy, 201 with the new version, GET answers the current one', async () => {
+    const token = 'policy-admin-token-0123456789abcdef';
+    const auth = { authorization: `Bearer ${token}` };
+    const api = createApp({ db: store.db, logger: createLogger('silent'), adminApiToken: token, bodyLimit: '1mb', adminRouters: [policiesRouter({ store, now: () => T0 })] });
+    expect((await request(api).get(`/api/orgs/${PLAIN}/policy`).set(auth)).body).toMatchObject({ version: null, name: 'default ladder', versions: [] });
+    const bad = await request(api).put(`/api/orgs/${PLAIN}/policy`).set(auth).send({ ...ownPolicy, levels: [] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual(expect.arrayContaining([expect.stringMatching(/^levels/)]));
+    expect(await store.policies.list(PLAIN)).toEqual([]);
+    expect((await request(api).put('/api/orgs/nope/policy').set(auth).send(ownPolicy)).status).toBe(404);
+    expect((await request(api).put(`/api/orgs/${PLAIN}/policy`).send(ownPolicy)).status).toBe(401);
+    const saved = await request(api).put(`/api/orgs/${PLAIN}/policy`).set(auth).send(ownPolicy);
+    expect(saved.status).toBe(201);
+    expect(saved.body).toEqual({ orgId: PLAIN, version: 1, name: 'Northwind patient ladder' });
+    expect((await request(api).get(`/api/orgs/${PLAIN}/policy`).set(auth)).body).toMatchObject({ version: 1, name: 'Northwind patient ladder', versions: [{ version: 1 }] });
+    expect((await storedPolicySource(store.policies).forOrg(PLAIN)).version).toBe(1);
   });
 });
