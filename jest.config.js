@@ -4,7 +4,7 @@ const { join } = require('node:path');
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['src', 'connectors', 'jobs', 'slack', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`),
+  roots: ['app', 'src', 'connectors', 'jobs', 'slack', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`),
   testMatch: ['**/*.test.ts'],
   // TypeScript and the ESM-only agenda packages are compiled to CommonJS by swc;
   // type errors are reported by `npm run typecheck`, not here.

@@ -16,6 +16,7 @@ import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { OutboxEntries } from '../src/outbox/entries.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
+import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { anyTimePolicy, liveConnection, seedDueReminders, seedOrg } from '../test/helpers/accounts.js';
 import { startSmtpSink } from '../test/helpers/smtp-sink.js';
@@ -110,7 +111,7 @@ export async function run(): Promise<void> {
         concurrency: CONCURRENCY,
         batchSize: BATCH,
         // The bench runs on the wall clock: any hour of any day is sending time.
-        policyFor: () => anyTimePolicy,
+        policies: fixedPolicySource(anyTimePolicy),
       });
       workers.push({ dispatcher, transport });
     }

@@ -22,6 +22,7 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { collections, createStore, ensureIndexes } from '../src/store/store.js';
 import { createSlackApp } from '../slack/app.js';
@@ -76,7 +77,7 @@ export async function run(): Promise<void> {
       };
       await store.db.collection<TaskDoc>(collections.tasks).insertOne(task);
     }
-    const planner = new Planner(store, { worker: 'bench' });
+    const planner = new Planner(store, { worker: 'bench', policies: storedPolicySource(store.policies) });
     const logger = createLogger('error');
     // As in production, the web side only records a re-plan request; a worker loop (here in the same process,
     // every second) plans the requested accounts. SLACK_BENCH_INLINE_REPLAN=1: the old inline re-plan.
@@ -99,7 +100,7 @@ export async function run(): Promise<void> {
         await new Promise((r) => setTimeout(r, 1_000));
       }
     })();
-    const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, replan });
+    const slack = await createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: sandbox.apiUrl, store, logger, policies: storedPolicySource(store.policies), replan });
     for (const u of users) await slack.services.people.upsert({ orgId: ORG, email: u.email, name: u.name, slackUserId: u.id, roles: ['sales_rep'] }, now);
     const delivered = await deliverOpenTasks(slack.services, { limit: USERS });
     // Server-side time to ack: from the request reaching Express to the response finished (the client's figure

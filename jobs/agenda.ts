@@ -6,18 +6,43 @@ import { Agenda, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 import type { z } from 'zod';
+import type { Connector } from '../connectors/types.js';
+import type { SlackContext } from '../slack/services/context.js';
 import type { Logger } from '../src/logger.js';
+import type { OutboxSettings } from '../src/outbox/wiring.js';
+import type { PolicySource } from '../src/planning/policy-source.js';
+import type { Provider } from '../src/store/types.js';
 import type { Store } from '../src/store/store.js';
 
 export const JOBS_COLLECTION = 'agenda_jobs';
 
-export interface JobContext {
+/**
+ * The services object: everything a job, the HTTP app and the Slack app depend on, built once by the
+ * composition root (app/services.ts) and handed to each of them. Tests build plain objects
+ * (test/helpers/services.ts). Nothing here is looked up in a module-level registry.
+ */
+export interface Services {
   store: Store;
   logger: Logger;
-  /** The worker's name, used as the owner of claims and leases. */
+  /** This process's name, used as the owner of claims and leases. */
   worker: string;
   now: () => Date;
+  /** Each organisation's escalation policy (its stored version, else the default ladder). */
+  policies: PolicySource;
+  /** The connectors configured in this process, by provider (a provider without one is skipped by sync). */
+  connectors: Partial<Record<Provider, Connector>>;
+  /** Work through a provider's stored webhook deliveries; returns how many were handled. */
+  inbox: Partial<Record<Provider, () => Promise<number>>>;
+  /** The outbox channels' settings (email transport, write-backs, platform email, send switch, rates, freshness). */
+  outbox: OutboxSettings;
+  /** The worker's Slack services for a run (delivery, digest); absent: Slack is not configured and tasks wait. */
+  slack?: (services: Services) => SlackContext;
+  /** Schedule a re-plan of an account at its next evaluation time (the worker's Agenda); absent on the web role. */
+  scheduleDeadline?: (customerId: string, at: Date) => Promise<void>;
 }
+
+/** What every job handler receives: the services object. */
+export type JobContext = Services;
 
 export interface JobDefinition<T> {
   name: string;

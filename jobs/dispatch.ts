@@ -3,15 +3,14 @@
 // or failed for good (a paid invoice, a bounced address → the next contact).
 import { z } from 'zod';
 import { createChannels, Dispatcher } from '../src/outbox/index.js';
-import { outboxWiring } from '../src/outbox/wiring.js';
+import { plannerFor } from '../src/planning/plan.js';
 import { job } from './agenda.js';
-import { plannerFor } from './plan.js';
 
 export const dispatchOutbox = job({
   name: 'dispatch-outbox',
   data: z.object({ maxEntries: z.number().int().positive().max(100_000).default(5_000), concurrency: z.number().int().positive().max(32).default(4) }),
   async run({ maxEntries, concurrency }, ctx) {
-    const wiring = outboxWiring(ctx.store);
+    const wiring = ctx.outbox;
     const dispatcher = new Dispatcher(ctx.store, {
       worker: ctx.worker,
       now: ctx.now,
@@ -23,7 +22,7 @@ export const dispatchOutbox = job({
       concurrency,
       logger: ctx.logger,
       ...(wiring.freshness ? { freshness: wiring.freshness } : {}),
-      ...(wiring.policyFor ? { policyFor: wiring.policyFor } : {}),
+      policies: ctx.policies,
       ...(wiring.sendEnabled !== undefined ? { sendEnabled: wiring.sendEnabled } : {}),
       ...(wiring.rates ? { rates: wiring.rates } : {}),
     });

@@ -6,23 +6,14 @@
 // time, not only with data. `plan-requested` (every minute) plans the accounts
 // people acted on in Slack. Deadlines (a promise's grace end, a letter's
 // response deadline, an instalment, a snooze's end) are one-off `plan-accounts`
-// jobs at the account's next evaluation time, one per account (see scheduleDeadline).
+// jobs at the account's next evaluation time, one per account (see scheduleDeadline),
+// scheduled through the services' `scheduleDeadline` (app/services.ts).
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
-import { outboxWiring } from '../src/outbox/wiring.js';
-import { Planner, type PlanSummary } from '../src/planning/plan.js';
+import { plannerFor, type PlanSummary } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { isDailyPlanningHour } from '../src/planning/schedule.js';
-import type { Store } from '../src/store/store.js';
-import { job, type JobContext } from './agenda.js';
-
-const schedulers = new WeakMap<Store, Agenda>();
-
-/** Called once by the worker's wiring: planning then schedules each account's next evaluation on this Agenda. */
-export function setDeadlineScheduler(store: Store, agenda: Agenda | null): void {
-  if (agenda) schedulers.set(store, agenda);
-  else schedulers.delete(store);
-}
+import { job } from './agenda.js';
 
 /**
  * A one-off `plan-accounts` job at an account's next evaluation time, unique per (account, time):
@@ -41,14 +32,9 @@ export async function scheduleDeadline(agenda: Agenda, customerId: string, at: D
     .save();
 }
 
-export function plannerFor(ctx: JobContext): Planner {
-  const { policyFor } = outboxWiring(ctx.store);
-  const agenda = schedulers.get(ctx.store);
-  return new Planner(ctx.store, {
-    worker: ctx.worker,
-    ...(policyFor ? { policyFor } : {}),
-    ...(agenda ? { onNextEvaluation: ({ customerId, at }: { customerId: string; at: Date }) => scheduleDeadline(agenda, customerId, at) } : {}),
-  });
+/** The services' deadline scheduler on a worker's Agenda (app/services.ts puts it in the services object). */
+export function deadlineScheduler(agenda: Agenda): (customerId: string, at: Date) => Promise<void> {
+  return (customerId, at) => scheduleDeadline(agenda, customerId, at);
 }
 
 function total(list: PlanSummary[]): PlanSummary {

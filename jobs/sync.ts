@@ -3,27 +3,13 @@
 // - `sync-incremental` (every few minutes): each active connection's changes since its checkpoint;
 // - `sync-full` (nightly): a full reconciliation of each active connection;
 // - `process-webhooks` (every minute): stored webhook deliveries, fetched and saved.
-// The worker's wiring says which connectors exist (setSyncWiring, from src/service.ts);
-// a provider that is not configured is skipped.
+// The services object says which connectors and inbox processors exist
+// (`connectors`, `inbox`, from app/services.ts); a provider that is not configured is skipped.
 import { z } from 'zod';
-import type { Connector } from '../connectors/types.js';
+import { plannerFor } from '../src/planning/plan.js';
 import { customersChangedSince } from '../src/store/records.js';
-import type { ConnectionDoc, Provider } from '../src/store/types.js';
+import type { ConnectionDoc } from '../src/store/types.js';
 import { job, type JobContext } from './agenda.js';
-import { plannerFor } from './plan.js';
-
-export interface SyncWiring {
-  connectors: Partial<Record<Provider, Connector>>;
-  /** Work through the provider's stored webhook deliveries; returns how many were handled. */
-  processInbox: Partial<Record<Provider, (ctx: JobContext) => Promise<number>>>;
-}
-
-let wiring: SyncWiring = { connectors: {}, processInbox: {} };
-
-/** Called once by the worker's wiring. */
-export function setSyncWiring(w: SyncWiring): void {
-  wiring = w;
-}
 
 /** Re-plan the accounts of a connection whose records were saved since `since`. */
 async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
@@ -35,7 +21,7 @@ async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date):
 /** Sync every active connection of a configured provider, then re-plan the accounts that changed. */
 export async function syncAll(ctx: JobContext, kind: 'full' | 'incremental'): Promise<void> {
   for (const conn of await ctx.store.connections.listActive()) {
-    const connector = wiring.connectors[conn.provider];
+    const connector = ctx.connectors[conn.provider];
     if (!connector) continue;
     const started = ctx.now();
     try {
@@ -79,7 +65,7 @@ export const processWebhooks = job({
 export async function processWebhookDeliveries(ctx: JobContext): Promise<{ handled: number; replanned: number }> {
   const started = ctx.now();
   let handled = 0;
-  for (const process of Object.values(wiring.processInbox)) handled += await process(ctx);
+  for (const process of Object.values(ctx.inbox)) handled += await process();
   let replanned = 0;
   if (handled > 0) for (const conn of await ctx.store.connections.listActive()) replanned += await replanChanged(ctx, conn, started);
   if (handled > 0) ctx.logger.info({ handled, replanned }, 'webhook deliveries processed');

@@ -8,6 +8,7 @@ import { LocalServerUnavailableError, withConfiguredDatabase } from '../src/db/w
 import { AppError } from '../src/errors.js';
 import { parseCliArgs, formatPreview, previewJson, USAGE } from '../src/cli/preview.js';
 import { previewCompany } from '../src/cli/preview-load.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { createStore } from '../src/store/store.js';
 
 /** Errors the operator can fix (exit 2); anything else is a bug (exit 1). */
@@ -22,7 +23,9 @@ async function main(): Promise<number> {
   }
   const config = loadConfig(process.env);
   return withConfiguredDatabase(config, async (db) => {
-    const report = await previewCompany(createStore(db), args.company, new Date(), args.days);
+    const store = createStore(db);
+    // The same policy source the web and worker roles build (app/services.ts): stored version, else the default ladder.
+    const report = await previewCompany(store, storedPolicySource(store.policies), args.company, new Date(), args.days);
     process.stdout.write(args.json ? previewJson(report) : formatPreview(report));
     return 0;
   });

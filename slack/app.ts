@@ -8,6 +8,7 @@
 import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { Router } from 'express';
 import type { Logger } from '../src/logger.js';
+import type { PolicySource } from '../src/planning/policy-source.js';
 import type { Store } from '../src/store/store.js';
 import { registerListeners } from './listeners/index.js';
 import { SERVICES } from './listeners/payloads.js';
@@ -44,6 +45,8 @@ export interface SlackAppOptions {
   store: Store;
   logger: Logger;
   now?: () => Date;
+  /** The organisations' escalation policies (/overdue explains an account by its organisation's). */
+  policies: PolicySource;
   replan: (customerId: string, now: Date) => Promise<unknown>;
   approvalsChannel?: string;
   retryConfig?: webApi.RetryOptions;
@@ -135,6 +138,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     client,
     logger: opts.logger,
     now: opts.now ?? (() => new Date()),
+    policies: opts.policies,
     replan: opts.replan,
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
     ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),

@@ -1,21 +1,26 @@
-// How the service starts the Slack side from configuration: the Bolt app's
-// router for the web role, and the Web API client the worker's delivery job
-// uses. Both need SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN; without them Slack is
-// off and Slack-bound tasks wait in the `tasks` collection.
-import type { Router } from 'express';
+// How the service starts the Slack side from configuration: the Bolt app for
+// the web role, and the Web API client the worker's delivery job uses. Both
+// need SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN; without them Slack is off and
+// Slack-bound tasks wait in the `tasks` collection. Both take what they need
+// from the services object the composition root built (app/services.ts).
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
-import type { Store } from '../src/store/store.js';
-import type { JobContext } from '../jobs/agenda.js';
-import { plannerFor } from '../jobs/plan.js';
+import { plannerFor, type PlanningDeps } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
-import { createSlackApp, slackClient } from './app.js';
+import { createSlackApp, slackClient, type SlackApp } from './app.js';
 import { SlackContext } from './services/context.js';
 import { MongoInstallationStore } from './services/installations.js';
 import { PostQueue } from './services/post-queue.js';
 
-/** The router to mount for /slack/events, or null when Slack is not configured or cannot be reached. */
-export async function slackRouter(config: Config, store: Store, logger: Logger, worker: string): Promise<Router | null> {
+/** What the Slack side takes from the services object. */
+export interface SlackDeps extends PlanningDeps {
+  logger: Logger;
+  now: () => Date;
+}
+
+/** The web role's Slack app (its router serves /slack/events), or null when Slack is not configured or cannot be reached. */
+export async function slackWebApp(config: Config, services: SlackDeps): Promise<SlackApp | null> {
+  const { store, logger, worker } = services;
   const { signingSecret, botToken, apiUrl, clientId, clientSecret, stateSecret } = config.slack;
   const key = config.secrets.tokenEncryptionKey;
   const oauth =
@@ -31,11 +36,11 @@ export async function slackRouter(config: Config, store: Store, logger: Logger, 
   const requests = new ReplanRequests(store.db);
   try {
     const slack = await createSlackApp({
-      signingSecret, apiUrl, store, logger, replan: (id, at) => requests.request(id, `slack:${worker}`, at),
+      signingSecret, apiUrl, store, logger, now: services.now, policies: services.policies, replan: (id, at) => requests.request(id, `slack:${worker}`, at),
       ...(oauth ? { oauth } : { botToken }),
     });
     logger.info({ botUserId: slack.botUserId, oauth: oauth !== undefined }, `Slack app ready at /slack/events${oauth ? ', install at /slack/install' : ''}`);
-    return slack.router;
+    return slack;
   } catch (err) {
     // A Slack outage must not keep the rest of the service down; the endpoint stays off until a restart.
     logger.error({ err }, 'Slack auth.test failed at start-up: /slack/events is off');
@@ -44,7 +49,7 @@ export async function slackRouter(config: Config, store: Store, logger: Logger, 
 }
 
 /** The delivery job's Slack services, or null when Slack is not configured (no bot token, no OAuth installs). */
-export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => SlackContext) | null {
+export function slackDeliveryFactory(config: Config): ((ctx: SlackDeps) => SlackContext) | null {
   const { botToken, apiUrl, clientId, clientSecret, stateSecret } = config.slack;
   const key = config.secrets.tokenEncryptionKey;
   const oauth = Boolean(clientId && clientSecret && stateSecret && key);
@@ -60,6 +65,7 @@ export function slackDeliveryFactory(config: Config): ((ctx: JobContext) => Slac
       client: slackClient({ botToken, apiUrl, logger: ctx.logger }),
       logger: ctx.logger,
       now: ctx.now,
+      policies: ctx.policies,
       replan: (id, at) => planner.plan(id, at),
       postQueue,
       ...(installations

@@ -1,9 +1,9 @@
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
 import { createAgenda, defineJobs, job, type JobContext } from '../jobs/agenda.js';
-import { createLogger } from '../src/logger.js';
 import { createStore, ensureIndexes } from '../src/store/store.js';
 import { openTestDatabase } from './helpers/db.js';
+import { testServices } from './helpers/services.js';
 
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
 const agendas: Agenda[] = [];
@@ -21,7 +21,7 @@ const runs = () => database.db.collection<{ _id: string; worker: string; n: numb
 
 function worker(name: string): Agenda {
   const agenda = createAgenda(database.db, { name, processEveryMs: 50, maxConcurrency: 20 });
-  const ctx: JobContext = { store: createStore(database.db), logger: createLogger('silent'), worker: name, now: () => new Date() };
+  const ctx: JobContext = testServices(createStore(database.db), { worker: name });
   defineJobs(agenda, [
     job({
       name: 'record-run',

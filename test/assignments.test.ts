@@ -7,11 +7,12 @@ import request from 'supertest';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { UPSERT_BATCH } from '../src/store/records.js';
 import type { CustomerDoc } from '../src/store/types.js';
-import { slackAdminRouter } from '../slack/admin.js';
-import { parseCsv, planAssignments, rowsFromCsv } from '../slack/assignments.js';
+import { adminRouter } from '../app/http/admin.js';
+import { parseCsv, planAssignments, rowsFromCsv } from '../src/planning/assignments.js';
 import { customerDoc, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 
@@ -61,7 +62,7 @@ describe('assignments in the store and through the admin API', () => {
     await ensureIndexes(database.db);
     store = createStore(database.db);
     await seedOrg(store, ORG, T0);
-    api = createApp({ db: store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store, now: () => T0 })] });
+    api = createApp({ db: store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [adminRouter({ store, now: () => T0 })] });
     // More than one batch, so the carry-over read runs per batch.
     customers = Array.from({ length: UPSERT_BATCH + 7 }, (_, i) =>
       customerDoc(ORG, String(100 + i), `Customer ${String(i).padStart(3, '0')}`, standardContacts(`c${i}.example`), T0, { tags: [`account:ACC-${i}`], salesRepEmail: undefined, collectorEmail: undefined }),
@@ -149,7 +150,7 @@ describe('assignments in the store and through the admin API', () => {
   });
 
   it('planning uses the organisation default collector for a customer without one', async () => {
-    const planner = new Planner(store, { worker: 'test-assign' });
+    const planner = new Planner(store, { worker: 'test-assign', policies: storedPolicySource(store.policies) });
     const none = await planner.load(customers[5]!._id);
     expect(none?.account.collector).toEqual({ id: 'default@northwind.example', name: 'default@northwind.example' });
     const own = await planner.load(customers[4]!._id);

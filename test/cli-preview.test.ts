@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { companyPreview, formatPreview, parseCliArgs, previewJson, weekOf, type CompanyPreview } from '../src/cli/preview.js';
 import { findConnection, loadCompany, previewCompany } from '../src/cli/preview-load.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { addDays, localDate } from '../src/domain/calendar.js';
 import { defaultPolicy } from '../src/engine/index.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
@@ -71,13 +72,13 @@ describe('preview over a seeded company (FerretDB)', () => {
     expect((await findConnection(store, COMPANY))._id).toBe(`quickbooks:${COMPANY}`);
     expect((await findConnection(store, `quickbooks:${COMPANY}`))._id).toBe(`quickbooks:${COMPANY}`);
     await expect(findConnection(store, 'nope')).rejects.toThrow(/^no connected company nope/);
-    const loaded = await loadCompany(store, COMPANY);
+    const loaded = await loadCompany(store, storedPolicySource(store.policies), COMPANY);
     expect(loaded.accounts.map((a) => a.name)).toEqual(['Contoso Builders', 'Fabrikam Ltd', 'Paid Up Inc']);
   });
 
   it('prints the timeline by date with levels, recipients and amounts, and a summary; writes nothing', async () => {
     const before = await counts(store);
-    const report = await previewCompany(store, COMPANY, now, 30);
+    const report = await previewCompany(store, storedPolicySource(store.policies), COMPANY, now, 30);
     expect(await counts(store)).toEqual(before);
     const text = formatPreview(report);
     const lines = text.split('\n');
@@ -110,7 +111,7 @@ describe('preview over a seeded company (FerretDB)', () => {
   });
 
   it('prints JSON with the same rows', async () => {
-    const report = await previewCompany(store, `quickbooks:${COMPANY}`, now, 10);
+    const report = await previewCompany(store, storedPolicySource(store.policies), `quickbooks:${COMPANY}`, now, 10);
     const parsed = JSON.parse(previewJson(report)) as CompanyPreview;
     expect(parsed.dryRun).toBe(true);
     expect(parsed.rows).toEqual(report.rows);

@@ -5,13 +5,14 @@
 import type { Agenda } from 'agenda';
 import { createAgenda, defineJobs, JOBS_COLLECTION, type JobContext } from '../jobs/agenda.js';
 import { allJobs } from '../jobs/index.js';
-import { plannerFor, setDeadlineScheduler } from '../jobs/plan.js';
+import { deadlineScheduler } from '../jobs/plan.js';
 import { zonedInstant } from '../src/domain/calendar.js';
-import { createLogger } from '../src/logger.js';
+import { plannerFor } from '../src/planning/plan.js';
 import { accountStates } from '../src/planning/state.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { customerDoc, invoiceDoc, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
+import { testServices } from './helpers/services.js';
 
 const TZ = 'America/Chicago';
 const ORG = 'org-dl';
@@ -56,9 +57,8 @@ it('a promise whose grace ends re-plans the account by its own one-off job, sche
     at('2025-03-04', '10:00'),
   );
   agenda = createAgenda(database.db, { name: 'deadline-worker', processEveryMs: 100, maxConcurrency: 5 });
-  setDeadlineScheduler(store, agenda);
   let clock = at('2025-03-05', '10:00');
-  const ctx: JobContext = { store, logger: createLogger('silent'), worker: 'deadline-worker', now: () => clock };
+  const ctx: JobContext = testServices(store, { worker: 'deadline-worker', now: () => clock, scheduleDeadline: deadlineScheduler(agenda) });
   const jobs = () => database.db.collection<DeadlineJob>(JOBS_COLLECTION).find({ name: 'plan-accounts', 'data.deadlineFor': c._id }).toArray();
 
   // The promise pauses the ladder: nothing to send, and the account is to be looked at when its grace ends.

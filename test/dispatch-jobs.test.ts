@@ -3,11 +3,13 @@
 import type { Agenda } from 'agenda';
 import { createAgenda, defineJobs, type JobContext } from '../jobs/agenda.js';
 import { allJobs } from '../jobs/index.js';
-import { createLogger } from '../src/logger.js';
-import { configureOutbox, createSmtpTransport, outboxWiring, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
+import { outboxSettings } from '../app/services.js';
+import { loadConfig } from '../src/config.js';
+import { createSmtpTransport, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
+import { testServices } from './helpers/services.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -40,17 +42,17 @@ async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<boolea
 }
 
 it('an unconfigured worker has no email channel; plan-accounts then dispatch-outbox send the reminder', async () => {
-  expect(outboxWiring(store).email).toBeNull();
+  // Without SMTP_URL the composition root gives the outbox no email channel.
+  expect(outboxSettings(loadConfig({}), store, {}).email).toBeNull();
   // Fixed "now": Tuesday 4 March 2025, 10:00 in Chicago, a day after the invoice fell due.
   const now = new Date('2025-03-04T16:00:00Z');
   await seedOrg(store, 'org-j', now);
   await liveConnection(store, 'org-j', now);
   const c = customerDoc('org-j', 'j1', 'Jobs Ltd', standardContacts('jobs.example'), now);
   await saveCustomer(store, c, [invoiceDoc(c, 'j1-1', 'INV-7001', '2025-03-03', 120_000, now)]);
-  configureOutbox(store, { email: { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true } });
 
   agenda = createAgenda(database.db, { name: 'jobs-worker', processEveryMs: 50, maxConcurrency: 5 });
-  const ctx: JobContext = { store, logger: createLogger('silent'), worker: 'jobs-worker', now: () => now };
+  const ctx: JobContext = testServices(store, { worker: 'jobs-worker', now: () => now, outbox: { email: { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true } } });
   defineJobs(agenda, allJobs, ctx);
   await agenda.start();
   await agenda.now('plan-accounts', { customerIds: [c._id] });

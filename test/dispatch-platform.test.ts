@@ -11,6 +11,7 @@ import { createChannels, createSmtpTransport, Dispatcher, type Channel, type Smt
 import { liveBalanceFrom } from '../src/outbox/live-balance.js';
 import { channelFor, payloadFor } from '../src/outbox/payload.js';
 import { Planner } from '../src/planning/plan.js';
+import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { bounces } from '../src/planning/state.js';
 import { collections, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
@@ -122,7 +123,7 @@ describe('QuickBooks', () => {
   const channels = (): ReturnType<typeof createChannels> =>
     createChannels(q.store.db, { transport, from: 'Acme <ar@acme.example>', sendEnabled: true }, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } });
   const dispatcher = (extra: Partial<ConstructorParameters<typeof Dispatcher>[1]> = {}): Dispatcher =>
-    new Dispatcher(q.store, { worker: 'w-platform', channels: channels(), policyFor: () => anyTimePolicy, ...extra });
+    new Dispatcher(q.store, { worker: 'w-platform', channels: channels(), policies: fixedPolicySource(anyTimePolicy), ...extra });
   /** A retry is due a minute later (the default backoff): a dispatcher two minutes ahead picks it up. */
   const later = (): Date => new Date(Date.now() + 120_000);
 
@@ -201,8 +202,8 @@ describe('QuickBooks refuses the recipient', () => {
       { $set: { dueDate: isoDay(now, -1), issueDate: isoDay(now, -31) } },
     );
     q.sandbox.refusedEmails.add('bea@refuse.example');
-    const planner = new Planner(q.store, { worker: 'planner', policyFor: () => platformAnyTime });
-    const dispatcher = new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policyFor: () => platformAnyTime });
+    const planner = new Planner(q.store, { worker: 'planner', policies: fixedPolicySource(platformAnyTime) });
+    const dispatcher = new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policies: fixedPolicySource(platformAnyTime) });
 
     const first = await planner.plan(a.customer._id, now);
     const key = first.enqueued.find((k) => k.includes(':email:')) ?? '';
@@ -234,7 +235,7 @@ describe('QuickBooks refuses the recipient', () => {
     const key = await enqueueReminder(q.store, b.customer, b.invoice, 'bea@other.example', 'platform', new Date());
     // QuickBooks no longer knows the invoice: a refusal about the invoice, not the recipient.
     q.sandbox.company(REALM).records.Invoice.delete(b.invoice.externalId);
-    const stats = await new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policyFor: () => anyTimePolicy }).runOnce();
+    const stats = await new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policies: fixedPolicySource(anyTimePolicy) }).runOnce();
     expect(stats).toMatchObject({ failed: 1, bounced: 0 });
     expect((await q.store.outbox.get(key))?.lastError).toMatch(/not found at quickbooks/);
     expect((await bounces(q.store.db).bouncedAmong(b.customer.orgId, ['bea@other.example'])).size).toBe(0);
@@ -259,7 +260,7 @@ describe('Xero', () => {
     const real = channels().platform_email;
     if (!real) throw new Error('no platform channel');
     const lost = answerLost(real);
-    const d = (c: ReturnType<typeof channels>, now: () => Date) => new Dispatcher(x.store, { worker: 'w-xero', channels: c, policyFor: () => anyTimePolicy, now });
+    const d = (c: ReturnType<typeof channels>, now: () => Date) => new Dispatcher(x.store, { worker: 'w-xero', channels: c, policies: fixedPolicySource(anyTimePolicy), now });
     expect(await d({ ...channels(), platform_email: lost }, () => new Date()).runOnce()).toMatchObject({ retried: 1 });
     expect(await d(channels(), () => new Date(Date.now() + 120_000)).runOnce()).toMatchObject({ sent: 1 });
     expect(x.sandbox.tenant(TENANT_A).emailed.filter((id) => id === a.invoice.externalId)).toHaveLength(1);
@@ -275,7 +276,7 @@ describe('Xero', () => {
     x.sandbox.change(TENANT_A, 'Contacts', b.customer.externalId, { EmailAddress: '' }); // removed at Xero after the sync
     const key = await enqueueReminder(x.store, b.customer, b.invoice, address, 'platform', new Date());
     const channels = createChannels(x.store.db, null, { store: x.store, platform: { connectors: { xero: x.connector }, sendEnabled: true } });
-    const stats = await new Dispatcher(x.store, { worker: 'w-xero', channels, policyFor: () => anyTimePolicy }).runOnce();
+    const stats = await new Dispatcher(x.store, { worker: 'w-xero', channels, policies: fixedPolicySource(anyTimePolicy) }).runOnce();
     expect(stats).toMatchObject({ sent: 0, failed: 1, bounced: 1, replan: [b.customer._id] });
     expect(x.sandbox.tenant(TENANT_A).emailed).not.toContain(b.invoice.externalId);
     expect((await x.store.outbox.get(key))?.lastError).toMatch(new RegExp(`^xero has no usable email address for ${b.invoice.number}'s customer \\(${address.replace(/\./g, '\\.')}\\)`));

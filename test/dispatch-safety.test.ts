@@ -11,6 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from '../src/outbox/safety.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
 import { anyTimePolicy, COMPANY, customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
@@ -66,7 +67,7 @@ describe('at dispatch', () => {
     store = createStore(database.db);
     sink = await startSmtpSink();
     transport = createSmtpTransport(sink.url, { maxConnections: 2, timeoutMs: 5_000 });
-    planner = new Planner(store, { worker: 'planner' });
+    planner = new Planner(store, { worker: 'planner', policies: storedPolicySource(store.policies) });
     await seedOrg(store, ORG, T0, TZ);
     await liveConnection(store, ORG, T0);
     const app = createApp({ db: database.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [outboundRouter({ store, now: () => clock })] });

@@ -8,6 +8,7 @@ import { fromDayNumber, localDate, toDayNumber, weekday, zonedInstant } from '..
 import { defaultPolicy, preview, type PreviewEntry } from '../src/engine/index.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
 import { customerDoc, invoiceDoc, liveConnection, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
@@ -79,7 +80,7 @@ it('sends exactly what the default ladder promises over 120 days, on business da
   for (const s of seeded) await saveCustomer(store, s.c, s.invoices);
 
   // What the engine promises, computed before anything happens (no history yet).
-  const planner = new Planner(store, { worker: 'sim' });
+  const planner = new Planner(store, { worker: 'sim', policies: storedPolicySource(store.policies) });
   const promised = new Map<string, { customer: string[]; internal: string[] }>();
   for (const s of seeded) {
     const loaded = await planner.load(s.c._id);

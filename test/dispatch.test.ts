@@ -2,6 +2,7 @@ import { zonedInstant } from '../src/domain/calendar.js';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { createChannels, createSmtpTransport, Dispatcher, exponentialBackoff, sentMarker, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { bounces } from '../src/planning/state.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   store = createStore(database.db);
   sink = await startSmtpSink();
   transport = createSmtpTransport(sink.url, { maxConnections: 4, timeoutMs: 5_000 });
-  planner = new Planner(store, { worker: 'planner' });
+  planner = new Planner(store, { worker: 'planner', policies: storedPolicySource(store.policies) });
   await seedOrg(store, 'org-d', T0);
   await liveConnection(store, 'org-d', T0);
 });

@@ -7,7 +7,7 @@ import { testDatabaseUri } from './helpers/db.js';
 const root = join(__dirname, '..');
 
 function runMain(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app/main.ts'), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
   });

@@ -1,6 +1,7 @@
 import { zonedInstant } from '../src/domain/calendar.js';
 import { assembleAccount, type AccountDocuments } from '../src/planning/assemble.js';
 import { Planner } from '../src/planning/plan.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import { accountStates, bounces, emptyAccountState } from '../src/planning/state.js';
 import { payloadFor } from '../src/outbox/payload.js';
 import { decide, defaultPolicy } from '../src/engine/index.js';
@@ -108,7 +109,7 @@ describe('Planner (real database)', () => {
     database = await openTestDatabase('planning');
     await ensureIndexes(database.db);
     store = createStore(database.db);
-    planner = new Planner(store, { worker: 'test-planner' });
+    planner = new Planner(store, { worker: 'test-planner', policies: storedPolicySource(store.policies) });
     await seedOrg(store, 'org-p', T0);
   });
   afterAll(async () => {

@@ -5,10 +5,11 @@ import request from 'supertest';
 import { createApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { slackAdminRouter } from '../slack/admin.js';
+import { adminRouter } from '../app/http/admin.js';
 import { CreditFlags } from '../slack/services/credit-flags.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { slackDeliveryFactory } from '../slack/wiring.js';
+import { testServices } from './helpers/services.js';
 import { INSTALL_KEY, installWorkspace, ORG, seedAcme, startHarness, STATE_SECRET, taskFromPlan, users, type Harness } from './sandbox/slack/harness.js';
 
 const TOKEN = 'admin-token-0123456789abcdefghij';
@@ -18,7 +19,7 @@ describe('Slack admin API and OAuth delivery', () => {
   let api: express.Express;
   beforeAll(async () => {
     h = await startHarness('slackadmin', new Date('2025-03-20T15:00:00Z'), { oauth: true });
-    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store: h.store, now: () => h.clock.now })] });
+    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [adminRouter({ store: h.store, now: () => h.clock.now })] });
   });
   afterAll(async () => {
     await h.stop();
@@ -96,7 +97,7 @@ describe('Slack admin API and OAuth delivery', () => {
     if (!acme) throw new Error('no customer');
     const task = await taskFromPlan(h, acme, 'slackNudge');
     const now = new Date(Math.max(h.clock.now.getTime(), task.dueAt.getTime()));
-    const svc = factory({ store: h.store, logger: createLogger('silent'), worker: 'test', now: () => now });
+    const svc = factory(testServices(h.store, { worker: 'test', now: () => now }));
 
     // Not linked yet: the task waits.
     expect(await deliverOpenTasks(svc)).toEqual({ delivered: 0, skipped: 1, failed: [] });

@@ -1,13 +1,13 @@
 // The slack-deliver job: registered with the worker, a no-op until Slack is
 // configured, then delivering the open tasks through the configured client.
 import { allJobs } from '../jobs/index.js';
-import { setSlackDelivery, slackDeliver } from '../jobs/slack-deliver.js';
+import { slackDeliver } from '../jobs/slack-deliver.js';
 import { slackDigest } from '../jobs/slack-digest.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
-import { createLogger } from '../src/logger.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
-import { slackDeliveryFactory, slackRouter } from '../slack/wiring.js';
+import { slackDeliveryFactory, slackWebApp } from '../slack/wiring.js';
+import { testServices } from './helpers/services.js';
 import { loadConfig } from '../src/config.js';
 import { BOT_TOKEN, seedAcme, seedPeople, startHarness, taskFromPlan, type Harness } from './sandbox/slack/harness.js';
 
@@ -18,7 +18,6 @@ describe('slack-deliver job', () => {
     await seedPeople(h);
   });
   afterAll(async () => {
-    setSlackDelivery(null);
     await h.stop();
   });
 
@@ -30,12 +29,12 @@ describe('slack-deliver job', () => {
     const acme = await seedAcme(h);
     const task = await taskFromPlan(h, acme, 'slackNudge');
     const now = new Date(Math.max(h.clock.now.getTime(), task.dueAt.getTime()));
-    const ctx = { store: h.store, logger: createLogger('silent'), worker: 'test', now: () => now };
-    setSlackDelivery(slackDeliveryFactory(loadConfig({})));
-    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, ctx, undefined as never);
+    expect(slackDeliveryFactory(loadConfig({}))).toBeNull();
+    await slackDeliver.run({ limit: 10, repWindowHours: 48 }, testServices(h.store, { worker: 'test', now: () => now }), undefined as never);
     expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(0);
 
-    setSlackDelivery(slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })));
+    const slack = slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })) ?? undefined;
+    const ctx = testServices(h.store, { worker: 'test', now: () => now, slack });
     await slackDeliver.run({ limit: 10, repWindowHours: 48 }, ctx, undefined as never);
     expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(1);
     expect((await h.store.db.collection<TaskDoc>(collections.tasks).findOne({ _id: task._id }))?.status).toBe('delivered');
@@ -61,15 +60,14 @@ describe('slack-digest job', () => {
     await seedPeople(h);
   });
   afterAll(async () => {
-    setSlackDelivery(null);
     await h.stop();
   });
 
   it("DMs each collector once at the organisation's morning", async () => {
     const acme = await seedAcme(h); // Chicago: 13:00 UTC is 08:00
     await taskFromPlan(h, acme, 'slackNudge');
-    setSlackDelivery(slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })));
-    const at = (iso: string) => ({ store: h.store, logger: createLogger('silent'), worker: 'test', now: () => new Date(iso) });
+    const slack = slackDeliveryFactory(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl })) ?? undefined;
+    const at = (iso: string) => testServices(h.store, { worker: 'test', now: () => new Date(iso), slack });
     await slackDigest.run({ hour: 8 }, at('2025-03-20T12:00:00Z'), undefined as never); // 07:00 there
     expect(h.sandbox.callsOf('chat.postMessage')).toHaveLength(0);
     await slackDigest.run({ hour: 8 }, at('2025-03-20T13:00:00Z'), undefined as never);
@@ -80,7 +78,7 @@ describe('slack-digest job', () => {
   });
 });
 
-describe('slackRouter (the web wiring)', () => {
+describe('slackWebApp (the web wiring)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness('slackwiring', new Date('2025-03-20T15:00:00Z'));
@@ -90,13 +88,13 @@ describe('slackRouter (the web wiring)', () => {
   });
 
   it('is off without Slack settings, on with a bot token (one auth.test), and off — not crashing — when Slack cannot be reached', async () => {
-    const logger = createLogger('silent');
-    expect(await slackRouter(loadConfig({}), h.store, logger, 'w')).toBeNull();
+    const services = testServices(h.store, { worker: 'w' });
+    expect(await slackWebApp(loadConfig({}), services)).toBeNull();
     const before = h.sandbox.callsOf('auth.test').length;
-    const on = await slackRouter(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl }), h.store, logger, 'w');
+    const on = await slackWebApp(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl }), services);
     expect(on).not.toBeNull();
     expect(h.sandbox.callsOf('auth.test').length).toBe(before + 1);
-    const down = await slackRouter(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_API_URL: h.sandbox.apiUrl }), h.store, logger, 'w');
+    const down = await slackWebApp(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_API_URL: h.sandbox.apiUrl }), services);
     expect(down).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { createChannels, createSmtpTransport, Dispatcher, type SmtpTransport } from '../src/outbox/index.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
-import { slackAdminRouter } from '../slack/admin.js';
+import { adminRouter } from '../app/http/admin.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { agencyPacketKey } from '../slack/services/effects.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, standardContacts } from './helpers/accounts.js';
@@ -55,7 +55,7 @@ describe('Slack: an approved agency referral', () => {
     await h.store.organisations.setSettings(ORG, AGENCY, T0);
     sink = await startSmtpSink();
     transport = createSmtpTransport(sink.url, { maxConnections: 1, timeoutMs: 5_000 });
-    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [slackAdminRouter({ store: h.store })] });
+    api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [adminRouter({ store: h.store })] });
   });
   afterAll(async () => {
     transport.close();

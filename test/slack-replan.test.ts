@@ -1,5 +1,5 @@
 // Re-planning leaves the web request path: through the production web wiring
-// (slackRouter), a rep's snooze is recorded and the message updated, but the
+// (slackWebApp), a rep's snooze is recorded and the message updated, but the
 // account is not planned in the web process — a re-plan request is recorded
 // (one per account, however many actions) and the worker's plan-requested job
 // plans it.
@@ -16,7 +16,8 @@ import { collections } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
-import { slackRouter } from '../slack/wiring.js';
+import { slackWebApp } from '../slack/wiring.js';
+import { testServices } from './helpers/services.js';
 import { BOT_TOKEN, ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
 
@@ -40,9 +41,9 @@ describe('Slack actions ask the worker to re-plan', () => {
     };
     await h.store.db.collection<TaskDoc>(collections.tasks).insertOne(task);
     expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
-    const router = await slackRouter(loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl }), h.store, createLogger('silent'), 'web-1');
-    if (!router) throw new Error('the web wiring is off');
-    const app = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: undefined, bodyLimit: '1mb', routers: [router] });
+    const web = await slackWebApp(loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: h.sandbox.apiUrl }), testServices(h.store, { worker: 'web-1' }));
+    if (!web) throw new Error('the web wiring is off');
+    const app = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: undefined, bodyLimit: '1mb', routers: [web.router] });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -86,7 +87,7 @@ describe('Slack actions ask the worker to re-plan', () => {
   });
 
   it('plan-requested plans the account once and clears the request', async () => {
-    const ctx = { store: h.store, logger: createLogger('silent'), worker: 'worker-1', now: () => new Date() };
+    const ctx = testServices(h.store, { worker: 'worker-1' });
     await planRequested.run({ limit: 500 }, ctx, undefined as never);
     expect(await requests.count()).toBe(0);
     // The plan ran (it records the level) and saw the snooze.

@@ -6,6 +6,7 @@ import { SlackContext } from '../slack/services/context.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';
 import { MongoInstallationStore } from '../slack/services/installations.js';
 import { createLogger } from '../src/logger.js';
+import { storedPolicySource } from '../src/planning/policy-source.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { collections } from '../src/store/store.js';
 import type { AuditEntryDoc } from '../src/store/types.js';
@@ -31,6 +32,7 @@ describe('Slack: uninstall events', () => {
       client: slackClient({ apiUrl: h.sandbox.apiUrl, logger }),
       logger,
       now: () => h.clock.now,
+      policies: storedPolicySource(h.store.policies),
       replan: async () => undefined,
       clientForOrg: async (orgId) => {
         const token = await installations.botTokenForOrg(orgId);

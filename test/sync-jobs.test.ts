@@ -1,10 +1,11 @@
 // The sync jobs against the QuickBooks sandbox: a full sync plans every synced
 // account; a webhook delivery is fetched, saved and re-plans exactly its account.
 import { processQuickbooksInbox } from '../connectors/quickbooks/routes.js';
-import { processWebhookDeliveries, setSyncWiring, syncAll } from '../jobs/sync.js';
+import { processWebhookDeliveries, syncAll } from '../jobs/sync.js';
 import type { JobContext } from '../jobs/agenda.js';
 import { createLogger } from '../src/logger.js';
 import { REALM, connId, startQuickBooks, type Running } from './connectors/quickbooks/harness.js';
+import { testServices } from './helpers/services.js';
 
 jest.setTimeout(120_000);
 
@@ -15,10 +16,11 @@ const planned = () => q.store.db.collection<{ _id: string; lastPlannedAt?: Date 
 
 beforeAll(async () => {
   q = await startQuickBooks('syncjobs', { customers: 8, openInvoices: 40, paidInvoices: 4 });
-  ctx = { store: q.store, logger, worker: 'w1', now: () => new Date() };
-  setSyncWiring({
+  ctx = testServices(q.store, {
+    logger,
+    worker: 'w1',
     connectors: { quickbooks: q.connector },
-    processInbox: { quickbooks: () => processQuickbooksInbox({ connector: q.connector, store: q.store, logger, worker: 'w1' }) },
+    inbox: { quickbooks: () => processQuickbooksInbox({ connector: q.connector, store: q.store, logger, worker: 'w1' }) },
   });
 });
 afterAll(() => q.close());
@@ -49,9 +51,8 @@ it('a webhook delivery re-plans exactly the account whose invoice changed', asyn
 });
 
 it('skips a connection whose provider is not configured in this worker', async () => {
-  setSyncWiring({ connectors: {}, processInbox: {} });
   const calls = q.sandbox.counts.total;
-  await syncAll(ctx, 'incremental');
+  await syncAll({ ...ctx, connectors: {}, inbox: {} }, 'incremental');
   expect(q.sandbox.counts.total).toBe(calls);
   expect(connId).toBe(`quickbooks:${REALM}`);
 });

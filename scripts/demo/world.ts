@@ -1,7 +1,7 @@
 // The demo's world: a database, the QuickBooks, Xero and Slack sandboxes and the
 // SMTP sink on loopback, and Overdue's web side (connect/callback routes,
 // webhooks, /slack/events, the admin API) wired from the same pieces and the
-// same configuration (loadConfig) that src/service.ts uses — with one
+// same configuration (loadConfig) that the composition root (app/) uses — with one
 // difference: every part takes the simulated clock, so 120 days pass in a
 // minute. The worker side is not Agenda's real-time scheduler; `runJob` calls
 // the very job handlers Agenda runs (jobs/*.ts) with ctx.now = the clock.
@@ -17,8 +17,10 @@ import { documentsRouter } from '../../src/documents/router.js';
 import { createApp } from '../../src/http/app.js';
 import { outboundRouter } from '../../src/http/outbound-router.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { configureOutbox } from '../../src/outbox/wiring.js';
-import { syncWiring, workerOutboxWiring } from '../../src/service.js';
+import { buildServices, type Services } from '../../app/services.js';
+import { adminRouter } from '../../app/http/admin.js';
+import { policiesRouter } from '../../app/http/policies.js';
+import { plannerFor } from '../../src/planning/plan.js';
 import { ReplanRequests } from '../../src/planning/requests.js';
 import { createStore, ensureIndexes, type Store } from '../../src/store/store.js';
 import { OAuthStates } from '../../connectors/oauth-state.js';
@@ -27,13 +29,9 @@ import { quickbooksRouter } from '../../connectors/quickbooks/routes.js';
 import { XeroConnector } from '../../connectors/xero/connector.js';
 import { xeroRouter } from '../../connectors/xero/routes.js';
 import type { JobContext, JobDefinition } from '../../jobs/agenda.js';
-import { setSlackDelivery } from '../../jobs/slack-deliver.js';
-import { setSyncWiring } from '../../jobs/sync.js';
-import { slackAdminRouter } from '../../slack/admin.js';
 import { createSlackApp, slackClient, type SlackApp } from '../../slack/app.js';
 import { SlackContext } from '../../slack/services/context.js';
 import { PostQueue } from '../../slack/services/post-queue.js';
-import { plannerFor } from '../../jobs/plan.js';
 import { QuickBooksSandbox } from '../../test/sandbox/quickbooks/server.js';
 import { SlackSandbox, type SandboxUser } from '../../test/sandbox/slack/server.js';
 import { XeroSandbox } from '../../test/sandbox/xero/server.js';
@@ -167,7 +165,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     const worker = 'demo-worker';
     const owner = 'demo-web';
 
-    // The connectors, as src/service.ts builds them, plus the clock.
+    // The connectors, as app/services.ts builds them, plus the clock.
     const states = new OAuthStates(key, store.claims);
     const q = config.quickbooks;
     const quickbooks = new QuickBooksConnector({
@@ -186,12 +184,31 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       },
     });
 
-    const ctx: JobContext = { store, logger, worker, now };
+    // The services object, as app/services.ts builds it once for the web side and the worker (the same policies,
+    // outbox settings, connectors and inbox processors), on the simulated clock — but for Slack delivery, which is
+    // slack/wiring.ts's slackDeliveryFactory with one difference: its post queue paces each channel at one message
+    // per real second (Slack's limit), and a simulated day lasts well under a second of real time, so the pace is
+    // compressed here as Xero's limits are.
+    const postQueue = new PostQueue({ intervalMs: 10 });
+    const ctx: Services = {
+      ...buildServices(config, store, logger, { states, quickbooks, xero: xeroConnector }, { now, worker }),
+      slack: (s) => {
+        const planner = plannerFor(s);
+        return new SlackContext({
+          store: s.store, client: slackClient({ botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl, logger: s.logger }), logger: s.logger,
+          now: s.now, policies: s.policies, replan: (id, at) => planner.plan(id, at), postQueue,
+        });
+      },
+    };
+    cleanups.push(() => {
+      const t = ctx.outbox.email?.transport;
+      if (t && 'close' in t && typeof t.close === 'function') t.close();
+    });
     // As slack/wiring.ts: a person's action records a re-plan request; the worker's plan-requested job plans.
     const requests = new ReplanRequests(store.db);
     const slack = await createSlackApp({
       signingSecret: SECRETS.slack.signingSecret, botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl,
-      store, logger, now, replan: (id, at) => requests.request(id, `slack:${owner}`, at),
+      store, logger, now, policies: ctx.policies, replan: (id, at) => requests.request(id, `slack:${owner}`, at),
     });
     const app = createApp({
       db: database.db, logger, adminApiToken: adminToken, bodyLimit: config.http.bodyLimit,
@@ -200,33 +217,9 @@ export async function startWorld(o: WorldOptions): Promise<World> {
         xeroRouter({ connector: xeroConnector, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         slack.router,
       ],
-      adminRouters: [documentsRouter({ store, now }), slackAdminRouter({ store, now }), outboundRouter({ store, now })],
+      adminRouters: [documentsRouter({ store, now }), adminRouter({ store, now }), outboundRouter({ store, now }), policiesRouter({ store, now })],
     });
     server.on('request', app);
-
-    // The worker's wiring: the same functions src/service.ts uses — but for Slack delivery, which is
-    // slack/wiring.ts's slackDeliveryFactory with one difference: its post queue paces each channel at
-    // one message per real second (Slack's limit), and a simulated day lasts well under a second, so the
-    // pace is compressed here as Xero's limits are.
-    const postQueue = new PostQueue({ intervalMs: 10 });
-    setSlackDelivery((jctx) => {
-      const planner = plannerFor(jctx);
-      return new SlackContext({
-        store: jctx.store, client: slackClient({ botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl, logger: jctx.logger }), logger: jctx.logger,
-        now: jctx.now, replan: (id, at) => planner.plan(id, at), postQueue,
-      });
-    });
-    const connectors = { quickbooks, xero: xeroConnector };
-    const outbox = workerOutboxWiring(config, store, connectors);
-    configureOutbox(store, outbox);
-    setSyncWiring(syncWiring(connectors, store, logger, worker));
-    cleanups.push(() => {
-      setSlackDelivery(null);
-      setSyncWiring({ connectors: {}, processInbox: {} });
-      configureOutbox(store, { email: null });
-      const t = outbox.email?.transport;
-      if (t && 'close' in t && typeof t.close === 'function') t.close();
-    });
 
     const timings = new Map<string, number>();
     return {

@@ -4,9 +4,9 @@
 import { daysBetween, localDate } from '../../src/domain/calendar.js';
 import { addTo } from '../../src/domain/money.js';
 import { explain } from '../../src/engine/index.js';
+import { Planner } from '../../src/planning/plan.js';
 import { collections } from '../../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
-import { plannerFor } from '../../jobs/plan.js';
 import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
 import type { Block } from '../blocks/kit.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
@@ -68,12 +68,13 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   if (!customer) return reply(matchesAnswer(query, found.map((c) => c.displayName).sort()));
 
   const now = ctx.now();
-  const planner = plannerFor({ store: ctx.store, logger: ctx.logger, worker: 'slack', now: ctx.now });
+  // Reads only: the account as the planner loads it, explained by its organisation's policy.
+  const planner = new Planner(ctx.store, { worker: 'slack', policies: ctx.policies });
   const loaded = await planner.load(customer._id);
   if (!loaded) return reply(matchesAnswer(query, []));
-  const e = explain(loaded.account, planner.policy(loaded.org), now);
+  const policy = await planner.policy(loaded.org);
+  const e = explain(loaded.account, policy, now);
   const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
-  const policy = planner.policy(loaded.org);
   const strategic = customer.tags.some((t) => policy.strategic.tags.includes(t));
   const buttons = await accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
   return reply(

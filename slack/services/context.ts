@@ -1,10 +1,11 @@
 // What every Slack service needs: the store, a Web API client pointed at the
-// configured Slack API URL, the clock, the planner (to re-plan an account after
-// a person acts on it) and the Slack-side repositories.
+// configured Slack API URL, the clock, the organisations' policies, the planner
+// (to re-plan an account after a person acts on it) and the Slack-side repositories.
 import { webApi } from '@slack/bolt';
 import type { Collection } from 'mongodb';
 import type { Logger } from '../../src/logger.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import type { PolicySource } from '../../src/planning/policy-source.js';
 import { accountStates, type AccountStates } from '../../src/planning/state.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
@@ -20,6 +21,8 @@ export interface SlackServiceOptions {
   client: webApi.WebClient;
   logger: Logger;
   now: () => Date;
+  /** The organisations' escalation policies (the same source the worker plans with). */
+  policies: PolicySource;
   /** Re-plan one account (src/planning/plan.ts Planner.plan). */
   replan: (customerId: string, now: Date) => Promise<unknown>;
   /** Where approval requests go; when unset, each approver gets a DM. */
@@ -37,6 +40,7 @@ export class SlackContext {
   readonly client: webApi.WebClient;
   readonly logger: Logger;
   readonly now: () => Date;
+  readonly policies: PolicySource;
   readonly replan: (customerId: string, now: Date) => Promise<unknown>;
   readonly approvalsChannel: string | undefined;
   readonly clientForOrg: ((orgId: string) => Promise<webApi.WebClient | null>) | undefined;
@@ -53,6 +57,7 @@ export class SlackContext {
     this.client = o.client;
     this.logger = o.logger;
     this.now = o.now;
+    this.policies = o.policies;
     this.replan = o.replan;
     this.approvalsChannel = o.approvalsChannel;
     this.clientForOrg = o.clientForOrg;

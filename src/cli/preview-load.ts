@@ -1,10 +1,11 @@
 // The preview's reads: find the connection a company id names, load each of its
 // accounts the way the planner does (Planner.load → assemble.ts), pick the
-// organisation's policy. Reads only: nothing here writes to the store.
-import { defaultPolicy, type Account, type Policy } from '../engine/index.js';
+// organisation's policy through the same PolicySource the worker plans with.
+// Reads only: nothing here writes to the store.
+import type { Account } from '../engine/index.js';
 import { AppError } from '../errors.js';
-import { outboxWiring } from '../outbox/wiring.js';
 import { Planner } from '../planning/plan.js';
+import type { PolicySource } from '../planning/policy-source.js';
 import { collections, type Store } from '../store/store.js';
 import type { ConnectionDoc, OrganisationDoc } from '../store/types.js';
 import { companyPreview, type CompanyPreview } from './preview.js';
@@ -27,14 +28,14 @@ export interface LoadedCompany {
   unreadable: number;
 }
 
-export async function loadCompany(store: Store, company: string): Promise<LoadedCompany> {
+export async function loadCompany(store: Store, policies: PolicySource, company: string): Promise<LoadedCompany> {
   const connection = await findConnection(store, company);
   const org = await store.organisations.get(connection.orgId);
   const customers = await store.customers
     .raw()
     .find({ provider: connection.provider, companyId: connection.companyId }, { projection: { _id: 1, displayName: 1, active: 1 } })
     .toArray();
-  const planner = new Planner(store, { worker: 'cli-preview', ...policyOption(store) });
+  const planner = new Planner(store, { worker: 'cli-preview', policies });
   const accounts: Account[] = [];
   let unreadable = 0;
   for (const c of customers.filter((x) => x.active !== false).sort((a, b) => a.displayName.localeCompare(b.displayName))) {
@@ -46,22 +47,11 @@ export async function loadCompany(store: Store, company: string): Promise<Loaded
   return { connection, org, accounts, unreadable };
 }
 
-function policyOption(store: Store): { policyFor?: (org: OrganisationDoc | null) => Policy } {
-  const policyFor = outboxWiring(store).policyFor;
-  return policyFor ? { policyFor } : {};
-}
-
-/** The organisation's policy (the one the worker plans with), else the default ladder. */
-export function policyFor(store: Store, org: OrganisationDoc | null): { policy: Policy; name: string } {
-  const custom = outboxWiring(store).policyFor;
-  return custom ? { policy: custom(org), name: `the organisation's policy` } : { policy: defaultPolicy, name: 'default ladder' };
-}
-
-/** Load the company and build its preview from `now` over `days` days. */
-export async function previewCompany(store: Store, company: string, now: Date, days: number): Promise<CompanyPreview> {
-  const loaded = await loadCompany(store, company);
+/** Load the company and build its preview from `now` over `days` days, by its organisation's policy. */
+export async function previewCompany(store: Store, policies: PolicySource, company: string, now: Date, days: number): Promise<CompanyPreview> {
+  const loaded = await loadCompany(store, policies, company);
   const { connection: c, org } = loaded;
-  const { policy, name } = policyFor(store, org);
+  const { policy, name } = await policies.forOrg(c.orgId);
   return companyPreview({
     company: {
       connectionId: c._id,

@@ -4,8 +4,9 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
-import { defaultPolicy, type Policy } from '../engine/index.js';
+import { defaultPolicy } from '../engine/index.js';
 import type { Logger } from '../logger.js';
+import type { PolicySource } from '../planning/policy-source.js';
 import { bounces, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
@@ -47,8 +48,8 @@ export interface DispatcherOptions {
   sendMarginMs?: number;
   retry?: RetryPolicy;
   freshness?: FreshnessOptions;
-  /** The organisation's ladder (its calendar gives the sending hours checked at dispatch); the default ladder when absent. */
-  policyFor?: (org: OrganisationDoc | null) => Policy;
+  /** The organisations' ladders (their calendars give the sending hours checked at dispatch); the default ladder when absent. */
+  policies?: PolicySource;
   /**
    * false: dry run everywhere (SEND_ENABLED=false). Otherwise a customer-facing entry is sent only
    * when its connection is live (`sendMode: 'live'`; missing means dry-run). Default true.
@@ -256,7 +257,7 @@ export class Dispatcher {
     }
     // Sending hours in the customer's zone (a retry or a late pick-up can drift past them).
     const tz = customer.timeZone ?? org?.timeZone ?? 'UTC';
-    const window = sendingWindowOf(this.opts.policyFor ? this.opts.policyFor(org) : defaultPolicy);
+    const window = sendingWindowOf(this.opts.policies ? (await this.opts.policies.forOrg(entry.orgId)).policy : defaultPolicy);
     const start = nextSendingStart(now.getTime(), tz, window);
     if (start !== null) {
       return { kind: 'defer', why: 'sending-hours', until: new Date(start), moveDue: true, note: `outside sending hours in ${tz}: moved to ${new Date(start).toISOString()}` };

@@ -48,4 +48,4 @@ export interface MoreChannels {
   /** The platform invoice email channel's connectors and dry-run switch. */
   platform?: PlatformEmailChannelOptions;
 }
-export { configureOutbox, emailOptionsFromConfig, outboxWiring, type OutboxWiring } from './wiring.js';
+export { emailOptionsFromConfig, type OutboxSettings } from './wiring.js';

@@ -21,7 +21,7 @@ export interface InvoiceEmailer {
 }
 
 export interface PlatformEmailChannelOptions {
-  /** The connectors this worker has, by provider (built once in src/service.ts). */
+  /** The connectors this worker has, by provider (built once in app/services.ts). */
   connectors: Partial<Record<Provider, InvoiceEmailer>>;
   /** false: dry run everywhere (SEND_ENABLED=false). */
   sendEnabled: boolean;

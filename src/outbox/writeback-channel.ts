@@ -19,7 +19,7 @@ export interface CustomerNoteWriter {
 }
 
 export interface WritebackChannelOptions {
-  /** The connectors this worker has, by provider (built once in src/service.ts). */
+  /** The connectors this worker has, by provider (built once in app/services.ts). */
   connectors: Partial<Record<Provider, CustomerNoteWriter>>;
   /** Called once the note is written (the hold's writtenBackAt). */
   onWritten?: (holdId: string, now: Date) => Promise<void>;

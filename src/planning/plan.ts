@@ -3,7 +3,7 @@
 // key), cancel pending entries the decision no longer wants, and write down why
 // in the audit trail. Safe to run any number of times, by several workers.
 import type { Db } from 'mongodb';
-import { decide, defaultPolicy, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
+import { decide, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
 import { OutboxEntries } from '../outbox/entries.js';
 import { channelFor, isEngineEntry, parsePayload, payloadFor } from '../outbox/payload.js';
 import { canonicalJson } from '../store/hash.js';
@@ -11,13 +11,14 @@ import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
 import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
+import type { PolicySource } from './policy-source.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from './state.js';
 
 export interface PlannerOptions {
   /** Owner name for claims (the worker). */
   worker: string;
-  /** The organisation's ladder; the default ladder when absent. */
-  policyFor?: (org: OrganisationDoc | null) => Policy;
+  /** The organisations' ladders (src/planning/policy-source.ts). */
+  policies: PolicySource;
   /**
    * Called when an account's next evaluation time moved (a promise's grace end, a letter's response
    * deadline, an instalment, a snooze's end, tomorrow's sending hours): the worker schedules a one-off
@@ -64,6 +65,25 @@ function sameAction(a: Record<string, unknown>, b: Record<string, unknown>): boo
   return strip(pa.payload.action) === strip(pb.payload.action);
 }
 
+/** What a planner needs from the services object (app/services.ts builds it; jobs and Slack hand it on). */
+export interface PlanningDeps {
+  store: Store;
+  worker: string;
+  policies: PolicySource;
+  /** Schedule a re-plan of the account at its next evaluation time (the worker's Agenda); absent: plan-due covers it. */
+  scheduleDeadline?: (customerId: string, at: Date) => Promise<void>;
+}
+
+/** The planner of a process: its policies and, on a worker, its deadline scheduler. */
+export function plannerFor(deps: PlanningDeps): Planner {
+  const schedule = deps.scheduleDeadline;
+  return new Planner(deps.store, {
+    worker: deps.worker,
+    policies: deps.policies,
+    ...(schedule ? { onNextEvaluation: ({ customerId, at }: { customerId: string; at: Date }) => schedule(customerId, at) } : {}),
+  });
+}
+
 export class Planner {
   private readonly states: AccountStates;
   private readonly bounceList: Bounces;
@@ -80,8 +100,9 @@ export class Planner {
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
-  policy(org: OrganisationDoc | null): Policy {
-    return this.opts.policyFor ? this.opts.policyFor(org) : defaultPolicy;
+  /** The organisation's policy (its stored version, else the default ladder). */
+  async policy(org: OrganisationDoc | null): Promise<Policy> {
+    return (await this.opts.policies.forOrg(org?._id)).policy;
   }
 
   /** Everything the engine needs about one account, read from the store. */
@@ -126,7 +147,7 @@ export class Planner {
     const { customer, account, entries } = loaded;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
-    const decision = decide(account, this.policy(loaded.org), now);
+    const decision = decide(account, await this.policy(loaded.org), now);
     result.decision = decision;
     const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
       this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });

@@ -7,6 +7,7 @@ import { Claims, type ClaimDoc } from './claims.js';
 import { WebhookInbox } from './inbox.js';
 import { Connections, Organisations } from './organisations.js';
 import { Outbox } from './outbox.js';
+import { Policies, type PolicyVersionDoc } from './policies.js';
 import { Customers, Invoices, Payments } from './records.js';
 import type {
   ApprovalDoc,
@@ -38,6 +39,7 @@ export const collections = {
   accountStates: 'account_states',
   bounces: 'email_bounces',
   tasks: 'tasks',
+  policies: 'policies',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -74,6 +76,7 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   accountStates: [{ key: { orgId: 1, nextEvaluationAt: 1 }, name: 'org_next_evaluation' }],
   bounces: [],
   tasks: [{ key: { orgId: 1, status: 1, createdAt: 1 }, name: 'org_status_created' }],
+  policies: [{ key: { orgId: 1, version: -1 }, name: 'org_version' }],
 };
 
 export interface Store {
@@ -89,6 +92,7 @@ export interface Store {
   outbox: Outbox;
   inbox: WebhookInbox;
   claims: Claims;
+  policies: Policies;
 }
 
 export function createStore(db: Db): Store {
@@ -106,6 +110,7 @@ export function createStore(db: Db): Store {
     approvals: new Approvals(db.collection<ApprovalDoc>(collections.approvals), claims),
     outbox: new Outbox(db.collection<OutboxEntryDoc>(collections.outbox), claims),
     inbox: new WebhookInbox(db.collection<WebhookDeliveryDoc>(collections.inbox), claims),
+    policies: new Policies(db.collection<PolicyVersionDoc>(collections.policies)),
   };
 }
 

@@ -2,6 +2,7 @@
 // argv: <mongodb uri> <database name> <smtp url> <worker name> <lease ms>
 import { connectDatabase } from '../../src/db/connect.js';
 import { createChannels, createSmtpTransport, Dispatcher } from '../../src/outbox/index.js';
+import { fixedPolicySource } from '../../src/planning/policy-source.js';
 import { createStore } from '../../src/store/store.js';
 import { anyTimePolicy } from './accounts.js';
 
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     leaseMs: Number(lease ?? 3_000),
     concurrency: 2,
     // It runs on the wall clock: any hour of any day is sending time.
-    policyFor: () => anyTimePolicy,
+    policies: fixedPolicySource(anyTimePolicy),
     batchSize: 4,
     channels: createChannels(database.db, { transport, from: 'Northwind <ar@northwind.example>', sendEnabled: true }),
   });

@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/logger.js';
 import { parsePayload } from '../../../src/outbox/payload.js';
 import { TaskChannel, type TaskDoc } from '../../../src/outbox/task-channel.js';
 import { Planner } from '../../../src/planning/plan.js';
+import { storedPolicySource } from '../../../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes, type Store } from '../../../src/store/store.js';
 import type { CustomerDoc, OutboxEntryDoc } from '../../../src/store/types.js';
 import { createSlackApp, type SlackApp } from '../../../slack/app.js';
@@ -61,7 +62,9 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
   const store = opts.store ?? createStore(db);
   const sandbox = new SlackSandbox({ botToken: BOT_TOKEN, clientId: 'cid', clientSecret: 'csecret', users: Object.values(users) });
   await sandbox.start();
-  const planner = new Planner(store, { worker: 'test' });
+  // One policy source for the planner and the Slack app, as the composition root hands one to every part.
+  const policies = storedPolicySource(store.policies);
+  const planner = new Planner(store, { worker: 'test', policies });
   const logger = createLogger(process.env.SLACK_TEST_LOG ?? 'silent');
   const clock = { now: start };
   const slack = await createSlackApp({
@@ -79,6 +82,7 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
     store,
     logger,
     now: () => clock.now,
+    policies,
     replan: opts.replan ?? ((id, at) => planner.plan(id, at)),
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
     // Tests post several messages to one DM quickly: a short per-channel interval (Slack's is about a second).

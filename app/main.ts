@@ -1,8 +1,8 @@
-// The process entry: `node dist/src/main.js [all|web|worker]`.
-import { ConfigError, loadConfig } from './config.js';
-import { DatabaseUnreachableError } from './db/connect.js';
-import { LocalServerError } from './db/local-server.js';
-import { createLogger } from './logger.js';
+// The process entry: `node dist/app/main.js [all|web|worker]`.
+import { ConfigError, loadConfig } from '../src/config.js';
+import { DatabaseUnreachableError } from '../src/db/connect.js';
+import { LocalServerError } from '../src/db/local-server.js';
+import { createLogger } from '../src/logger.js';
 import { startService, type Role } from './service.js';
 
 const roles: Role[] = ['all', 'web', 'worker'];

@@ -3,24 +3,20 @@
 // CSV. A row whose customer is `*` sets the organisation's default collector
 // (settings.assignments.defaultCollectorEmail), which planning uses for a
 // customer without one. Every row is validated before anything is written; each
-// change is appended to the account's audit trail (`account.assigned`).
-import express, { Router } from 'express';
+// change is appended to the account's audit trail (`account.assigned`). This
+// file is the pure part (reading rows, matching them to customers); the admin
+// API's router is app/http/assignments.ts.
 import { z } from 'zod';
-import { AppError } from '../src/errors.js';
-import type { Store } from '../src/store/store.js';
-import type { AuditActor, CustomerDoc } from '../src/store/types.js';
-import { normaliseEmail } from '../src/planning/state.js';
-import { toCsv } from '../src/documents/audit-export.js';
-import { defaultCollectorOf } from '../src/planning/assemble.js';
+import type { CustomerDoc } from '../store/types.js';
+import { normaliseEmail } from './state.js';
 
 export const ASSIGNMENTS_CSV_HEADER = ['customer', 'sales_rep_email', 'collector_email', 'display_name'] as const;
-const ADMIN_ACTOR: AuditActor = { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
 /** The customer cell of the row that sets the organisation's default collector. */
 export const DEFAULT_ROW = '*';
 const MAX_ROWS = 10_000;
 
 /** A cell: undefined = leave as it is, null = clear, else the address. */
-type Cell = string | null | undefined;
+export type Cell = string | null | undefined;
 export interface AssignmentRow {
   line: number;
   customer: string;
@@ -157,70 +153,4 @@ export function planAssignments(rows: readonly AssignmentRow[], customers: reado
     plan.changes.push({ customer, salesRepEmail: row.salesRepEmail, collectorEmail: row.collectorEmail });
   }
   return plan;
-}
-
-export function assignmentsRouter(deps: { store: Store; now?: () => Date }): Router {
-  const router = Router();
-  const now = deps.now ?? (() => new Date());
-  const csvBody = express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' });
-
-  router.put('/orgs/:orgId/assignments', csvBody, async (req, res) => {
-    const orgId = String(req.params['orgId']);
-    const org = await deps.store.organisations.get(orgId);
-    if (!org) throw new AppError('not_found', `organisation ${orgId} does not exist`);
-    const parsed = req.is('text/csv') || req.is('text/plain') ? rowsFromCsv(typeof req.body === 'string' ? req.body : '') : rowsFromJson(req.body);
-    const plan = planAssignments(parsed.rows, await deps.store.customers.listByOrg(orgId));
-    const invalid = [...parsed.invalid, ...plan.invalid].sort((a, b) => a.line - b.line);
-    if (invalid.length > 0) {
-      res.status(422).json({ updated: 0, unmatched: plan.unmatched, invalid });
-      return;
-    }
-    const at = now();
-    let updated = 0;
-    for (const ch of plan.changes) {
-      const set: Partial<CustomerDoc> = {};
-      const unset: Record<string, ''> = {};
-      const apply = (field: 'salesRepEmail' | 'collectorEmail', v: Cell) => {
-        if (v === null) unset[field] = '';
-        else if (v !== undefined) set[field] = v;
-      };
-      apply('salesRepEmail', ch.salesRepEmail);
-      apply('collectorEmail', ch.collectorEmail);
-      await deps.store.customers.raw().updateOne({ _id: ch.customer._id }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
-      const next = (v: Cell, was: string | undefined) => (v === undefined ? was : v === null ? undefined : v);
-      const rep = next(ch.salesRepEmail, ch.customer.salesRepEmail);
-      const collector = next(ch.collectorEmail, ch.customer.collectorEmail);
-      await deps.store.audit.append({
-        orgId, accountId: ch.customer._id, actor: ADMIN_ACTOR, channel: 'api', action: 'account.assigned', invoiceIds: [],
-        outcome: `sales rep ${rep ?? '(none)'}, collector ${collector ?? '(none)'}`,
-        details: { salesRepEmail: { from: ch.customer.salesRepEmail ?? null, to: rep ?? null }, collectorEmail: { from: ch.customer.collectorEmail ?? null, to: collector ?? null } },
-        at,
-      });
-      updated++;
-    }
-    let defaultCollectorEmail = defaultCollectorOf(org.settings) ?? null;
-    if (plan.defaultCollector !== undefined && (plan.defaultCollector ?? null) !== defaultCollectorEmail) {
-      const assignments = { ...(typeof org.settings['assignments'] === 'object' && org.settings['assignments'] !== null ? org.settings['assignments'] : {}) } as Record<string, unknown>;
-      if (plan.defaultCollector === null) delete assignments['defaultCollectorEmail'];
-      else assignments['defaultCollectorEmail'] = plan.defaultCollector;
-      await deps.store.organisations.setSettings(orgId, { ...org.settings, assignments }, at);
-      defaultCollectorEmail = plan.defaultCollector;
-    }
-    res.json({ updated, unmatched: plan.unmatched, invalid: [], defaultCollectorEmail });
-  });
-
-  router.get('/orgs/:orgId/assignments', async (req, res) => {
-    const orgId = String(req.params['orgId']);
-    const org = await deps.store.organisations.get(orgId);
-    if (!org) throw new AppError('not_found', `organisation ${orgId} does not exist`);
-    const customers = await deps.store.customers.listByOrg(orgId);
-    const def = defaultCollectorOf(org.settings);
-    const rows = [
-      ...(def ? [[DEFAULT_ROW, '', def, '(default collector)']] : []),
-      ...customers.map((c) => [c._id, c.salesRepEmail ?? '', c.collectorEmail ?? '', c.displayName]),
-    ];
-    res.type('text/csv; charset=utf-8').send(toCsv(ASSIGNMENTS_CSV_HEADER, rows));
-  });
-
-  return router;
 }

@@ -1,15 +1,16 @@
-// Admin API for the Slack side (mounted under /api, behind the admin token, JSON
-// bodies parsed): the people of an organisation (email, Slack user, roles — a
-// CSV import converts to this), linking an installed workspace to its
-// organisation, and an account's credit status for order systems.
+// Admin API (mounted under /api, behind the admin token, JSON bodies parsed):
+// the people of an organisation (email, Slack user, roles — a CSV import
+// converts to this), linking an installed Slack workspace to its organisation,
+// customers' assignments (./assignments.ts), and for order systems an account's
+// credit status and lifting prepay-only.
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../src/errors.js';
-import type { Store } from '../src/store/store.js';
-import type { AuditActor } from '../src/store/types.js';
-import { People, personRoles } from './services/people.js';
-import { CreditFlags, liftPrepayOnly } from './services/credit-flags.js';
-import { INSTALLATIONS_COLLECTION } from './services/installations.js';
+import { AppError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import type { AuditActor } from '../../src/store/types.js';
+import { People, personRoles } from '../../slack/services/people.js';
+import { CreditFlags, liftPrepayOnly } from '../../slack/services/credit-flags.js';
+import { INSTALLATIONS_COLLECTION } from '../../slack/services/installations.js';
 import { assignmentsRouter } from './assignments.js';
 
 const PeopleBody = z.object({
@@ -38,13 +39,13 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-export function slackAdminRouter(deps: { store: Store; now?: () => Date }): Router {
+export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();
   const people = new People(deps.store.db);
   const creditFlags = new CreditFlags(deps.store.db);
   const now = deps.now ?? (() => new Date());
 
-  // Customers' sales reps and collectors: PUT/GET /orgs/:orgId/assignments (slack/assignments.ts).
+  // Customers' sales reps and collectors: PUT/GET /orgs/:orgId/assignments (app/http/assignments.ts).
   router.use(assignmentsRouter(deps));
 
   router.put('/slack/people', async (req, res) => {

@@ -1,0 +1,79 @@
+// The admin API's assignments (under /api, behind the admin token): PUT a CSV or
+// JSON of customers' sales reps and collectors (a `*` row sets the organisation's
+// default collector), GET them back as CSV. Reading and checking the rows is
+// src/planning/assignments.ts; here they are applied, each change audited.
+import express, { Router } from 'express';
+import { AppError } from '../../src/errors.js';
+import { toCsv } from '../../src/documents/audit-export.js';
+import { defaultCollectorOf } from '../../src/planning/assemble.js';
+import { ASSIGNMENTS_CSV_HEADER, DEFAULT_ROW, planAssignments, rowsFromCsv, rowsFromJson, type Cell } from '../../src/planning/assignments.js';
+import type { Store } from '../../src/store/store.js';
+import type { AuditActor, CustomerDoc } from '../../src/store/types.js';
+
+const ADMIN_ACTOR: AuditActor = { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
+
+export function assignmentsRouter(deps: { store: Store; now?: () => Date }): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+  const csvBody = express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' });
+
+  router.put('/orgs/:orgId/assignments', csvBody, async (req, res) => {
+    const orgId = String(req.params['orgId']);
+    const org = await deps.store.organisations.get(orgId);
+    if (!org) throw new AppError('not_found', `organisation ${orgId} does not exist`);
+    const parsed = req.is('text/csv') || req.is('text/plain') ? rowsFromCsv(typeof req.body === 'string' ? req.body : '') : rowsFromJson(req.body);
+    const plan = planAssignments(parsed.rows, await deps.store.customers.listByOrg(orgId));
+    const invalid = [...parsed.invalid, ...plan.invalid].sort((a, b) => a.line - b.line);
+    if (invalid.length > 0) {
+      res.status(422).json({ updated: 0, unmatched: plan.unmatched, invalid });
+      return;
+    }
+    const at = now();
+    let updated = 0;
+    for (const ch of plan.changes) {
+      const set: Partial<CustomerDoc> = {};
+      const unset: Record<string, ''> = {};
+      const apply = (field: 'salesRepEmail' | 'collectorEmail', v: Cell) => {
+        if (v === null) unset[field] = '';
+        else if (v !== undefined) set[field] = v;
+      };
+      apply('salesRepEmail', ch.salesRepEmail);
+      apply('collectorEmail', ch.collectorEmail);
+      await deps.store.customers.raw().updateOne({ _id: ch.customer._id }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+      const next = (v: Cell, was: string | undefined) => (v === undefined ? was : v === null ? undefined : v);
+      const rep = next(ch.salesRepEmail, ch.customer.salesRepEmail);
+      const collector = next(ch.collectorEmail, ch.customer.collectorEmail);
+      await deps.store.audit.append({
+        orgId, accountId: ch.customer._id, actor: ADMIN_ACTOR, channel: 'api', action: 'account.assigned', invoiceIds: [],
+        outcome: `sales rep ${rep ?? '(none)'}, collector ${collector ?? '(none)'}`,
+        details: { salesRepEmail: { from: ch.customer.salesRepEmail ?? null, to: rep ?? null }, collectorEmail: { from: ch.customer.collectorEmail ?? null, to: collector ?? null } },
+        at,
+      });
+      updated++;
+    }
+    let defaultCollectorEmail = defaultCollectorOf(org.settings) ?? null;
+    if (plan.defaultCollector !== undefined && (plan.defaultCollector ?? null) !== defaultCollectorEmail) {
+      const assignments = { ...(typeof org.settings['assignments'] === 'object' && org.settings['assignments'] !== null ? org.settings['assignments'] : {}) } as Record<string, unknown>;
+      if (plan.defaultCollector === null) delete assignments['defaultCollectorEmail'];
+      else assignments['defaultCollectorEmail'] = plan.defaultCollector;
+      await deps.store.organisations.setSettings(orgId, { ...org.settings, assignments }, at);
+      defaultCollectorEmail = plan.defaultCollector;
+    }
+    res.json({ updated, unmatched: plan.unmatched, invalid: [], defaultCollectorEmail });
+  });
+
+  router.get('/orgs/:orgId/assignments', async (req, res) => {
+    const orgId = String(req.params['orgId']);
+    const org = await deps.store.organisations.get(orgId);
+    if (!org) throw new AppError('not_found', `organisation ${orgId} does not exist`);
+    const customers = await deps.store.customers.listByOrg(orgId);
+    const def = defaultCollectorOf(org.settings);
+    const rows = [
+      ...(def ? [[DEFAULT_ROW, '', def, '(default collector)']] : []),
+      ...customers.map((c) => [c._id, c.salesRepEmail ?? '', c.collectorEmail ?? '', c.displayName]),
+    ];
+    res.type('text/csv; charset=utf-8').send(toCsv(ASSIGNMENTS_CSV_HEADER, rows));
+  });
+
+  return router;
+}

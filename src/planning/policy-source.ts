@@ -1,0 +1,64 @@
+// Which escalation policy an organisation runs: its current stored version
+// (src/store/policies.ts), else the default ladder. Planning owns this seam;
+// the planner, the dispatcher's sending window, the preview CLI and /overdue all
+// read the policy through the one PolicySource the composition root builds, so a
+// web process and a worker explain and run the same ladder.
+import { defaultPolicy, type Policy } from '../engine/index.js';
+import type { Policies } from '../store/policies.js';
+
+export interface PolicyChoice {
+  policy: Policy;
+  /** The stored version; null for the default ladder. */
+  version: number | null;
+  /** A name for headers and logs: "default ladder", or the policy's own name and version. */
+  name: string;
+}
+
+export interface PolicySource {
+  /** The policy of an organisation (null: no organisation known, the default ladder). */
+  forOrg(orgId: string | null | undefined): Promise<PolicyChoice>;
+}
+
+export const DEFAULT_CHOICE: PolicyChoice = Object.freeze({ policy: defaultPolicy, version: null, name: 'default ladder' });
+
+export interface StoredPolicyOptions {
+  /** How long an organisation's answer is kept in this object (default 5 s; 0: read every time). */
+  cacheMs?: number;
+  /** The clock of the cache (wall clock by default). */
+  nowMs?: () => number;
+}
+
+/**
+ * The organisations' stored policies, else the default ladder. Answers are kept for a few seconds in the
+ * object itself (a new version is picked up within `cacheMs`), so a dispatch pass over many entries
+ * reads each organisation's policy once.
+ */
+export function storedPolicySource(policies: Pick<Policies, 'current'>, opts: StoredPolicyOptions = {}): PolicySource {
+  const cacheMs = opts.cacheMs ?? 5_000;
+  const nowMs = opts.nowMs ?? Date.now;
+  const cache = new Map<string, { at: number; choice: Promise<PolicyChoice> }>();
+  const read = async (orgId: string): Promise<PolicyChoice> => {
+    const v = await policies.current(orgId);
+    return v ? { policy: v.policy, version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
+  };
+  return {
+    forOrg(orgId) {
+      if (!orgId) return Promise.resolve(DEFAULT_CHOICE);
+      const t = nowMs();
+      const hit = cache.get(orgId);
+      if (hit && t - hit.at < cacheMs) return hit.choice;
+      const choice = read(orgId);
+      if (cacheMs > 0) {
+        cache.set(orgId, { at: t, choice });
+        choice.catch(() => cache.delete(orgId));
+      }
+      return choice;
+    },
+  };
+}
+
+/** One policy for every organisation (tests, benchmarks, the wall-clock crash test). */
+export function fixedPolicySource(policy: Policy, name = policy.name): PolicySource {
+  const choice: PolicyChoice = { policy, version: null, name };
+  return { forOrg: () => Promise.resolve(choice) };
+}
