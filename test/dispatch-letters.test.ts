@@ -7,7 +7,7 @@ import { zonedInstant } from '../src/domain/calendar.js';
 import type { DueAction, Recipient } from '../src/engine/index.js';
 import { followUpId, followUpOverdueTasks } from '../src/outbox/follow-up.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport, type TaskDoc } from '../src/outbox/index.js';
-import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { channelFor, payloadFor } from '../src/planning/payload.js';
 import { emailOptionsFromConfig } from '../src/outbox/wiring.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';

@@ -9,7 +9,7 @@ import type { Db } from 'mongodb';
 import { DEFAULT_POLICY_INPUT, parsePolicy, validatePolicy, type DueAction } from '../src/engine/index.js';
 import { createChannels, createSmtpTransport, Dispatcher, type Channel, type SmtpTransport } from '../src/outbox/index.js';
 import { liveBalanceFrom } from '../src/outbox/live-balance.js';
-import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { channelFor, payloadFor } from '../src/planning/payload.js';
 import { Planner } from '../src/planning/plan.js';
 import { bounces } from '../src/planning/state.js';
 import { collections, type Store } from '../src/store/store.js';

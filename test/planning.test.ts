@@ -2,7 +2,7 @@ import { zonedInstant } from '../src/domain/calendar.js';
 import { assembleAccount, type AccountDocuments } from '../src/planning/assemble.js';
 import { Planner } from '../src/planning/plan.js';
 import { accountStates, bounces, emptyAccountState } from '../src/planning/state.js';
-import { payloadFor } from '../src/outbox/payload.js';
+import { payloadFor } from '../src/planning/payload.js';
 import { decide, defaultPolicy } from '../src/engine/index.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';

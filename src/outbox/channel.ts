@@ -1,6 +1,6 @@
 // The seam between the dispatcher and the ways an entry leaves Overdue.
 import type { CustomerDoc, InvoiceDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
-import type { PayloadAction } from './payload.js';
+import type { PayloadAction } from '../planning/payload.js';
 
 /** Everything a channel may use to carry out one claimed entry; read just before sending. */
 export interface SendContext {

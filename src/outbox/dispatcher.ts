@@ -12,8 +12,8 @@ import { collections, type Store } from '../store/store.js';
 import type { AuditInput, ConnectionDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
 import { storeAlert } from './alerts.js';
-import { OutboxEntries } from './entries.js';
-import { parsePayload, type Payload, type PayloadAction } from './payload.js';
+import { OutboxEntries } from '../store/outbox-entries.js';
+import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from './safety.js';
 
 export interface LiveBalance {

@@ -12,7 +12,7 @@ import { collectorEmailOf } from '../planning/collector.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
-import type { PayloadAction } from './payload.js';
+import type { PayloadAction } from '../planning/payload.js';
 
 /** What the channel needs of a nodemailer transport (SMTP or pooled SMTP). */
 export interface MailSender {

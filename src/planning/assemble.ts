@@ -2,7 +2,7 @@
 // (load.ts) reads the documents; this file only translates them.
 import { z } from 'zod';
 import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
-import { historyOf, isEngineAction, parsePayload } from '../outbox/payload.js';
+import { historyOf, isEngineAction, parsePayload } from './payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
 import { normaliseEmail, type AccountStateDoc, type PaymentPlanDoc } from './state.js';
 

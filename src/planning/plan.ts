@@ -4,8 +4,8 @@
 // in the audit trail. Safe to run any number of times, by several workers.
 import type { Db } from 'mongodb';
 import { decide, defaultPolicy, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
-import { OutboxEntries } from '../outbox/entries.js';
-import { channelFor, isEngineEntry, parsePayload, payloadFor } from '../outbox/payload.js';
+import { OutboxEntries } from '../store/outbox-entries.js';
+import { channelFor, isEngineEntry, parsePayload, payloadFor } from './payload.js';
 import { canonicalJson } from '../store/hash.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
