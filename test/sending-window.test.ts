@@ -8,7 +8,7 @@ import { createChannels, createSmtpTransport, Dispatcher, type SmtpTransport } f
 import { Planner } from '../src/planning/plan.js';
 import { accountStates } from '../src/planning/state.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import { COMPANY, customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
+import { customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
