@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { compileCalendar, isValidDate, parseTimeOfDay, type CompiledCalendar } from '../domain/calendar.js';
-import { isCustomerFacing } from './action-kinds.js';
+import { EMAIL_ROUTE_NAMES, isCustomerFacing } from './action-kinds.js';
 import { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
 
 export const POLICY_VERSION = 1;
@@ -36,7 +36,7 @@ export const ActionSpecSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean().default(false),
     readReceipt: z.boolean().default(false),
     /** 'platform': QuickBooks/Xero email the invoices themselves (their template and pay link); default our SMTP. */
-    via: z.enum(['smtp', 'platform']).default('smtp'),
+    via: z.enum(EMAIL_ROUTE_NAMES).default('smtp'),
   }),
   z.object({
     id: Id,

@@ -4,7 +4,7 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
-import { alertsOnFailure, auditChannelOf, defaultPolicy, isCustomerFacing, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
+import { actionWhat, alertsOnFailure, auditChannelOf, emailRouteOf, OUTBOX_CHANNELS, defaultPolicy, isCustomerFacing, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
 import { outboxRetry } from './channel.js';
 import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
@@ -108,7 +108,7 @@ const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispat
 
 /** The audit channel of an entry: by its action's kind (an unreadable payload: the entry's kind and channel). */
 function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
-  return auditChannelOf(action ?? { kind: entry.kind, ...(entry.channel === 'platform_email' ? { via: 'platform' as const } : {}) });
+  return auditChannelOf(action ?? { kind: entry.kind, via: emailRouteOf(entry.channel) });
 }
 
 function closedReason(inv: InvoiceDoc | null, id: string): string | null {
@@ -393,7 +393,7 @@ export class Dispatcher {
   private async alertPeople(entry: OutboxEntryDoc, payload: Payload | null, error: string, bounced: string[], failed: boolean, now: Date): Promise<void> {
     const action = payload?.action;
     if (!action || !alertsOnFailure(action.kind)) return;
-    const w = alertWhat(action, entry.channel);
+    const w = alertWhat(action);
     await storeAlert(this.store.db, {
       orgId: entry.orgId, customerId: entry.customerId, accountName: payload.accountName, invoiceIds: entry.invoiceIds, now,
       details: { outboxKey: entry._id, channel: entry.channel, what: w.what, to: w.to, error, bounced, failed, levelName: w.levelName },
@@ -503,16 +503,10 @@ export class Dispatcher {
   }
 }
 
-/** What a customer-facing entry was, in words, and to whom (for the alert people see in Slack). */
-function alertWhat(a: PayloadAction, channel: OutboxChannel): { what: string; to: string | null; levelName: string | null } {
-  switch (a.kind) {
-    case 'email':
-      return { what: channel === 'platform_email' ? `'${a.template}' platform invoice email` : `'${a.template}' email`, to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
-    case 'letter':
-      return { what: a.letter === 'finalDemand' ? 'final demand letter' : 'written warning letter', to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
-    default:
-      return { what: 'referral packet to the collection agency', to: null, levelName: null };
-  }
+/** What an entry was, in words, and to whom (for the alert people see in Slack). */
+function alertWhat(a: PayloadAction): { what: string; to: string | null; levelName: string | null } {
+  const what = actionWhat(a);
+  return a.kind === 'email' || a.kind === 'letter' ? { what, to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName } : { what, to: null, levelName: null };
 }
 
 /** The claim written the moment an entry's message was accepted. */
@@ -539,7 +533,6 @@ function interleaveByCustomer(batch: OutboxEntryDoc[]): void {
   }
 }
 
-const CHANNEL_NAMES: readonly OutboxChannel[] = ['email', 'platform_email', 'slack', 'letter', 'writeback', 'agency', 'task'];
 function isChannelName(s: string): s is OutboxChannel {
-  return CHANNEL_NAMES.some((c) => c === s);
+  return OUTBOX_CHANNELS.some((c) => c === s);
 }

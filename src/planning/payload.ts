@@ -2,7 +2,7 @@
 // the action (as plain JSON) into the entry's payload; the dispatcher and the
 // history reader parse it back with zod — the payload is data from the database.
 import { z } from 'zod';
-import { DECISION_ACTION_KINDS, type DueAction, type HistoryEntry } from '../engine/index.js';
+import { DECISION_ACTION_KINDS, EMAIL_ROUTE_NAMES, type DueAction, type HistoryEntry } from '../engine/index.js';
 
 /** Plain JSON (undefined fields dropped, so the driver does not store them as null). */
 function plain(value: unknown): Record<string, unknown> {
@@ -53,7 +53,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean(),
     readReceipt: z.boolean(),
     personalGuarantee: z.boolean(),
-    via: z.literal('platform').optional(),
+    via: z.enum(EMAIL_ROUTE_NAMES).optional(),
   }),
   z.object({
     ...Common,
