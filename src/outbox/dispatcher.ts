@@ -4,15 +4,14 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
-import { actionWhat, alertsOnFailure, auditChannelOf, emailRouteOf, OUTBOX_CHANNELS, defaultPolicy, isCustomerFacing, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
-import { outboxRetry } from './channel.js';
+import { actionWhat, alertsOnFailure, auditChannelOf, defaultPolicy, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
 import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditInput, ConnectionDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
-import type { Channel, SendContext, SendOutcome } from './channel.js';
+import { outboxRetry, type Channel, type SendContext, type SendOutcome } from './channel.js';
 import { storeAlert } from './alerts.js';
 import { OutboxEntries } from '../store/outbox-entries.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
