@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
-import { OutboxEntries } from '../src/outbox/entries.js';
+import { OutboxEntries } from '../src/store/outbox-entries.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';

@@ -4,10 +4,10 @@
 // follow-up from the `follow-up-tasks` job, once each.
 import { letterAttachment } from '../src/documents/attach.js';
 import { zonedInstant } from '../src/domain/calendar.js';
-import type { DueAction, Recipient } from '../src/engine/index.js';
+import { channelOf, type DueAction, type Recipient } from '../src/engine/index.js';
 import { followUpId, followUpOverdueTasks } from '../src/outbox/follow-up.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport, type TaskDoc } from '../src/outbox/index.js';
-import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { payloadFor } from '../src/planning/payload.js';
 import { emailOptionsFromConfig } from '../src/outbox/wiring.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
@@ -54,7 +54,7 @@ async function account(domain: string): Promise<{ c: CustomerDoc; inv: InvoiceDo
 /** The final-demand level's actions, as planning would enqueue them. */
 async function enqueue(c: CustomerDoc, inv: InvoiceDoc, body: DueAction, now: Date): Promise<string> {
   const created = await store.outbox.enqueue(
-    { _id: body.key, orgId: ORG, customerId: c._id, channel: channelFor(body), kind: body.kind, payload: payloadFor(body, { accountName: c.displayName, explanation: 'final demand', previousContacts: 6 }), invoiceIds: [inv._id], dueAt: now },
+    { _id: body.key, orgId: ORG, customerId: c._id, channel: channelOf(body), kind: body.kind, payload: payloadFor(body, { accountName: c.displayName, explanation: 'final demand', previousContacts: 6 }), invoiceIds: [inv._id], dueAt: now },
     now,
   );
   if (!created) throw new Error(`not enqueued: ${body.key}`);

@@ -6,10 +6,10 @@
 // the recipient bounces the address: recorded, audited, and the next plan writes
 // to the next contact.
 import type { Db } from 'mongodb';
-import { DEFAULT_POLICY_INPUT, parsePolicy, validatePolicy, type DueAction } from '../src/engine/index.js';
+import { channelOf, DEFAULT_POLICY_INPUT, parsePolicy, validatePolicy, type DueAction } from '../src/engine/index.js';
 import { createChannels, createSmtpTransport, Dispatcher, type Channel, type SmtpTransport } from '../src/outbox/index.js';
 import { liveBalanceFrom } from '../src/outbox/live-balance.js';
-import { channelFor, payloadFor } from '../src/outbox/payload.js';
+import { payloadFor } from '../src/planning/payload.js';
 import { Planner } from '../src/planning/plan.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { bounces } from '../src/planning/state.js';
@@ -70,7 +70,7 @@ async function enqueueReminder(store: Store, customer: CustomerDoc, invoice: Inv
     ...(via === 'platform' ? { via: 'platform' as const } : {}),
   };
   const created = await store.outbox.enqueue(
-    { _id: action.key, orgId: customer.orgId, customerId: customer._id, channel: channelFor(action), kind: 'email', payload: payloadFor(action, { accountName: customer.displayName, explanation: 'test', previousContacts: 0 }), invoiceIds: [invoice._id], dueAt: now },
+    { _id: action.key, orgId: customer.orgId, customerId: customer._id, channel: channelOf(action), kind: 'email', payload: payloadFor(action, { accountName: customer.displayName, explanation: 'test', previousContacts: 0 }), invoiceIds: [invoice._id], dueAt: now },
     now,
   );
   if (!created) throw new Error('not enqueued');

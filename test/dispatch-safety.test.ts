@@ -4,12 +4,12 @@
 // day, and sending hours in the customer's zone — plus the pure slot math.
 import type { Server } from 'node:http';
 import { zonedInstant } from '../src/domain/calendar.js';
-import { defaultPolicy } from '../src/engine/index.js';
+import { defaultPolicy, nextSendingDay, nextSendingStart, sendingWindow } from '../src/engine/index.js';
 import { createApp } from '../src/http/app.js';
 import { orgAuditAccount, outboundRouter } from '../src/http/outbound-router.js';
 import { createLogger } from '../src/logger.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
-import { minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from '../src/outbox/safety.js';
+import { minuteKey, nextMinute, rateSlotKey, slotsToTry } from '../src/outbox/safety.js';
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
@@ -25,7 +25,7 @@ const T0 = new Date('2025-01-01T00:00:00Z');
 const at = (date: string, hhmm: string): Date => new Date(zonedInstant(date, hhmm, TZ));
 
 describe('slot math (pure)', () => {
-  const w = sendingWindowOf(defaultPolicy);
+  const w = sendingWindow(defaultPolicy);
   it('sending hours: inside → null; before → today at 09:00; after or on a weekend → the next business day at 09:00', () => {
     expect(nextSendingStart(at('2025-03-04', '10:00').getTime(), TZ, w)).toBeNull();
     expect(nextSendingStart(at('2025-03-04', '08:30').getTime(), TZ, w)).toBe(at('2025-03-04', '09:00').getTime());
@@ -34,7 +34,7 @@ describe('slot math (pure)', () => {
     expect(nextSendingStart(at('2025-03-08', '10:00').getTime(), TZ, w)).toBe(at('2025-03-10', '09:00').getTime()); // Saturday
     expect(nextSendingDay(at('2025-03-07', '10:00').getTime(), TZ, w)).toBe(at('2025-03-10', '09:00').getTime());
     // 23:59 means until midnight: a policy that sends at any time never defers.
-    expect(nextSendingStart(Date.parse('2025-03-08T23:59:30Z'), 'UTC', sendingWindowOf(anyTimePolicy))).toBeNull();
+    expect(nextSendingStart(Date.parse('2025-03-08T23:59:30Z'), 'UTC', sendingWindow(anyTimePolicy))).toBeNull();
   });
 
   it('rate slots: one key per scope, UTC minute and slot; the next minute; slots from the hint up to the cap', () => {

@@ -1,6 +1,7 @@
 import { zonedInstant } from '../src/domain/calendar.js';
 import { connectDatabase, type Database } from '../src/db/connect.js';
-import { createChannels, createSmtpTransport, Dispatcher, exponentialBackoff, sentMarker, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
+import { nextRetryDelay } from '../src/domain/retry.js';
+import { createChannels, createSmtpTransport, Dispatcher, outboxRetry, sentMarker, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { bounces } from '../src/planning/state.js';
@@ -133,15 +134,15 @@ it('a transient SMTP failure is retried with exponential backoff', async () => {
   const { c } = await account('retry.example');
   const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
   sink.failNext = 1;
-  const first = await dispatcher('w1', () => at('2025-03-04', '09:00'), { retry: exponentialBackoff(60_000) }).runOnce();
+  const first = await dispatcher('w1', () => at('2025-03-04', '09:00'), { retry: outboxRetry }).runOnce();
   expect(first).toMatchObject({ retried: 1, sent: 0 });
   expect(await store.outbox.get(key)).toMatchObject({ state: 'pending', nextAttemptAt: at('2025-03-04', '09:01') });
   expect((await dispatcher('w1', () => new Date(at('2025-03-04', '09:00').getTime() + 30_000)).runOnce()).claimed).toBe(0);
-  const second = await dispatcher('w1', () => at('2025-03-04', '09:01'), { retry: exponentialBackoff(60_000) }).runOnce();
+  const second = await dispatcher('w1', () => at('2025-03-04', '09:01'), { retry: outboxRetry }).runOnce();
   expect(second).toMatchObject({ sent: 1 });
   expect(messagesFor(key)).toHaveLength(1);
-  expect(exponentialBackoff(60_000)(2)).toBe(120_000);
-  expect(exponentialBackoff(60_000, 6 * 3_600_000, 8)(8)).toBeNull();
+  expect(nextRetryDelay(2, outboxRetry)).toBe(120_000);
+  expect(nextRetryDelay(8, outboxRetry)).toBeNull();
 });
 
 it('urgent emails ask for a read receipt; letters carry the attachment the hook gives', async () => {
@@ -176,11 +177,12 @@ it('urgent emails ask for a read receipt; letters carry the attachment the hook 
   expect(letter?.raw).toMatch(/by 11 March 2025/);
 });
 
-it('dry run: renders and records, sends nothing', async () => {
+it('dry run (SEND_ENABLED=false, decided by the dispatcher): renders and records, sends nothing', async () => {
   const { c } = await account('dry.example');
   const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
   await dispatcher('w1', () => at('2025-03-04', '09:00'), {
-    channels: createChannels(database.db, { transport, from: 'ar@northwind.example', sendEnabled: false }),
+    channels: createChannels(database.db, { transport, from: 'ar@northwind.example' }),
+    sendEnabled: false,
   }).runOnce();
   expect(messagesFor(key)).toHaveLength(0);
   expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', result: { dryRun: true } });

@@ -3,7 +3,7 @@ import { assembleAccount, type AccountDocuments } from '../src/planning/assemble
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { accountStates, bounces, emptyAccountState } from '../src/planning/state.js';
-import { payloadFor } from '../src/outbox/payload.js';
+import { payloadFor } from '../src/planning/payload.js';
 import { decide, defaultPolicy } from '../src/engine/index.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';

@@ -93,7 +93,7 @@ describe('Slack: failures and follow-ups reach the collector', () => {
     const key2 = (await h.planner.plan(c2._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
     sink.failNext = 1_000; // every attempt answered 5xx
     const d = new Dispatcher(h.store, {
-      worker: 'w1', now: () => at('2025-03-04', '09:00'), retry: () => null,
+      worker: 'w1', now: () => at('2025-03-04', '09:00'), retry: { attempts: 1, baseMs: 0, maxMs: 0 },
       channels: createChannels(h.store.db, { transport, from: 'Northwind Collections <ar@northwind.example>', sendEnabled: true }, { store: h.store }),
     });
     expect(await d.runOnce()).toMatchObject({ failed: 1 });

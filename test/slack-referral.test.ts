@@ -64,7 +64,7 @@ describe('Slack: an approved agency referral', () => {
   });
 
   const dispatch = (sendEnabled = true) =>
-    new Dispatcher(h.store, { worker: 'w1', now: () => h.clock.now, channels: createChannels(h.store.db, { transport, from: 'Northwind Collections <ar@northwind.example>', sendEnabled }, { store: h.store }) }).runOnce();
+    new Dispatcher(h.store, { worker: 'w1', now: () => h.clock.now, sendEnabled, channels: createChannels(h.store.db, { transport, from: 'Northwind Collections <ar@northwind.example>' }, { store: h.store }) }).runOnce();
   const creditStatus = async (id: string) => (await request(api).get(`/api/accounts/${encodeURIComponent(id)}/credit-status`).set({ authorization: `Bearer ${TOKEN}` })).body as Record<string, unknown>;
 
   /** Deliver the approval request and approve it as Ada (an approver who did not ask). */

@@ -8,7 +8,7 @@ import type { Store } from '../src/store/store.js';
 import { collections } from '../src/store/store.js';
 import type { CustomerDoc, OutboxEntryDoc } from '../src/store/types.js';
 import { createChannels, Dispatcher, WritebackChannel, type CustomerNoteWriter } from '../src/outbox/index.js';
-import { parsePayload } from '../src/outbox/payload.js';
+import { parsePayload } from '../src/planning/payload.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { deliverOpenTasks } from '../slack/services/deliver.js';

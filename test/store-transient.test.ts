@@ -5,7 +5,8 @@
 // the failure came after the entry was written.
 import { MongoServerError } from 'mongodb';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import { appendAuditOnce, backoffDelay, isTransientDbError, retryTransient } from '../src/store/transient.js';
+import { backoffDelay } from '../src/domain/retry.js';
+import { appendAuditOnce, isTransientDbError, retryTransient, storeRetry } from '../src/store/transient.js';
 import type { AuditInput } from '../src/store/types.js';
 import { openTestDatabase } from './helpers/db.js';
 
@@ -59,8 +60,8 @@ describe('retryTransient', () => {
   });
 
   it('back-off ceilings double and are capped; the delay is anywhere below the ceiling', () => {
-    expect([1, 2, 3, 4, 10].map((a) => backoffDelay(a, { baseMs: 25, maxMs: 150, random: () => 0.999 }))).toEqual([24, 49, 99, 149, 149]);
-    expect(backoffDelay(3, { random: () => 0 })).toBe(0);
+    expect([1, 2, 3, 4, 10].map((a) => backoffDelay(a, { ...storeRetry, baseMs: 25, maxMs: 150 }, () => 0.999))).toEqual([24, 49, 99, 149, 149]);
+    expect(backoffDelay(3, storeRetry, () => 0)).toBe(0);
   });
 });
 

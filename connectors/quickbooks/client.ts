@@ -12,6 +12,7 @@ import type { TokenManager } from '../token-refresh.js';
 import { quickbooks, type QboEntityName } from './provider.js';
 import { QboFault } from './records.js';
 import { z } from 'zod';
+import { nextRetryDelay, type RetryPolicy } from '../../src/domain/retry.js';
 
 export interface QboClientSettings {
   clientId: string;
@@ -20,12 +21,9 @@ export interface QboClientSettings {
   apiBaseUrl: string;
 }
 
-export interface RetryPolicy {
-  attempts: number;
-  baseMs: number;
-  maxMs: number;
-}
+export type { RetryPolicy };
 
+/** 6 tries in all, full jitter under a ceiling of 250 ms doubling up to 8 s. */
 export const defaultRetry: RetryPolicy = { attempts: 6, baseMs: 250, maxMs: 8_000 };
 
 export class QboApiError extends Error {
@@ -112,9 +110,9 @@ export class QboClient {
         rejected = t.accessToken;
         continue;
       }
-      if (!failure.retryable || attempt >= this.retry.attempts) throw failure;
-      const cap = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1));
-      await this.sleep(Math.floor(Math.random() * cap) + 1); // full jitter
+      const delay = failure.retryable ? nextRetryDelay(attempt, this.retry) : null;
+      if (delay === null) throw failure;
+      await this.sleep(delay);
     }
   }
 

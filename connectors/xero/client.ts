@@ -10,17 +10,15 @@
 // Xero's own dates and decimals. Errors leave as XeroApiError.
 import type { AccountingApi } from 'xero-node';
 import { z } from 'zod';
+import { nextRetryDelay, type RetryPolicy } from '../../src/domain/retry.js';
 import type { Limiters } from '../limiter.js';
 import type { TokenManager } from '../token-refresh.js';
 import { xeroClient, type XeroSettings } from './oauth.js';
 import { xero } from './provider.js';
 
-export interface RetryPolicy {
-  attempts: number;
-  baseMs: number;
-  maxMs: number;
-}
+export type { RetryPolicy };
 
+/** 6 tries in all, full jitter under a ceiling of 250 ms doubling up to 8 s. */
 export const defaultRetry: RetryPolicy = { attempts: 6, baseMs: 250, maxMs: 8_000 };
 
 export type RateProblem = 'minute' | 'day' | 'appminute' | 'concurrent' | 'unknown';
@@ -201,9 +199,9 @@ export class XeroApi {
         if (attempt >= this.retry.attempts + 4) throw failure;
         continue;
       }
-      if (!failure.retryable || attempt >= this.retry.attempts) throw failure;
-      const cap = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1));
-      await this.sleep(Math.floor(Math.random() * cap) + 1); // full jitter
+      const delay = failure.retryable ? nextRetryDelay(attempt, this.retry) : null;
+      if (delay === null) throw failure;
+      await this.sleep(delay);
     }
   }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { addDays, localDate, zonedInstant, type LocalDate } from '../../src/domain/calendar.js';
-import { parsePayload } from '../../src/outbox/payload.js';
+import { parsePayload } from '../../src/planning/payload.js';
 import { connectionId } from '../../src/store/organisations.js';
 import { recordId } from '../../src/store/records.js';
 import { collections } from '../../src/store/store.js';

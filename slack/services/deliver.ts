@@ -4,8 +4,6 @@
 // the task decides between workers (released again when the post fails, so the
 // next run retries); the message and its snapshot are recorded; the task becomes
 // `delivered` and the audit trail says so.
-import { daysBetween, localDate } from '../../src/domain/calendar.js';
-import { addTo, type Totals } from '../../src/domain/money.js';
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
@@ -18,6 +16,7 @@ import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
 import { deliverAlert, deliverFollowUp } from './notices.js';
 import type { PostedMessage } from './messages.js';
+import { pastDueOf } from './past-due.js';
 import { postTaskOnce, type PostTarget } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
@@ -29,23 +28,8 @@ export interface DeliveryStats {
   failed: { taskId: string; error: string }[];
 }
 
-export interface PastDue {
-  invoices: NudgeSnapshot['invoices'];
-  oldestDays: number;
-  totals: Totals;
-}
-
-export async function pastDueOf(ctx: SlackContext, customer: CustomerDoc, now: Date, tz: string): Promise<PastDue> {
-  const today = localDate(now, customer.timeZone ?? tz);
-  const open = await ctx.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId);
-  const invoices = open
-    .filter((i) => i.balanceMinor > 0 && i.dueDate < today)
-    .map((i) => ({ id: i._id, number: i.number, dueDate: i.dueDate, daysPastDue: daysBetween(i.dueDate, today), currency: i.currency, balanceMinor: i.balanceMinor }))
-    .sort((a, b) => b.daysPastDue - a.daysPastDue || a.number.localeCompare(b.number));
-  let totals: Totals = {};
-  for (const i of invoices) totals = addTo(totals, i.currency, i.balanceMinor);
-  return { invoices, oldestDays: invoices[0]?.daysPastDue ?? 0, totals };
-}
+// slack/services/command.ts still reads it from here.
+export { pastDueOf, type PastDue } from './past-due.js';
 
 function describeTouch(e: AuditEntryDoc): string {
   return e.outcome ?? e.action;

@@ -2,7 +2,7 @@
 // entries (carried by the worker's dispatcher, idempotent by key): a credit
 // hold written back to the accounting platform, and the referral packet
 // emailed to the collection agency. Each enqueue is audited once.
-import type { PayloadAction } from '../../src/outbox/payload.js';
+import type { PayloadAction } from '../../src/planning/payload.js';
 import type { AuditActor, OutboxChannel } from '../../src/store/types.js';
 import type { SlackContext } from './context.js';
 

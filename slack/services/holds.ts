@@ -23,7 +23,7 @@ import { enqueueWriteback } from './effects.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
 import type { PersonDoc } from './people.js';
 import { postTaskOnce } from './post-once.js';
-import { pastDueOf } from './deliver.js';
+import { pastDueOf } from './past-due.js';
 
 const SLACK_SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 

@@ -7,7 +7,7 @@ import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
 import type { Block } from '../blocks/kit.js';
 import type { SlackContext } from './context.js';
-import { pastDueOf } from './deliver.js';
+import { pastDueOf } from './past-due.js';
 
 function localTime(at: Date, tz: string): string {
   const hhmm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(at);

@@ -4,7 +4,7 @@
 // JSON out. Loading from the store is in preview-load.ts; the command in scripts/cli.ts.
 import { toDayNumber, fromDayNumber, weekdayOfDayNumber, type LocalDate } from '../domain/calendar.js';
 import { formatTotals, type Totals } from '../domain/money.js';
-import { compilePolicy, preview, roleLabel, type Account, type DueAction, type Policy, type Recipient } from '../engine/index.js';
+import { compilePolicy, isCustomerFacing, preview, roleLabel, type Account, type DueAction, type Policy, type Recipient } from '../engine/index.js';
 
 export const DEFAULT_DAYS = 90;
 export const MAX_DAYS = 365;
@@ -184,7 +184,7 @@ export function companyPreview(input: PreviewInput): CompanyPreview {
   const actionsByKind: CompanyPreview['actionsByKind'] = {};
   for (const r of rows) {
     actionsByKind[r.kind] = (actionsByKind[r.kind] ?? 0) + 1;
-    if (r.kind === 'email' || r.kind === 'letter') weeks.set(weekOf(r.date), (weeks.get(weekOf(r.date)) ?? 0) + 1);
+    if (isCustomerFacing(r.kind)) weeks.set(weekOf(r.date), (weeks.get(weekOf(r.date)) ?? 0) + 1);
   }
   const emailsPerWeek = [...weeks.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, emails]) => ({ weekOf: w, emails }));
 

@@ -3,15 +3,25 @@
 // the deadline the engine planned (so the email and the PDF name the same date).
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { isValidDate, localDate } from '../domain/calendar.js';
-import type { SendContext } from '../outbox/channel.js';
 import { collectorFallbackOf } from '../planning/collector.js';
+import type { PayloadAction } from '../planning/payload.js';
+import type { CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
 import { buildLetter } from './letter.js';
 import { partyOf, toDocInvoice } from './load.js';
 import { resolveDocumentSettings, type LetterKind } from './settings.js';
 
 const KINDS: Record<'writtenWarning' | 'finalDemand', LetterKind> = { writtenWarning: 'written-warning', finalDemand: 'final-demand' };
 
-export async function letterAttachment(ctx: SendContext): Promise<Mail.Attachment | null> {
+/** What the letter needs of the entry being sent (the outbox's SendContext has all of it). */
+export interface LetterAttachmentInput {
+  action: PayloadAction;
+  customer: CustomerDoc;
+  org: OrganisationDoc | null;
+  invoices: InvoiceDoc[];
+  now: Date;
+}
+
+export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C): Promise<Mail.Attachment | null> {
   const a = ctx.action;
   if (a.kind !== 'letter') return null;
   const kind = KINDS[a.letter];

@@ -88,10 +88,8 @@ export function responseDeadline(sent: LocalDate, businessDays: number, holidays
   return fromDayNumber(n);
 }
 
-/** Days past due on `asOf` (negative: not yet due). */
-export function daysPastDue(dueDate: LocalDate, asOf: LocalDate): number {
-  return toDayNumber(asOf) - toDayNumber(dueDate);
-}
+/** Days past due on a day (negative: not yet due): the engine's count (src/engine/past-due.ts). */
+export { daysPastDue } from '../engine/past-due.js';
 
 export { addDays };
 

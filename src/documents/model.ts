@@ -2,6 +2,7 @@
 // PDF bytes out; nothing is read from the clock or the store while drawing.
 import type { LocalDate } from '../domain/calendar.js';
 import { addTo, type Totals } from '../domain/money.js';
+import { isPastDue } from '../engine/past-due.js';
 
 export interface DocParty {
   /** Legal name (the display name when no legal name is known). */
@@ -31,10 +32,10 @@ export function paidMinor(i: DocInvoice): number {
   return i.totalMinor - i.balanceMinor;
 }
 
-/** Open invoices with a balance whose due date is before `asOf`, oldest due first. */
+/** The invoices past due on `asOf` by the engine's rule (open, a balance, due before `asOf`), oldest due first. */
 export function pastDue(invoices: readonly DocInvoice[], asOf: LocalDate): DocInvoice[] {
   return invoices
-    .filter((i) => i.status === 'open' && i.balanceMinor > 0 && i.dueDate < asOf)
+    .filter((i) => isPastDue(i, asOf))
     .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
 }
 

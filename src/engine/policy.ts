@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { compileCalendar, isValidDate, parseTimeOfDay, type CompiledCalendar } from '../domain/calendar.js';
+import { EMAIL_ROUTE_NAMES, isCustomerFacing } from './action-kinds.js';
 import { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
 
 export const POLICY_VERSION = 1;
@@ -35,7 +36,7 @@ export const ActionSpecSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean().default(false),
     readReceipt: z.boolean().default(false),
     /** 'platform': QuickBooks/Xero email the invoices themselves (their template and pay link); default our SMTP. */
-    via: z.enum(['smtp', 'platform']).default('smtp'),
+    via: z.enum(EMAIL_ROUTE_NAMES).default('smtp'),
   }),
   z.object({
     id: Id,
@@ -142,8 +143,6 @@ export function parsePolicy(input: unknown, templates: TemplateCatalogue = TEMPL
   return v.policy;
 }
 
-const CUSTOMER_FACING = new Set(['email', 'letter']);
-
 function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] {
   const problems: string[] = [];
   const roles = new Set<string>();
@@ -226,7 +225,7 @@ function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] 
       const aw = `${at}.actions[${j}] '${a.id}'`;
       if (actionIds.has(a.id)) problems.push(`${aw}: duplicate action id in the level`);
       actionIds.add(a.id);
-      if (CUSTOMER_FACING.has(a.kind)) customerFacing++;
+      if (isCustomerFacing(a.kind)) customerFacing++;
       switch (a.kind) {
         case 'email':
           if (!templates.email.includes(a.template)) problems.push(`${aw}: unknown email template '${a.template}'`);
@@ -306,6 +305,7 @@ export interface CompiledPolicy {
   readonly roleRank: ReadonlyMap<string, number>;
   readonly calendar: CompiledCalendar;
   readonly sendStart: number;
+  /** Sending hours are [sendStart, sendEnd), minutes after local midnight (src/engine/sending-window.ts). */
   readonly sendEnd: number;
   readonly callSlots: readonly number[];
   readonly strategicTags: ReadonlySet<string>;
@@ -315,6 +315,12 @@ export interface CompiledPolicy {
 
 const compiled = new WeakMap<Policy, CompiledPolicy>();
 
+/** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
+function sendingEnd(hhmm: string): number {
+  const end = parseTimeOfDay(hhmm);
+  return end === 23 * 60 + 59 ? 24 * 60 : end;
+}
+
 /** Precomputes the lookups decide() needs; cached per policy object. */
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const hit = compiled.get(policy);
@@ -323,7 +329,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     const actionBits = new Map<string, number>();
     const actions = spec.actions.map((a, j): CompiledAction => {
       actionBits.set(a.id, 1 << j);
-      return { spec: a, bit: 1 << j, customerFacing: CUSTOMER_FACING.has(a.kind) };
+      return { spec: a, bit: 1 << j, customerFacing: isCustomerFacing(a.kind) };
     });
     const letter = spec.actions.find((a) => a.kind === 'letter');
     return {
@@ -350,7 +356,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     roleRank: new Map(policy.contactLadder.map((r, i) => [r, i])),
     calendar: compileCalendar({ weekend: policy.calendar.weekend, holidays: policy.calendar.holidays }),
     sendStart: parseTimeOfDay(policy.calendar.sendingHours.start),
-    sendEnd: parseTimeOfDay(policy.calendar.sendingHours.end),
+    sendEnd: sendingEnd(policy.calendar.sendingHours.end),
     callSlots: policy.calendar.callSlots.map(parseTimeOfDay),
     strategicTags: new Set(policy.strategic.tags),
     fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),

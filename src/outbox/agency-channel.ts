@@ -5,7 +5,7 @@
 // time from the account as it is now, and emailed to the organisation's agency
 // address (document settings `agency.email`) over the worker's SMTP transport.
 // No agency address is a permanent failure (the dispatcher audits it; the Slack
-// app already told the approver). Dry run (sendEnabled false): built, recorded,
+// app already told the approver). Dry run (the dispatcher's `dryRun`): built, recorded,
 // not sent. The Message-ID comes from the outbox key, so a resend after a crash
 // is folded by mail clients.
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -23,8 +23,6 @@ export interface AgencyChannelOptions {
   transport: MailSender;
   /** The From header (config.email.from). */
   from: string;
-  /** false: dry run — build and record, send nothing. */
-  sendEnabled: boolean;
 }
 
 const SmtpError = z.object({ responseCode: z.number().optional(), response: z.string().optional(), message: z.string().optional() });
@@ -74,7 +72,7 @@ export class AgencyChannel implements Channel {
       attachments: [{ filename: packet.filename, content: packet.zip, contentType: 'application/zip' }],
     };
     const result = { to: agency.email, agency: agency.name, subject, filename: packet.filename, files: packet.files.length };
-    if (!this.opts.sendEnabled) return { ok: true, result: { ...result, dryRun: true }, rejected: [] };
+    if (ctx.dryRun === true) return { ok: true, result: { ...result, dryRun: true }, rejected: [] };
     try {
       const info = await this.opts.transport.sendMail(mail);
       return { ok: true, result: { ...result, messageId: info.messageId, response: info.response }, rejected: [] };

@@ -1,6 +1,7 @@
 // The seam between the dispatcher and the ways an entry leaves Overdue.
 import type { CustomerDoc, InvoiceDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
-import type { PayloadAction } from './payload.js';
+import type { PayloadAction } from '../planning/payload.js';
+import type { RetryPolicy } from '../domain/retry.js';
 
 /** Everything a channel may use to carry out one claimed entry; read just before sending. */
 export interface SendContext {
@@ -15,8 +16,9 @@ export interface SendContext {
   /** Customer emails and letters already sent about this account. */
   previousContacts: number;
   /**
-   * Render and record, send nothing: SEND_ENABLED is off, or the customer's connection is not
-   * live (new connections start in dry-run). Always false for internal tasks.
+   * Render and record, send nothing. Decided by the dispatcher alone (channels only obey it):
+   * SEND_ENABLED is off, or, for customer email, the customer's connection is not live (new
+   * connections start in dry-run). Always false for internal tasks and write-backs.
    */
   dryRun?: boolean;
 }
@@ -36,11 +38,5 @@ export interface Channel {
   send(ctx: SendContext): Promise<SendOutcome>;
 }
 
-/** The retry policy: delay before attempt `attempts + 1`, or null to give up. Pure. */
-export type RetryPolicy = (attempts: number) => number | null;
-
-/** 1 min, 2, 4, 8 … capped at 6 h; after 8 attempts, give up. */
-export const exponentialBackoff =
-  (baseMs = 60_000, maxMs = 6 * 3_600_000, maxAttempts = 8): RetryPolicy =>
-  (attempts) =>
-    attempts >= maxAttempts ? null : Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+/** The dispatcher's retries: 1 min, 2, 4, 8 … capped at 6 h, no jitter; after 8 attempts, give up. */
+export const outboxRetry: RetryPolicy = { attempts: 8, baseMs: 60_000, maxMs: 6 * 3_600_000, jitter: 'none' };

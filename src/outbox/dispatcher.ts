@@ -4,18 +4,19 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
-import { defaultPolicy } from '../engine/index.js';
+import { actionWhat, alertsOnFailure, auditChannelOf, defaultPolicy, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
+import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
 import type { PolicySource } from '../planning/policy-source.js';
-import { bounces, type Bounces } from '../planning/state.js';
+import { accountStates, bounces, type AccountStates, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
-import type { AuditInput, ConnectionDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
-import { exponentialBackoff, type Channel, type RetryPolicy, type SendContext, type SendOutcome } from './channel.js';
+import type { AuditInput, ConnectionDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
+import { outboxRetry, type Channel, type SendContext, type SendOutcome } from './channel.js';
 import { storeAlert } from './alerts.js';
-import { OutboxEntries } from './entries.js';
-import { parsePayload, type Payload, type PayloadAction } from './payload.js';
-import { localDay, minuteKey, nextMinute, nextSendingDay, nextSendingStart, rateSlotKey, sendingWindowOf, slotsToTry } from './safety.js';
+import { OutboxEntries } from '../store/outbox-entries.js';
+import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
+import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
 
 export interface LiveBalance {
   balanceMinor: number;
@@ -105,12 +106,9 @@ function shortCache<T>(load: (id: string) => Promise<T>): (id: string) => Promis
 
 const ACTOR = { kind: 'system' as const, id: 'dispatcher', name: 'Overdue dispatcher' };
 
+/** The audit channel of an entry: by its action's kind (an unreadable payload: the entry's kind and channel). */
 function auditChannel(entry: OutboxEntryDoc, action: PayloadAction | null): AuditInput['channel'] {
-  if (action?.kind === 'letter') return 'letter';
-  if (entry.channel === 'platform_email') return 'platform';
-  if (entry.channel === 'email' || entry.channel === 'agency') return 'email';
-  if (entry.channel === 'slack') return 'slack';
-  return 'system';
+  return auditChannelOf(action ?? { kind: entry.kind, via: emailRouteOf(entry.channel) });
 }
 
 function closedReason(inv: InvoiceDoc | null, id: string): string | null {
@@ -133,6 +131,25 @@ interface Defer {
   noteOnce?: string;
 }
 
+/** What the guards of `prepare` share about the entry being prepared (a guard may refresh `invoices`). */
+interface Preparing {
+  entry: OutboxEntryDoc;
+  payload: Payload;
+  now: Date;
+  customer: CustomerDoc;
+  org: OrganisationDoc | null;
+  connection: ConnectionDoc | null;
+  /** The customer's time zone. */
+  tz: string;
+  invoices: InvoiceDoc[];
+  dryRun: boolean;
+  /** The account's sending window, once the sending-hours guard read it. */
+  window?: SendingWindow;
+}
+
+/** One check before sending: null to go on, or the step that ends the preparation. */
+type Guard = (p: Preparing) => Promise<Step | null>;
+
 type Step = Defer | { kind: 'go'; ctx: SendContext } | { kind: 'already-sent'; by: string } | { kind: 'cancel'; reason: string; details: Record<string, unknown> } | { kind: 'retry'; error: string } | { kind: 'fail'; error: string };
 
 export class Dispatcher {
@@ -140,6 +157,7 @@ export class Dispatcher {
   private readonly leaseMs: number;
   private readonly retry: RetryPolicy;
   private readonly bounceList: Bounces;
+  private readonly states: AccountStates;
   private readonly entries: OutboxEntries;
   private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
@@ -158,8 +176,9 @@ export class Dispatcher {
     this.now = opts.now ?? (() => new Date());
     this.leaseMs = opts.leaseMs ?? 120_000;
     this.sendMarginMs = opts.sendMarginMs ?? Math.min(45_000, Math.floor(this.leaseMs / 2));
-    this.retry = opts.retry ?? exponentialBackoff();
+    this.retry = opts.retry ?? outboxRetry;
     this.bounceList = bounces(store.db);
+    this.states = accountStates(store.db);
     this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
@@ -222,100 +241,159 @@ export class Dispatcher {
     return false;
   }
 
+  /**
+   * The checks an entry passes, in order, just before its channel gets it. Each guard answers
+   * `null` (go on) or the step that ends the preparation (cancel, defer, retry). Customer-facing
+   * entries (src/engine/action-kinds.ts) pass the outbound-safety guards too.
+   */
+  private guardsFor(kind: PayloadAction['kind']): Guard[] {
+    const always = [this.invoicesStillOpen, this.referralStillOwed];
+    if (!isCustomerFacing(kind)) return always;
+    return [...always, this.notPaused, this.inSendingHours, this.stillOpenAtPlatform, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
+  }
+
   private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
-    const { action, accountName, previousContacts } = payload;
     const customer = await this.store.customers.get(entry.customerId);
     if (!customer) return { kind: 'cancel', reason: 'the customer no longer exists', details: {} };
-    const invoices = await Promise.all(entry.invoiceIds.map((id) => this.store.invoices.get(id)));
-    const closed = entry.invoiceIds.map((id, i) => closedReason(invoices[i] ?? null, id)).filter((r): r is string => r !== null);
-    if (closed.length > 0) return { kind: 'cancel', reason: `${closed.join('; ')} before sending`, details: { source: 'store' } };
-    const open = invoices.filter((i): i is InvoiceDoc => i !== null);
-    // A credit-hold write-back goes out whatever the invoices did (it records a person's decision). A referral
-    // packet is pointless once the account is paid in full: cancelled (and audited) then.
-    if (action.kind === 'agencyPacket') {
-      const owing = (await this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId)).filter((i) => i.status === 'open' && i.balanceMinor > 0);
-      if (owing.length === 0) return { kind: 'cancel', reason: 'the account was paid in full before the referral packet went to the agency', details: { source: 'store' } };
-      open.push(...owing);
-    }
-
-    const customerEmail = action.kind === 'email' || action.kind === 'letter';
     const org = await this.orgs(entry.orgId);
-    if (!customerEmail) return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun: false } };
-
-    // The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending.
-    const outbound = org?.outbound;
-    if (outbound?.paused === true) {
-      const by = outbound.pausedBy !== undefined ? ` by ${outbound.pausedBy}` : '';
-      return {
-        kind: 'defer',
-        why: 'paused',
-        until: new Date(now.getTime() + (this.opts.pauseRecheckMs ?? 10 * 60_000)),
-        moveDue: false,
-        note: `held: outbound paused for ${org?.name ?? entry.orgId}${by}${outbound.reason !== undefined ? ` (${outbound.reason})` : ''}`,
-        noteOnce: `paused-noted:${entry.orgId}:${outbound.pausedAt?.getTime() ?? 0}:${entry.customerId}`,
-      };
+    // The connection's send mode and last sync matter to customer email only.
+    const connection = isCustomerFacing(payload.action.kind) ? await this.connections(customer.connectionId) : null;
+    const p: Preparing = { entry, payload, now, customer, org, connection, tz: customer.timeZone ?? org?.timeZone ?? 'UTC', invoices: [], dryRun: this.dryRunOf(payload.action, connection) };
+    for (const guard of this.guardsFor(payload.action.kind)) {
+      const stop = await guard(p);
+      if (stop) return stop;
     }
-    // Sending hours in the customer's zone (a retry or a late pick-up can drift past them).
-    const tz = customer.timeZone ?? org?.timeZone ?? 'UTC';
-    const window = sendingWindowOf(this.opts.policies ? (await this.opts.policies.forOrg(entry.orgId)).policy : defaultPolicy);
-    const start = nextSendingStart(now.getTime(), tz, window);
-    if (start !== null) {
-      return { kind: 'defer', why: 'sending-hours', until: new Date(start), moveDue: true, note: `outside sending hours in ${tz}: moved to ${new Date(start).toISOString()}` };
-    }
-
-    const connection = await this.connections(customer.connectionId);
-    const dryRun = this.opts.sendEnabled === false || connection?.sendMode !== 'live';
-    const live = this.opts.freshness?.fetchLiveBalance;
-    if (live) {
-      const staleAfter = this.opts.freshness?.staleAfterMs ?? 15 * 60_000;
-      const lastSync = connection?.lastSyncAt?.getTime();
-      if (lastSync === undefined || now.getTime() - lastSync > staleAfter) {
-        for (const [i, inv] of open.entries()) {
-          let got: LiveBalance | null;
-          try {
-            got = await live(inv);
-          } catch (err) {
-            return { kind: 'retry', error: `live balance of ${inv.number}: ${err instanceof Error ? err.message : String(err)}` };
-          }
-          if (!got) continue;
-          if (got.status !== 'open' || got.balanceMinor <= 0) {
-            return {
-              kind: 'cancel',
-              reason: `${inv.number} was ${got.status === 'open' ? 'paid' : got.status} at ${customer.provider} before sending (checked live: last sync ${lastSync === undefined ? 'never' : new Date(lastSync).toISOString()})`,
-              details: { source: 'live', provider: customer.provider },
-            };
-          }
-          open[i] = { ...inv, balanceMinor: got.balanceMinor };
-        }
-      }
-    }
-    const to = action.to.email;
-    if (to !== undefined && (await this.bounceList.bouncedAmong(entry.orgId, [to])).size > 0) {
-      return { kind: 'cancel', reason: `${action.to.name}'s address ${to} bounced since planning`, details: { bounced: to } };
-    }
-    // Send rates: the company's cap, then the global one (dry runs send nothing and count for nothing).
-    const rates = this.opts.rates;
-    if (!dryRun && rates && !((await this.takeRateSlot(`co:${customer.connectionId}`, rates.perCompanyPerMinute, now)) && (await this.takeRateSlot('global', rates.perMinute, now)))) {
-      return { kind: 'defer', why: 'rate', until: new Date(nextMinute(now.getTime())), moveDue: true, note: null };
-    }
-    // At most one customer email per account per local day, whatever two plans decided.
-    const day = localDay(now.getTime(), tz);
-    const dayKey = `email-day:${customer._id}:${day}`;
-    if (!(await this.store.claims.take(dayKey, entry._id, now))) {
-      const holder = await this.store.claims.holder(dayKey);
-      if (holder !== entry._id) {
-        const until = nextSendingDay(now.getTime(), tz, window);
-        return { kind: 'defer', why: 'one-email-a-day', until: new Date(until), moveDue: true, note: `another customer email went to this account on ${day} (${holder ?? 'unknown'}): moved to ${new Date(until).toISOString()}` };
-      }
-    }
-    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: open, now, previousContacts, dryRun } };
+    const { action, accountName, previousContacts } = payload;
+    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: p.invoices, now, previousContacts, dryRun: p.dryRun } };
   }
+
+  /**
+   * Dry run, decided here and nowhere else (channels obey SendContext.dryRun): with SEND_ENABLED off
+   * nothing leaves by email; customer email also waits for its connection to be live.
+   */
+  private dryRunOf(action: PayloadAction, connection: ConnectionDoc | null): boolean {
+    if (isCustomerFacing(action.kind)) return this.opts.sendEnabled === false || connection?.sendMode !== 'live';
+    return action.kind === 'agencyPacket' && this.opts.sendEnabled === false;
+  }
+
+  /** The entry's invoices are all still open in the store (they become the context's invoices). */
+  private readonly invoicesStillOpen: Guard = async (p) => {
+    const ids = p.entry.invoiceIds;
+    const invoices = await Promise.all(ids.map((id) => this.store.invoices.get(id)));
+    const closed = ids.map((id, i) => closedReason(invoices[i] ?? null, id)).filter((r): r is string => r !== null);
+    if (closed.length > 0) return { kind: 'cancel', reason: `${closed.join('; ')} before sending`, details: { source: 'store' } };
+    p.invoices = invoices.filter((i): i is InvoiceDoc => i !== null);
+    return null;
+  };
+
+  /**
+   * A credit-hold write-back goes out whatever the invoices did (it records a person's decision). A referral
+   * packet is pointless once the account is paid in full: cancelled (and audited) then.
+   */
+  private readonly referralStillOwed: Guard = async (p) => {
+    if (p.payload.action.kind !== 'agencyPacket') return null;
+    const c = p.customer;
+    const owing = (await this.store.invoices.listOpenForCustomer(c.provider, c.companyId, c.externalId)).filter((i) => i.status === 'open' && i.balanceMinor > 0);
+    if (owing.length === 0) return { kind: 'cancel', reason: 'the account was paid in full before the referral packet went to the agency', details: { source: 'store' } };
+    p.invoices.push(...owing);
+    return null;
+  };
+
+  /** The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending. */
+  private readonly notPaused: Guard = async (p) => {
+    const outbound = p.org?.outbound;
+    if (outbound?.paused !== true) return null;
+    const by = outbound.pausedBy !== undefined ? ` by ${outbound.pausedBy}` : '';
+    return {
+      kind: 'defer',
+      why: 'paused',
+      until: new Date(p.now.getTime() + (this.opts.pauseRecheckMs ?? 10 * 60_000)),
+      moveDue: false,
+      note: `held: outbound paused for ${p.org?.name ?? p.entry.orgId}${by}${outbound.reason !== undefined ? ` (${outbound.reason})` : ''}`,
+      noteOnce: `paused-noted:${p.entry.orgId}:${outbound.pausedAt?.getTime() ?? 0}:${p.entry.customerId}`,
+    };
+  };
+
+  /** The organisation's ladder, whose calendar gives the sending hours checked here. */
+  private async policyOf(orgId: string): Promise<Policy> {
+    return this.opts.policies ? (await this.opts.policies.forOrg(orgId)).policy : defaultPolicy;
+  }
+
+  /** The engine's sending window for this account: the policy's calendar and hours, the account's own holidays added. */
+  private async windowOf(p: Preparing): Promise<SendingWindow> {
+    const state = await this.states.get(p.customer._id);
+    return sendingWindow(await this.policyOf(p.entry.orgId), state?.holidays ?? []);
+  }
+
+  /** Sending hours on a business day in the customer's zone (a retry or a late pick-up can drift past them). */
+  private readonly inSendingHours: Guard = async (p) => {
+    p.window = await this.windowOf(p);
+    const start = nextSendingStart(p.now.getTime(), p.tz, p.window);
+    if (start === null) return null;
+    return { kind: 'defer', why: 'sending-hours', until: new Date(start), moveDue: true, note: `outside sending hours in ${p.tz}: moved to ${new Date(start).toISOString()}` };
+  };
+
+  /** When the last sync is stale, each invoice is still open at the platform (its live balance is used). */
+  private readonly stillOpenAtPlatform: Guard = async (p) => {
+    const live = this.opts.freshness?.fetchLiveBalance;
+    if (!live) return null;
+    const staleAfter = this.opts.freshness?.staleAfterMs ?? 15 * 60_000;
+    const lastSync = p.connection?.lastSyncAt?.getTime();
+    if (lastSync !== undefined && p.now.getTime() - lastSync <= staleAfter) return null;
+    for (const [i, inv] of p.invoices.entries()) {
+      let got: LiveBalance | null;
+      try {
+        got = await live(inv);
+      } catch (err) {
+        return { kind: 'retry', error: `live balance of ${inv.number}: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      if (!got) continue;
+      if (got.status !== 'open' || got.balanceMinor <= 0) {
+        return {
+          kind: 'cancel',
+          reason: `${inv.number} was ${got.status === 'open' ? 'paid' : got.status} at ${p.customer.provider} before sending (checked live: last sync ${lastSync === undefined ? 'never' : new Date(lastSync).toISOString()})`,
+          details: { source: 'live', provider: p.customer.provider },
+        };
+      }
+      p.invoices[i] = { ...inv, balanceMinor: got.balanceMinor };
+    }
+    return null;
+  };
+
+  /** The recipient's address has not bounced since planning. */
+  private readonly recipientNotBounced: Guard = async (p) => {
+    const action = p.payload.action;
+    if (action.kind !== 'email' && action.kind !== 'letter') return null;
+    const to = action.to.email;
+    if (to === undefined || (await this.bounceList.bouncedAmong(p.entry.orgId, [to])).size === 0) return null;
+    return { kind: 'cancel', reason: `${action.to.name}'s address ${to} bounced since planning`, details: { bounced: to } };
+  };
+
+  /** Send rates: the company's cap, then the global one (dry runs send nothing and count for nothing). */
+  private readonly underSendRate: Guard = async (p) => {
+    const rates = this.opts.rates;
+    if (p.dryRun || !rates) return null;
+    const now = p.now;
+    if ((await this.takeRateSlot(`co:${p.customer.connectionId}`, rates.perCompanyPerMinute, now)) && (await this.takeRateSlot('global', rates.perMinute, now))) return null;
+    return { kind: 'defer', why: 'rate', until: new Date(nextMinute(now.getTime())), moveDue: true, note: null };
+  };
+
+  /** At most one customer email per account per local day, whatever two plans decided. */
+  private readonly oneEmailADay: Guard = async (p) => {
+    const day = localDay(p.now.getTime(), p.tz);
+    const dayKey = `email-day:${p.customer._id}:${day}`;
+    if (await this.store.claims.take(dayKey, p.entry._id, p.now)) return null;
+    const holder = await this.store.claims.holder(dayKey);
+    if (holder === p.entry._id) return null;
+    const until = nextSendingDay(p.now.getTime(), p.tz, p.window ?? (await this.windowOf(p)));
+    return { kind: 'defer', why: 'one-email-a-day', until: new Date(until), moveDue: true, note: `another customer email went to this account on ${day} (${holder ?? 'unknown'}): moved to ${new Date(until).toISOString()}` };
+  };
 
   /** A bounce or a failure for good of a customer-facing entry: one alert task for the account's collector (src/outbox/alerts.ts). */
   private async alertPeople(entry: OutboxEntryDoc, payload: Payload | null, error: string, bounced: string[], failed: boolean, now: Date): Promise<void> {
     const action = payload?.action;
-    if (!action || !CUSTOMER_FACING.includes(action.kind)) return;
-    const w = alertWhat(action, entry.channel);
+    if (!action || !alertsOnFailure(action.kind)) return;
+    const w = alertWhat(action);
     await storeAlert(this.store.db, {
       orgId: entry.orgId, customerId: entry.customerId, accountName: payload.accountName, invoiceIds: entry.invoiceIds, now,
       details: { outboxKey: entry._id, channel: entry.channel, what: w.what, to: w.to, error, bounced, failed, levelName: w.levelName },
@@ -401,14 +479,14 @@ export class Dispatcher {
       const done = await this.entries.finish(entry, { state: 'sent', sentAt: now, result: outcome.result, unset: ['lastError'] }, now);
       if (done) stats.sent++;
       else stats.lostLease++;
-      const dry = outcome.result['dryRun'] === true && (action?.kind === 'email' || action?.kind === 'letter');
-      const text = action ? sentText(action, outcome.result, entry.channel) : 'sent';
+      const dry = outcome.result['dryRun'] === true && action !== null && isCustomerFacing(action.kind);
+      const text = action ? sentSentence(action, { result: outcome.result }) : 'sent';
       await audit({ action: 'outbox.sent', outcome: dry ? `dry run: not sent: ${text.replace(/ sent /, ' ')}` : text, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
       if (bouncedNow.length > 0) await this.alertPeople(entry, parsed.ok ? parsed.payload : null, 'recipient refused', bouncedNow, false, now);
       return;
     }
     // Deferrals used claim numbers too, but were not failed attempts.
-    const delay = outcome.permanent ? null : this.retry(entry.attempts - (entry.deferrals ?? 0));
+    const delay = outcome.permanent ? null : nextRetryDelay(entry.attempts - (entry.deferrals ?? 0), this.retry);
     const retryAt = delay === null ? null : new Date(now.getTime() + delay);
     await this.entries.finish(entry, retryAt ? { state: 'pending', nextAttemptAt: retryAt, lastError: outcome.error } : { state: 'failed', lastError: outcome.error }, now);
     if (retryAt) {
@@ -425,18 +503,10 @@ export class Dispatcher {
   }
 }
 
-const CUSTOMER_FACING: readonly string[] = ['email', 'letter', 'agencyPacket'];
-
-/** What a customer-facing entry was, in words, and to whom (for the alert people see in Slack). */
-function alertWhat(a: PayloadAction, channel: OutboxChannel): { what: string; to: string | null; levelName: string | null } {
-  switch (a.kind) {
-    case 'email':
-      return { what: channel === 'platform_email' ? `'${a.template}' platform invoice email` : `'${a.template}' email`, to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
-    case 'letter':
-      return { what: a.letter === 'finalDemand' ? 'final demand letter' : 'written warning letter', to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName };
-    default:
-      return { what: 'referral packet to the collection agency', to: null, levelName: null };
-  }
+/** What an entry was, in words, and to whom (for the alert people see in Slack). */
+function alertWhat(a: PayloadAction): { what: string; to: string | null; levelName: string | null } {
+  const what = actionWhat(a);
+  return a.kind === 'email' || a.kind === 'letter' ? { what, to: `${a.to.name} <${a.to.email ?? 'no address'}>`, levelName: a.levelName } : { what, to: null, levelName: null };
 }
 
 /** The claim written the moment an entry's message was accepted. */
@@ -463,29 +533,6 @@ function interleaveByCustomer(batch: OutboxEntryDoc[]): void {
   }
 }
 
-const CHANNEL_NAMES: readonly OutboxChannel[] = ['email', 'platform_email', 'slack', 'letter', 'writeback', 'agency', 'task'];
 function isChannelName(s: string): s is OutboxChannel {
-  return CHANNEL_NAMES.some((c) => c === s);
-}
-
-function sentText(a: PayloadAction, result: Record<string, unknown>, channel: OutboxChannel): string {
-  switch (a.kind) {
-    case 'email':
-      if (channel === 'platform_email') return `'${a.template}' sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>`;
-      return `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`;
-    case 'letter':
-      return `${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} sent to ${a.to.name} <${a.to.email ?? ''}>, response by ${a.responseBy}`;
-    case 'slackNudge':
-      return `Slack nudge '${a.template}' stored for ${a.person?.name ?? a.to}`;
-    case 'task':
-      return `${a.task} task stored for ${a.person?.name ?? a.assignee}`;
-    case 'writeback':
-      return `credit hold ${a.event} written back to the accounting platform: ${a.line}`;
-    case 'agencyPacket': {
-      const to = typeof result['to'] === 'string' ? result['to'] : 'the agency';
-      return result['dryRun'] === true ? `referral packet for ${to} recorded, not sent (dry run: sending is off)` : `referral packet sent to ${to}`;
-    }
-    default:
-      return `${a.kind} task stored`;
-  }
+  return OUTBOX_CHANNELS.some((c) => c === s);
 }

@@ -12,7 +12,7 @@ import { collectorEmailOf } from '../planning/collector.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
-import type { PayloadAction } from './payload.js';
+import type { PayloadAction } from '../planning/payload.js';
 
 /** What the channel needs of a nodemailer transport (SMTP or pooled SMTP). */
 export interface MailSender {
@@ -23,8 +23,8 @@ export interface EmailChannelOptions {
   transport: MailSender;
   /** The From header, e.g. "Northwind Collections <ar@northwind.example>" (config.email.from). */
   from: string;
-  /** false: dry run — render, record, send nothing (the default for a new connection). */
-  sendEnabled: boolean;
+  /** Ignored: the dispatcher decides dry run (DispatcherOptions.sendEnabled, the connection's send mode) and says so in SendContext.dryRun. Kept while src/outbox/wiring.ts still passes it. */
+  sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
   attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
 }
@@ -117,7 +117,7 @@ export class EmailChannel implements Channel {
       ...(urgent ? { priority: 'high' as const } : {}),
       ...(attachment ? { attachments: [attachment] } : {}),
     };
-    if (!this.opts.sendEnabled || ctx.dryRun === true) {
+    if (ctx.dryRun === true) {
       return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
     }
     try {

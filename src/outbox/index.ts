@@ -36,8 +36,8 @@ export function createChannels(db: Db, email: EmailChannelOptions | null, more: 
     ...(connectors && Object.keys(connectors).length > 0
       ? { writeback: new WritebackChannel({ connectors, ...(store ? { onWritten: (holdId: string, now: Date) => store.creditHolds.markWrittenBack(holdId, now) } : {}) }) }
       : {}),
-    // The referral packet goes over the same SMTP transport (and the same dry-run switch) as customer email.
-    ...(email && store ? { agency: new AgencyChannel({ store, transport: email.transport, from: email.from, sendEnabled: email.sendEnabled }) } : {}),
+    // The referral packet goes over the same SMTP transport as customer email (the dispatcher decides dry run for both).
+    ...(email && store ? { agency: new AgencyChannel({ store, transport: email.transport, from: email.from }) } : {}),
   };
 }
 

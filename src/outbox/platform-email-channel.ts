@@ -23,8 +23,8 @@ export interface InvoiceEmailer {
 export interface PlatformEmailChannelOptions {
   /** The connectors this worker has, by provider (built once in app/services.ts). */
   connectors: Partial<Record<Provider, InvoiceEmailer>>;
-  /** false: dry run everywhere (SEND_ENABLED=false). */
-  sendEnabled: boolean;
+  /** Ignored: the dispatcher decides dry run (DispatcherOptions.sendEnabled, the connection's send mode) and says so in SendContext.dryRun. Kept while src/outbox/wiring.ts still passes it. */
+  sendEnabled?: boolean;
 }
 
 /**
@@ -48,7 +48,7 @@ export class PlatformEmailChannel implements Channel {
     // Not a failure of the entry: a worker with this provider's connector will carry it.
     if (!connector) return { ok: false, permanent: false, error: `no ${provider} connector in this worker`, rejected: [] };
     const numbers = ctx.invoices.map((i) => i.number);
-    if (!this.opts.sendEnabled || ctx.dryRun === true) return { ok: true, result: { dryRun: true, to, provider, invoices: numbers }, rejected: [] };
+    if (ctx.dryRun === true) return { ok: true, result: { dryRun: true, to, provider, invoices: numbers }, rejected: [] };
 
     const emailed: string[] = [];
     const notOpen: string[] = [];

@@ -6,7 +6,7 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
-import { isEngineAction, type EngineAction } from './payload.js';
+import { isEngineAction, type EngineAction } from '../planning/payload.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up';
 

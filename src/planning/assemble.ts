@@ -1,8 +1,8 @@
 // From store documents to the engine's Account: a pure mapper. The loader
 // (load.ts) reads the documents; this file only translates them.
 import { z } from 'zod';
-import type { Account, Contact, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
-import { historyOf, isEngineAction, parsePayload } from '../outbox/payload.js';
+import type { Account, Contact, Dispute, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
+import { historyOf, isEngineAction, parsePayload } from './payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
 import { normaliseEmail, type AccountStateDoc, type PaymentPlanDoc } from './state.js';
 
@@ -134,10 +134,15 @@ export function defaultCollectorOf(settings: Record<string, unknown>): string | 
   return parsed.success ? parsed.data.defaultCollectorEmail : undefined;
 }
 
+/** The account's stored disputes as the engine reads them. */
+export function disputesOf(state: Pick<AccountStateDoc, 'disputes'> | null | undefined): Dispute[] {
+  return (state?.disputes ?? []).map((d) => ({ id: d.id, invoiceIds: d.invoiceIds, openedAt: d.openedAt.getTime(), resolvedAt: d.resolvedAt?.getTime() }));
+}
+
 export function assembleAccount(docs: AccountDocuments): Assembled {
   const { customer: c, state: s } = docs;
   const unreadable: Assembled['unreadable'] = [];
-  const disputes = (s?.disputes ?? []).map((d) => ({ id: d.id, invoiceIds: d.invoiceIds, openedAt: d.openedAt.getTime(), resolvedAt: d.resolvedAt?.getTime() }));
+  const disputes = disputesOf(s);
   const account: Account = {
     id: c._id,
     name: c.displayName,

@@ -3,9 +3,9 @@
 // key), cancel pending entries the decision no longer wants, and write down why
 // in the audit trail. Safe to run any number of times, by several workers.
 import type { Db } from 'mongodb';
-import { decide, describeAction, keysToCancel, type Decision, type DueAction, type Policy } from '../engine/index.js';
-import { OutboxEntries } from '../outbox/entries.js';
-import { channelFor, isEngineEntry, parsePayload, payloadFor } from '../outbox/payload.js';
+import { auditChannelOf, channelOf, decide, describeAction, isCustomerFacing, keysToCancel, type Decision, type Policy } from '../engine/index.js';
+import { OutboxEntries } from '../store/outbox-entries.js';
+import { isEngineEntry, parsePayload, payloadFor } from './payload.js';
 import { canonicalJson } from '../store/hash.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
@@ -48,13 +48,6 @@ export interface LoadedAccount extends Assembled {
 }
 
 const SYSTEM = { kind: 'system' as const, id: 'planner', name: 'Overdue planner' };
-
-function auditChannel(a: DueAction): AuditInput['channel'] {
-  if (a.kind === 'email') return 'email';
-  if (a.kind === 'letter') return 'letter';
-  if (a.kind === 'slackNudge') return 'slack';
-  return 'system';
-}
 
 /** What makes a revived entry different from the failed one: everything but the timing. */
 function sameAction(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
@@ -153,20 +146,20 @@ export class Planner {
       this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
 
     const byKey = new Map(entries.map((e) => [e._id, e]));
-    const previousContacts = account.history.filter((h) => h.kind === 'email' || h.kind === 'letter').length;
+    const previousContacts = account.history.filter((h) => isCustomerFacing(h.kind)).length;
     for (const action of decision.actions) {
       const payload = payloadFor(action, { accountName: account.name, explanation: decision.explanation, previousContacts });
       const dueAt = new Date(action.at);
       const existing = byKey.get(action.key);
       if (!existing) {
         const created = await this.store.outbox.enqueue(
-          { _id: action.key, orgId: customer.orgId, customerId, channel: channelFor(action), kind: action.kind, payload, invoiceIds: [...action.invoiceIds], dueAt },
+          { _id: action.key, orgId: customer.orgId, customerId, channel: channelOf(action), kind: action.kind, payload, invoiceIds: [...action.invoiceIds], dueAt },
           now,
         );
         if (created) {
           result.enqueued.push(action.key);
           await audit({
-            channel: auditChannel(action),
+            channel: auditChannelOf(action),
             action: 'outbox.enqueued',
             invoiceIds: [...action.invoiceIds],
             outcome: `planned for ${dueAt.toISOString()}: ${describeAction(action)}`,
@@ -180,7 +173,7 @@ export class Planner {
       if (reviveIt && (await this.entries.revive(existing, payload, dueAt, this.opts.worker, now)) === 'done') {
         result.revived.push(action.key);
         await audit({
-          channel: auditChannel(action),
+          channel: auditChannelOf(action),
           action: 'outbox.revived',
           invoiceIds: [...action.invoiceIds],
           outcome: `planned again for ${dueAt.toISOString()}: ${describeAction(action)}`,

@@ -10,6 +10,7 @@
 // an idempotent operation can simply be run again. A real MongoDB labels
 // retryable failures 'RetryableWriteError' (the driver retries those once).
 import { MongoServerError } from 'mongodb';
+import { backoffDelay, type RetryPolicy } from '../domain/retry.js';
 import { auditEntryId } from './audit.js';
 import { collections, type Store } from './store.js';
 import type { AuditEntryDoc, AuditInput } from './types.js';
@@ -23,22 +24,14 @@ export function isTransientDbError(err: unknown): boolean {
   return (err.code === 1 || err.codeName === 'InternalError') && LOCKED.test(err.message);
 }
 
-export interface RetryOptions {
-  /** Tries in all (the first included). Default 5. */
-  attempts?: number;
-  /** The first back-off ceiling; doubled each time, capped at maxMs. Defaults 25 ms and 800 ms. */
-  baseMs?: number;
-  maxMs?: number;
+/** Store retries: 5 tries in all, full jitter under a ceiling of 25 ms doubling up to 800 ms. */
+export const storeRetry: RetryPolicy = { attempts: 5, baseMs: 25, maxMs: 800 };
+
+export interface RetryOptions extends Partial<RetryPolicy> {
   sleep?: (ms: number) => Promise<void>;
   /** [0, 1): the jitter. */
   random?: () => number;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
-}
-
-/** The wait before try `attempt + 1` (full jitter: anywhere between 0 and the ceiling, so retries spread out). */
-export function backoffDelay(attempt: number, o: Pick<RetryOptions, 'baseMs' | 'maxMs' | 'random'> = {}): number {
-  const ceiling = Math.min(o.maxMs ?? 800, (o.baseMs ?? 25) * 2 ** Math.max(0, attempt - 1));
-  return Math.floor((o.random ?? Math.random)() * ceiling);
 }
 
 /**
@@ -46,14 +39,15 @@ export function backoffDelay(attempt: number, o: Pick<RetryOptions, 'baseMs' | '
  * Only for operations that are safe to repeat ($set updates, inserts that treat a duplicate key as done, reads).
  */
 export async function retryTransient<T>(op: () => Promise<T>, o: RetryOptions = {}): Promise<T> {
-  const attempts = Math.max(1, o.attempts ?? 5);
+  const policy: RetryPolicy = { ...storeRetry, ...o };
+  const attempts = Math.max(1, policy.attempts);
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
       return await op();
     } catch (err) {
       if (attempt >= attempts || !isTransientDbError(err)) throw err;
-      const delay = backoffDelay(attempt, o);
+      const delay = backoffDelay(attempt, policy, o.random);
       o.onRetry?.(err, attempt, delay);
       await sleep(delay);
     }

@@ -1,6 +1,7 @@
 // The documents Overdue keeps in MongoDB. Money is always integer minor units
 // next to an ISO 4217 currency code; calendar dates are 'YYYY-MM-DD' strings;
 // instants are Dates.
+import type { OutboxChannelName } from '../engine/action-kinds.js';
 
 export type Provider = 'quickbooks' | 'xero';
 
@@ -221,7 +222,7 @@ export interface ApprovalDoc {
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'cancelled' | 'failed';
 /** `writeback`: credit holds noted at the accounting platform; `agency`: the referral packet emailed to the collection agency. */
-export type OutboxChannel = 'email' | 'platform_email' | 'slack' | 'letter' | 'writeback' | 'agency' | 'task';
+export type OutboxChannel = OutboxChannelName;
 
 export interface OutboxEntryDoc {
   /** The action's idempotency key (account, level, action, invoice set). */

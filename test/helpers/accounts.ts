@@ -1,7 +1,7 @@
 // Seeded organisations, customers and invoices for planning and dispatch tests.
 import type { Db } from 'mongodb';
-import { decide, DEFAULT_POLICY_INPUT, defaultPolicy, parsePolicy, type Account, type Policy } from '../../src/engine/index.js';
-import { channelFor, payloadFor } from '../../src/outbox/payload.js';
+import { channelOf, decide, DEFAULT_POLICY_INPUT, defaultPolicy, parsePolicy, type Account, type Policy } from '../../src/engine/index.js';
+import { payloadFor } from '../../src/planning/payload.js';
 import { collections, type Store } from '../../src/store/store.js';
 import type { ContactDoc, CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../../src/store/types.js';
 import { recordId } from '../../src/store/records.js';
@@ -131,7 +131,7 @@ export async function seedDueReminders(db: Db, opts: { orgId: string; entries: n
         _id: action.key,
         orgId,
         customerId: c._id,
-        channel: channelFor(action),
+        channel: channelOf(action),
         kind: action.kind,
         payload: payloadFor(action, { accountName: c.displayName, explanation: decision.explanation, previousContacts: 0 }),
         invoiceIds: [inv._id],

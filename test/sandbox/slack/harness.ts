@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { createApp } from '../../../src/http/app.js';
 import { createLogger } from '../../../src/logger.js';
-import { parsePayload } from '../../../src/outbox/payload.js';
+import { parsePayload } from '../../../src/planning/payload.js';
 import { TaskChannel, type TaskDoc } from '../../../src/outbox/task-channel.js';
 import { Planner } from '../../../src/planning/plan.js';
 import { storedPolicySource } from '../../../src/planning/policy-source.js';

@@ -6,8 +6,8 @@
 // it — and only the winner writes. `attempts` therefore counts claim numbers
 // used, by sends, cancels and revivals alike.
 import type { Collection } from 'mongodb';
-import type { ClaimDoc, Claims } from '../store/claims.js';
-import type { OutboxChannel, OutboxEntryDoc } from '../store/types.js';
+import type { ClaimDoc, Claims } from './claims.js';
+import type { OutboxChannel, OutboxEntryDoc } from './types.js';
 
 function hashOf(s: string): number {
   let h = 2166136261;

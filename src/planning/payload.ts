@@ -2,25 +2,7 @@
 // the action (as plain JSON) into the entry's payload; the dispatcher and the
 // history reader parse it back with zod — the payload is data from the database.
 import { z } from 'zod';
-import type { DueAction, HistoryEntry } from '../engine/index.js';
-import type { OutboxChannel } from '../store/types.js';
-
-/** Which dispatcher channel carries an action. Letters go out by email (the PDF attached). */
-export function channelFor(action: DueAction): OutboxChannel {
-  switch (action.kind) {
-    case 'email':
-      return action.via === 'platform' ? 'platform_email' : 'email';
-    case 'letter':
-      return 'email';
-    case 'slackNudge':
-      return 'slack';
-    case 'task':
-    case 'creditHold':
-    case 'agencyReferral':
-    case 'writeOffSuggestion':
-      return 'task';
-  }
-}
+import { DECISION_ACTION_KINDS, EMAIL_ROUTE_NAMES, type DueAction, type HistoryEntry } from '../engine/index.js';
 
 /** Plain JSON (undefined fields dropped, so the driver does not store them as null). */
 function plain(value: unknown): Record<string, unknown> {
@@ -71,7 +53,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean(),
     readReceipt: z.boolean(),
     personalGuarantee: z.boolean(),
-    via: z.literal('platform').optional(),
+    via: z.enum(EMAIL_ROUTE_NAMES).optional(),
   }),
   z.object({
     ...Common,
@@ -111,7 +93,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
 export type PayloadAction = z.infer<typeof ActionSchema>;
 
 /** The outbox kinds that are not engine actions: planning neither plans, cancels nor counts them as history. */
-export const NON_ENGINE_KINDS = ['writeback', 'agencyPacket'] as const;
+export const NON_ENGINE_KINDS = DECISION_ACTION_KINDS;
 export type NonEngineAction = Extract<PayloadAction, { kind: (typeof NON_ENGINE_KINDS)[number] }>;
 export type EngineAction = Exclude<PayloadAction, NonEngineAction>;
 
