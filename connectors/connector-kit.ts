@@ -9,7 +9,8 @@ import type { Store } from '../src/store/store.js';
 import type { ConnectionDoc, Provider } from '../src/store/types.js';
 import type { MapContext } from './mapping.js';
 import type { TokenManager } from './token-refresh.js';
-import type { RecordKind } from './types.js';
+import { eventsByActiveConnection } from './inbox.js';
+import type { ChangeEvent, RecordKind } from './types.js';
 
 /** An API client of one connection that counts its calls (retries included). */
 export interface CountingClient {
@@ -122,6 +123,31 @@ export async function markDeleted(store: Store, provider: Provider, kind: Record
 /** The last step of a sync: the checkpoint the next one starts from, and when this one ended. */
 export async function finishSync(kit: Pick<ConnectorKit<CountingClient>, 'store' | 'now'>, connectionId: string, checkpoint: Record<string, string>): Promise<void> {
   await kit.store.connections.update(connectionId, { checkpoint, lastSyncAt: kit.now() }, kit.now());
+}
+
+/**
+ * Webhook change events applied per active connection: `apply` reads again and
+ * saves what changed with a new client of the connection, whose calls are counted
+ * whatever happens. Events of a company without an active connection are skipped and counted.
+ */
+export async function applyPerConnection<Api extends CountingClient>(
+  kit: ConnectorKit<Api>, provider: Provider, events: ChangeEvent[],
+  apply: (api: Api, ctx: MapContext, events: ChangeEvent[]) => Promise<{ saved: number; deleted: number }>,
+): Promise<{ saved: number; deleted: number; skipped: number }> {
+  let saved = 0;
+  let deleted = 0;
+  const { groups, skipped } = await eventsByActiveConnection(kit.store, provider, events, kit.logger);
+  for (const { conn, events: list } of groups) {
+    const api = kit.client(conn);
+    try {
+      const r = await apply(api, await mapContextOf(kit, conn), list);
+      saved += r.saved;
+      deleted += r.deleted;
+    } finally {
+      kit.countCalls(api);
+    }
+  }
+  return { saved, deleted, skipped };
 }
 
 /** `ids` in consecutive slices of at most `size` (one request each). */

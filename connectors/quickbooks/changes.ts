@@ -1,21 +1,17 @@
 // Webhook changes into targeted reads: the inbox (connectors/inbox.ts) hands over
 // the change events of a delivery; per active connection and entity, deletions are
 // marked and everything else is read again by id, a page of ids per query.
-import { inChunks, mapContextOf } from '../connector-kit.js';
-import { eventsByActiveConnection } from '../inbox.js';
+import { applyPerConnection, inChunks } from '../connector-kit.js';
 import type { ChangeEvent } from '../types.js';
 import type { QboKit } from './kit.js';
 import { quickbooks } from './provider.js';
 import { markDeleted } from './save.js';
 import { readPages, steps } from './sync.js';
 
-export async function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
-  let saved = 0;
-  let deleted = 0;
-  const { groups, skipped } = await eventsByActiveConnection(kit.store, 'quickbooks', events, kit.logger);
-  for (const { conn, events: list } of groups) {
-    const client = kit.client(conn);
-    const ctx = await mapContextOf(kit, conn);
+export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
+  return applyPerConnection(kit, 'quickbooks', events, async (client, ctx, list) => {
+    let saved = 0;
+    let deleted = 0;
     for (const step of steps) {
       const ofKind = list.filter((e) => e.kind === step.kind);
       const gone = [...new Set(ofKind.filter((e) => e.operation === 'delete').map((e) => e.externalId))];
@@ -25,7 +21,6 @@ export async function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<
         saved += (await readPages(kit, client, step, `Id IN (${ids.map((id) => `'${id}'`).join(',')})`, 1, ctx)).saved;
       }
     }
-    kit.countCalls(client);
-  }
-  return { saved, deleted, skipped };
+    return { saved, deleted };
+  });
 }
