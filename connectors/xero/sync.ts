@@ -103,37 +103,37 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
   const conn = await kit.active(connectionId);
   const api = kit.client(conn);
   const ctx = await mapContextOf(kit, conn);
-  const cp: Record<string, string> = { ...(conn.checkpoint ?? {}) };
-  delete cp.deferredFull;
-  delete cp.deferredAt;
+  const checkpoint: Record<string, string> = { ...(conn.checkpoint ?? {}) };
+  delete checkpoint.deferredFull;
+  delete checkpoint.deferredAt;
   const low = budgetTooLow(kit, conn.companyId);
   if (low) return defer(kit, conn, conn.checkpoint ?? {}, low);
   // Resume a full sync that stopped part-way: pages and its start are in the checkpoint.
-  const startedAt = cp.fullStartedAt ?? ctx.syncedAt.toISOString();
-  cp.fullStartedAt = startedAt;
+  const startedAt = checkpoint.fullStartedAt ?? ctx.syncedAt.toISOString();
+  checkpoint.fullStartedAt = startedAt;
   const tally = emptyTally();
-  let since = cp.fullServerTime;
+  let since = checkpoint.fullServerTime;
   try {
     for (const step of steps) {
       const key = `full:${step.list}`;
-      if (cp[key] === 'done') continue;
+      if (checkpoint[key] === 'done') continue;
       const modifiedSince = step.kind === 'payment' ? new Date(Date.parse(startedAt) - FULL_PAYMENTS_LOOKBACK_DAYS * 86_400_000) : undefined;
       const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}) };
-      const page = await readPages(kit, api, step, query, Number(cp[key] ?? 1), ctx, async (next, server) => {
-        cp[key] = String(next);
-        if (!since && server) since = cp.fullServerTime = server.toISOString();
-        await kit.store.connections.update(connectionId, { checkpoint: cp }, kit.now());
+      const page = await readPages(kit, api, step, query, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
+        checkpoint[key] = String(next);
+        if (!since && server) since = checkpoint.fullServerTime = server.toISOString();
+        await kit.store.connections.update(connectionId, { checkpoint }, kit.now());
         const stop = budgetTooLow(kit, conn.companyId);
         if (stop) throw new DeferSync(stop);
       });
-      cp[key] = 'done';
+      checkpoint[key] = 'done';
       addPage(tally, step.kind, page);
       if (step.kind === 'invoice') tally.deleted += (await refreshLeftOpen(kit, api, ctx, new Date(startedAt))).deleted;
     }
   } catch (err) {
     const partial = { saved: tally.saved, rejected: tally.rejected, apiCalls: api.calls, rateLimited: api.rateLimited };
-    if (err instanceof DeferSync) return defer(kit, conn, cp, err.message, partial);
-    if (err instanceof XeroApiError && err.problem === 'day') return defer(kit, conn, cp, 'daily API limit reached (429, X-Rate-Limit-Problem: day): full sync deferred', partial);
+    if (err instanceof DeferSync) return defer(kit, conn, checkpoint, err.message, partial);
+    if (err instanceof XeroApiError && err.problem === 'day') return defer(kit, conn, checkpoint, 'daily API limit reached (429, X-Rate-Limit-Problem: day): full sync deferred', partial);
     throw err;
   } finally {
     kit.countCalls(api);
