@@ -1,0 +1,81 @@
+// Raw Xero records into the store: parse each with its zod schema, map it
+// (records.ts, pure), save the page at once; or read one record by id and save
+// it. Shared by the sync, the webhook changes and the single-record reads.
+import { z } from 'zod';
+import { mapEach, type PageCounts } from '../connector-kit.js';
+import type { RecordKind } from '../types.js';
+import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
+import type { XeroKit } from './kit.js';
+import { collections } from '../../src/store/store.js';
+import {
+  XeroContact, XeroCreditNote, XeroInvoice, XeroPayment, isCollectible, mapContact, mapCreditNote, mapInvoice, mapPayment, pageOf, type MapContext,
+} from './records.js';
+
+/** The list (and answer key) each kind is read from. */
+export type XeroList = 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes';
+export const listOfKind: Record<RecordKind, XeroList> = { invoice: 'Invoices', customer: 'Contacts', payment: 'Payments', credit_memo: 'CreditNotes' };
+
+/** What saving a page did, with the ids saved (to see which asked-for records did not come back). */
+export type SavedPage = Required<PageCounts> & { ids: string[] };
+
+const XeroIds = z.object({ InvoiceID: z.string().optional(), ContactID: z.string().optional(), PaymentID: z.string().optional(), CreditNoteID: z.string().optional() });
+const idOf = (raw: unknown) => {
+  const id = XeroIds.safeParse(raw);
+  return id.success ? (id.data.InvoiceID ?? id.data.ContactID ?? id.data.PaymentID ?? id.data.CreditNoteID) : undefined;
+};
+
+/** Parse, map and save one page of raw records. Failures are counted and logged, never silently dropped. */
+export async function savePage(kit: XeroKit, kind: RecordKind, rows: unknown[], ctx: MapContext): Promise<SavedPage> {
+  const log = { logger: kit.logger, provider: 'Xero', kind, idOf };
+  const page = <D extends { externalId: string }>(docs: D[], rejected: number, deleted: number): SavedPage => ({ saved: docs.length, rejected, deleted, ids: docs.map((d) => d.externalId) });
+  if (kind === 'customer') {
+    const { docs, rejected } = mapEach(rows, (r) => mapContact(XeroContact.parse(r), ctx), log);
+    await kit.store.customers.upsertMany(docs);
+    return page(docs, rejected, 0);
+  }
+  if (kind === 'invoice') {
+    const { docs, rejected } = mapEach(rows, (r) => {
+      const inv = XeroInvoice.parse(r);
+      return isCollectible(inv) ? mapInvoice(inv, ctx) : null; // drafts and bills are not kept
+    }, log);
+    await keepPayLinks(kit, docs, ctx.companyId);
+    await kit.store.invoices.upsertMany(docs);
+    return page(docs, rejected, docs.filter((d) => d.status === 'deleted' || d.status === 'voided').length);
+  }
+  const { docs, rejected } = mapEach(rows, (r) => (kind === 'payment' ? mapPayment(XeroPayment.parse(r), ctx) : mapCreditNote(XeroCreditNote.parse(r), ctx)), log);
+  await kit.store.payments.upsertMany(docs);
+  return page(docs, rejected, docs.filter((d) => d.deleted).length);
+}
+
+/** Invoices keep the pay link fetched earlier (the store replaces the whole document): one query per page, no API call. */
+async function keepPayLinks(kit: XeroKit, docs: { externalId: string; payUrl?: string }[], companyId: string): Promise<void> {
+  if (docs.length === 0) return;
+  const linked = await kit.store.db.collection<{ _id: string; externalId: string; payUrl?: string }>(collections.invoices)
+    .find({ provider: 'xero', companyId, externalId: { $in: docs.map((d) => d.externalId) }, payUrl: { $exists: true } }, { projection: { externalId: 1, payUrl: 1 } })
+    .toArray();
+  const links = new Map(linked.map((l) => [l.externalId, l.payUrl]));
+  for (const d of docs) if (!d.payUrl && links.get(d.externalId)) d.payUrl = links.get(d.externalId);
+}
+
+/** Xero answers 404, or 400 for an id that is not a GUID of its kind: either way it does not have the record. */
+export const isMissing = (err: unknown): err is XeroApiError => err instanceof XeroApiError && (err.status === 404 || err.status === 400);
+
+function readById(api: XeroApi, kind: RecordKind, id: string): Promise<XeroCallResult> {
+  if (kind === 'invoice') return api.invoice(id);
+  if (kind === 'customer') return api.contact(id);
+  if (kind === 'payment') return api.payment(id);
+  return api.creditNote(id);
+}
+
+/** Read one record and save it; null when Xero does not have it. */
+export async function fetchOne(kit: XeroKit, api: XeroApi, kind: RecordKind, externalId: string, ctx: MapContext): Promise<SavedPage | null> {
+  try {
+    const r = await readById(api, kind, externalId.replace(/^CreditNote:/, ''));
+    const rows = pageOf(r.data, listOfKind[kind]);
+    if (rows.length === 0) return null;
+    return await savePage(kit, kind, rows, ctx);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,198 @@
+// Xero sync as a recipe: read a page (pageSize=1000), map and save it at once,
+// advance the checkpoint; pages one after another. A full sync reads what is open
+// (and a year of payments), resumes part-way, and stops to save the tenant's daily
+// API budget; an incremental sync reads everything changed since the checkpoint
+// (If-Modified-Since, Xero's clock), whatever the budget.
+import { z } from 'zod';
+import type { ConnectionDoc } from '../../src/store/types.js';
+import { collections } from '../../src/store/store.js';
+import { addPage, emptyTally, finishSync, inChunks, mapContextOf, markDeleted, type SyncTally } from '../connector-kit.js';
+import type { RecordKind, SyncResult } from '../types.js';
+import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
+import type { XeroKit } from './kit.js';
+import { xero } from './provider.js';
+import { pageOf, parseXeroInstant, type MapContext } from './records.js';
+import { savePage, type SavedPage, type XeroList } from './save.js';
+
+export type XeroSyncResult = SyncResult & {
+  /** Set when the sync did not run (or stopped) to save the daily budget; the reason is also on the connection's checkpoint. */
+  deferred?: { reason: string };
+  rateLimited: number;
+};
+
+/** One record type of a sync: how to ask for it in a full and an incremental read. */
+interface Step {
+  kind: RecordKind;
+  list: XeroList;
+  fullWhere: string;
+  fullStatuses?: string[];
+  changedWhere: string;
+}
+
+const steps: Step[] = [
+  { kind: 'customer', list: 'Contacts', fullWhere: 'IsCustomer==true', changedWhere: 'IsCustomer==true' },
+  { kind: 'invoice', list: 'Invoices', fullWhere: 'Type=="ACCREC"', fullStatuses: ['AUTHORISED'], changedWhere: 'Type=="ACCREC"' },
+  { kind: 'payment', list: 'Payments', fullWhere: 'PaymentType=="ACCRECPAYMENT" AND Status=="AUTHORISED"', changedWhere: 'PaymentType=="ACCRECPAYMENT"' },
+  { kind: 'credit_memo', list: 'CreditNotes', fullWhere: 'Type=="ACCRECCREDIT" AND Status=="AUTHORISED"', changedWhere: 'Type=="ACCRECCREDIT"' },
+];
+
+/** A full sync reads payments this far back (older ones cannot change an open balance). */
+const FULL_PAYMENTS_LOOKBACK_DAYS = 365;
+
+type ListQuery = { modifiedSince?: Date; where: string; statuses?: string[]; includeArchived?: boolean };
+
+function readList(api: XeroApi, list: XeroList, q: ListQuery & { page: number }): Promise<XeroCallResult> {
+  if (list === 'Invoices') return api.invoices(q);
+  if (list === 'Contacts') return api.contacts(q);
+  if (list === 'Payments') return api.payments(q);
+  return api.creditNotes(q);
+}
+
+const Pagination = z.object({ pagination: z.object({ page: z.number().int(), pageCount: z.number().int() }) });
+
+/** `DateTimeUTC` of an answer: Xero's clock when it answered. */
+function serverTime(data: unknown): Date | null {
+  const p = z.object({ DateTimeUTC: z.string() }).safeParse(data);
+  return p.success ? parseXeroInstant(p.data.DateTimeUTC) : null;
+}
+
+/** Page through one list, saving each page and calling `progress` with the next page and Xero's clock after it. */
+async function readPages(
+  kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: MapContext,
+  progress: (nextPage: number, serverTime: Date | null) => Promise<void>,
+): Promise<Omit<SavedPage, 'ids'>> {
+  let page = startPage;
+  const total = { saved: 0, rejected: 0, deleted: 0 };
+  for (;;) {
+    const r = await readList(api, step.list, { ...q, page });
+    const rows = pageOf(r.data, step.list);
+    const saved = await savePage(kit, step.kind, rows, ctx);
+    total.saved += saved.saved;
+    total.rejected += saved.rejected;
+    total.deleted += saved.deleted;
+    page += 1;
+    await progress(page, serverTime(r.data));
+    // `pagination.pageCount` saves the empty page a count that is a multiple of 1,000 would need.
+    const p = Pagination.safeParse(r.data);
+    if (rows.length < xero.api.pageSize || (p.success && p.data.pagination.page >= p.data.pagination.pageCount)) return total;
+  }
+}
+
+/** Why a full sync must wait for tomorrow's budget (known from the last answer's X-DayLimit-Remaining), or null. */
+function budgetTooLow(kit: XeroKit, tenantId: string): string | null {
+  const day = kit.rates.for(tenantId).dayRemaining;
+  const reserve = kit.dailyReserve;
+  if (day !== undefined && day < reserve) return `daily API budget nearly spent (${day} calls left, reserve ${reserve}): full sync deferred; webhooks and payment polling continue`;
+  return null;
+}
+
+/** Thrown from a page's progress to stop a full sync that would eat into the reserve. */
+class DeferSync extends Error {}
+
+async function defer(kit: XeroKit, conn: ConnectionDoc, cp: Record<string, string>, reason: string, partial?: { saved: Record<RecordKind, number>; rejected: number; apiCalls: number; rateLimited: number }): Promise<XeroSyncResult> {
+  const checkpoint = { ...cp, deferredFull: reason, deferredAt: kit.now().toISOString() };
+  await kit.store.connections.update(conn._id, { checkpoint }, kit.now());
+  kit.logger.warn({ connectionId: conn._id, reason }, 'Xero full sync deferred');
+  return {
+    kind: 'full', method: 'full', saved: partial?.saved ?? emptyTally().saved, rejected: partial?.rejected ?? 0, deleted: 0, apiCalls: partial?.apiCalls ?? 0,
+    checkpoint: cp.since ?? '', deferred: { reason }, rateLimited: partial?.rateLimited ?? 0,
+  };
+}
+
+export async function fullSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
+  const conn = await kit.active(connectionId);
+  const api = kit.client(conn);
+  const ctx = await mapContextOf(kit, conn);
+  const checkpoint: Record<string, string> = { ...(conn.checkpoint ?? {}) };
+  delete checkpoint.deferredFull;
+  delete checkpoint.deferredAt;
+  const low = budgetTooLow(kit, conn.companyId);
+  if (low) return defer(kit, conn, conn.checkpoint ?? {}, low);
+  // Resume a full sync that stopped part-way: pages and its start are in the checkpoint.
+  const startedAt = checkpoint.fullStartedAt ?? ctx.syncedAt.toISOString();
+  checkpoint.fullStartedAt = startedAt;
+  const tally = emptyTally();
+  let since = checkpoint.fullServerTime;
+  try {
+    for (const step of steps) {
+      const key = `full:${step.list}`;
+      if (checkpoint[key] === 'done') continue;
+      const modifiedSince = step.kind === 'payment' ? new Date(Date.parse(startedAt) - FULL_PAYMENTS_LOOKBACK_DAYS * 86_400_000) : undefined;
+      const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}) };
+      const page = await readPages(kit, api, step, query, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
+        checkpoint[key] = String(next);
+        if (!since && server) since = checkpoint.fullServerTime = server.toISOString();
+        await kit.store.connections.update(connectionId, { checkpoint }, kit.now());
+        const stop = budgetTooLow(kit, conn.companyId);
+        if (stop) throw new DeferSync(stop);
+      });
+      checkpoint[key] = 'done';
+      addPage(tally, step.kind, page);
+      if (step.kind === 'invoice') tally.deleted += (await refreshLeftOpen(kit, api, ctx, new Date(startedAt))).deleted;
+    }
+  } catch (err) {
+    const partial = { saved: tally.saved, rejected: tally.rejected, apiCalls: api.calls, rateLimited: api.rateLimited };
+    if (err instanceof DeferSync) return defer(kit, conn, checkpoint, err.message, partial);
+    if (err instanceof XeroApiError && err.problem === 'day') return defer(kit, conn, checkpoint, 'daily API limit reached (429, X-Rate-Limit-Problem: day): full sync deferred', partial);
+    throw err;
+  } finally {
+    kit.countCalls(api);
+  }
+  const next = since ?? startedAt;
+  await finishSync(kit, connectionId, { since: next });
+  kit.logger.info({ connectionId, saved: tally.saved, rejected: tally.rejected, apiCalls: api.calls }, 'Xero full sync done');
+  return { kind: 'full', method: 'full', ...tally, apiCalls: api.calls, checkpoint: next, rateLimited: api.rateLimited };
+}
+
+/**
+ * Invoices we hold as open that this full sync did not see as AUTHORISED have
+ * left that state (paid, voided, deleted): read them by id and store what they are now.
+ */
+async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: MapContext, startedAt: Date): Promise<{ saved: number; deleted: number }> {
+  const stale = await kit.store.db.collection(collections.invoices)
+    .find({ provider: 'xero', companyId: ctx.companyId, status: 'open', syncedAt: { $lt: startedAt } }, { projection: { externalId: 1 } })
+    .toArray();
+  const ids = stale.map((d) => String(d.externalId));
+  let saved = 0;
+  let deleted = 0;
+  for (const chunk of inChunks(ids, xero.api.idsPerRequest)) {
+    const r = await api.invoices({ ids: chunk });
+    const got = await savePage(kit, 'invoice', pageOf(r.data, 'Invoices'), { ...ctx, syncedAt: kit.now() });
+    saved += got.saved;
+    deleted += got.deleted;
+    // Not returned at all: gone from Xero (or no longer a receivable); it leaves the open set.
+    for (const id of chunk.filter((x) => !got.ids.includes(x))) if (await markDeleted(kit.store, 'xero', 'invoice', ctx.companyId, id, kit.now())) deleted += 1;
+  }
+  return { saved, deleted };
+}
+
+/**
+ * Everything changed since the checkpoint (If-Modified-Since): invoices of
+ * every status (so voided and paid ones leave the open set), contacts,
+ * payments (polled: Xero sends no payment webhooks) and credit notes.
+ * Runs whatever the daily budget: it is the cheap path that keeps balances right.
+ */
+export async function incrementalSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
+  const conn = await kit.active(connectionId);
+  const since = conn.checkpoint?.since;
+  // Finish a full sync that stopped part-way first, unless it stopped to save the daily budget:
+  // then polling goes on from the last checkpoint, and the full sync resumes when there is budget.
+  if (!since || (conn.checkpoint?.fullStartedAt && !budgetTooLow(kit, conn.companyId))) return fullSync(kit, connectionId);
+  const api = kit.client(conn);
+  const ctx = await mapContextOf(kit, conn);
+  const tally: SyncTally = emptyTally();
+  let next: string | undefined;
+  try {
+    for (const step of steps) {
+      const query = { where: step.changedWhere, modifiedSince: new Date(since), ...(step.kind === 'customer' ? { includeArchived: true } : {}) };
+      addPage(tally, step.kind, await readPages(kit, api, step, query, 1, ctx, async (_n, server) => {
+        if (!next && server) next = server.toISOString(); // Xero's clock, not ours: no gap from skew
+      }));
+    }
+  } finally {
+    kit.countCalls(api);
+  }
+  const checkpoint = next ?? kit.now().toISOString();
+  await finishSync(kit, connectionId, { ...(conn.checkpoint ?? {}), since: checkpoint });
+  return { kind: 'incremental', method: 'modified_since', ...tally, apiCalls: api.calls, checkpoint, rateLimited: api.rateLimited };
+}
