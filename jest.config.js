@@ -6,12 +6,13 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['app', 'src', 'connectors', 'jobs', 'slack', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`),
   testMatch: ['**/*.test.ts'],
-  // TypeScript and the ESM-only agenda packages are compiled to CommonJS by swc;
+  // TypeScript and the ESM-only packages (agenda; pdfjs-dist, with which the tests
+  // read the PDFs they build) are compiled to CommonJS by swc;
   // type errors are reported by `npm run typecheck`, not here.
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs|pdfjs-dist)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-// Runs before `npm start`, `npm test` and friends, with nothing but Node: installs
-// the dependencies when node_modules is missing or older than package.json, and
-// with --build compiles the TypeScript into dist/. This is what lets the README's
-// quick start work on a fresh clone.
+// Runs before the npm scripts, with nothing but Node. Two modes:
+//
+// - plain (before `npm test`, `npm run demo`, `npm run build`): installs the
+//   dependencies when node_modules is missing or older than package.json. This is
+//   what lets the README's commands work on a fresh clone. With --clean it also
+//   empties dist/, so a build never leaves a moved file's old output behind.
+// - --built (before `npm start`, `npm run web`/`worker`/`cli`/`audit:verify`): the
+//   production path, which runs compiled JavaScript from dist/ and needs neither
+//   tsc nor tsx (both devDependencies; `npm ci --omit=dev` leaves them out). It
+//   installs and compiles nothing: it only checks that the file the script is
+//   about to run exists, else says to run `npm run build` first.
 const { spawnSync } = require('node:child_process');
-const { existsSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { existsSync, readFileSync, readdirSync, rmSync, statSync } = require('node:fs');
+const { join, relative } = require('node:path');
 
 const root = join(__dirname, '..');
 const stamp = join(root, 'node_modules', '.package-lock.json');
@@ -28,12 +35,51 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
+/**
+ * The .js file that the npm script named by this pre-script's event runs
+ * ("prestart" → scripts.start → `node dist/…/main.js all` → dist/…/main.js).
+ */
+function compiledEntry() {
+  const event = process.env.npm_lifecycle_event ?? '';
+  const name = event.startsWith('pre') ? event.slice(3) : '';
+  const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts ?? {};
+  const m = /(?:^|\s)node\s+(?:--\S+\s+)*(\S+\.js)\b/.exec(scripts[name] ?? '');
+  return m ? join(root, m[1]) : null;
+}
+
+/** The newest modification time of the TypeScript sources under dir (0 if none). */
+function newestSource(dir) {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, mtime(p));
+  }
+  return newest;
+}
+
+if (process.argv.includes('--built')) {
+  const entry = compiledEntry() ?? join(root, 'dist');
+  if (!existsSync(entry)) {
+    console.error(`overdue: ${relative(root, entry)} is missing: run \`npm run build\` first (it compiles the TypeScript into dist/).`);
+    process.exit(1);
+  }
+  if (!existsSync(join(root, 'node_modules'))) {
+    console.error('overdue: node_modules is missing: run `npm ci --omit=dev` (production) or `npm install` first.');
+    process.exit(1);
+  }
+  // In a checkout, say when dist/ is older than the sources it was built from (a
+  // production copy holds dist/ alone, and this finds no sources there).
+  const sources = Math.max(...['src', 'app', 'connectors', 'jobs', 'slack', 'scripts'].map((d) => newestSource(join(root, d))));
+  if (sources > mtime(entry)) console.error('overdue: warning: dist/ is older than the TypeScript sources: run `npm run build` to run the current code.');
+  process.exit(0);
+}
+
 if (!existsSync(stamp) || mtime(join(root, 'package.json')) > mtime(stamp)) {
   console.error('overdue: installing dependencies (npm install)…');
   // npm install, not npm ci: see README (the lockfile made here lacks other platforms' optional binaries).
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
-if (process.argv.includes('--build')) {
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-}
+if (process.argv.includes('--clean')) rmSync(join(root, 'dist'), { recursive: true, force: true });

@@ -1,5 +1,5 @@
-// `npm run db:install`: build the local FerretDB once (CI runs this before the tests;
-// the dev server and the tests would otherwise do it on first use).
+// `npm run db:install`: build the local FerretDB ahead of time (optional: the dev
+// server and the tests do it on first use).
 import { ensureFerretDb, FERRETDB_VERSION, toolsBinDir } from '../src/db/local-server.js';
 
 try {

@@ -1,6 +1,6 @@
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
-import { createAgenda, defineJobs, job, type JobContext } from '../jobs/agenda.js';
+import { createAgenda, defineJobs, job, JOBS_COLLECTION, type JobContext } from '../jobs/agenda.js';
 import { createStore, ensureIndexes } from '../src/store/store.js';
 import { openTestDatabase } from './helpers/db.js';
 import { testServices } from './helpers/services.js';
@@ -50,7 +50,21 @@ it('defines, schedules and runs a job on the real server, each run once across t
   for (let n = 0; n < 30; n++) await a.now('record-run', { n });
   await Promise.all([a.start(), b.start()]);
   await waitFor(async () => (await runs().countDocuments()) >= 30, 20_000);
-  await new Promise((r) => setTimeout(r, 500)); // time for a duplicate to show up, if any
+  // Wait until no duplicate can still be on its way, instead of for a while: every
+  // job has finished in the database (no next run, no lock) and neither worker
+  // queues, holds or runs one. A second run of a job would have been locked by the
+  // other worker and recorded before that worker let go of it.
+  const settled = async () => {
+    const open = await database.db.collection(JOBS_COLLECTION).countDocuments({
+      name: 'record-run',
+      $or: [{ lastFinishedAt: null }, { lockedAt: { $ne: null } }, { nextRunAt: { $ne: null } }],
+    });
+    if (open > 0) return false;
+    const stats = await Promise.all([a, b].map((w) => w.getRunningStats()));
+    return stats.every((s) => s.queuedJobs === 0 && s.runningJobs === 0 && s.lockedJobs === 0);
+  };
+  await waitFor(settled, 20_000);
+  expect(await settled()).toBe(true);
   const all = await runs().find().toArray();
   expect(all.map((r) => r.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
 });

@@ -57,7 +57,7 @@ describe('audit heads (FerretDB)', () => {
     expect(lines[0]).toBe('BROKEN account acct-tail: entry seq 4: entries after seq 3 were deleted (head says 5)');
 
     const pdf = await auditPdf({ settings: settings(), scope: 'Account acct-tail', entries: await store.audit.list('acct-tail'), checks: new Map([['acct-tail', check]]), timeZone: 'UTC', generatedAt: new Date(t0) });
-    expect(squash(pdfText(pdf))).toContain('acct-tail: BROKEN at entry 4: entries after seq 3 were deleted (head says 5)');
+    expect(squash(await pdfText(pdf))).toContain('acct-tail: BROKEN at entry 4: entries after seq 3 were deleted (head says 5)');
 
     // The command, as an operator runs it, against this database.
     const run = promisify(execFile);

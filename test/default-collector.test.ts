@@ -76,7 +76,7 @@ describe('the default collector in Slack and in letters', () => {
     const action = { key: 'k', levelId: 'final-demand', levelName: 'Final demand', actionId: 'letter', invoiceIds: ['x'], at: now.getTime(), customerFacing: true, amounts: { USD: 500_000 }, kind: 'letter' as const, letter: 'finalDemand' as const, template: 'final-demand', to, cc: [], responseBy: '2025-05-15', personalGuarantee: false };
     const entry = { _id: 'k', orgId: ORG, customerId: orphan._id, channel: 'email' as const, kind: 'letter', payload: {}, invoiceIds: action.invoiceIds, state: 'sending' as const, attempts: 1, dueAt: now, nextAttemptAt: now, createdAt: now, updatedAt: now };
     const att = await letterAttachment({ entry, action, accountName: orphan.displayName, customer: orphan, org, invoices: invs, now, previousContacts: 3 });
-    const text = squash(pdfText(att?.content as Buffer));
+    const text = squash(await pdfText(att?.content as Buffer));
     expect(text).toContain(`Email: ${DEFAULT.email}`);
 
     // The same letter by email answers to the default collector (Reply-To).

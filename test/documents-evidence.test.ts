@@ -52,7 +52,7 @@ describe('statement of account', () => {
         inv('INV-4', '2025-01-01', '2025-02-01', 5000, 0, 'USD', { paidDate: '2025-03-02' }),
       ],
     });
-    const text = squash(pdfText(st.pdf));
+    const text = squash(await pdfText(st.pdf));
     expect(text).toContain('STATEMENT OF ACCOUNT');
     expect(text).toContain('Statement date March 31, 2025');
     expect(text).toContain('Balance due $3,750.50');
@@ -70,7 +70,7 @@ describe('statement of account', () => {
       return inv(`INV-${String(k + 1).padStart(4, '0')}`, due, due, 10000 + k, 10000 + k);
     });
     const st = await buildStatement({ settings: settings({ locale: 'de-DE' }), customer, invoices, asOf: '2025-06-30' });
-    const pages = pdfPages(st.pdf);
+    const pages = await pdfPages(st.pdf);
     expect(st.items).toBe(500);
     expect(pages.length).toBe(st.pages);
     expect(pages.length).toBeGreaterThan(8);
@@ -136,7 +136,7 @@ describe('audit trail export and verification (FerretDB)', () => {
   it('renders a readable PDF with the chain state and corrections', async () => {
     const entries = await store.audit.list('acct-a');
     const pdf = await auditPdf({ settings: settings(), scope: 'Account Contoso Builders LLC', entries, checks: new Map([['acct-a', await store.audit.verify('acct-a')]]), timeZone: 'America/Chicago', generatedAt: at('2025-03-31T00:00:00Z'), invoiceNumbers: new Map([['inv-1', 'INV-1001']]) });
-    const text = squash(pdfText(pdf));
+    const text = squash(await pdfText(pdf));
     expect(text).toContain('AUDIT TRAIL');
     expect(text).toContain('acct-a: intact (3 entries)');
     expect(text).toContain('Mar 5, 2025, 10:30');

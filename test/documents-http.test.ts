@@ -66,7 +66,7 @@ describe('documents API', () => {
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.headers['content-disposition']).toBe('attachment; filename="final-demand-2025-03-12.pdf"');
     expect(res.headers['x-response-deadline']).toBe('2025-03-26');
-    const text = squash(pdfText(res.body as Buffer));
+    const text = squash(await pdfText(res.body as Buffer));
     expect(text).toContain('Contoso Builders LLC');
     expect(text).toContain('Attn: Ann Lee, CFO');
     expect(text).toContain('Springfield, IL 62701');
@@ -77,7 +77,7 @@ describe('documents API', () => {
 
   it('serves the written warning with ?date, and refuses an unknown kind or a bad date with 400', async () => {
     const res = await get(`${base()}/letters/written-warning.pdf?date=2025-03-03`).expect(200);
-    expect(squash(pdfText(res.body as Buffer))).toContain('Respond by March 12, 2025');
+    expect(squash(await pdfText(res.body as Buffer))).toContain('Respond by March 12, 2025');
     const bad = await request(app).get(`${base()}/letters/threat.pdf`).set('Authorization', `Bearer ${token}`).expect(400);
     expect(bad.body.error.code).toBe('bad_request');
     await request(app).get(`${base()}/letters/final-demand.docx`).set('Authorization', `Bearer ${token}`).expect(400);
@@ -93,7 +93,7 @@ describe('documents API', () => {
 
   it('serves the statement with the recently paid invoice', async () => {
     const res = await get(`${base()}/statement.pdf`).expect(200);
-    const text = squash(pdfText(res.body as Buffer));
+    const text = squash(await pdfText(res.body as Buffer));
     expect(text).toMatch(/INV-0999 .* Paid Jan 20, 2025/);
     expect(text).toContain('Balance due $15,000.00');
   });
@@ -118,7 +118,7 @@ describe('documents API', () => {
   it('builds the referral packet ZIP with every piece, a cover sheet and a manifest', async () => {
     const res = await get(`${base()}/referral-packet.zip`).expect(200);
     const later = await JSZip.loadAsync((await get(`${base()}/referral-packet.zip?date=2025-03-20`).expect(200)).body as Buffer);
-    expect(squash(pdfText(await later.file('01-cover-sheet.pdf')!.async('nodebuffer')))).toMatch(/response deadline March 12, 2025, passed\s+without\s+payment/);
+    expect(squash(await pdfText(await later.file('01-cover-sheet.pdf')!.async('nodebuffer')))).toMatch(/response deadline March 12, 2025, passed\s+without\s+payment/);
     expect(res.headers['content-type']).toBe('application/zip');
     const zip = await JSZip.loadAsync(res.body as Buffer);
     const names = Object.keys(zip.files).filter((n) => !zip.files[n]!.dir).sort();
@@ -134,7 +134,7 @@ describe('documents API', () => {
       '07-personal-guarantee.txt',
       'MANIFEST.sha256',
     ]);
-    const cover = squash(pdfText(await zip.file('01-cover-sheet.pdf')!.async('nodebuffer')));
+    const cover = squash(await pdfText(await zip.file('01-cover-sheet.pdf')!.async('nodebuffer')));
     expect(cover).toContain('COLLECTION REFERRAL: CASE SUMMARY');
     expect(cover).toContain('Referred to Southwest Recovery <referrals@swrecovery.example>');
     expect(cover).toContain('Balance due $15,000.00');
@@ -142,10 +142,10 @@ describe('documents API', () => {
     expect(cover).toContain('on file: PG-2023-014 signed by J. Contoso');
     expect(cover).toContain('3 entries; hash chain intact');
     expect(cover).toContain('Ann Lee');
-    const invoice = squash(pdfText(await zip.file('04-invoices/INV-1001.pdf')!.async('nodebuffer')));
+    const invoice = squash(await pdfText(await zip.file('04-invoices/INV-1001.pdf')!.async('nodebuffer')));
     expect(invoice).toContain('Balance due $10,000.00');
     expect(invoice).toContain('Paid $2,345.67');
-    const letter = squash(pdfText(await zip.file('02-final-demand-2025-02-26.pdf')!.async('nodebuffer')));
+    const letter = squash(await pdfText(await zip.file('02-final-demand-2025-02-26.pdf')!.async('nodebuffer')));
     expect(letter).toContain('February 26, 2025');
     expect(await zip.file('05-contacts.csv')!.async('string')).toContain('Ann Lee,cfo,ann@contoso.example,');
     const manifest = await zip.file('MANIFEST.sha256')!.async('string');

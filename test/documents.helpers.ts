@@ -1,31 +1,67 @@
-// Shared by the documents tests: text out of a PDF (pdftotext), fixtures.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Shared by the documents tests: text out of a PDF (pdfjs-dist, in process: no
+// system binary), fixtures.
+import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import type { DocInvoice } from '../src/documents/model.js';
 import { resolveDocumentSettings, type DocumentSettings } from '../src/documents/settings.js';
 
-/** The text of a PDF, page by page (pdftotext -layout; pages split on form feed). */
-export function pdfPages(pdf: Buffer): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'overdue-pdf-'));
+// pdfjs-dist is ESM; jest compiles it to CommonJS with swc (jest.config.js,
+// transformIgnorePatterns). Under Node it runs its "worker" on the main thread when
+// globalThis.pdfjsWorker holds the worker module, which spares it a dynamic import
+// of a file path that the compiled code cannot follow.
+async function loadPdfjs() {
+  const worker: unknown = await import('pdfjs-dist/legacy/build/pdf.worker.mjs' as string);
+  Object.assign(globalThis, { pdfjsWorker: worker });
+  return import('pdfjs-dist/legacy/build/pdf.mjs');
+}
+
+/** Text items at the same height (within a point) read as one line, left to right. */
+function pageLines(items: readonly TextItem[]): string[] {
+  const placed = items
+    .filter((it) => it.str !== '')
+    .map((it) => ({ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, right: (it.transform[4] as number) + it.width }))
+    .sort((a, b) => b.y - a.y || a.x - b.x);
+  const lines: (typeof placed)[] = [];
+  for (const it of placed) {
+    const line = lines.at(-1);
+    if (line && Math.abs(line[0]!.y - it.y) <= 1) line.push(it);
+    else lines.push([it]);
+  }
+  return lines.map((line) => {
+    line.sort((a, b) => a.x - b.x);
+    let text = '';
+    let right = -Infinity;
+    for (const it of line) {
+      // a gap between two pieces is a space, as a reader would see it
+      if (text !== '' && it.x - right > 1 && !/\s$/.test(text) && !/^\s/.test(it.str)) text += ' ';
+      text += it.str;
+      right = Math.max(right, it.right);
+    }
+    return text.trimEnd();
+  });
+}
+
+/** The text of a PDF, page by page: one string per page, its lines top to bottom. */
+export async function pdfPages(pdf: Buffer | Uint8Array): Promise<string[]> {
+  const { getDocument } = await loadPdfjs();
+  // pdfjs takes ownership of (detaches) the array it is given: hand it a copy
+  const doc = await getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
   try {
-    const file = join(dir, 'doc.pdf');
-    writeFileSync(file, pdf);
-    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
-    const pages = text.split('\f');
-    if (pages.at(-1)?.trim() === '') pages.pop();
+    const pages: string[] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      const content = await (await doc.getPage(n)).getTextContent();
+      pages.push(pageLines(content.items.filter((it): it is TextItem => 'str' in it)).join('\n'));
+    }
     return pages;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await doc.destroy();
   }
 }
 
-export function pdfText(pdf: Buffer): string {
-  return pdfPages(pdf).join('\n');
+export async function pdfText(pdf: Buffer | Uint8Array): Promise<string> {
+  return (await pdfPages(pdf)).join('\n');
 }
 
-/** Collapses runs of spaces (pdftotext -layout pads columns). */
+/** Collapses runs of spaces (the PDFs pad table columns with spaces). */
 export function squash(s: string): string {
   return s.replace(/[ \u00a0]+/g, ' ');
 }

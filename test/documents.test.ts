@@ -100,7 +100,7 @@ describe('final demand letter', () => {
     expect(l.deadline).toBe('2025-03-26');
     expect(l.totals).toEqual({ USD: 1500000, EUR: 250000 });
     expect(l.invoiceIds).toEqual(['id-INV-1001', 'id-INV-1002', 'id-INV-1003']);
-    text = squash(pdfText(l.pdf));
+    text = squash(await pdfText(l.pdf));
   });
 
   it('carries the letterhead, date, addressee and account', () => {
@@ -147,7 +147,7 @@ describe('written warning and configured texts', () => {
       texts: { 'written-warning': { title: 'ZAHLUNGSERINNERUNG', opening: 'Trotz unserer Erinnerungen sind die folgenden Rechnungen an {company} offen.' } },
     });
     const l = await buildLetter({ kind: 'written-warning', settings: s, customer, invoices, sentDate: '2025-03-12' });
-    const text = squash(pdfText(l.pdf));
+    const text = squash(await pdfText(l.pdf));
     expect(l.deadline).toBe('2025-03-21'); // 7 business days
     expect(text).toContain('ZAHLUNGSERINNERUNG');
     expect(text).toContain('Trotz unserer Erinnerungen sind die folgenden Rechnungen an Northwind Supply Co. offen.');
@@ -172,7 +172,7 @@ describe('letter attachment for the email channel', () => {
     const entry = { _id: 'k', orgId: 'org-1', customerId: c._id, channel: 'email' as const, kind: 'letter', payload: {}, invoiceIds: action.invoiceIds, state: 'sending' as const, attempts: 1, dueAt: now, nextAttemptAt: now, createdAt: now, updatedAt: now };
     const att = await letterAttachment({ entry, action, accountName: 'Contoso Builders', customer: c, org, invoices: invs, now, previousContacts: 6 });
     expect(att?.filename).toBe('final-demand-2025-03-12.pdf');
-    const text = squash(pdfText(att!.content as Buffer));
+    const text = squash(await pdfText(att!.content as Buffer));
     expect(text).toContain('Attn: Ann Lee');
     expect(text).toContain('Respond by March 27, 2025');
     expect(text).toContain('Full balance due $2,500.00');

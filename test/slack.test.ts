@@ -169,8 +169,14 @@ describe('Slack: rep nudge → log call → promise to pay', () => {
     const wrongSecret = await sendInteraction(h.endpoint, 'not-the-secret', payload);
     const stale = await sendInteraction(h.endpoint, SIGNING_SECRET, payload, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect([forged.status, wrongSecret.status, stale.status]).toEqual([401, 401, 401]);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(h.sandbox.calls.length).toBe(calls);
+    // A correctly signed button on the settled nudge comes after them; once its one
+    // answer ("Already handled") is in, the refused requests have had their turn
+    // too, and they set off nothing: no Slack call of theirs, no audit entry.
+    const valid = await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.rep.id }, { actionId: actionIds.snooze, value: task._id, ...dm }));
+    expect(valid.status).toBe(200);
+    const eph = await waitFor('ephemeral', () => h.sandbox.calls.slice(calls).find((c) => c.method === 'chat.postEphemeral'));
+    expect(String(eph.args['text'])).toMatch(/^Already handled/);
+    expect(h.sandbox.calls.slice(calls).map((c) => c.method)).toEqual(['chat.postEphemeral']);
     expect((await h.store.audit.list(acme._id)).length).toBe(auditCount);
   });
 
