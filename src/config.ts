@@ -196,6 +196,7 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
     for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL']) {
       if (!has(name)) problems.push(`${name}: required when NODE_ENV=production`);
     }
+    problems.push(...weakProductionValues(env));
   }
   for (const [a, b] of [
     ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET'],
@@ -206,4 +207,36 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   }
   if (['true', '1', 'yes'].includes(env.SEND_ENABLED ?? '') && !has('SMTP_URL')) problems.push('SMTP_URL: required when SEND_ENABLED=true');
   return problems;
+}
+
+/** Fewest distinct byte values a production key of 32 random bytes may have (random keys have about 30). */
+const minDistinctKeyBytes = 16;
+/** A production admin token: at least this long, with at least this many distinct characters. */
+const minProductionTokenLength = 32;
+const minDistinctTokenChars = 8; // 32 random hex characters have fewer than 8 about once in a million
+
+/**
+ * Values that parse but are too weak for production: keys whose bytes repeat (all zeros, a pattern),
+ * a guessable admin token, a public address without TLS. Only well-formed values are judged here;
+ * malformed ones are already reported by the schema.
+ */
+function weakProductionValues(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const key = env.TOKEN_ENCRYPTION_KEY;
+  if (key !== undefined && base64Key32.safeParse(key).success && distinctCount(Buffer.from(key, 'base64')) < minDistinctKeyBytes) {
+    problems.push('TOKEN_ENCRYPTION_KEY: too weak for production (its bytes repeat); generate one with: openssl rand -base64 32');
+  }
+  const token = env.ADMIN_API_TOKEN;
+  if (token !== undefined && (token.length < minProductionTokenLength || distinctCount(token) < minDistinctTokenChars)) {
+    problems.push(`ADMIN_API_TOKEN: too weak for production (needs at least ${minProductionTokenLength} characters, not a repeated pattern); generate one with: openssl rand -base64 32`);
+  }
+  const publicUrl = env.PUBLIC_BASE_URL;
+  if (publicUrl !== undefined && URL.canParse(publicUrl) && new URL(publicUrl).protocol !== 'https:') {
+    problems.push('PUBLIC_BASE_URL: must be an https:// address when NODE_ENV=production');
+  }
+  return problems;
+}
+
+function distinctCount(value: Iterable<unknown>): number {
+  return new Set(value).size;
 }
