@@ -5,6 +5,7 @@ import { createLogger } from '../src/logger.js';
 import { freePort } from '../src/db/local-server.js';
 import { openTestDatabase } from './helpers/db.js';
 import express from 'express';
+import { Writable } from 'node:stream';
 
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
 const token = 'test-admin-token-0123456789abcdef';
@@ -73,4 +74,55 @@ describe('admin API', () => {
 
 it('keeps OAuth codes and state out of logged URLs', () => {
   expect(redactQuery('/callback/quickbooks?code=abc&state=xyz&realmId=123')).toBe('/callback/quickbooks?code=[redacted]&state=[redacted]&realmId=123');
+});
+
+describe('request log', () => {
+  function loggedApp() {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const ok = express.Router().get('/ok', (_req, res) => {
+      res.json({ ok: true });
+    });
+    const logged = createApp({ db: database.db, logger: createLogger('info', sink), adminApiToken: token, bodyLimit: '1kb', routers: [ok] });
+    const requests = () => lines.map((l) => JSON.parse(l) as { msg: string; req: { id: string; headers: Record<string, string> } }).filter((l) => l.msg === 'request');
+    return { logged, requests, lines };
+  }
+
+  it('logs request headers by allow-list: an API key, a cookie or an unknown header never reaches the log', async () => {
+    const { logged, requests, lines } = loggedApp();
+    await request(logged).get('/ok').set('X-Api-Key', 'sk_live_secret_value').set('X-Custom-Token', 'another-secret').set('Cookie', 'sid=cookie-secret').set('User-Agent', 'probe/1.0').expect(200);
+    const [entry] = requests();
+    expect(entry?.req.headers['user-agent']).toBe('probe/1.0');
+    expect(Object.keys(entry?.req.headers ?? {})).not.toEqual(expect.arrayContaining(['x-api-key']));
+    expect(lines.join('')).not.toMatch(/sk_live_secret_value|another-secret|cookie-secret/);
+  });
+
+  it('applies the same allow-list to any req object logged elsewhere', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    createLogger('info', sink).info({ req: { url: '/x', headers: { 'x-api-key': 'k-secret', 'content-type': 'text/plain' } } }, 'elsewhere');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ req: { url: '/x', headers: { 'content-type': 'text/plain' } } });
+    expect(lines[0]).not.toContain('k-secret');
+  });
+
+  it('keeps a plain X-Request-Id and replaces an oversized or odd one with a fresh UUID', async () => {
+    const { logged, requests, lines } = loggedApp();
+    const plain = await request(logged).get('/ok').set('X-Request-Id', 'abc-123.4:5_6').expect(200);
+    expect(plain.headers['x-request-id']).toBe('abc-123.4:5_6');
+    const long = await request(logged).get('/ok').set('X-Request-Id', 'x'.repeat(10_000)).expect(200);
+    const odd = await request(logged).get('/ok').set('X-Request-Id', 'a b<script>').expect(200);
+    for (const res of [long, odd]) expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(requests().map((r) => r.req.id)).toEqual(['abc-123.4:5_6', long.headers['x-request-id'], odd.headers['x-request-id']]);
+    expect(lines.join('')).not.toMatch(/x{200}|<script>/);
+  });
 });

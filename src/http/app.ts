@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { timingSafeEqual, createHash, randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { AppError, statusOf, type ErrorCode } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { loggableHeaders, type Logger } from '../logger.js';
 import { pingDatabase } from '../db/connect.js';
 
 export interface AppDeps {
@@ -44,14 +44,21 @@ export function requireAdmin(token: string | undefined): RequestHandler {
   };
 }
 
+/** A caller's X-Request-Id is kept only when it is short and plain; otherwise the request gets a fresh UUID. */
+const requestIdFormat = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && requestIdFormat.test(header) ? header : randomUUID();
+}
+
 function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const id = req.get('x-request-id') ?? randomUUID();
+    const id = requestIdOf(req.get('x-request-id'));
     res.setHeader('x-request-id', id);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ req: { id, method: req.method, url: redactQuery(req.originalUrl), headers: req.headers }, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      logger.info({ req: { id, method: req.method, url: redactQuery(req.originalUrl), headers: loggableHeaders({ ...req.headers, 'x-request-id': id }) }, status: res.statusCode, ms: Math.round(ms) }, 'request');
     });
     next();
   };
