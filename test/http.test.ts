@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { createApp, redactQuery } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { freePort } from '../src/db/local-server.js';
-import { openTestDatabase } from './helpers/db.js';
+import { openTestDatabase, testDatabaseUri } from './helpers/db.js';
 import express from 'express';
 import { Writable } from 'node:stream';
 
@@ -36,6 +36,50 @@ describe('health and readiness', () => {
     expect(res.body).toEqual({ error: { code: 'unavailable', message: 'the database does not answer' } });
     await request(down).get('/healthz').expect(200);
     await client.close();
+  });
+});
+
+describe('database unreachable', () => {
+  function appOn(db: ReturnType<MongoClient['db']>) {
+    const reads = express.Router().get('/accounts', async (_req, res) => {
+      res.json(await db.collection('customers').find().toArray());
+    });
+    const webhook = express.Router().post('/webhooks/test', async (_req, res) => {
+      await db.collection('webhook_inbox').insertOne({ at: new Date() });
+      res.json({ status: 'stored' });
+    });
+    return createApp({ db, logger: createLogger('silent'), adminApiToken: token, bodyLimit: '1kb', routers: [webhook], adminRouters: [reads] });
+  }
+  const unavailable = { error: { code: 'unavailable', message: 'the database is unreachable; try again later' } };
+
+  it('answers the admin API and webhooks 503 with Retry-After when no server answers (closed port)', async () => {
+    const port = await freePort();
+    const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 300 });
+    const down = appOn(client.db('nothing'));
+    const api = await request(down).get('/api/accounts').set('Authorization', `Bearer ${token}`).expect(503);
+    expect(api.body).toEqual(unavailable);
+    expect(api.headers['retry-after']).toBe('30');
+    const hook = await request(down).post('/webhooks/test').send('{}').expect(503);
+    expect(hook.body).toEqual(unavailable);
+    expect(hook.headers['retry-after']).toBe('30');
+    await client.close();
+  });
+
+  it('answers 503 with Retry-After when the client was closed', async () => {
+    const client = new MongoClient(testDatabaseUri(), { serverSelectionTimeoutMS: 300 });
+    await client.connect();
+    const db = client.db(database.db.databaseName);
+    await client.close();
+    const res = await request(appOn(db)).get('/api/accounts').set('Authorization', `Bearer ${token}`).expect(503);
+    expect(res.headers['retry-after']).toBe('30');
+  });
+
+  it('still answers a bug with 500, without Retry-After', async () => {
+    const broken = express.Router().get('/bug', () => {
+      throw new Error('a bug');
+    });
+    const res = await request(createApp({ db: database.db, logger: createLogger('silent'), adminApiToken: token, bodyLimit: '1kb', adminRouters: [broken] })).get('/api/bug').set('Authorization', `Bearer ${token}`).expect(500);
+    expect(res.headers['retry-after']).toBeUndefined();
   });
 });
 

@@ -8,6 +8,10 @@ import type { Db } from 'mongodb';
 import { AppError, statusOf, type ErrorCode } from '../errors.js';
 import { loggableHeaders, type Logger } from '../logger.js';
 import { pingDatabase } from '../db/connect.js';
+import { isDatabaseUnreachable } from '../store/mongo-errors.js';
+
+/** Seconds a client is asked to wait (Retry-After) when the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 30;
 
 export interface AppDeps {
   db: Db;
@@ -108,6 +112,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof err === 'object' && err !== null && 'type' in err && 'status' in err) {
       if (err.type === 'entity.too.large') return sendError(res, 'payload_too_large', `request body larger than the limit`);
       if (err.type === 'entity.parse.failed') return sendError(res, 'bad_request', 'request body is not valid JSON');
+    }
+    if (isDatabaseUnreachable(err)) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err), url: redactQuery(req.originalUrl) }, 'database unreachable');
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendError(res, 'unavailable', 'the database is unreachable; try again later');
     }
     logger.error({ err, url: redactQuery(req.originalUrl) }, 'unhandled error');
     sendError(res, 'internal', 'internal error');
