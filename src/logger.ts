@@ -27,12 +27,15 @@ export const loggedHeaders: readonly string[] = [
   'user-agent', 'content-type', 'content-length', 'accept', 'x-request-id', 'x-forwarded-for', 'host',
 ];
 
-/** The allow-listed subset of a request's headers. */
+/** Longest header value logged; longer ones are cut (a user agent of kilobytes adds nothing). */
+const MAX_LOGGED_HEADER_CHARS = 256;
+
+/** The allow-listed subset of a request's headers, each value at most MAX_LOGGED_HEADER_CHARS long. */
 export function loggableHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const name of loggedHeaders) {
     const value = headers[name];
-    if (value !== undefined) kept[name] = value;
+    if (value !== undefined) kept[name] = typeof value === 'string' && value.length > MAX_LOGGED_HEADER_CHARS ? `${value.slice(0, MAX_LOGGED_HEADER_CHARS)}…` : value;
   }
   return kept;
 }

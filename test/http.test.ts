@@ -144,6 +144,8 @@ describe('request log', () => {
     expect(entry?.req.headers['user-agent']).toBe('probe/1.0');
     expect(Object.keys(entry?.req.headers ?? {})).not.toEqual(expect.arrayContaining(['x-api-key']));
     expect(lines.join('')).not.toMatch(/sk_live_secret_value|another-secret|cookie-secret/);
+    await request(logged).get('/ok').set('User-Agent', 'u'.repeat(5000)).expect(200);
+    expect(requests()[1]?.req.headers['user-agent']).toBe(`${'u'.repeat(256)}…`);
   });
 
   it('applies the same allow-list to any req object logged elsewhere', () => {
