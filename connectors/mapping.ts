@@ -1,6 +1,6 @@
 // What both connectors' pure mappers share: the context a page is mapped in, the
 // error a record that cannot be mapped raises, and decimal → minor units.
-import { minorUnitExponent } from '../src/domain/money.js';
+import { isCurrencyCode, minorUnitExponent } from '../src/domain/money.js';
 import type { Provider } from '../src/store/types.js';
 
 export interface MapContext {
@@ -25,11 +25,27 @@ export function recordKey<P extends Provider>(provider: P, ctx: MapContext, exte
   return { provider, companyId: ctx.companyId, externalId, orgId: ctx.orgId, connectionId: ctx.connectionId };
 }
 
-/** A provider decimal amount in minor units; a MappingError when it is not a decimal. */
+/**
+ * A provider decimal amount in minor units. A MappingError (the record is rejected and
+ * counted, not saved) when the currency is not ISO 4217, when the amount is not a decimal,
+ * or when it has more decimals than the currency's minor unit (nothing is rounded silently).
+ */
 export function minorOrThrow(entity: string, id: string, v: number | string, currency: string): number {
-  const n = toMinor(v, currency);
-  if (n === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
+  if (!isCurrencyCode(currency)) throw new MappingError(entity, id, `currency ${JSON.stringify(currency)} is not an ISO 4217 code`);
+  if (toMinor(v, currency) === null) throw new MappingError(entity, id, `amount ${String(v)} is not a decimal`);
+  const n = toMinorExact(v, currency);
+  if (n === null) {
+    throw new MappingError(entity, id, `amount ${String(v)} has more decimals than ${currency}'s minor unit (${minorUnitExponent(currency)})`);
+  }
   return n;
+}
+
+/** Like toMinor, but null when a non-zero digit lies beyond the currency's minor unit ("10.005" USD): no rounding. */
+export function toMinorExact(value: number | string, currency: string): number | null {
+  const s = typeof value === 'number' ? String(value) : value.trim();
+  const frac = /^-?\d+(?:\.(\d*))?$/.exec(s)?.[1] ?? '';
+  if (/[1-9]/.test(frac.slice(minorUnitExponent(currency)))) return null;
+  return toMinor(value, currency);
 }
 
 /**

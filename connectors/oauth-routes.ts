@@ -1,10 +1,13 @@
 // The connect and OAuth-callback routes every connector has: a signed connect link
 // → the provider's consent screen; the callback checks the single-use state, lets
 // the connector exchange the code, and answers a person with a short page.
+// Following the connect link sets a cookie with a random nonce (httpOnly,
+// SameSite=Lax so it comes back on the provider's redirect, Secure over https);
+// the state carries its hash, and a callback without that cookie is refused.
 import type { Request, Response, Router } from 'express';
 import type { Logger } from '../src/logger.js';
 import type { Provider } from '../src/store/types.js';
-import type { OAuthStates } from './oauth-state.js';
+import { newBrowserNonce, type OAuthStates, type StateProblem } from './oauth-state.js';
 
 export interface OAuthRouteOptions {
   provider: Provider;
@@ -23,7 +26,21 @@ export function htmlPage(res: Response, status: number, title: string, text: str
   res.status(status).type('html').send(`<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p>`);
 }
 
-function stateProblem(reason: 'missing' | 'forged' | 'expired' | 'reused' | 'wrong_provider', label: string): string {
+/** The cookie holding the browser nonce of a provider's connect flow. */
+export function oauthCookieName(provider: Provider): string {
+  return `overdue_oauth_${provider}`;
+}
+
+/** One cookie's value from a Cookie header (no cookie parser needed for one name). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+function stateProblem(reason: StateProblem, label: string): string {
   switch (reason) {
     case 'missing':
       return `The link back from ${label} had no state. Start again from Overdue.`;
@@ -35,23 +52,29 @@ function stateProblem(reason: 'missing' | 'forged' | 'expired' | 'reused' | 'wro
       return 'This connection link was already used. Start again from Overdue.';
     case 'wrong_provider':
       return 'This link was issued for another platform. Start again from Overdue.';
+    case 'other_browser':
+      return `The connection to ${label} was started in another browser (or its cookie was blocked). Start again from Overdue in this browser.`;
   }
 }
 
 /** Add GET /connect/<provider> and GET /callback/<provider> to the router. */
 export function addOAuthRoutes(r: Router, o: OAuthRouteOptions): void {
   const failed = `${o.label} was not connected`;
+  const cookieName = oauthCookieName(o.provider);
 
   // A signed connect link (OAuthStates.connectLink) → the consent screen.
   r.get(`/connect/${o.provider}`, (req: Request, res: Response) => {
     const link = o.states.checkConnectLink(o.provider, req.query, o.now());
     if (!link.ok) return htmlPage(res, 403, 'Link not valid', 'This connect link is invalid or expired. Ask Overdue for a new one.');
-    res.redirect(302, o.authorizeUrl(o.states.issue(o.provider, link.orgId, o.now())));
+    const nonce = newBrowserNonce();
+    res.cookie(cookieName, nonce, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: o.states.ttl });
+    res.redirect(302, o.authorizeUrl(o.states.issue(o.provider, link.orgId, o.now(), nonce)));
   });
 
   r.get(`/callback/${o.provider}`, async (req: Request, res: Response) => {
     if (typeof req.query.error === 'string') return htmlPage(res, 400, failed, `${o.label} said: ${req.query.error}.`);
-    const check = await o.states.consume(o.provider, req.query.state, o.now());
+    const check = await o.states.consume(o.provider, req.query.state, o.now(), cookieValue(req.get('cookie'), cookieName));
+    res.clearCookie(cookieName, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
     if (!check.ok) {
       o.logger.warn({ provider: o.provider, reason: check.reason }, 'OAuth callback refused');
       return htmlPage(res, 400, failed, stateProblem(check.reason, o.label));

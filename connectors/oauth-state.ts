@@ -5,16 +5,31 @@
 // one atomic primitive on every server we support), so a replayed callback loses.
 // A connect link (/connect/<provider>?org=…&exp=…&sig=…) is signed the same way,
 // so nobody can start a connection for an organisation they were not sent.
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+// A state is also bound to the browser that followed the connect link: that
+// browser gets a random nonce in a cookie and the state carries the nonce's hash,
+// so a callback URL carried to another browser (login CSRF: someone else's
+// company connected into your organisation, or yours into theirs) is refused.
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Claims } from '../src/store/claims.js';
 import type { Provider } from '../src/store/types.js';
 
-const payload = z.object({ p: z.enum(['quickbooks', 'xero']), o: z.string().min(1), n: z.string().min(16), e: z.number().int() });
+const payload = z.object({ p: z.enum(['quickbooks', 'xero']), o: z.string().min(1), n: z.string().min(16), e: z.number().int(), b: z.string().min(16) });
+
+export type StateProblem = 'missing' | 'forged' | 'expired' | 'reused' | 'wrong_provider' | 'other_browser';
 
 export type StateCheck =
   | { ok: true; orgId: string }
-  | { ok: false; reason: 'missing' | 'forged' | 'expired' | 'reused' | 'wrong_provider' };
+  | { ok: false; reason: StateProblem };
+
+/** A fresh nonce for the browser that follows a connect link (kept in its cookie). */
+export function newBrowserNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function nonceHash(nonce: string): string {
+  return createHash('sha256').update(nonce).digest('base64url');
+}
 
 export class OAuthStates {
   private readonly key: Buffer;
@@ -28,13 +43,22 @@ export class OAuthStates {
     return createHmac('sha256', this.key).update(s).digest();
   }
 
-  issue(provider: Provider, orgId: string, now: Date): string {
-    const body = Buffer.from(JSON.stringify({ p: provider, o: orgId, n: randomBytes(16).toString('hex'), e: now.getTime() + this.ttlMs })).toString('base64url');
+  /** How long a state (and the browser cookie that goes with it) lives. */
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
+  /** A state for `orgId`, bound to the browser holding `browserNonce` (newBrowserNonce, sent to it as a cookie). */
+  issue(provider: Provider, orgId: string, now: Date, browserNonce: string): string {
+    const body = Buffer.from(JSON.stringify({ p: provider, o: orgId, n: randomBytes(16).toString('hex'), e: now.getTime() + this.ttlMs, b: nonceHash(browserNonce) })).toString('base64url');
     return `${body}.${this.mac(body).toString('base64url')}`;
   }
 
-  /** Check a state from a callback and use it up. */
-  async consume(provider: Provider, state: unknown, now: Date): Promise<StateCheck> {
+  /**
+   * Check a state from a callback and use it up. `browserNonce` is the nonce from the
+   * callback request's cookie: missing or different means the flow was started elsewhere.
+   */
+  async consume(provider: Provider, state: unknown, now: Date, browserNonce: string | undefined): Promise<StateCheck> {
     if (typeof state !== 'string' || state.length === 0) return { ok: false, reason: 'missing' };
     const [body, sig, extra] = state.split('.');
     if (!body || !sig || extra !== undefined || !this.sameMac(body, sig)) return { ok: false, reason: 'forged' };
@@ -48,6 +72,7 @@ export class OAuthStates {
     if (!p.success) return { ok: false, reason: 'forged' };
     if (p.data.p !== provider) return { ok: false, reason: 'wrong_provider' };
     if (p.data.e <= now.getTime()) return { ok: false, reason: 'expired' };
+    if (browserNonce === undefined || !sameText(nonceHash(browserNonce), p.data.b)) return { ok: false, reason: 'other_browser' };
     if (!(await this.claims.take(`oauth-state:${p.data.n}`, provider, now))) return { ok: false, reason: 'reused' };
     return { ok: true, orgId: p.data.o };
   }
@@ -70,4 +95,10 @@ export class OAuthStates {
     const given = Buffer.from(sig, 'base64url');
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

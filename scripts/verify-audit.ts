@@ -1,5 +1,6 @@
 // `npm run audit:verify -- [--account <id>]`: checks the audit trail's hash chain
-// of every account (or one) in the configured database; exits 1 naming the first
+// (HMAC keyed with AUDIT_CHAIN_KEY from the configuration) of every account (or
+// one) in the configured database; exits 1 naming the first
 // broken entry of each broken chain, 2 on bad usage or no database.
 import { loadConfig } from '../src/config.js';
 import { withConfiguredDatabase } from '../src/db/with-database.js';
@@ -8,7 +9,7 @@ import { createStore } from '../src/store/store.js';
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env);
-  return withConfiguredDatabase(config, (db) => runVerify(db, createStore(db).audit, process.argv.slice(2), (l) => console.log(l)));
+  return withConfiguredDatabase(config, (db) => runVerify(db, createStore(db, { auditChainKey: config.secrets.auditChainKey }).audit, process.argv.slice(2), (l) => console.log(l)));
 }
 
 main().then(

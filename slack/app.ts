@@ -1,16 +1,19 @@
 // The Slack app: Bolt with an ExpressReceiver whose router the HTTP server mounts
 // (POST /slack/events for events, interactions and commands). The signature of
 // every request is verified by the receiver (HMAC-SHA256, 5-minute window) and
-// answered 401 when it does not match. Bolt acks over HTTP as soon as a listener
+// answered 401 when it does not match; a timestamp more than 5 minutes in the
+// future is refused too, and a replayed interaction is acknowledged and dropped
+// (request-guard.ts). Bolt acks over HTTP as soon as a listener
 // calls ack() (processBeforeResponse false), and the listener works on after.
 // The bot's ids come from the options or from one auth.test at start-up, so Bolt
 // never calls auth.test per request.
 import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import type { Logger } from '../src/logger.js';
 import type { PolicySource } from '../src/planning/policy-source.js';
 import type { Store } from '../src/store/store.js';
 import { registerListeners } from './listeners/index.js';
+import { interactionKey, slackTimestampGuard } from './request-guard.js';
 import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
@@ -101,7 +104,10 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     botId = who.bot_id;
     botUserId = who.user_id;
   }
+  const router = express.Router();
+  router.use('/slack/events', slackTimestampGuard(() => Date.now())); // before Bolt's verification, on the same wall clock
   const receiver = new ExpressReceiver({
+    router,
     signingSecret: opts.signingSecret,
     endpoints: { events: '/slack/events' },
     processBeforeResponse: false,
@@ -145,10 +151,18 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     ...(oauth ? { installations: oauth.installationStore } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
-  // already acknowledged events at this point; interactions are not retried by Slack.
-  app.use(async ({ body, next }) => {
+  // already acknowledged events at this point. Interactions and commands are not retried by Slack,
+  // but a signed one replayed within the 5 minutes is: it is acknowledged (200) and goes no further.
+  app.use(async (args) => {
+    const { body, next } = args;
     const eventId = (body as { type?: unknown; event_id?: unknown }).type === 'event_callback' ? (body as { event_id?: unknown }).event_id : undefined;
     if (typeof eventId === 'string' && !(await opts.store.claims.take(`slack:event:${eventId}`, 'slack', new Date()))) return;
+    const replayKey = interactionKey(body);
+    if (replayKey !== undefined && !(await opts.store.claims.take(replayKey, 'slack', new Date()))) {
+      opts.logger.warn({ key: replayKey }, 'slack interaction replayed: acknowledged, not run again');
+      await (args as { ack?: () => Promise<void> }).ack?.();
+      return;
+    }
     await next();
   });
   app.use(async ({ context, client: requestClient, next }) => {

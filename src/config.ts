@@ -2,6 +2,7 @@
 // parsed once at start-up into a typed object. A bad or missing value is a
 // ConfigError that lists every problem at once; nothing else reads process.env.
 import { z } from 'zod';
+import { DEVELOPMENT_AUDIT_CHAIN_KEY_BASE64, developmentAuditChainKey } from './crypto/audit-key.js';
 
 const url = (fallback: string) => z.url({ error: 'must be an absolute URL' }).default(fallback);
 const optionalSecret = z.string().min(1).optional();
@@ -38,6 +39,8 @@ export const envSchema = z.object({
 
   TOKEN_ENCRYPTION_KEY: base64Key32.optional(),
   ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** Keys the audit trail's HMAC chain; outside production the public development key when unset. */
+  AUDIT_CHAIN_KEY: base64Key32.optional(),
 
   QBO_CLIENT_ID: optionalSecret,
   QBO_CLIENT_SECRET: optionalSecret,
@@ -84,7 +87,8 @@ export interface Config {
   http: { port: number; host: string; publicBaseUrl: string; bodyLimit: string };
   mongo: { uri: string | undefined; dbName: string; connectTimeoutMs: number; localDir: string };
   worker: { concurrency: number; shutdownGraceMs: number; syncIntervalMinutes: number };
-  secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined };
+  /** auditChainKey: always set (the development key outside production when AUDIT_CHAIN_KEY is unset). */
+  secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined; auditChainKey: Buffer };
   quickbooks: {
     clientId: string | undefined;
     clientSecret: string | undefined;
@@ -150,7 +154,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       localDir: e.LOCAL_DB_DIR,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS, syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES },
-    secrets: { tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY, adminApiToken: e.ADMIN_API_TOKEN },
+    secrets: {
+      tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
+      adminApiToken: e.ADMIN_API_TOKEN,
+      auditChainKey: e.AUDIT_CHAIN_KEY ?? developmentAuditChainKey(),
+    },
     quickbooks: {
       clientId: e.QBO_CLIENT_ID,
       clientSecret: e.QBO_CLIENT_SECRET,
@@ -193,9 +201,10 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   const has = (name: string) => env[name] !== undefined;
   if (env.NODE_ENV === 'production') {
-    for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL']) {
+    for (const name of ['MONGODB_URI', 'TOKEN_ENCRYPTION_KEY', 'ADMIN_API_TOKEN', 'PUBLIC_BASE_URL', 'AUDIT_CHAIN_KEY']) {
       if (!has(name)) problems.push(`${name}: required when NODE_ENV=production`);
     }
+    problems.push(...weakProductionValues(env));
   }
   for (const [a, b] of [
     ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET'],
@@ -206,4 +215,41 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   }
   if (['true', '1', 'yes'].includes(env.SEND_ENABLED ?? '') && !has('SMTP_URL')) problems.push('SMTP_URL: required when SEND_ENABLED=true');
   return problems;
+}
+
+/** Fewest distinct byte values a production key of 32 random bytes may have (random keys have about 30). */
+const minDistinctKeyBytes = 16;
+/** A production admin token: at least this long, with at least this many distinct characters. */
+const minProductionTokenLength = 32;
+const minDistinctTokenChars = 8; // 32 random hex characters have fewer than 8 about once in a million
+
+/**
+ * Values that parse but are too weak for production: keys whose bytes repeat (all zeros, a pattern),
+ * a guessable admin token, a public address without TLS. Only well-formed values are judged here;
+ * malformed ones are already reported by the schema.
+ */
+function weakProductionValues(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  for (const name of ['TOKEN_ENCRYPTION_KEY', 'AUDIT_CHAIN_KEY']) {
+    const key = env[name];
+    if (key !== undefined && base64Key32.safeParse(key).success && distinctCount(Buffer.from(key, 'base64')) < minDistinctKeyBytes) {
+      problems.push(`${name}: too weak for production (its bytes repeat); generate one with: openssl rand -base64 32`);
+    }
+  }
+  if (env.AUDIT_CHAIN_KEY === DEVELOPMENT_AUDIT_CHAIN_KEY_BASE64) {
+    problems.push('AUDIT_CHAIN_KEY: the public development key cannot be used in production; generate one with: openssl rand -base64 32');
+  }
+  const token = env.ADMIN_API_TOKEN;
+  if (token !== undefined && (token.length < minProductionTokenLength || distinctCount(token) < minDistinctTokenChars)) {
+    problems.push(`ADMIN_API_TOKEN: too weak for production (needs at least ${minProductionTokenLength} characters, not a repeated pattern); generate one with: openssl rand -base64 32`);
+  }
+  const publicUrl = env.PUBLIC_BASE_URL;
+  if (publicUrl !== undefined && URL.canParse(publicUrl) && new URL(publicUrl).protocol !== 'https:') {
+    problems.push('PUBLIC_BASE_URL: must be an https:// address when NODE_ENV=production');
+  }
+  return problems;
+}
+
+function distinctCount(value: Iterable<unknown>): number {
+  return new Set(value).size;
 }

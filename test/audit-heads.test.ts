@@ -3,11 +3,13 @@
 // `npm run audit:verify`, trails written before heads, and a lagging head that
 // must never raise a false alarm.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { auditPdf } from '../src/documents/audit-export.js';
 import { runVerify } from '../src/documents/verify.js';
 import { auditEntryId, auditHash, GENESIS_HASH } from '../src/store/audit.js';
+import { canonicalJson, hmacSha256Hex, sha256Hex } from '../src/store/hash.js';
+import { developmentAuditChainKey } from '../src/crypto/audit-key.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { AuditEntryDoc, AuditHeadDoc, AuditInput } from '../src/store/types.js';
 import { connectDatabase, type Database } from '../src/db/connect.js';
@@ -88,15 +90,56 @@ describe('audit heads (FerretDB)', () => {
     await entries().deleteOne({ _id: second!._id });
     const { hash: _old, ...body } = { ...second!, outcome: 'customer paid in full' };
     void _old;
-    await entries().insertOne({ ...body, hash: auditHash(body) });
+    await entries().insertOne({ ...body, hash: auditHash(body, developmentAuditChainKey()) });
     expect(await store.audit.verify('acct-forged')).toMatchObject({ ok: false, brokenAtSeq: 2, reason: expect.stringMatching(/^entry 2 is not the one the head recorded/) });
+  });
+
+  it('is keyed: an entry edited and the chain recomputed without the server key (plain SHA-256, another key) is reported broken', async () => {
+    /** What someone with write access to the database can do: edit entry 2, recompute the hashes after it and the head. */
+    async function rewrite(accountId: string, hash: (text: string) => string): Promise<void> {
+      const list = await store.audit.list(accountId);
+      let prev = list[0]!.hash;
+      for (const e of list.slice(1)) {
+        const { hash: _old, ...rest } = e;
+        void _old;
+        const body = { ...rest, prevHash: prev, ...(e.seq === 2 ? { outcome: 'customer disputed nothing' } : {}) };
+        prev = hash(canonicalJson(body));
+        await entries().replaceOne({ _id: e._id }, { ...body, hash: prev });
+      }
+      await heads().updateOne({ _id: accountId }, { $set: { hash: prev } });
+    }
+    const attacks: [string, (text: string) => string][] = [
+      ['acct-sha', sha256Hex],
+      ['acct-otherkey', (text) => hmacSha256Hex(randomBytes(32), text)],
+    ];
+    for (const [accountId, hash] of attacks) {
+      await appendN(accountId, 3);
+      expect(await store.audit.verify(accountId)).toEqual({ ok: true, entries: 3 });
+      await rewrite(accountId, hash);
+      expect(await store.audit.verify(accountId)).toEqual({ ok: false, entries: 3, brokenAtSeq: 2, reason: 'entry content does not match its hash' });
+    }
+    // Only the holder of the key can recompute a chain that verifies.
+    await appendN('acct-keyholder', 3);
+    await rewrite('acct-keyholder', (text) => hmacSha256Hex(developmentAuditChainKey(), text));
+    expect(await store.audit.verify('acct-keyholder')).toEqual({ ok: true, entries: 3 });
+
+    // A store keyed otherwise finds every chain written with the development key broken; `npm run audit:verify` uses the configured key.
+    const otherKey = randomBytes(32);
+    expect(await createStore(database.db, { auditChainKey: otherKey }).audit.verify('acct-keyholder')).toMatchObject({ ok: false, brokenAtSeq: 1 });
+    const run = promisify(execFile);
+    const env = { ...process.env, MONGODB_URI: testDatabaseUri(), MONGODB_DB: database.name, NODE_ENV: 'test' };
+    const ok = await run('npx', ['tsx', 'scripts/verify-audit.ts', '--account', 'acct-keyholder'], { env });
+    expect(ok.stdout).toContain('all chains intact');
+    const err = await run('npx', ['tsx', 'scripts/verify-audit.ts', '--account', 'acct-keyholder'], { env: { ...env, AUDIT_CHAIN_KEY: otherKey.toString('base64') } }).then(() => null, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect(String((err as { stdout?: string }).stdout)).toContain('BROKEN account acct-keyholder: entry seq 1 (id acct-keyholder:0000000001): entry content does not match its hash');
   });
 
   it('continues a trail written before heads (random ids, no head) and creates its head', async () => {
     let prev = GENESIS_HASH;
     for (let seq = 1; seq <= 3; seq++) {
       const body = { ...entry('acct-legacy', seq), _id: randomUUID(), seq, prevHash: prev };
-      const hash = auditHash(body);
+      const hash = auditHash(body, developmentAuditChainKey());
       await entries().insertOne({ ...body, hash });
       prev = hash;
     }

@@ -99,6 +99,19 @@ describe('CSV', () => {
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvField('\tx')).toBe("'\tx");
     expect(csvField('a=b')).toBe('a=b');
+    expect(csvField('1-2')).toBe('1-2');
+  });
+
+  it('guards formulas behind leading whitespace, in full-width forms, and after a leading CR or LF', () => {
+    expect(csvField(' =1+1')).toBe("' =1+1");
+    expect(csvField('  \u00A0+cmd')).toBe("'  \u00A0+cmd");
+    expect(csvField('\u3000@SUM(A1)')).toBe("'\u3000@SUM(A1)");
+    for (const c of ['＝', '＋', '－', '＠']) expect(csvField(`${c}HYPERLINK(1)`)).toBe(`'${c}HYPERLINK(1)`);
+    expect(csvField(' ＝1')).toBe("' ＝1");
+    expect(csvField('\r=1')).toBe('"\'\r=1"');
+    expect(csvField('\nx')).toBe('"\'\nx"');
+    expect(csvField(' plain')).toBe(' plain');
+    expect(toCsv(['name'], [[' =cmd|calc']])).toBe("name\r\n' =cmd|calc\r\n");
     expect(toCsv(['h1', 'h2'], [['1', 'x,y']])).toBe('h1,h2\r\n1,"x,y"\r\n');
   });
 });

@@ -115,6 +115,29 @@ describe('documents API', () => {
     await request(app).get('/api/orgs/nope/audit.csv?from=2025-03-01&to=2025-03-02').set('Authorization', `Bearer ${token}`).expect(404);
   });
 
+  it('answers boundary dates and ranges with 400 in the error shape, never 500', async () => {
+    const paths = [
+      ...['letters/final-demand.pdf', 'letters/written-warning.pdf', 'statement.pdf', 'referral-packet.zip'].flatMap((p) => [
+        `${base()}/${p}?date=9999-12-31`, `${base()}/${p}?date=0001-01-01`, `${base()}/${p}?date=0000-01-01`,
+      ]),
+      '/api/orgs/org-1/audit.csv?from=0001-01-01&to=9999-12-31',
+      '/api/orgs/org-1/audit.pdf?from=0001-01-01&to=9999-12-31',
+      '/api/orgs/org-1/audit.csv?from=2025-01-01&to=9999-12-31',
+      '/api/orgs/org-1/audit.csv?from=0001-01-01&to=2025-01-01',
+    ];
+    for (const path of paths) {
+      const res = await request(app).get(path).set('Authorization', `Bearer ${token}`);
+      expect({ path, status: res.status, body: res.body as unknown }).toEqual({ path, status: 400, body: { error: { code: 'bad_request', message: expect.any(String) } } });
+    }
+    // The widest accepted dates work.
+    for (const p of ['letters/final-demand.pdf', 'statement.pdf', 'referral-packet.zip']) {
+      await get(`${base()}/${p}?date=2999-12-31`).expect(200);
+      await get(`${base()}/${p}?date=1900-01-01`).expect(200);
+    }
+    await get('/api/orgs/org-1/audit.csv?from=1900-01-01&to=2999-12-31').expect(200);
+    await get('/api/orgs/org-1/audit.pdf?from=1900-01-01&to=2999-12-31').expect(200);
+  });
+
   it('builds the referral packet ZIP with every piece, a cover sheet and a manifest', async () => {
     const res = await get(`${base()}/referral-packet.zip`).expect(200);
     const later = await JSZip.loadAsync((await get(`${base()}/referral-packet.zip?date=2025-03-20`).expect(200)).body as Buffer);

@@ -346,10 +346,12 @@ async function browserConnect(w: World, provider: 'quickbooks' | 'xero'): Promis
   const start = await fetch(`${w.url}/connect/${provider}?${w.states.connectLink(provider, ORG.id, w.now())}`, { redirect: 'manual' });
   const consent = start.headers.get('location');
   if (start.status !== 302 || !consent) throw new Error(`${provider}: the connect link answered ${start.status}`);
+  // Like a browser, keep the cookie the connect link set: the callback checks the state against it.
+  const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const approve = await fetch(consent, { redirect: 'manual' });
   const callback = approve.headers.get('location');
   if (approve.status !== 302 || !callback) throw new Error(`${provider}: the consent page answered ${approve.status}`);
-  const done = await fetch(callback);
+  const done = await fetch(callback, { headers: { cookie } });
   const html = await done.text();
   const body = /<p>([\s\S]*?)(<\/p>|$)/.exec(html)?.[1] ?? html;
   return { status: done.status, text: body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() };

@@ -13,12 +13,19 @@ import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, type Column 
 import type { DocumentSettings } from './settings.js';
 
 /**
+ * A value a spreadsheet could run as a formula: = + - @ or their full-width forms
+ * (＝ ＋ － ＠), first or after leading whitespace (spaces, no-break and ideographic
+ * spaces), or a value starting with a tab, CR or LF.
+ */
+const FORMULA_START = /^(?:\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|[\t\r\n])/;
+
+/**
  * One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled,
- * RFC 4180); a value that a spreadsheet would run as a formula (it starts with
- * = + - @, or a tab or CR) gets a leading apostrophe first.
+ * RFC 4180); a value that could run as a formula (FORMULA_START) gets a leading
+ * apostrophe first. Every CSV Overdue writes goes through here (toCsv).
  */
 export function csvField(value: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 

@@ -29,10 +29,16 @@ function param(req: Request, name: string): string {
   return v;
 }
 
+/** Dates the documents API accepts: wide enough for any real letter or audit period, far from the calendar's edges. */
+export const DOCUMENT_DATES = { earliest: '1900-01-01', latest: '2999-12-31' } as const;
+
 function dateQuery(req: Request, name: string): LocalDate | undefined {
   const v: unknown = req.query[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !isValidDate(v)) throw new AppError('bad_request', `${name} must be a calendar date (YYYY-MM-DD)`);
+  if (v < DOCUMENT_DATES.earliest || v > DOCUMENT_DATES.latest) {
+    throw new AppError('bad_request', `${name} must be between ${DOCUMENT_DATES.earliest} and ${DOCUMENT_DATES.latest}`);
+  }
   return v;
 }
 

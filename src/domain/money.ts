@@ -1,6 +1,7 @@
 // Money as integer minor units plus an ISO 4217 currency code. Never a float:
 // amounts are added per currency, and a conversion to another currency happens
 // only through an explicit exchange-rate input, with exact (BigInt) arithmetic.
+import { ISO_4217_MINOR_UNITS } from './iso4217.js';
 
 export interface Money {
   readonly amountMinor: number;
@@ -20,25 +21,14 @@ export interface ExchangeRates {
   readonly rates: Readonly<Record<string, string>>;
 }
 
-const EXPONENTS: Readonly<Record<string, number>> = {
-  // zero-decimal currencies
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0,
-  UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  // three-decimal currencies
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  // four-decimal
-  CLF: 4, UYW: 4,
-};
-
-const CURRENCY_RE = /^[A-Z]{3}$/;
-
+/** An active ISO 4217 code with a minor unit (src/domain/iso4217.ts): not just three capitals, so ZZZ is refused. */
 export function isCurrencyCode(code: string): boolean {
-  return CURRENCY_RE.test(code);
+  return Object.hasOwn(ISO_4217_MINOR_UNITS, code);
 }
 
-/** Number of digits after the decimal point for a currency (default 2). */
+/** Number of digits after the decimal point for a currency (2 for a code not in ISO 4217). */
 export function minorUnitExponent(currency: string): number {
-  return EXPONENTS[currency] ?? 2;
+  return isCurrencyCode(currency) ? (ISO_4217_MINOR_UNITS[currency] ?? 2) : 2;
 }
 
 export function money(amountMinor: number, currency: string): Money {

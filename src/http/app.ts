@@ -6,8 +6,12 @@ import helmet from 'helmet';
 import { timingSafeEqual, createHash, randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { AppError, statusOf, type ErrorCode } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { loggableHeaders, type Logger } from '../logger.js';
 import { pingDatabase } from '../db/connect.js';
+import { isDatabaseUnreachable } from '../store/mongo-errors.js';
+
+/** Seconds a client is asked to wait (Retry-After) when the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 30;
 
 export interface AppDeps {
   db: Db;
@@ -44,14 +48,21 @@ export function requireAdmin(token: string | undefined): RequestHandler {
   };
 }
 
+/** A caller's X-Request-Id is kept only when it is short and plain; otherwise the request gets a fresh UUID. */
+const requestIdFormat = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && requestIdFormat.test(header) ? header : randomUUID();
+}
+
 function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const id = req.get('x-request-id') ?? randomUUID();
+    const id = requestIdOf(req.get('x-request-id'));
     res.setHeader('x-request-id', id);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ req: { id, method: req.method, url: redactQuery(req.originalUrl), headers: req.headers }, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      logger.info({ req: { id, method: req.method, url: redactQuery(req.originalUrl), headers: loggableHeaders({ ...req.headers, 'x-request-id': id }) }, status: res.statusCode, ms: Math.round(ms) }, 'request');
     });
     next();
   };
@@ -101,6 +112,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof err === 'object' && err !== null && 'type' in err && 'status' in err) {
       if (err.type === 'entity.too.large') return sendError(res, 'payload_too_large', `request body larger than the limit`);
       if (err.type === 'entity.parse.failed') return sendError(res, 'bad_request', 'request body is not valid JSON');
+    }
+    if (isDatabaseUnreachable(err)) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err), url: redactQuery(req.originalUrl) }, 'database unreachable');
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendError(res, 'unavailable', 'the database is unreachable; try again later');
     }
     logger.error({ err, url: redactQuery(req.originalUrl) }, 'unhandled error');
     sendError(res, 'internal', 'internal error');

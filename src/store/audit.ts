@@ -2,6 +2,10 @@
 // that an edited or deleted entry is detectable. This repository has no way to
 // change an entry; a correction is a new entry that points at the old one.
 //
+// The chain is keyed: each hash is HMAC-SHA-256 with the server's AUDIT_CHAIN_KEY,
+// which is not in the database, so someone who can write to the database but does
+// not hold the key cannot edit an entry and recompute the hashes after it.
+//
 // Each account also has a head document (collection audit_heads, _id = account
 // id) holding the seq and hash of its latest entry, so that deleting the *last*
 // entries of a chain — which leaves a shorter chain that still links — is caught
@@ -16,14 +20,15 @@
 // head is not noticed); it never makes an intact chain look broken.
 import type { Collection } from 'mongodb';
 import { AppError } from '../errors.js';
-import { canonicalJson, sha256Hex } from './hash.js';
+import { canonicalJson, hmacSha256Hex } from './hash.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import type { AuditEntryDoc, AuditHeadDoc, AuditInput } from './types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function auditHash(entry: Omit<AuditEntryDoc, 'hash'>): string {
-  return sha256Hex(canonicalJson(entry));
+/** An entry's hash: HMAC-SHA-256, keyed with the audit chain key, of its canonical JSON (prevHash included). */
+export function auditHash(entry: Omit<AuditEntryDoc, 'hash'>, key: Buffer): string {
+  return hmacSha256Hex(key, canonicalJson(entry));
 }
 
 /** The id of an account's entry number `seq`: zero-padded so that ids sort like seqs. */
@@ -44,6 +49,8 @@ export class AuditTrail {
   constructor(
     private readonly col: Collection<AuditEntryDoc>,
     private readonly heads: Collection<AuditHeadDoc>,
+    /** AUDIT_CHAIN_KEY: 32 bytes that never reach the database. */
+    private readonly key: Buffer,
   ) {}
 
   /**
@@ -57,7 +64,7 @@ export class AuditTrail {
       tip = await this.probe(input.accountId, tip);
       const seq = tip.seq + 1;
       const body: Omit<AuditEntryDoc, 'hash'> = { ...input, _id: auditEntryId(input.accountId, seq), seq, prevHash: tip.hash };
-      const entry: AuditEntryDoc = { ...body, hash: auditHash(body) };
+      const entry: AuditEntryDoc = { ...body, hash: auditHash(body, this.key) };
       try {
         await this.col.insertOne(entry);
       } catch (err) {
@@ -150,7 +157,7 @@ export class AuditTrail {
       const { hash, ...body } = e;
       if (e.seq !== i + 1) return { ok: false, entries: entries.length, brokenAtSeq: i + 1, reason: `entry ${i + 1} is missing` };
       if (e.prevHash !== prev) return { ok: false, entries: entries.length, brokenAtSeq: e.seq, reason: 'previous-hash link does not match' };
-      if (auditHash(body) !== hash) return { ok: false, entries: entries.length, brokenAtSeq: e.seq, reason: 'entry content does not match its hash' };
+      if (auditHash(body, this.key) !== hash) return { ok: false, entries: entries.length, brokenAtSeq: e.seq, reason: 'entry content does not match its hash' };
       prev = hash;
     }
     if (head) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** JSON with object keys sorted at every depth and Dates as ISO strings: the same value always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -15,4 +15,8 @@ export function canonicalJson(value: unknown): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+export function hmacSha256Hex(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text).digest('hex');
 }

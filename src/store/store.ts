@@ -1,6 +1,7 @@
 // The store: one object holding every repository over one Db, and the indexes
 // they rely on, created at start-up (createIndexes is idempotent).
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
+import { developmentAuditChainKey } from '../crypto/audit-key.js';
 import { Approvals, CreditHolds } from './approvals.js';
 import { AuditTrail } from './audit.js';
 import { Claims, type ClaimDoc } from './claims.js';
@@ -95,7 +96,12 @@ export interface Store {
   policies: Policies;
 }
 
-export function createStore(db: Db): Store {
+export interface StoreOptions {
+  /** AUDIT_CHAIN_KEY (config.secrets.auditChainKey), keys the audit chain's HMAC. Default: the development key. */
+  auditChainKey?: Buffer;
+}
+
+export function createStore(db: Db, options: StoreOptions = {}): Store {
   const claims = new Claims(db.collection<ClaimDoc>(collections.claims));
   return {
     claims,
@@ -105,7 +111,7 @@ export function createStore(db: Db): Store {
     customers: new Customers(db.collection<CustomerDoc>(collections.customers)),
     invoices: new Invoices(db.collection<InvoiceDoc>(collections.invoices)),
     payments: new Payments(db.collection<PaymentDoc>(collections.payments)),
-    audit: new AuditTrail(db.collection<AuditEntryDoc>(collections.audit), db.collection<AuditHeadDoc>(collections.auditHeads)),
+    audit: new AuditTrail(db.collection<AuditEntryDoc>(collections.audit), db.collection<AuditHeadDoc>(collections.auditHeads), options.auditChainKey ?? developmentAuditChainKey()),
     creditHolds: new CreditHolds(db.collection<CreditHoldDoc>(collections.creditHolds), claims),
     approvals: new Approvals(db.collection<ApprovalDoc>(collections.approvals), claims),
     outbox: new Outbox(db.collection<OutboxEntryDoc>(collections.outbox), claims),

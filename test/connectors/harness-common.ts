@@ -33,7 +33,7 @@ export async function openHarness(label: string, org: { homeCurrency: string; ti
 export interface ServedApp {
   appUrl: string;
   /** Connect link → sandbox consent → callback; returns the callback response. */
-  connect(orgId?: string): Promise<{ status: number; text: string; callbackUrl: string }>;
+  connect(orgId?: string): Promise<{ status: number; text: string; callbackUrl: string; cookie: string }>;
   /** Stop the app, then the sandbox, then drop the database. */
   close(): Promise<void>;
 }
@@ -48,10 +48,12 @@ export async function serveApp(base: HarnessBase, provider: Provider, router: Ro
     async connect(orgId = 'org1') {
       const start = await fetch(`${appUrl}/connect/${provider}?${states.connectLink(provider, orgId, new Date())}`, { redirect: 'manual' });
       const consent = start.headers.get('location') ?? '';
+      // The browser keeps the cookie the connect link set and sends it back with the callback.
+      const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       const approve = await fetch(consent, { redirect: 'manual' });
       const callbackUrl = approve.headers.get('location') ?? '';
-      const cb = await fetch(callbackUrl);
-      return { status: cb.status, text: await cb.text(), callbackUrl };
+      const cb = await fetch(callbackUrl, { headers: { cookie } });
+      return { status: cb.status, text: await cb.text(), callbackUrl, cookie };
     },
     async close() {
       await closeServer(server);
