@@ -42,7 +42,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     throw err;
   }
   await ensureIndexes(database.db);
-  const store = createStore(database.db);
+  const store = createStore(database.db, { auditChainKey: config.secrets.auditChainKey });
   const connectors = buildConnectors(config, store, logger);
   const worker = processName();
   // The worker's Agenda exists before the services, so planning can schedule each account's next

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig(process.env);
   return withConfiguredDatabase(config, async (db) => {
-    const store = createStore(db);
+    const store = createStore(db, { auditChainKey: config.secrets.auditChainKey });
     // The same policy source the web and worker roles build (app/services.ts): stored version, else the default ladder.
     const report = await previewCompany(store, storedPolicySource(store.policies), args.company, new Date(), args.days);
     process.stdout.write(args.json ? previewJson(report) : formatPreview(report));

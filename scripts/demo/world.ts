@@ -160,7 +160,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       await database.close();
     });
     await ensureIndexes(database.db);
-    const store = createStore(database.db);
+    const store = createStore(database.db, { auditChainKey: config.secrets.auditChainKey });
     const logger = createLogger(config.logLevel);
     const worker = 'demo-worker';
     const owner = 'demo-web';
