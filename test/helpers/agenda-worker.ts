@@ -30,6 +30,8 @@ async function main(): Promise<void> {
       },
       concurrency: 5,
       lockLifetimeMs: 60_000,
+      // Like plan-accounts' one-off deadline jobs: a finished run is removed, so what is left is what is not done.
+      removeOnComplete: true,
     }),
   ] as never, ctx);
   agenda.on(`start:${EFFECT_JOB}`, (j: Job<unknown>) => {
