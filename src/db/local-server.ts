@@ -228,14 +228,18 @@ function ferretDbCommonArgs(port: number, stateDir: string): string[] {
 // ---- PostgreSQL ------------------------------------------------------------
 
 /**
- * Connections: FerretDB's pgx pool defaults to 50 connections and fills up
- * under concurrent load (each PostgreSQL backend is a process of ~10 MB), so
- * one FerretDB process is capped at POOL_MAX_CONNS and the cluster accepts
- * MAX_CONNECTIONS (the pool, psql for setup, headroom for a restarted FerretDB
- * whose old connections are still closing, and PostgreSQL's reserved slots).
+ * Connections: FerretDB holds one PostgreSQL connection from its pgx pool for
+ * every query whose rows it has not finished reading, i.e. every open cursor
+ * (a find with more results than its first batch). A pool smaller than the
+ * cursors a workload keeps open deadlocks: with 20, the Xero end-to-end test hung
+ * with all 20 connections held and every further request waiting for one. So
+ * the pool is not a throughput knob: POOL_MAX_CONNS is above FerretDB's default
+ * of 50 (which the tests reached), and the cluster's MAX_CONNECTIONS leaves room
+ * for a restarted FerretDB's pool while the old backends close, psql for setup,
+ * and PostgreSQL's 3 reserved slots. Idle backends cost a few MB each.
  */
-export const POOL_MAX_CONNS = 20;
-export const MAX_CONNECTIONS = 50;
+export const POOL_MAX_CONNS = 100;
+export const MAX_CONNECTIONS = 130;
 export const FERRETDB_PG_DATABASE = 'ferretdb';
 
 export interface PostgresOptions {
