@@ -3,12 +3,13 @@
 // a day), two dispatchers in this process on separate database connections, an
 // SMTP sink on loopback. Reports entries/s, duplicates (target 0: counted at the
 // sink by outbox key), the delay from due to received at the sink (p50/p95) and
-// the time spent in each store operation. Uses MONGODB_URI when set, otherwise a local
-// server in a temporary folder. BENCH_DISPATCH_ENTRIES changes the count (default
+// the time spent in each store operation, and the database round trips per entry sent
+// (every command the driver starts, counted with its command monitoring, during the
+// dispatch phase only). Uses MONGODB_URI when set, otherwise a local server
+// (throwaway: fsync off) in a temporary folder. BENCH_DISPATCH_ENTRIES changes the count (default
 // 10,000), BENCH_DISPATCH_WORKERS the number of dispatchers (default 2),
-// BENCH_DISPATCH_SECONDS caps the run (the local FerretDB over SQLite scans a
-// collection on every update, so 10,000 entries take a long time there: a capped
-// run prints the full drain time its rate implies).
+// BENCH_DISPATCH_SECONDS caps the run (a capped run prints the full drain time its
+// rate implies; on the SQLite fallback 10,000 entries take most of an hour).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,11 +86,21 @@ export async function run(): Promise<void> {
   let uri = process.env['MONGODB_URI'];
   if (!uri) {
     dataDir = mkdtempSync(join(tmpdir(), 'overdue-bench-dispatch-'));
-    local = await startLocalServer({ dataDir });
+    local = await startLocalServer({ dataDir, throwaway: true });
     uri = local.uri;
   }
   const dbName = `bench_dispatch_${Date.now()}`;
-  const main = await connectDatabase(uri, dbName, 10_000);
+  // Round trips: every command any dispatcher's client starts while dispatching.
+  const commands = new Map<string, number>();
+  let counting = false;
+  const monitored = async (): Promise<Database> => {
+    const d = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
+    d.client.on('commandStarted', (e) => {
+      if (counting) commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+    });
+    return d;
+  };
+  const main = await monitored();
   const sink = await startSmtpSink();
   const extra: Database[] = [];
   try {
@@ -100,7 +111,7 @@ export async function run(): Promise<void> {
 
     const workers = [];
     for (let w = 0; w < DISPATCHERS; w++) {
-      const db = w === 0 ? main : await connectDatabase(uri, dbName, 10_000);
+      const db = w === 0 ? main : await monitored();
       if (w > 0) extra.push(db);
       const store = createStore(db.db);
       timeStore(store);
@@ -122,9 +133,11 @@ export async function run(): Promise<void> {
     const dueAt = Date.now();
     const progress = setInterval(() => console.log(`  … ${sink.messages.length} received after ${((Date.now() - dueAt) / 1000).toFixed(0)} s`), 30_000);
     const start = Date.now();
+    counting = true;
     const stopAt = MAX_SECONDS > 0 ? start + MAX_SECONDS * 1000 : undefined;
     const stats: DispatchStats[] = await Promise.all(workers.map((w) => w.dispatcher.runOnce(stopAt !== undefined ? { stopAt } : {})));
     const seconds = (Date.now() - start) / 1000;
+    counting = false;
     clearInterval(progress);
     for (const w of workers) w.transport.close();
 
@@ -146,6 +159,15 @@ export async function run(): Promise<void> {
     console.log(`outbox afterwards: ${JSON.stringify(states)}`);
     console.log(`throughput: ${(sink.messages.length / seconds).toFixed(1)} entries/s over ${seconds.toFixed(1)} s (${DISPATCHERS} dispatchers × ${CONCURRENCY} lanes, batches of ${BATCH})`);
     const perEntry = Math.max(1, sink.messages.length);
+    const roundTrips = [...commands.values()].reduce((a, b) => a + b, 0);
+    const stuck = (states['sending'] ?? 0) + (states['pending'] ?? 0);
+    console.log(`stuck (left sending or pending): ${stuck}${sink.messages.length < seeded ? ' (a capped run leaves the rest pending)' : ''} (target 0)`);
+    console.log(
+      `database round trips: ${roundTrips} while dispatching, ${(roundTrips / perEntry).toFixed(1)} per entry sent (${[...commands.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${(n / perEntry).toFixed(2)}`)
+        .join(', ')})`,
+    );
     console.log('store time per operation (wall, lanes overlap):');
     for (const [label, t] of [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
       console.log(`  ${label.padEnd(32)} ${String(t.n).padStart(6)} calls  ${(t.ms / t.n).toFixed(1).padStart(7)} ms/call  ${(t.ms / perEntry).toFixed(1).padStart(7)} ms/entry sent`);

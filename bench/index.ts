@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   dispatch: () => import('./dispatch.js'),
   slack: () => import('./slack.js'),
   audit: () => import('./audit.js'),
+  'id-index': () => import('./id-index.js'),
 };
 
 async function main(): Promise<void> {

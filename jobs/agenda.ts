@@ -63,14 +63,31 @@ export interface AgendaOptions {
   name: string;
   processEveryMs: number;
   maxConcurrency: number;
+  /**
+   * Jobs this worker holds locked at once, across all definitions (default:
+   * LOCKS_PER_LANE × maxConcurrency). Never 0 (unlimited): Agenda 6 then keeps locking jobs it
+   * cannot run yet, and on FerretDB two workers re-locked the same jobs forever
+   * (0 of 200 run in 30 s; docs/jobs.md).
+   */
+  lockLimit?: number;
+  /** Lock lifetime of a definition that sets none (default 10 minutes). */
+  defaultLockLifetimeMs?: number;
 }
 
+export const DEFAULT_LOCK_LIFETIME_MS = 10 * 60_000;
+/** Runs a worker may hold locked per run it can execute at once (its lanes). */
+export const LOCKS_PER_LANE = 1;
+
 export function createAgenda(db: Db, opts: AgendaOptions): Agenda {
+  const lockLimit = opts.lockLimit ?? LOCKS_PER_LANE * opts.maxConcurrency;
+  if (!Number.isInteger(lockLimit) || lockLimit < 1) throw new Error(`lockLimit must be a positive integer, got ${lockLimit}`);
   return new Agenda({
     backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
     name: opts.name,
     processEvery: opts.processEveryMs,
     maxConcurrency: opts.maxConcurrency,
+    lockLimit,
+    defaultLockLifetime: opts.defaultLockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS,
   });
 }
 
@@ -100,7 +117,14 @@ export function defineJobs(agenda: Agenda, defs: JobDefinition<unknown>[], ctx: 
         }
         await def.run(parsed.data, ctx, j);
       },
-      { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? 10 * 60_000, ...(def.removeOnComplete === true ? { removeOnComplete: true } : {}) },
+      {
+        concurrency: def.concurrency ?? 1,
+        // Agenda refills a worker's queue once per processEvery: a few runs queued per lane keep the lanes
+        // busy between scans, and leave the rest of a backlog to the other workers.
+        lockLimit: LOCKS_PER_LANE * (def.concurrency ?? 1),
+        lockLifetime: def.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS,
+        ...(def.removeOnComplete === true ? { removeOnComplete: true } : {}),
+      },
     );
   }
 }

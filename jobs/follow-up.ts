@@ -12,4 +12,5 @@ export const followUpTasks = job({
     const stats = await followUpOverdueTasks(ctx.store, ctx.worker, ctx.now(), limit);
     if (stats.due > 0) ctx.logger.info(stats, 'follow-up-tasks done');
   },
+  lockLifetimeMs: 10 * 60_000,
 });

@@ -9,4 +9,5 @@ export const housekeeping = job({
     const pruned = await ctx.store.claims.prune(new Date(ctx.now().getTime() - keepDays * 86_400_000));
     ctx.logger.info({ pruned }, 'housekeeping: old claims pruned');
   },
+  lockLifetimeMs: 30 * 60_000,
 });

@@ -53,7 +53,9 @@ export const planAccounts = job({
     const s = results.reduce((n, r) => n + r.enqueued.length, 0);
     ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found).length, enqueued: s }, 'plan-accounts done');
   },
-  concurrency: 2,
+  // One-off deadline jobs, one per account: many fall due together, each plans a few accounts.
+  concurrency: 4,
+  lockLifetimeMs: 10 * 60_000,
   removeOnComplete: true,
 });
 
@@ -68,6 +70,7 @@ export const planRequested = job({
     const results = await plannerFor(ctx).planMany(ids, ctx.now());
     ctx.logger.info({ accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0) }, 'plan-requested done');
   },
+  lockLifetimeMs: 15 * 60_000,
 });
 
 export const planDue = job({
@@ -79,6 +82,7 @@ export const planDue = job({
     for (const org of await ctx.store.organisations.list()) summaries.push(await planner.planDue(org._id, ctx.now(), pageSize));
     ctx.logger.info(total(summaries), 'plan-due done');
   },
+  lockLifetimeMs: 30 * 60_000,
 });
 
 export const planDaily = job({

@@ -15,4 +15,5 @@ export const slackDigest = job({
     const sent = await sendDigests(svc, { hour });
     if (sent > 0) ctx.logger.info({ sent }, 'slack-digest done');
   },
+  lockLifetimeMs: 10 * 60_000,
 });

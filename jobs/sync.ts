@@ -59,6 +59,7 @@ export const processWebhooks = job({
   async run(_data, ctx) {
     await processWebhookDeliveries(ctx);
   },
+  lockLifetimeMs: 10 * 60_000,
 });
 
 /** Work through every configured provider's stored deliveries, then re-plan the accounts that changed. */

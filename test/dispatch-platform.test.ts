@@ -32,9 +32,13 @@ function answerLost(real: Channel): Channel {
 
 jest.setTimeout(120_000);
 
-/** One open invoice (positive balance) per customer, `n` of them. */
+/**
+ * One open invoice (positive balance) per customer, `n` of them, in `_id` order: the same ones in
+ * every test, whatever earlier tests updated (FerretDB over PostgreSQL, like MongoDB, returns
+ * unsorted results in no fixed order: an updated row moves).
+ */
 async function openInvoices(db: Db, n: number): Promise<{ customer: CustomerDoc; invoice: InvoiceDoc }[]> {
-  const invoices = await db.collection<InvoiceDoc>(collections.invoices).find({ status: 'open', balanceMinor: { $gt: 0 } }).toArray();
+  const invoices = await db.collection<InvoiceDoc>(collections.invoices).find({ status: 'open', balanceMinor: { $gt: 0 } }).sort({ _id: 1 }).toArray();
   const out: { customer: CustomerDoc; invoice: InvoiceDoc }[] = [];
   const seen = new Set<string>();
   for (const invoice of invoices) {

@@ -1,3 +1,4 @@
+// Jest global teardown: FerretDB, then PostgreSQL (fast shutdown), then the temp folder.
 const { rmSync } = require('node:fs');
 
 module.exports = async function globalTeardown() {

@@ -1,6 +1,6 @@
 // Connect to MongoDB (or FerretDB) and fail with a clear message — never an
 // unhandled rejection — when the server cannot be reached in time.
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
 
 export class DatabaseUnreachableError extends Error {
   constructor(uri: string, timeoutMs: number, cause: unknown) {
@@ -21,8 +21,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function connectDatabase(uri: string, dbName: string, timeoutMs: number): Promise<Database> {
+/** extra: more driver options, e.g. `{ monitorCommands: true }` for the benches' round-trip counts. */
+export async function connectDatabase(uri: string, dbName: string, timeoutMs: number, extra: MongoClientOptions = {}): Promise<Database> {
   const client = new MongoClient(uri, {
+    ...extra,
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     appName: 'overdue',

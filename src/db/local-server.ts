@@ -1,22 +1,47 @@
 // A real local MongoDB-compatible server for development, the demo and the tests,
 // used only when MONGODB_URI is unset: `mongod` from PATH if there is one,
-// otherwise FerretDB 1.24.2 over SQLite, built once from the Go module proxy into
-// the project's git-ignored .tools/bin. It listens on a free loopback port, keeps
-// its data in the given folder, never reports telemetry, and is stopped by stop().
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, cpSync, writeFileSync, chmodSync } from 'node:fs';
+// otherwise FerretDB 1.24.2 (built once from the Go module proxy into the
+// project's git-ignored .tools/bin) over a PostgreSQL cluster this launcher
+// creates, starts, supervises and stops itself, when PostgreSQL's server
+// binaries are installed; over SQLite when they are not (one-line notice).
+// Everything listens on free loopback ports, keeps its data in the given folder,
+// never reports telemetry, and is stopped by stop(). See docs/database.md.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve, delimiter } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { z } from 'zod';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
 export interface LocalServer {
-  kind: 'mongod' | 'ferretdb';
+  kind: 'mongod' | 'ferretdb-postgresql' | 'ferretdb-sqlite';
   uri: string;
   dataDir: string;
+  /** The current process ids (they change when the supervisor restarts one). */
+  pids(): { server: number | undefined; postgres?: number | undefined };
+  /** How many times the supervisor restarted a process that died. */
+  restarts(): number;
+  /** The PostgreSQL cluster's loopback port (user postgres, trust), when FerretDB runs over one. */
+  postgresPort?: number;
   stop(): Promise<void>;
 }
 
@@ -127,12 +152,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(uri: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+async function waitForPing(uri: string, alive: () => string | undefined, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new LocalServerError(`the local database server exited (${child.exitCode ?? child.signalCode}); log ${logFile}:\n${tail(logFile)}`);
+    const exited = alive();
+    if (exited !== undefined) {
+      throw new LocalServerError(`the local database server exited (${exited}); log ${logFile}:\n${tail(logFile)}`);
     }
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
@@ -144,9 +170,13 @@ async function waitForPing(uri: string, child: ChildProcess, logFile: string, ti
     } finally {
       await client.close().catch(() => {});
     }
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
   }
   throw new LocalServerError(`the local database server did not answer ping within ${timeoutMs} ms (${lastError}); log ${logFile}:\n${tail(logFile)}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function tail(file: string): string {
@@ -157,25 +187,37 @@ function tail(file: string): string {
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Signal the child, escalate to SIGKILL after graceMs, resolve once it exited. */
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
   return new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    if (exited(child)) return res();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       res();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
-/** FerretDB's command line: SQLite in dataDir, loopback only, no telemetry, a debug port the kernel picks. */
+/** FerretDB's command line over SQLite in dataDir: loopback only, no telemetry, a debug port the kernel picks. */
 export function ferretDbArgs(port: number, dataDir: string): string[] {
+  return ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, ...ferretDbCommonArgs(port, dataDir)];
+}
+
+/** FerretDB's command line over PostgreSQL (postgresqlUrl from postgresUrl()). */
+export function ferretDbPostgresArgs(port: number, stateDir: string, postgresqlUrl: string): string[] {
+  return ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`, ...ferretDbCommonArgs(port, stateDir)];
+}
+
+function ferretDbCommonArgs(port: number, stateDir: string): string[] {
   return [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
     `--listen-addr=127.0.0.1:${port}`,
-    `--state-dir=${dataDir}`,
+    `--state-dir=${stateDir}`,
     '--telemetry=disable',
     // port 0: the kernel picks a free port, so two servers never collide.
     '--debug-addr=127.0.0.1:0',
@@ -183,35 +225,446 @@ export function ferretDbArgs(port: number, dataDir: string): string[] {
   ];
 }
 
-/** Start mongod (if on PATH) or FerretDB on a free loopback port with its data in dataDir. */
-export async function startLocalServer(opts: { dataDir: string; progress?: Progress; startTimeoutMs?: number }): Promise<LocalServer> {
+// ---- PostgreSQL ------------------------------------------------------------
+
+/**
+ * Connections: FerretDB holds one PostgreSQL connection from its pgx pool for
+ * every query whose rows it has not finished reading, i.e. every open cursor
+ * (a find with more results than its first batch). A pool smaller than the
+ * cursors a workload keeps open deadlocks: with 20, the Xero end-to-end test hung
+ * with all 20 connections held and every further request waiting for one. So
+ * the pool is not a throughput knob: POOL_MAX_CONNS is above FerretDB's default
+ * of 50 (which the tests reached), and the cluster's MAX_CONNECTIONS leaves room
+ * for a restarted FerretDB's pool while the old backends close, psql for setup,
+ * and PostgreSQL's 3 reserved slots. Idle backends cost a few MB each.
+ */
+export const POOL_MAX_CONNS = 100;
+export const MAX_CONNECTIONS = 130;
+export const FERRETDB_PG_DATABASE = 'ferretdb';
+
+export interface PostgresOptions {
+  /** Throwaway data (tests, benches): fsync and full-page writes off. Never for data one keeps. */
+  throwaway: boolean;
+  /** The unix socket's folder, or '' for none (its path must fit in 107 bytes). */
+  socketDir: string;
+}
+
+/** The postgres server's command line: loopback only, asynchronous commit, custom plans (see docs/database.md). */
+export function postgresArgs(port: number, pgData: string, opts: PostgresOptions): string[] {
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    `unix_socket_directories=${opts.socketDir}`,
+    `max_connections=${MAX_CONNECTIONS}`,
+    // A commit returns before its WAL reaches the disk: a crash may lose the last
+    // few hundred milliseconds of writes, never consistency.
+    'synchronous_commit=off',
+    // FerretDB prepares its statements with the field name as a parameter
+    // (`_jsonb->$1 @> $2`); a generic plan cannot use an index on `_jsonb->'_id'`.
+    'plan_cache_mode=force_custom_plan',
+    ...(opts.throwaway ? ['fsync=off', 'full_page_writes=off'] : []),
+  ];
+  return ['-D', pgData, '-p', String(port), ...settings.flatMap((s) => ['-c', s])];
+}
+
+export function postgresUrl(port: number): string {
+  return `postgres://postgres@127.0.0.1:${port}/${FERRETDB_PG_DATABASE}?pool_max_conns=${POOL_MAX_CONNS}`;
+}
+
+/**
+ * Run once in the cluster's FerretDB database: every table created from then on
+ * that has FerretDB's `_jsonb` column gets a GIN index on `_jsonb->'_id'`, which
+ * serves FerretDB's pushed-down `_jsonb->'_id' @> value` (its own unique btree
+ * index on the same expression cannot: btree has no `@>`). Measured in
+ * docs/database.md.
+ */
+export const ID_INDEX_TRIGGER_SQL = `
+CREATE OR REPLACE FUNCTION overdue_id_gin() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.objid AND attname = '_jsonb' AND NOT attisdropped) THEN
+      EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''_id''))', 'overdue_id_gin_' || r.objid, r.objid::regclass);
+    END IF;
+  END LOOP;
+END
+$fn$;
+DROP EVENT TRIGGER IF EXISTS overdue_id_gin;
+CREATE EVENT TRIGGER overdue_id_gin ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION overdue_id_gin();
+`;
+
+const PG_TOOLS = ['initdb', 'postgres', 'psql', 'pg_isready'] as const;
+
+/** The folder holding PostgreSQL's server binaries: next to `postgres` on PATH, else the newest /usr/lib/postgresql/N/bin. */
+export function findPostgresBinDir(extraDirs: string[] = []): string | undefined {
+  const candidates: string[] = [...extraDirs];
+  const onPath = which('postgres');
+  if (onPath) candidates.push(dirname(realpathSync(onPath)));
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => join(root, v, 'bin')));
+  }
+  return candidates.find((d) => PG_TOOLS.every((t) => existsSync(join(d, t))));
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root: then its processes run as the `postgres` user. */
+function postgresUser(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) throw new PostgresUnavailable('running as root and there is no `postgres` user to run PostgreSQL as');
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Why PostgreSQL cannot be used here; the launcher then falls back to SQLite. */
+class PostgresUnavailable extends Error {}
+
+function run(bin: string, args: string[], as: RunAs | undefined, timeoutMs: number): Promise<{ ok: boolean; out: string }> {
+  return new Promise((res) => {
+    execFile(bin, args, { timeout: timeoutMs, encoding: 'utf8', ...(as ?? {}), env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+      res({ ok: !err, out: `${stdout}${stderr}`.trim() || (err ? err.message : '') });
+    });
+  });
+}
+
+// ---- stale state from a previous run ----------------------------------------
+
+const stateSchema = z.object({ launcher: z.number().int(), server: z.number().int().optional(), postgres: z.number().int().optional() });
+type LauncherState = z.infer<typeof stateSchema>;
+
+function stateFile(dataDir: string): string {
+  return join(dataDir, 'launcher.json');
+}
+
+function readState(dataDir: string): LauncherState | undefined {
+  try {
+    const parsed = stateSchema.safeParse(JSON.parse(readFileSync(stateFile(dataDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+async function killAndWait(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const end = Date.now() + graceMs;
+  while (Date.now() < end && isAlive(pid)) await sleep(100);
+  if (isAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    while (isAlive(pid)) await sleep(50);
+  }
+}
+
+/**
+ * Clean up after a launcher that died without stopping its servers (SIGKILL,
+ * power loss): its FerretDB and postmaster outlive it. Throws when the launcher
+ * that owns dataDir is still running. Returns true when the folder is free.
+ */
+export async function reapStaleServers(dataDir: string): Promise<boolean> {
+  const state = readState(dataDir);
+  if (state && state.launcher !== process.pid && isAlive(state.launcher)) {
+    throw new LocalServerError(`the local database in ${dataDir} is in use by process ${state.launcher}`);
+  }
+  if (state?.server !== undefined && commandLine(state.server).includes('ferretdb')) await killAndWait(state.server, 'SIGKILL', 2_000);
+  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    // SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends).
+    if (Number.isInteger(pid) && pid > 0 && commandLine(pid).includes('postgres')) await killAndWait(pid, 'SIGINT', 15_000);
+  }
+  rmSync(stateFile(dataDir), { force: true });
+  return true;
+}
+
+/** Remove the jest runs' temporary data folders whose launcher died without cleaning up (prefix: the folders' name start). */
+export async function reapStaleTempDirs(parent: string, prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of readdirSync(parent).filter((n) => n.startsWith(prefix))) {
+    const dir = join(parent, name);
+    const state = readState(dir);
+    if (!state || isAlive(state.launcher)) continue; // not ours, or in use
+    await reapStaleServers(dir);
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+// ---- supervision -------------------------------------------------------------
+
+/**
+ * One supervised process: started by start(), restarted with a growing delay
+ * (0.2 s doubling to 5 s) whenever it exits while not stopping, stopped by stop().
+ */
+class Supervised {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private delayMs = 200;
+  restarts = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly launch: () => ChildProcess,
+    private readonly onChange: () => void,
+    private readonly progress: Progress,
+  ) {}
+
+  start(): ChildProcess {
+    const child = this.launch();
+    this.child = child;
+    child.once('exit', (code, signal) => {
+      if (this.stopping || this.child !== child) return;
+      this.progress(`${this.name} exited (${code ?? signal}); restarting it in ${this.delayMs} ms`);
+      const delay = this.delayMs;
+      this.delayMs = Math.min(5_000, this.delayMs * 2);
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.restarts++;
+        this.start();
+        this.onChange();
+      }, delay).unref();
+    });
+    // A process that stays up for 30 s resets the back-off.
+    setTimeout(() => {
+      if (this.child === child && !exited(child)) this.delayMs = 200;
+    }, 30_000).unref();
+    this.onChange();
+    return child;
+  }
+
+  get pid(): number | undefined {
+    return this.child && !exited(this.child) ? this.child.pid : undefined;
+  }
+
+  /** undefined while running, else how it exited. */
+  exitReason(): string | undefined {
+    const c = this.child;
+    return c && exited(c) ? String(c.exitCode ?? c.signalCode) : undefined;
+  }
+
+  async stop(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.child) await stopChild(this.child, signal, graceMs);
+  }
+}
+
+function spawnLogged(bin: string, args: string[], logFile: string, as?: RunAs): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return spawn(bin, args, { stdio: ['ignore', fd, fd], ...(as ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---- starting ----------------------------------------------------------------
+
+export interface LocalServerOptions {
+  dataDir: string;
+  progress?: Progress;
+  startTimeoutMs?: number;
+  /** 'auto' (default): PostgreSQL when its binaries are installed, else SQLite. 'sqlite': always SQLite. */
+  backend?: 'auto' | 'sqlite';
+  /** Throwaway data (tests, benches): PostgreSQL runs with fsync off. Default false. */
+  throwaway?: boolean;
+  /** Where to look for PostgreSQL's binaries before PATH and /usr/lib/postgresql. */
+  postgresBinDirs?: string[];
+}
+
+/** Start mongod (if on PATH) or FerretDB (over PostgreSQL or SQLite) on a free loopback port with its data in dataDir. */
+export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const progress = opts.progress ?? (() => {});
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const logFile = join(dataDir, 'server.log');
   const mongod = which('mongod');
-  const kind: LocalServer['kind'] = mongod ? 'mongod' : 'ferretdb';
-  const bin = mongod ?? ensureFerretDb(progress);
+  if (mongod) return startMongod(mongod, dataDir, opts, progress);
+  const bin = ensureFerretDb(progress);
+  await reapStaleServers(dataDir);
+  const pgBin = opts.backend === 'sqlite' ? undefined : findPostgresBinDir(opts.postgresBinDirs);
+  if (pgBin) {
+    try {
+      return await startFerretDbOnPostgres(bin, pgBin, dataDir, opts, progress);
+    } catch (err) {
+      if (!(err instanceof PostgresUnavailable)) throw err;
+      progress(`PostgreSQL cannot be used (${err.message}): the local FerretDB runs over SQLite, which is much slower (docs/database.md)`);
+    }
+  } else if (opts.backend !== 'sqlite') {
+    progress('no PostgreSQL server binaries found: the local FerretDB runs over SQLite, which is much slower (docs/database.md)');
+  }
+  return startFerretDbOnSqlite(bin, dataDir, opts, progress);
+}
 
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
+function writeState(dataDir: string, state: LauncherState): void {
+  writeFileSync(stateFile(dataDir), JSON.stringify(state));
+}
+
+async function startMongod(bin: string, dataDir: string, opts: LocalServerOptions, progress: Progress): Promise<LocalServer> {
+  return startWithRetries(async () => {
     const port = await freePort();
-    const args =
-      kind === 'mongod'
-        ? ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1']
-        : ferretDbArgs(port, dataDir);
-    const fd = openSync(logFile, 'a');
-    const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
+    const logFile = join(dataDir, 'server.log');
+    const child = spawnLogged(bin, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1'], logFile);
     const uri = `mongodb://127.0.0.1:${port}/`;
     try {
-      await waitForPing(uri, child, logFile, opts.startTimeoutMs ?? 30_000);
-      progress(`local ${kind} on ${uri} (data in ${dataDir})`);
-      return { kind, uri, dataDir, stop: () => stopChild(child) };
+      await waitForPing(uri, () => (exited(child) ? String(child.exitCode ?? child.signalCode) : undefined), logFile, opts.startTimeoutMs ?? 30_000);
     } catch (err) {
-      lastError = err;
       await stopChild(child);
+      throw err;
+    }
+    progress(`local mongod on ${uri} (data in ${dataDir})`);
+    return { kind: 'mongod', uri, dataDir, pids: () => ({ server: child.pid }), restarts: () => 0, stop: () => stopChild(child) };
+  });
+}
+
+async function startWithRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < 3; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (err instanceof PostgresUnavailable) throw err;
+      lastError = err;
     }
   }
   throw lastError instanceof Error ? lastError : new LocalServerError(String(lastError));
+}
+
+async function startFerretDbOnSqlite(bin: string, dataDir: string, opts: LocalServerOptions, progress: Progress): Promise<LocalServer> {
+  return startWithRetries(async () => {
+    const port = await freePort();
+    const logFile = join(dataDir, 'server.log');
+    const ferret = new Supervised('FerretDB', () => spawnLogged(bin, ferretDbArgs(port, dataDir), logFile), () => writeState(dataDir, { launcher: process.pid, ...(ferret.pid ? { server: ferret.pid } : {}) }), progress);
+    ferret.start();
+    const uri = `mongodb://127.0.0.1:${port}/`;
+    try {
+      await waitForPing(uri, () => ferret.exitReason(), logFile, opts.startTimeoutMs ?? 30_000);
+    } catch (err) {
+      await ferret.stop('SIGTERM', 5_000);
+      throw err;
+    }
+    progress(`local FerretDB over SQLite on ${uri} (data in ${dataDir})`);
+    return {
+      kind: 'ferretdb-sqlite',
+      uri,
+      dataDir,
+      pids: () => ({ server: ferret.pid }),
+      restarts: () => ferret.restarts,
+      async stop() {
+        await ferret.stop('SIGTERM', 5_000);
+        rmSync(stateFile(dataDir), { force: true });
+      },
+    };
+  });
+}
+
+/** Every folder from dataDir up must be traversable by the user PostgreSQL runs as (mkdtemp makes 0700 folders). */
+function checkReachable(dir: string, as: RunAs): void {
+  const st = statSync(dir);
+  // Our own folder: let others traverse it (not list it).
+  if ((st.mode & 0o011) !== 0o011) chmodSync(dir, st.mode | 0o011);
+  const probe = spawnSync('test', ['-x', dir], { ...as });
+  if (probe.status !== 0) throw new PostgresUnavailable(`the postgres user cannot reach ${dir}: a parent folder is not traversable by others`);
+}
+
+async function startFerretDbOnPostgres(bin: string, pgBin: string, dataDir: string, opts: LocalServerOptions, progress: Progress): Promise<LocalServer> {
+  const as = postgresUser();
+  const pgData = join(dataDir, 'pg');
+  const ready = join(dataDir, 'pg.ready');
+  const pgLog = join(dataDir, 'postgres.log');
+  const logFile = join(dataDir, 'server.log');
+  const stateDir = join(dataDir, 'ferretdb');
+  if (as) checkReachable(dataDir, as);
+  mkdirSync(stateDir, { recursive: true });
+  const timeoutMs = opts.startTimeoutMs ?? 60_000;
+
+  if (!existsSync(ready)) {
+    // A cluster whose setup never finished (the launcher died during initdb) is started over.
+    rmSync(pgData, { recursive: true, force: true });
+    mkdirSync(pgData, { mode: 0o700 });
+    if (as) chownSync(pgData, as.uid, as.gid);
+    progress(`creating a PostgreSQL cluster in ${pgData}…`);
+    const init = await run(join(pgBin, 'initdb'), ['-D', pgData, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', ...(opts.throwaway ? ['--no-sync'] : [])], as, 120_000);
+    if (!init.ok) throw new PostgresUnavailable(`initdb failed: ${init.out.split('\n').slice(-5).join(' ')}`);
+  }
+
+  const pgPort = await freePort();
+  const socketDir = join(pgData, `.s.PGSQL.${pgPort}`).length < 100 ? pgData : '';
+  const pg = new Supervised('PostgreSQL', () => spawnLogged(join(pgBin, 'postgres'), postgresArgs(pgPort, pgData, { throwaway: opts.throwaway === true, socketDir }), pgLog, as), () => save(), progress);
+  const ferretPort = await freePort();
+  const pgUrl = postgresUrl(pgPort);
+  const ferret = new Supervised('FerretDB', () => spawnLogged(bin, ferretDbPostgresArgs(ferretPort, stateDir, pgUrl), logFile), () => save(), progress);
+  let ferretStarted = false;
+  const save = (): void => writeState(dataDir, { launcher: process.pid, ...(ferretStarted && ferret.pid ? { server: ferret.pid } : {}), ...(pg.pid ? { postgres: pg.pid } : {}) });
+  const stopAll = async (): Promise<void> => {
+    if (ferretStarted) await ferret.stop('SIGTERM', 5_000);
+    // SIGINT: fast shutdown (= `pg_ctl stop -m fast`), then immediate (SIGQUIT) is left to the SIGKILL fallback.
+    await pg.stop('SIGINT', 20_000);
+    rmSync(stateFile(dataDir), { force: true });
+  };
+
+  try {
+    pg.start();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const exitedHow = pg.exitReason();
+      if (exitedHow !== undefined) throw new LocalServerError(`PostgreSQL exited (${exitedHow}); log ${pgLog}:\n${tail(pgLog)}`);
+      if ((await run(join(pgBin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-q'], undefined, 5_000)).ok) break;
+      if (Date.now() > deadline) throw new LocalServerError(`PostgreSQL did not accept connections within ${timeoutMs} ms; log ${pgLog}:\n${tail(pgLog)}`);
+      await sleep(100);
+    }
+    if (!existsSync(ready)) {
+      const psql = (db: string, sql: string) => run(join(pgBin, 'psql'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], undefined, 30_000);
+      const created = await psql('postgres', `CREATE DATABASE ${FERRETDB_PG_DATABASE}`);
+      if (!created.ok) throw new LocalServerError(`creating the ${FERRETDB_PG_DATABASE} database failed: ${created.out}`);
+      const trigger = await psql(FERRETDB_PG_DATABASE, ID_INDEX_TRIGGER_SQL);
+      if (!trigger.ok) throw new LocalServerError(`installing the _id index trigger failed: ${trigger.out}`);
+      writeFileSync(ready, `${new Date().toISOString()}\n`);
+    }
+    ferretStarted = true;
+    ferret.start();
+    const uri = `mongodb://127.0.0.1:${ferretPort}/`;
+    await waitForPing(uri, () => ferret.exitReason(), logFile, timeoutMs);
+    progress(`local FerretDB over PostgreSQL on ${uri} (data in ${dataDir}${opts.throwaway ? ', throwaway: fsync off' : ''})`);
+    return {
+      kind: 'ferretdb-postgresql',
+      uri,
+      dataDir,
+      postgresPort: pgPort,
+      pids: () => ({ server: ferret.pid, postgres: pg.pid }),
+      restarts: () => ferret.restarts + pg.restarts,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }
