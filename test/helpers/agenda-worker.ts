@@ -8,8 +8,8 @@ import type { Job } from 'agenda';
 import { z } from 'zod';
 import { createAgenda, defineJobs, job, type JobContext } from '../../jobs/agenda.js';
 import { connectDatabase } from '../../src/db/connect.js';
-import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/store.js';
+import { testServices } from './services.js';
 
 export const EFFECT_JOB = 'apply-effect';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const runs = database.db.collection<{ jobId: string; worker: string; at: Date }>('test_runs');
   const effects = database.db.collection<{ jobId: string; worker: string; n: number }>('test_effects');
   const agenda = createAgenda(database.db, { name: worker, processEveryMs: Number(every ?? 500), maxConcurrency: 10, ...(limit ? { lockLimit: Number(limit) } : {}) });
-  const ctx: JobContext = { store: createStore(database.db), logger: createLogger('silent'), worker, now: () => new Date() };
+  const ctx: JobContext = testServices(createStore(database.db), { worker });
   defineJobs(agenda, [
     job({
       name: EFFECT_JOB,
