@@ -29,38 +29,7 @@ export function decide(account: Account, policy: Policy, now: Instant | Date, op
   const pauses = pauseState(account, policy, today, nowMs, tz);
   for (const d of pauses.wakeDays) wakeOn(ctx, d);
 
-  // Sort the open invoices into past due, coming due (courtesy window) and later.
-  const preDueDays = cp.preDue?.spec.trigger.kind === 'daysPastDue' ? cp.preDue.spec.trigger.days : 0;
-  const pastDue: Invoice[] = [];
-  const window: Invoice[] = [];
-  const excluded: { invoiceId: string; number: string; reason: string }[] = [];
-  const totals: Totals = {};
-  let oldest: Invoice | undefined;
-  let oldestAge = 0;
-  for (const inv of account.invoices) {
-    if (inv.status !== 'open' || inv.balanceMinor <= 0) continue;
-    const due = toDayNumber(inv.dueDate);
-    const age = today - due;
-    const why = inv.disputed ? 'disputed' : pauses.excluded.size > 0 ? pauses.excluded.get(inv.id) : undefined;
-    if (why !== undefined) {
-      if (age >= 1) excluded.push({ invoiceId: inv.id, number: inv.number, reason: why });
-      continue;
-    }
-    if (age >= 1) {
-      pastDue.push(inv);
-      addTo(totals, inv.currency, inv.balanceMinor);
-      if (oldest === undefined || age > oldestAge || (age === oldestAge && inv.number < oldest.number)) {
-        oldest = inv;
-        oldestAge = age;
-      }
-    } else {
-      wakeOn(ctx, due + 1);
-      if (cp.preDue !== undefined) {
-        if (age >= preDueDays) window.push(inv);
-        else wakeOn(ctx, due + preDueDays);
-      }
-    }
-  }
+  const { pastDue, window, excluded, totals, oldest, oldestAge } = sortInvoices(ctx, pauses.excluded);
   for (const e of excluded) ctx.reasons.push({ code: 'invoice-excluded', text: `${e.number} ${e.reason}, left out` });
 
   const netTotals = pastDue.length > 0 ? netOfCredits(account, totals) : totals;
@@ -123,6 +92,58 @@ export function decide(account: Account, policy: Policy, now: Instant | Date, op
 
   if (pastDue.length === 0) return courtesy(ctx, base, window);
   return ladder(ctx, base, { ids, status: status ?? [], ladderDays, schedulePercent: tier?.schedulePercent ?? 100, net: netTotals, rates: options.rates });
+}
+
+interface SortedInvoices {
+  readonly pastDue: Invoice[];
+  /** Coming due inside the courtesy level's window. */
+  readonly window: Invoice[];
+  /** Past due but out of the ladder (disputed, or under a scoped promise or plan). */
+  readonly excluded: { invoiceId: string; number: string; reason: string }[];
+  /** Past-due balances per currency. */
+  readonly totals: Totals;
+  readonly oldest: Invoice | undefined;
+  readonly oldestAge: number;
+}
+
+/**
+ * Sorts the open invoices into past due, coming due (courtesy window) and later,
+ * and asks to look again when one falls due or enters the window.
+ */
+function sortInvoices(ctx: Ctx, pausedInvoices: ReadonlyMap<string, string>): SortedInvoices {
+  const { cp, today } = ctx;
+  const preDueDays = cp.preDue?.spec.trigger.kind === 'daysPastDue' ? cp.preDue.spec.trigger.days : 0;
+  const pastDue: Invoice[] = [];
+  const window: Invoice[] = [];
+  const excluded: { invoiceId: string; number: string; reason: string }[] = [];
+  const totals: Totals = {};
+  let oldest: Invoice | undefined;
+  let oldestAge = 0;
+  for (const inv of ctx.a.invoices) {
+    if (inv.status !== 'open' || inv.balanceMinor <= 0) continue;
+    const due = toDayNumber(inv.dueDate);
+    const age = today - due;
+    const why = inv.disputed ? 'disputed' : pausedInvoices.size > 0 ? pausedInvoices.get(inv.id) : undefined;
+    if (why !== undefined) {
+      if (age >= 1) excluded.push({ invoiceId: inv.id, number: inv.number, reason: why });
+      continue;
+    }
+    if (age >= 1) {
+      pastDue.push(inv);
+      addTo(totals, inv.currency, inv.balanceMinor);
+      if (oldest === undefined || age > oldestAge || (age === oldestAge && inv.number < oldest.number)) {
+        oldest = inv;
+        oldestAge = age;
+      }
+    } else {
+      wakeOn(ctx, due + 1);
+      if (cp.preDue !== undefined) {
+        if (age >= preDueDays) window.push(inv);
+        else wakeOn(ctx, due + preDueDays);
+      }
+    }
+  }
+  return { pastDue, window, excluded, totals, oldest, oldestAge };
 }
 
 /** Totals net of unapplied credits and payments in the same currency (never below zero). */
