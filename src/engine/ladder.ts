@@ -22,10 +22,10 @@ export interface LevelStatus {
 
 const NOTHING: ReadonlySet<CompiledAction> = new Set();
 
-/** Per level: which actions are done for the invoices now past due, and since when. */
-export function levelStatuses(ctx: Ctx, pastDueIds: ReadonlySet<string>): LevelStatus[] {
+/** Per level (by index): which actions are done for the invoices now past due, and since when; absent for a level not reached. */
+export function levelStatuses(ctx: Ctx, pastDueIds: ReadonlySet<string>): (LevelStatus | undefined)[] {
   const { cp, a, tz } = ctx;
-  const st: LevelStatus[] = cp.levels.map(() => ({ done: new Set(), reachedDay: Number.POSITIVE_INFINITY, deadlineDay: undefined }));
+  const st: (LevelStatus | undefined)[] = [];
   for (const h of a.history) {
     const level = cp.levelById.get(h.levelId);
     if (!level || level.preDue) continue;
@@ -37,8 +37,7 @@ export function levelStatuses(ctx: Ctx, pastDueIds: ReadonlySet<string>): LevelS
       }
     }
     if (!overlaps) continue;
-    const s = st[level.index];
-    if (!s) continue;
+    const s = (st[level.index] ??= { done: new Set(), reachedDay: Number.POSITIVE_INFINITY, deadlineDay: undefined });
     const action = level.actionById.get(h.actionId);
     if (action) s.done.add(action);
     const day = localDayNumber(h.at, tz);
@@ -55,7 +54,7 @@ export function levelStatuses(ctx: Ctx, pastDueIds: ReadonlySet<string>): LevelS
 }
 
 /** The last past-due level with an action done, if any. */
-export function lastReachedLevel(cp: CompiledPolicy, st: readonly LevelStatus[]): CompiledLevel | undefined {
+export function lastReachedLevel(cp: CompiledPolicy, st: readonly (LevelStatus | undefined)[]): CompiledLevel | undefined {
   let last: CompiledLevel | undefined;
   for (const l of cp.levels) if (!l.preDue && (st[l.index]?.done.size ?? 0) > 0) last = l;
   return last;
@@ -106,7 +105,7 @@ function triggerDay(
 export interface LadderInput {
   /** The past-due invoice ids, sorted. */
   readonly ids: readonly string[];
-  readonly status: readonly LevelStatus[];
+  readonly status: readonly (LevelStatus | undefined)[];
   /** Days past due of the oldest invoice, paused days not counted. */
   readonly ladderDays: number;
   /** The fast-track tier's schedule percent; 100 without one. */
@@ -126,12 +125,11 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
   const skipped: CompiledLevel[] = [];
   for (let i = cp.firstPastDue; i >= 0 && i < cp.levels.length; i++) {
     const l = cp.levels[i];
+    if (!l) break;
     const s = status[i];
-    if (!l || !s) break;
-    if (s.done.size > 0) {
+    if (s !== undefined && s.done.size > 0) {
       // On credit hold already: the level's hold counts as done, so the ladder moves on without a second one.
-      const held = heldActions(ctx, l);
-      const missing = l.actions.filter((x) => !s.done.has(x) && !held.has(x));
+      const missing = notDone(l.actions, s.done, heldActions(ctx, l));
       if (missing.length > 0) {
         due = l;
         partial = missing;
@@ -170,11 +168,12 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
   }
   if (partial.length > 0) ctx.reasons.push({ code: 'partial-level', text: 'finishing the actions of this level' });
   const done = status[due.index]?.done ?? NOTHING;
-  const held = new Set([...heldActions(ctx, due)].filter((x) => !done.has(x)));
+  const held = withoutDone(heldActions(ctx, due), done);
   if (held.size > 0 && ctx.a.onHold) {
     ctx.reasons.push({ code: 'on-hold', text: `already on credit hold since ${formatDayNumberShort(localDayNumber(ctx.a.onHold.since, ctx.tz))}: no second hold` });
   }
-  const todo = (partial.length > 0 ? partial : due.actions).filter((x) => !held.has(x));
+  const wanted = partial.length > 0 ? partial : due.actions;
+  const todo = held.size === 0 ? wanted : wanted.filter((x) => !held.has(x));
   if (todo.length === 0) return finish(ctx, base, 'past-due', level, []);
   const customerFacing = todo.some((x) => x.customerFacing);
   const reachedToday = partial.length === 0 && last !== undefined && last.day === today;
@@ -184,6 +183,20 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
     due.hasAgencyReferral && cp.policy.writeOff !== null && compareWithThreshold(net, cp.policy.writeOff.below, rates) === 'below';
   if (writeOff) ctx.reasons.push({ code: 'write-off', text: `balance under the write-off threshold: write-off suggested instead of agency referral` });
   return finish(ctx, base, 'past-due', level, buildActions(ctx, due, todo, ids, net, writeOff));
+}
+
+/** The actions neither done nor held, in their order. */
+function notDone(actions: readonly CompiledAction[], done: ReadonlySet<CompiledAction>, held: ReadonlySet<CompiledAction>): readonly CompiledAction[] {
+  if (done.size === actions.length) return []; // `done` holds actions of this level only
+  let out: CompiledAction[] | undefined;
+  for (const x of actions) if (!done.has(x) && !held.has(x)) (out ??= []).push(x);
+  return out ?? [];
+}
+
+/** `actions` less those already done. */
+function withoutDone(actions: ReadonlySet<CompiledAction>, done: ReadonlySet<CompiledAction>): ReadonlySet<CompiledAction> {
+  if (actions.size === 0 || done.size === 0) return actions;
+  return new Set([...actions].filter((x) => !done.has(x)));
 }
 
 /** The level's credit-hold actions when the account is already on hold (they are not to be done again); else none. */
