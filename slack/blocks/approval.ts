@@ -3,7 +3,7 @@
 // once decided, the buttons give way to the decision.
 import { formatTotals } from '../../src/domain/money.js';
 import { actionIds, inputIds, viewIds } from '../ids.js';
-import { button, context, esc, fields, header, input, modal, plain, section, type Block } from './kit.js';
+import { button, context, esc, fields, header, input, modal, plain, section, type Block, type ModalView } from './kit.js';
 import type { ModalMeta } from './modals.js';
 
 export interface ApprovalSnapshot {
@@ -54,7 +54,7 @@ export function approvalMessage(s: ApprovalSnapshot, decision?: string, opts: De
 }
 
 /** A manager lifts prepay-only (set when the account was referred to the agency): the reason is required. */
-export function liftPrepayModal(accountName: string, m: ModalMeta): Block {
+export function liftPrepayModal(accountName: string, m: ModalMeta): ModalView {
   return modal({
     callbackId: viewIds.liftPrepay,
     title: 'Lift prepay-only',

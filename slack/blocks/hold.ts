@@ -2,7 +2,7 @@
 // place (Lift hold), and the announcement for the sales/ops channel.
 import { formatTotals } from '../../src/domain/money.js';
 import { actionIds, inputIds, viewIds } from '../ids.js';
-import { button, context, esc, fields, header, input, modal, plain, section, type Block } from './kit.js';
+import { button, context, esc, fields, header, input, modal, plain, section, type Block, type ModalView } from './kit.js';
 import type { ModalMeta } from './modals.js';
 
 export interface HoldSnapshot {
@@ -62,7 +62,7 @@ export function holdAnnouncement(accountName: string, placed: boolean, by: strin
   return { text, blocks: [section(text)] };
 }
 
-export function holdReasonModal(which: 'place' | 'lift', accountName: string, m: ModalMeta, initial: string): Block {
+export function holdReasonModal(which: 'place' | 'lift', accountName: string, m: ModalMeta, initial: string): ModalView {
   return modal({
     callbackId: which === 'place' ? viewIds.placeHold : viewIds.liftHold,
     title: which === 'place' ? 'Place credit hold' : 'Lift credit hold',

@@ -1,7 +1,7 @@
 // App Home: the collector's day — today's call list (amount × age first), with a
 // suggested local time per account, and the counts that need attention.
 import { formatTotals } from '../../src/domain/money.js';
-import { context, divider, esc, fields, header, section, type Block } from './kit.js';
+import { context, divider, esc, fields, header, section, type Block, type HomeView } from './kit.js';
 
 export interface CallRow {
   accountName: string;
@@ -26,7 +26,7 @@ export interface HomeSnapshot {
 
 const MAX_ROWS = 40;
 
-export function homeView(s: HomeSnapshot): Block {
+export function homeView(s: HomeSnapshot): HomeView {
   const blocks: Block[] = [
     header(`Today's calls — ${s.today}`),
     section(`Hi ${esc(s.name.split(/\s+/)[0] ?? s.name)}, ${s.calls.length === 0 ? 'no account is due a call today.' : `${s.calls.length} account${s.calls.length === 1 ? ' is' : 's are'} due a call, biggest and oldest first.`}`),

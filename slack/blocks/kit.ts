@@ -1,15 +1,33 @@
-// Small Block Kit helpers shared by the builders (plain objects, no SDK types).
-export type Block = Record<string, unknown>;
+// Small Block Kit helpers shared by the builders, typed with @slack/types (the
+// SDK's own Block Kit types, which the Slack client's methods accept as they are).
+import type {
+  Button,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  InputBlock,
+  InputBlockElement,
+  KnownBlock,
+  ModalView,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
 
-export const plain = (text: string): Block => ({ type: 'plain_text', text, emoji: true });
-export const mrkdwn = (text: string): Block => ({ type: 'mrkdwn', text });
-export const header = (text: string): Block => ({ type: 'header', text: plain(text.slice(0, 150)) });
-export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(text.slice(0, 3000)) });
-export const fields = (items: string[]): Block => ({ type: 'section', fields: items.slice(0, 10).map((t) => mrkdwn(t)) });
-export const context = (text: string): Block => ({ type: 'context', elements: [mrkdwn(text)] });
-export const divider = (): Block => ({ type: 'divider' });
+export type { HomeView, ModalView } from '@slack/types';
 
-export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Block {
+/** A block of a message or view. */
+export type Block = KnownBlock;
+
+export const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+export const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text });
+export const header = (text: string): HeaderBlock => ({ type: 'header', text: plain(text.slice(0, 150)) });
+export const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(text.slice(0, 3000)) });
+export const fields = (items: string[]): SectionBlock => ({ type: 'section', fields: items.slice(0, 10).map((t) => mrkdwn(t)) });
+export const context = (text: string): ContextBlock => ({ type: 'context', elements: [mrkdwn(text)] });
+export const divider = (): DividerBlock => ({ type: 'divider' });
+
+export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
   return { type: 'button', text: plain(text), action_id: actionId, value, ...(style ? { style } : {}) };
 }
 
@@ -26,7 +44,7 @@ export interface ModalParts {
   blocks: Block[];
 }
 
-export function modal(p: ModalParts): Block {
+export function modal(p: ModalParts): ModalView {
   return {
     type: 'modal',
     callback_id: p.callbackId,
@@ -38,6 +56,6 @@ export function modal(p: ModalParts): Block {
   };
 }
 
-export function input(blockId: string, label: string, element: Block, optional = false): Block {
+export function input(blockId: string, label: string, element: InputBlockElement, optional = false): InputBlock {
   return { type: 'input', block_id: blockId, label: plain(label), element, optional };
 }

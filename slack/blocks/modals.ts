@@ -2,7 +2,8 @@
 // task (or approval) and the message to update afterwards.
 import { formatMoney, money } from '../../src/domain/money.js';
 import { callOutcomes, inputIds, outcomeLabels, viewIds } from '../ids.js';
-import { esc, input, modal, plain, section, type Block } from './kit.js';
+import type { Datepicker, PlainTextInput } from '@slack/types';
+import { esc, input, modal, plain, section, type ModalView } from './kit.js';
 
 export interface ModalMeta {
   /** Task id (nudges) or approval id (approvals). */
@@ -12,15 +13,15 @@ export interface ModalMeta {
 }
 
 const meta = (m: ModalMeta): string => JSON.stringify(m);
-const text = (actionId: string, placeholder: string, multiline = false): Block => ({
+const text = (actionId: string, placeholder: string, multiline = false): PlainTextInput => ({
   type: 'plain_text_input',
   action_id: actionId,
   multiline,
   placeholder: plain(placeholder),
 });
-const datepicker = (actionId: string, initial?: string): Block => ({ type: 'datepicker', action_id: actionId, ...(initial ? { initial_date: initial } : {}) });
+const datepicker = (actionId: string, initial?: string): Datepicker => ({ type: 'datepicker', action_id: actionId, ...(initial ? { initial_date: initial } : {}) });
 
-export function logCallModal(accountName: string, m: ModalMeta): Block {
+export function logCallModal(accountName: string, m: ModalMeta): ModalView {
   return modal({
     callbackId: viewIds.logCall,
     title: 'Log call',
@@ -39,7 +40,7 @@ export function logCallModal(accountName: string, m: ModalMeta): Block {
   });
 }
 
-export function promiseModal(accountName: string, m: ModalMeta, currency: string, owedMinor: number, today: string): Block {
+export function promiseModal(accountName: string, m: ModalMeta, currency: string, owedMinor: number, today: string): ModalView {
   return modal({
     callbackId: viewIds.promise,
     title: 'Promise to pay',
@@ -53,7 +54,7 @@ export function promiseModal(accountName: string, m: ModalMeta, currency: string
   });
 }
 
-export function disputeModal(accountName: string, m: ModalMeta, invoices: { id: string; number: string; currency: string; balanceMinor: number }[]): Block {
+export function disputeModal(accountName: string, m: ModalMeta, invoices: { id: string; number: string; currency: string; balanceMinor: number }[]): ModalView {
   return modal({
     callbackId: viewIds.dispute,
     title: 'Dispute',
@@ -71,7 +72,7 @@ export function disputeModal(accountName: string, m: ModalMeta, invoices: { id: 
   });
 }
 
-export function snoozeModal(accountName: string, m: ModalMeta, tomorrow: string): Block {
+export function snoozeModal(accountName: string, m: ModalMeta, tomorrow: string): ModalView {
   return modal({
     callbackId: viewIds.snooze,
     title: 'Snooze',
@@ -85,7 +86,7 @@ export function snoozeModal(accountName: string, m: ModalMeta, tomorrow: string)
   });
 }
 
-export function paymentPlanModal(accountName: string, m: ModalMeta, currency: string, owedMinor: number): Block {
+export function paymentPlanModal(accountName: string, m: ModalMeta, currency: string, owedMinor: number): ModalView {
   return modal({
     callbackId: viewIds.paymentPlan,
     title: 'Payment plan',
@@ -98,7 +99,7 @@ export function paymentPlanModal(accountName: string, m: ModalMeta, currency: st
   });
 }
 
-export function moreTimeModal(accountName: string, m: ModalMeta, defaultUntil: string): Block {
+export function moreTimeModal(accountName: string, m: ModalMeta, defaultUntil: string): ModalView {
   return modal({
     callbackId: viewIds.moreTime,
     title: 'Give more time',
@@ -112,7 +113,7 @@ export function moreTimeModal(accountName: string, m: ModalMeta, defaultUntil: s
   });
 }
 
-export function rejectModal(accountName: string, m: ModalMeta): Block {
+export function rejectModal(accountName: string, m: ModalMeta): ModalView {
   return modal({
     callbackId: viewIds.reject,
     title: 'Reject referral',

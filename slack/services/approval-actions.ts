@@ -53,7 +53,7 @@ export async function openRejectModal(ctx: SlackContext, c: ApprovalClick, which
   const name = msg?.snapshot.accountName ?? 'this account';
   const m = { id: c.approvalId, channel: c.channel, ts: c.ts };
   const view = which === 'reject' ? rejectModal(name, m) : moreTimeModal(name, m, addDays(localDate(ctx.now(), 'UTC'), 14));
-  await ctx.client.views.open({ trigger_id: c.triggerId, view: view as never });
+  await ctx.client.views.open({ trigger_id: c.triggerId, view });
   return 'modal';
 }
 
@@ -115,7 +115,7 @@ export async function decideFromSlack(
   if (msg && msg.kind === 'approval') {
     await ctx.messages.resolve(msg._id, line, now);
     const body = approvalMessage(msg.snapshot, line, { liftPrepay: after !== null });
-    for (const p of msg.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks as never });
+    for (const p of msg.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks });
   }
   await ctx.replanAfter(decided.customerId, now);
   return 'decided';

@@ -50,7 +50,7 @@ export async function aging(ctx: SlackContext, orgId: string): Promise<AgingSumm
 export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promise<{ text: string; blocks: Block[] }> {
   const person = await ctx.people.findBySlackId(cmd.userId);
   const reply = async (m: { text: string; blocks: Block[] }): Promise<{ text: string; blocks: Block[] }> => {
-    await ctx.client.chat.postEphemeral({ channel: cmd.channelId, user: cmd.userId, text: m.text, blocks: m.blocks as never });
+    await ctx.client.chat.postEphemeral({ channel: cmd.channelId, user: cmd.userId, text: m.text, blocks: m.blocks });
     return m;
   };
   if (!person) return reply({ text: 'Overdue does not know you yet: ask an admin to add you.', blocks: [] });

@@ -3,7 +3,6 @@
 // (the App Home content as a message). Once per person and local day (a claim).
 import { localDate } from '../../src/domain/calendar.js';
 import { homeView } from '../blocks/home.js';
-import type { Block } from '../blocks/kit.js';
 import { openDm, type SlackContext } from './context.js';
 import { homeSnapshot } from './home.js';
 
@@ -23,7 +22,7 @@ export async function sendDigests(ctx: SlackContext, opts: { hour?: number } = {
       if (!person.slackUserId) continue;
       if (!(await svc.store.claims.take(`slack:digest:${person._id}:${today}`, 'slack', now))) continue;
       const snap = await homeSnapshot(svc, org._id, person.name);
-      const blocks = (homeView(snap) as { blocks: Block[] }).blocks;
+      const blocks = homeView(snap).blocks;
       const channel = await openDm(svc.client, person.slackUserId);
       await svc.post({ channel, text: `Today's calls: ${snap.calls.length}`, blocks });
       sent += 1;

@@ -7,6 +7,7 @@
 // accounting platform through the outbox. A strategic account's hold waits for
 // a manager: the managers get Approve / Reject; on approval the hold becomes
 // active, is written back and announced.
+import type { AnyBlock } from '@slack/types';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import { AlreadyOnHoldError } from '../../src/store/approvals.js';
@@ -57,10 +58,10 @@ export async function openHoldModal(ctx: SlackContext, which: 'place' | 'lift', 
   const person = await ctx.people.bySlackId(doc.orgId, c.userId);
   if (!person || !person.roles.some((r) => HOLD_ROLES.includes(r))) return ctx.tell(c.channel, c.userId, 'Only collectors, managers and admins can place or lift credit holds.');
   const initial = which === 'place' ? `${doc.snapshot.oldestDays} days past due; ${doc.snapshot.levelName}` : 'Paid / settled';
-  await ctx.client.views.open({ trigger_id: c.triggerId, view: holdReasonModal(which, doc.snapshot.accountName, { id: c.taskId, channel: c.channel, ts: c.ts }, initial) as never });
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: holdReasonModal(which, doc.snapshot.accountName, { id: c.taskId, channel: c.channel, ts: c.ts }, initial) });
 }
 
-async function announce(ctx: SlackContext, orgId: string, m: { text: string; blocks: unknown[] }): Promise<void> {
+async function announce(ctx: SlackContext, orgId: string, m: { text: string; blocks: AnyBlock[] }): Promise<void> {
   const org = await ctx.store.organisations.get(orgId);
   const parsed = SlackSettings.safeParse(org?.settings ?? {});
   const channel = parsed.success ? parsed.data.slack?.holdsChannel : undefined;
@@ -112,7 +113,7 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
     const told = state.kind === 'active' || state.kind === 'released' ? holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason).text : `${msg.text}: requested, waiting for a manager's approval`;
     await ctx.tell(meta.channel, userId, told);
   }
-  else await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  else await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks });
   if (state.kind === 'active' || state.kind === 'released') await announce(ctx, doc.orgId, holdAnnouncement(doc.snapshot.accountName, state.kind === 'active', person.name, reason));
   if (state.kind === 'pending_approval') await requestManagerApproval(ctx, doc, holdId, person, actor, reason, now, { channel: meta.channel, userId });
   await ctx.replanAfter(doc.customerId, now);
@@ -129,7 +130,7 @@ async function alreadyOnHold(ctx: SlackContext, doc: HoldDoc, err: AlreadyOnHold
   await recordRefusal(ctx, { holdId: holdIdOf(doc._id), orgId: doc.orgId, customerId: doc.customerId, taskId: doc._id }, err, actor, now);
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } });
   const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by, since });
-  if (!doc.ephemeral) await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+  if (!doc.ephemeral) await ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks });
   await ctx.tell(meta.channel, userId, `${doc.snapshot.accountName} is already on credit hold since ${since} (placed by ${by}): no second hold was placed.`);
 }
 
@@ -232,7 +233,7 @@ export async function holdDecided(ctx: SlackContext, approvalId: string, decisio
     if (err instanceof AlreadyOnHoldError && doc) {
       // Approved while another hold went active: the collector's message says the account is on hold already.
       const msg = holdMessage(doc.snapshot, { kind: 'already_on_hold', by: err.placedBy ? (err.placedBy.name ?? err.placedBy.id) : 'someone', since: err.since.toISOString().slice(0, 10) });
-      for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks as never });
+      for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks });
       return;
     }
     if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found')) return; // decided once: Approvals.decide already let only one through
@@ -248,7 +249,7 @@ export async function holdDecided(ctx: SlackContext, approvalId: string, decisio
   if (placed) await enqueueWriteback(ctx, { holdId, orgId: hold.orgId, customerId: hold.customerId, accountName }, 'placed', `${requester} (approved by ${manager.name})`, hold.reason, actor, now);
   if (doc) {
     const msg = holdMessage(doc.snapshot, state);
-    for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks as never });
+    for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks });
   }
   if (placed) await announce(ctx, hold.orgId, holdAnnouncement(accountName, true, `${requester}, approved by ${manager.name}`, hold.reason));
 }

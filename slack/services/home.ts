@@ -5,7 +5,7 @@
 import { localDate } from '../../src/domain/calendar.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
-import type { Block } from '../blocks/kit.js';
+import type { HomeView } from '../blocks/kit.js';
 import type { SlackContext } from './context.js';
 import { pastDueOf } from './past-due.js';
 
@@ -60,11 +60,11 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
 }
 
 /** Publish the Home tab of a Slack user; unknown users get a short note. */
-export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<Block> {
+export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<HomeView> {
   const person = await ctx.people.findBySlackId(slackUserId);
-  const view: Block = person
+  const view: HomeView = person
     ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email))
     : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
-  await ctx.client.views.publish({ user_id: slackUserId, view: view as never });
+  await ctx.client.views.publish({ user_id: slackUserId, view });
   return view;
 }

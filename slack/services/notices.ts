@@ -105,5 +105,5 @@ export async function markFollowUpDone(ctx: SlackContext, c: { taskId: string; u
   const on = now.toISOString().slice(0, 10);
   await ctx.messages.resolve(c.taskId, `done by ${person.name}`, now);
   const msg = noticeMessage(snapshot, { kind: 'done', by: person.name, on });
-  await Promise.all(doc.posts.map((p: SlackMessageDoc['posts'][number]) => ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks as never })));
+  await Promise.all(doc.posts.map((p: SlackMessageDoc['posts'][number]) => ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: msg.text, blocks: msg.blocks })));
 }

@@ -9,7 +9,7 @@ import { collectorEmailOf } from '../../src/planning/collector.js';
 import { emptyAccountState } from '../../src/planning/state.js';
 import type { AuditActor, AuditInput } from '../../src/store/types.js';
 import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
-import { esc, type Block } from '../blocks/kit.js';
+import { esc, type ModalView } from '../blocks/kit.js';
 import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
 import { outcomeLabels, type CallOutcome } from '../ids.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
@@ -39,7 +39,7 @@ function mainCurrency(s: NudgeSnapshot): { currency: string; owed: number } {
   return { currency, owed };
 }
 
-export function modalFor(kind: NudgeModal, s: NudgeSnapshot, meta: ModalMeta, now: Date): Block {
+export function modalFor(kind: NudgeModal, s: NudgeSnapshot, meta: ModalMeta, now: Date): ModalView {
   const today = localDate(now, 'UTC');
   switch (kind) {
     case 'logCall':
@@ -63,7 +63,7 @@ export async function openNudgeModal(ctx: SlackContext, kind: NudgeModal, c: Cli
   const doc = await nudgeOf(ctx, c.taskId);
   if (!doc) return ctx.tell(c.channel, c.userId, 'This task is no longer known to Overdue.');
   if (doc.resolvedAt) return ctx.tell(c.channel, c.userId, `Already handled: ${doc.resolution ?? ''}`);
-  await ctx.client.views.open({ trigger_id: c.triggerId, view: modalFor(kind, doc.snapshot, { id: c.taskId, channel: c.channel, ts: c.ts }, ctx.now()) as never });
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: modalFor(kind, doc.snapshot, { id: c.taskId, channel: c.channel, ts: c.ts }, ctx.now()) });
 }
 
 export type Submission =
@@ -169,7 +169,7 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const msg = nudgeMessage(doc.snapshot, [...doc.log, line], !settles);
   await Promise.all([
     settles ? ctx.retry(() => ctx.tasks.updateOne({ _id: doc._id }, { $set: { status: 'done' } })).then(() => ctx.messages.resolve(doc._id, line, now)) : ctx.messages.addLog(doc._id, line),
-    doc.ephemeral ? ctx.tell(meta.channel, userId, line) : ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never }),
+    doc.ephemeral ? ctx.tell(meta.channel, userId, line) : ctx.client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks }),
   ]);
   await ctx.replanAfter(doc.customerId, now);
 }
@@ -194,7 +194,7 @@ async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel
   await ctx.messages.record({ ...doc, log: [], snapshot, posts: [...doc.posts, { channel: r.channel ?? channel, ts: String(r.ts), user: collector.id }] });
   await ctx.tasks.updateOne({ _id: doc._id }, { $set: { assignee: { role: 'collector', id: collectorEmail, name } } });
   const old = nudgeMessage(doc.snapshot, [...doc.log, line(name)], false);
-  await ctx.client.chat.update({ channel: from.channel, ts: from.ts, text: old.text, blocks: old.blocks as never });
+  await ctx.client.chat.update({ channel: from.channel, ts: from.ts, text: old.text, blocks: old.blocks });
   await ctx.audit({
     orgId: doc.orgId, accountId: doc.customerId, actor, channel: 'slack', action, invoiceIds: doc.snapshot.invoices.map((i) => i.id),
     outcome: `nudge handed from ${doc.snapshot.rep.name} to ${name}`, details: { taskId: doc._id, to: collectorEmail }, at: now,

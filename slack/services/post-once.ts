@@ -2,6 +2,7 @@
 // claim `slack:deliver:<task>` is taken first, then the message is posted to
 // each target and recorded (with `after`, e.g. the audit entry). If any of that
 // fails the claim is given back, so the next delivery run tries again.
+import type { AnyBlock } from '@slack/types';
 import { collections } from '../../src/store/store.js';
 import type { SlackContext } from './context.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
@@ -20,7 +21,7 @@ export async function postTaskOnce(
   ctx: SlackContext,
   task: { _id: string; orgId: string; customerId: string },
   content: MessageContent,
-  message: { text: string; blocks: unknown[] },
+  message: { text: string; blocks: AnyBlock[] },
   targets: () => Promise<PostTarget[]>,
   now: Date,
   after?: (posts: PostedMessage[]) => Promise<void>,

@@ -7,12 +7,13 @@
 // through a companion client of the same token that reports 429s instead of
 // waiting on them (rejectRateLimitedCalls).
 import { webApi } from '@slack/bolt';
+import type { AnyBlock } from '@slack/types';
 import { z } from 'zod';
 
 export interface PostArgs {
   channel: string;
   text: string;
-  blocks?: unknown[];
+  blocks?: AnyBlock[];
 }
 
 export interface PostQueueOptions {
@@ -101,7 +102,7 @@ export class PostQueue {
       const wait = l.nextAt - Date.now();
       if (wait > 0) await this.sleep(wait);
       try {
-        const r = await this.clientFor(client).chat.postMessage({ channel: args.channel, text: args.text, ...(args.blocks ? { blocks: args.blocks as never } : {}) });
+        const r = await this.clientFor(client).chat.postMessage({ channel: args.channel, text: args.text, ...(args.blocks ? { blocks: args.blocks } : {}) });
         l.nextAt = Date.now() + this.intervalMs;
         return r;
       } catch (err) {

@@ -17,7 +17,7 @@ export async function openLiftPrepay(ctx: SlackContext, c: { approvalId: string;
   if (!doc || doc.kind !== 'approval') return ctx.tell(c.channel, c.userId, 'This request is no longer known to Overdue.');
   const person = await ctx.people.bySlackId(doc.orgId, c.userId);
   if (!person || !person.roles.some((r) => LIFT_ROLES.includes(r))) return ctx.tell(c.channel, c.userId, REFUSED);
-  await ctx.client.views.open({ trigger_id: c.triggerId, view: liftPrepayModal(doc.snapshot.accountName, { id: c.approvalId, channel: c.channel, ts: c.ts }) as never });
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: liftPrepayModal(doc.snapshot.accountName, { id: c.approvalId, channel: c.channel, ts: c.ts }) });
 }
 
 export async function submitLiftPrepay(ctx: SlackContext, meta: ModalMeta, userId: string, reason: string): Promise<void> {
@@ -31,5 +31,5 @@ export async function submitLiftPrepay(ctx: SlackContext, meta: ModalMeta, userI
   const line = `${doc.resolution ?? ''}\n:unlock: *Prepay-only lifted* by ${esc(person.name)}: ${esc(reason)}`.trim();
   await ctx.messages.resolve(doc._id, line, now);
   const body = approvalMessage(doc.snapshot, line);
-  for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks as never });
+  for (const p of doc.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks });
 }

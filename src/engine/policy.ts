@@ -278,7 +278,6 @@ function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] 
 
 export interface CompiledAction {
   readonly spec: ActionSpec;
-  readonly bit: number;
   readonly customerFacing: boolean;
 }
 
@@ -289,8 +288,7 @@ export interface CompiledLevel {
   readonly name: string;
   readonly preDue: boolean;
   readonly actions: readonly CompiledAction[];
-  readonly actionBits: ReadonlyMap<string, number>;
-  readonly allBits: number;
+  readonly actionById: ReadonlyMap<string, CompiledAction>;
   readonly customerFacing: boolean;
   readonly responseDays: number | undefined;
   readonly hasAgencyReferral: boolean;
@@ -326,11 +324,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   const hit = compiled.get(policy);
   if (hit) return hit;
   const levels = policy.levels.map((spec, index): CompiledLevel => {
-    const actionBits = new Map<string, number>();
-    const actions = spec.actions.map((a, j): CompiledAction => {
-      actionBits.set(a.id, 1 << j);
-      return { spec: a, bit: 1 << j, customerFacing: isCustomerFacing(a.kind) };
-    });
+    const actions = spec.actions.map((a): CompiledAction => ({ spec: a, customerFacing: isCustomerFacing(a.kind) }));
     const letter = spec.actions.find((a) => a.kind === 'letter');
     return {
       index,
@@ -339,8 +333,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       name: spec.name,
       preDue: spec.trigger.kind === 'daysPastDue' && spec.trigger.days <= 0,
       actions,
-      actionBits,
-      allBits: (1 << actions.length) - 1,
+      actionById: new Map(actions.map((a) => [a.spec.id, a])),
       customerFacing: actions.some((a) => a.customerFacing),
       responseDays: letter?.kind === 'letter' ? letter.responseDays : undefined,
       hasAgencyReferral: spec.actions.some((a) => a.kind === 'agencyReferral'),
