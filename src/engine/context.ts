@@ -3,7 +3,6 @@
 // shared by the ladder and the courtesy level (may anything go out today, and when).
 
 import {
-  compileCalendar,
   formatDayNumberShort,
   isBusinessDayNumber,
   localDayNumber,
@@ -11,11 +10,12 @@ import {
   onOrAfterBusinessDayNumber,
   zonedInstantOfDayNumber,
   type CompiledCalendar,
-  type LocalDate,
 } from '../domain/calendar.js';
-import type { Account, HistoryKind, Instant } from './account.js';
+import type { Account, Instant } from './account.js';
+import { isCustomerFacing } from './action-kinds.js';
 import type { AccountState, Decision, DueAction, LevelRef, Reason } from './decision-types.js';
 import type { CompiledLevel, CompiledPolicy } from './policy.js';
+import { accountCalendar } from './sending-window.js';
 
 export interface Ctx {
   readonly a: Account;
@@ -38,17 +38,9 @@ export function wakeOn(ctx: Ctx, day: number | undefined): void {
   if (ctx.nextDay === undefined || d < ctx.nextDay) ctx.nextDay = d;
 }
 
-const extraCalendars = new WeakMap<readonly LocalDate[], CompiledCalendar>();
-
-/** The policy's calendar, plus the account's own holidays when it has any. */
+/** The policy's calendar, plus the account's own holidays when it has any (the dispatcher's too: sending-window.ts). */
 export function calendarFor(a: Account, cp: CompiledPolicy): CompiledCalendar {
-  if (a.holidays.length === 0) return cp.calendar;
-  let cal = extraCalendars.get(a.holidays);
-  if (!cal) {
-    cal = compileCalendar({ weekend: cp.policy.calendar.weekend, holidays: [...cp.policy.calendar.holidays, ...a.holidays] });
-    extraCalendars.set(a.holidays, cal);
-  }
-  return cal;
+  return accountCalendar(cp, a.holidays);
 }
 
 export function ref(l: CompiledLevel): LevelRef {
@@ -79,10 +71,6 @@ export function finish(ctx: Ctx, base: Base, state: AccountState, level: LevelRe
     reasons: ctx.reasons,
     explanation,
   };
-}
-
-function isCustomerFacing(kind: HistoryKind): boolean {
-  return kind === 'email' || kind === 'letter';
 }
 
 function lastCustomerDay(ctx: Ctx): number | undefined {

@@ -9,6 +9,7 @@
 import { fromDayNumber, localDayNumber, toDayNumber } from '../domain/calendar.js';
 import { addTo, compareWithThreshold, formatTotals, type ExchangeRates, type Totals } from '../domain/money.js';
 import type { Account, Instant, Invoice } from './account.js';
+import { isPastDueAge, owes } from './past-due.js';
 import { calendarFor, finish, ref, wakeOn, type Ctx } from './context.js';
 import { CURRENT_LEVEL, type DecideOptions, type Decision, type PastDueSummary } from './decision-types.js';
 import { courtesy, ladder, lastReachedLevel, levelStatuses } from './ladder.js';
@@ -120,15 +121,15 @@ function sortInvoices(ctx: Ctx, pausedInvoices: ReadonlyMap<string, string>): So
   let oldest: Invoice | undefined;
   let oldestAge = 0;
   for (const inv of ctx.a.invoices) {
-    if (inv.status !== 'open' || inv.balanceMinor <= 0) continue;
+    if (!owes(inv)) continue;
     const due = toDayNumber(inv.dueDate);
     const age = today - due;
     const why = inv.disputed ? 'disputed' : pausedInvoices.size > 0 ? pausedInvoices.get(inv.id) : undefined;
     if (why !== undefined) {
-      if (age >= 1) excluded.push({ invoiceId: inv.id, number: inv.number, reason: why });
+      if (isPastDueAge(age)) excluded.push({ invoiceId: inv.id, number: inv.number, reason: why });
       continue;
     }
-    if (age >= 1) {
+    if (isPastDueAge(age)) {
       pastDue.push(inv);
       addTo(totals, inv.currency, inv.balanceMinor);
       if (oldest === undefined || age > oldestAge || (age === oldestAge && inv.number < oldest.number)) {

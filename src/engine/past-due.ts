@@ -11,9 +11,19 @@ export function daysPastDue(dueDate: LocalDate, today: LocalDate): number {
   return toDayNumber(today) - toDayNumber(dueDate);
 }
 
+/** Open with a balance left: an invoice the ladder may chase (past due or not yet). */
+export function owes(inv: { readonly status: string; readonly balanceMinor: number }): boolean {
+  return inv.status === 'open' && inv.balanceMinor > 0;
+}
+
+/** Past due from the first day after the due date (days past due ≥ 1). */
+export function isPastDueAge(daysPastDue: number): boolean {
+  return daysPastDue >= 1;
+}
+
 /** Open, a balance left, and due before `today` (at least one day past due). Disputes aside: see pastDueOf. */
 export function isPastDue(inv: { readonly status: string; readonly balanceMinor: number; readonly dueDate: LocalDate }, today: LocalDate): boolean {
-  return inv.status === 'open' && inv.balanceMinor > 0 && inv.dueDate < today;
+  return owes(inv) && isPastDueAge(daysPastDue(inv.dueDate, today));
 }
 
 /** Invoices an open dispute (one naming them; not yet resolved at `now`) takes out of the ladder. */
