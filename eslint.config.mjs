@@ -52,8 +52,8 @@ const NO_MODULE_STATE = [
   },
 ];
 
-/** Pure functions' memo caches, allowed a top-level Map/WeakMap (see below). */
-const MEMO_CACHES = ['src/engine/policy.ts', 'src/engine/decide.ts', 'src/outbox/safety.ts', 'src/domain/calendar.ts', 'src/documents/format.ts'];
+/** Intl formatter caches keyed by time zone or locale, allowed a top-level Map (see below). */
+const MEMO_CACHES = ['src/domain/calendar.ts', 'src/documents/format.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'demo-output/', 'coverage/'] },
@@ -75,9 +75,9 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...NO_MODULE_STATE] },
   },
   {
-    // The memo caches of pure functions (a compiled policy per policy object, a formatter per time zone): keyed
-    // by immutable input, never written from outside, so what they hold cannot change any answer. They may keep
-    // their top-level Map/WeakMap; a top-level `let` is still refused.
+    // Intl formatter caches (one Intl.DateTimeFormat / NumberFormat per zone or locale): keyed by immutable
+    // input, never written from outside, so what they hold cannot change any answer. They may keep their
+    // top-level Map; a top-level `let` is still refused.
     files: MEMO_CACHES,
     rules: { 'no-restricted-syntax': ['error', ...NO_MODULE_STATE.filter((r) => r.selector.includes('VariableDeclaration[kind'))] },
   },

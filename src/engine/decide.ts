@@ -14,15 +14,16 @@ import { calendarFor, finish, ref, wakeOn, type Ctx } from './context.js';
 import { CURRENT_LEVEL, type DecideOptions, type Decision, type PastDueSummary } from './decision-types.js';
 import { courtesy, ladder, lastReachedLevel, levelStatuses } from './ladder.js';
 import { coveredDays, pauseState } from './pauses.js';
-import { compilePolicy, type CompiledPolicy, type Policy } from './policy.js';
+import { compiledOf, type CompiledPolicy, type Policy, type PolicyLike } from './policy.js';
 
 export * from './decision-types.js';
 export { actionKey } from './actions.js';
 export { roleLabel } from './contacts.js';
 
 /** Decides what happens to an account now. Pure: same inputs, same decision. */
-export function decide(account: Account, policy: Policy, now: Instant | Date, options: DecideOptions = {}): Decision {
-  const cp = compilePolicy(policy);
+export function decide(account: Account, policyLike: PolicyLike, now: Instant | Date, options: DecideOptions = {}): Decision {
+  const cp = compiledOf(policyLike);
+  const policy = cp.policy;
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const tz = account.timeZone;
   const today = localDayNumber(nowMs, tz);

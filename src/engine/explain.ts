@@ -14,7 +14,7 @@ import {
 import { formatMoney, type ExchangeRates } from '../domain/money.js';
 import type { Account, HistoryEntry, Instant } from './account.js';
 import { decide, roleLabel, type Decision, type DecideOptions, type DueAction, type Recipient } from './decide.js';
-import { compilePolicy, type Policy } from './policy.js';
+import { compiledOf, type PolicyLike } from './policy.js';
 
 function who(r: Recipient): string {
   return `${r.name} (${roleLabel(r.role)})`;
@@ -77,8 +77,8 @@ export interface Preview {
  * The future timeline if nothing changes: decide() once per day (at the start of
  * sending hours; at `from` on the first day), every action taken as decided.
  */
-export function preview(account: Account, policy: Policy, from: Instant | Date, days: number, options: DecideOptions = {}): Preview {
-  const cp = compilePolicy(policy);
+export function preview(account: Account, policy: PolicyLike, from: Instant | Date, days: number, options: DecideOptions = {}): Preview {
+  const cp = compiledOf(policy);
   const fromMs = typeof from === 'number' ? from : from.getTime();
   const tz = account.timeZone;
   const firstDay = localDayNumber(fromMs, tz);
@@ -88,7 +88,7 @@ export function preview(account: Account, policy: Policy, from: Instant | Date, 
   for (let d = 0; d < days; d++) {
     const day = firstDay + d;
     const now = d === 0 ? fromMs : zonedInstantOfDayNumber(day, cp.sendStart, tz);
-    const decision = decide({ ...account, history }, policy, now, options);
+    const decision = decide({ ...account, history }, cp, now, options);
     finalLevel = decision.level.name;
     for (const a of decision.actions) {
       history.push(historyEntryFor(a));
@@ -117,7 +117,8 @@ export interface Explanation {
 }
 
 /** decide() plus the human detail: which invoices, which actions, and what comes next if unpaid. */
-export function explain(account: Account, policy: Policy, now: Instant | Date, options: DecideOptions & { horizonDays?: number } = {}): Explanation {
+export function explain(account: Account, policyLike: PolicyLike, now: Instant | Date, options: DecideOptions & { horizonDays?: number } = {}): Explanation {
+  const policy = compiledOf(policyLike);
   const decision = decide(account, policy, now, options);
   const tz = account.timeZone;
   const nowMs = decision.now;

@@ -274,7 +274,7 @@ function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] 
   return problems;
 }
 
-// ---- compiled form, computed once per policy object ----------------------------
+// ---- compiled form: compile once, pass it where decide() runs in a loop ----------
 
 export interface CompiledAction {
   readonly spec: ActionSpec;
@@ -311,18 +311,22 @@ export interface CompiledPolicy {
   readonly fastTrack: Policy['fastTrack'];
 }
 
-const compiled = new WeakMap<Policy, CompiledPolicy>();
-
 /** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
 function sendingEnd(hhmm: string): number {
   const end = parseTimeOfDay(hhmm);
   return end === 23 * 60 + 59 ? 24 * 60 : end;
 }
 
-/** Precomputes the lookups decide() needs; cached per policy object. */
+/** A policy, or its compiled form (callers that decide many times compile once and pass that). */
+export type PolicyLike = Policy | CompiledPolicy;
+
+/** The compiled form of a policy: as given when it is compiled already. */
+export function compiledOf(p: PolicyLike): CompiledPolicy {
+  return 'levelById' in p ? p : compilePolicy(p);
+}
+
+/** Precomputes the lookups decide() needs. Pure: nothing is cached here (compile once per loop, see PolicyLike). */
 export function compilePolicy(policy: Policy): CompiledPolicy {
-  const hit = compiled.get(policy);
-  if (hit) return hit;
   const levels = policy.levels.map((spec, index): CompiledLevel => {
     const actions = spec.actions.map((a): CompiledAction => ({ spec: a, customerFacing: isCustomerFacing(a.kind) }));
     const letter = spec.actions.find((a) => a.kind === 'letter');
@@ -354,6 +358,5 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     strategicTags: new Set(policy.strategic.tags),
     fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),
   };
-  compiled.set(policy, c);
   return c;
 }

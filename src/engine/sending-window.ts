@@ -14,7 +14,7 @@ import {
   type LocalDate,
 } from '../domain/calendar.js';
 import type { Instant } from './account.js';
-import { compilePolicy, type CompiledPolicy, type Policy } from './policy.js';
+import { compiledOf, type CompiledPolicy, type PolicyLike } from './policy.js';
 
 /** The policy's compiled calendar with the account's own holidays added. */
 export function accountCalendar(cp: CompiledPolicy, holidays: readonly LocalDate[]): CompiledCalendar {
@@ -30,8 +30,8 @@ export interface SendingWindow {
 }
 
 /** The sending window of an account under a policy. */
-export function sendingWindow(policy: Policy, accountHolidays: readonly LocalDate[] = []): SendingWindow {
-  const cp = compilePolicy(policy);
+export function sendingWindow(policy: PolicyLike, accountHolidays: readonly LocalDate[] = []): SendingWindow {
+  const cp = compiledOf(policy);
   return { calendar: accountCalendar(cp, accountHolidays), start: cp.sendStart, end: cp.sendEnd };
 }
 

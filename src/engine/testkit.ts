@@ -5,7 +5,7 @@ import { addDays, localDayNumber, zonedInstantOfDayNumber, toDayNumber, fromDayN
 import type { Account, Contact, HistoryEntry, Instant, Invoice } from './account.js';
 import { decide, type Decision, type DecideOptions } from './decide.js';
 import { historyEntryFor } from './explain.js';
-import type { Policy } from './policy.js';
+import { compiledOf, type PolicyLike } from './policy.js';
 
 export function invoice(id: string, dueDate: LocalDate, amountMinor: number, over: Partial<Invoice> = {}): Invoice {
   return {
@@ -76,11 +76,12 @@ export interface SimulationStep {
  */
 export function simulate(
   start: Account,
-  policy: Policy,
+  policyLike: PolicyLike,
   from: LocalDate,
   days: number,
   opts: { minuteOfDay?: number; options?: DecideOptions; change?: (a: Account, date: LocalDate) => Account } = {},
 ): { account: Account; steps: SimulationStep[] } {
+  const policy = compiledOf(policyLike);
   let acc = start;
   const history: HistoryEntry[] = [...start.history];
   const steps: SimulationStep[] = [];
