@@ -7,7 +7,7 @@ import request from 'supertest';
 import type express from 'express';
 import { AUDIT_CSV_HEADER, chainHeader, chainVerdict } from '../src/documents/audit-export.js';
 import type { ChainCheck } from '../src/store/audit.js';
-import { documentsRouter } from '../src/documents/router.js';
+import { documentsRouter } from '../app/http/documents.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { zonedInstant } from '../src/domain/calendar.js';
 import { defaultPolicy, nextSendingDay, nextSendingStart, sendingWindow } from '../src/engine/index.js';
 import { createApp } from '../src/http/app.js';
-import { orgAuditAccount, outboundRouter } from '../src/http/outbound-router.js';
+import { orgAuditAccount, outboundRouter } from '../app/http/outbound.js';
 import { createLogger } from '../src/logger.js';
 import { createChannels, createSmtpTransport, Dispatcher, TaskChannel, type SmtpTransport } from '../src/outbox/index.js';
 import { minuteKey, nextMinute, rateSlotKey, slotsToTry } from '../src/outbox/safety.js';

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type express from 'express';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
-import { documentsRouter } from '../src/documents/router.js';
+import { documentsRouter } from '../app/http/documents.js';
 import { recordId } from '../src/store/records.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';

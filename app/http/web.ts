@@ -3,9 +3,9 @@
 // policies), the connectors' OAuth and webhook routes, and Slack's /slack/events.
 import type { Express } from 'express';
 import type { Config } from '../../src/config.js';
-import { documentsRouter } from '../../src/documents/router.js';
+import { documentsRouter } from './documents.js';
 import { createApp } from '../../src/http/app.js';
-import { outboundRouter } from '../../src/http/outbound-router.js';
+import { outboundRouter } from './outbound.js';
 import { quickbooksRouter } from '../../connectors/quickbooks/routes.js';
 import { xeroRouter } from '../../connectors/xero/routes.js';
 import type { SlackApp } from '../../slack/app.js';

@@ -7,16 +7,16 @@
 // `?date=YYYY-MM-DD` dates a letter or statement (default: today in the account's zone).
 // The account id is the customer document's _id.
 import express, { type Request, type Response, type Router } from 'express';
-import { addDays, isValidDate, localDate, zonedInstant, type LocalDate } from '../domain/calendar.js';
-import { AppError } from '../errors.js';
-import type { Store } from '../store/store.js';
-import { auditCsv, auditPdf, chainHeader } from './audit-export.js';
-import { buildLetter } from './letter.js';
-import { loadAccount, partyOf, today } from './load.js';
-import { documentInstant } from './model.js';
-import { buildReferralPacket } from './packet.js';
-import { isLetterKind, LETTER_KINDS, resolveDocumentSettings } from './settings.js';
-import { buildStatement } from './statement.js';
+import { addDays, isValidDate, localDate, zonedInstant, type LocalDate } from '../../src/domain/calendar.js';
+import { AppError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import { auditCsv, auditPdf, chainHeader } from '../../src/documents/audit-export.js';
+import { buildLetter } from '../../src/documents/letter.js';
+import { loadAccount, partyOf, today } from '../../src/documents/load.js';
+import { documentInstant } from '../../src/documents/model.js';
+import { buildReferralPacket } from '../../src/documents/packet.js';
+import { isLetterKind, LETTER_KINDS, resolveDocumentSettings } from '../../src/documents/settings.js';
+import { buildStatement } from '../../src/documents/statement.js';
 
 export interface DocumentsRouterDeps {
   store: Store;

@@ -5,9 +5,9 @@
 // Each change is recorded in the organisation's audit chain (account `org:<id>`).
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import type { Store } from '../store/store.js';
-import type { AuditActor } from '../store/types.js';
+import { AppError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import type { AuditActor } from '../../src/store/types.js';
 
 export interface OutboundRouterDeps {
   store: Store;
