@@ -5,7 +5,7 @@ import { createMissingIndexes } from '../../src/store/store.js';
 import { INSTALLATIONS_COLLECTION } from './installations.js';
 import { PEOPLE_COLLECTION } from './people.js';
 
-const slackIndexes: Record<string, IndexDescription[]> = {
+export const slackIndexes: Record<string, IndexDescription[]> = {
   [PEOPLE_COLLECTION]: [
     { key: { slackUserId: 1 }, name: 'slack_user' },
     { key: { orgId: 1, roles: 1 }, name: 'org_roles' },
