@@ -6,7 +6,7 @@ import type { ChangeEvent } from '../types.js';
 import type { QboKit } from './kit.js';
 import { quickbooks } from './provider.js';
 import { markDeleted } from './save.js';
-import { readPages, steps } from './sync.js';
+import { readPages, steps, whereFor } from './sync.js';
 
 export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
   return applyPerConnection(kit, 'quickbooks', events, async (client, ctx, list) => {
@@ -18,7 +18,7 @@ export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ save
       for (const id of gone) if (await markDeleted(kit, step.kind, id, ctx)) deleted += 1;
       const changed = [...new Set(ofKind.filter((e) => e.operation !== 'delete').map((e) => e.externalId))].filter((id) => /^\d+$/.test(id));
       for (const ids of inChunks(changed, quickbooks.api.pageSize)) {
-        saved += (await readPages(kit, client, step, `Id IN (${ids.map((id) => `'${id}'`).join(',')})`, 1, ctx)).saved;
+        saved += (await readPages(kit, client, step, whereFor(step, `Id IN (${ids.map((id) => `'${id}'`).join(',')})`), 1, ctx)).saved;
       }
     }
     return { saved, deleted };

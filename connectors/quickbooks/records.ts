@@ -25,6 +25,7 @@ export const QboCustomer = z.object({
   Job: z.boolean().default(false),
   ParentRef: ref.optional(),
   BillWithParent: z.boolean().optional(),
+  SalesTermRef: ref.optional(),
   CurrencyRef: ref.optional(),
   Notes: z.string().optional(),
   MetaData: meta,
@@ -112,6 +113,11 @@ function key(ctx: MapContext, externalId: string) {
 
 const minor = minorOrThrow;
 
+/** QuickBooks names an inactive customer "<name> (deleted)" in the change feed; the account keeps its real name. */
+export function cleanName(c: Pick<QboCustomer, 'DisplayName' | 'Active'>): string {
+  return c.Active ? c.DisplayName : c.DisplayName.replace(/\s*\(deleted\)$/, '');
+}
+
 export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
   const email = c.PrimaryEmailAddr?.Address;
   const phone = c.PrimaryPhone?.FreeFormNumber;
@@ -120,15 +126,17 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
   const person = [c.GivenName, c.FamilyName].filter(Boolean).join(' ');
   return {
     ...key(ctx, c.Id),
-    displayName: c.DisplayName,
+    displayName: cleanName(c),
     ...(c.CompanyName ? { legalName: c.CompanyName } : {}),
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
-    contacts: email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || c.DisplayName, ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing'] }] : [],
+    contacts: email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || cleanName(c), ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing'] }] : [],
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
     active: c.Active,
+    ...(c.Active ? {} : { ledgerStatus: 'inactive' as const }),
+    ...(c.SalesTermRef ? { salesTermId: c.SalesTermRef.value } : {}),
     providerUpdatedAt: new Date(c.MetaData.LastUpdatedTime),
     syncedAt: ctx.syncedAt,
   };

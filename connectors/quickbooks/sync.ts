@@ -20,8 +20,20 @@ export interface Step {
   fullWhere: string;
 }
 
+/**
+ * A query on a name list (Customer) without a condition on Active returns active records only:
+ * inactive customers may still owe, so every customer read names both.
+ */
+export const ACTIVE_OR_NOT = 'Active IN (true, false)';
+
+/** The WHERE clause for `step` with `condition`: customer reads always include inactive ones. */
+export function whereFor(step: Pick<Step, 'entity'>, condition: string): string {
+  if (step.entity !== 'Customer') return condition;
+  return condition ? `${condition} AND ${ACTIVE_OR_NOT}` : ACTIVE_OR_NOT;
+}
+
 export const steps: Step[] = [
-  { kind: 'customer', entity: 'Customer', fullWhere: '' },
+  { kind: 'customer', entity: 'Customer', fullWhere: ACTIVE_OR_NOT },
   { kind: 'invoice', entity: 'Invoice', fullWhere: "Balance > '0'" },
   { kind: 'payment', entity: 'Payment', fullWhere: '' },
   { kind: 'credit_memo', entity: 'CreditMemo', fullWhere: "Balance > '0'" },
@@ -104,7 +116,7 @@ export async function incrementalSync(kit: QboKit, connectionId: string): Promis
   }
   for (const step of byQuery) {
     // Deleted records cannot be seen this way; the next full sync reconciles them.
-    addPage(tally, step.kind, await readPages(kit, client, step, `Metadata.LastUpdatedTime >= '${since}'`, 1, ctx));
+    addPage(tally, step.kind, await readPages(kit, client, step, whereFor(step, `Metadata.LastUpdatedTime >= '${since}'`), 1, ctx));
   }
   await finishSync(kit, connectionId, { since: next });
   kit.countCalls(client);

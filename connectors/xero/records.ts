@@ -211,6 +211,7 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],
     ...assignmentsFromGroups(c.ContactGroups),
     active: c.ContactStatus === 'ACTIVE',
+    ...(c.ContactStatus === 'ARCHIVED' ? { ledgerStatus: 'archived' as const } : {}),
     providerUpdatedAt: c.UpdatedDateUTC,
     syncedAt: ctx.syncedAt,
   };

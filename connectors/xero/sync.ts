@@ -36,6 +36,11 @@ const steps: Step[] = [
   { kind: 'credit_memo', list: 'CreditNotes', fullWhere: 'Type=="ACCRECCREDIT" AND Status=="AUTHORISED"', changedWhere: 'Type=="ACCRECCREDIT"' },
 ];
 
+/** Contacts are read with archived ones (Xero leaves them out otherwise): an archived contact may still owe. */
+function archived(step: Step): { includeArchived?: boolean } {
+  return step.kind === 'customer' ? { includeArchived: true } : {};
+}
+
 /** A full sync reads payments this far back (older ones cannot change an open balance). */
 const FULL_PAYMENTS_LOOKBACK_DAYS = 365;
 
@@ -118,7 +123,7 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
       const key = `full:${step.list}`;
       if (checkpoint[key] === 'done') continue;
       const modifiedSince = step.kind === 'payment' ? new Date(Date.parse(startedAt) - FULL_PAYMENTS_LOOKBACK_DAYS * 86_400_000) : undefined;
-      const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}) };
+      const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}), ...archived(step) };
       const page = await readPages(kit, api, step, query, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
         checkpoint[key] = String(next);
         if (!since && server) since = checkpoint.fullServerTime = server.toISOString();
@@ -184,7 +189,7 @@ export async function incrementalSync(kit: XeroKit, connectionId: string): Promi
   let next: string | undefined;
   try {
     for (const step of steps) {
-      const query = { where: step.changedWhere, modifiedSince: new Date(since), ...(step.kind === 'customer' ? { includeArchived: true } : {}) };
+      const query = { where: step.changedWhere, modifiedSince: new Date(since), ...archived(step) };
       addPage(tally, step.kind, await readPages(kit, api, step, query, 1, ctx, async (_n, server) => {
         if (!next && server) next = server.toISOString(); // Xero's clock, not ours: no gap from skew
       }));

@@ -106,6 +106,15 @@ export interface CustomerDoc extends ProviderKey {
   salesRepEmail?: string;
   collectorEmail?: string;
   active: boolean;
+  /**
+   * Set when the ledger no longer lists the customer as active but it is still an account here
+   * (it may owe): 'inactive' (QuickBooks "Make inactive") or 'archived' (a Xero archived contact).
+   */
+  ledgerStatus?: 'inactive' | 'archived';
+  /** QuickBooks: the customer's default terms (Customer.SalesTermRef), which date an invoice that has neither DueDate nor terms of its own. */
+  salesTermId?: string;
+  /** Xero: the contact's sales payment terms (PaymentTerms.Sales), which date an invoice without a DueDate. */
+  paymentTerms?: { day: number; type: string };
   /** The provider's last-updated time of this record. */
   providerUpdatedAt?: Date;
   syncedAt: Date;
