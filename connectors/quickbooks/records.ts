@@ -3,8 +3,9 @@
 // Amounts arrive as JSON numbers ("150.5"); they become integer minor units by
 // string parsing, never float arithmetic.
 import { z } from 'zod';
-import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
+import type { CustomerDoc, DueDateSource, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
 import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
+import { qboDueDate } from '../terms.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
 const amountSchema = z.union([z.number(), z.string()]);
@@ -45,6 +46,7 @@ export const QboInvoice = z.object({
   CustomerRef: ref,
   CurrencyRef: ref.optional(),
   BillEmail: z.object({ Address: z.string().optional() }).optional(),
+  SalesTermRef: ref.optional(),
   EmailStatus: z.string().optional(),
   PrivateNote: z.string().optional(),
   LinkedTxn: z.array(linkedTxn).optional(),
@@ -74,6 +76,24 @@ export const QboCreditMemo = z.object({
   MetaData: meta,
 });
 export type QboCreditMemo = z.infer<typeof QboCreditMemo>;
+
+/** Sales terms: STANDARD (DueDays) or DATE_DRIVEN (DayOfMonthDue, DueNextMonthDays). */
+export const QboTerm = z.object({
+  Id: z.string(),
+  Name: z.string(),
+  Active: z.boolean().default(true),
+  Type: z.string().optional(),
+  DueDays: z.number().int().optional(),
+  DayOfMonthDue: z.number().int().optional(),
+  DueNextMonthDays: z.number().int().optional(),
+});
+export type QboTerm = z.infer<typeof QboTerm>;
+
+/** What dating an invoice without a DueDate needs: the company's terms by Id, and each customer's default terms. */
+export interface QboTermsLookup {
+  term(id: string): QboTerm | undefined;
+  customerTermId(customerId: string): string | undefined;
+}
 
 /** What CDC returns for a deleted record. */
 export const QboDeleted = z.object({ Id: z.string(), status: z.literal('Deleted'), MetaData: meta.partial().optional() });
@@ -147,7 +167,25 @@ export function isVoided(i: QboInvoice): boolean {
   return /^voided/i.test(i.PrivateNote ?? '') && toMinor(i.TotalAmt, 'USD') === 0;
 }
 
-export function mapInvoice(i: QboInvoice, ctx: MapContext): Omit<InvoiceDoc, '_id'> {
+/**
+ * An invoice's due date: its DueDate; else from its terms (SalesTermRef), else from the customer's default
+ * terms (Customer.SalesTermRef), by the Term's rule (terms.ts). Neither: source 'none' and the issue date as
+ * a placeholder (the invoice is kept out of the ladder and flagged, see InvoiceDoc.dueDateSource).
+ */
+export function dueDateOf(i: QboInvoice, terms: QboTermsLookup): { dueDate: string; dueDateSource: DueDateSource; termsName?: string } {
+  if (i.DueDate) return { dueDate: i.DueDate, dueDateSource: 'ledger' };
+  const tries: [string | undefined, DueDateSource][] = [[i.SalesTermRef?.value, 'invoice_terms'], [terms.customerTermId(i.CustomerRef.value), 'customer_terms']];
+  for (const [id, source] of tries) {
+    const term = id ? terms.term(id) : undefined;
+    const due = term ? qboDueDate(i.TxnDate, term) : null;
+    if (term && due) return { dueDate: due, dueDateSource: source, termsName: term.Name };
+  }
+  return { dueDate: i.TxnDate, dueDateSource: 'none' };
+}
+
+const NO_TERMS: QboTermsLookup = { term: () => undefined, customerTermId: () => undefined };
+
+export function mapInvoice(i: QboInvoice, ctx: MapContext, terms: QboTermsLookup = NO_TERMS): Omit<InvoiceDoc, '_id'> {
   const currency = i.CurrencyRef?.value ?? ctx.homeCurrency;
   const totalMinor = minor('Invoice', i.Id, i.TotalAmt, currency);
   const balanceMinor = minor('Invoice', i.Id, i.Balance, currency);
@@ -156,7 +194,7 @@ export function mapInvoice(i: QboInvoice, ctx: MapContext): Omit<InvoiceDoc, '_i
     customerExternalId: i.CustomerRef.value,
     number: i.DocNumber ?? i.Id,
     issueDate: i.TxnDate,
-    dueDate: i.DueDate ?? i.TxnDate,
+    ...dueDateOf(i, terms),
     currency,
     totalMinor,
     balanceMinor,

@@ -11,8 +11,8 @@ import type { RecordKind, SyncResult } from '../types.js';
 import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
-import { pageOf, parseXeroInstant, type MapContext } from './records.js';
-import { savePage, type SavedPage, type XeroList } from './save.js';
+import { pageOf, parseXeroInstant } from './records.js';
+import { savePage, withTerms, type SavedPage, type XeroList, type XeroMapContext } from './save.js';
 
 export type XeroSyncResult = SyncResult & {
   /** Set when the sync did not run (or stopped) to save the daily budget; the reason is also on the connection's checkpoint. */
@@ -63,7 +63,7 @@ function serverTime(data: unknown): Date | null {
 
 /** Page through one list, saving each page and calling `progress` with the next page and Xero's clock after it. */
 async function readPages(
-  kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: MapContext,
+  kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: XeroMapContext,
   progress: (nextPage: number, serverTime: Date | null) => Promise<void>,
 ): Promise<Omit<SavedPage, 'ids'>> {
   let page = startPage;
@@ -107,7 +107,7 @@ async function defer(kit: XeroKit, conn: ConnectionDoc, cp: Record<string, strin
 export async function fullSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
   const conn = await kit.active(connectionId);
   const api = kit.client(conn);
-  const ctx = await mapContextOf(kit, conn);
+  const ctx = withTerms(await mapContextOf(kit, conn), api);
   const checkpoint: Record<string, string> = { ...(conn.checkpoint ?? {}) };
   delete checkpoint.deferredFull;
   delete checkpoint.deferredAt;
@@ -153,7 +153,7 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
  * Invoices we hold as open that this full sync did not see as AUTHORISED have
  * left that state (paid, voided, deleted): read them by id and store what they are now.
  */
-async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: MapContext, startedAt: Date): Promise<{ saved: number; deleted: number }> {
+async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: XeroMapContext, startedAt: Date): Promise<{ saved: number; deleted: number }> {
   const stale = await kit.store.db.collection(collections.invoices)
     .find({ provider: 'xero', companyId: ctx.companyId, status: 'open', syncedAt: { $lt: startedAt } }, { projection: { externalId: 1 } })
     .toArray();
@@ -184,7 +184,7 @@ export async function incrementalSync(kit: XeroKit, connectionId: string): Promi
   // then polling goes on from the last checkpoint, and the full sync resumes when there is budget.
   if (!since || (conn.checkpoint?.fullStartedAt && !budgetTooLow(kit, conn.companyId))) return fullSync(kit, connectionId);
   const api = kit.client(conn);
-  const ctx = await mapContextOf(kit, conn);
+  const ctx = withTerms(await mapContextOf(kit, conn), api);
   const tally: SyncTally = emptyTally();
   let next: string | undefined;
   try {

@@ -135,9 +135,21 @@ export interface InvoiceDoc extends ProviderKey {
   balanceMinor: number;
   status: InvoiceStatus;
   payUrl?: string;
+  /**
+   * Where `dueDate` came from: the ledger's own due date, or computed from the invoice's terms, the
+   * customer's default terms or the organisation's. 'none': the ledger gave neither a due date nor terms;
+   * `dueDate` then holds the issue date only because the field is required, the invoice is kept out of
+   * the ladder (`Invoices.listOpenForCustomer`) and an audit entry tells the collector. Absent on records
+   * saved before this field existed (treated as 'ledger').
+   */
+  dueDateSource?: DueDateSource;
+  /** The name of the terms the due date was computed from (e.g. "Net 30"), when it was. */
+  termsName?: string;
   providerUpdatedAt?: Date;
   syncedAt: Date;
 }
+
+export type DueDateSource = 'ledger' | 'invoice_terms' | 'customer_terms' | 'organisation_terms' | 'none';
 
 export interface PaymentDoc extends ProviderKey {
   _id: string;

@@ -63,3 +63,106 @@ describe('QuickBooks ledger fidelity', () => {
     });
   });
 });
+
+describe('QuickBooks due dates from terms', () => {
+  let q: Running;
+  beforeAll(async () => {
+    q = await startQuickBooks('qbterms', { customers: 4, openInvoices: 4 });
+    expect((await q.connect()).status).toBe(200);
+  });
+  afterAll(() => q.close());
+
+  it('an invoice without DueDate is dated by its terms, else the customer\'s; with neither it is flagged, kept out of the ladder and told once', async () => {
+    const s = q.sandbox;
+    const net45 = s.put(REALM, 'Term', { Name: 'Net 45', Active: true, Type: 'STANDARD', DueDays: 45 });
+    const fifteenth = s.put(REALM, 'Term', { Name: '15th of month', Active: false, Type: 'DATE_DRIVEN', DayOfMonthDue: 15, DueNextMonthDays: 5 });
+    const [withTerms, withDefault, bare] = [...s.company(REALM).records.Customer.values()];
+    s.change(REALM, 'Customer', withDefault!.Id, { SalesTermRef: { value: fifteenth.Id } });
+    const inv = (cust: typeof bare, fields: Record<string, unknown>) => s.put(REALM, 'Invoice', {
+      DocNumber: `T-${cust!.Id}`, TxnDate: '2026-03-12', TotalAmt: 100, Balance: 100, CustomerRef: { value: cust!.Id }, CurrencyRef: { value: 'USD' }, ...fields,
+    });
+    const a = inv(withTerms, { SalesTermRef: { value: net45.Id } });
+    const b = inv(withDefault, {});
+    const c = inv(bare, {});
+    await q.connector.fullSync(connId);
+    const stored = async (id: string) => q.store.invoices.findByKey('quickbooks', REALM, id);
+    expect(await stored(a.Id)).toMatchObject({ dueDate: '2026-04-26', dueDateSource: 'invoice_terms', termsName: 'Net 45' });
+    expect(await stored(b.Id)).toMatchObject({ dueDate: '2026-04-15', dueDateSource: 'customer_terms', termsName: '15th of month' });
+    expect(await stored(c.Id)).toMatchObject({ dueDateSource: 'none' });
+    const seeded = [...s.company(REALM).records.Invoice.values()].find((i) => i.DueDate)!;
+    expect(await stored(seeded.Id)).toMatchObject({ dueDate: seeded.DueDate, dueDateSource: 'ledger' });
+
+    // Not in the ladder's list, listed apart, and one audit entry however often it is synced.
+    const listed = await q.store.invoices.listOpenForCustomer('quickbooks', REALM, bare!.Id);
+    expect(listed.map((i) => i.externalId)).not.toContain(c.Id);
+    expect((await q.store.invoices.listUndatedOpenForCustomer('quickbooks', REALM, bare!.Id)).map((i) => i.externalId)).toEqual([c.Id]);
+    await q.connector.fullSync(connId);
+    await q.store.connections.update(connId, { checkpoint: {} }, new Date());
+    await q.connector.fullSync(connId);
+    const audit = await q.store.audit.list(`quickbooks:${REALM}:${bare!.Id}`);
+    expect(audit.filter((e) => e.action === 'invoice.undated')).toHaveLength(1);
+
+    // The ledger dates it later: it joins the ladder.
+    s.change(REALM, 'Invoice', c.Id, { DueDate: '2026-04-01' });
+    await q.connector.applyChanges([{ provider: 'quickbooks', companyId: REALM, kind: 'invoice', externalId: c.Id, operation: 'update' }]);
+    expect(await stored(c.Id)).toMatchObject({ dueDate: '2026-04-01', dueDateSource: 'ledger' });
+    expect((await q.store.invoices.listOpenForCustomer('quickbooks', REALM, bare!.Id)).map((i) => i.externalId)).toContain(c.Id);
+  });
+});
+
+describe('QuickBooks full sync that reconciles', () => {
+  let q: Running;
+  // QuickBooks' clock runs two hours behind Overdue's: checkpoints must follow QuickBooks'.
+  const skewMs = -2 * 3_600_000;
+  beforeAll(async () => {
+    q = await startQuickBooks('qbsettle', { customers: 6, openInvoices: 30 }, { sandboxNow: () => new Date(Date.now() + skewMs) });
+    expect((await q.connect()).status).toBe(200);
+  });
+  afterAll(() => q.close());
+
+  it('settles invoices paid, voided or deleted since, whose webhooks were lost, reading them by id in one query', async () => {
+    await q.connector.fullSync(connId);
+    const open = [...q.sandbox.company(REALM).records.Invoice.values()].filter((i) => Number(i.Balance) > 0);
+    const [paid, voided, gone] = open;
+    q.sandbox.pay(REALM, paid!.Id, Math.round(Number(paid!.Balance) * 100));
+    q.sandbox.voidInvoice(REALM, voided!.Id);
+    q.sandbox.remove(REALM, 'Invoice', gone!.Id);
+    q.sandbox.resetCounts();
+    const r = await q.connector.fullSync(connId);
+    const stored = (id: string) => q.store.invoices.findByKey('quickbooks', REALM, id);
+    expect((await stored(paid!.Id))?.status).toBe('paid');
+    expect((await stored(voided!.Id))?.status).toBe('voided');
+    expect((await stored(gone!.Id))?.status).toBe('deleted');
+    expect(r.deleted).toBe(1);
+    expect(q.sandbox.counts.query).toBe(4 /* one page per entity */ + 1 /* Id IN (the three) */);
+    // Idempotent: a third run finds nothing left to settle and changes nothing.
+    q.sandbox.resetCounts();
+    await q.connector.fullSync(connId);
+    expect(q.sandbox.counts.query).toBe(4);
+    expect(await q.store.invoices.countByCompany('quickbooks', REALM)).toBe(30);
+  });
+
+  it('checkpoints come from QuickBooks\' clock, so a change made just after a sync is seen by the next', async () => {
+    await q.connector.fullSync(connId);
+    const since = (await q.store.connections.get(connId))!.checkpoint!.since!;
+    expect(Math.abs(Date.parse(since) - (Date.now() + skewMs))).toBeLessThan(5_000);
+    await new Promise((r) => setTimeout(r, 1_005 - (Date.now() % 1_000)));
+    const inv = [...q.sandbox.company(REALM).records.Invoice.values()].find((i) => Number(i.Balance) > 1)!;
+    q.sandbox.pay(REALM, inv.Id, 100);
+    const inc = await q.connector.incrementalSync(connId);
+    expect(inc.method).toBe('cdc');
+    expect((await q.store.invoices.findByKey('quickbooks', REALM, inv.Id))?.balanceMinor).toBe(Math.round(Number(inv.Balance) * 100));
+  });
+
+  it('resumes a full sync that stopped after reading invoices, settling with the first run\'s start', async () => {
+    await q.connector.fullSync(connId);
+    const inv = [...q.sandbox.company(REALM).records.Invoice.values()].find((i) => Number(i.Balance) > 0)!;
+    const before = new Date(Date.now() - 60_000).toISOString();
+    q.sandbox.pay(REALM, inv.Id, Math.round(Number(inv.Balance) * 100));
+    // As if a full sync started a minute ago stopped after its invoice pages, before settling.
+    await q.store.connections.update(connId, { checkpoint: { fullLocalStart: new Date().toISOString(), fullStartedAt: before, 'full:Customer': 'done', 'full:Invoice': 'done' } }, new Date());
+    const r = await q.connector.fullSync(connId);
+    expect(r.checkpoint).toBe(before);
+    expect((await q.store.invoices.findByKey('quickbooks', REALM, inv.Id))?.status).toBe('paid');
+  });
+});
