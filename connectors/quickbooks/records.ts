@@ -4,7 +4,7 @@
 // string parsing, never float arithmetic.
 import { z } from 'zod';
 import type { CustomerDoc, DueDateSource, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
+import { MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { qboDueDate } from '../terms.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
@@ -139,7 +139,9 @@ export function cleanName(c: Pick<QboCustomer, 'DisplayName' | 'Active'>): strin
 }
 
 export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
-  const email = c.PrimaryEmailAddr?.Address;
+  // PrimaryEmailAddr may hold several addresses: each valid one is a billing contact, the first is the customer's email.
+  const emails = splitAddresses(c.PrimaryEmailAddr?.Address).valid;
+  const email = emails[0];
   const phone = c.PrimaryPhone?.FreeFormNumber;
   const a = c.BillAddr;
   const address = a ? [a.Line1, a.City, a.CountrySubDivisionCode, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
@@ -152,7 +154,10 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
-    contacts: email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || cleanName(c), ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing'] }] : [],
+    contacts: [
+      ...(email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || cleanName(c), ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing' as const] }] : []),
+      ...emails.slice(1).map((e, n) => ({ id: `qbo:${c.Id}:primary:${n + 2}`, name: person || cleanName(c), email: e, roles: ['billing' as const] })),
+    ],
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
     active: c.Active,
     ...(c.Active ? {} : { ledgerStatus: 'inactive' as const }),
@@ -192,7 +197,10 @@ export function mapInvoice(i: QboInvoice, ctx: MapContext, terms: QboTermsLookup
   return {
     ...key(ctx, i.Id),
     customerExternalId: i.CustomerRef.value,
-    number: i.DocNumber ?? i.Id,
+    // No DocNumber: a label a person can read, never the internal Id (it collided with real numbers);
+    // the store's uniqueness is the Id (externalId), not the number.
+    number: i.DocNumber?.trim() ? i.DocNumber : unnumberedLabel('quickbooks', i.TxnDate, i.Id),
+    ...(i.DocNumber?.trim() ? {} : { numberSource: 'none' as const }),
     issueDate: i.TxnDate,
     ...dueDateOf(i, terms),
     currency,

@@ -3,6 +3,7 @@
 // sync, the webhook changes and the single-record reads.
 import { z } from 'zod';
 import { flagUndated, mapEach, markDeleted as markRecordDeleted, type PageCounts } from '../connector-kit.js';
+import { splitAddresses } from '../mapping.js';
 import type { RecordKind } from '../types.js';
 import type { QboClient } from './client.js';
 import type { QboKit } from './kit.js';
@@ -59,7 +60,15 @@ async function termsFor(kit: QboKit, rows: unknown[], ctx: QboMapContext): Promi
 /** Parse, map and save one page of raw records of a kind (the store batches the writes). */
 export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], ctx: QboMapContext): Promise<PageCounts> {
   const log = { logger: kit.logger, provider: 'QuickBooks', kind, idOf: (raw: unknown) => QboId.safeParse(raw).data?.Id };
-  if (kind === 'customer') return saveAll(kit.store.customers, mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log));
+  if (kind === 'customer') {
+    for (const r of rows) {
+      const c = QboCustomer.safeParse(r);
+      for (const bad of c.success ? splitAddresses(c.data.PrimaryEmailAddr?.Address).invalid : []) {
+        kit.logger.warn({ provider: 'QuickBooks', customerId: c.data?.Id, value: bad.value, reason: bad.reason }, 'customer email address dropped');
+      }
+    }
+    return saveAll(kit.store.customers, mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log));
+  }
   if (kind === 'invoice') {
     const terms = await termsFor(kit, rows, ctx);
     const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms), log);

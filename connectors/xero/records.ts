@@ -5,7 +5,7 @@
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
 import type { ContactDoc, CustomerDoc, DueDateSource, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
+import { MappingError, minorOrThrow, recordKey, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { xeroDueDate, xeroTermsName, type XeroTermRule } from '../terms.js';
 
 export { toMinor };
@@ -266,7 +266,8 @@ export function mapInvoice(i: XeroInvoice, ctx: MapContext, payUrl?: string, ter
   return {
     ...key(ctx, i.InvoiceID),
     customerExternalId: i.Contact.ContactID,
-    number: i.InvoiceNumber || i.InvoiceID,
+    number: i.InvoiceNumber?.trim() ? i.InvoiceNumber : unnumberedLabel('xero', i.Date, i.InvoiceID),
+    ...(i.InvoiceNumber?.trim() ? {} : { numberSource: 'none' as const }),
     issueDate: i.Date,
     ...dueDateOf(i, terms),
     currency,

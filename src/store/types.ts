@@ -127,7 +127,14 @@ export interface InvoiceDoc extends ProviderKey {
   orgId: string;
   connectionId: string;
   customerExternalId: string;
+  /**
+   * What a person reads (emails, letters, Slack): the ledger's number, or for an invoice without one
+   * "invoice of <date> (<ledger> ref <id>)" (`numberSource: 'none'`). Not unique and not a key: the
+   * store's uniqueness is `externalId`.
+   */
   number: string;
+  /** 'none': the ledger gave the invoice no number, `number` is the label above. */
+  numberSource?: 'none';
   issueDate: string;
   dueDate: string;
   currency: string;

@@ -166,3 +166,35 @@ describe('QuickBooks full sync that reconciles', () => {
     expect((await q.store.invoices.findByKey('quickbooks', REALM, inv.Id))?.status).toBe('paid');
   });
 });
+
+describe('QuickBooks contacts and numbers as data', () => {
+  let q: Running;
+  beforeAll(async () => {
+    q = await startQuickBooks('qbcontacts', { customers: 3, openInvoices: 3 });
+    expect((await q.connect()).status).toBe(200);
+  });
+  afterAll(() => q.close());
+
+  it('several addresses in PrimaryEmailAddr become several validated contacts; invalid ones are dropped', async () => {
+    const c = [...q.sandbox.company(REALM).records.Customer.values()][0]!;
+    q.sandbox.change(REALM, 'Customer', c.Id, { PrimaryEmailAddr: { Address: 'ap@acme.example, Controller@Acme.example; not-an-address ;ap@ACME.example,' } });
+    await q.connector.fullSync(connId);
+    const stored = await q.store.customers.findByKey('quickbooks', REALM, c.Id);
+    expect(stored?.email).toBe('ap@acme.example');
+    expect(stored?.contacts.map((x) => x.email)).toEqual(['ap@acme.example', 'Controller@Acme.example']);
+    expect(stored?.contacts.every((x) => x.roles.includes('billing'))).toBe(true);
+  });
+
+  it('an invoice without a DocNumber reads "invoice of <date>" with its ledger reference, never its Id as a number', async () => {
+    const cust = [...q.sandbox.company(REALM).records.Customer.values()][1]!;
+    const unnumbered = q.sandbox.put(REALM, 'Invoice', { TxnDate: '2026-03-12', DueDate: '2026-04-11', TotalAmt: 50, Balance: 50, CustomerRef: { value: cust.Id }, CurrencyRef: { value: 'USD' } });
+    // A real invoice whose number is the other one's Id: the two must not read alike.
+    const real = q.sandbox.put(REALM, 'Invoice', { DocNumber: unnumbered.Id, TxnDate: '2026-03-12', DueDate: '2026-04-11', TotalAmt: 60, Balance: 60, CustomerRef: { value: cust.Id }, CurrencyRef: { value: 'USD' } });
+    await q.connector.fullSync(connId);
+    const a = await q.store.invoices.findByKey('quickbooks', REALM, unnumbered.Id);
+    const b = await q.store.invoices.findByKey('quickbooks', REALM, real.Id);
+    expect(a).toMatchObject({ number: `invoice of 2026-03-12 (QuickBooks ref ${unnumbered.Id})`, numberSource: 'none' });
+    expect(b).toMatchObject({ number: unnumbered.Id });
+    expect(b?.numberSource).toBeUndefined();
+  });
+});
