@@ -6,7 +6,8 @@
 import { AppError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import type { Store } from '../src/store/store.js';
-import type { ConnectionDoc, Provider } from '../src/store/types.js';
+import { recordId } from '../src/store/records.js';
+import type { ConnectionDoc, InvoiceDoc, Provider } from '../src/store/types.js';
 import type { MapContext } from './mapping.js';
 import type { TokenManager } from './token-refresh.js';
 import { eventsByActiveConnection } from './inbox.js';
@@ -155,4 +156,32 @@ export function inChunks<T>(ids: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
   return out;
+}
+
+/**
+ * Open invoices the ledger gave neither a due date nor terms (`dueDateSource: 'none'`) are not chased
+ * (the store keeps them out of `listOpenForCustomer`); the collector is told once per invoice, by an
+ * audit entry on the account and a warning in the log. Once = a claim on `undated-invoice:<invoice id>`.
+ */
+export async function flagUndated(kit: Pick<ConnectorKit<CountingClient>, 'store' | 'logger' | 'now'>, docs: Omit<InvoiceDoc, '_id'>[]): Promise<number> {
+  let flagged = 0;
+  for (const d of docs) {
+    if (d.dueDateSource !== 'none' || d.status !== 'open') continue;
+    const invoiceId = recordId(d);
+    if (!(await kit.store.claims.take(`undated-invoice:${invoiceId}`, 'sync', kit.now()))) continue;
+    await kit.store.audit.append({
+      orgId: d.orgId,
+      accountId: recordId({ provider: d.provider, companyId: d.companyId, externalId: d.customerExternalId }),
+      actor: { kind: 'system', id: 'sync' },
+      channel: 'system',
+      action: 'invoice.undated',
+      invoiceIds: [invoiceId],
+      outcome: 'not chased: the ledger gives this invoice neither a due date nor payment terms',
+      details: { number: d.number, issueDate: d.issueDate, balanceMinor: d.balanceMinor, currency: d.currency },
+      at: kit.now(),
+    });
+    kit.logger.warn({ invoiceId, number: d.number }, 'invoice without a due date or terms: kept out of the ladder');
+    flagged += 1;
+  }
+  return flagged;
 }

@@ -1,5 +1,6 @@
 // What both connectors' pure mappers share: the context a page is mapped in, the
 // error a record that cannot be mapped raises, and decimal → minor units.
+import { z } from 'zod';
 import { isCurrencyCode, minorUnitExponent } from '../src/domain/money.js';
 import type { Provider } from '../src/store/types.js';
 
@@ -64,4 +65,32 @@ export function toMinor(value: number | string, currency: string): number | null
   if (rest.length > 0 && rest.charCodeAt(0) >= 53 /* '5' */) minor += 1n;
   const n = Number(m[1] ? -minor : minor);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * An email field that may hold several addresses ("a@x.com, b@y.com; c@z.com", as QuickBooks lets people
+ * type): each one trimmed and validated, duplicates (case-insensitive) dropped. Invalid pieces are returned
+ * with the reason, for the caller to log; they never become contacts.
+ */
+export function splitAddresses(raw: string | undefined): { valid: string[]; invalid: { value: string; reason: string }[] } {
+  const valid: string[] = [];
+  const invalid: { value: string; reason: string }[] = [];
+  const seen = new Set<string>();
+  for (const piece of (raw ?? '').split(/[,;]/)) {
+    const value = piece.trim().replace(/^<(.*)>$/, '$1');
+    if (value === '') continue;
+    if (!z.email().safeParse(value).success) {
+      invalid.push({ value, reason: 'not an email address' });
+      continue;
+    }
+    if (seen.has(value.toLowerCase())) continue;
+    seen.add(value.toLowerCase());
+    valid.push(value);
+  }
+  return { valid, invalid };
+}
+
+/** What a person reads for an invoice the ledger gave no number: "invoice of <date> (<ledger> ref <id>)"; never another invoice's number. */
+export function unnumberedLabel(provider: Provider, issueDate: string, ledgerRef: string): string {
+  return `invoice of ${issueDate} (${provider === 'quickbooks' ? 'QuickBooks' : 'Xero'} ref ${ledgerRef})`;
 }

@@ -117,13 +117,14 @@ export class QboClient {
   }
 
   /** One page of `select * from <entity> <where> startposition n maxresults m`. */
-  async query(entity: QboEntityName, where: string, startPosition: number, maxResults: number = quickbooks.api.pageSize): Promise<unknown> {
+  async query(entity: QboEntityName | 'Term', where: string, startPosition: number, maxResults: number = quickbooks.api.pageSize): Promise<unknown> {
     const criteria = `${where ? ` where ${where}` : ''} startposition ${startPosition} maxresults ${maxResults}`;
     return this.call(`query ${entity}`, (qbo, done) => {
       const cb = (err: unknown, data: unknown) => done(err, data);
       if (entity === 'Invoice') qbo.findInvoices(criteria, cb);
       else if (entity === 'Customer') qbo.findCustomers(criteria, cb);
       else if (entity === 'Payment') qbo.findPayments(criteria, cb);
+      else if (entity === 'Term') qbo.findTerms(criteria, cb);
       else qbo.findCreditMemos(criteria, cb);
     });
   }

@@ -10,6 +10,7 @@ declare module 'node-quickbooks' {
     findCustomers(criteria: string, callback: QuickBooksCallback<unknown>): void;
     findPayments(criteria: string, callback: QuickBooksCallback<unknown>): void;
     findCreditMemos(criteria: string, callback: QuickBooksCallback<unknown>): void;
+    findTerms(criteria: string, callback: QuickBooksCallback<unknown>): void;
   }
 }
 export {};

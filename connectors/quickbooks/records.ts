@@ -3,8 +3,9 @@
 // Amounts arrive as JSON numbers ("150.5"); they become integer minor units by
 // string parsing, never float arithmetic.
 import { z } from 'zod';
-import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
+import type { CustomerDoc, DueDateSource, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
+import { MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { qboDueDate } from '../terms.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
 const amountSchema = z.union([z.number(), z.string()]);
@@ -25,6 +26,7 @@ export const QboCustomer = z.object({
   Job: z.boolean().default(false),
   ParentRef: ref.optional(),
   BillWithParent: z.boolean().optional(),
+  SalesTermRef: ref.optional(),
   CurrencyRef: ref.optional(),
   Notes: z.string().optional(),
   MetaData: meta,
@@ -44,6 +46,7 @@ export const QboInvoice = z.object({
   CustomerRef: ref,
   CurrencyRef: ref.optional(),
   BillEmail: z.object({ Address: z.string().optional() }).optional(),
+  SalesTermRef: ref.optional(),
   EmailStatus: z.string().optional(),
   PrivateNote: z.string().optional(),
   LinkedTxn: z.array(linkedTxn).optional(),
@@ -73,6 +76,24 @@ export const QboCreditMemo = z.object({
   MetaData: meta,
 });
 export type QboCreditMemo = z.infer<typeof QboCreditMemo>;
+
+/** Sales terms: STANDARD (DueDays) or DATE_DRIVEN (DayOfMonthDue, DueNextMonthDays). */
+export const QboTerm = z.object({
+  Id: z.string(),
+  Name: z.string(),
+  Active: z.boolean().default(true),
+  Type: z.string().optional(),
+  DueDays: z.number().int().optional(),
+  DayOfMonthDue: z.number().int().optional(),
+  DueNextMonthDays: z.number().int().optional(),
+});
+export type QboTerm = z.infer<typeof QboTerm>;
+
+/** What dating an invoice without a DueDate needs: the company's terms by Id, and each customer's default terms. */
+export interface QboTermsLookup {
+  term(id: string): QboTerm | undefined;
+  customerTermId(customerId: string): string | undefined;
+}
 
 /** What CDC returns for a deleted record. */
 export const QboDeleted = z.object({ Id: z.string(), status: z.literal('Deleted'), MetaData: meta.partial().optional() });
@@ -112,23 +133,35 @@ function key(ctx: MapContext, externalId: string) {
 
 const minor = minorOrThrow;
 
+/** QuickBooks names an inactive customer "<name> (deleted)" in the change feed; the account keeps its real name. */
+export function cleanName(c: Pick<QboCustomer, 'DisplayName' | 'Active'>): string {
+  return c.Active ? c.DisplayName : c.DisplayName.replace(/\s*\(deleted\)$/, '');
+}
+
 export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
-  const email = c.PrimaryEmailAddr?.Address;
+  // PrimaryEmailAddr may hold several addresses: each valid one is a billing contact, the first is the customer's email.
+  const emails = splitAddresses(c.PrimaryEmailAddr?.Address).valid;
+  const email = emails[0];
   const phone = c.PrimaryPhone?.FreeFormNumber;
   const a = c.BillAddr;
   const address = a ? [a.Line1, a.City, a.CountrySubDivisionCode, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
   const person = [c.GivenName, c.FamilyName].filter(Boolean).join(' ');
   return {
     ...key(ctx, c.Id),
-    displayName: c.DisplayName,
+    displayName: cleanName(c),
     ...(c.CompanyName ? { legalName: c.CompanyName } : {}),
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
-    contacts: email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || c.DisplayName, ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing'] }] : [],
+    contacts: [
+      ...(email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || cleanName(c), ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing' as const] }] : []),
+      ...emails.slice(1).map((e, n) => ({ id: `qbo:${c.Id}:primary:${n + 2}`, name: person || cleanName(c), email: e, roles: ['billing' as const] })),
+    ],
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
     active: c.Active,
+    ...(c.Active ? {} : { ledgerStatus: 'inactive' as const }),
+    ...(c.SalesTermRef ? { salesTermId: c.SalesTermRef.value } : {}),
     providerUpdatedAt: new Date(c.MetaData.LastUpdatedTime),
     syncedAt: ctx.syncedAt,
   };
@@ -139,16 +172,37 @@ export function isVoided(i: QboInvoice): boolean {
   return /^voided/i.test(i.PrivateNote ?? '') && toMinor(i.TotalAmt, 'USD') === 0;
 }
 
-export function mapInvoice(i: QboInvoice, ctx: MapContext): Omit<InvoiceDoc, '_id'> {
+/**
+ * An invoice's due date: its DueDate; else from its terms (SalesTermRef), else from the customer's default
+ * terms (Customer.SalesTermRef), by the Term's rule (terms.ts). Neither: source 'none' and the issue date as
+ * a placeholder (the invoice is kept out of the ladder and flagged, see InvoiceDoc.dueDateSource).
+ */
+export function dueDateOf(i: QboInvoice, terms: QboTermsLookup): { dueDate: string; dueDateSource: DueDateSource; termsName?: string } {
+  if (i.DueDate) return { dueDate: i.DueDate, dueDateSource: 'ledger' };
+  const tries: [string | undefined, DueDateSource][] = [[i.SalesTermRef?.value, 'invoice_terms'], [terms.customerTermId(i.CustomerRef.value), 'customer_terms']];
+  for (const [id, source] of tries) {
+    const term = id ? terms.term(id) : undefined;
+    const due = term ? qboDueDate(i.TxnDate, term) : null;
+    if (term && due) return { dueDate: due, dueDateSource: source, termsName: term.Name };
+  }
+  return { dueDate: i.TxnDate, dueDateSource: 'none' };
+}
+
+const NO_TERMS: QboTermsLookup = { term: () => undefined, customerTermId: () => undefined };
+
+export function mapInvoice(i: QboInvoice, ctx: MapContext, terms: QboTermsLookup = NO_TERMS): Omit<InvoiceDoc, '_id'> {
   const currency = i.CurrencyRef?.value ?? ctx.homeCurrency;
   const totalMinor = minor('Invoice', i.Id, i.TotalAmt, currency);
   const balanceMinor = minor('Invoice', i.Id, i.Balance, currency);
   return {
     ...key(ctx, i.Id),
     customerExternalId: i.CustomerRef.value,
-    number: i.DocNumber ?? i.Id,
+    // No DocNumber: a label a person can read, never the internal Id (it collided with real numbers);
+    // the store's uniqueness is the Id (externalId), not the number.
+    number: i.DocNumber?.trim() ? i.DocNumber : unnumberedLabel('quickbooks', i.TxnDate, i.Id),
+    ...(i.DocNumber?.trim() ? {} : { numberSource: 'none' as const }),
     issueDate: i.TxnDate,
-    dueDate: i.DueDate ?? i.TxnDate,
+    ...dueDateOf(i, terms),
     currency,
     totalMinor,
     balanceMinor,

@@ -2,20 +2,80 @@
 // (records.ts, pure), save the page at once; or mark one deleted. Shared by the
 // sync, the webhook changes and the single-record reads.
 import { z } from 'zod';
-import { mapEach, markDeleted as markRecordDeleted, type PageCounts } from '../connector-kit.js';
+import { flagUndated, mapEach, markDeleted as markRecordDeleted, type PageCounts } from '../connector-kit.js';
+import { splitAddresses } from '../mapping.js';
 import type { RecordKind } from '../types.js';
+import type { QboClient } from './client.js';
 import type { QboKit } from './kit.js';
 import {
-  QboCreditMemo, QboCustomer, QboInvoice, QboPayment, creditMemoExternalId, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, type MapContext,
+  QboCreditMemo, QboCustomer, QboInvoice, QboPayment, QboQueryResponse, QboTerm, creditMemoExternalId, mapCreditMemo, mapCustomer, mapInvoice, mapPayment,
+  type MapContext, type QboTermsLookup,
 } from './records.js';
 
 const QboId = z.object({ Id: z.string() });
 
+/** A page's map context plus the company's terms, read from QuickBooks at most once per sync and only when an invoice needs them. */
+export interface QboMapContext extends MapContext {
+  terms: () => Promise<QboTerm[]>;
+}
+
+/** `ctx` with a terms reader on `client` (one `select * from Term`, active or not, on first use). */
+export function withTerms(ctx: MapContext, client: QboClient): QboMapContext {
+  let loaded: Promise<QboTerm[]> | undefined;
+  const read = async () => {
+    const body = QboQueryResponse.parse(await client.query('Term', 'Active IN (true, false)', 1));
+    return z.array(z.unknown()).parse(body.QueryResponse.Term ?? []).flatMap((t) => {
+      const p = QboTerm.safeParse(t);
+      return p.success ? [p.data] : [];
+    });
+  };
+  return {
+    ...ctx,
+    terms: () => {
+      loaded ??= read().catch((err: unknown) => {
+        loaded = undefined; // a failed read is retried by the next page that needs it
+        throw err;
+      });
+      return loaded;
+    },
+  };
+}
+
+/** The terms lookup for a page of invoices: only read when one of them has no DueDate. */
+async function termsFor(kit: QboKit, rows: unknown[], ctx: QboMapContext): Promise<QboTermsLookup | undefined> {
+  const undated = rows.flatMap((r) => {
+    const p = QboInvoice.safeParse(r);
+    return p.success && !p.data.DueDate ? [p.data] : [];
+  });
+  if (undated.length === 0) return undefined;
+  const byId = new Map((await ctx.terms()).map((t) => [t.Id, t]));
+  const customerIds = [...new Set(undated.filter((i) => !i.SalesTermRef).map((i) => i.CustomerRef.value))];
+  const customers = customerIds.length
+    ? await kit.store.customers.raw().find({ provider: 'quickbooks', companyId: ctx.companyId, externalId: { $in: customerIds } }, { projection: { externalId: 1, salesTermId: 1 } }).toArray()
+    : [];
+  const customerTerm = new Map(customers.map((c) => [c.externalId, c.salesTermId]));
+  return { term: (id) => byId.get(id), customerTermId: (id) => customerTerm.get(id) };
+}
+
 /** Parse, map and save one page of raw records of a kind (the store batches the writes). */
-export function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], ctx: MapContext): Promise<PageCounts> {
+export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], ctx: QboMapContext): Promise<PageCounts> {
   const log = { logger: kit.logger, provider: 'QuickBooks', kind, idOf: (raw: unknown) => QboId.safeParse(raw).data?.Id };
-  if (kind === 'customer') return saveAll(kit.store.customers, mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log));
-  if (kind === 'invoice') return saveAll(kit.store.invoices, mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx), log));
+  if (kind === 'customer') {
+    for (const r of rows) {
+      const c = QboCustomer.safeParse(r);
+      for (const bad of c.success ? splitAddresses(c.data.PrimaryEmailAddr?.Address).invalid : []) {
+        kit.logger.warn({ provider: 'QuickBooks', customerId: c.data?.Id, value: bad.value, reason: bad.reason }, 'customer email address dropped');
+      }
+    }
+    return saveAll(kit.store.customers, mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log));
+  }
+  if (kind === 'invoice') {
+    const terms = await termsFor(kit, rows, ctx);
+    const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms), log);
+    const counts = await saveAll(kit.store.invoices, page);
+    await flagUndated(kit, page.docs);
+    return counts;
+  }
   if (kind === 'payment') return saveAll(kit.store.payments, mapEach(rows, (r) => mapPayment(QboPayment.parse(r), ctx), log));
   return saveAll(kit.store.payments, mapEach(rows, (r) => mapCreditMemo(QboCreditMemo.parse(r), ctx), log));
 }

@@ -8,7 +8,7 @@ import { QboApiError, type QboClient } from './client.js';
 import type { QboKit } from './kit.js';
 import { quickbooks, type QboEntityName } from './provider.js';
 import { QboCustomer, QboInvoice, isVoided, toMinor } from './records.js';
-import { savePage } from './save.js';
+import { savePage, withTerms } from './save.js';
 
 const isNotFound = (err: unknown): err is QboApiError => err instanceof QboApiError && err.code === quickbooks.faults.notFound;
 
@@ -25,9 +25,10 @@ async function readOne<T>(client: QboClient, entity: QboEntityName, id: string, 
 /** Read one record by id and save it; whether QuickBooks has it. */
 export async function fetchRecord(kit: QboKit, connectionId: string, kind: RecordKind, externalId: string): Promise<FetchedRecord> {
   const conn = await kit.active(connectionId);
-  const ctx = await mapContextOf(kit, conn);
+  const client = kit.client(conn);
+  const ctx = withTerms(await mapContextOf(kit, conn), client);
   try {
-    const raw = await kit.client(conn).read(quickbooks.entities[kind], externalId);
+    const raw = await client.read(quickbooks.entities[kind], externalId);
     const r = await savePage(kit, kind, [raw], ctx);
     if (r.saved === 0) throw new Error(`${kind} ${externalId} failed to parse`);
     return { found: true, kind, externalId, deleted: false };

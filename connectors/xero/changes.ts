@@ -7,10 +7,11 @@ import type { ChangeEvent } from '../types.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
 import { pageOf } from './records.js';
-import { fetchOne, savePage } from './save.js';
+import { fetchOne, savePage, withTerms } from './save.js';
 
 export function applyChanges(kit: XeroKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
-  return applyPerConnection(kit, 'xero', events, async (api, ctx, list) => {
+  return applyPerConnection(kit, 'xero', events, async (api, mapCtx, list) => {
+    const ctx = withTerms(mapCtx, api);
     let saved = 0;
     let deleted = 0;
     const changed = (kind: ChangeEvent['kind']) => [...new Set(list.filter((e) => e.kind === kind).map((e) => e.externalId))];

@@ -225,6 +225,11 @@ export class XeroApi {
     return this.call('GET CreditNotes', (api) => api.getCreditNotes(this.tenantId, q.modifiedSince, q.where, 'UpdatedDateUTC ASC', q.page, undefined, q.page ? xero.api.pageSize : undefined));
   }
 
+  /** The organisation (its default payment terms). */
+  organisation(): Promise<XeroCallResult> {
+    return this.call('GET Organisation', (api) => api.getOrganisations(this.tenantId));
+  }
+
   invoice(id: string): Promise<XeroCallResult> {
     return this.call('GET Invoice', (api) => api.getInvoice(this.tenantId, id));
   }

@@ -4,8 +4,9 @@
 // integer minor units by string parsing (toMinor), never float arithmetic.
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
-import type { ContactDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, toMinor, type MapContext } from '../mapping.js';
+import type { ContactDoc, CustomerDoc, DueDateSource, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
+import { MappingError, minorOrThrow, recordKey, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { xeroDueDate, xeroTermsName, type XeroTermRule } from '../terms.js';
 
 export { toMinor };
 
@@ -67,6 +68,13 @@ export const XeroContactPerson = z.object({
   IncludeInEmails: z.boolean().optional(),
 });
 
+/** PaymentTerms.Sales / .Bills: a day and how to count it (DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH, OFFOLLOWINGMONTH). */
+export const XeroTerm = z.object({ Day: z.number().int(), Type: z.string() });
+const XeroPaymentTerms = z.object({ Sales: XeroTerm.optional(), Bills: XeroTerm.optional() });
+
+/** `GET /Organisation`: its default payment terms. */
+export const XeroOrganisations = z.object({ Organisations: z.array(z.object({ PaymentTerms: XeroPaymentTerms.optional() })).min(1) });
+
 export const XeroContact = z.object({
   ContactID: guid,
   ContactNumber: z.string().optional(),
@@ -79,6 +87,7 @@ export const XeroContact = z.object({
   IsCustomer: z.boolean().optional(),
   DefaultCurrency: z.string().optional(),
   ContactPersons: z.array(XeroContactPerson).default([]),
+  PaymentTerms: XeroPaymentTerms.optional(),
   /** Groups the contact is in; "Rep: <email>" / "Collector: <email>" name its sales rep / collector. */
   ContactGroups: z.array(z.object({ Name: z.string().optional(), Status: z.string().optional() })).default([]),
   Phones: z.array(z.object({ PhoneType: z.string().optional(), PhoneNumber: z.string().optional(), PhoneAreaCode: z.string().optional(), PhoneCountryCode: z.string().optional() })).default([]),
@@ -211,6 +220,8 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],
     ...assignmentsFromGroups(c.ContactGroups),
     active: c.ContactStatus === 'ACTIVE',
+    ...(c.ContactStatus === 'ARCHIVED' ? { ledgerStatus: 'archived' as const } : {}),
+    ...(c.PaymentTerms?.Sales ? { paymentTerms: { day: c.PaymentTerms.Sales.Day, type: c.PaymentTerms.Sales.Type } } : {}),
     providerUpdatedAt: c.UpdatedDateUTC,
     syncedAt: ctx.syncedAt,
   };
@@ -228,7 +239,26 @@ export function invoiceStatus(i: XeroInvoice, balanceMinor: number): InvoiceStat
   return 'paid'; // PAID, or AUTHORISED with nothing left to pay
 }
 
-export function mapInvoice(i: XeroInvoice, ctx: MapContext, payUrl?: string): Omit<InvoiceDoc, '_id'> {
+/** The sales payment terms that date an invoice without a DueDate: its contact's, else the organisation's. */
+export interface XeroTermsLookup {
+  contact(contactId: string): XeroTermRule | undefined;
+  organisation: XeroTermRule | undefined;
+}
+
+const NO_TERMS: XeroTermsLookup = { contact: () => undefined, organisation: undefined };
+
+/** An invoice's due date: its DueDate; else by its contact's sales terms, else the organisation's; else 'none' (issue date as placeholder, flagged). */
+export function dueDateOf(i: XeroInvoice, terms: XeroTermsLookup): { dueDate: string; dueDateSource: DueDateSource; termsName?: string } {
+  if (i.DueDate) return { dueDate: i.DueDate, dueDateSource: 'ledger' };
+  const tries: [XeroTermRule | undefined, DueDateSource][] = [[terms.contact(i.Contact.ContactID), 'customer_terms'], [terms.organisation, 'organisation_terms']];
+  for (const [rule, source] of tries) {
+    const due = rule ? xeroDueDate(i.Date, rule) : null;
+    if (rule && due) return { dueDate: due, dueDateSource: source, termsName: xeroTermsName(rule) };
+  }
+  return { dueDate: i.Date, dueDateSource: 'none' };
+}
+
+export function mapInvoice(i: XeroInvoice, ctx: MapContext, payUrl?: string, terms: XeroTermsLookup = NO_TERMS): Omit<InvoiceDoc, '_id'> {
   const currency = i.CurrencyCode;
   const totalMinor = minor('Invoice', i.InvoiceID, i.Total, currency);
   const due = minor('Invoice', i.InvoiceID, i.AmountDue, currency);
@@ -236,9 +266,10 @@ export function mapInvoice(i: XeroInvoice, ctx: MapContext, payUrl?: string): Om
   return {
     ...key(ctx, i.InvoiceID),
     customerExternalId: i.Contact.ContactID,
-    number: i.InvoiceNumber || i.InvoiceID,
+    number: i.InvoiceNumber?.trim() ? i.InvoiceNumber : unnumberedLabel('xero', i.Date, i.InvoiceID),
+    ...(i.InvoiceNumber?.trim() ? {} : { numberSource: 'none' as const }),
     issueDate: i.Date,
-    dueDate: i.DueDate ?? i.Date,
+    ...dueDateOf(i, terms),
     currency,
     totalMinor,
     // A voided or deleted invoice leaves the open set with nothing to collect.

@@ -11,8 +11,8 @@ import type { RecordKind, SyncResult } from '../types.js';
 import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
-import { pageOf, parseXeroInstant, type MapContext } from './records.js';
-import { savePage, type SavedPage, type XeroList } from './save.js';
+import { pageOf, parseXeroInstant } from './records.js';
+import { savePage, withTerms, type SavedPage, type XeroList, type XeroMapContext } from './save.js';
 
 export type XeroSyncResult = SyncResult & {
   /** Set when the sync did not run (or stopped) to save the daily budget; the reason is also on the connection's checkpoint. */
@@ -36,6 +36,11 @@ const steps: Step[] = [
   { kind: 'credit_memo', list: 'CreditNotes', fullWhere: 'Type=="ACCRECCREDIT" AND Status=="AUTHORISED"', changedWhere: 'Type=="ACCRECCREDIT"' },
 ];
 
+/** Contacts are read with archived ones (Xero leaves them out otherwise): an archived contact may still owe. */
+function archived(step: Step): { includeArchived?: boolean } {
+  return step.kind === 'customer' ? { includeArchived: true } : {};
+}
+
 /** A full sync reads payments this far back (older ones cannot change an open balance). */
 const FULL_PAYMENTS_LOOKBACK_DAYS = 365;
 
@@ -58,7 +63,7 @@ function serverTime(data: unknown): Date | null {
 
 /** Page through one list, saving each page and calling `progress` with the next page and Xero's clock after it. */
 async function readPages(
-  kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: MapContext,
+  kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: XeroMapContext,
   progress: (nextPage: number, serverTime: Date | null) => Promise<void>,
 ): Promise<Omit<SavedPage, 'ids'>> {
   let page = startPage;
@@ -102,7 +107,7 @@ async function defer(kit: XeroKit, conn: ConnectionDoc, cp: Record<string, strin
 export async function fullSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
   const conn = await kit.active(connectionId);
   const api = kit.client(conn);
-  const ctx = await mapContextOf(kit, conn);
+  const ctx = withTerms(await mapContextOf(kit, conn), api);
   const checkpoint: Record<string, string> = { ...(conn.checkpoint ?? {}) };
   delete checkpoint.deferredFull;
   delete checkpoint.deferredAt;
@@ -118,7 +123,7 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
       const key = `full:${step.list}`;
       if (checkpoint[key] === 'done') continue;
       const modifiedSince = step.kind === 'payment' ? new Date(Date.parse(startedAt) - FULL_PAYMENTS_LOOKBACK_DAYS * 86_400_000) : undefined;
-      const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}) };
+      const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}), ...archived(step) };
       const page = await readPages(kit, api, step, query, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
         checkpoint[key] = String(next);
         if (!since && server) since = checkpoint.fullServerTime = server.toISOString();
@@ -148,7 +153,7 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
  * Invoices we hold as open that this full sync did not see as AUTHORISED have
  * left that state (paid, voided, deleted): read them by id and store what they are now.
  */
-async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: MapContext, startedAt: Date): Promise<{ saved: number; deleted: number }> {
+async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: XeroMapContext, startedAt: Date): Promise<{ saved: number; deleted: number }> {
   const stale = await kit.store.db.collection(collections.invoices)
     .find({ provider: 'xero', companyId: ctx.companyId, status: 'open', syncedAt: { $lt: startedAt } }, { projection: { externalId: 1 } })
     .toArray();
@@ -179,12 +184,12 @@ export async function incrementalSync(kit: XeroKit, connectionId: string): Promi
   // then polling goes on from the last checkpoint, and the full sync resumes when there is budget.
   if (!since || (conn.checkpoint?.fullStartedAt && !budgetTooLow(kit, conn.companyId))) return fullSync(kit, connectionId);
   const api = kit.client(conn);
-  const ctx = await mapContextOf(kit, conn);
+  const ctx = withTerms(await mapContextOf(kit, conn), api);
   const tally: SyncTally = emptyTally();
   let next: string | undefined;
   try {
     for (const step of steps) {
-      const query = { where: step.changedWhere, modifiedSince: new Date(since), ...(step.kind === 'customer' ? { includeArchived: true } : {}) };
+      const query = { where: step.changedWhere, modifiedSince: new Date(since), ...archived(step) };
       addPage(tally, step.kind, await readPages(kit, api, step, query, 1, ctx, async (_n, server) => {
         if (!next && server) next = server.toISOString(); // Xero's clock, not ours: no gap from skew
       }));

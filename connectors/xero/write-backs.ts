@@ -10,7 +10,7 @@ import { XeroApiError, type XeroApi } from './client.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
 import { XeroInvoice, XeroOnlineInvoices, mapInvoice, pageOf } from './records.js';
-import { fetchOne, isMissing } from './save.js';
+import { fetchOne, isMissing, withTerms } from './save.js';
 
 /** Run `work` with a new client of the connection and count its calls, whatever happens. */
 async function withApi<T>(kit: XeroKit, connectionId: string, work: (api: XeroApi, conn: ConnectionDoc) => Promise<T>): Promise<T> {
@@ -26,7 +26,7 @@ async function withApi<T>(kit: XeroKit, connectionId: string, work: (api: XeroAp
 /** Read one record by id and save it; whether Xero has it. */
 export function fetchRecord(kit: XeroKit, connectionId: string, kind: RecordKind, externalId: string): Promise<FetchedRecord> {
   return withApi(kit, connectionId, async (api, conn) => {
-    const r = await fetchOne(kit, api, kind, externalId, await mapContextOf(kit, conn));
+    const r = await fetchOne(kit, api, kind, externalId, withTerms(await mapContextOf(kit, conn), api));
     return r ? { found: true, kind, externalId, deleted: false } : { found: false, kind, externalId };
   });
 }

@@ -129,9 +129,18 @@ export class Customers extends ProviderRecords<CustomerDoc> {
 }
 
 export class Invoices extends ProviderRecords<InvoiceDoc> {
-  /** Open invoices of one customer, oldest due first. */
+  /**
+   * Open invoices of one customer that have a due date, oldest due first: what the ladder chases.
+   * An invoice the ledger gave neither a due date nor terms (`dueDateSource: 'none'`) is left out
+   * (it cannot be past due by any rule we know); `listUndatedOpenForCustomer` lists those.
+   */
   listOpenForCustomer(provider: Provider, companyId: string, customerExternalId: string): Promise<InvoiceDoc[]> {
-    return this.col.find({ provider, companyId, customerExternalId, status: 'open' }).sort({ dueDate: 1, number: 1 }).toArray();
+    return this.col.find({ provider, companyId, customerExternalId, status: 'open', dueDateSource: { $ne: 'none' } }).sort({ dueDate: 1, number: 1 }).toArray();
+  }
+
+  /** Open invoices of one customer without a due date or terms in the ledger (flagged to the collector, not chased). */
+  listUndatedOpenForCustomer(provider: Provider, companyId: string, customerExternalId: string): Promise<InvoiceDoc[]> {
+    return this.col.find({ provider, companyId, customerExternalId, status: 'open', dueDateSource: 'none' }).sort({ issueDate: 1, number: 1 }).toArray();
   }
 }
 

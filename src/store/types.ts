@@ -106,6 +106,15 @@ export interface CustomerDoc extends ProviderKey {
   salesRepEmail?: string;
   collectorEmail?: string;
   active: boolean;
+  /**
+   * Set when the ledger no longer lists the customer as active but it is still an account here
+   * (it may owe): 'inactive' (QuickBooks "Make inactive") or 'archived' (a Xero archived contact).
+   */
+  ledgerStatus?: 'inactive' | 'archived';
+  /** QuickBooks: the customer's default terms (Customer.SalesTermRef), which date an invoice that has neither DueDate nor terms of its own. */
+  salesTermId?: string;
+  /** Xero: the contact's sales payment terms (PaymentTerms.Sales), which date an invoice without a DueDate. */
+  paymentTerms?: { day: number; type: string };
   /** The provider's last-updated time of this record. */
   providerUpdatedAt?: Date;
   syncedAt: Date;
@@ -118,7 +127,14 @@ export interface InvoiceDoc extends ProviderKey {
   orgId: string;
   connectionId: string;
   customerExternalId: string;
+  /**
+   * What a person reads (emails, letters, Slack): the ledger's number, or for an invoice without one
+   * "invoice of <date> (<ledger> ref <id>)" (`numberSource: 'none'`). Not unique and not a key: the
+   * store's uniqueness is `externalId`.
+   */
   number: string;
+  /** 'none': the ledger gave the invoice no number, `number` is the label above. */
+  numberSource?: 'none';
   issueDate: string;
   dueDate: string;
   currency: string;
@@ -126,9 +142,21 @@ export interface InvoiceDoc extends ProviderKey {
   balanceMinor: number;
   status: InvoiceStatus;
   payUrl?: string;
+  /**
+   * Where `dueDate` came from: the ledger's own due date, or computed from the invoice's terms, the
+   * customer's default terms or the organisation's. 'none': the ledger gave neither a due date nor terms;
+   * `dueDate` then holds the issue date only because the field is required, the invoice is kept out of
+   * the ladder (`Invoices.listOpenForCustomer`) and an audit entry tells the collector. Absent on records
+   * saved before this field existed (treated as 'ledger').
+   */
+  dueDateSource?: DueDateSource;
+  /** The name of the terms the due date was computed from (e.g. "Net 30"), when it was. */
+  termsName?: string;
   providerUpdatedAt?: Date;
   syncedAt: Date;
 }
+
+export type DueDateSource = 'ledger' | 'invoice_terms' | 'customer_terms' | 'organisation_terms' | 'none';
 
 export interface PaymentDoc extends ProviderKey {
   _id: string;

@@ -1,7 +1,7 @@
 // The shared mapper helpers refuse what cannot be collected exactly: a currency
 // outside ISO 4217, an amount finer than its currency's minor unit. Such a record
 // raises a MappingError, which the connectors count as rejected instead of saving it.
-import { MappingError, minorOrThrow, toMinorExact } from '../../connectors/mapping.js';
+import { MappingError, minorOrThrow, splitAddresses, toMinorExact } from '../../connectors/mapping.js';
 import { mapInvoice as mapQboInvoice, mapPayment as mapQboPayment, QboInvoice, QboPayment } from '../../connectors/quickbooks/records.js';
 import { mapInvoice as mapXeroInvoice, XeroInvoice } from '../../connectors/xero/records.js';
 import { isCurrencyCode } from '../../src/domain/money.js';
@@ -68,5 +68,15 @@ describe('mappers reject rather than round', () => {
     expect(mapXeroInvoice(xero({}), { ...ctx, homeCurrency: 'NZD' }).balanceMinor).toBe(30);
     expect(() => mapXeroInvoice(xero({ CurrencyCode: 'ZZZ' }), ctx)).toThrow(MappingError);
     expect(() => mapXeroInvoice(xero({ AmountDue: 0.305 }), ctx)).toThrow(MappingError);
+  });
+});
+
+describe('splitAddresses', () => {
+  it('splits on commas and semicolons, validates, drops duplicates and says why it dropped the rest', () => {
+    expect(splitAddresses(' a@x.example; B@y.example,<c@z.example>, a@X.example, nope , ')).toEqual({
+      valid: ['a@x.example', 'B@y.example', 'c@z.example'],
+      invalid: [{ value: 'nope', reason: 'not an email address' }],
+    });
+    expect(splitAddresses(undefined)).toEqual({ valid: [], invalid: [] });
   });
 });

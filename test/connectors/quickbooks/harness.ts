@@ -24,10 +24,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startQuickBooks(label: string, seed: Parameters<QuickBooksSandbox['seed']>[1], opts: { retryBaseMs?: number } = {}): Promise<Running> {
+export async function startQuickBooks(label: string, seed: Parameters<QuickBooksSandbox['seed']>[1], opts: { retryBaseMs?: number; sandboxNow?: () => Date } = {}): Promise<Running> {
   const base = await openHarness(label, { homeCurrency: 'USD', timeZone: 'America/New_York' });
   const { store, logger, key, states } = base;
-  const sandbox = await new QuickBooksSandbox({ clientId: 'client-1', clientSecret: 'secret-1', verifierToken: 'verifier-1' }).start();
+  const sandbox = await new QuickBooksSandbox({ clientId: 'client-1', clientSecret: 'secret-1', verifierToken: 'verifier-1', ...(opts.sandboxNow ? { now: opts.sandboxNow } : {}) }).start();
   sandbox.addCompany(REALM, 'Acme Supplies');
   sandbox.seed(REALM, seed);
 

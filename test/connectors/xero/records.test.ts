@@ -34,6 +34,11 @@ describe('Xero mappers', () => {
     expect(d).toMatchObject({ provider: 'xero', companyId: 't1', externalId: 'inv-1', customerExternalId: 'c-1', number: 'INV-0001', issueDate: '2018-02-15', dueDate: '2018-03-15', totalMinor: 115010, balanceMinor: 30, status: 'open', payUrl: 'https://in.xero.com/abc' });
     expect(d.providerUpdatedAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
   });
+  it('an invoice without a number reads "invoice of <date>" with its ledger reference, not its id as a number', () => {
+    expect(mapInvoice(invoice({ InvoiceNumber: undefined }), ctx)).toMatchObject({ number: 'invoice of 2018-02-15 (Xero ref inv-1)', numberSource: 'none' });
+    expect(mapInvoice(invoice({ InvoiceNumber: ' ' }), ctx).numberSource).toBe('none');
+    expect(mapInvoice(invoice(), ctx).numberSource).toBeUndefined();
+  });
   it('voided and deleted invoices leave the open set; paid ones are paid', () => {
     expect(mapInvoice(invoice({ Status: 'VOIDED', AmountDue: 10 }), ctx)).toMatchObject({ status: 'voided', balanceMinor: 0 });
     expect(mapInvoice(invoice({ Status: 'DELETED', AmountDue: 10 }), ctx)).toMatchObject({ status: 'deleted', balanceMinor: 0 });

@@ -4,7 +4,7 @@
 // implements: OAuth authorize (auto-approve), the token endpoint (Basic auth,
 // authorization_code and refresh_token grants, rotating refresh tokens,
 // invalid_grant), revoke; /v3/company/{realmId}/query (a small SQL subset with
-// WHERE, ORDERBY Id, STARTPOSITION, MAXRESULTS ≤ 1000), /cdc (30-day limit,
+// WHERE, ORDERBY Id, active-only name lists unless the query names Active, STARTPOSITION, MAXRESULTS ≤ 1000), /cdc (30-day limit,
 // deleted tombstones, 1,000 objects per entity), reads by id, companyinfo,
 // customer sparse update with SyncToken (5010 when stale), invoice send (refusing any address in refusedEmails),
 // requestid idempotency for writes; faults (429 code 003001 and 500 at a rate,
@@ -16,8 +16,8 @@ import { amount, drawFault, hmacBase64, LoopbackSandbox, rng, sleep, TokenGrants
 
 export { amount, rng };
 
-export type Entity = 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo';
-export const ENTITIES: Entity[] = ['Customer', 'Invoice', 'Payment', 'CreditMemo'];
+export type Entity = 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo' | 'Term';
+export const ENTITIES: Entity[] = ['Customer', 'Invoice', 'Payment', 'CreditMemo', 'Term'];
 
 /** A record as the API returns it (QuickBooks field names). */
 export type QboRecord = Record<string, unknown> & { Id: string; SyncToken: string; MetaData: { CreateTime: string; LastUpdatedTime: string } };
@@ -123,7 +123,7 @@ export class QuickBooksSandbox extends LoopbackSandbox {
   addCompany(realmId: string, name: string, homeCurrency = 'USD'): Company {
     const c: Company = {
       realmId, name, homeCurrency, tombstones: [], nextId: 1, writes: new Map(), sent: [],
-      records: { Customer: new Map(), Invoice: new Map(), Payment: new Map(), CreditMemo: new Map() },
+      records: { Customer: new Map(), Invoice: new Map(), Payment: new Map(), CreditMemo: new Map(), Term: new Map() },
     };
     this.companies.set(realmId, c);
     if (!this.authorizeRealm) this.authorizeRealm = realmId;
@@ -163,6 +163,11 @@ export class QuickBooksSandbox extends LoopbackSandbox {
     const c = this.company(realmId);
     c.records[entity].delete(id);
     c.tombstones.push({ entity, id, at: this.now() });
+  }
+
+  /** Make a customer inactive, as "Make inactive" in QuickBooks does (its open invoices stay open). */
+  deactivateCustomer(realmId: string, id: string): QboRecord {
+    return this.change(realmId, 'Customer', id, { Active: false });
   }
 
   /** Void an invoice as QuickBooks does: amounts zeroed, a "Voided" private note. */
@@ -433,7 +438,9 @@ export class QuickBooksSandbox extends LoopbackSandbox {
     next();
   }
 
-  private view(rec: QboRecord, entity: Entity, includeLink: boolean): QboRecord {
+  private view(rec: QboRecord, entity: Entity, includeLink: boolean, feed = false): QboRecord {
+    // The change feed names an inactive customer as QuickBooks lists it: "<name> (deleted)".
+    if (entity === 'Customer' && feed && rec.Active === false) return { ...rec, DisplayName: `${String(rec.DisplayName)} (deleted)` };
     if (entity !== 'Invoice' || includeLink) return rec;
     const { InvoiceLink: _drop, ...rest } = rec;
     return rest as QboRecord; // same record without the link field
@@ -447,7 +454,9 @@ export class QuickBooksSandbox extends LoopbackSandbox {
     if (parsed.maxResults > 1000) return void res.status(400).json(fault('4001', 'Invalid query', 'QueryValidationError: value 1001 is too large. Max allowed value is 1000', 'ValidationFault'));
     const entity = ENTITIES.find((e) => e.toLowerCase() === parsed.entity.toLowerCase());
     if (!entity) return void res.status(400).json(fault('4000', 'Error parsing query', `unknown entity ${parsed.entity}`));
-    const rows = [...c.records[entity].values()].filter((r) => parsed.where.every((w) => matches(r, w))).sort((a, b) => Number(a.Id) - Number(b.Id));
+    // Name lists (Customer, Term) return active records only unless the query has a condition on Active.
+    const activeOnly = (entity === 'Customer' || entity === 'Term') && !parsed.where.some((w) => w.field.toLowerCase() === 'active');
+    const rows = [...c.records[entity].values()].filter((r) => (!activeOnly || r.Active !== false) && parsed.where.every((w) => matches(r, w))).sort((a, b) => Number(a.Id) - Number(b.Id));
     if (parsed.count) return void res.json({ QueryResponse: { totalCount: rows.length }, time: qboTime(this.now()) });
     const page = rows.slice(parsed.startPosition - 1, parsed.startPosition - 1 + parsed.maxResults);
     const includeLink = String(req.query.include ?? '').toLowerCase().includes('invoicelink');
@@ -472,7 +481,7 @@ export class QuickBooksSandbox extends LoopbackSandbox {
       const changed: Record<string, unknown>[] = [...c.records[entity].values()]
         .filter((r) => Date.parse(r.MetaData.LastUpdatedTime) >= since)
         .sort((a, b) => Number(a.Id) - Number(b.Id))
-        .map((r) => this.view(r, entity, false));
+        .map((r) => this.view(r, entity, false, true));
       for (const t of c.tombstones) {
         if (t.entity === entity && t.at.getTime() >= since) changed.push({ Id: t.id, status: 'Deleted', MetaData: { LastUpdatedTime: qboTime(t.at) } });
       }

@@ -43,6 +43,8 @@ export interface Tenant {
   minute: number[];
   day: { date: string; count: number };
   inFlight: number;
+  /** The organisation's default payment terms for sales invoices (Organisation.PaymentTerms.Sales), if set. */
+  salesTerms?: { Day: number; Type: string };
 }
 
 interface AccessGrant { login: string; expiresAt: number; revoked: boolean }
@@ -364,6 +366,13 @@ export class XeroSandbox extends LoopbackSandbox {
       api.get(`/${kind}`, (req, res) => this.list(kind, req, res));
       api.get(`/${kind}/:id`, (req, res) => this.read(kind, req, res));
     }
+    api.get('/Organisation', (req, res) => {
+      const t = this.tenantOf(req);
+      res.json({
+        Id: randomUUID(), Status: 'OK', ProviderName: 'Overdue sandbox', DateTimeUTC: msDate(this.now().getTime()),
+        Organisations: [{ OrganisationID: t.tenantId, Name: t.name, BaseCurrency: t.currency, ...(t.salesTerms ? { PaymentTerms: { Sales: t.salesTerms } } : {}) }],
+      });
+    });
     api.get('/Invoices/:id/OnlineInvoice', (req, res) => this.onlineInvoice(req, res));
     api.post('/Invoices/:id/Email', (req, res) => this.email(req, res));
     api.put('/Contacts/:id/History', (req, res) => this.putHistory(req, res));
