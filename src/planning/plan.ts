@@ -13,6 +13,7 @@ import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEnt
 import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
 import type { PolicySource } from './policy-source.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from './state.js';
+import { errorText, Quarantine, type PlanStage, type QuarantineDoc } from './quarantine.js';
 
 export interface PlannerOptions {
   /** Owner name for claims (the worker). */
@@ -39,6 +40,10 @@ export interface PlanResult {
   unreadableHistory: number;
   /** The next evaluation's one-off job could not be scheduled (plan-due covers it within the hour). */
   deadlineNotScheduled?: boolean;
+  /** Planning this account failed: it is quarantined (src/planning/quarantine.ts) and the others went on. */
+  failed?: { stage: PlanStage; error: string };
+  /** This plan lifted the account's quarantine. */
+  released?: boolean;
 }
 
 export interface LoadedAccount extends Assembled {
@@ -82,6 +87,7 @@ export class Planner {
   private readonly bounceList: Bounces;
   private readonly entries: OutboxEntries;
   private readonly db: Db;
+  readonly quarantine: Quarantine;
 
   constructor(
     private readonly store: Store,
@@ -90,6 +96,7 @@ export class Planner {
     this.db = store.db;
     this.states = accountStates(store.db);
     this.bounceList = bounces(store.db);
+    this.quarantine = new Quarantine(store);
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
@@ -132,16 +139,48 @@ export class Planner {
     return { ...assembled, customer, org, entries };
   }
 
-  /** Decide for one account and bring its outbox in line with the decision. */
-  async plan(customerId: string, now: Date): Promise<PlanResult> {
+  /**
+   * Decide for one account and bring its outbox in line with the decision. Never throws because of the
+   * account's data: a failure (load, decide or write) quarantines the account and is returned in `failed`;
+   * a success lifts an earlier quarantine.
+   */
+  async plan(customerId: string, now: Date, known?: { quarantined: QuarantineDoc | null }): Promise<PlanResult> {
     const result: PlanResult = { customerId, found: false, enqueued: [], revived: [], cancelled: [], cancelLost: [], unreadableHistory: 0 };
+    const stage: { at: PlanStage; customer: CustomerDoc | null } = { at: 'load', customer: null };
+    try {
+      await this.planUnguarded(customerId, now, result, stage);
+      const q = known ? known.quarantined : await this.quarantine.get(customerId);
+      if (q && result.found) result.released = await this.quarantine.release(q, now);
+    } catch (err) {
+      result.failed = { stage: stage.at, error: errorText(err) };
+      await this.quarantineAfter(customerId, stage, err, now);
+    }
+    return result;
+  }
+
+  /** Set the account aside; a failure to record it (the database itself is down) is left for the next pass. */
+  private async quarantineAfter(customerId: string, stage: { at: PlanStage; customer: CustomerDoc | null }, err: unknown, now: Date): Promise<void> {
+    try {
+      const customer = stage.customer ?? (await this.store.customers.get(customerId));
+      if (!customer) return;
+      await this.quarantine.record({ customerId, orgId: customer.orgId, accountName: customer.displayName, stage: stage.at, error: err, now });
+    } catch {
+      // Nothing more to do here: the account is planned again on the next pass, which records it then.
+    }
+  }
+
+  private async planUnguarded(customerId: string, now: Date, result: PlanResult, stage: { at: PlanStage; customer: CustomerDoc | null }): Promise<void> {
     const loaded = await this.load(customerId);
-    if (!loaded) return result;
+    if (!loaded) return;
     const { customer, account, entries } = loaded;
+    stage.customer = customer;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
-    const decision = decide(account, await this.policy(loaded.org), now);
+    const policy = await this.policy(loaded.org);
+    stage.at = 'decide';
+    const decision = decide(account, policy, now);
     result.decision = decision;
+    stage.at = 'write';
     const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
       this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
 
@@ -213,20 +252,25 @@ export class Planner {
         result.deadlineNotScheduled = true;
       });
     }
-    return result;
   }
 
-  /** Plan a list of accounts (e.g. those a sync changed), one after another. */
+  /** Plan a list of accounts (e.g. those a sync changed), one after another; one account's failure quarantines it, the rest go on. */
   async planMany(customerIds: readonly string[], now: Date): Promise<PlanResult[]> {
     const out: PlanResult[] = [];
     for (const id of new Set(customerIds)) out.push(await this.plan(id, now));
     return out;
   }
 
-  /** The daily pass: every active customer of the organisation, a page at a time. */
+  /** The organisation's quarantine, by customer id (read once per pass). */
+  private async quarantinedOf(orgId: string): Promise<Map<string, QuarantineDoc>> {
+    return new Map((await this.quarantine.listByOrg(orgId)).map((q) => [q._id, q]));
+  }
+
+  /** The daily pass: every active customer of the organisation, a page at a time (quarantined ones included: each pass retries them). */
   async planOrganisation(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
     const customers = this.db.collection<CustomerDoc>(collections.customers);
     const summary = emptySummary();
+    const quarantined = await this.quarantinedOf(orgId);
     let after: string | null = null;
     for (;;) {
       const page: { _id: string }[] = await customers
@@ -235,24 +279,30 @@ export class Planner {
         .limit(pageSize)
         .toArray();
       if (page.length === 0) break;
-      for (const { _id } of page) addTo(summary, await this.plan(_id, now));
+      for (const { _id } of page) addTo(summary, await this.plan(_id, now, { quarantined: quarantined.get(_id) ?? null }));
       after = page[page.length - 1]?._id ?? null;
       if (page.length < pageSize) break;
     }
     return summary;
   }
 
-  /** Accounts whose next evaluation time has come (levels move with time, not only with data). */
+  /** Accounts whose next evaluation time has come (levels move with time, not only with data), and the quarantined ones (retried). */
   async planDue(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
     const summary = emptySummary();
+    const quarantined = await this.quarantinedOf(orgId);
+    const done = new Set<string>();
     let after: string | null = null;
     for (;;) {
       const ids = await this.states.dueForEvaluation(orgId, now, after, pageSize);
       if (ids.length === 0) break;
-      for (const id of ids) addTo(summary, await this.plan(id, now));
+      for (const id of ids) {
+        done.add(id);
+        addTo(summary, await this.plan(id, now, { quarantined: quarantined.get(id) ?? null }));
+      }
       after = ids[ids.length - 1] ?? null;
       if (ids.length < pageSize) break;
     }
+    for (const q of quarantined.values()) if (!done.has(q._id)) addTo(summary, await this.plan(q._id, now, { quarantined: q }));
     return summary;
   }
 }
@@ -263,13 +313,30 @@ export interface PlanSummary {
   revived: number;
   cancelled: number;
   cancelLost: number;
+  /** Accounts whose planning failed this pass (quarantined, or still quarantined); not counted in `accounts`. */
+  failed: number;
+  /** Quarantined accounts that planned again this pass. */
+  released: number;
 }
 
-function emptySummary(): PlanSummary {
-  return { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0 };
+export function emptySummary(): PlanSummary {
+  return { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0, failed: 0, released: 0 };
+}
+
+/** Two summaries added up (several organisations, several passes). */
+export function addSummaries(a: PlanSummary, b: PlanSummary): PlanSummary {
+  return {
+    accounts: a.accounts + b.accounts, enqueued: a.enqueued + b.enqueued, revived: a.revived + b.revived, cancelled: a.cancelled + b.cancelled,
+    cancelLost: a.cancelLost + b.cancelLost, failed: a.failed + b.failed, released: a.released + b.released,
+  };
 }
 
 function addTo(s: PlanSummary, r: PlanResult): void {
+  if (r.failed) {
+    s.failed++;
+    return;
+  }
+  if (r.released) s.released++;
   if (!r.found) return;
   s.accounts++;
   s.enqueued += r.enqueued.length;

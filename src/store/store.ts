@@ -41,6 +41,7 @@ export const collections = {
   bounces: 'email_bounces',
   tasks: 'tasks',
   policies: 'policies',
+  quarantined: 'quarantined_accounts',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -78,6 +79,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   bounces: [],
   tasks: [{ key: { orgId: 1, status: 1, createdAt: 1 }, name: 'org_status_created' }],
   policies: [{ key: { orgId: 1, version: -1 }, name: 'org_version' }],
+  // Planning's quarantine (src/planning/quarantine.ts): the organisation's list (admin API, plan-due).
+  quarantined: [{ key: { orgId: 1 }, name: 'org' }],
 };
 
 export interface Store {
