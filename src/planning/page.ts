@@ -90,6 +90,19 @@ export function groupByCustomer(docs: OrgDocuments): AccountInput[] {
   }));
 }
 
+/** The pass's reads of an organisation: one equality filter per collection (the bench times each). */
+export function orgReads(orgId: string, activeOnly: boolean): Record<'customers' | 'invoices' | 'payments' | 'states' | 'entries' | 'holds' | 'bounces', { collection: string; filter: Record<string, unknown> }> {
+  return {
+    customers: { collection: collections.customers, filter: activeOnly ? { orgId, active: true } : { orgId } },
+    invoices: { collection: collections.invoices, filter: { orgId, status: 'open' } },
+    payments: { collection: collections.payments, filter: { orgId, deleted: false } },
+    states: { collection: collections.accountStates, filter: { orgId } },
+    entries: { collection: collections.outbox, filter: { orgId } },
+    holds: { collection: collections.creditHolds, filter: { orgId, status: 'active' } },
+    bounces: { collection: collections.bounces, filter: { orgId } },
+  };
+}
+
 /** Reads of one organisation, each an equality (one round trip, plus getMores for a large answer). */
 export class OrgReader {
   private readonly db: Db;
@@ -98,8 +111,8 @@ export class OrgReader {
     this.db = store.db;
   }
 
-  private all<T extends Document>(collection: string, filter: Filter<T>): Promise<T[]> {
-    return this.db.collection<T>(collection).find(filter, { batchSize: 10_000 }).toArray() as Promise<T[]>;
+  private all<T extends Document>(collection: string, filter: Record<string, unknown>): Promise<T[]> {
+    return this.db.collection<T>(collection).find(filter as Filter<T>, { batchSize: 10_000 }).toArray() as Promise<T[]>;
   }
 
   org(orgId: string): Promise<OrganisationDoc | null> {
@@ -111,14 +124,15 @@ export class OrgReader {
    * documents. Seven equality reads whatever the organisation's size.
    */
   async accounts(orgId: string, only?: ReadonlySet<string>): Promise<AccountInput[]> {
+    const q = orgReads(orgId, only === undefined);
     const [customers, invoices, payments, states, entries, holds, bounceDocs] = await Promise.all([
-      this.all<CustomerDoc>(collections.customers, only ? { orgId } : { orgId, active: true }),
-      this.all<InvoiceDoc>(collections.invoices, { orgId, status: 'open' }),
-      this.all<PaymentDoc>(collections.payments, { orgId, deleted: false }),
-      this.all<AccountStateDoc>(collections.accountStates, { orgId }),
-      this.all<OutboxEntryDoc>(collections.outbox, { orgId }),
-      this.all<CreditHoldDoc>(collections.creditHolds, { orgId, status: 'active' }),
-      this.all<BounceDoc>(collections.bounces, { orgId }),
+      this.all<CustomerDoc>(q.customers.collection, q.customers.filter),
+      this.all<InvoiceDoc>(q.invoices.collection, q.invoices.filter),
+      this.all<PaymentDoc>(q.payments.collection, q.payments.filter),
+      this.all<AccountStateDoc>(q.states.collection, q.states.filter),
+      this.all<OutboxEntryDoc>(q.entries.collection, q.entries.filter),
+      this.all<CreditHoldDoc>(q.holds.collection, q.holds.filter),
+      this.all<BounceDoc>(q.bounces.collection, q.bounces.filter),
     ]);
     const wanted = only ? customers.filter((c) => only.has(c._id)) : customers;
     wanted.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
