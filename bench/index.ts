@@ -1,5 +1,6 @@
 // `npm run bench [-- name...]`: runs the named benchmarks (all when none is named)
-// and prints their figures. Each benchmark is a module exporting `run(): Promise<void>`.
+// and prints their figures; options after the names go to the benches
+// (`npm run bench -- planning --sizes 1000,5000`). Each benchmark is a module exporting `run(): Promise<void>`.
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
   documents: () => import('./documents.js'),
@@ -9,10 +10,13 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   slack: () => import('./slack.js'),
   audit: () => import('./audit.js'),
   'id-index': () => import('./id-index.js'),
+  planning: () => import('./planning.js'),
 };
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2);
+  // Names, not options: `--flag value` and `--flag=value` belong to the benches (they read process.argv).
+  const args = process.argv.slice(2);
+  const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]?.startsWith('--') && !args[i - 1]?.includes('=')));
   const unknown = names.filter((n) => !(n in benches));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);

@@ -10,10 +10,10 @@
 // scheduled through the services' `scheduleDeadline` (app/services.ts).
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
-import { plannerFor, type PlanSummary } from '../src/planning/plan.js';
+import { addSummaries, emptySummary, plannerFor, type PlanSummary } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { isDailyPlanningHour } from '../src/planning/schedule.js';
-import { job } from './agenda.js';
+import { job, type JobContext } from './agenda.js';
 
 /**
  * A one-off `plan-accounts` job at an account's next evaluation time, unique per (account, time):
@@ -38,10 +38,31 @@ export function deadlineScheduler(agenda: Agenda): (customerId: string, at: Date
 }
 
 function total(list: PlanSummary[]): PlanSummary {
-  return list.reduce(
-    (t, s) => ({ accounts: t.accounts + s.accounts, enqueued: t.enqueued + s.enqueued, revived: t.revived + s.revived, cancelled: t.cancelled + s.cancelled, cancelLost: t.cancelLost + s.cancelLost }),
-    { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0 },
-  );
+  return list.reduce(addSummaries, emptySummary());
+}
+
+/**
+ * Each organisation on its own: a failure outside any one account (its policy cannot be read, the
+ * page query fails) is logged and the pass goes on with the next organisation. Accounts are isolated
+ * inside the planner (a failing account is quarantined, src/planning/quarantine.ts).
+ */
+async function eachOrganisation(
+  ctx: JobContext,
+  pass: string,
+  orgs: readonly { _id: string }[],
+  planOne: (orgId: string) => Promise<PlanSummary>,
+): Promise<{ summaries: PlanSummary[]; failedOrganisations: string[] }> {
+  const summaries: PlanSummary[] = [];
+  const failedOrganisations: string[] = [];
+  for (const org of orgs) {
+    try {
+      summaries.push(await planOne(org._id));
+    } catch (err) {
+      failedOrganisations.push(org._id);
+      ctx.logger.error({ err, orgId: org._id }, `${pass}: planning the organisation failed; the next organisation goes on, the next pass retries it`);
+    }
+  }
+  return { summaries, failedOrganisations };
 }
 
 export const planAccounts = job({
@@ -51,7 +72,8 @@ export const planAccounts = job({
   async run({ customerIds }, ctx) {
     const results = await plannerFor(ctx).planMany(customerIds, ctx.now());
     const s = results.reduce((n, r) => n + r.enqueued.length, 0);
-    ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found).length, enqueued: s }, 'plan-accounts done');
+    const failed = results.filter((r) => r.failed).length;
+    ctx.logger.info({ accounts: results.filter((r) => r.found).length, missing: results.filter((r) => !r.found && !r.failed).length, enqueued: s, failed }, 'plan-accounts done');
   },
   // One-off deadline jobs, one per account: many fall due together, each plans a few accounts.
   concurrency: 4,
@@ -68,7 +90,7 @@ export const planRequested = job({
     const ids = await new ReplanRequests(ctx.store.db).take(limit);
     if (ids.length === 0) return;
     const results = await plannerFor(ctx).planMany(ids, ctx.now());
-    ctx.logger.info({ accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0) }, 'plan-requested done');
+    ctx.logger.info({ accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0), failed: results.filter((r) => r.failed).length }, 'plan-requested done');
   },
   lockLifetimeMs: 15 * 60_000,
 });
@@ -78,9 +100,8 @@ export const planDue = job({
   data: z.object({ pageSize: z.number().int().positive().max(1_000).default(200) }),
   async run({ pageSize }, ctx) {
     const planner = plannerFor(ctx);
-    const summaries: PlanSummary[] = [];
-    for (const org of await ctx.store.organisations.list()) summaries.push(await planner.planDue(org._id, ctx.now(), pageSize));
-    ctx.logger.info(total(summaries), 'plan-due done');
+    const { summaries, failedOrganisations } = await eachOrganisation(ctx, 'plan-due', await ctx.store.organisations.list(), (orgId) => planner.planDue(orgId, ctx.now(), pageSize));
+    ctx.logger.info({ ...total(summaries), failedOrganisations }, 'plan-due done');
   },
   lockLifetimeMs: 30 * 60_000,
 });
@@ -96,13 +117,10 @@ export const planDaily = job({
   }),
   async run({ pageSize, hour, all }, ctx) {
     const planner = plannerFor(ctx);
-    const summaries: PlanSummary[] = [];
     const now = ctx.now();
-    for (const org of await ctx.store.organisations.list()) {
-      if (!all && !isDailyPlanningHour(now, org.timeZone, hour)) continue;
-      summaries.push(await planner.planOrganisation(org._id, now, pageSize));
-    }
-    ctx.logger.info({ organisations: summaries.length, ...total(summaries) }, 'plan-daily done');
+    const orgs = (await ctx.store.organisations.list()).filter((org) => all || isDailyPlanningHour(now, org.timeZone, hour));
+    const { summaries, failedOrganisations } = await eachOrganisation(ctx, 'plan-daily', orgs, (orgId) => planner.planOrganisation(orgId, now, pageSize));
+    ctx.logger.info({ organisations: summaries.length, failedOrganisations, ...total(summaries) }, 'plan-daily done');
   },
   lockLifetimeMs: 60 * 60_000,
 });

@@ -173,7 +173,7 @@ describe('Planner (real database)', () => {
       await saveCustomer(store, c, [invoiceDoc(c, `qi${i}`, `INV-Q${i}`, '2025-03-03', 10_000 + i, T0)]);
     }
     const summary = await planner.planOrganisation('org-q', at('2025-03-04', '08:00'), 3);
-    expect(summary).toEqual({ accounts: 7, enqueued: 7, revived: 0, cancelled: 0, cancelLost: 0 });
+    expect(summary).toEqual({ accounts: 7, enqueued: 7, revived: 0, cancelled: 0, cancelLost: 0, failed: 0, released: 0 });
     const due = await planner.planDue('org-q', at('2025-03-05', '09:00'), 3);
     expect(due.accounts).toBe(7);
   });

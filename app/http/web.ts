@@ -1,6 +1,6 @@
 // The web role's HTTP app, built from the services object: health and the admin
 // API (documents, people and assignments, credit status, outbound switch,
-// policies), the connectors' OAuth and webhook routes, and Slack's /slack/events.
+// policies, planning's quarantine), the connectors' OAuth and webhook routes, and Slack's /slack/events.
 import type { Express } from 'express';
 import type { Config } from '../../src/config.js';
 import { documentsRouter } from './documents.js';
@@ -13,6 +13,7 @@ import { slackWebApp } from '../../slack/wiring.js';
 import type { Connectors, Services } from '../services.js';
 import { adminRouter } from './admin.js';
 import { policiesRouter } from './policies.js';
+import { quarantineRouter } from './quarantine.js';
 
 export interface WebApp {
   app: Express;
@@ -35,7 +36,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store })],
   });
   return { app, slack };
 }

@@ -12,7 +12,9 @@ import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
 import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
 import type { PolicySource } from './policy-source.js';
-import { accountStates, bounces, type AccountStates, type Bounces } from './state.js';
+import { accountStates, bounces, type AccountStateDoc, type AccountStates, type Bounces } from './state.js';
+import { OrgReader, type AccountInput } from './page.js';
+import { errorText, Quarantine, type PlanStage, type QuarantineDoc } from './quarantine.js';
 
 export interface PlannerOptions {
   /** Owner name for claims (the worker). */
@@ -39,12 +41,30 @@ export interface PlanResult {
   unreadableHistory: number;
   /** The next evaluation's one-off job could not be scheduled (plan-due covers it within the hour). */
   deadlineNotScheduled?: boolean;
+  /** Planning this account failed: it is quarantined (src/planning/quarantine.ts) and the others went on. */
+  failed?: { stage: PlanStage; error: string };
+  /** This plan lifted the account's quarantine. */
+  released?: boolean;
+  /** The account state's planning fields were written (a pass skips an unchanged account). */
+  stateWritten?: boolean;
 }
 
 export interface LoadedAccount extends Assembled {
   customer: CustomerDoc;
   org: OrganisationDoc | null;
   entries: OutboxEntryDoc[];
+  state: AccountStateDoc | null;
+}
+
+/** What planning an organisation's accounts reads once: the organisation, its policy, its quarantine. */
+interface OrgPlanning {
+  org: OrganisationDoc | null;
+  policy: Policy;
+  quarantined: ReadonlyMap<string, QuarantineDoc>;
+}
+
+function emptyResult(customerId: string): PlanResult {
+  return { customerId, found: false, enqueued: [], revived: [], cancelled: [], cancelLost: [], unreadableHistory: 0 };
 }
 
 const SYSTEM = { kind: 'system' as const, id: 'planner', name: 'Overdue planner' };
@@ -82,6 +102,7 @@ export class Planner {
   private readonly bounceList: Bounces;
   private readonly entries: OutboxEntries;
   private readonly db: Db;
+  readonly quarantine: Quarantine;
 
   constructor(
     private readonly store: Store,
@@ -90,6 +111,7 @@ export class Planner {
     this.db = store.db;
     this.states = accountStates(store.db);
     this.bounceList = bounces(store.db);
+    this.quarantine = new Quarantine(store);
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
@@ -98,11 +120,11 @@ export class Planner {
     return (await this.opts.policies.forOrg(org?._id)).policy;
   }
 
-  /** Everything the engine needs about one account, read from the store. */
-  async load(customerId: string): Promise<LoadedAccount | null> {
+  /** One account's documents, read by equalities on its keys (the single-account path). */
+  private async readOne(customerId: string): Promise<{ input: AccountInput; org: OrganisationDoc | null } | null> {
     const customer = await this.store.customers.get(customerId);
     if (!customer) return null;
-    const [org, invoices, payments, state, allEntries, sentAudit, hold] = await Promise.all([
+    const [org, invoices, payments, state, entries, sentAudit, hold] = await Promise.all([
       this.store.organisations.get(customer.orgId),
       this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
       this.store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
@@ -114,10 +136,16 @@ export class Planner {
         .toArray(),
       this.store.creditHolds.activeForCustomer(customerId),
     ]);
-    // Write-backs and referral packets share the outbox but are not the ladder's: planning leaves them alone.
-    const entries = allEntries.filter(isEngineEntry);
     const emails = [customer.email, ...customer.contacts.map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
     const bounced = await this.bounceList.bouncedAmong(customer.orgId, emails);
+    return { input: { customer, invoices, payments, state, entries, sentAudit, hold, bounced }, org };
+  }
+
+  /** From an account's documents to the engine's account (pure). */
+  private toLoaded(input: AccountInput, org: OrganisationDoc | null): LoadedAccount {
+    const { customer, invoices, payments, state, sentAudit, hold, bounced } = input;
+    // Write-backs and referral packets share the outbox but are not the ladder's: planning leaves them alone.
+    const entries = input.entries.filter(isEngineEntry);
     // Done = sent entries, plus sends the audit trail recorded for entries whose final write was lost.
     const byKey = new Map(entries.map((e) => [e._id, e]));
     const done: DoneAction[] = [];
@@ -129,19 +157,81 @@ export class Planner {
     }
     const defaultCollectorEmail = org ? defaultCollectorOf(org.settings) : undefined;
     const assembled = assembleAccount({ customer, orgTimeZone: org?.timeZone ?? 'UTC', ...(defaultCollectorEmail ? { defaultCollectorEmail } : {}), invoices, payments, state, bounced, done, onHoldSince: hold ? (hold.activeSince ?? hold.updatedAt) : undefined });
-    return { ...assembled, customer, org, entries };
+    return { ...assembled, customer, org, entries, state };
   }
 
-  /** Decide for one account and bring its outbox in line with the decision. */
+  /** Everything the engine needs about one account, read from the store. */
+  async load(customerId: string): Promise<LoadedAccount | null> {
+    const read = await this.readOne(customerId);
+    return read ? this.toLoaded(read.input, read.org) : null;
+  }
+
+  /**
+   * Decide for one account and bring its outbox in line with the decision. Never throws because of the
+   * account's data: a failure (load, decide or write) quarantines the account and is returned in `failed`;
+   * a success lifts an earlier quarantine. Records the planning bookkeeping even when nothing changed
+   * (`lastPlannedAt`: an event-driven plan says "looked at after its change"); the passes do not.
+   */
   async plan(customerId: string, now: Date): Promise<PlanResult> {
-    const result: PlanResult = { customerId, found: false, enqueued: [], revived: [], cancelled: [], cancelLost: [], unreadableHistory: 0 };
-    const loaded = await this.load(customerId);
-    if (!loaded) return result;
-    const { customer, account, entries } = loaded;
+    return this.planById(customerId, null, now, { alwaysRecord: true });
+  }
+
+  /** One account read by its keys and planned, isolated (`org`: the organisation's planning, when the caller read it). */
+  private async planById(customerId: string, known: OrgPlanning | null, now: Date, opts: { alwaysRecord: boolean }): Promise<PlanResult> {
+    let read: { input: AccountInput; org: OrganisationDoc | null } | null;
+    let org: OrgPlanning;
+    try {
+      read = await this.readOne(customerId);
+      if (!read) return emptyResult(customerId);
+      if (known) {
+        org = known;
+      } else {
+        const q = await this.quarantine.get(customerId);
+        org = { org: read.org, policy: await this.policy(read.org), quarantined: new Map(q ? [[customerId, q]] : []) };
+      }
+    } catch (err) {
+      await this.quarantineAfter(customerId, null, 'load', err, now);
+      return { ...emptyResult(customerId), failed: { stage: 'load', error: errorText(err) } };
+    }
+    return this.planInput(read.input, org, now, opts);
+  }
+
+  /** Set the account aside; a failure to record it (the database itself is down) is left for the next pass. */
+  private async quarantineAfter(customerId: string, known: CustomerDoc | null, stage: PlanStage, err: unknown, now: Date): Promise<void> {
+    try {
+      const customer = known ?? (await this.store.customers.get(customerId));
+      if (!customer) return;
+      await this.quarantine.record({ customerId, orgId: customer.orgId, accountName: customer.displayName, stage, error: err, now });
+    } catch {
+      // Nothing more to do here: the account is planned again on the next pass, which records it then.
+    }
+  }
+
+  /** Plan one account from its documents, isolated: a throw quarantines it, a success releases it. */
+  private async planInput(input: AccountInput, org: OrgPlanning, now: Date, opts: { alwaysRecord: boolean }): Promise<PlanResult> {
+    const customerId = input.customer._id;
+    const result = emptyResult(customerId);
+    const stage: { at: PlanStage } = { at: 'decide' };
+    try {
+      await this.decideAndWrite(input, org, now, result, stage, opts);
+      const q = org.quarantined.get(customerId);
+      if (q) result.released = await this.quarantine.release(q, now);
+    } catch (err) {
+      result.failed = { stage: stage.at, error: errorText(err) };
+      await this.quarantineAfter(customerId, input.customer, stage.at, err, now);
+    }
+    return result;
+  }
+
+  private async decideAndWrite(input: AccountInput, org: OrgPlanning, now: Date, result: PlanResult, stage: { at: PlanStage }, opts: { alwaysRecord: boolean }): Promise<void> {
+    const loaded = this.toLoaded(input, org.org);
+    const { customer, account, entries, state } = loaded;
+    const customerId = customer._id;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
-    const decision = decide(account, await this.policy(loaded.org), now);
+    const decision = decide(account, org.policy, now);
     result.decision = decision;
+    stage.at = 'write';
     const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
       this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
 
@@ -196,7 +286,6 @@ export class Planner {
       await audit({ channel: 'system', action: 'outbox.cancelled', invoiceIds: e.invoiceIds, outcome: reason, details: { key: e._id, by: 'planning', state: decision.state } });
     }
 
-    const state = await this.states.get(customerId);
     if ((state?.levelId ?? 'current') !== decision.level.id) {
       await audit({
         channel: 'system',
@@ -207,55 +296,127 @@ export class Planner {
       });
     }
     const next = decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt);
-    await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now);
+    // An unchanged account (same level, same next evaluation; its outbox already agreed) costs no write.
+    const unchanged = state !== null && state.levelId === decision.level.id && (state.nextEvaluationAt?.getTime() ?? null) === (next?.getTime() ?? null);
+    if (opts.alwaysRecord || !unchanged) {
+      await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now);
+      result.stateWritten = true;
+    }
     if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
       await this.opts.onNextEvaluation({ customerId, orgId: customer.orgId, at: next }).catch(() => {
         result.deadlineNotScheduled = true;
       });
     }
-    return result;
   }
 
-  /** Plan a list of accounts (e.g. those a sync changed), one after another. */
-  async planMany(customerIds: readonly string[], now: Date): Promise<PlanResult[]> {
-    const out: PlanResult[] = [];
-    for (const id of new Set(customerIds)) out.push(await this.plan(id, now));
-    return out;
+  /** The organisation, its policy and its quarantine: read once per pass (a failure here is the organisation's, not an account's). */
+  private async orgPlanning(orgId: string): Promise<OrgPlanning> {
+    const org = await this.store.organisations.get(orgId);
+    const [policy, quarantined] = await Promise.all([this.policy(org), this.quarantine.listByOrg(orgId)]);
+    return { org, policy, quarantined: new Map(quarantined.map((q) => [q._id, q])) };
   }
 
-  /** The daily pass: every active customer of the organisation, a page at a time. */
-  async planOrganisation(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
-    const customers = this.db.collection<CustomerDoc>(collections.customers);
-    const summary = emptySummary();
-    let after: string | null = null;
-    for (;;) {
-      const page: { _id: string }[] = await customers
-        .find({ orgId, active: true, ...(after !== null ? { _id: { $gt: after } } : {}) }, { projection: { _id: 1 } })
-        .sort({ _id: 1 })
-        .limit(pageSize)
-        .toArray();
-      if (page.length === 0) break;
-      for (const { _id } of page) addTo(summary, await this.plan(_id, now));
-      after = page[page.length - 1]?._id ?? null;
-      if (page.length < pageSize) break;
+  /**
+   * Plan accounts of one organisation from memory (src/planning/page.ts), a page at a time: the page's
+   * `outbox.sent` audit entries (of the rare accounts that may have lost a send), then each account,
+   * isolated. `onResult` sees every result.
+   */
+  private async planInputs(inputs: AccountInput[], org: OrgPlanning, now: Date, pageSize: number, opts: { alwaysRecord: boolean }, onResult: (r: PlanResult) => void): Promise<void> {
+    const reader = new OrgReader(this.store);
+    for (let i = 0; i < inputs.length; i += pageSize) {
+      const page = inputs.slice(i, i + pageSize);
+      const unreadable = await reader.addSentAudit(page);
+      // Accounts are independent (their own outbox keys, claims and audit chain): a few lanes overlap their writes.
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        for (let input = page[next++]; input !== undefined; input = page[next++]) {
+          const err = unreadable.get(input.customer._id);
+          if (err !== undefined) {
+            onResult({ ...emptyResult(input.customer._id), failed: { stage: 'load', error: errorText(err) } });
+            await this.quarantineAfter(input.customer._id, input.customer, 'load', err, now);
+            continue;
+          }
+          onResult(await this.planInput(input, org, now, opts));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(WRITE_LANES, page.length) }, lane));
     }
+  }
+
+  /**
+   * Plan a list of accounts (e.g. those a sync changed); one account's failure quarantines it, the rest
+   * go on. A few accounts are planned one by one; a long list is read by organisation (page.ts).
+   */
+  async planMany(customerIds: readonly string[], now: Date, pageSize = 200): Promise<PlanResult[]> {
+    const ids = [...new Set(customerIds)];
+    const byId = new Map<string, PlanResult>();
+    const oneByOne = async (list: readonly string[]): Promise<void> => {
+      for (const id of list) byId.set(id, await this.plan(id, now));
+    };
+    if (ids.length < MANY) {
+      await oneByOne(ids);
+    } else {
+      const orgOf = new Map<string, string[]>();
+      for (let i = 0; i < ids.length; i += MANY_CHUNK) {
+        const chunk = ids.slice(i, i + MANY_CHUNK);
+        const found = await this.db.collection<CustomerDoc>(collections.customers).find({ _id: { $in: chunk } }, { projection: { orgId: 1 } }).toArray();
+        for (const c of found) orgOf.set(c.orgId, [...(orgOf.get(c.orgId) ?? []), c._id]);
+      }
+      for (const [orgId, list] of orgOf) {
+        if (list.length < MANY) {
+          await oneByOne(list);
+          continue;
+        }
+        let org: OrgPlanning;
+        let inputs: AccountInput[];
+        try {
+          org = await this.orgPlanning(orgId);
+          inputs = await new OrgReader(this.store).accounts(orgId, new Set(list));
+        } catch {
+          await oneByOne(list); // the organisation's reads failed: each account on its own (and quarantined if it fails again)
+          continue;
+        }
+        await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: true }, (r) => byId.set(r.customerId, r));
+      }
+    }
+    return ids.map((id) => byId.get(id) ?? emptyResult(id));
+  }
+
+  /**
+   * The daily pass: every active customer of the organisation (quarantined ones included: each pass
+   * retries them). The organisation's documents are read once (page.ts), the accounts planned a page
+   * at a time; an unchanged account costs no write.
+   */
+  async planOrganisation(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
+    const summary = emptySummary();
+    const org = await this.orgPlanning(orgId);
+    const inputs = await new OrgReader(this.store).accounts(orgId);
+    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false }, (r) => addTo(summary, r));
     return summary;
   }
 
-  /** Accounts whose next evaluation time has come (levels move with time, not only with data). */
+  /** Accounts whose next evaluation time has come (levels move with time, not only with data), and the quarantined ones (retried). */
   async planDue(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
     const summary = emptySummary();
-    let after: string | null = null;
-    for (;;) {
-      const ids = await this.states.dueForEvaluation(orgId, now, after, pageSize);
-      if (ids.length === 0) break;
-      for (const id of ids) addTo(summary, await this.plan(id, now));
-      after = ids[ids.length - 1] ?? null;
-      if (ids.length < pageSize) break;
+    const org = await this.orgPlanning(orgId);
+    const ids = new Set([...(await this.states.dueIds(orgId, now)), ...org.quarantined.keys()]);
+    if (ids.size === 0) return summary;
+    if (ids.size < MANY) {
+      for (const id of [...ids].sort()) addTo(summary, await this.planById(id, org, now, { alwaysRecord: false }));
+      return summary;
     }
+    const inputs = await new OrgReader(this.store).accounts(orgId, ids);
+    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false }, (r) => addTo(summary, r));
     return summary;
   }
 }
+
+/** Below this many accounts (of one organisation), reading each account by its keys beats reading the organisation. */
+const MANY = 25;
+/** Accounts of a page planned at once (their writes overlap; each account's own steps stay in order). */
+const WRITE_LANES = 8;
+/** Customer ids per `_id: { $in }` read when planMany sorts a long list by organisation. */
+const MANY_CHUNK = 500;
 
 export interface PlanSummary {
   accounts: number;
@@ -263,13 +424,30 @@ export interface PlanSummary {
   revived: number;
   cancelled: number;
   cancelLost: number;
+  /** Accounts whose planning failed this pass (quarantined, or still quarantined); not counted in `accounts`. */
+  failed: number;
+  /** Quarantined accounts that planned again this pass. */
+  released: number;
 }
 
-function emptySummary(): PlanSummary {
-  return { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0 };
+export function emptySummary(): PlanSummary {
+  return { accounts: 0, enqueued: 0, revived: 0, cancelled: 0, cancelLost: 0, failed: 0, released: 0 };
+}
+
+/** Two summaries added up (several organisations, several passes). */
+export function addSummaries(a: PlanSummary, b: PlanSummary): PlanSummary {
+  return {
+    accounts: a.accounts + b.accounts, enqueued: a.enqueued + b.enqueued, revived: a.revived + b.revived, cancelled: a.cancelled + b.cancelled,
+    cancelLost: a.cancelLost + b.cancelLost, failed: a.failed + b.failed, released: a.released + b.released,
+  };
 }
 
 function addTo(s: PlanSummary, r: PlanResult): void {
+  if (r.failed) {
+    s.failed++;
+    return;
+  }
+  if (r.released) s.released++;
   if (!r.found) return;
   s.accounts++;
   s.enqueued += r.enqueued.length;

@@ -41,6 +41,7 @@ export const collections = {
   bounces: 'email_bounces',
   tasks: 'tasks',
   policies: 'policies',
+  quarantined: 'quarantined_accounts',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -57,17 +58,20 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { provider: 1, companyId: 1, customerExternalId: 1, status: 1 }, name: 'customer_status' },
     { key: { orgId: 1, status: 1, dueDate: 1 }, name: 'org_status_due' },
   ],
-  payments: [providerKey, { key: { provider: 1, companyId: 1, customerExternalId: 1 }, name: 'customer' }],
+  // Planning's pass reads an organisation's payments, outbox entries, active holds and bounces by equality
+  // (src/planning/page.ts): the org_* indexes serve it on MongoDB (FerretDB 1.x pushes the equality down either way).
+  payments: [providerKey, { key: { provider: 1, companyId: 1, customerExternalId: 1 }, name: 'customer' }, { key: { orgId: 1, deleted: 1 }, name: 'org_deleted' }],
   audit: [
     { key: { accountId: 1, seq: 1 }, name: 'account_seq', unique: true },
     { key: { orgId: 1, at: 1 }, name: 'org_at' },
   ],
   auditHeads: [],
-  creditHolds: [{ key: { customerId: 1, status: 1 }, name: 'customer_status' }],
+  creditHolds: [{ key: { customerId: 1, status: 1 }, name: 'customer_status' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
   approvals: [{ key: { orgId: 1, status: 1 }, name: 'org_status' }],
   outbox: [
     { key: { state: 1, nextAttemptAt: 1 }, name: 'state_next' },
     { key: { customerId: 1, state: 1 }, name: 'customer_state' },
+    { key: { orgId: 1 }, name: 'org' },
   ],
   inbox: [
     { key: { provider: 1, dedupeKey: 1 }, name: 'provider_dedupe', unique: true },
@@ -75,9 +79,11 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   ],
   claims: [{ key: { at: 1 }, name: 'at' }],
   accountStates: [{ key: { orgId: 1, nextEvaluationAt: 1 }, name: 'org_next_evaluation' }],
-  bounces: [],
+  bounces: [{ key: { orgId: 1 }, name: 'org' }],
   tasks: [{ key: { orgId: 1, status: 1, createdAt: 1 }, name: 'org_status_created' }],
   policies: [{ key: { orgId: 1, version: -1 }, name: 'org_version' }],
+  // Planning's quarantine (src/planning/quarantine.ts): the organisation's list (admin API, plan-due).
+  quarantined: [{ key: { orgId: 1 }, name: 'org' }],
 };
 
 export interface Store {
