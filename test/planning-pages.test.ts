@@ -6,7 +6,7 @@ import { zonedInstant } from '../src/domain/calendar.js';
 import { groupByCustomer, mayHaveLostSend } from '../src/planning/page.js';
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
-import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
+import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, OutboxEntryDoc } from '../src/store/types.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase, testDatabaseUri } from './helpers/db.js';
@@ -123,4 +123,21 @@ describe('groupByCustomer (pure)', () => {
     expect(mayHaveLostSend([e('pending', 2, 1)])).toBe(true);
     expect(mayHaveLostSend([e('failed', 3)])).toBe(true);
   });
+});
+
+it('an invoice the ledger gave no due date is chased by neither the paged pass nor a single plan', async () => {
+  const customers = await seed('org-u', 30);
+  const undated = customers[4];
+  if (!undated) throw new Error('no customer');
+  // Its only open invoice has neither a due date nor terms in the ledger (the connectors flag it 'none').
+  const seeding = createStore(database.db);
+  for (const inv of await seeding.invoices.listOpenForCustomer(undated.provider, undated.companyId, undated.externalId)) {
+    await seeding.db.collection(collections.invoices).updateOne({ _id: inv._id }, { $set: { dueDateSource: 'none', dueDate: '2024-12-01' } });
+  }
+  const now = at('2025-03-04', '08:00');
+  const paged = await planner.planOrganisation('org-u', now, 25);
+  expect(paged).toMatchObject({ accounts: 30, failed: 0 });
+  expect(await store.outbox.listByCustomer(undated._id)).toEqual([]);
+  expect((await planner.plan(undated._id, now)).enqueued).toEqual([]);
+  expect(await store.outbox.listByCustomer(customers[5]?._id ?? '')).toHaveLength(1);
 });

@@ -5,6 +5,7 @@ import { daysBetween, localDate } from '../../src/domain/calendar.js';
 import { addTo } from '../../src/domain/money.js';
 import { explain } from '../../src/engine/index.js';
 import { Planner } from '../../src/planning/plan.js';
+import { OPEN_DATED } from '../../src/store/records.js';
 import { collections } from '../../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
 import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
@@ -35,7 +36,7 @@ export async function aging(ctx: SlackContext, orgId: string): Promise<AgingSumm
   const now = ctx.now();
   const org = await ctx.store.organisations.get(orgId);
   const today = localDate(now, org?.timeZone ?? 'UTC');
-  const open = await ctx.store.db.collection<InvoiceDoc>(collections.invoices).find({ orgId, status: 'open', balanceMinor: { $gt: 0 } }).toArray();
+  const open = await ctx.store.db.collection<InvoiceDoc>(collections.invoices).find({ orgId, ...OPEN_DATED, balanceMinor: { $gt: 0 } }).toArray();
   const buckets = Object.fromEntries(AGING_BUCKETS.map((b) => [b, { totals: {}, invoices: 0 }])) as AgingSummary['buckets'];
   const accounts = new Set<string>();
   for (const i of open) {

@@ -13,7 +13,7 @@
 // linearly. The price is memory: the organisation's open invoices, payments,
 // states and outbox entries are held for the pass (figures in docs/jobs.md).
 import type { Db, Document, Filter } from 'mongodb';
-import { recordId } from '../store/records.js';
+import { OPEN_DATED, recordId } from '../store/records.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, CreditHoldDoc, CustomerDoc, InvoiceDoc, OrganisationDoc, OutboxEntryDoc, PaymentDoc } from '../store/types.js';
 import type { AccountStateDoc, BounceDoc } from './state.js';
@@ -94,7 +94,7 @@ export function groupByCustomer(docs: OrgDocuments): AccountInput[] {
 export function orgReads(orgId: string, activeOnly: boolean): Record<'customers' | 'invoices' | 'payments' | 'states' | 'entries' | 'holds' | 'bounces', { collection: string; filter: Record<string, unknown> }> {
   return {
     customers: { collection: collections.customers, filter: activeOnly ? { orgId, active: true } : { orgId } },
-    invoices: { collection: collections.invoices, filter: { orgId, status: 'open' } },
+    invoices: { collection: collections.invoices, filter: { orgId, ...OPEN_DATED } },
     payments: { collection: collections.payments, filter: { orgId, deleted: false } },
     states: { collection: collections.accountStates, filter: { orgId } },
     entries: { collection: collections.outbox, filter: { orgId } },

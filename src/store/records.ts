@@ -128,6 +128,13 @@ export class Customers extends ProviderRecords<CustomerDoc> {
   }
 }
 
+/**
+ * Open invoices the ladder may chase: open, with a due date (from the ledger or its terms). An invoice the
+ * ledger gave neither (`dueDateSource: 'none'`) is flagged to the collector, never chased. Every read of
+ * "open invoices" for planning, dispatch and Slack uses this one filter.
+ */
+export const OPEN_DATED = { status: 'open', dueDateSource: { $ne: 'none' } } as const;
+
 export class Invoices extends ProviderRecords<InvoiceDoc> {
   /**
    * Open invoices of one customer that have a due date, oldest due first: what the ladder chases.
@@ -135,7 +142,7 @@ export class Invoices extends ProviderRecords<InvoiceDoc> {
    * (it cannot be past due by any rule we know); `listUndatedOpenForCustomer` lists those.
    */
   listOpenForCustomer(provider: Provider, companyId: string, customerExternalId: string): Promise<InvoiceDoc[]> {
-    return this.col.find({ provider, companyId, customerExternalId, status: 'open', dueDateSource: { $ne: 'none' } }).sort({ dueDate: 1, number: 1 }).toArray();
+    return this.col.find({ provider, companyId, customerExternalId, ...OPEN_DATED }).sort({ dueDate: 1, number: 1 }).toArray();
   }
 
   /** Open invoices of one customer without a due date or terms in the ledger (flagged to the collector, not chased). */
