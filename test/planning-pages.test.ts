@@ -7,7 +7,7 @@ import { groupByCustomer, mayHaveLostSend } from '../src/planning/page.js';
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import type { CustomerDoc, OutboxEntryDoc } from '../src/store/types.js';
+import type { CustomerDoc, InvoiceDoc, OutboxEntryDoc } from '../src/store/types.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase, testDatabaseUri } from './helpers/db.js';
 
@@ -132,7 +132,7 @@ it('an invoice the ledger gave no due date is chased by neither the paged pass n
   // Its only open invoice has neither a due date nor terms in the ledger (the connectors flag it 'none').
   const seeding = createStore(database.db);
   for (const inv of await seeding.invoices.listOpenForCustomer(undated.provider, undated.companyId, undated.externalId)) {
-    await seeding.db.collection(collections.invoices).updateOne({ _id: inv._id }, { $set: { dueDateSource: 'none', dueDate: '2024-12-01' } });
+    await seeding.db.collection<InvoiceDoc>(collections.invoices).updateOne({ _id: inv._id }, { $set: { dueDateSource: 'none', dueDate: '2024-12-01' } });
   }
   const now = at('2025-03-04', '08:00');
   const paged = await planner.planOrganisation('org-u', now, 25);
