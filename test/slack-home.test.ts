@@ -1,6 +1,7 @@
 // App Home end to end: a signed app_home_opened event → views.publish with the
 // call list ordered by amount × age.
 import { customerDoc, invoiceDoc, saveCustomer, standardContacts } from './helpers/accounts.js';
+import { Quarantine } from '../src/planning/quarantine.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
 import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, taskFromPlan, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { sendEvent } from './sandbox/slack/signed.js';
@@ -44,6 +45,20 @@ describe('Slack: App Home', () => {
     expectFixture('home', view);
     const order = view.blocks.map((b) => b.text?.text ?? '').filter((t) => /^\*\d+\./.test(t)).map((t) => /^\*\d+\. ([^*]+)\*/.exec(t)?.[1]);
     expect(order).toEqual(['Globex Retail', 'Acme Industrial', 'Initech']);
+  });
+
+  it('shows the collector the accounts planning set aside, and not a sales rep', async () => {
+    const q = new Quarantine(h.store);
+    await q.record({ customerId: 'cust-broken', orgId: ORG, accountName: 'Broken Books Ltd', stage: 'decide', error: new RangeError('invalid date 2999-02-31'), now: T0 });
+    expect((await sendEvent(h.endpoint, SIGNING_SECRET, homeOpened(users.collector.id, 'Ev010'))).status).toBe(200);
+    const mine = await waitFor('views.publish', () => h.sandbox.callsOf('views.publish').filter((c) => c.args['user_id'] === users.collector.id).find((c) => JSON.stringify(c.args['view']).includes('Set aside')));
+    const text = JSON.stringify(mine.args['view']);
+    expect(text).toContain('Broken Books Ltd');
+    expect(text).toContain('invalid date 2999-02-31');
+    expect((await sendEvent(h.endpoint, SIGNING_SECRET, homeOpened(users.rep.id, 'Ev011'))).status).toBe(200);
+    const reps = await waitFor('views.publish', () => h.sandbox.callsOf('views.publish').find((c) => c.args['user_id'] === users.rep.id));
+    expect(JSON.stringify(reps.args['view'])).not.toContain('Set aside');
+    await q.release({ _id: 'cust-broken', orgId: ORG, since: T0, failures: 1, error: 'x' }, T0);
   });
 
   it('a sales rep sees only their own customers', async () => {

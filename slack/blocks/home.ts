@@ -22,6 +22,8 @@ export interface HomeSnapshot {
   activeHolds: number;
   needsReconnect: string[];
   lastSyncs: { company: string; at: string | null }[];
+  /** Accounts planning set aside because planning them failed (src/planning/quarantine.ts); empty for sales reps. */
+  quarantined: { accountName: string; error: string; since: string }[];
 }
 
 const MAX_ROWS = 40;
@@ -49,5 +51,11 @@ export function homeView(s: HomeSnapshot): HomeView {
       `*Last sync*\n${s.lastSyncs.length === 0 ? '—' : s.lastSyncs.map((l) => `${esc(l.company)}: ${l.at ?? 'never'}`).join('\n')}`,
     ]),
   );
+  if (s.quarantined.length > 0) {
+    blocks.push(divider());
+    blocks.push(section(`*Set aside by planning* — ${s.quarantined.length} account${s.quarantined.length === 1 ? '' : 's'} Overdue could not plan; everything else goes on, and each is retried on the next pass:`));
+    for (const q of s.quarantined.slice(0, 10)) blocks.push(context(`*${esc(q.accountName)}* since ${esc(q.since)}: ${esc(q.error.slice(0, 200))}`));
+    if (s.quarantined.length > 10) blocks.push(context(`…and ${s.quarantined.length - 10} more (GET /api/orgs/:orgId/quarantine)`));
+  }
   return { type: 'home', blocks };
 }

@@ -4,6 +4,7 @@
 // (no exchange rates here, so mixed-currency accounts rank by their main one).
 import { localDate } from '../../src/domain/calendar.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { Quarantine } from '../../src/planning/quarantine.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
 import type { HomeView } from '../blocks/kit.js';
 import type { SlackContext } from './context.js';
@@ -43,10 +44,11 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     });
   }
   rows.sort((a, b) => b.score - a.score || a.accountName.localeCompare(b.accountName));
-  const [approvals, holds, connections] = await Promise.all([
+  const [approvals, holds, connections, quarantined] = await Promise.all([
     ctx.store.approvals.listPending(orgId),
     ctx.store.creditHolds.listByOrg(orgId, 'active'),
     ctx.store.db.collection<{ _id: string; orgId: string; companyName: string; status: string; lastSyncAt?: Date }>('connections').find({ orgId }).toArray(),
+    onlyRepOf === undefined ? new Quarantine(ctx.store).listByOrg(orgId) : Promise.resolve([]),
   ]);
   return {
     name,
@@ -56,6 +58,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     activeHolds: holds.length,
     needsReconnect: connections.filter((c) => c.status === 'needs_reconnect').map((c) => c.companyName),
     lastSyncs: connections.map((c) => ({ company: c.companyName, at: c.lastSyncAt ? c.lastSyncAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null })),
+    quarantined: quarantined.map((q) => ({ accountName: q.accountName, error: q.error, since: localDate(q.since, tz) })),
   };
 }
 
