@@ -4,6 +4,7 @@
 // customers' assignments (./assignments.ts), and for order systems an account's
 // credit status and lifting prepay-only.
 import { Router } from 'express';
+import { cappedText } from '../../src/domain/human-input.js';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
@@ -19,7 +20,7 @@ const PeopleBody = z.object({
     .array(
       z.object({
         email: z.email(),
-        name: z.string().min(1).max(200),
+        name: cappedText('name'),
         slackUserId: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
         roles: z.array(z.enum(personRoles)).min(1),
       }),
@@ -31,7 +32,7 @@ const PeopleBody = z.object({
 const LinkBody = z.object({ orgId: z.string().min(1) });
 
 /** Who lifts prepay-only (the admin token names nobody: the caller says who asked, by email). */
-const LiftBody = z.object({ reason: z.string().trim().min(1).max(500), by: z.email().optional() });
+const LiftBody = z.object({ reason: cappedText('reason'), by: z.email().optional() });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);

@@ -73,31 +73,12 @@ export type Submission =
   | { kind: 'dispute'; invoiceIds: string[]; reason: string }
   | { kind: 'snooze'; until: string; reason: string };
 
-/** Parse one instalment a line, "2025-04-01 5,000.00"; the problem (for the modal) or the instalments, dates ascending, none before `today`. */
-export function parseInstalments(text: string, today: string): { ok: true; instalments: { dueDate: string; amountMinor: number }[] } | { ok: false; problem: string } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 0) return { ok: false, problem: 'Add at least one instalment' };
-  if (lines.length > 24) return { ok: false, problem: 'At most 24 instalments' };
-  const out: { dueDate: string; amountMinor: number }[] = [];
-  for (const line of lines) {
-    const m = /^(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(line);
-    const amount = m?.[2] !== undefined ? parseAmount(m[2]) : null;
-    if (!m?.[1] || amount === null || Number.isNaN(Date.parse(m[1]))) return { ok: false, problem: `Not "date amount": ${line}` };
-    if (m[1] < today) return { ok: false, problem: `${m[1]} is in the past` };
-    if (out.length > 0 && m[1] <= (out[out.length - 1]?.dueDate ?? '')) return { ok: false, problem: 'Dates must go up, one instalment per date' };
-    out.push({ dueDate: m[1], amountMinor: amount });
-  }
-  return { ok: true, instalments: out };
-}
-
-/** Parse "1,240.00" into minor units of the currency; null when it is not an amount. */
-export function parseAmount(text: string, exponent = 2): number | null {
-  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?\s*$/.exec(text);
-  if (!m) return null;
-  const frac = m[2] ?? '';
-  if (frac.length > exponent) return null;
-  const n = Number((m[1] ?? '0').replace(/,/g, '') + frac.padEnd(exponent, '0'));
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
+/** What a nudge's forms are checked against: the account's main currency and balance in it, and today. Null: the task is gone. */
+export async function nudgeLimits(ctx: SlackContext, taskId: string): Promise<{ currency: string; owedMinor: number; today: string } | null> {
+  const doc = await nudgeOf(ctx, taskId);
+  if (!doc) return null;
+  const { currency, owed } = mainCurrency(doc.snapshot);
+  return { currency, owedMinor: owed, today: localDate(ctx.now(), 'UTC') };
 }
 
 function summary(s: Submission, snap: NudgeSnapshot, who: string): { line: string; audit: Pick<AuditInput, 'action' | 'channel' | 'outcome' | 'details' | 'invoiceIds'> } {
