@@ -7,7 +7,6 @@ import { AppError } from '../../src/errors.js';
 import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { collectorFallbackOf } from '../../src/planning/collector.js';
-import { emptyAccountState } from '../../src/planning/state.js';
 import { moreTimeModal, rejectModal } from '../blocks/modals.js';
 import { approvalMessage } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
@@ -87,13 +86,8 @@ export async function decideFromSlack(
     throw err;
   }
   if (moreTimeUntil !== undefined) {
-    const state = (await ctx.states.get(decided.customerId)) ?? emptyAccountState(decided.customerId, decided.orgId, now);
-    await ctx.retry(() => ctx.states.savePauses(
-      decided.customerId,
-      decided.orgId,
-      { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: [...(state.snoozes ?? []), { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil }] },
-      now,
-    ));
+    const snooze = { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil };
+    await ctx.retry(() => ctx.states.addPause(decided.customerId, decided.orgId, 'snoozes', snooze, now));
   }
   // What follows the decision: a manager's hold decision places or drops the hold; an approved referral makes
   // the account prepay-only and sends the packet to the agency.

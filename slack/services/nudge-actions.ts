@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
-import { emptyAccountState } from '../../src/planning/state.js';
+import type { AccountStateDoc, PauseKind } from '../../src/planning/state.js';
 import type { AuditActor, AuditInput } from '../../src/store/types.js';
 import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
 import { esc, type ModalView } from '../blocks/kit.js';
@@ -124,26 +124,24 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const doc = await nudgeOf(ctx, meta.id);
   if (!doc) return;
   const now = ctx.now();
-  const [person, current] = await Promise.all([ctx.people.bySlackId(doc.orgId, userId), s.kind === 'logCall' ? null : ctx.states.get(doc.customerId)]);
+  const person = await ctx.people.bySlackId(doc.orgId, userId);
   const actor = ctx.actorFor(person, userId);
   const who = person?.name ?? `<@${userId}>`;
-  // Pause data first: the plan that follows must see it.
-  if (s.kind !== 'logCall') {
-    const state = current ?? emptyAccountState(doc.customerId, doc.orgId, now);
-    const id = `${s.kind}:${randomUUID()}`;
-    // A state written by planning alone lacks the arrays (FerretDB 1.24 drops empty arrays from $setOnInsert): default them.
-    const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
-    if (s.kind === 'promise') pauses.promises = [...pauses.promises, { id, madeAt: now, promisedDate: s.date, status: 'open' }];
+  // Pause data first: the plan that follows must see it. One entry added per submission ($push), never the
+  // arrays written back, so submissions that cross each other all land; its id goes into the audit entry.
+  const pauseId = s.kind === 'logCall' ? null : `${s.kind}:${randomUUID()}`;
+  if (pauseId !== null) {
+    const add = <K extends PauseKind>(kind: K, entry: AccountStateDoc[K][number]) => ctx.retry(() => ctx.states.addPause(doc.customerId, doc.orgId, kind, entry, now));
+    if (s.kind === 'promise') await add('promises', { id: pauseId, madeAt: now, promisedDate: s.date, status: 'open' });
     if (s.kind === 'paymentPlan') {
       const currency = mainCurrency(doc.snapshot).currency;
-      pauses.paymentPlans = [...pauses.paymentPlans, { id, createdAt: now, status: 'active', instalments: s.instalments.map((i) => ({ dueDate: i.dueDate, currency, amountMinor: i.amountMinor, paidMinor: 0 })) }];
+      await add('paymentPlans', { id: pauseId, createdAt: now, status: 'active', instalments: s.instalments.map((i) => ({ dueDate: i.dueDate, currency, amountMinor: i.amountMinor, paidMinor: 0 })) });
     }
-    if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
-    if (s.kind === 'snooze') pauses.snoozes = [...pauses.snoozes, { id, by: actor.id, createdAt: now, until: s.until }];
-    await ctx.retry(() => ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now));
+    if (s.kind === 'dispute') await add('disputes', { id: pauseId, invoiceIds: s.invoiceIds, openedAt: now });
+    if (s.kind === 'snooze') await add('snoozes', { id: pauseId, by: actor.id, createdAt: now, until: s.until });
   }
   const { line, audit } = summary(s, doc.snapshot, who);
-  await ctx.audit({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
+  await ctx.audit({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id, ...(pauseId !== null ? { pauseId } : {}) } });
   // A logged call leaves the nudge open (a promise may follow); the rest settle it.
   // Once recorded, the bookkeeping and the message update go together.
   const settles = s.kind !== 'logCall';
