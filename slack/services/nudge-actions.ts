@@ -12,6 +12,7 @@ import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal
 import { esc, type ModalView } from '../blocks/kit.js';
 import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
 import { outcomeLabels, type CallOutcome } from '../ids.js';
+import { authorizeOrTell } from './authorize.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import type { SlackMessageDoc } from './messages.js';
 
@@ -63,6 +64,7 @@ export async function openNudgeModal(ctx: SlackContext, kind: NudgeModal, c: Cli
   const doc = await nudgeOf(ctx, c.taskId);
   if (!doc) return ctx.tell(c.channel, c.userId, 'This task is no longer known to Overdue.');
   if (doc.resolvedAt) return ctx.tell(c.channel, c.userId, `Already handled: ${doc.resolution ?? ''}`);
+  if (!(await authorizeOrTell(ctx, doc.orgId, { channel: c.channel, userId: c.userId }, kind, { customerId: doc.customerId }))) return;
   await ctx.client.views.open({ trigger_id: c.triggerId, view: modalFor(kind, doc.snapshot, { id: c.taskId, channel: c.channel, ts: c.ts }, ctx.now()) });
 }
 
@@ -124,9 +126,11 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const doc = await nudgeOf(ctx, meta.id);
   if (!doc) return;
   const now = ctx.now();
-  const person = await ctx.people.bySlackId(doc.orgId, userId);
+  // Who may: the one table (an unknown Slack user, or a rep on another rep's account, records nothing).
+  const person = await authorizeOrTell(ctx, doc.orgId, { channel: meta.channel, userId }, s.kind, { customerId: doc.customerId });
+  if (!person) return;
   const actor = ctx.actorFor(person, userId);
-  const who = person?.name ?? `<@${userId}>`;
+  const who = person.name;
   // Pause data first: the plan that follows must see it. One entry added per submission ($push), never the
   // arrays written back, so submissions that cross each other all land; its id goes into the audit entry.
   const pauseId = s.kind === 'logCall' ? null : `${s.kind}:${randomUUID()}`;
@@ -185,9 +189,11 @@ async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel
 export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
   const doc = await nudgeOf(ctx, c.taskId);
   if (!doc || doc.resolvedAt) return ctx.tell(c.channel, c.userId, 'Already handled.');
-  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
+  // Handing a nudge on is for whoever may act on it (its rep, a collector…), never an unknown user.
+  const person = await authorizeOrTell(ctx, doc.orgId, { channel: c.channel, userId: c.userId }, 'logCall', { customerId: doc.customerId });
+  if (!person) return;
   const actor = ctx.actorFor(person, c.userId);
-  const who = person?.name ?? `<@${c.userId}>`;
+  const who = person.name;
   const done = await handToCollector(ctx, doc, { channel: c.channel, ts: c.ts, userId: c.userId }, (to) => `:arrow_right: *${esc(who)}* says this is not their account; handed to ${esc(to)}.`, actor, 'slack.reassigned');
   if (!done) await ctx.tell(c.channel, c.userId, 'There is no collector in Slack to hand this account to: please tell the accounts team.');
 }
