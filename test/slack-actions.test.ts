@@ -70,6 +70,10 @@ describe('Slack: dispute, snooze, not my account', () => {
     const plan = (text: string) => submit(viewIds.paymentPlan, view, { [inputIds.instalments.block]: { [inputIds.instalments.action]: { type: 'plain_text_input', value: text } } });
     const bad = await plan('2025-04-01 5,000.00\n2025-03-25 1,000.00');
     expect(JSON.parse(bad.text)).toEqual({ response_action: 'errors', errors: { [inputIds.instalments.block]: 'Dates must go up, one instalment per date' } });
+    // Finding 1 (input half): an impossible date was accepted (Date.parse) and later stopped planning.
+    expect(JSON.parse((await plan('2999-02-31 0.01')).text)).toEqual({ response_action: 'errors', errors: { [inputIds.instalments.block]: '2999-02-31: Not a real calendar date' } });
+    expect(JSON.parse((await plan('2026-12-30 0.01')).text).errors[inputIds.instalments.block]).toMatch(/too far ahead/);
+    expect(JSON.parse((await plan('2025-04-01 0.001')).text).errors[inputIds.instalments.block]).toMatch(/USD has 2 decimal place/);
     expect((await plan('2025-04-01 5,000.00\n\n2025-05-01 9,900.00')).status).toBe(200);
     const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
     expectFixture('nudge-after-payment-plan', update.args['blocks']);

@@ -68,15 +68,22 @@ describe('Slack admin API and OAuth delivery', () => {
     expect(await status()).toMatchObject({ prepayOnly: true, prepayOnlySince: setAt.toISOString(), prepayOnlyLiftedAt: null });
     expect((await request(api).post(url).set(auth).send({ reason: '' })).status).toBe(400);
 
+    // A named person acts: the one authorization table decides (managers and admins lift prepay-only).
+    await h.slack.services.people.upsert({ orgId: ORG, email: users.approver2.email, name: users.approver2.name, slackUserId: users.approver2.id, roles: ['approver', 'manager'] }, h.clock.now);
+    const refused = await request(api).post(url).set(auth).send({ reason: 'Settled', by: users.collector.email });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).toContain('Only managers and admins can do this.');
+    expect((await request(api).post(url).set(auth).send({ reason: 'Settled', by: 'nobody@northwind.example' })).status).toBe(403);
+
     const [a, b] = await Promise.all([
-      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.collector.email }),
-      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.collector.email }),
+      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.approver2.email }),
+      request(api).post(url).set(auth).send({ reason: 'Settled in full with the agency', by: users.approver2.email }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
-    expect((a.status === 200 ? a : b).body).toEqual({ prepayOnly: false, prepayOnlyLiftedAt: setAt.toISOString(), liftedBy: users.collector.name, reason: 'Settled in full with the agency' });
+    expect((a.status === 200 ? a : b).body).toEqual({ prepayOnly: false, prepayOnlyLiftedAt: setAt.toISOString(), liftedBy: users.approver2.name, reason: 'Settled in full with the agency' });
     expect(await status()).toMatchObject({ prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: setAt.toISOString() });
     const lifted = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'account.prepay_only_lifted');
-    expect(lifted.map((e) => [e.actor.id, e.outcome])).toEqual([[users.collector.email, 'prepay-only lifted by Cole Lector: Settled in full with the agency']]);
+    expect(lifted.map((e) => [e.actor.id, e.outcome])).toEqual([[users.approver2.email, 'prepay-only lifted by Abe Approver: Settled in full with the agency']]);
 
     const later = new Date(setAt.getTime() + 86_400_000);
     expect(await flags.setPrepayOnly(acme._id, ORG, 'referred again', { kind: 'person', id: users.approver.email }, later)).toBe(true);

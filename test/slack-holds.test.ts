@@ -50,7 +50,7 @@ describe('Slack: credit holds', () => {
   it('refuses a sales rep', async () => {
     expect((await press(users.rep.id, actionIds.placeHold)).status).toBe(200);
     const e = await waitFor('ephemeral', () => h.sandbox.callsOf('chat.postEphemeral')[0]);
-    expect(e.args['text']).toBe('Only collectors, managers and admins can place or lift credit holds.');
+    expect(e.args['text']).toBe('Only collectors, managers and admins can do this.');
     expect(h.sandbox.callsOf('views.open')).toHaveLength(0);
   });
 

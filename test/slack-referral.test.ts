@@ -176,7 +176,7 @@ describe('Slack: an approved agency referral', () => {
 
     const opened = h.sandbox.callsOf('views.open').length;
     await press(users.approver.id, ada);
-    await waitFor('Ada is told', () => h.sandbox.callsOf('chat.postEphemeral').find((c) => c.args['user'] === users.approver.id && c.args['text'] === 'Only managers and admins can lift prepay-only.'));
+    await waitFor('Ada is told', () => h.sandbox.callsOf('chat.postEphemeral').find((c) => c.args['user'] === users.approver.id && c.args['text'] === 'Only managers and admins can do this.'));
     expect(h.sandbox.callsOf('views.open')).toHaveLength(opened);
 
     await press(users.approver2.id, abe);

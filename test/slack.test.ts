@@ -111,7 +111,7 @@ describe('Slack: rep nudge → log call → promise to pay', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({
       response_action: 'errors',
-      errors: { [inputIds.promiseDate.block]: 'Pick today or a later date', [inputIds.promiseAmount.block]: 'Enter an amount like 1,240.00' },
+      errors: { [inputIds.promiseDate.block]: '2025-03-01 is in the past: pick today or a later date', [inputIds.promiseAmount.block]: 'Enter an amount like 1,240.00' },
     });
     expect((await accountStates(h.store.db).get(acme._id))?.promises ?? []).toEqual([]);
   });

@@ -154,6 +154,9 @@ describe('approvals and holds', () => {
     expect((await store.approvals.request(
       { _id: 'ap1', orgId: 'org1', customerId: 'cust-1', kind: 'agency_referral', requestedBy: requester, reason: 'again' }, now)).created).toBe(false);
     await expect(store.approvals.decide('ap1', 'approved', requester, now)).rejects.toMatchObject({ code: 'forbidden' });
+    // Segregation of duties covers every decision: rejecting (also how Give more time closes a request) too.
+    await expect(store.approvals.decide('ap1', 'rejected', requester, now, 'more time until 9999-12-31')).rejects.toMatchObject({ code: 'forbidden' });
+    expect((await store.approvals.get('ap1'))?.status).toBe('pending');
     const results = await Promise.allSettled([
       store.approvals.decide('ap1', 'approved', { kind: 'person', id: 'U_A' }, now),
       store.approvals.decide('ap1', 'approved', { kind: 'person', id: 'U_B' }, now),

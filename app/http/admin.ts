@@ -4,6 +4,8 @@
 // customers' assignments (./assignments.ts), and for order systems an account's
 // credit status and lifting prepay-only.
 import { Router } from 'express';
+import { may, refusal } from '../../src/domain/authorization.js';
+import { cappedText } from '../../src/domain/human-input.js';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
@@ -19,7 +21,7 @@ const PeopleBody = z.object({
     .array(
       z.object({
         email: z.email(),
-        name: z.string().min(1).max(200),
+        name: cappedText('name'),
         slackUserId: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
         roles: z.array(z.enum(personRoles)).min(1),
       }),
@@ -31,7 +33,7 @@ const PeopleBody = z.object({
 const LinkBody = z.object({ orgId: z.string().min(1) });
 
 /** Who lifts prepay-only (the admin token names nobody: the caller says who asked, by email). */
-const LiftBody = z.object({ reason: z.string().trim().min(1).max(500), by: z.email().optional() });
+const LiftBody = z.object({ reason: cappedText('reason'), by: z.email().optional() });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -96,6 +98,11 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
     if (!customer) throw new AppError('not_found', `account ${id} does not exist`);
     const at = now();
     const person = body.by ? await people.byEmail(customer.orgId, body.by) : null;
+    // A named person acts: the one authorization table decides (an unknown address, or a role that may not lift, is refused).
+    if (body.by) {
+      const v = may(person ? { id: person.email, email: person.email, roles: person.roles } : null, 'liftPrepay', { salesRepEmail: customer.salesRepEmail });
+      if (!v.ok) throw new AppError('forbidden', refusal(v, 'liftPrepay'));
+    }
     const actor: AuditActor = body.by ? { kind: 'person', id: body.by, ...(person ? { name: person.name } : {}) } : { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
     const r = await liftPrepayOnly(deps.store, { customerId: id, orgId: customer.orgId, reason: body.reason, actor, channel: 'api', now: at });
     if (!r.lifted) throw new AppError('conflict', r.why === 'already_lifted' ? `prepay-only of ${id} is already lifted` : `account ${id} is not prepay-only`);

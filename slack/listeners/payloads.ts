@@ -1,6 +1,7 @@
 // zod shapes of the Slack payloads the listeners read, and the small argument
 // types the callbacks accept (structurally what Bolt passes).
 import { z } from 'zod';
+import { parseDate, parseText, type TextKind } from '../../src/domain/human-input.js';
 import { inputIds } from '../ids.js';
 import { SlackContext } from '../services/context.js';
 
@@ -80,7 +81,7 @@ export function submitted(body: unknown): Submitted {
 
 export const TextValue = z.object({ value: z.string().nullish() });
 export const SelectValue = z.object({ selected_option: z.object({ value: z.string() }).nullish() });
-export const DateValue = z.object({ selected_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullish() });
+export const DateValue = z.object({ selected_date: z.string().nullish() });
 export const CheckboxValue = z.object({ selected_options: z.array(z.object({ value: z.string() })).nullish() });
 
 export const text = (v: Record<string, unknown> | undefined): string | undefined => {
@@ -90,20 +91,38 @@ export const text = (v: Record<string, unknown> | undefined): string | undefined
 };
 
 /**
- * A "until a later date, and why" form (Snooze, Give more time): the date and
- * reason, or the errors to show on the modal's blocks. `today`: YYYY-MM-DD.
+ * A typed text field through the one text parser (capped by kind): the text, or the error for its block.
+ * `required`: the message when it is empty (false: optional).
+ */
+export function field(
+  s: Submitted,
+  input: { block: string; action: string },
+  kind: TextKind,
+  required: string | false,
+): { ok: true; value: string | undefined } | { ok: false; errors: Record<string, string> } {
+  const t = parseText(text(s.value(input.block, input.action)), kind, required);
+  return t.ok ? { ok: true, value: t.value } : { ok: false, errors: { [input.block]: t.problem } };
+}
+
+/** A required reason (500 characters at most): the reason, or the error for the reason block. */
+export function reasonOf(s: Submitted, missing: string): { ok: true; value: string } | { ok: false; errors: Record<string, string> } {
+  const r = field(s, inputIds.reason, 'reason', missing);
+  return r.ok ? { ok: true, value: r.value ?? '' } : r;
+}
+
+/**
+ * A "until a later date, and why" form (Snooze, Give more time): the date (after today, within the
+ * horizon, a real calendar date) and reason, or the errors to show on the modal's blocks. `today`: YYYY-MM-DD.
  */
 export function laterDateWithReason(
   s: Submitted,
   dateInput: { block: string; action: string },
   today: string,
 ): { ok: true; until: string; reason: string } | { ok: false; errors: Record<string, string> } {
-  const date = DateValue.safeParse(s.value(dateInput.block, dateInput.action) ?? {});
-  const until = date.success ? date.data.selected_date : undefined;
-  const reason = text(s.value(inputIds.reason.block, inputIds.reason.action));
-  const errors: Record<string, string> = {};
-  if (!until || until <= today) errors[dateInput.block] = 'Pick a date after today';
-  if (!reason) errors[inputIds.reason.block] = 'Say why';
-  if (!until || !reason || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, until, reason };
+  const picked = DateValue.safeParse(s.value(dateInput.block, dateInput.action) ?? {});
+  const until = parseDate(picked.success ? picked.data.selected_date : undefined, { today, from: 'tomorrow' });
+  const reason = reasonOf(s, 'Say why');
+  const errors: Record<string, string> = { ...(until.ok ? {} : { [dateInput.block]: until.problem }), ...(reason.ok ? {} : reason.errors) };
+  if (!until.ok || !reason.ok) return { ok: false, errors };
+  return { ok: true, until: until.value, reason: reason.value };
 }

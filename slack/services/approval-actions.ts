@@ -7,18 +7,18 @@ import { AppError } from '../../src/errors.js';
 import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { collectorFallbackOf } from '../../src/planning/collector.js';
-import { emptyAccountState } from '../../src/planning/state.js';
 import { moreTimeModal, rejectModal } from '../blocks/modals.js';
 import { approvalMessage } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
 import { resolveDocumentSettings } from '../../src/documents/settings.js';
 import { agencyAddress } from '../../src/outbox/agency-channel.js';
-import type { ApprovalDoc, ApprovalKind, AuditActor } from '../../src/store/types.js';
+import type { ApprovalDoc, AuditActor } from '../../src/store/types.js';
+import { authorize } from './authorize.js';
 import type { SlackContext } from './context.js';
 import { CreditFlags } from './credit-flags.js';
 import { enqueueAgencyPacket } from './effects.js';
 import { holdDecided } from './holds.js';
-import type { PersonDoc, PersonRole } from './people.js';
+import type { PersonDoc } from './people.js';
 
 export interface ApprovalClick {
   approvalId: string;
@@ -30,25 +30,27 @@ export interface ApprovalClick {
 
 export type DecideOutcome = 'decided' | 'not_approver' | 'own_request' | 'already_decided' | 'unknown';
 
-/** Who may decide: managers decide a strategic account's credit hold; approvers everything else. */
-const deciderRole = (kind: ApprovalKind): PersonRole => (kind === 'credit_hold' ? 'manager' : 'approver');
-const refusal = (kind: ApprovalKind | null): string => (kind === 'credit_hold' ? 'Only managers can decide this request.' : 'Only approvers can decide this request.');
-
-async function approver(ctx: SlackContext, approvalId: string, userId: string): Promise<{ orgId: string; person: PersonDoc; kind: ApprovalKind } | 'unknown' | { refused: ApprovalKind }> {
+/**
+ * Who may take this decision on this request: the one table (src/domain/authorization.ts) — managers decide
+ * a strategic account's credit hold, approvers everything else, and the requester none of it (approve,
+ * reject or give more time). The refused are told why.
+ */
+async function decider(ctx: SlackContext, approvalId: string, userId: string, channel: string, action: 'approve' | 'reject' | 'moreTime'): Promise<{ person: PersonDoc } | DecideOutcome> {
   const a = await ctx.store.approvals.get(approvalId);
-  if (!a) return 'unknown';
-  const person = await ctx.people.bySlackId(a.orgId, userId);
-  if (!person || !person.roles.includes(deciderRole(a.kind))) return { refused: a.kind };
-  return { orgId: a.orgId, person, kind: a.kind };
+  if (!a) {
+    await ctx.tell(channel, userId, 'This request is no longer known to Overdue.');
+    return 'unknown';
+  }
+  const r = await authorize(ctx, a.orgId, userId, action, { customerId: a.customerId, approval: a });
+  if (r.ok) return { person: r.person };
+  await ctx.tell(channel, userId, r.message);
+  return r.why === 'own_request' ? 'own_request' : 'not_approver';
 }
 
 /** Reject and Give more time ask for details first — but only an approver gets the modal. */
 export async function openRejectModal(ctx: SlackContext, c: ApprovalClick, which: 'reject' | 'moreTime' = 'reject'): Promise<DecideOutcome | 'modal'> {
-  const who = await approver(ctx, c.approvalId, c.userId);
-  if (who === 'unknown' || 'refused' in who) {
-    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : refusal(who.refused));
-    return who === 'unknown' ? 'unknown' : 'not_approver';
-  }
+  const who = await decider(ctx, c.approvalId, c.userId, c.channel, which);
+  if (typeof who === 'string') return who;
   const msg = await ctx.messages.byApproval(c.approvalId);
   const name = msg?.snapshot.accountName ?? 'this account';
   const m = { id: c.approvalId, channel: c.channel, ts: c.ts };
@@ -65,11 +67,8 @@ export async function decideFromSlack(
   /** Give more time: the request is closed (rejected, with the note) and the ladder pauses until this date. */
   moreTimeUntil?: string,
 ): Promise<DecideOutcome> {
-  const who = await approver(ctx, c.approvalId, c.userId);
-  if (who === 'unknown' || 'refused' in who) {
-    await ctx.tell(c.channel, c.userId, who === 'unknown' ? 'This request is no longer known to Overdue.' : refusal(who.refused));
-    return who === 'unknown' ? 'unknown' : 'not_approver';
-  }
+  const who = await decider(ctx, c.approvalId, c.userId, c.channel, moreTimeUntil !== undefined ? 'moreTime' : decision === 'approved' ? 'approve' : 'reject');
+  if (typeof who === 'string') return who;
   const now = ctx.now();
   const actor = ctx.actorFor(who.person, c.userId);
   let decided;
@@ -87,13 +86,8 @@ export async function decideFromSlack(
     throw err;
   }
   if (moreTimeUntil !== undefined) {
-    const state = (await ctx.states.get(decided.customerId)) ?? emptyAccountState(decided.customerId, decided.orgId, now);
-    await ctx.retry(() => ctx.states.savePauses(
-      decided.customerId,
-      decided.orgId,
-      { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: [...(state.snoozes ?? []), { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil }] },
-      now,
-    ));
+    const snooze = { id: `more-time:${randomUUID()}`, by: actor.id, createdAt: now, until: moreTimeUntil };
+    await ctx.retry(() => ctx.states.addPause(decided.customerId, decided.orgId, 'snoozes', snooze, now));
   }
   // What follows the decision: a manager's hold decision places or drops the hold; an approved referral makes
   // the account prepay-only and sends the packet to the agency.

@@ -11,10 +11,10 @@ import type { CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
 import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
 import type { Block } from '../blocks/kit.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
+import { may, type Action } from '../../src/domain/authorization.js';
 import type { SlackContext } from './context.js';
 import { CreditFlags } from './credit-flags.js';
 import { nudgeSnapshot, pastDueOf } from './deliver.js';
-import { HOLD_ROLES } from './holds.js';
 import { MESSAGES_COLLECTION, type SlackMessageDoc } from './messages.js';
 import type { PersonDoc } from './people.js';
 
@@ -107,19 +107,26 @@ async function accountView(
   levelName: string,
   a: { totals: Record<string, number>; oldestDays: number; strategic: boolean },
   now: Date,
-): Promise<{ viewId: string; holdId: string | null; approvalId: string | null }> {
-  const viewId = `view:${customer._id}:${person.email}:${now.getTime()}`;
+): Promise<{ viewId: string | null; holdId: string | null; approvalId: string | null }> {
+  // The buttons offered are the ones the person may press on this account (the one table): a sales rep sees
+  // none on another rep's account; the listeners check again when pressed.
+  const allowed = (action: Action) => may({ id: person.email, email: person.email, roles: person.roles }, action, { salesRepEmail: customer.salesRepEmail }).ok;
   const base = { orgId: customer.orgId, customerId: customer._id, posts: [], log: [], createdAt: now, ephemeral: true };
-  const snapshot = await nudgeSnapshot(ctx, { _id: viewId, action: { levelName } }, customer, { name: person.name, email: person.email }, now);
-  await ctx.messages.record({ ...base, _id: viewId, kind: 'nudge', snapshot });
+  const stamp = `view:${customer._id}:${person.email}:${now.getTime()}`;
+  let viewId: string | null = null;
+  if (allowed('logCall')) {
+    viewId = stamp;
+    const snapshot = await nudgeSnapshot(ctx, { _id: viewId, action: { levelName } }, customer, { name: person.name, email: person.email }, now);
+    await ctx.messages.record({ ...base, _id: viewId, kind: 'nudge', snapshot });
+  }
   let holdId: string | null = null;
-  if (person.roles.some((r) => HOLD_ROLES.includes(r)) && !(await ctx.store.creditHolds.activeForCustomer(customer._id))) {
-    holdId = `${viewId}:hold`;
+  if (allowed('placeHold') && !(await ctx.store.creditHolds.activeForCustomer(customer._id))) {
+    holdId = `${stamp}:hold`;
     const hold: HoldSnapshot = { taskId: holdId, customerId: customer._id, accountName: customer.displayName, levelName, totals: a.totals, oldestDays: a.oldestDays, needsManager: a.strategic };
     await ctx.messages.record({ ...base, _id: holdId, kind: 'hold', snapshot: hold });
   }
   let approvalId: string | null = null;
-  if (person.roles.some((r) => r === 'manager' || r === 'admin') && (await new CreditFlags(ctx.store.db).get(customer._id))?.prepayOnly) {
+  if (allowed('liftPrepay') && (await new CreditFlags(ctx.store.db).get(customer._id))?.prepayOnly) {
     const approval = await ctx.store.db
       .collection<SlackMessageDoc>(MESSAGES_COLLECTION)
       .findOne({ customerId: customer._id, kind: 'approval', 'snapshot.kind': 'agency_referral' }, { sort: { createdAt: -1 } });

@@ -19,6 +19,7 @@ import { approvalMessage, type ApprovalSnapshot } from '../blocks/approval.js';
 import { holdAnnouncement, holdMessage, holdReasonModal, type HoldSnapshot, type HoldState } from '../blocks/hold.js';
 import { esc } from '../blocks/kit.js';
 import type { ModalMeta } from '../blocks/modals.js';
+import { authorizeOrTell } from './authorize.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { enqueueWriteback } from './effects.js';
 import type { PostedMessage, SlackMessageDoc } from './messages.js';
@@ -28,7 +29,6 @@ import { pastDueOf } from './past-due.js';
 
 const SLACK_SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 
-export const HOLD_ROLES = ['collector', 'manager', 'admin'];
 const SlackSettings = z.object({ slack: z.object({ holdsChannel: z.string().min(1).optional() }).optional() });
 
 type HoldDoc = SlackMessageDoc & { kind: 'hold' };
@@ -55,8 +55,7 @@ export async function deliverHold(ctx: SlackContext, task: TaskDoc, customer: Cu
 export async function openHoldModal(ctx: SlackContext, which: 'place' | 'lift', c: { taskId: string; userId: string; triggerId: string; channel: string; ts: string }): Promise<void> {
   const doc = await holdOf(ctx, c.taskId);
   if (!doc) return ctx.tell(c.channel, c.userId, 'This hold is no longer known to Overdue.');
-  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
-  if (!person || !person.roles.some((r) => HOLD_ROLES.includes(r))) return ctx.tell(c.channel, c.userId, 'Only collectors, managers and admins can place or lift credit holds.');
+  if (!(await authorizeOrTell(ctx, doc.orgId, { channel: c.channel, userId: c.userId }, which === 'place' ? 'placeHold' : 'liftHold', { customerId: doc.customerId }))) return;
   const initial = which === 'place' ? `${doc.snapshot.oldestDays} days past due; ${doc.snapshot.levelName}` : 'Paid / settled';
   await ctx.client.views.open({ trigger_id: c.triggerId, view: holdReasonModal(which, doc.snapshot.accountName, { id: c.taskId, channel: c.channel, ts: c.ts }, initial) });
 }
@@ -72,8 +71,8 @@ export async function submitHold(ctx: SlackContext, which: 'place' | 'lift', met
   const doc = await holdOf(ctx, meta.id);
   if (!doc) return;
   const now = ctx.now();
-  const person = await ctx.people.bySlackId(doc.orgId, userId);
-  if (!person || !person.roles.some((r) => HOLD_ROLES.includes(r))) return ctx.tell(meta.channel, userId, 'Only collectors, managers and admins can place or lift credit holds.');
+  const person = await authorizeOrTell(ctx, doc.orgId, { channel: meta.channel, userId }, which === 'place' ? 'placeHold' : 'liftHold', { customerId: doc.customerId });
+  if (!person) return;
   const actor = ctx.actorFor(person, userId);
   const holdId = holdIdOf(doc._id);
   let state: HoldState;

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
-import { emptyAccountState } from '../../src/planning/state.js';
+import type { AccountStateDoc, PauseKind } from '../../src/planning/state.js';
 import type { AuditActor, AuditInput } from '../../src/store/types.js';
 import { disputeModal, logCallModal, paymentPlanModal, promiseModal, snoozeModal, type ModalMeta } from '../blocks/modals.js';
 import { esc, type ModalView } from '../blocks/kit.js';
 import { nudgeMessage, type NudgeSnapshot } from '../blocks/nudge.js';
 import { outcomeLabels, type CallOutcome } from '../ids.js';
+import { authorizeOrTell } from './authorize.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import type { SlackMessageDoc } from './messages.js';
 
@@ -63,6 +64,7 @@ export async function openNudgeModal(ctx: SlackContext, kind: NudgeModal, c: Cli
   const doc = await nudgeOf(ctx, c.taskId);
   if (!doc) return ctx.tell(c.channel, c.userId, 'This task is no longer known to Overdue.');
   if (doc.resolvedAt) return ctx.tell(c.channel, c.userId, `Already handled: ${doc.resolution ?? ''}`);
+  if (!(await authorizeOrTell(ctx, doc.orgId, { channel: c.channel, userId: c.userId }, kind, { customerId: doc.customerId }))) return;
   await ctx.client.views.open({ trigger_id: c.triggerId, view: modalFor(kind, doc.snapshot, { id: c.taskId, channel: c.channel, ts: c.ts }, ctx.now()) });
 }
 
@@ -73,31 +75,12 @@ export type Submission =
   | { kind: 'dispute'; invoiceIds: string[]; reason: string }
   | { kind: 'snooze'; until: string; reason: string };
 
-/** Parse one instalment a line, "2025-04-01 5,000.00"; the problem (for the modal) or the instalments, dates ascending, none before `today`. */
-export function parseInstalments(text: string, today: string): { ok: true; instalments: { dueDate: string; amountMinor: number }[] } | { ok: false; problem: string } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 0) return { ok: false, problem: 'Add at least one instalment' };
-  if (lines.length > 24) return { ok: false, problem: 'At most 24 instalments' };
-  const out: { dueDate: string; amountMinor: number }[] = [];
-  for (const line of lines) {
-    const m = /^(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(line);
-    const amount = m?.[2] !== undefined ? parseAmount(m[2]) : null;
-    if (!m?.[1] || amount === null || Number.isNaN(Date.parse(m[1]))) return { ok: false, problem: `Not "date amount": ${line}` };
-    if (m[1] < today) return { ok: false, problem: `${m[1]} is in the past` };
-    if (out.length > 0 && m[1] <= (out[out.length - 1]?.dueDate ?? '')) return { ok: false, problem: 'Dates must go up, one instalment per date' };
-    out.push({ dueDate: m[1], amountMinor: amount });
-  }
-  return { ok: true, instalments: out };
-}
-
-/** Parse "1,240.00" into minor units of the currency; null when it is not an amount. */
-export function parseAmount(text: string, exponent = 2): number | null {
-  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?\s*$/.exec(text);
-  if (!m) return null;
-  const frac = m[2] ?? '';
-  if (frac.length > exponent) return null;
-  const n = Number((m[1] ?? '0').replace(/,/g, '') + frac.padEnd(exponent, '0'));
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
+/** What a nudge's forms are checked against: the account's main currency and balance in it, and today. Null: the task is gone. */
+export async function nudgeLimits(ctx: SlackContext, taskId: string): Promise<{ currency: string; owedMinor: number; today: string } | null> {
+  const doc = await nudgeOf(ctx, taskId);
+  if (!doc) return null;
+  const { currency, owed } = mainCurrency(doc.snapshot);
+  return { currency, owedMinor: owed, today: localDate(ctx.now(), 'UTC') };
 }
 
 function summary(s: Submission, snap: NudgeSnapshot, who: string): { line: string; audit: Pick<AuditInput, 'action' | 'channel' | 'outcome' | 'details' | 'invoiceIds'> } {
@@ -143,26 +126,26 @@ export async function submitNudge(ctx: SlackContext, s: Submission, meta: ModalM
   const doc = await nudgeOf(ctx, meta.id);
   if (!doc) return;
   const now = ctx.now();
-  const [person, current] = await Promise.all([ctx.people.bySlackId(doc.orgId, userId), s.kind === 'logCall' ? null : ctx.states.get(doc.customerId)]);
+  // Who may: the one table (an unknown Slack user, or a rep on another rep's account, records nothing).
+  const person = await authorizeOrTell(ctx, doc.orgId, { channel: meta.channel, userId }, s.kind, { customerId: doc.customerId });
+  if (!person) return;
   const actor = ctx.actorFor(person, userId);
-  const who = person?.name ?? `<@${userId}>`;
-  // Pause data first: the plan that follows must see it.
-  if (s.kind !== 'logCall') {
-    const state = current ?? emptyAccountState(doc.customerId, doc.orgId, now);
-    const id = `${s.kind}:${randomUUID()}`;
-    // A state written by planning alone lacks the arrays (FerretDB 1.24 drops empty arrays from $setOnInsert): default them.
-    const pauses = { disputes: state.disputes ?? [], promises: state.promises ?? [], paymentPlans: state.paymentPlans ?? [], snoozes: state.snoozes ?? [] };
-    if (s.kind === 'promise') pauses.promises = [...pauses.promises, { id, madeAt: now, promisedDate: s.date, status: 'open' }];
+  const who = person.name;
+  // Pause data first: the plan that follows must see it. One entry added per submission ($push), never the
+  // arrays written back, so submissions that cross each other all land; its id goes into the audit entry.
+  const pauseId = s.kind === 'logCall' ? null : `${s.kind}:${randomUUID()}`;
+  if (pauseId !== null) {
+    const add = <K extends PauseKind>(kind: K, entry: AccountStateDoc[K][number]) => ctx.retry(() => ctx.states.addPause(doc.customerId, doc.orgId, kind, entry, now));
+    if (s.kind === 'promise') await add('promises', { id: pauseId, madeAt: now, promisedDate: s.date, status: 'open' });
     if (s.kind === 'paymentPlan') {
       const currency = mainCurrency(doc.snapshot).currency;
-      pauses.paymentPlans = [...pauses.paymentPlans, { id, createdAt: now, status: 'active', instalments: s.instalments.map((i) => ({ dueDate: i.dueDate, currency, amountMinor: i.amountMinor, paidMinor: 0 })) }];
+      await add('paymentPlans', { id: pauseId, createdAt: now, status: 'active', instalments: s.instalments.map((i) => ({ dueDate: i.dueDate, currency, amountMinor: i.amountMinor, paidMinor: 0 })) });
     }
-    if (s.kind === 'dispute') pauses.disputes = [...pauses.disputes, { id, invoiceIds: s.invoiceIds, openedAt: now }];
-    if (s.kind === 'snooze') pauses.snoozes = [...pauses.snoozes, { id, by: actor.id, createdAt: now, until: s.until }];
-    await ctx.retry(() => ctx.states.savePauses(doc.customerId, doc.orgId, pauses, now));
+    if (s.kind === 'dispute') await add('disputes', { id: pauseId, invoiceIds: s.invoiceIds, openedAt: now });
+    if (s.kind === 'snooze') await add('snoozes', { id: pauseId, by: actor.id, createdAt: now, until: s.until });
   }
   const { line, audit } = summary(s, doc.snapshot, who);
-  await ctx.audit({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id } });
+  await ctx.audit({ ...audit, orgId: doc.orgId, accountId: doc.customerId, actor, at: now, details: { ...audit.details, taskId: doc._id, ...(pauseId !== null ? { pauseId } : {}) } });
   // A logged call leaves the nudge open (a promise may follow); the rest settle it.
   // Once recorded, the bookkeeping and the message update go together.
   const settles = s.kind !== 'logCall';
@@ -206,9 +189,11 @@ async function handToCollector(ctx: SlackContext, doc: NudgeDoc, from: { channel
 export async function notMyAccount(ctx: SlackContext, c: Click): Promise<void> {
   const doc = await nudgeOf(ctx, c.taskId);
   if (!doc || doc.resolvedAt) return ctx.tell(c.channel, c.userId, 'Already handled.');
-  const person = await ctx.people.bySlackId(doc.orgId, c.userId);
+  // Handing a nudge on is for whoever may act on it (its rep, a collector…), never an unknown user.
+  const person = await authorizeOrTell(ctx, doc.orgId, { channel: c.channel, userId: c.userId }, 'logCall', { customerId: doc.customerId });
+  if (!person) return;
   const actor = ctx.actorFor(person, c.userId);
-  const who = person?.name ?? `<@${c.userId}>`;
+  const who = person.name;
   const done = await handToCollector(ctx, doc, { channel: c.channel, ts: c.ts, userId: c.userId }, (to) => `:arrow_right: *${esc(who)}* says this is not their account; handed to ${esc(to)}.`, actor, 'slack.reassigned');
   if (!done) await ctx.tell(c.channel, c.userId, 'There is no collector in Slack to hand this account to: please tell the accounts team.');
 }

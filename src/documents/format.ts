@@ -4,7 +4,9 @@
 // no float ever touches a stored amount. Dates are calendar dates ('YYYY-MM-DD')
 // formatted as such (in UTC, so no zone can move them by a day).
 import { addDays, compileCalendar, fromDayNumber, onOrAfterBusinessDayNumber, toDayNumber, type LocalDate } from '../domain/calendar.js';
+import { TEXT_LIMITS } from '../domain/human-input.js';
 import { minorUnitExponent, totalsToList, type Totals } from '../domain/money.js';
+import type { DocParty } from './model.js';
 
 /** Minor units → exact decimal string: (123456, 'USD') → "1234.56", (-5, 'KWD') → "-0.005", (1200, 'JPY') → "1200". */
 export function decimalString(amountMinor: number, currency: string): string {
@@ -17,13 +19,47 @@ export function decimalString(amountMinor: number, currency: string): string {
   return `${negative ? '-' : ''}${whole}${frac}`;
 }
 
+/** Caps of text drawn into a PDF, in characters: a field by its kind (src/domain/human-input.ts), any one drawn string, an unbroken run. */
+export const PDF_TEXT = { ...TEXT_LIMITS, drawn: 20_000, run: 80 } as const;
+
+/** At most `max` characters (code points), the last one an ellipsis when cut. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+const LONG_RUN = new RegExp(`\\S{${PDF_TEXT.run + 1},}`, 'gu');
+const RUN_PIECE = new RegExp(`\\S{1,${PDF_TEXT.run}}`, 'gu');
+
 /**
- * The standard PDF fonts speak WinAnsi: characters some locales use (narrow
- * no-break space in fr-FR grouping, the Unicode minus sign in sv-SE) are mapped
- * to ones they can draw; the meaning does not change.
+ * A break opportunity (a space) every `PDF_TEXT.run` characters of an unbroken run, so no word is wider
+ * than a line: pdfkit wraps a word wider than the line character by character in roughly quadratic time
+ * (a 100,000-character name took ~500 s). Runs this long are not words a reader reads as one (a long
+ * pay link is split where the line would have split it anyway).
+ */
+export function breakLongRuns(text: string): string {
+  return text.replace(LONG_RUN, (run) => (run.match(RUN_PIECE) ?? [run]).join(' '));
+}
+
+/**
+ * Every string drawn into a PDF goes through here: capped (PDF_TEXT.drawn), long runs broken, and the
+ * characters some locales use that the standard fonts (WinAnsi) cannot draw — narrow no-break space in
+ * fr-FR grouping, the Unicode minus sign in sv-SE — mapped to ones they can; the meaning does not change.
  */
 export function pdfSafe(text: string): string {
-  return text.replace(/[\u202f\u2009\u2007]/g, '\u00a0').replace(/\u2212/g, '-');
+  return breakLongRuns(capText(text, PDF_TEXT.drawn)).replace(/[\u202f\u2009\u2007]/g, '\u00a0').replace(/\u2212/g, '-');
+}
+
+/** A party as documents draw it: name and reference capped as names, the attention line and address lines too. */
+export function cappedParty(p: DocParty): DocParty {
+  const name = (t: string): string => capText(t, PDF_TEXT.name);
+  return {
+    name: name(p.name),
+    addressLines: p.addressLines.slice(0, 10).map(name),
+    ...(p.attention !== undefined ? { attention: name(p.attention) } : {}),
+    ...(p.reference !== undefined ? { reference: name(p.reference) } : {}),
+  };
 }
 
 const numberFormats = new Map<string, Intl.NumberFormat>();

@@ -4,7 +4,7 @@
 // organisation's settings, with the defaults in settings.ts.
 import type { LocalDate } from '../domain/calendar.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
-import { daysPastDue, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
+import { capText, cappedParty, daysPastDue, PDF_TEXT, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
 import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type DocParty } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column, type Pdf } from './pdf.js';
 import type { DocumentSettings, LetterKind } from './settings.js';
@@ -88,7 +88,8 @@ function recipientBlock(doc: Pdf, customer: DocParty): void {
 }
 
 export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
-  const { kind, settings: s, customer } = input;
+  const { kind, settings: s } = input;
+  const customer = cappedParty(input.customer);
   const t = s.texts[kind];
   const locale = s.locale;
   const items = pastDue(input.invoices, input.sentDate);
@@ -136,7 +137,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   if (payLines.length > 0) howToPay.push(['Pay online', payLines.join('\n')]);
   if (s.payment.bankDetails.length > 0) howToPay.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
   howToPay.push(['Please quote', items.map((i) => i.number).join(', ') || '-']);
-  if (s.payment.instructions) howToPay.push(['Note', s.payment.instructions]);
+  if (s.payment.instructions) howToPay.push(['Note', capText(s.payment.instructions, PDF_TEXT.notes)]);
   ensureSpace(doc, 60);
   paragraph(doc, fill(t.payment, vars), { font: BOLD, size: 11, gap: 4 });
   facts(doc, howToPay);

@@ -3,7 +3,7 @@
 // many pages as it needs, the table header repeated on each.
 import { toDayNumber, type LocalDate } from '../domain/calendar.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
-import { daysPastDue, formatAmount, formatDate, formatTotalsLocale } from './format.js';
+import { capText, cappedParty, daysPastDue, PDF_TEXT, formatAmount, formatDate, formatTotalsLocale } from './format.js';
 import { collectorLines } from './letter.js';
 import { balances, documentInstant, paidMinor, type DocInvoice, type DocParty } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column } from './pdf.js';
@@ -56,7 +56,8 @@ export interface BuiltStatement {
 }
 
 export async function buildStatement(input: StatementInput): Promise<BuiltStatement> {
-  const { settings: s, customer, asOf } = input;
+  const { settings: s, asOf } = input;
+  const customer = cappedParty(input.customer);
   const locale = s.locale;
   const items = statementItems(input.invoices, asOf, s.recentlyPaidDays);
   const open = items.filter((i) => i.status === 'open');
@@ -132,7 +133,7 @@ export async function buildStatement(input: StatementInput): Promise<BuiltStatem
   doc.y += 6;
   const how: [string, string][] = [];
   if (s.payment.bankDetails.length > 0) how.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
-  if (s.payment.instructions) how.push(['Note', s.payment.instructions]);
+  if (s.payment.instructions) how.push(['Note', capText(s.payment.instructions, PDF_TEXT.notes)]);
   how.push(['Questions', collectorLines(s).join('\n')]);
   facts(doc, how);
   if (totalsToList(totals).length === 0) paragraph(doc, 'Thank you: nothing is open on this account.', { gap: 0 });

@@ -4,7 +4,9 @@
 // written by Overdue (Slack actions, inbound mail), never by the sync — which
 // replaces customer documents wholesale — so nothing here is lost on a sync.
 // Email bounces live apart, one document per address, for the same reason.
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { Claims, type ClaimDoc } from '../store/claims.js';
 import { collections } from '../store/store.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 
@@ -59,18 +61,31 @@ export interface AccountStateDoc {
   updatedAt: Date;
 }
 
+/** The pause arrays of an account's state. */
+export type PauseKind = 'disputes' | 'promises' | 'paymentPlans' | 'snoozes';
+
 export function emptyAccountState(customerId: string, orgId: string, now: Date): AccountStateDoc {
   return { _id: customerId, orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [], updatedAt: now };
 }
 
+/** A pause-data write claim older than this belongs to a writer that died: it is broken. */
+const LOCK_STALE_MS = 30_000;
+
 export class AccountStates {
-  constructor(private readonly col: Collection<AccountStateDoc>) {}
+  constructor(
+    private readonly col: Collection<AccountStateDoc>,
+    /** Serialises writers of an account's pause data (without it — unit tests on a single writer — writes go straight through). */
+    private readonly claims?: Claims,
+  ) {}
 
   get(customerId: string): Promise<AccountStateDoc | null> {
     return this.col.findOne({ _id: customerId });
   }
 
-  /** Replace the pause data of an account (Slack actions own it); keeps planning fields. */
+  /**
+   * Replace the pause data of an account wholesale; keeps planning fields. For seeding and tests only: a
+   * person's action adds one entry with addPause (a read-modify-write of the arrays loses concurrent entries).
+   */
   async savePauses(
     customerId: string,
     orgId: string,
@@ -78,6 +93,45 @@ export class AccountStates {
     now: Date,
   ): Promise<void> {
     await this.col.updateOne({ _id: customerId }, { $set: { ...pauses, orgId, updatedAt: now } }, { upsert: true });
+  }
+
+  /**
+   * Add one pause entry (a dispute, promise, payment plan or snooze) to an account so that concurrent
+   * additions all land. FerretDB 1.x applies even a `$push` as "read the document, write it back", so two
+   * pushes that cross lose one (measured: 3 of 10 survived); the writers of an account's pause data take
+   * turns through a claim (an insert on a unique key, the one atomic write) held for the one `$push`.
+   * Idempotent by the entry's id, so a retry after a lost acknowledgement does not add it twice.
+   */
+  async addPause<K extends PauseKind>(customerId: string, orgId: string, kind: K, entry: AccountStateDoc[K][number], now: Date): Promise<void> {
+    await this.exclusively(customerId, async () => {
+      const filter = { _id: customerId, [`${kind}.id`]: { $ne: entry.id } };
+      const update = { $push: { [kind]: entry }, $set: { orgId, updatedAt: now } };
+      try {
+        await this.col.updateOne(filter, update as never, { upsert: true });
+      } catch (err) {
+        // The account's state already holds this entry (the filter missed, the upsert hit the _id): done.
+        if (!isDuplicateKey(err)) throw err;
+      }
+    });
+  }
+
+  /** Run `write` holding the account's pause-data claim; a claim older than LOCK_STALE_MS (a writer that died) is broken. */
+  private async exclusively(customerId: string, write: () => Promise<void>): Promise<void> {
+    if (!this.claims) return write();
+    const key = `account-state:${customerId}`;
+    const owner = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      if (await this.claims.take(key, owner, new Date())) break;
+      const held = await this.claims.heldSince(key);
+      if (held !== null && Date.now() - held.at.getTime() > LOCK_STALE_MS) await this.claims.release(key, held.owner);
+      if (attempt > 2_000) throw new Error(`account state ${customerId}: could not take its write claim`);
+      await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 2, 50)));
+    }
+    try {
+      await write();
+    } finally {
+      await this.claims.release(key, owner);
+    }
   }
 
   /** Planning's bookkeeping. Upserts with empty pause data when the account has none yet. */
@@ -144,7 +198,7 @@ export class Bounces {
 }
 
 export function accountStates(db: Db): AccountStates {
-  return new AccountStates(db.collection<AccountStateDoc>(collections.accountStates));
+  return new AccountStates(db.collection<AccountStateDoc>(collections.accountStates), new Claims(db.collection<ClaimDoc>(collections.claims)));
 }
 
 export function bounces(db: Db): Bounces {

@@ -28,13 +28,14 @@ export class Approvals {
 
   /**
    * Decide a pending approval. Exactly one of several concurrent callers wins; the
-   * others get a conflict. The requester cannot approve their own request.
+   * others get a conflict. The requester cannot decide their own request in any way (approve, reject —
+   * which is also how Give more time closes it): segregation of duties (src/domain/authorization.ts).
    */
   async decide(id: string, decision: 'approved' | 'rejected', by: AuditActor, now: Date, note?: string): Promise<ApprovalDoc> {
     const current = await this.col.findOne({ _id: id });
     if (!current) throw new AppError('not_found', `approval ${id} does not exist`);
-    if (decision === 'approved' && current.requestedBy.kind === 'person' && current.requestedBy.id === by.id) {
-      throw new AppError('forbidden', 'the person who asked for an approval cannot grant it');
+    if (current.requestedBy.kind === 'person' && current.requestedBy.id === by.id) {
+      throw new AppError('forbidden', 'the person who asked for an approval cannot decide it');
     }
     const set: Partial<ApprovalDoc> = { status: decision, decidedBy: by, decidedAt: now };
     if (note !== undefined) set.note = note;

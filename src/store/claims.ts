@@ -32,6 +32,12 @@ export class Claims {
     return (await this.col.findOne({ _id: key }))?.owner ?? null;
   }
 
+  /** Who holds the claim `key` and since when (null: nobody). */
+  async heldSince(key: string): Promise<{ owner: string; at: Date } | null> {
+    const c = await this.col.findOne({ _id: key });
+    return c ? { owner: c.owner, at: c.at } : null;
+  }
+
   /** Give up the claim `key` if `owner` still holds it (for claims that mark a state, e.g. a customer's one active credit hold). */
   async release(key: string, owner: string): Promise<boolean> {
     return (await this.col.deleteOne({ _id: key, owner })).deletedCount === 1;

@@ -1,12 +1,12 @@
 // Place hold modal submitted: the reason is required.
-import { inputIds } from '../../ids.js';
 import { submitHold } from '../../services/holds.js';
-import { servicesOf, submitted, text, type ViewArgs } from '../payloads.js';
+import { servicesOf, reasonOf, submitted, type ViewArgs } from '../payloads.js';
 
 export async function placeHoldSubmitted({ ack, body, context }: ViewArgs): Promise<void> {
   const s = submitted(body);
-  const reason = text(s.value(inputIds.reason.block, inputIds.reason.action));
-  if (!reason) return ack({ response_action: 'errors', errors: { [inputIds.reason.block]: 'Give a reason' } });
+  const r = reasonOf(s, 'Give a reason');
+  if (!r.ok) return ack({ response_action: 'errors', errors: r.errors });
+  const reason = r.value;
   await ack();
   await submitHold(servicesOf(context), 'place', s.meta, s.userId, reason);
 }
