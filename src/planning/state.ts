@@ -134,16 +134,22 @@ export class AccountStates {
     }
   }
 
-  /** Planning's bookkeeping. Upserts with empty pause data when the account has none yet. */
+  /**
+   * Planning's bookkeeping. Upserts with empty pause data when the account has none yet. It takes the
+   * account's write claim too: on FerretDB its $set rewrites the whole document, and would undo a person's
+   * entry added at the same moment (test/state-concurrent.test.ts). Only accounts whose plan changed get here.
+   */
   async recordPlan(customerId: string, orgId: string, fields: { nextEvaluationAt: Date | null; levelId: string }, now: Date): Promise<void> {
-    await this.col.updateOne(
-      { _id: customerId },
-      {
-        $set: { nextEvaluationAt: fields.nextEvaluationAt, levelId: fields.levelId, lastPlannedAt: now, updatedAt: now },
-        $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] },
-      },
-      { upsert: true },
-    );
+    await this.exclusively(customerId, async () => {
+      await this.col.updateOne(
+        { _id: customerId },
+        {
+          $set: { nextEvaluationAt: fields.nextEvaluationAt, levelId: fields.levelId, lastPlannedAt: now, updatedAt: now },
+          $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] },
+        },
+        { upsert: true },
+      );
+    });
   }
 
   /**
