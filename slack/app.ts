@@ -165,6 +165,20 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     }
     await next();
   });
+  // A listener that throws before it acknowledges (a malformed payload its parser refuses) would leave
+  // Bolt answering nothing for 3 seconds and then 404, which Slack shows the person as a connection
+  // error: acknowledge it at once (a command with a short message), then let app.error log it. When the
+  // listener had acknowledged already, the second ack is refused by the receiver and ignored here.
+  app.use(async (args) => {
+    try {
+      await args.next();
+    } catch (err) {
+      const { ack, body } = args as { ack?: (response?: string) => Promise<void>; body?: unknown };
+      const isCommand = typeof body === 'object' && body !== null && typeof (body as { command?: unknown }).command === 'string';
+      await ack?.(isCommand ? 'Overdue could not handle that request (the error is logged). Try again, or ask your admin.' : undefined).catch(() => {});
+      throw err;
+    }
+  });
   app.use(async ({ context, client: requestClient, next }) => {
     // With OAuth the request's client carries that workspace's token.
     context[SERVICES] = oauth ? services.forClient(requestClient) : services;

@@ -93,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   const api = express.Router();
   api.use(requireAdmin(deps.adminApiToken));
   api.use(express.json({ limit: deps.bodyLimit }));
+  api.use(refuseNul);
   api.get('/status', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -103,6 +104,33 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+/** Whether a NUL character (U+0000) is anywhere in a parsed value: a string, a key, or within arrays and objects. */
+export function containsNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (typeof v !== 'object' || v === null || depth > 64) return false;
+  return Object.entries(v).some(([k, x]) => k.includes('\u0000') || containsNul(x, depth + 1));
+}
+
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The database cannot hold or look up text with a NUL character in it (it answered such a query with
+ * an error, hence a 500): a request to the admin API carrying one, in its path, query or JSON body, is
+ * refused with 400 before any route reads it. (A CSV body is read by its route, after this.)
+ */
+const refuseNul: RequestHandler = (req, res, next) => {
+  if (decodedPath(req.path).includes('\u0000') || containsNul(req.query) || containsNul(req.body)) {
+    return sendError(res, 'bad_request', 'the request contains a NUL character (U+0000), which no field accepts');
+  }
+  next();
+};
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
