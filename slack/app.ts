@@ -165,6 +165,19 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     }
     await next();
   });
+  // A NUL character (U+0000) anywhere in a payload (text, a value, an id): the database refuses it in a
+  // filter, so no listener could use it. Refused here, once, for every listener: a command is told why,
+  // anything else is acknowledged and goes no further (found by the fuzz suite, test/fuzz-regressions.test.ts).
+  app.use(async (args) => {
+    if (JSON.stringify(args.body ?? null).includes('\\u0000')) {
+      const { ack, body } = args as { ack?: (response?: string) => Promise<void>; body?: unknown };
+      const isCommand = typeof body === 'object' && body !== null && typeof (body as { command?: unknown }).command === 'string';
+      opts.logger.warn('slack request with a NUL character: refused');
+      await ack?.(isCommand ? 'Overdue cannot read that: it contains a NUL character (U+0000). Remove it and try again.' : undefined).catch(() => {});
+      return;
+    }
+    await args.next();
+  });
   // A listener that throws before it acknowledges (a malformed payload its parser refuses) would leave
   // Bolt answering nothing for 3 seconds and then 404, which Slack shows the person as a connection
   // error: acknowledge it at once (a command with a short message), then let app.error log it. When the

@@ -10,7 +10,7 @@ import { createStore, ensureIndexes } from '../src/store/store.js';
 import { seedOrg } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 import { seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, type Harness } from './sandbox/slack/harness.js';
-import { sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
+import { sendCommand, sendInteraction, slashCommand, viewSubmission } from './sandbox/slack/signed.js';
 
 const T0 = new Date('2025-03-20T15:00:00Z');
 
@@ -39,6 +39,26 @@ describe('Slack: a listener that throws before it acknowledges', () => {
     );
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(2_500);
+  });
+});
+
+describe('Slack: a NUL character (U+0000) in a payload', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('fuzznulslack', T0);
+    await seedPeople(h);
+    await seedAcme(h);
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  // Found by the fuzz suite: `/overdue a\u0000b` from a known collector made the account search throw after
+  // the ack (the database refuses a NUL in a filter); the person got no answer. Now refused with a reason.
+  it('/overdue with a NUL in its text is answered with the reason instead of a failed search', async () => {
+    const res = await sendCommand(h.endpoint, SIGNING_SECRET, slashCommand({ userId: users.collector.id }, '/overdue', 'a\u0000b'));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('NUL');
   });
 });
 
