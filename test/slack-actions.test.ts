@@ -1,6 +1,7 @@
 // The other nudge buttons end to end: Payment plan, Dispute and Snooze record pauses the
 // engine honours; Not my account hands the nudge to the collector.
-import { decide, defaultPolicy } from '../src/engine/index.js';
+import { addDays } from '../src/domain/calendar.js';
+import { decide, defaultPolicy, DEFAULT_POLICY_INPUT } from '../src/engine/index.js';
 import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { accountStates } from '../src/planning/state.js';
 import { collections } from '../src/store/store.js';
@@ -122,5 +123,42 @@ describe('Slack: dispute, snooze, not my account', () => {
     expect((await deliverOpenTasks(h.slack.services)).delivered).toBe(1);
     expect(h.sandbox.callsOf('chat.postMessage').map((c) => c.args['channel'])).toEqual(['D0REP0001', 'D0COL0001']);
     expect(JSON.stringify(h.sandbox.callsOf('chat.postMessage')[1]?.args['blocks'])).toContain('Hi Cole');
+  });
+});
+
+describe("Slack: how far ahead a person may date things is the organisation's policy", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('a 30-day horizon refuses a promise 45 days ahead and takes one 20 days ahead', async () => {
+    h = await startHarness('slackhorizon', T0);
+    // Stored before anything reads the organisation's policy (the source keeps an answer for a few seconds).
+    await h.store.policies.save(ORG, { ...structuredClone(DEFAULT_POLICY_INPUT), name: 'short horizon', limits: { inputHorizonDays: 30 } }, T0);
+    await seedPeople(h);
+    const acme = await seedAcme(h);
+    const task = await taskFromPlan(h, acme, 'slackNudge');
+    h.clock.now = new Date(Math.max(T0.getTime(), task.dueAt.getTime()));
+    await deliverOpenTasks(h.slack.services);
+    const m = [...h.sandbox.messages.values()][0];
+    if (!m) throw new Error('no DM');
+    expect((await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.rep.id }, { actionId: actionIds.promise, value: task._id, channel: m.channel, ts: m.ts }))).status).toBe(200);
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[0])).args['view'] as Record<string, unknown>;
+    const today = h.clock.now.toISOString().slice(0, 10);
+    const promise = (date: string) =>
+      sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: users.rep.id }, {
+        callbackId: viewIds.promise,
+        privateMetadata: String(view['private_metadata']),
+        values: {
+          [inputIds.promiseDate.block]: { [inputIds.promiseDate.action]: { type: 'datepicker', selected_date: date } },
+          [inputIds.promiseAmount.block]: { [inputIds.promiseAmount.action]: { type: 'plain_text_input', value: '100.00' } },
+        },
+      }));
+    const far = await promise(addDays(today, 45));
+    expect(JSON.parse(far.text).errors[inputIds.promiseDate.block]).toBe(`${addDays(today, 45)} is too far ahead: pick a date up to ${addDays(today, 30)}`);
+    expect((await promise(addDays(today, 20))).status).toBe(200);
+    await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    expect((await accountStates(h.store.db).get(acme._id))?.promises).toMatchObject([{ promisedDate: addDays(today, 20) }]);
   });
 });

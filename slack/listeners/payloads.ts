@@ -118,11 +118,18 @@ export function laterDateWithReason(
   s: Submitted,
   dateInput: { block: string; action: string },
   today: string,
+  horizonDays: number,
 ): { ok: true; until: string; reason: string } | { ok: false; errors: Record<string, string> } {
   const picked = DateValue.safeParse(s.value(dateInput.block, dateInput.action) ?? {});
-  const until = parseDate(picked.success ? picked.data.selected_date : undefined, { today, from: 'tomorrow' });
+  const until = parseDate(picked.success ? picked.data.selected_date : undefined, { today, from: 'tomorrow', horizonDays });
   const reason = reasonOf(s, 'Say why');
   const errors: Record<string, string> = { ...(until.ok ? {} : { [dateInput.block]: until.problem }), ...(reason.ok ? {} : reason.errors) };
   if (!until.ok || !reason.ok) return { ok: false, errors };
   return { ok: true, until: until.value, reason: reason.value };
+}
+
+/** How far ahead the person's organisation lets people date things (its policy's limits.inputHorizonDays). */
+export async function inputHorizonOf(svc: SlackContext, slackUserId: string): Promise<number> {
+  const person = await svc.people.findBySlackId(slackUserId);
+  return (await svc.policies.forOrg(person?.orgId)).policy.limits.inputHorizonDays;
 }

@@ -76,11 +76,12 @@ export type Submission =
   | { kind: 'snooze'; until: string; reason: string };
 
 /** What a nudge's forms are checked against: the account's main currency and balance in it, and today. Null: the task is gone. */
-export async function nudgeLimits(ctx: SlackContext, taskId: string): Promise<{ currency: string; owedMinor: number; today: string } | null> {
+export async function nudgeLimits(ctx: SlackContext, taskId: string): Promise<{ currency: string; owedMinor: number; today: string; horizonDays: number } | null> {
   const doc = await nudgeOf(ctx, taskId);
   if (!doc) return null;
   const { currency, owed } = mainCurrency(doc.snapshot);
-  return { currency, owedMinor: owed, today: localDate(ctx.now(), 'UTC') };
+  const { policy } = await ctx.policies.forOrg(doc.orgId);
+  return { currency, owedMinor: owed, today: localDate(ctx.now(), 'UTC'), horizonDays: policy.limits.inputHorizonDays };
 }
 
 function summary(s: Submission, snap: NudgeSnapshot, who: string): { line: string; audit: Pick<AuditInput, 'action' | 'channel' | 'outcome' | 'details' | 'invoiceIds'> } {

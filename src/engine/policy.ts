@@ -104,6 +104,8 @@ export const PolicySchema = z.object({
   writeOff: z.object({ below: Threshold }).nullable().default(null),
   /** Accounts with one of these tags need a manager's approval for any credit hold. */
   strategic: z.object({ tags: z.array(z.string().min(1)) }).default({ tags: ['strategic'] }),
+  /** Limits on what people may enter: a date (promise, instalment, snooze, more time) at most this many days ahead. */
+  limits: z.object({ inputHorizonDays: z.number().int().min(7).max(730).default(366) }).default({ inputHorizonDays: 366 }),
   levels: z.array(LevelSchema).min(1),
 });
 

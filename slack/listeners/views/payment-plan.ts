@@ -10,7 +10,7 @@ export async function paymentPlanSubmitted({ ack, body, context }: ViewArgs): Pr
   const s = submitted(body);
   const limits = await nudgeLimits(svc, s.meta.id);
   if (!limits) return ack();
-  const parsed = parseInstalments(text(s.value(inputIds.instalments.block, inputIds.instalments.action)), { today: limits.today, currency: limits.currency, balanceMinor: limits.owedMinor });
+  const parsed = parseInstalments(text(s.value(inputIds.instalments.block, inputIds.instalments.action)), { today: limits.today, currency: limits.currency, balanceMinor: limits.owedMinor, horizonDays: limits.horizonDays });
   if (!parsed.ok) return ack({ response_action: 'errors', errors: { [inputIds.instalments.block]: parsed.problem } });
   await ack();
   await submitNudge(svc, { kind: 'paymentPlan', instalments: parsed.value }, s.meta, s.userId);

@@ -11,7 +11,7 @@ export async function promiseToPaySubmitted({ ack, body, context }: ViewArgs): P
   const limits = await nudgeLimits(svc, s.meta.id);
   if (!limits) return ack();
   const picked = DateValue.safeParse(s.value(inputIds.promiseDate.block, inputIds.promiseDate.action) ?? {});
-  const day = parseDate(picked.success ? picked.data.selected_date : undefined, { today: limits.today, from: 'today' });
+  const day = parseDate(picked.success ? picked.data.selected_date : undefined, { today: limits.today, from: 'today', horizonDays: limits.horizonDays });
   const amount = parseAmount(text(s.value(inputIds.promiseAmount.block, inputIds.promiseAmount.action)), { currency: limits.currency, maxMinor: limits.owedMinor });
   const errors: Record<string, string> = {};
   if (!day.ok) errors[inputIds.promiseDate.block] = day.problem;
