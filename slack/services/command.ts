@@ -76,7 +76,7 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   const policy = await planner.policy(loaded.org);
   const e = explain(loaded.account, policy, now);
   const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
-  const strategic = customer.tags.some((t) => policy.strategic.tags.includes(t));
+  const strategic = customer.tags.some((t) => policy.strategicTags.has(t));
   const buttons = await accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
   return reply(
     accountAnswer({

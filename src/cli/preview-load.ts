@@ -51,7 +51,7 @@ export async function loadCompany(store: Store, policies: PolicySource, company:
 export async function previewCompany(store: Store, policies: PolicySource, company: string, now: Date, days: number): Promise<CompanyPreview> {
   const loaded = await loadCompany(store, policies, company);
   const { connection: c, org } = loaded;
-  const { policy, name } = await policies.forOrg(c.orgId);
+  const { compiled, name } = await policies.forOrg(c.orgId);
   return companyPreview({
     company: {
       connectionId: c._id,
@@ -64,7 +64,7 @@ export async function previewCompany(store: Store, policies: PolicySource, compa
       orgName: org?.name,
     },
     accounts: loaded.accounts,
-    policy,
+    policy: compiled,
     policyName: name,
     now,
     days,

@@ -4,7 +4,7 @@
 // JSON out. Loading from the store is in preview-load.ts; the command in scripts/cli.ts.
 import { toDayNumber, fromDayNumber, weekdayOfDayNumber, type LocalDate } from '../domain/calendar.js';
 import { formatTotals, type Totals } from '../domain/money.js';
-import { compilePolicy, isCustomerFacing, preview, roleLabel, type Account, type DueAction, type Policy, type Recipient } from '../engine/index.js';
+import { compiledOf, isCustomerFacing, preview, roleLabel, type Account, type DueAction, type PolicyLike, type Recipient } from '../engine/index.js';
 
 export const DEFAULT_DAYS = 90;
 export const MAX_DAYS = 365;
@@ -143,7 +143,7 @@ export function weekOf(date: LocalDate): LocalDate {
 export interface PreviewInput {
   company: PreviewCompany;
   accounts: readonly Account[];
-  policy: Policy;
+  policy: PolicyLike;
   /** A name for the policy in the header ("default ladder"). */
   policyName: string;
   now: Date;
@@ -152,10 +152,11 @@ export interface PreviewInput {
 
 /** Run the engine's preview for every account and put the timelines together. */
 export function companyPreview(input: PreviewInput): CompanyPreview {
+  const policy = compiledOf(input.policy); // once for every account's preview
   const rows: PreviewRow[] = [];
   const finalCounts = new Map<string, number>();
   for (const account of input.accounts) {
-    const p = preview(account, input.policy, input.now, input.days);
+    const p = preview(account, policy, input.now, input.days);
     finalCounts.set(p.finalLevel, (finalCounts.get(p.finalLevel) ?? 0) + 1);
     for (const e of p.entries) {
       rows.push({
@@ -173,7 +174,7 @@ export function companyPreview(input: PreviewInput): CompanyPreview {
   }
   rows.sort((a, b) => (a.date !== b.date ? (a.date < b.date ? -1 : 1) : a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.account.localeCompare(b.account)));
 
-  const ladder = ['current', ...compilePolicy(input.policy).levels.map((l) => l.name)];
+  const ladder = ['current', ...policy.levels.map((l) => l.name)];
   const rank = (name: string): number => {
     const i = ladder.indexOf(name);
     return i < 0 ? ladder.length : i;

@@ -4,10 +4,10 @@
 // hands them to their channel, and records the outcome in the outbox and the
 // audit trail. Any number of dispatchers may run at once: Outbox.claimNext
 // gives each entry attempt to exactly one of them.
-import { actionWhat, alertsOnFailure, auditChannelOf, defaultPolicy, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type Policy, type SendingWindow } from '../engine/index.js';
+import { actionWhat, alertsOnFailure, auditChannelOf, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type CompiledPolicy, type SendingWindow } from '../engine/index.js';
 import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
-import type { PolicySource } from '../planning/policy-source.js';
+import { DEFAULT_CHOICE, type PolicySource } from '../planning/policy-source.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
@@ -17,6 +17,9 @@ import { storeAlert } from './alerts.js';
 import { OutboxEntries } from '../store/outbox-entries.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
+
+/** No PolicySource given: every organisation runs the default ladder. */
+const DEFAULT_SOURCE: PolicySource = { forOrg: () => Promise.resolve(DEFAULT_CHOICE) };
 
 export interface LiveBalance {
   balanceMinor: number;
@@ -315,8 +318,8 @@ export class Dispatcher {
   };
 
   /** The organisation's ladder, whose calendar gives the sending hours checked here. */
-  private async policyOf(orgId: string): Promise<Policy> {
-    return this.opts.policies ? (await this.opts.policies.forOrg(orgId)).policy : defaultPolicy;
+  private async policyOf(orgId: string): Promise<CompiledPolicy> {
+    return (await (this.opts.policies ?? DEFAULT_SOURCE).forOrg(orgId)).compiled;
   }
 
   /** The engine's sending window for this account: the policy's calendar and hours, the account's own holidays added. */

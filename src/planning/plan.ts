@@ -3,7 +3,7 @@
 // key), cancel pending entries the decision no longer wants, and write down why
 // in the audit trail. Safe to run any number of times, by several workers.
 import type { Db } from 'mongodb';
-import { auditChannelOf, channelOf, decide, describeAction, isCustomerFacing, keysToCancel, type Decision, type Policy } from '../engine/index.js';
+import { auditChannelOf, channelOf, decide, describeAction, isCustomerFacing, keysToCancel, type CompiledPolicy, type Decision } from '../engine/index.js';
 import { OutboxEntries } from '../store/outbox-entries.js';
 import { isEngineEntry, parsePayload, payloadFor } from './payload.js';
 import { canonicalJson } from '../store/hash.js';
@@ -59,7 +59,7 @@ export interface LoadedAccount extends Assembled {
 /** What planning an organisation's accounts reads once: the organisation, its policy, its quarantine. */
 interface OrgPlanning {
   org: OrganisationDoc | null;
-  policy: Policy;
+  policy: CompiledPolicy;
   quarantined: ReadonlyMap<string, QuarantineDoc>;
 }
 
@@ -115,9 +115,9 @@ export class Planner {
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
-  /** The organisation's policy (its stored version, else the default ladder). */
-  async policy(org: OrganisationDoc | null): Promise<Policy> {
-    return (await this.opts.policies.forOrg(org?._id)).policy;
+  /** The organisation's policy (its stored version, else the default ladder), compiled once by the PolicySource. */
+  async policy(org: OrganisationDoc | null): Promise<CompiledPolicy> {
+    return (await this.opts.policies.forOrg(org?._id)).compiled;
   }
 
   /** One account's documents, read by equalities on its keys (the single-account path). */

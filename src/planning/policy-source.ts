@@ -3,11 +3,13 @@
 // the planner, the dispatcher's sending window, the preview CLI and /overdue all
 // read the policy through the one PolicySource the composition root builds, so a
 // web process and a worker explain and run the same ladder.
-import { defaultPolicy, type Policy } from '../engine/index.js';
+import { compilePolicy, defaultPolicy, type CompiledPolicy, type Policy } from '../engine/index.js';
 import type { Policies } from '../store/policies.js';
 
 export interface PolicyChoice {
   policy: Policy;
+  /** Its compiled form, compiled once per read: what decide() and the sending window take in a loop. */
+  compiled: CompiledPolicy;
   /** The stored version; null for the default ladder. */
   version: number | null;
   /** A name for headers and logs: "default ladder", or the policy's own name and version. */
@@ -19,7 +21,7 @@ export interface PolicySource {
   forOrg(orgId: string | null | undefined): Promise<PolicyChoice>;
 }
 
-export const DEFAULT_CHOICE: PolicyChoice = Object.freeze({ policy: defaultPolicy, version: null, name: 'default ladder' });
+export const DEFAULT_CHOICE: PolicyChoice = Object.freeze({ policy: defaultPolicy, compiled: compilePolicy(defaultPolicy), version: null, name: 'default ladder' });
 
 export interface StoredPolicyOptions {
   /** How long an organisation's answer is kept in this object (default 5 s; 0: read every time). */
@@ -39,7 +41,7 @@ export function storedPolicySource(policies: Pick<Policies, 'current'>, opts: St
   const cache = new Map<string, { at: number; choice: Promise<PolicyChoice> }>();
   const read = async (orgId: string): Promise<PolicyChoice> => {
     const v = await policies.current(orgId);
-    return v ? { policy: v.policy, version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
+    return v ? { policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
   };
   return {
     forOrg(orgId) {
@@ -59,6 +61,6 @@ export function storedPolicySource(policies: Pick<Policies, 'current'>, opts: St
 
 /** One policy for every organisation (tests, benchmarks, the wall-clock crash test). */
 export function fixedPolicySource(policy: Policy, name = policy.name): PolicySource {
-  const choice: PolicyChoice = { policy, version: null, name };
+  const choice: PolicyChoice = { policy, compiled: compilePolicy(policy), version: null, name };
   return { forOrg: () => Promise.resolve(choice) };
 }
