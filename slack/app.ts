@@ -170,10 +170,8 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   // anything else is acknowledged and goes no further (found by the fuzz suite, test/fuzz-regressions.test.ts).
   app.use(async (args) => {
     if (JSON.stringify(args.body ?? null).includes('\\u0000')) {
-      const { ack, body } = args as { ack?: (response?: string) => Promise<void>; body?: unknown };
-      const isCommand = typeof body === 'object' && body !== null && typeof (body as { command?: unknown }).command === 'string';
       opts.logger.warn('slack request with a NUL character: refused');
-      await ack?.(isCommand ? 'Overdue cannot read that: it contains a NUL character (U+0000). Remove it and try again.' : undefined).catch(() => {});
+      await ackAtOnce(args, 'Overdue cannot read that: it contains a NUL character (U+0000). Remove it and try again.');
       return;
     }
     await args.next();
@@ -186,9 +184,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     try {
       await args.next();
     } catch (err) {
-      const { ack, body } = args as { ack?: (response?: string) => Promise<void>; body?: unknown };
-      const isCommand = typeof body === 'object' && body !== null && typeof (body as { command?: unknown }).command === 'string';
-      await ack?.(isCommand ? 'Overdue could not handle that request (the error is logged). Try again, or ask your admin.' : undefined).catch(() => {});
+      await ackAtOnce(args, 'Overdue could not handle that request (the error is logged). Try again, or ask your admin.');
       throw err;
     }
   });
@@ -207,4 +203,14 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   });
   registerListeners(app);
   return { app, router: receiver.router, services, botUserId, botId };
+}
+
+/**
+ * Acknowledge a request that no listener will answer: a slash command with `commandText` (shown to the
+ * person), anything else empty. An ack the receiver refuses (already acknowledged) is ignored.
+ */
+async function ackAtOnce(args: unknown, commandText: string): Promise<void> {
+  const { ack, body } = args as { ack?: (response?: string) => Promise<void>; body?: unknown };
+  const isCommand = typeof body === 'object' && body !== null && typeof (body as { command?: unknown }).command === 'string';
+  await ack?.(isCommand ? commandText : undefined).catch(() => {});
 }
