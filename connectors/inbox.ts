@@ -72,3 +72,17 @@ export async function eventsByActiveConnection(
   }
   return { groups, skipped };
 }
+
+/**
+ * A webhook body as JSON that the inbox can store: parsed, and without a NUL character (U+0000), which the
+ * database refuses in a stored document (found by the fuzz suite: a signed QuickBooks delivery with one
+ * answered 500). Both providers' parsers start here; a refusal is a 400 ("malformed").
+ */
+export function webhookJson(body: string): { ok: true; json: unknown } | { ok: false; detail: string } {
+  if (body.includes('\u0000') || body.includes('\\u0000')) return { ok: false, detail: 'body contains a NUL character (U+0000)' };
+  try {
+    return { ok: true, json: JSON.parse(body) };
+  } catch {
+    return { ok: false, detail: 'body is not JSON' };
+  }
+}

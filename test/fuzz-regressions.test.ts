@@ -4,6 +4,8 @@ import request from 'supertest';
 import { adminRouter } from '../app/http/admin.js';
 import { policiesRouter } from '../app/http/policies.js';
 import { viewIds, inputIds } from '../slack/ids.js';
+import { parseDelivery as parseQuickbooksDelivery } from '../connectors/quickbooks/webhooks.js';
+import { parseDelivery as parseXeroDelivery } from '../connectors/xero/webhooks.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { createStore, ensureIndexes } from '../src/store/store.js';
@@ -89,5 +91,18 @@ describe('admin API: a NUL character (U+0000) anywhere in the request', () => {
     const res = body === undefined ? await req : await req.send(body);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { code: 'bad_request', message: expect.stringContaining('NUL') } });
+  });
+});
+
+describe('webhooks: a NUL character (U+0000) in a signed delivery', () => {
+  // Found by the fuzz suite (seed -2056296342): a signed QuickBooks CloudEvents delivery with `"id":"\u0000"`
+  // answered 500 — the database refused to store it in the inbox. Both providers' parsers refuse it (400).
+  const quickbooksBody = '[{"specversion":"1.0","id":"\\u0000","type":"qbo.invoice.updated.v1","time":"2025-03-20T12:00:00.000Z","intuitentityid":"\\u0000","intuitaccountid":"1234567890"}]';
+  const xeroBody = '{"events":[{"resourceUrl":"https://api.xero.com/api.xro/2.0/Invoices/x","resourceId":"\\u0000","eventDateUtc":"2025-03-20T12:00:00.000","eventType":"UPDATE","eventCategory":"INVOICE","tenantId":"t-1","tenantType":"ORGANISATION"}],"firstEventSequence":1,"lastEventSequence":1,"entropy":"x"}';
+  it.each([
+    ['QuickBooks', () => parseQuickbooksDelivery(quickbooksBody)],
+    ['Xero', () => parseXeroDelivery(xeroBody)],
+  ])('%s: refused as malformed, not stored', (_provider, parse) => {
+    expect(parse()).toEqual({ ok: false, detail: 'body contains a NUL character (U+0000)' });
   });
 });

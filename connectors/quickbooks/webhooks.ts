@@ -4,6 +4,7 @@
 // legacy `{ eventNotifications: [...] }` object and the CloudEvents array.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { webhookJson } from '../inbox.js';
 import type { ChangeEvent, ChangeOperation, RecordKind, WebhookVerdict } from '../types.js';
 import { quickbooks } from './provider.js';
 
@@ -45,12 +46,9 @@ function date(s: string | undefined): Date | undefined {
 
 /** Parse a delivery body (already verified, or read back from the inbox). */
 export function parseDelivery(body: string): { ok: true; dedupeKey: string; events: ChangeEvent[]; companyIds: string[] } | { ok: false; detail: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, detail: 'body is not JSON' };
-  }
+  const parsed = webhookJson(body);
+  if (!parsed.ok) return parsed;
+  const json = parsed.json;
   const events: ChangeEvent[] = [];
   const push = (companyId: string, entity: string, externalId: string, op: string, at: string | undefined) => {
     const kind = kinds[entity.toLowerCase()];

@@ -6,6 +6,7 @@
 // 200 (good signature) or 401 (bad), with an empty body.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { webhookJson } from '../inbox.js';
 import type { ChangeEvent, RecordKind, WebhookVerdict } from '../types.js';
 import { xero } from './provider.js';
 import { parseXeroInstant } from './records.js';
@@ -33,12 +34,9 @@ export type ParsedDelivery = { ok: true; dedupeKey: string; events: ChangeEvent[
 
 /** Parse a delivery body (already verified, or read back from the inbox). */
 export function parseDelivery(body: string): ParsedDelivery {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, detail: 'body is not JSON' };
-  }
+  const parsed = webhookJson(body);
+  if (!parsed.ok) return parsed;
+  const json = parsed.json;
   const d = XeroWebhookDelivery.safeParse(json);
   if (!d.success) return { ok: false, detail: `not a Xero webhook delivery: ${d.error.issues[0]?.message ?? ''}` };
   const events: ChangeEvent[] = [];
