@@ -143,7 +143,7 @@ describe('at dispatch', () => {
 
     clock = at('2025-03-04', '08:00');
     expect(await post(`/connections/${CONN}/send-mode`, { mode: 'dry-run', by: 'ops@northwind.example' })).toMatchObject({ status: 200, json: { sendMode: 'dry-run' } });
-    expect((await post(`/connections/${CONN}/send-mode`, { mode: 'loud' })).status).toBe(400);
+    expect((await post(`/connections/${CONN}/send-mode`, { mode: 'loud' })).status).toBe(422);
     const { c } = await account('dryrun.example');
     const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
     expect((await dispatcher(at('2025-03-04', '09:00')).runOnce()).sent).toBe(1);

@@ -168,18 +168,18 @@ describe('the policies collection', () => {
     const saved = await Promise.all([1, 2, 3].map(() => store.policies.save('org-versions', ownPolicy, at)));
     expect(saved.map((s) => s.version).sort()).toEqual([1, 2, 3]);
     expect((await store.policies.list('org-versions')).map((v) => v._id)).toEqual(['org-versions:v1', 'org-versions:v2', 'org-versions:v3']);
-    await expect(store.policies.save('org-versions', { ...ownPolicy, levels: [] }, at)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(store.policies.save('org-versions', { ...ownPolicy, levels: [] }, at)).rejects.toMatchObject({ code: 'unprocessable' });
     expect((await store.policies.current('org-versions'))?.version).toBe(3);
     expect(await store.policies.current('org-none')).toBeNull();
   });
 
-  it('is written through the admin API: 400 with every problem for an invalid policy, 201 with the new version, GET answers the current one', async () => {
+  it('is written through the admin API: 422 with every problem for an invalid policy, 201 with the new version, GET answers the current one', async () => {
     const token = 'policy-admin-token-0123456789abcdef';
     const auth = { authorization: `Bearer ${token}` };
     const api = createApp({ db: store.db, logger: createLogger('silent'), adminApiToken: token, bodyLimit: '1mb', adminRouters: [policiesRouter({ store, now: () => T0 })] });
     expect((await request(api).get(`/api/orgs/${PLAIN}/policy`).set(auth)).body).toMatchObject({ version: null, name: 'default ladder', versions: [] });
     const bad = await request(api).put(`/api/orgs/${PLAIN}/policy`).set(auth).send({ ...ownPolicy, levels: [] });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.body.error.details).toEqual(expect.arrayContaining([expect.stringMatching(/^levels/)]));
     expect(await store.policies.list(PLAIN)).toEqual([]);
     expect((await request(api).put('/api/orgs/nope/policy').set(auth).send(ownPolicy)).status).toBe(404);

@@ -29,7 +29,7 @@ describe('Slack admin API and OAuth delivery', () => {
   it('imports people (validated) and lists them', async () => {
     await seedAcme(h);
     const bad = await request(api).put('/api/slack/people').set(auth).send({ orgId: ORG, people: [{ email: 'nope', name: 'X', roles: ['boss'] }] });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect((await request(api).put('/api/slack/people').send({ orgId: ORG, people: [] })).status).toBe(401);
     const ok = await request(api)
       .put('/api/slack/people')
@@ -66,7 +66,7 @@ describe('Slack admin API and OAuth delivery', () => {
     const setAt = h.clock.now;
     expect(await flags.setPrepayOnly(acme._id, ORG, 'referred to the agency', { kind: 'person', id: users.approver.email }, setAt)).toBe(true);
     expect(await status()).toMatchObject({ prepayOnly: true, prepayOnlySince: setAt.toISOString(), prepayOnlyLiftedAt: null });
-    expect((await request(api).post(url).set(auth).send({ reason: '' })).status).toBe(400);
+    expect((await request(api).post(url).set(auth).send({ reason: '' })).status).toBe(422);
 
     // A named person acts: the one authorization table decides (managers and admins lift prepay-only).
     await h.slack.services.people.upsert({ orgId: ORG, email: users.approver2.email, name: users.approver2.name, slackUserId: users.approver2.id, roles: ['approver', 'manager'] }, h.clock.now);

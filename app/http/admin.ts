@@ -14,6 +14,7 @@ import { People, personRoles } from '../../slack/services/people.js';
 import { CreditFlags, liftPrepayOnly } from '../../slack/services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from '../../slack/services/installations.js';
 import { assignmentsRouter } from './assignments.js';
+import { parseInput } from './parse.js';
 
 const PeopleBody = z.object({
   orgId: z.string().min(1),
@@ -35,11 +36,6 @@ const LinkBody = z.object({ orgId: z.string().min(1) });
 /** Who lifts prepay-only (the admin token names nobody: the caller says who asked, by email). */
 const LiftBody = z.object({ reason: cappedText('reason'), by: z.email().optional() });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new AppError('bad_request', 'invalid request body', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  return r.data;
-}
 
 export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();
@@ -51,7 +47,7 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   router.use(assignmentsRouter(deps));
 
   router.put('/slack/people', async (req, res) => {
-    const body = parse(PeopleBody, req.body);
+    const body = parseInput(PeopleBody, req.body);
     if (!(await deps.store.organisations.get(body.orgId))) throw new AppError('not_found', `organisation ${body.orgId} does not exist`);
     for (const p of body.people) await people.upsert({ orgId: body.orgId, email: p.email, name: p.name, roles: p.roles, ...(p.slackUserId ? { slackUserId: p.slackUserId } : {}) }, now());
     res.json({ upserted: body.people.length });
@@ -63,7 +59,7 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   });
 
   router.post('/slack/installations/:teamId/link', async (req, res) => {
-    const { orgId } = parse(LinkBody, req.body);
+    const { orgId } = parseInput(LinkBody, req.body);
     const teamId = String(req.params['teamId']);
     if (!(await deps.store.organisations.get(orgId))) throw new AppError('not_found', `organisation ${orgId} does not exist`);
     const r = await deps.store.db.collection(INSTALLATIONS_COLLECTION).updateOne({ _id: `team:${teamId}` as never }, { $set: { orgId, updatedAt: now() } });
@@ -93,7 +89,7 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   // at the same moment; 409 when the account is not prepay-only.
   router.post('/accounts/:id/prepay-only/lift', async (req, res) => {
     const id = String(req.params['id']);
-    const body = parse(LiftBody, req.body);
+    const body = parseInput(LiftBody, req.body);
     const customer = await deps.store.customers.get(id);
     if (!customer) throw new AppError('not_found', `account ${id} does not exist`);
     const at = now();

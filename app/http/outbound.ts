@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
+import { parseInput } from './parse.js';
 
 export interface OutboundRouterDeps {
   store: Store;
@@ -30,9 +31,7 @@ function param(req: Request, name: string): string {
 }
 
 function body<T>(schema: z.ZodType<T>, req: Request): T {
-  const r = schema.safeParse(req.body ?? {});
-  if (!r.success) throw new AppError('bad_request', 'invalid request body', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  return r.data;
+  return parseInput(schema, req.body);
 }
 
 function actor(by: string | undefined): AuditActor {

@@ -1,6 +1,6 @@
 // The admin API's escalation policies (under /api, behind the admin token):
 // PUT /orgs/:orgId/policy saves the body as the organisation's next policy
-// version (validated first: 400 lists every problem, nothing is saved);
+// version (validated first: 422 lists every problem, nothing is saved);
 // GET /orgs/:orgId/policy answers the current one (or the default ladder) and
 // the list of versions. Workers and the web role pick a new version up within
 // their policy source's cache time (src/planning/policy-source.ts).

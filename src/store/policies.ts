@@ -35,12 +35,12 @@ export class Policies {
   constructor(private readonly col: Collection<PolicyVersionDoc>) {}
 
   /**
-   * Save a new version of the organisation's policy. Throws a bad_request AppError listing the problems
+   * Save a new version of the organisation's policy. Throws an unprocessable (422) AppError listing the problems
    * when it does not validate; nothing is written then.
    */
   async save(orgId: string, input: unknown, now: Date, createdBy?: AuditActor): Promise<PolicyVersion> {
     const v = validatePolicy(input);
-    if (!v.ok) throw new AppError('bad_request', 'invalid escalation policy', v.problems);
+    if (!v.ok) throw new AppError('unprocessable', 'invalid escalation policy', v.problems);
     for (let attempt = 0; attempt < 20; attempt++) {
       const latest = await this.latestDoc(orgId);
       const version = (latest?.version ?? 0) + 1;
