@@ -70,7 +70,7 @@ export function toDocInvoice(i: InvoiceDoc, paidDate?: string): DocInvoice {
   };
 }
 
-const ROLE_LABELS: Record<ContactRole, string> = { billing: 'Billing', ap: 'Accounts Payable', ap_manager: 'AP Manager', controller: 'Controller', cfo: 'CFO', owner: 'Owner', buyer: 'Buyer', other: 'Contact' };
+const ROLE_LABELS: Record<ContactRole, string> = { billing: 'Billing', ap: 'Accounts Payable', ap_manager: 'AP Manager', controller: 'Controller', cfo: 'CFO', owner: 'Owner', guarantor: 'Guarantor', buyer: 'Buyer', other: 'Contact' };
 
 /** Who a letter is addressed to: the decision makers first (a final demand goes up the ladder), never a bounced address. */
 const LADDER: Record<LetterKind, ContactRole[]> = {

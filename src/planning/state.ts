@@ -9,6 +9,7 @@ import type { Collection, Db } from 'mongodb';
 import { Claims, type ClaimDoc } from '../store/claims.js';
 import { collections } from '../store/store.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
+import type { ContactDoc } from '../store/types.js';
 
 export interface DisputeDoc {
   id: string;
@@ -42,6 +43,27 @@ export interface SnoozeDoc {
   until: string;
 }
 
+/** A contact a person entered (API import, Slack Contacts modal): kept here, where syncs never write. */
+export interface EnteredContactDoc extends ContactDoc {
+  enteredBy: string;
+  enteredAt: Date;
+}
+
+/** Per-customer settings a person made; each change is audited by its writer. */
+export interface CustomerOverridesDoc {
+  /** "Do not chase": no step of the ladder while set, until `until` (a local date, inclusive) if given. */
+  exclusion?: { reason: string; until?: string; by: string; at: Date };
+  /** Strategic account (overrides the ledger's tags either way when set). */
+  strategic?: boolean;
+  /** A personal guarantee: the guarantor contact's id and the signed document's reference. */
+  guarantee?: { contactId: string; documentRef: string };
+  /** A custom ladder: a version of the organisation's stored policy (src/store/policies.ts). */
+  policyVersion?: number;
+  /** IANA time zone and language (BCP 47) of the customer, over the ledger's and the organisation's. */
+  timeZone?: string;
+  language?: string;
+}
+
 export interface AccountStateDoc {
   /** The customer's _id. */
   _id: string;
@@ -53,6 +75,9 @@ export interface AccountStateDoc {
   lastCustomerReplyAt?: Date;
   personalGuarantee?: boolean;
   holidays?: string[];
+  /** Contacts people entered; merged with the ledger's when the account is assembled. */
+  contacts?: EnteredContactDoc[];
+  overrides?: CustomerOverridesDoc;
   /** Set by planning: when decide() wants to look again (null: only on an event). */
   nextEvaluationAt?: Date | null;
   lastPlannedAt?: Date;

@@ -78,7 +78,7 @@ export interface ConnectionDoc {
   updatedAt: Date;
 }
 
-export type ContactRole = 'billing' | 'ap' | 'ap_manager' | 'controller' | 'cfo' | 'owner' | 'buyer' | 'other';
+export type ContactRole = 'billing' | 'ap' | 'ap_manager' | 'controller' | 'cfo' | 'owner' | 'guarantor' | 'buyer' | 'other';
 
 export interface ContactDoc {
   id: string;
@@ -86,6 +86,9 @@ export interface ContactDoc {
   email?: string;
   phone?: string;
   roles: ContactRole[];
+  /** IANA time zone and language (BCP 47, e.g. 'en-GB') of this contact, when known. */
+  timeZone?: string;
+  language?: string;
   /** Set when an email to this address bounced permanently; never written to again. */
   bouncedAt?: Date;
 }
