@@ -95,6 +95,22 @@ describe('saving versions', () => {
     expect((await request(api).get(`/api/orgs/${ORG}/policy`).set(auth)).body).toMatchObject({ version: null, versions: [] });
   });
 
+  it('answers every malformed or hostile YAML body with a 4xx, never a 5xx, and saves nothing', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
+    const bodies = [
+      bomb, 'name: a\nname: b\n', '\tversion: 1', '[1, 2', '- just\n- a list', '"just a string"', '42', '~', '!!js/function "function () {}"',
+      `version: 1\nname: "nul \\0 here"`, '{'.repeat(5_000), 'version: 1\nlevels: !!binary aGVsbG8=', '\u0000', 'a: *undefined_alias',
+    ];
+    for (const body of bodies) {
+      for (const path of ['policy', 'policy/preview']) {
+        const res = await request(api)[path === 'policy' ? 'put' : 'post'](`/api/orgs/${ORG}/${path}`).set(auth).set('content-type', 'application/yaml').send(body);
+        expect({ body: body.slice(0, 40), status: res.status < 500 && res.status >= 400 }).toEqual({ body: body.slice(0, 40), status: true });
+        expect(res.body.error?.code).toMatch(/^(unprocessable|bad_request|payload_too_large)$/);
+      }
+    }
+    expect(await store.policies.list(ORG)).toEqual([]);
+  });
+
   it('saves a YAML policy as version 1 with its author and its diff against the default ladder, audited, and asks for a re-plan', async () => {
     const res = await request(api).put(`/api/orgs/${ORG}/policy`).set(auth).set('x-overdue-actor', ANN).set('content-type', 'application/yaml').send(stringify(v1));
     expect(res.status).toBe(201);
