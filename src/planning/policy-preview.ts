@@ -65,6 +65,8 @@ export async function policyImpact(deps: { store: Store; policies: PolicySource 
       if (out.accounts.length < limit) out.accounts.push(change);
       else out.truncated = true;
     }
+    // The comparison is CPU (about 0.15 ms an account): let the web process answer other requests between pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }
