@@ -11,7 +11,7 @@
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
 import { addSummaries, emptySummary, plannerFor, type PlanSummary } from '../src/planning/plan.js';
-import { ReplanRequests } from '../src/planning/requests.js';
+import { orgOfRequest, ReplanRequests } from '../src/planning/requests.js';
 import { isDailyPlanningHour } from '../src/planning/schedule.js';
 import { job, type JobContext } from './agenda.js';
 
@@ -82,15 +82,32 @@ export const planAccounts = job({
 });
 
 // `plan-requested` (every minute): the accounts people acted on in Slack (the web process records a
-// request instead of planning on the request path; src/planning/requests.ts).
+// request instead of planning on the request path; src/planning/requests.ts), and whole organisations
+// whose policy changed (a new version saved or rolled back through the admin API).
 export const planRequested = job({
   name: 'plan-requested',
   data: z.object({ limit: z.number().int().positive().max(5_000).default(500) }),
   async run({ limit }, ctx) {
-    const ids = await new ReplanRequests(ctx.store.db).take(limit);
-    if (ids.length === 0) return;
-    const results = await plannerFor(ctx).planMany(ids, ctx.now());
-    ctx.logger.info({ accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0), failed: results.filter((r) => r.failed).length }, 'plan-requested done');
+    const taken = await new ReplanRequests(ctx.store.db).take(limit);
+    if (taken.length === 0) return;
+    const planner = plannerFor(ctx);
+    const ids = taken.filter((id) => orgOfRequest(id) === null);
+    const orgs = taken.flatMap((id) => {
+      const orgId = orgOfRequest(id);
+      return orgId === null ? [] : [{ _id: orgId }];
+    });
+    // A whole organisation (its policy changed): read its newest version, not this process's cached one.
+    const { summaries, failedOrganisations } = await eachOrganisation(ctx, 'plan-requested', orgs, (orgId) => {
+      ctx.policies.forget?.(orgId);
+      return planner.planOrganisation(orgId, ctx.now());
+    });
+    // A failed organisation asks again: the next run retries it.
+    for (const orgId of failedOrganisations) await new ReplanRequests(ctx.store.db).requestOrganisation(orgId, 'plan-requested retry', ctx.now());
+    const results = ids.length > 0 ? await planner.planMany(ids, ctx.now()) : [];
+    ctx.logger.info(
+      { accounts: ids.length, enqueued: results.reduce((n, r) => n + r.enqueued.length, 0), failed: results.filter((r) => r.failed).length, organisations: total(summaries), failedOrganisations },
+      'plan-requested done',
+    );
   },
   lockLifetimeMs: 15 * 60_000,
 });

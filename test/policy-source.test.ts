@@ -186,7 +186,7 @@ describe('the policies collection', () => {
     expect((await request(api).put(`/api/orgs/${PLAIN}/policy`).send(ownPolicy)).status).toBe(401);
     const saved = await request(api).put(`/api/orgs/${PLAIN}/policy`).set(auth).send(ownPolicy);
     expect(saved.status).toBe(201);
-    expect(saved.body).toEqual({ orgId: PLAIN, version: 1, name: 'Northwind patient ladder' });
+    expect(saved.body).toMatchObject({ orgId: PLAIN, version: 1, name: 'Northwind patient ladder', replan: 'requested' });
     expect((await request(api).get(`/api/orgs/${PLAIN}/policy`).set(auth)).body).toMatchObject({ version: 1, name: 'Northwind patient ladder', versions: [{ version: 1 }] });
     expect((await storedPolicySource(store.policies).forOrg(PLAIN)).version).toBe(1);
   });

@@ -36,7 +36,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now, policies: services.policies }), quarantineRouter({ store })],
   });
   return { app, slack };
 }

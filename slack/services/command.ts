@@ -73,7 +73,8 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   const planner = new Planner(ctx.store, { worker: 'slack', policies: ctx.policies });
   const loaded = await planner.load(customer._id);
   if (!loaded) return reply(matchesAnswer(query, []));
-  const policy = await planner.policy(loaded.org);
+  // Its custom ladder when it has one (overrides.policyVersion), else its organisation's.
+  const policy = (await planner.accountPolicy(loaded)).compiled;
   const e = explain(loaded.account, policy, now);
   const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
   const strategic = customer.tags.some((t) => policy.strategicTags.has(t));

@@ -2,7 +2,7 @@
 // accounts the way the planner does (Planner.load → assemble.ts), pick the
 // organisation's policy through the same PolicySource the worker plans with.
 // Reads only: nothing here writes to the store.
-import type { Account } from '../engine/index.js';
+import type { Account, CompiledPolicy } from '../engine/index.js';
 import { AppError } from '../errors.js';
 import { Planner } from '../planning/plan.js';
 import type { PolicySource } from '../planning/policy-source.js';
@@ -26,6 +26,8 @@ export interface LoadedCompany {
   accounts: Account[];
   /** Accounts whose history had unreadable entries (the preview may repeat a step for them). */
   unreadable: number;
+  /** Accounts with a custom ladder (overrides.policyVersion): their policy, by account id. */
+  accountPolicies: Map<string, CompiledPolicy>;
 }
 
 export async function loadCompany(store: Store, policies: PolicySource, company: string): Promise<LoadedCompany> {
@@ -37,14 +39,19 @@ export async function loadCompany(store: Store, policies: PolicySource, company:
     .toArray();
   const planner = new Planner(store, { worker: 'cli-preview', policies });
   const accounts: Account[] = [];
+  const accountPolicies = new Map<string, CompiledPolicy>();
   let unreadable = 0;
   for (const c of customers.filter((x) => x.active !== false).sort((a, b) => a.displayName.localeCompare(b.displayName))) {
     const loaded = await planner.load(c._id);
     if (!loaded) continue;
     accounts.push(loaded.account);
     if (loaded.unreadable.length > 0) unreadable++;
+    if (loaded.state?.overrides?.policyVersion !== undefined) {
+      const own = await planner.accountPolicy(loaded);
+      if (own.custom) accountPolicies.set(loaded.account.id, own.compiled);
+    }
   }
-  return { connection, org, accounts, unreadable };
+  return { connection, org, accounts, unreadable, accountPolicies };
 }
 
 /** Load the company and build its preview from `now` over `days` days, by its organisation's policy. */
@@ -66,6 +73,7 @@ export async function previewCompany(store: Store, policies: PolicySource, compa
     accounts: loaded.accounts,
     policy: compiled,
     policyName: name,
+    accountPolicies: loaded.accountPolicies,
     now,
     days,
   });

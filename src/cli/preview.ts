@@ -146,6 +146,8 @@ export interface PreviewInput {
   policy: PolicyLike;
   /** A name for the policy in the header ("default ladder"). */
   policyName: string;
+  /** Accounts with a custom ladder (a stored version of the organisation's policy), by account id: previewed by it. */
+  accountPolicies?: ReadonlyMap<string, PolicyLike>;
   now: Date;
   days: number;
 }
@@ -156,7 +158,8 @@ export function companyPreview(input: PreviewInput): CompanyPreview {
   const rows: PreviewRow[] = [];
   const finalCounts = new Map<string, number>();
   for (const account of input.accounts) {
-    const p = preview(account, policy, input.now, input.days);
+    const own = input.accountPolicies?.get(account.id);
+    const p = preview(account, own ? compiledOf(own) : policy, input.now, input.days);
     finalCounts.set(p.finalLevel, (finalCounts.get(p.finalLevel) ?? 0) + 1);
     for (const e of p.entries) {
       rows.push({

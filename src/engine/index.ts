@@ -8,3 +8,5 @@ export { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
 export * from './action-kinds.js';
 export * from './past-due.js';
 export * from './sending-window.js';
+export * from './policy-diff.js';
+export * from './policy-impact.js';

@@ -7,7 +7,7 @@
 import { actionWhat, alertsOnFailure, auditChannelOf, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type CompiledPolicy, type SendingWindow } from '../engine/index.js';
 import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_CHOICE, type PolicySource } from '../planning/policy-source.js';
+import { DEFAULT_CHOICE, policyForAccount, type PolicySource } from '../planning/policy-source.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from '../planning/state.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
@@ -317,15 +317,15 @@ export class Dispatcher {
     };
   };
 
-  /** The organisation's ladder, whose calendar gives the sending hours checked here. */
-  private async policyOf(orgId: string): Promise<CompiledPolicy> {
-    return (await (this.opts.policies ?? DEFAULT_SOURCE).forOrg(orgId)).compiled;
+  /** The account's ladder (its custom ladder, else its organisation's), whose calendar gives the sending hours checked here. */
+  private async policyOf(orgId: string, policyVersion: number | undefined): Promise<CompiledPolicy> {
+    return (await policyForAccount(this.opts.policies ?? DEFAULT_SOURCE, orgId, policyVersion)).compiled;
   }
 
   /** The engine's sending window for this account: the policy's calendar and hours, the account's own holidays added. */
   private async windowOf(p: Preparing): Promise<SendingWindow> {
     const state = await this.states.get(p.customer._id);
-    return sendingWindow(await this.policyOf(p.entry.orgId), state?.holidays ?? []);
+    return sendingWindow(await this.policyOf(p.entry.orgId, state?.overrides?.policyVersion), state?.holidays ?? []);
   }
 
   /** Sending hours on a business day in the customer's zone (a retry or a late pick-up can drift past them). */

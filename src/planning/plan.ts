@@ -11,7 +11,7 @@ import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
 import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
-import type { PolicySource } from './policy-source.js';
+import { policyForAccount, type PolicyChoice, type PolicySource } from './policy-source.js';
 import { accountStates, bounces, type AccountStateDoc, type AccountStates, type Bounces } from './state.js';
 import { OrgReader, type AccountInput } from './page.js';
 import { errorText, Quarantine, type PlanStage, type QuarantineDoc } from './quarantine.js';
@@ -59,7 +59,8 @@ export interface LoadedAccount extends Assembled {
 /** What planning an organisation's accounts reads once: the organisation, its policy, its quarantine. */
 interface OrgPlanning {
   org: OrganisationDoc | null;
-  policy: CompiledPolicy;
+  /** The organisation's current policy (an account with a custom ladder runs its own version instead). */
+  policy: PolicyChoice;
   quarantined: ReadonlyMap<string, QuarantineDoc>;
 }
 
@@ -120,6 +121,14 @@ export class Planner {
     return (await this.opts.policies.forOrg(org?._id)).compiled;
   }
 
+  /**
+   * The policy an account runs: its custom ladder (its state's overrides.policyVersion, a stored version of its
+   * organisation's policy) when set and valid, else its organisation's current one.
+   */
+  async accountPolicy(loaded: Pick<LoadedAccount, 'customer' | 'state'>): Promise<PolicyChoice & { custom: boolean }> {
+    return policyForAccount(this.opts.policies, loaded.customer.orgId, loaded.state?.overrides?.policyVersion);
+  }
+
   /** One account's documents, read by equalities on its keys (the single-account path). */
   private async readOne(customerId: string): Promise<{ input: AccountInput; org: OrganisationDoc | null } | null> {
     const customer = await this.store.customers.get(customerId);
@@ -142,7 +151,7 @@ export class Planner {
   }
 
   /** From an account's documents to the engine's account (pure). */
-  private toLoaded(input: AccountInput, org: OrganisationDoc | null): LoadedAccount {
+  toLoaded(input: AccountInput, org: OrganisationDoc | null): LoadedAccount {
     const { customer, invoices, payments, state, sentAudit, hold, bounced } = input;
     // Write-backs and referral packets share the outbox but are not the ladder's: planning leaves them alone.
     const entries = input.entries.filter(isEngineEntry);
@@ -187,7 +196,7 @@ export class Planner {
         org = known;
       } else {
         const q = await this.quarantine.get(customerId);
-        org = { org: read.org, policy: await this.policy(read.org), quarantined: new Map(q ? [[customerId, q]] : []) };
+        org = { org: read.org, policy: await this.opts.policies.forOrg(read.org?._id), quarantined: new Map(q ? [[customerId, q]] : []) };
       }
     } catch (err) {
       await this.quarantineAfter(customerId, null, 'load', err, now);
@@ -229,7 +238,9 @@ export class Planner {
     const customerId = customer._id;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
-    const decision = decide(account, org.policy, now);
+    const custom = state?.overrides?.policyVersion;
+    const choice = custom === undefined ? org.policy : await this.accountPolicy(loaded);
+    const decision = decide(account, choice.compiled, now);
     result.decision = decision;
     stage.at = 'write';
     const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
@@ -278,12 +289,16 @@ export class Planner {
     const cancel = new Set(keysToCancel(decision, pending.map((e) => e._id)));
     for (const e of pending) {
       if (!cancel.has(e._id)) continue;
-      const reason = `no longer wanted: ${decision.explanation}`;
+      // A stored policy is named by its version: "no longer wanted … (policy v3)" after a new version was saved.
+      const reason = `no longer wanted: ${decision.explanation}${choice.version !== null ? ` (policy v${choice.version})` : ''}`;
       const outcome = await this.entries.cancelPending(e, reason, this.opts.worker, now);
       if (outcome === 'lost') result.cancelLost.push(e._id);
       if (outcome !== 'done') continue;
       result.cancelled.push(e._id);
-      await audit({ channel: 'system', action: 'outbox.cancelled', invoiceIds: e.invoiceIds, outcome: reason, details: { key: e._id, by: 'planning', state: decision.state } });
+      await audit({
+        channel: 'system', action: 'outbox.cancelled', invoiceIds: e.invoiceIds, outcome: reason,
+        details: { key: e._id, by: 'planning', state: decision.state, policy: choice.name, policyVersion: choice.version },
+      });
     }
 
     if ((state?.levelId ?? 'current') !== decision.level.id) {
@@ -312,7 +327,7 @@ export class Planner {
   /** The organisation, its policy and its quarantine: read once per pass (a failure here is the organisation's, not an account's). */
   private async orgPlanning(orgId: string): Promise<OrgPlanning> {
     const org = await this.store.organisations.get(orgId);
-    const [policy, quarantined] = await Promise.all([this.policy(org), this.quarantine.listByOrg(orgId)]);
+    const [policy, quarantined] = await Promise.all([this.opts.policies.forOrg(org?._id), this.quarantine.listByOrg(orgId)]);
     return { org, policy, quarantined: new Map(quarantined.map((q) => [q._id, q])) };
   }
 

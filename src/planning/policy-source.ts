@@ -2,9 +2,11 @@
 // (src/store/policies.ts), else the default ladder. Planning owns this seam;
 // the planner, the dispatcher's sending window, the preview CLI and /overdue all
 // read the policy through the one PolicySource the composition root builds, so a
-// web process and a worker explain and run the same ladder.
+// web process and a worker explain and run the same ladder. A customer with a
+// custom ladder (its account state's overrides.policyVersion) runs that stored
+// version of its organisation's policy instead (policyForAccount).
 import { compilePolicy, defaultPolicy, type CompiledPolicy, type Policy } from '../engine/index.js';
-import type { Policies } from '../store/policies.js';
+import type { Policies, PolicyVersion } from '../store/policies.js';
 
 export interface PolicyChoice {
   policy: Policy;
@@ -19,6 +21,25 @@ export interface PolicyChoice {
 export interface PolicySource {
   /** The policy of an organisation (null: no organisation known, the default ladder). */
   forOrg(orgId: string | null | undefined): Promise<PolicyChoice>;
+  /**
+   * One stored version of the organisation's policy (a customer's custom ladder); null when there is no such
+   * version or it no longer validates. Absent on a source without stored versions (a fixed policy).
+   */
+  version?(orgId: string, version: number): Promise<PolicyChoice | null>;
+  /** Forget what is cached for the organisation: the next read sees its newest version (a save, a re-plan it asked for). */
+  forget?(orgId: string): void;
+}
+
+/**
+ * A customer's policy: the stored version its overrides name when that version exists and validates, else
+ * its organisation's current one. `custom` says which.
+ */
+export async function policyForAccount(source: PolicySource, orgId: string | null | undefined, policyVersion: number | null | undefined): Promise<PolicyChoice & { custom: boolean }> {
+  if (orgId && policyVersion !== undefined && policyVersion !== null && source.version) {
+    const own = await source.version(orgId, policyVersion);
+    if (own) return { ...own, custom: true };
+  }
+  return { ...(await source.forOrg(orgId)), custom: false };
 }
 
 export const DEFAULT_CHOICE: PolicyChoice = Object.freeze({ policy: defaultPolicy, compiled: compilePolicy(defaultPolicy), version: null, name: 'default ladder' });
@@ -35,15 +56,31 @@ export interface StoredPolicyOptions {
  * object itself (a new version is picked up within `cacheMs`), so a dispatch pass over many entries
  * reads each organisation's policy once.
  */
-export function storedPolicySource(policies: Pick<Policies, 'current'>, opts: StoredPolicyOptions = {}): PolicySource {
+export function storedPolicySource(policies: Pick<Policies, 'current' | 'version'>, opts: StoredPolicyOptions = {}): PolicySource {
   const cacheMs = opts.cacheMs ?? 5_000;
   const nowMs = opts.nowMs ?? Date.now;
   const cache = new Map<string, { at: number; choice: Promise<PolicyChoice> }>();
+  // Stored versions never change: one compiled per (organisation, version), for as long as this object lives.
+  const versions = new Map<string, Promise<PolicyChoice | null>>();
+  const choiceOf = (v: PolicyVersion): PolicyChoice => ({ policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` });
   const read = async (orgId: string): Promise<PolicyChoice> => {
     const v = await policies.current(orgId);
-    return v ? { policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
+    return v ? choiceOf(v) : DEFAULT_CHOICE;
   };
   return {
+    version(orgId, version) {
+      const key = `${orgId}:v${version}`;
+      const hit = versions.get(key);
+      if (hit) return hit;
+      const choice = policies.version(orgId, version).then((v) => (v ? choiceOf(v) : null));
+      versions.set(key, choice);
+      // Not found may be found later (a version saved since): only a found version is kept.
+      choice.then((c) => c ?? versions.delete(key), () => versions.delete(key));
+      return choice;
+    },
+    forget(orgId) {
+      cache.delete(orgId);
+    },
     forOrg(orgId) {
       if (!orgId) return Promise.resolve(DEFAULT_CHOICE);
       const t = nowMs();

@@ -6,6 +6,7 @@
 // by deleting it first — only the worker whose delete removed it plans the
 // account — and planned after, so anything recorded before the request is seen.
 // A request made while the plan runs is a new document, planned next time.
+// A request `org:<orgId>` asks for the whole organisation (a new policy version).
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 
@@ -16,6 +17,17 @@ export interface ReplanRequestDoc {
   _id: string;
   requestedAt: Date;
   by: string;
+}
+
+/**
+ * A request to re-plan every account of an organisation (a new policy version was saved) is a request whose
+ * _id is `org:<orgId>`: one open request per organisation, taken like an account's.
+ */
+export const ORG_REQUEST_PREFIX = 'org:';
+
+/** The organisation a taken request names, or null for an account's request. */
+export function orgOfRequest(id: string): string | null {
+  return id.startsWith(ORG_REQUEST_PREFIX) ? id.slice(ORG_REQUEST_PREFIX.length) : null;
 }
 
 export class ReplanRequests {
@@ -32,6 +44,16 @@ export class ReplanRequests {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
+  }
+
+  /** Ask for every account of the organisation to be planned again (the worker plans it as a pass, page by page). */
+  requestOrganisation(orgId: string, by: string, now: Date): Promise<void> {
+    return this.request(`${ORG_REQUEST_PREFIX}${orgId}`, by, now);
+  }
+
+  /** Whether the organisation's re-plan is still waiting to be taken. */
+  async organisationPending(orgId: string): Promise<boolean> {
+    return (await this.col.countDocuments({ _id: `${ORG_REQUEST_PREFIX}${orgId}` })) > 0;
   }
 
   /** Take up to `limit` requests, oldest first: the accounts this caller must plan now. */

@@ -178,6 +178,21 @@ export class AccountStates {
   }
 
   /**
+   * Set (a version number) or clear (null) the account's custom ladder, overrides.policyVersion, alone: a
+   * `$set`/`$unset` of that one field, never the whole overrides object (other overrides are written beside
+   * it). Under the account's write claim, like every writer of this document.
+   */
+  async setPolicyVersion(customerId: string, orgId: string, version: number | null, now: Date): Promise<void> {
+    await this.exclusively(customerId, async () => {
+      const update =
+        version === null
+          ? { $unset: { 'overrides.policyVersion': '' }, $set: { updatedAt: now }, $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] } }
+          : { $set: { 'overrides.policyVersion': version, updatedAt: now }, $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] } };
+      await this.col.updateOne({ _id: customerId }, update as never, { upsert: true });
+    });
+  }
+
+  /**
    * Customer ids of an organisation whose next evaluation has come, all of them in one read (the
    * equality on orgId is what FerretDB pushes down; the time is compared over the organisation's states
    * either way, so paging would read them once per page).
