@@ -178,6 +178,25 @@ export class AccountStates {
   }
 
   /**
+   * Per-customer overrides, one field at a time: `$set`/`$unset` of `overrides.<field>` (never the whole
+   * object: the custom ladder's policyVersion is written by its own route). Holds the account's write claim
+   * like every writer of the state, since FerretDB applies a `$set` as a rewrite of the document.
+   */
+  async setOverrides(customerId: string, orgId: string, set: Partial<CustomerOverridesDoc>, unset: readonly (keyof CustomerOverridesDoc)[], now: Date): Promise<void> {
+    const $set: Record<string, unknown> = { orgId, updatedAt: now };
+    for (const [k, v] of Object.entries(set)) if (v !== undefined) $set[`overrides.${k}`] = v;
+    const $unset: Record<string, ''> = {};
+    for (const k of unset) $unset[`overrides.${k}`] = '';
+    await this.exclusively(customerId, async () => {
+      await this.col.updateOne(
+        { _id: customerId },
+        { $set, ...(unset.length > 0 ? { $unset } : {}), $setOnInsert: { disputes: [], promises: [], paymentPlans: [], snoozes: [] } } as never,
+        { upsert: true },
+      );
+    });
+  }
+
+  /**
    * Customer ids of an organisation whose next evaluation has come, all of them in one read (the
    * equality on orgId is what FerretDB pushes down; the time is compared over the organisation's states
    * either way, so paging would read them once per page).
