@@ -9,6 +9,7 @@ import request from 'supertest';
 import { overridesRouter, overridesRoutes } from '../app/http/overrides.js';
 import { ACTOR_HEADER } from '../app/http/parse.js';
 import { zonedInstant } from '../src/domain/calendar.js';
+import { compose } from '../src/email/templates.js';
 import { createLogger } from '../src/logger.js';
 import { createApp } from '../src/http/app.js';
 import { Planner } from '../src/planning/plan.js';
@@ -128,6 +129,19 @@ describe('per-customer overrides through the admin API', () => {
     expect(loaded.guarantee).toEqual({ contactId: 'c-guar', name: 'Gus Guarantor', documentRef: 'PG-2024-17' });
     const email = r.decision?.actions.find((x) => x.kind === 'email');
     expect(email?.kind === 'email' && [email.personalGuarantee, email.guarantee?.documentRef]).toEqual([true, 'PG-2024-17']);
+  });
+
+  it('names the guarantor and the document in the final demand and the decision-makers email', () => {
+    const input = {
+      customerName: 'Acme Industrial', recipientName: 'Ann Lee', invoices: [], totals: { USD: 120_000 }, sender: { company: 'Northwind', email: 'ar@northwind.example' },
+      today: '2025-05-20', responseBy: '2025-05-30', personalGuarantee: true, guarantee: { name: 'Gus Guarantor', documentRef: 'PG-2024-17' }, previousContacts: 6,
+    };
+    for (const template of ['final-demand', 'decision-makers']) {
+      const c = compose({ ...input, template });
+      expect(c.ok && c.message.intro.join(' ')).toContain('a personal guarantee given by Gus Guarantor (document PG-2024-17) is on file');
+    }
+    const plain = compose({ ...input, template: 'decision-makers', guarantee: undefined });
+    expect(plain.ok && plain.message.intro.join(' ')).toContain('we note that a personal guarantee is on file for this account');
   });
 
   it('an exclusion stops the ladder and cancels the pending email; lifting it brings the email back', async () => {
