@@ -88,6 +88,9 @@ const platformAnyTime = parsePolicy({
   levels: DEFAULT_POLICY_INPUT.levels.map((l) => ({ ...l, actions: l.actions.map((a) => (a.kind === 'email' ? { ...a, via: 'platform', cc: [], urgent: false, readReceipt: false } : a)) })),
 });
 
+/** The same, without the wait for a missing role (docs/escalation.md, "A missing role"): a bounced role falls back at once. */
+const platformNoWait = parsePolicy({ ...platformAnyTime, contacts: { missingRoleWaitDays: 0 } });
+
 const isoDay = (d: Date, days: number): string => new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 describe('the policy says which way an email goes', () => {
@@ -206,8 +209,8 @@ describe('QuickBooks refuses the recipient', () => {
       { $set: { dueDate: isoDay(now, -1), issueDate: isoDay(now, -31) } },
     );
     q.sandbox.refusedEmails.add('bea@refuse.example');
-    const planner = new Planner(q.store, { worker: 'planner', policies: fixedPolicySource(platformAnyTime) });
-    const dispatcher = new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policies: fixedPolicySource(platformAnyTime) });
+    const planner = new Planner(q.store, { worker: 'planner', policies: fixedPolicySource(platformNoWait) });
+    const dispatcher = new Dispatcher(q.store, { worker: 'w-refuse', channels: createChannels(q.store.db, null, { store: q.store, platform: { connectors: { quickbooks: q.connector }, sendEnabled: true } }), policies: fixedPolicySource(platformNoWait) });
 
     const first = await planner.plan(a.customer._id, now);
     const key = first.enqueued.find((k) => k.includes(':email:')) ?? '';
@@ -228,7 +231,10 @@ describe('QuickBooks refuses the recipient', () => {
 
     const again = await planner.plan(a.customer._id, new Date());
     expect(again.revived).toEqual([key]);
-    expect(await dispatcher.runOnce()).toMatchObject({ sent: 1, bounced: 0 });
+    // The email to AP (its fallback stated) and the collector's task to find a billing contact.
+    const revived = await q.store.outbox.get(key);
+    expect(revived?.payload['action']).toMatchObject({ to: { email: 'al@refuse.example', fallbackNote: 'no billing contact: sent to the AP' } });
+    expect(await dispatcher.runOnce()).toMatchObject({ sent: 2, bounced: 0 });
     expect(q.sandbox.company(REALM).sent.map((s) => s.to)).toEqual(Array.from({ length: q.sandbox.company(REALM).sent.length }, () => 'al@refuse.example'));
     expect(q.sandbox.company(REALM).sent.length).toBeGreaterThan(0);
   });

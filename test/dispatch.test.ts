@@ -112,7 +112,7 @@ it('paid at the platform since a stale sync: the live balance cancels the entry'
   expect((await store.outbox.get(key))?.cancelReason).toMatch(new RegExp(`^${inv.number} was paid at quickbooks before sending \\(checked live`));
 });
 
-it('a refused recipient bounces: recorded, audited, and the next plan writes to the next contact', async () => {
+it('a refused recipient bounces: recorded, audited, and after the wait for that role the plan writes to the next contact', async () => {
   const { c } = await account('bounce.example');
   sink.refuse.add('bea@bounce.example');
   const key = (await planner.plan(c._id, at('2025-03-04', '08:00'))).enqueued[0] ?? '';
@@ -123,9 +123,15 @@ it('a refused recipient bounces: recorded, audited, and the next plan writes to 
   const trail = await store.audit.list(c._id);
   expect(trail.find((e) => e.action === 'contact.bounced')?.outcome).toMatch(/^bea@bounce\.example refused: .*550/);
 
+  // The only billing contact bounced: the collector is asked to find another, and the reminder waits for one
+  // (5 business days, docs/escalation.md) before it goes up the ladder to AP, saying so.
   const again = await planner.plan(c._id, at('2025-03-04', '09:05'));
-  expect(again.revived).toEqual([key]);
+  expect(again.revived).toEqual([]);
+  expect(again.decision?.explanation).toContain('no reachable billing contact');
   await dispatcher('w1', () => at('2025-03-04', '09:06')).runOnce();
+  const later = await planner.plan(c._id, at('2025-03-11', '08:00'));
+  expect(later.revived).toEqual([key]);
+  await dispatcher('w1', () => at('2025-03-11', '09:06')).runOnce();
   expect(messagesFor(key).map((m) => m.to)).toEqual([['al@bounce.example']]);
   sink.refuse.clear();
 });

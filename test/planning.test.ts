@@ -5,7 +5,7 @@ import { storedPolicySource } from '../src/planning/policy-source.js';
 import { accountStates, bounces, emptyAccountState } from '../src/planning/state.js';
 import { payloadFor } from '../src/planning/payload.js';
 import { decide, defaultPolicy } from '../src/engine/index.js';
-import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
+import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { customerDoc, invoiceDoc, payInvoice, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
 
@@ -163,8 +163,16 @@ describe('Planner (real database)', () => {
     await saveCustomer(store, c, [invoiceDoc(c, 'i3', 'INV-3001', '2025-03-03', 40_000, T0)]);
     await bounces(database.db).record({ orgId: 'org-p', email: 'BEA@initech.example', customerId: c._id, reason: '550 no such user', outboxKey: 'k', at: T0 });
     const r = await planner.plan(c._id, at('2025-03-04', '08:00'));
-    const action = r.decision?.actions[0];
-    expect(action?.kind === 'email' ? action.to.email : null).toBe('al@initech.example');
+    // The only billing contact bounced: no email to it; the collector is asked to find one while the reminder waits.
+    expect(r.decision?.actions.map((x) => (x.kind === 'task' ? x.task : x.kind))).toEqual(['find-contact']);
+    expect(r.decision?.explanation).toContain('no reachable billing contact');
+    // The task channel stores the task (here: marked sent as the dispatcher would).
+    const sentAt = at('2025-03-04', '09:00');
+    await store.db.collection(collections.outbox).updateOne({ _id: r.enqueued[0] as never }, { $set: { state: 'sent', sentAt, updatedAt: sentAt } });
+    // After the wait (5 business days) it goes up the ladder, to AP, and says so.
+    const later = await planner.plan(c._id, at('2025-03-11', '08:00'));
+    const action = later.decision?.actions[0];
+    expect(action?.kind === 'email' ? [action.to.email, action.to.fallbackNote] : null).toEqual(['al@initech.example', 'no billing contact after 5 business days: sent to the AP']);
   });
 
   it('plans every active customer of an organisation, page by page', async () => {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { addDays, localDate, zonedInstant, type LocalDate } from '../../src/domain/calendar.js';
+import { DEFAULT_POLICY_INPUT } from '../../src/engine/index.js';
 import { parsePayload } from '../../src/planning/payload.js';
 import { connectionId } from '../../src/store/organisations.js';
 import { recordId } from '../../src/store/records.js';
@@ -322,6 +323,12 @@ async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDat
     people: Object.values(PEOPLE).map((p) => ({ email: p.email, name: p.name, slackUserId: p.id, roles: [...p.roles] })),
   });
   if (people.status !== 200) throw new Error(`PUT /api/slack/people answered ${people.status}`);
+  // The demo's customers are small businesses with one contact on file. The default ladder would have each
+  // level whose role nobody holds wait 5 business days for one (docs/escalation.md, "A missing role"); the
+  // demo's ladder does not wait, so its story keeps its dates: each missing role still becomes a find-contact
+  // task for the collector, and every email says to whom it fell back.
+  const policy = await admin(w, 'PUT', `/api/orgs/${ORG.id}/policy`, { ...DEFAULT_POLICY_INPUT, contacts: { missingRoleWaitDays: 0 } });
+  if (policy.status !== 201) throw new Error(`PUT /api/orgs/${ORG.id}/policy answered ${policy.status}: ${JSON.stringify(policy.json)}`);
   seedLedgers(w.qbo, w.xero, accounts, start);
 
   const connected: DemoFacts['connected'] = [];

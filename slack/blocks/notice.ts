@@ -1,6 +1,7 @@
 // Notices for the collector: an alert when a customer-facing send bounced or
 // failed for good (what, to whom, the error, what the ladder does next), and the
-// 48-hour follow-up of a letter sent by post, courier or fax (*Done* closes it).
+// 48-hour follow-up of a letter sent by post, courier or fax (*Done* closes it);
+// and a missing role's find-contact task.
 import { actionIds } from '../ids.js';
 import { button, context, esc, fields, header, section, type Block } from './kit.js';
 
@@ -17,7 +18,9 @@ export type NoticeSnapshot =
       failed: boolean;
       next: string;
     }
-  | { kind: 'follow-up'; taskId: string; customerId: string; accountName: string; title: string; followUpOf: string | null };
+  | { kind: 'follow-up'; taskId: string; customerId: string; accountName: string; title: string; followUpOf: string | null }
+  /** A level needs a role nobody holds (src/engine/missing-role.ts): find that contact; the email waits for it. */
+  | { kind: 'find-contact'; taskId: string; customerId: string; accountName: string; title: string };
 
 /** The follow-up's state: open (with *Done*) or done by someone. */
 export type NoticeState = { kind: 'open' } | { kind: 'done'; by: string; on: string };
@@ -36,6 +39,14 @@ export function noticeMessage(s: NoticeSnapshot, state: NoticeState = { kind: 'o
       context('Overdue records bounced addresses and does not write to them again.'),
     ];
     return { text: `${title}: ${s.what}${s.to ? ` to ${s.to}` : ''}: ${s.error}`, blocks };
+  }
+  if (s.kind === 'find-contact') {
+    const blocks: Block[] = [
+      header(`Find a contact: ${s.accountName}`),
+      section(`:bust_in_silhouette: ${esc(s.title)}.`),
+      context(`Add them with *Contacts* in \`/overdue ${esc(s.accountName)}\` or the contacts import; the next plan addresses them. If nobody is found in time, the email goes to the nearest higher role, else the nearest lower one, and says so.`),
+    ];
+    return { text: s.title, blocks };
   }
   const blocks: Block[] = [header(`Follow-up: ${s.accountName}`), section(`:mailbox_with_mail: ${esc(s.title)}. Check it arrived (tracking, fax report) and mark it done.`)];
   if (state.kind === 'open') blocks.push({ type: 'actions', block_id: 'notice_actions', elements: [button('Done', actionIds.taskDone, s.taskId, 'primary')] });

@@ -14,7 +14,7 @@ import { esc } from '../blocks/kit.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
-import { deliverAlert, deliverFollowUp } from './notices.js';
+import { deliverAlert, deliverFindContact, deliverFollowUp } from './notices.js';
 import type { PostedMessage } from './messages.js';
 import { pastDueOf } from './past-due.js';
 import { postTaskOnce, type PostTarget } from './post-once.js';
@@ -146,7 +146,7 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
   const stats: DeliveryStats = { delivered: 0, skipped: 0, failed: [] };
   const limit = opts.limit ?? 200;
   const tasks = await ctx.tasks
-    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold', 'follow-up'] }, dueAt: { $lte: now } })
+    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold', 'follow-up', 'find-contact'] }, dueAt: { $lte: now } })
     .sort({ dueAt: 1 })
     .limit(limit)
     .toArray();
@@ -171,11 +171,13 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
           ? await deliverAlert(svc, task, customer, now)
           : task.kind === 'follow-up'
             ? await deliverFollowUp(svc, task, customer, now)
-            : task.kind === 'approval'
-              ? await deliverApproval(svc, task, customer, now)
-              : task.kind === 'credit-hold'
-                ? await deliverHold(svc, task, customer, now)
-                : await deliverNudge(svc, task, customer, now);
+            : task.kind === 'find-contact'
+              ? await deliverFindContact(svc, task, customer, now)
+              : task.kind === 'approval'
+                ? await deliverApproval(svc, task, customer, now)
+                : task.kind === 'credit-hold'
+                  ? await deliverHold(svc, task, customer, now)
+                  : await deliverNudge(svc, task, customer, now);
       if (!posts) {
         stats.skipped += 1;
         continue;

@@ -87,6 +87,21 @@ export async function deliverFollowUp(ctx: SlackContext, task: TaskDoc, customer
   return posts;
 }
 
+/** A find-contact task (a level needs a role nobody holds): the collector is asked to find that contact. */
+export async function deliverFindContact(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
+  const to = await collectorOf(ctx, customer);
+  if (!to) throw new Error(`no collector of ${customer.displayName} in Slack`);
+  const snapshot: NoticeSnapshot = { kind: 'find-contact', taskId: task._id, customerId: customer._id, accountName: customer.displayName, title: task.title };
+  const posts = await post(ctx, task, to, snapshot, now);
+  if (posts) {
+    await ctx.audit({
+      orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.find_contact_delivered', invoiceIds: task.invoiceIds,
+      outcome: `asked ${to.email}: ${task.title}`, details: { taskId: task._id, to: to.email }, at: now,
+    });
+  }
+  return posts;
+}
+
 /** *Done* on a follow-up: closes it and the task it chases, once; audited; the message shows who. */
 export async function markFollowUpDone(ctx: SlackContext, c: { taskId: string; userId: string; channel: string; ts: string }): Promise<void> {
   const doc = await ctx.messages.get(c.taskId);

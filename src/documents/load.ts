@@ -20,7 +20,18 @@ export interface AccountData {
   personalGuarantee: { onFile: boolean; reference?: string };
 }
 
-const AccountStateExtras = z.object({ personalGuarantee: z.boolean().optional(), personalGuaranteeRef: z.string().min(1).optional() });
+const AccountStateExtras = z.object({
+  personalGuarantee: z.boolean().optional(),
+  personalGuaranteeRef: z.string().min(1).optional(),
+  // The per-customer override (src/planning/overrides.ts): the guarantor contact and the document's reference.
+  overrides: z.object({ guarantee: z.object({ contactId: z.string(), documentRef: z.string().min(1) }).optional() }).optional(),
+});
+
+function guaranteeOf(pg: z.infer<typeof AccountStateExtras>): AccountData['personalGuarantee'] {
+  const reference = pg.overrides?.guarantee?.documentRef ?? pg.personalGuaranteeRef;
+  const onFile = pg.personalGuarantee === true || reference !== undefined;
+  return { onFile, ...(reference !== undefined ? { reference } : {}) };
+}
 
 export async function loadAccount(store: Store, customerId: string): Promise<AccountData> {
   const customer = await store.customers.get(customerId);
@@ -43,7 +54,7 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
   }
   const invoices = invoiceDocs.map((i) => toDocInvoice(i, lastPaid.get(i.externalId)));
   const extras = AccountStateExtras.safeParse(stateRaw ?? {});
-  const pg = extras.success ? extras.data : {};
+  const pg: z.infer<typeof AccountStateExtras> = extras.success ? extras.data : {};
   return {
     org,
     customer,
@@ -51,7 +62,7 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
     timeZone: customer.timeZone ?? org.timeZone,
     invoices,
     audit,
-    personalGuarantee: { onFile: pg.personalGuarantee === true || pg.personalGuaranteeRef !== undefined, ...(pg.personalGuaranteeRef ? { reference: pg.personalGuaranteeRef } : {}) },
+    personalGuarantee: guaranteeOf(pg),
   };
 }
 

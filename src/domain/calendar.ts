@@ -129,6 +129,13 @@ export function onOrAfterBusinessDayNumber(n: number, cal: CompiledCalendar): nu
   return d;
 }
 
+/** The business day `days` business days after day n (n itself when days is 0). */
+export function addBusinessDayNumbers(n: number, days: number, cal: CompiledCalendar): number {
+  let d = n;
+  for (let i = 0; i < days; i++) d = onOrAfterBusinessDayNumber(d + 1, cal);
+  return d;
+}
+
 export function isBusinessDay(date: LocalDate, holidays: BusinessCalendar | Iterable<LocalDate> = []): boolean {
   return isBusinessDayNumber(toDayNumber(date), compileCalendar(holidays));
 }

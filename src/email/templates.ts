@@ -37,6 +37,8 @@ export interface MessageInput {
   /** Letters: the date a response is asked for. */
   responseBy?: LocalDate | undefined;
   personalGuarantee: boolean;
+  /** The guarantee on file, when a person recorded it (per-customer overrides): who gave it and the document. */
+  guarantee?: { name: string; documentRef: string } | undefined;
   /** Customer emails and letters already sent about this account. */
   previousContacts: number;
 }
@@ -89,6 +91,12 @@ const PAY = 'Each invoice below has a link to pay online. If you would like a co
 
 type Builder = (m: MessageInput, total: string) => Message;
 
+/** The sentence about a personal guarantee on file: naming the guarantor and the document when they are recorded. */
+function guaranteeLines(m: MessageInput): string[] {
+  if (m.guarantee) return [`For completeness, we note that a personal guarantee given by ${m.guarantee.name} (document ${m.guarantee.documentRef}) is on file for this account.`];
+  return m.personalGuarantee ? ['For completeness, we note that a personal guarantee is on file for this account.'] : [];
+}
+
 const builders: Record<string, Builder> = {
   courtesy: (m, total) => ({
     subject: `Upcoming payment to ${m.sender.company}: ${invoiceList(m.invoices)}`,
@@ -136,7 +144,7 @@ const builders: Record<string, Builder> = {
     intro: [
       `I am reaching out to you because our reminders to your accounts payable team about a past-due balance of ${total} have not been answered, and I would value your help in resolving it.`,
       `The oldest invoice, ${oldest(m.invoices)?.number ?? ''}, is ${oldest(m.invoices)?.daysPastDue ?? 0} days past due. Could you let me know who is best placed to arrange payment, or when we can expect it?`,
-      ...(m.personalGuarantee ? ['For completeness, we note that a personal guarantee is on file for this account.'] : []),
+      ...guaranteeLines(m),
     ],
     outro: [contactLine(m.sender), PAY],
     tableTitle: 'Past-due invoices',
@@ -169,6 +177,7 @@ const builders: Record<string, Builder> = {
       `This is a final demand for the full past-due balance of ${total} on your account with ${m.sender.company}. Our ${m.previousContacts} earlier attempts to reach you by email, letter and phone have gone unanswered.`,
       `Please pay the full balance, or contact us, by ${longDate(m.responseBy ?? m.today)}. If we do not hear from you by that date, the account will be referred to a collection agency.`,
       'The letter is attached. If you have already paid, or if you dispute any invoice, please let us know at once.',
+      ...guaranteeLines(m),
     ],
     outro: [contactLine(m.sender), ...(m.sender.address !== undefined ? [`Our address: ${m.sender.address}.`] : []), PAY],
     tableTitle: 'Balance due',

@@ -142,6 +142,12 @@ export interface Account {
   readonly lastCustomerReplyAt?: Instant | undefined;
   /** An active credit hold on the account, placed at `since`: the ladder proposes / places no other. */
   readonly onHold?: { readonly since: Instant } | undefined;
+  /** "Do not chase" (a per-customer override): no ladder step from `since` until `until` (a local date, inclusive; none: until lifted). */
+  readonly exclusion?: { readonly reason: string; readonly since: Instant; readonly until?: LocalDate | undefined } | undefined;
+  /** The personal guarantee on file (guarantor and document), for letters; implies personalGuarantee. */
+  readonly guarantee?: { readonly contactId: string; readonly name: string; readonly documentRef: string } | undefined;
+  /** The customer's language (BCP 47), for templates. */
+  readonly language?: string | undefined;
 }
 
 // ---- schema for external input ------------------------------------------------
@@ -244,6 +250,9 @@ export const AccountSchema = z.object({
   snoozes: z.array(z.object({ id: z.string(), by: z.string(), createdAt: InstantSchema, until: DateSchema })).default([]),
   lastCustomerReplyAt: InstantSchema.optional(),
   onHold: z.object({ since: InstantSchema }).optional(),
+  exclusion: z.object({ reason: z.string().min(1), since: InstantSchema, until: DateSchema.optional() }).optional(),
+  guarantee: z.object({ contactId: z.string().min(1), name: z.string(), documentRef: z.string().min(1) }).optional(),
+  language: z.string().min(2).optional(),
 });
 
 /** Parses external data into an Account; throws a ZodError listing every problem. */

@@ -28,7 +28,12 @@ export type EmailRoute = (typeof EMAIL_ROUTE_NAMES)[number];
 interface Person {
   readonly name: string;
   readonly email?: string | undefined;
+  /** Set when the email went to another role than the policy asked for (src/engine/missing-role.ts). */
+  readonly fallbackNote?: string | undefined;
 }
+
+/** " (no CFO contact after 5 business days: sent to the controller)" when the recipient is a fallback. */
+const fallback = (to: Person): string => (to.fallbackNote !== undefined ? ` (${to.fallbackNote})` : '');
 
 /** What each kind's "sent" sentence reads of the action (structural: the engine's DueAction and the outbox payload both fit). */
 export interface SentInputs {
@@ -75,14 +80,14 @@ export const EMAIL_ROUTES: { readonly [R in EmailRoute]: EmailRouteRow } = {
   smtp: {
     channel: 'email',
     auditChannel: 'email',
-    sent: (a) => `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`,
+    sent: (a) => `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`,
     what: (a) => `'${a.template}' email`,
   },
   // The platform's own invoice email (QuickBooks / Xero: their template and pay link).
   platform: {
     channel: 'platform_email',
     auditChannel: 'platform',
-    sent: (a) => `'${a.template}' sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>`,
+    sent: (a) => `'${a.template}' sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}`,
     what: (a) => `'${a.template}' platform invoice email`,
   },
 };
@@ -119,7 +124,7 @@ export const ACTION_KINDS: { readonly [K in ActionKind]: ActionKindRow<K> } = {
     // Letters go out by email, the PDF attached.
     channel: () => 'email',
     auditChannel: () => 'letter',
-    sent: (a) => `${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} sent to ${a.to.name} <${a.to.email ?? ''}>, response by ${a.responseBy ?? ''}`,
+    sent: (a) => `${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} sent to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}, response by ${a.responseBy ?? ''}`,
     what: (a) => (a.letter === 'finalDemand' ? 'final demand letter' : 'written warning letter'),
   },
   slackNudge: {

@@ -5,6 +5,7 @@ import { fromDayNumber, onOrAfterBusinessDayNumber, zonedInstantOfDayNumber } fr
 import type { Totals } from '../domain/money.js';
 import type { Contact, Person } from './account.js';
 import { contactsByRank, resolveCc, resolveRole, roleLabel } from './contacts.js';
+import { addressee, findContactActionId } from './missing-role.js';
 import { sendAt, type Ctx } from './context.js';
 import type { DueAction } from './decision-types.js';
 import type { CompiledAction, CompiledLevel } from './policy.js';
@@ -25,8 +26,11 @@ function joinIds(sortedInvoiceIds: readonly string[]): string {
   return ids;
 }
 
-/** The due actions for `actions` (of `level`, in its order) over the invoices `ids`. */
-export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly CompiledAction[], ids: readonly string[], amounts: Totals, writeOff: boolean | undefined): DueAction[] {
+/**
+ * The due actions for `actions` (of `level`, in its order) over the invoices `ids`. `waitFrom`: the day the
+ * level was reached, from which an email waits for a missing role (undefined: no wait; missing-role.ts).
+ */
+export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly CompiledAction[], ids: readonly string[], amounts: Totals, writeOff: boolean | undefined, waitFrom?: number): DueAction[] {
   const { a, cp } = ctx;
   const out: DueAction[] = [];
   const at = sendAt(ctx);
@@ -37,6 +41,7 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
   let calls = -1;
   const strategic = a.tags.some((t) => cp.strategicTags.has(t));
   const collector = a.collector ?? null;
+  const guarantee = a.guarantee ? { guarantee: { contactId: a.guarantee.contactId, name: a.guarantee.name, documentRef: a.guarantee.documentRef } } : {};
 
   for (const act of actions) {
     const spec = act.spec;
@@ -54,7 +59,8 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
       case 'email':
       case 'letter': {
         emailContacts ??= contactsByRank(a, cp, true);
-        const to = resolveRole(spec.to, emailContacts, cp);
+        const to = addressee(ctx, { level, spec, byRank: emailContacts, waitFrom, findKey: keyPrefix + part(findContactActionId(spec.to)), invoiceIds: ids, at, amounts, collector }, out);
+        if (to === 'waiting') break;
         if (!to) {
           ctx.reasons.push({ code: 'contact-missing', text: `no reachable contact for ${roleLabel(spec.to)}: find-contact task instead of '${spec.template}'` });
           out.push({
@@ -75,15 +81,12 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
           });
           break;
         }
-        if (to.fallbackFrom !== undefined) {
-          ctx.reasons.push({ code: 'contact-fallback', text: `no reachable ${roleLabel(to.fallbackFrom)} contact: '${spec.template}' goes to ${to.name} (${roleLabel(to.role)})` });
-        }
         const cc = resolveCc(spec.cc, to, emailContacts, cp);
         if (spec.kind === 'email') {
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}) });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...guarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}) });
         } else {
           const responseBy = fromDayNumber(onOrAfterBusinessDayNumber(ctx.today + (spec.responseDays ?? 0), ctx.cal));
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee, ...guarantee });
         }
         break;
       }

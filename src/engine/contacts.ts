@@ -34,7 +34,7 @@ export function contactsByRank(a: Account, cp: CompiledPolicy, needEmail: boolea
   return byRank;
 }
 
-function recipient(c: Contact, role: string, asked: string): Recipient {
+export function recipient(c: Contact, role: string, asked: string): Recipient {
   return { contactId: c.id, name: c.name, email: c.email, phone: c.phone, role, fallbackFrom: role === asked ? undefined : asked };
 }
 

@@ -2,7 +2,7 @@ import { addDays, toDayNumber, fromDayNumber, localDate } from '../domain/calend
 import type { Account, HistoryEntry } from './account.js';
 import { actionKey, decide, keysToCancel, type Decision, type DueAction } from './decide.js';
 import { DEFAULT_POLICY_INPUT, defaultPolicy } from './default-policy.js';
-import { historyEntryFor } from './explain.js';
+import { describeAction, historyEntryFor } from './explain.js';
 import { parsePolicy, type PolicyInput } from './policy.js';
 import { account, at, contact, invoice, simulate } from './testkit.js';
 
@@ -232,31 +232,89 @@ describe('decide: rules', () => {
   });
 
   describe('contact ladder', () => {
-    const reminder = (contacts: Account['contacts']) => {
-      const a = ladderAccount({ contacts });
-      return decide(a, everyDay, at(a, day(1))).actions[0];
-    };
-    it('falls back up the ladder when the role is missing', () => {
-      const x = reminder([contact('ctrl', ['controller']), contact('ap', ['ap'])]);
-      expect(x?.kind === 'email' && [x.to.contactId, x.to.role, x.to.fallbackFrom]).toEqual(['ap', 'ap', 'billing']);
+    it('waits for a missing role (a find-contact task for the collector), then goes to the nearest higher role, said so', () => {
+      const a = ladderAccount({ contacts: [contact('ctrl', ['controller']), contact('ap', ['ap'])] });
+      const first = decide(a, everyDay, at(a, day(1)));
+      expect(first.actions).toHaveLength(1);
+      const task = first.actions[0];
+      expect(task).toMatchObject({ kind: 'task', task: 'find-contact', assignee: 'collector', customerFacing: false, levelId: 'reminder-1', actionId: 'find-contact.billing', key: 'acc-1:reminder-1:find-contact.billing' });
+      expect(task?.kind === 'task' && task.note).toBe("Find a billing contact for Acme Industrial: the 'reminder-1' email waits for one until 9 Mar 2025");
+      expect(first.explanation).toContain("no reachable billing contact: the 'reminder-1' email waits for one until 9 Mar 2025");
+      expect(first.nextEvaluationAt).not.toBeNull();
+      // Replans during the wait: no email, and the task (done) is not asked for again.
+      const history = first.actions.map((x) => historyEntryFor(x));
+      for (const d of [2, 5]) {
+        const x = decide({ ...a, history }, everyDay, at(a, day(d)));
+        expect(x.actions).toEqual([]);
+        expect(x.explanation).toContain('waits for one until 9 Mar 2025');
+      }
+      // After 5 business days (everyDay: every day is one): the nearest higher role, with the fallback stated.
+      const after = decide({ ...a, history }, everyDay, at(a, day(6)));
+      const email = after.actions[0];
+      expect(email?.kind === 'email' && [email.to.contactId, email.to.role, email.to.fallbackFrom, email.to.fallbackNote]).toEqual(['ap', 'ap', 'billing', 'no billing contact after 5 business days: sent to the AP']);
+      expect(after.explanation).toContain("the 'reminder-1' email: no billing contact after 5 business days: sent to the AP");
+      expect(email && describeAction(email)).toBe("'reminder-1' email goes to Contact ap (AP) [no billing contact after 5 business days: sent to the AP]");
+    });
+    it('counts the wait in business days from the day the level was reached', () => {
+      const a = ladderAccount({ contacts: [contact('ap', ['ap'])] });
+      const first = decide(a, defaultPolicy, at(a, day(1))); // Tue 4 Mar 2025
+      expect(first.explanation).toContain('waits for one until 11 Mar 2025'); // 5 business days: Wed Thu Fri Mon Tue
+      const history = first.actions.map((x) => historyEntryFor(x));
+      expect(decide({ ...a, history }, defaultPolicy, at(a, day(7))).actions.filter((x) => x.kind === 'email')).toEqual([]);
+      const sent = decide({ ...a, history }, defaultPolicy, at(a, day(8))).actions;
+      expect(sent.map((x) => x.kind)).toEqual(['email']);
+    });
+    it('sends to the role when it appears during the wait', () => {
+      const a = ladderAccount({ contacts: [contact('ap', ['ap'])] });
+      const history = decide(a, everyDay, at(a, day(1))).actions.map((x) => historyEntryFor(x));
+      const withBilling = { ...a, history, contacts: [...a.contacts, contact('bill', ['billing'])] };
+      const x = decide(withBilling, everyDay, at(a, day(3))).actions;
+      expect(x.map((y) => y.kind)).toEqual(['email']);
+      expect(x[0]?.kind === 'email' && [x[0].to.contactId, x[0].to.fallbackFrom, x[0].to.fallbackNote]).toEqual(['bill', undefined, undefined]);
     });
     it('never addresses a bounced email', () => {
-      const x = reminder([contact('bill', ['billing'], { bounced: true }), contact('apm', ['ap_manager'])]);
+      const a = ladderAccount({ contacts: [contact('bill', ['billing'], { bounced: true }), contact('apm', ['ap_manager'])] });
+      const history = decide(a, everyDay, at(a, day(1))).actions.map((x) => historyEntryFor(x));
+      const x = decide({ ...a, history }, everyDay, at(a, day(6))).actions[0];
       expect(x?.kind === 'email' && x.to.contactId).toBe('apm');
-      const y = reminder([contact('bill', ['billing'], { bounced: true }), contact('ap', ['ap'], { bounced: true })]);
-      expect(y).toMatchObject({ kind: 'task', task: 'find-contact', customerFacing: false });
+      const b = ladderAccount({ contacts: [contact('bill', ['billing'], { bounced: true }), contact('ap', ['ap'], { bounced: true })] });
+      const h2 = decide(b, everyDay, at(b, day(1))).actions.map((y) => historyEntryFor(y));
+      const y = decide({ ...b, history: h2 }, everyDay, at(b, day(6))).actions[0];
+      expect(y).toMatchObject({ kind: 'task', task: 'find-contact', customerFacing: false, actionId: 'email' });
+    });
+    it('goes down the ladder only after the wait, and says so', () => {
+      const a = ladderAccount({ contacts: [contact('bill', ['billing']), contact('ctrl', ['controller'])] });
+      const history = done(a, [['reminder-1', 1], ['written-warning', 60]]);
+      const waiting = decide({ ...a, history }, everyDay, at(a, day(75)));
+      expect(waiting.actions.filter((x) => x.kind === 'letter')).toEqual([]);
+      expect(waiting.actions.filter((x) => x.kind === 'task' && x.task === 'find-contact').map((x) => x.key)).toEqual(['acc-1:final-demand:find-contact.cfo']);
+      expect(waiting.explanation).toContain('no reachable CFO contact: the final demand waits for one until 22 May 2025');
+      const h2 = [...history, ...waiting.actions.map((x) => historyEntryFor(x))];
+      const x = decide({ ...a, history: h2 }, everyDay, at(a, day(80))).actions[0];
+      expect(x?.kind === 'letter' && [x.to.contactId, x.to.fallbackFrom, x.to.fallbackNote]).toEqual(['ctrl', 'cfo', 'no CFO contact after 5 business days: sent to the controller']);
+    });
+    it('asks for a missing role once per level and role, however often it is planned', () => {
+      const a = account({ invoices: [invoice('1', DUE, 100_000)], contacts: [contact('bill', ['billing'])] });
+      const { steps } = simulate(a, everyDay, day(-6), 120);
+      const finds = steps.flatMap((st) => st.decision.actions.filter((x) => x.kind === 'task' && x.task === 'find-contact').map((x) => x.key));
+      expect(new Set(finds).size).toBe(finds.length);
+      expect(finds).toContain('acc-1:final-demand:find-contact.cfo');
+    });
+    it('with missingRoleWaitDays 0 it does not wait, and still says so', () => {
+      const noWait = policyWith((p) => {
+        p.calendar.weekend = [];
+        p.contacts = { missingRoleWaitDays: 0 };
+      });
+      const a = ladderAccount({ contacts: [contact('ap', ['ap'])] });
+      const x = decide(a, noWait, at(a, day(1))).actions;
+      expect(x.map((y) => y.kind)).toEqual(['task', 'email']);
+      expect(x[1]?.kind === 'email' && x[1].to.fallbackNote).toBe('no billing contact: sent to the AP');
     });
     it('leaves bounced addresses out of cc', () => {
       const a = ladderAccount({ contacts: [contact('bill', ['billing']), contact('ap', ['ap'], { bounced: true })], history: [] });
       const history = done(a, [['reminder-1', 1]]);
       const x = decide({ ...a, history }, everyDay, at(a, day(7))).actions[0];
       expect(x?.kind === 'email' && x.cc).toEqual([]);
-    });
-    it('falls back down only as a last resort', () => {
-      const a = ladderAccount({ contacts: [contact('bill', ['billing'])] });
-      const history = done(a, [['reminder-1', 1], ['written-warning', 60]]);
-      const x = decide({ ...a, history }, everyDay, at(a, day(75))).actions[0];
-      expect(x?.kind === 'letter' && [x.to.contactId, x.to.fallbackFrom]).toEqual(['bill', 'cfo']);
     });
   });
 
@@ -487,5 +545,35 @@ describe('decide: rules', () => {
     const { steps } = simulate(a, everyDay, day(59), 3);
     const letter = steps[1]?.decision.actions.find((x) => x.kind === 'letter');
     expect(letter && historyEntryFor(letter).responseBy).toBe(day(67));
+  });
+});
+
+describe('decide: per-customer overrides', () => {
+  const a = account({ invoices: [invoice('1', DUE, 100_000)] });
+  const since = at(a, day(5));
+  it('does not chase an excluded account until the end date (inclusive), and says why', () => {
+    const excluded = { ...a, exclusion: { reason: 'in talks with their lawyer', since, until: day(20) } };
+    const d = decide(excluded, defaultPolicy, at(a, day(20)));
+    expect(d.state).toBe('paused');
+    expect(d.actions).toEqual([]);
+    expect(d.pendingToKeep).toEqual([]);
+    expect(d.explanation).toContain('not chased: in talks with their lawyer (until 23 Mar 2025)');
+    expect(d.nextEvaluationAt).toBe(at(a, day(21), 9 * 60)); // the day after the end date, at the start of sending hours
+    // The day after: the ladder resumes, the excluded days not counted by its clock.
+    const after = decide(excluded, defaultPolicy, at(a, day(21)));
+    expect(after.state).toBe('past-due');
+    expect(after.pastDue.pausedDays).toBe(16);
+    expect(after.actions.map((x) => x.levelId)).toEqual(['reminder-1']);
+  });
+  it('without an end date it stays excluded until lifted', () => {
+    const d = decide({ ...a, exclusion: { reason: 'strategic partner', since } }, defaultPolicy, at(a, day(200)));
+    expect(d.state).toBe('paused');
+    expect(d.explanation).toContain('not chased: strategic partner');
+    expect(d.explanation).not.toContain('until');
+  });
+  it('carries the guarantee on file to emails and letters', () => {
+    const g = { ...a, personalGuarantee: true, guarantee: { contactId: 'g1', name: 'Gus Guarantor', documentRef: 'PG-2024-17' } };
+    const x = decide(g, defaultPolicy, at(a, day(1))).actions[0];
+    expect(x?.kind === 'email' && [x.personalGuarantee, x.guarantee]).toEqual([true, { contactId: 'g1', name: 'Gus Guarantor', documentRef: 'PG-2024-17' }]);
   });
 });

@@ -28,6 +28,15 @@ export interface Recipient {
   readonly role: string;
   /** The role the policy asked for, when a fallback up (or down) the ladder was needed. */
   readonly fallbackFrom: string | undefined;
+  /** Said whenever an email or letter goes to another role than asked, e.g. "no CFO contact after 5 business days: sent to the controller". */
+  readonly fallbackNote?: string;
+}
+
+/** A personal guarantee on file: the guarantor and the signed document's reference (for letters and templates). */
+export interface GuaranteeRef {
+  readonly contactId: string;
+  readonly name: string;
+  readonly documentRef: string;
 }
 
 export type ActionBody =
@@ -39,6 +48,7 @@ export type ActionBody =
       readonly urgent: boolean;
       readonly readReceipt: boolean;
       readonly personalGuarantee: boolean;
+      readonly guarantee?: GuaranteeRef;
       /** Present (and 'platform') when the accounting platform emails the invoices instead of our SMTP. */
       readonly via?: 'platform';
     }
@@ -50,6 +60,7 @@ export type ActionBody =
       readonly cc: readonly Recipient[];
       readonly responseBy: LocalDate;
       readonly personalGuarantee: boolean;
+      readonly guarantee?: GuaranteeRef;
     }
   | {
       readonly kind: 'slackNudge';
@@ -104,6 +115,8 @@ export type ReasonCode =
   | 'on-hold'
   | 'contact-fallback'
   | 'contact-missing'
+  | 'contact-wait'
+  | 'excluded'
   | 'no-sales-rep';
 
 export interface Reason {

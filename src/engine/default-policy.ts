@@ -28,6 +28,8 @@ export const DEFAULT_POLICY_INPUT = {
   ],
   writeOff: { below: { USD: 10_000, EUR: 10_000, GBP: 8_000, CAD: 13_000, AUD: 15_000, NZD: 16_000, JPY: 15_000 } },
   strategic: { tags: ['strategic'] },
+  // A level's email waits 5 business days for a missing role (a find-contact task asks the collector for it).
+  contacts: { missingRoleWaitDays: 5 },
   levels: [
     {
       id: 'courtesy',

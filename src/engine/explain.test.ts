@@ -19,8 +19,11 @@ describe('preview', () => {
       'courtesy', 'reminder-1', 'reminder-2', 'rep-call', 'collector-call', 'up-the-ladder', 'written-warning', 'final-demand', 'agency-referral',
     ]);
     const fd = p.entries.find((e) => e.levelId === 'final-demand' && e.action.kind === 'letter');
-    // fast-track (12,400 USD): day 60 → 2 May 2025, a Friday
-    expect(fd?.text).toBe('on 2 May 2025 (final demand): the final demand goes to Ann Lee (CFO), response by 2025-05-12');
+    // fast-track (12,400 USD): day 60 → 2 May 2025, a Friday; but the written warning waited 5 business
+    // days for a controller (none on file) and went out later, so its deadline ends later: Tue 6 May 2025
+    expect(fd?.text).toBe('on 6 May 2025 (final demand): the final demand goes to Ann Lee (CFO), response by 2025-05-16');
+    const warning = p.entries.find((e) => e.levelId === 'written-warning' && e.action.kind === 'letter');
+    expect(warning?.text).toContain('[no controller contact after 5 business days: sent to the CFO]');
     expect(p.finalLevel).toBe('agency referral');
     // preview does not change the account
     expect(a.history).toEqual([]);

@@ -17,7 +17,7 @@ import { decide, roleLabel, type Decision, type DecideOptions, type DueAction, t
 import { compiledOf, type PolicyLike } from './policy.js';
 
 function who(r: Recipient): string {
-  return `${r.name} (${roleLabel(r.role)})`;
+  return `${r.name} (${roleLabel(r.role)})${r.fallbackNote !== undefined ? ` [${r.fallbackNote}]` : ''}`;
 }
 
 /** One line describing an action, e.g. "the final demand goes to Ann Lee (CFO), response by 2025-03-24". */

@@ -127,7 +127,8 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
     const l = cp.levels[i];
     if (!l) break;
     const s = status[i];
-    if (s !== undefined && s.done.size > 0) {
+    // A level reached (an action done, or only its find-contact task asked: missing-role.ts) is finished before the ladder moves on.
+    if (s !== undefined) {
       // On credit hold already: the level's hold counts as done, so the ladder moves on without a second one.
       const missing = notDone(l.actions, s.done, heldActions(ctx, l));
       if (missing.length > 0) {
@@ -182,7 +183,7 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
   const writeOff =
     due.hasAgencyReferral && cp.policy.writeOff !== null && compareWithThreshold(net, cp.policy.writeOff.below, rates) === 'below';
   if (writeOff) ctx.reasons.push({ code: 'write-off', text: `balance under the write-off threshold: write-off suggested instead of agency referral` });
-  return finish(ctx, base, 'past-due', level, buildActions(ctx, due, todo, ids, net, writeOff));
+  return finish(ctx, base, 'past-due', level, buildActions(ctx, due, todo, ids, net, writeOff, status[due.index]?.reachedDay ?? today));
 }
 
 /** The actions neither done nor held, in their order. */

@@ -27,7 +27,8 @@ function hasPauseData(a: Account): boolean {
     a.promises.length > 0 ||
     a.paymentPlans.length > 0 ||
     a.snoozes.length > 0 ||
-    a.lastCustomerReplyAt !== undefined
+    a.lastCustomerReplyAt !== undefined ||
+    a.exclusion !== undefined
   );
 }
 
@@ -41,6 +42,7 @@ export function pauseState(a: Account, policy: Policy, today: number, now: Insta
   for (const plan of a.paymentPlans) planPause(scan, plan, policy.pauses.instalmentGraceDays);
   for (const z of a.snoozes) snoozePause(scan, z);
   if (a.lastCustomerReplyAt !== undefined && policy.pauses.replyPauseDays > 0) replyPause(scan, a.lastCustomerReplyAt, policy.pauses.replyPauseDays);
+  if (a.exclusion !== undefined) exclusionPause(scan, a.exclusion);
   return s;
 }
 
@@ -142,6 +144,20 @@ function replyPause({ s, today, day }: Scan, repliedAt: Instant, pauseDays: numb
   if (today <= end) {
     s.active.push({ code: 'paused', text: `paused: customer replied on ${formatDayNumberShort(from)}` });
     s.wakeDays.push(end + 1);
+  }
+}
+
+/**
+ * "Do not chase" (a per-customer override): no step while excluded, until the end date inclusive (in the
+ * account's zone) or until lifted; like a snooze, the excluded days are not counted by the ladder's clock.
+ */
+function exclusionPause({ s, today, day }: Scan, x: NonNullable<Account['exclusion']>): void {
+  const from = day(x.since);
+  const until = x.until === undefined ? undefined : toDayNumber(x.until);
+  s.intervals.push([from, until === undefined ? today : Math.min(until, today)]);
+  if (until === undefined || today <= until) {
+    s.active.push({ code: 'excluded', text: `not chased: ${x.reason}${until === undefined ? '' : ` (until ${formatDayNumberShort(until)})`}` });
+    if (until !== undefined) s.wakeDays.push(until + 1);
   }
 }
 

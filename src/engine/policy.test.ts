@@ -50,6 +50,17 @@ describe('policy schema', () => {
     );
   });
 
+  it('checks the missing-role wait: 0 to 60 business days, 5 by default', () => {
+    const p = clone();
+    delete (p as { contacts?: unknown }).contacts;
+    const v = validatePolicy(p);
+    expect(v.ok && v.policy.contacts.missingRoleWaitDays).toBe(5);
+    const bad = validatePolicy({ ...clone(), contacts: { missingRoleWaitDays: -1 } });
+    expect(bad.ok ? [] : bad.problems).toEqual(['contacts.missingRoleWaitDays: missingRoleWaitDays must be 0 or more']);
+    const big = validatePolicy({ ...clone(), contacts: { missingRoleWaitDays: 61 } });
+    expect(big.ok ? [] : big.problems).toEqual(['contacts.missingRoleWaitDays: missingRoleWaitDays must be at most 60']);
+  });
+
   it('lists every consistency problem at once', () => {
     const p = clone();
     const [, r1, r2, rep, , , ww, fd] = p.levels;

@@ -106,6 +106,14 @@ export const PolicySchema = z.object({
   strategic: z.object({ tags: z.array(z.string().min(1)) }).default({ tags: ['strategic'] }),
   /** Limits on what people may enter: a date (promise, instalment, snooze, more time) at most this many days ahead. */
   limits: z.object({ inputHorizonDays: z.number().int().min(7).max(730).default(366) }).default({ inputHorizonDays: 366 }),
+  /**
+   * A level's email or letter needs a role no reachable contact holds: the collector gets a task to find
+   * one, and the email waits this many business days (counted from the day the level was reached) before
+   * it goes to the nearest higher role (else the nearest lower one, said so). 0: no wait.
+   */
+  contacts: z
+    .object({ missingRoleWaitDays: z.number().int().min(0, 'missingRoleWaitDays must be 0 or more').max(60, 'missingRoleWaitDays must be at most 60').default(5) })
+    .default({ missingRoleWaitDays: 5 }),
   levels: z.array(LevelSchema).min(1),
 });
 
@@ -311,6 +319,8 @@ export interface CompiledPolicy {
   readonly strategicTags: ReadonlySet<string>;
   /** Fast-track tiers, strongest compression first. */
   readonly fastTrack: Policy['fastTrack'];
+  /** Business days an email waits for a missing role (src/engine/missing-role.ts). */
+  readonly missingRoleWaitDays: number;
 }
 
 /** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
@@ -359,6 +369,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     callSlots: policy.calendar.callSlots.map(parseTimeOfDay),
     strategicTags: new Set(policy.strategic.tags),
     fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),
+    missingRoleWaitDays: policy.contacts.missingRoleWaitDays,
   };
   return c;
 }

@@ -199,4 +199,31 @@ describe('ladder properties over simulated runs', () => {
       { numRuns: 200 },
     );
   });
+
+  it('never goes silently down the contact ladder: any other role than asked is stated, and lower only when no higher one is reachable', () => {
+    fc.assert(
+      fc.property(params, ({ account: a, policy, minute }) => {
+        const rank = new Map(policy.contactLadder.map((r, i) => [r, i]));
+        const history: HistoryEntry[] = [];
+        const first = toDayNumber(START);
+        for (let d = 0; d < 200; d++) {
+          const now = zonedInstantOfDayNumber(first + d, minute, a.timeZone);
+          const decision = decide({ ...a, history }, policy, now);
+          for (const x of decision.actions) {
+            history.push(historyEntryFor(x, Math.max(now, x.at)));
+            if (x.kind !== 'email' && x.kind !== 'letter') continue;
+            if (x.to.fallbackFrom === undefined) continue;
+            expect(x.to.fallbackNote).toBeDefined();
+            expect(decision.explanation).toContain(x.to.fallbackNote);
+            const asked = rank.get(x.to.fallbackFrom) ?? 0;
+            if ((rank.get(x.to.role) ?? 0) < asked) {
+              const higher = a.contacts.some((c) => !c.bounced && c.email && c.roles.some((r) => (rank.get(r) ?? -1) > asked));
+              expect(higher).toBe(false);
+            }
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
 });

@@ -96,6 +96,7 @@ export class EmailChannel implements Channel {
       today,
       responseBy: a.kind === 'letter' ? a.responseBy : undefined,
       personalGuarantee: a.personalGuarantee,
+      guarantee: a.guarantee,
       previousContacts: ctx.previousContacts,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };

@@ -39,6 +39,8 @@ function describe(a: EngineAction): string {
     case 'slackNudge':
       return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
     case 'task':
+      // A missing role's task reads as what to do: "Find a CFO contact for Acme: the final demand waits for one until …".
+      if (a.task === 'find-contact' && a.note !== undefined && a.actionId.startsWith('find-contact.')) return a.note;
       return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Account, Contact, Dispute, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
 import { historyOf, isEngineAction, parsePayload } from './payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
+import { overriddenFields } from './overrides.js';
 import { normaliseEmail, type AccountStateDoc, type PaymentPlanDoc } from './state.js';
 
 /** An action that was carried out: an outbox entry that was sent (or an audit record of the send). */
@@ -146,15 +147,14 @@ export function assembleAccount(docs: AccountDocuments): Assembled {
   const account: Account = {
     id: c._id,
     name: c.displayName,
-    timeZone: c.timeZone ?? docs.orgTimeZone,
-    tags: c.tags,
+    // The per-customer overrides (overrides.ts) decide the zone, the strategic tag, the guarantee, the language and an exclusion.
+    ...overriddenFields(c, s, docs.orgTimeZone),
     invoices: docs.invoices.filter((i) => i.status === 'open').map(toInvoice),
     payments: docs.payments.filter((p) => !p.deleted).map(toPayment),
     credits: [],
     contacts: toContacts(c, docs.bounced),
     salesRep: person(c.salesRepEmail),
     collector: person(c.collectorEmail ?? docs.defaultCollectorEmail),
-    personalGuarantee: s?.personalGuarantee ?? false,
     holidays: s?.holidays ?? [],
     history: toHistory(docs.done, unreadable),
     disputes,

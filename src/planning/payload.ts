@@ -28,7 +28,9 @@ const RecipientSchema = z.object({
   phone: z.string().optional(),
   role: z.string(),
   fallbackFrom: z.string().optional(),
+  fallbackNote: z.string().optional(),
 });
+const GuaranteeSchema = z.object({ contactId: z.string(), name: z.string(), documentRef: z.string() });
 export type PayloadRecipient = z.infer<typeof RecipientSchema>;
 
 const Common = {
@@ -53,6 +55,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     urgent: z.boolean(),
     readReceipt: z.boolean(),
     personalGuarantee: z.boolean(),
+    guarantee: GuaranteeSchema.optional(),
     via: z.enum(EMAIL_ROUTE_NAMES).optional(),
   }),
   z.object({
@@ -64,6 +67,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     cc: z.array(RecipientSchema),
     responseBy: z.string(),
     personalGuarantee: z.boolean(),
+    guarantee: GuaranteeSchema.optional(),
   }),
   z.object({
     ...Common,

@@ -178,17 +178,29 @@ export class AccountStates {
   }
 
   /**
-   * Set (a version number) or clear (null) the account's custom ladder, overrides.policyVersion, alone: a
-   * `$set`/`$unset` of that one field, never the whole overrides object (other overrides are written beside
-   * it). Under the account's write claim, like every writer of this document.
+   * Set (a version number) or clear (null) the account's custom ladder, overrides.policyVersion, alone,
+   * through setOverrides (one field, never the whole overrides object).
    */
   async setPolicyVersion(customerId: string, orgId: string, version: number | null, now: Date): Promise<void> {
+    await (version === null ? this.setOverrides(customerId, orgId, {}, ['policyVersion'], now) : this.setOverrides(customerId, orgId, { policyVersion: version }, [], now));
+  }
+
+  /**
+   * Per-customer overrides, one field at a time: `$set`/`$unset` of `overrides.<field>` (never the whole
+   * object: the custom ladder's policyVersion is written by its own route). Holds the account's write claim
+   * like every writer of the state, since FerretDB applies a `$set` as a rewrite of the document.
+   */
+  async setOverrides(customerId: string, orgId: string, set: Partial<CustomerOverridesDoc>, unset: readonly (keyof CustomerOverridesDoc)[], now: Date): Promise<void> {
+    const $set: Record<string, unknown> = { orgId, updatedAt: now };
+    for (const [k, v] of Object.entries(set)) if (v !== undefined) $set[`overrides.${k}`] = v;
+    const $unset: Record<string, ''> = {};
+    for (const k of unset) $unset[`overrides.${k}`] = '';
     await this.exclusively(customerId, async () => {
-      const update =
-        version === null
-          ? { $unset: { 'overrides.policyVersion': '' }, $set: { updatedAt: now }, $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] } }
-          : { $set: { 'overrides.policyVersion': version, updatedAt: now }, $setOnInsert: { orgId, disputes: [], promises: [], paymentPlans: [], snoozes: [] } };
-      await this.col.updateOne({ _id: customerId }, update as never, { upsert: true });
+      await this.col.updateOne(
+        { _id: customerId },
+        { $set, ...(unset.length > 0 ? { $unset } : {}), $setOnInsert: { disputes: [], promises: [], paymentPlans: [], snoozes: [] } } as never,
+        { upsert: true },
+      );
     });
   }
 
