@@ -1,9 +1,12 @@
 // Which escalation policy an organisation runs: its current stored version
-// (src/store/policies.ts), else the default ladder. Planning owns this seam;
+// (src/store/policies.ts), else the default ladder, under the organisation's own
+// sending hours and holidays when its settings name them. Planning owns this seam;
 // the planner, the dispatcher's sending window, the preview CLI and /overdue all
 // read the policy through the one PolicySource the composition root builds, so a
 // web process and a worker explain and run the same ladder.
 import { compilePolicy, defaultPolicy, type CompiledPolicy, type Policy } from '../engine/index.js';
+import { withOrgCalendar } from '../settings/org-settings.js';
+import type { Organisations } from '../store/organisations.js';
 import type { Policies } from '../store/policies.js';
 
 export interface PolicyChoice {
@@ -28,6 +31,8 @@ export interface StoredPolicyOptions {
   cacheMs?: number;
   /** The clock of the cache (wall clock by default). */
   nowMs?: () => number;
+  /** The organisations: their sending hours and holidays (settings) apply over every policy's (src/settings/org-settings.ts). */
+  organisations?: Pick<Organisations, 'get'>;
 }
 
 /**
@@ -40,8 +45,10 @@ export function storedPolicySource(policies: Pick<Policies, 'current'>, opts: St
   const nowMs = opts.nowMs ?? Date.now;
   const cache = new Map<string, { at: number; choice: Promise<PolicyChoice> }>();
   const read = async (orgId: string): Promise<PolicyChoice> => {
-    const v = await policies.current(orgId);
-    return v ? { policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
+    const [v, org] = await Promise.all([policies.current(orgId), opts.organisations?.get(orgId)]);
+    const choice = v ? { policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` } : DEFAULT_CHOICE;
+    const policy = org ? withOrgCalendar(choice.policy, org.settings) : choice.policy;
+    return policy === choice.policy ? choice : { ...choice, policy, compiled: compilePolicy(policy) };
   };
   return {
     forOrg(orgId) {
