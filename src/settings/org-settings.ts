@@ -40,7 +40,7 @@ export const SenderSchema = z.object({ company: text, name: text, email: z.email
 /** How to pay: bank details printed on letters and statements, instructions, and whether invoices' pay links are shown. */
 export const RemittanceSchema = z.object({ bankDetails: z.array(text).max(12), instructions: text, payLinks: z.boolean() }).partial().strict();
 export const AgencySchema = z.object({ name: text, email: z.email(), address: text }).partial().strict();
-export const DefaultCollectorSchema = z.email();
+export const DefaultCollectorSchema = z.email().toLowerCase();
 export const SendModeSchema = z.enum(['dry-run', 'live']);
 export const KillSwitchSchema = z.object({ paused: z.boolean(), reason: z.string().trim().min(1).max(500).optional() }).strict();
 
