@@ -19,6 +19,8 @@ import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { MongoInstallationStore } from './services/installations.js';
 import type { PostQueue } from './services/post-queue.js';
+import { onboardingInstallationStore, onboardWorkspace } from './services/onboarding.js';
+import { People } from './services/people.js';
 
 export interface SlackOAuthOptions {
   clientId: string;
@@ -118,7 +120,16 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
           clientSecret: oauth.clientSecret,
           stateSecret: oauth.stateSecret,
           scopes: oauth.scopes ?? BOT_SCOPES,
-          installationStore: oauth.installationStore,
+          // Storing an installation also creates or links the workspace's organisation (services/onboarding.ts).
+          installationStore: onboardingInstallationStore(oauth.installationStore, (installation) =>
+            onboardWorkspace(
+              {
+                store: opts.store, installations: oauth.installationStore, people: new People(opts.store.db), logger: opts.logger, now: opts.now ?? (() => new Date()),
+                clientFor: (token) => slackClient({ botToken: token, apiUrl: opts.apiUrl, logger: opts.logger, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) }),
+              },
+              installation,
+            ),
+          ),
           ...(oauth.redirectUri ? { redirectUri: oauth.redirectUri } : {}),
           installerOptions: {
             directInstall: true,
