@@ -34,7 +34,12 @@ export interface SlackOAuthOptions {
   redirectUri?: string;
 }
 
-/** The bot scopes Overdue asks for at install. */
+/** The routes the Slack app serves: Events API, interactivity and /overdue all post to one endpoint; the OAuth v2 install. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+export const SLACK_INSTALL_PATH = '/slack/install';
+export const SLACK_REDIRECT_PATH = '/slack/oauth_redirect';
+
+/** The bot scopes Overdue asks for at install (the same list as slack/manifest.yml: test/slack-manifest.test.ts). */
 export const BOT_SCOPES = ['chat:write', 'im:write', 'users:read', 'users:read.email', 'commands'];
 
 export interface SlackAppOptions {
@@ -107,11 +112,11 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     botUserId = who.user_id;
   }
   const router = express.Router();
-  router.use('/slack/events', slackTimestampGuard(() => Date.now())); // before Bolt's verification, on the same wall clock
+  router.use(SLACK_EVENTS_PATH, slackTimestampGuard(() => Date.now())); // before Bolt's verification, on the same wall clock
   const receiver = new ExpressReceiver({
     router,
     signingSecret: opts.signingSecret,
-    endpoints: { events: '/slack/events' },
+    endpoints: { events: SLACK_EVENTS_PATH },
     processBeforeResponse: false,
     logger,
     ...(oauth
@@ -133,8 +138,8 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
           ...(oauth.redirectUri ? { redirectUri: oauth.redirectUri } : {}),
           installerOptions: {
             directInstall: true,
-            installPath: '/slack/install',
-            redirectUriPath: '/slack/oauth_redirect',
+            installPath: SLACK_INSTALL_PATH,
+            redirectUriPath: SLACK_REDIRECT_PATH,
             clientOptions: { slackApiUrl: opts.apiUrl },
             ...(oauth.authorizationUrl ? { authorizationUrl: oauth.authorizationUrl } : {}),
           },
