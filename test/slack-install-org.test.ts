@@ -4,6 +4,7 @@
 // and collector, all audited; a re-install keeps the link; an organisation made
 // first for the workspace (POST /api/orgs { slackTeamId }) is linked, not doubled.
 import request from 'supertest';
+import { adminRouter } from '../app/http/admin.js';
 import { orgsRouter } from '../app/http/orgs.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
@@ -65,7 +66,10 @@ describe('Slack install creates the workspace organisation', () => {
     expect((await h.store.audit.list('org:slack-T0SANDBOX')).map((e) => e.action)).toEqual(['org.created', 'person.added']);
     // Linked by an admin to another organisation (POST /api/slack/installations/:teamId/link): a re-install keeps that link.
     await h.store.organisations.upsert({ _id: 'acme', name: 'Acme', homeCurrency: 'GBP', timeZone: 'Europe/London' }, h.clock.now);
-    await h.store.db.collection(INSTALLATIONS_COLLECTION).updateOne({ _id: 'team:T0SANDBOX' as never }, { $set: { orgId: 'acme' } });
+    const token = 'install-org-admin-token-0123456789';
+    const api = createApp({ db: h.store.db, logger: createLogger('silent'), adminApiToken: token, bodyLimit: '1mb', adminRouters: [adminRouter({ store: h.store })] });
+    await request(api).post('/api/slack/installations/T0SANDBOX/link').set('Authorization', `Bearer ${token}`).send({ orgId: 'acme' }).expect(200);
+    expect((await h.store.organisations.get('slack-T0SANDBOX'))?.slackTeamId).toBeUndefined(); // one each way
     expect(await install(h, 'code-3')).toBe(200);
     expect(await installation(h)).toMatchObject({ orgId: 'acme' });
     expect((await h.store.organisations.get('acme'))?.slackTeamId).toBe('T0SANDBOX');

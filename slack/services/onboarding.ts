@@ -120,7 +120,7 @@ export async function onboardWorkspace(deps: OnboardingDeps, installation: Insta
       });
     }
   }
-  if (org.slackTeamId !== teamId) await store.organisations.update(orgId, { slackTeamId: teamId }, at);
+  if (org.slackTeamId !== teamId) await store.organisations.linkSlackTeam(orgId, teamId, at);
 
   let personAdded = false;
   if (installer?.email) {

@@ -44,6 +44,12 @@ export class Organisations {
     return r.matchedCount === 1;
   }
 
+  /** Name the Slack workspace of an organisation; any other organisation that named it lets it go (one each way). */
+  async linkSlackTeam(id: string, teamId: string, now: Date): Promise<void> {
+    await this.col.updateMany({ slackTeamId: teamId, _id: { $ne: id } }, { $unset: { slackTeamId: '' }, $set: { updatedAt: now } });
+    await this.col.updateOne({ _id: id }, { $set: { slackTeamId: teamId, updatedAt: now } });
+  }
+
   /** The organisation a Slack workspace was created for or linked to. */
   bySlackTeam(teamId: string): Promise<OrganisationDoc | null> {
     return this.col.findOne({ slackTeamId: teamId });
