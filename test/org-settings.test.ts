@@ -184,6 +184,9 @@ describe('GET/PATCH /api/orgs/:orgId/settings', () => {
     expect(await firstDue()).toEqual(new Date(zonedInstant('2025-03-04', '09:00', 'America/Chicago'))); // the policy's 09:00
     await patch({ sendingHours: { start: '10:30', end: '16:00' }, holidays: [] }).expect(200);
     expect(await firstDue()).toEqual(new Date(zonedInstant('2025-03-04', '10:30', 'America/Chicago')));
+    // The dispatcher checks its window with the same source's compiled policy: the organisation's hours.
+    const compiled = (await storedPolicySource(store.policies, { cacheMs: 0, organisations: store.organisations }).forOrg(ORG)).compiled;
+    expect([compiled.sendStart, compiled.sendEnd]).toEqual([10 * 60 + 30, 16 * 60]);
     // 2025-03-04 made an organisation holiday: nothing that day; the reminder goes on Wednesday, at the organisation's 10:30.
     await patch({ holidays: ['2025-03-04'] }).expect(200);
     expect(await firstDue()).toBeUndefined();

@@ -127,5 +127,5 @@ describe('npm run cli -- org create', () => {
     } finally {
       await database.drop();
     }
-  });
+  }, 120_000); // three child processes, each a tsx start-up (seconds on a loaded machine)
 });

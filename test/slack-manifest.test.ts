@@ -125,5 +125,5 @@ describe('slack/manifest.yml', () => {
     expect(unset.code).toBe(2);
     expect(unset.stderr).toMatch(/^cli: PUBLIC_BASE_URL is unset: .*\n$/);
     expect(unset.stdout).toBe('');
-  });
+  }, 120_000); // two child processes, each a tsx start-up
 });
