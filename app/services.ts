@@ -55,7 +55,7 @@ export function buildServices(config: Config, store: Store, logger: Logger, conn
     logger,
     worker,
     now: opts.now ?? (() => new Date()),
-    policies: storedPolicySource(store.policies),
+    policies: storedPolicySource(store.policies, { organisations: store.organisations }),
     connectors: byProvider(connectors),
     inbox: inboxProcessors(connectors, store, logger, worker),
     outbox: outboxSettings(config, store, connectors),

@@ -19,6 +19,8 @@ import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { MongoInstallationStore } from './services/installations.js';
 import type { PostQueue } from './services/post-queue.js';
+import { onboardingInstallationStore, onboardWorkspace } from './services/onboarding.js';
+import { People } from './services/people.js';
 
 export interface SlackOAuthOptions {
   clientId: string;
@@ -32,7 +34,12 @@ export interface SlackOAuthOptions {
   redirectUri?: string;
 }
 
-/** The bot scopes Overdue asks for at install. */
+/** The routes the Slack app serves: Events API, interactivity and /overdue all post to one endpoint; the OAuth v2 install. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+export const SLACK_INSTALL_PATH = '/slack/install';
+export const SLACK_REDIRECT_PATH = '/slack/oauth_redirect';
+
+/** The bot scopes Overdue asks for at install (the same list as slack/manifest.yml: test/slack-manifest.test.ts). */
 export const BOT_SCOPES = ['chat:write', 'im:write', 'users:read', 'users:read.email', 'commands'];
 
 export interface SlackAppOptions {
@@ -105,11 +112,11 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     botUserId = who.user_id;
   }
   const router = express.Router();
-  router.use('/slack/events', slackTimestampGuard(() => Date.now())); // before Bolt's verification, on the same wall clock
+  router.use(SLACK_EVENTS_PATH, slackTimestampGuard(() => Date.now())); // before Bolt's verification, on the same wall clock
   const receiver = new ExpressReceiver({
     router,
     signingSecret: opts.signingSecret,
-    endpoints: { events: '/slack/events' },
+    endpoints: { events: SLACK_EVENTS_PATH },
     processBeforeResponse: false,
     logger,
     ...(oauth
@@ -118,12 +125,21 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
           clientSecret: oauth.clientSecret,
           stateSecret: oauth.stateSecret,
           scopes: oauth.scopes ?? BOT_SCOPES,
-          installationStore: oauth.installationStore,
+          // Storing an installation also creates or links the workspace's organisation (services/onboarding.ts).
+          installationStore: onboardingInstallationStore(oauth.installationStore, (installation) =>
+            onboardWorkspace(
+              {
+                store: opts.store, installations: oauth.installationStore, people: new People(opts.store.db), logger: opts.logger, now: opts.now ?? (() => new Date()),
+                clientFor: (token) => slackClient({ botToken: token, apiUrl: opts.apiUrl, logger: opts.logger, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) }),
+              },
+              installation,
+            ),
+          ),
           ...(oauth.redirectUri ? { redirectUri: oauth.redirectUri } : {}),
           installerOptions: {
             directInstall: true,
-            installPath: '/slack/install',
-            redirectUriPath: '/slack/oauth_redirect',
+            installPath: SLACK_INSTALL_PATH,
+            redirectUriPath: SLACK_REDIRECT_PATH,
             clientOptions: { slackApiUrl: opts.apiUrl },
             ...(oauth.authorizationUrl ? { authorizationUrl: oauth.authorizationUrl } : {}),
           },

@@ -7,7 +7,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { plannerFor, type PlanningDeps } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
-import { createSlackApp, slackClient, type SlackApp } from './app.js';
+import { createSlackApp, slackClient, SLACK_REDIRECT_PATH, type SlackApp } from './app.js';
 import { SlackContext } from './services/context.js';
 import { MongoInstallationStore } from './services/installations.js';
 import { PostQueue } from './services/post-queue.js';
@@ -25,7 +25,7 @@ export async function slackWebApp(config: Config, services: SlackDeps): Promise<
   const key = config.secrets.tokenEncryptionKey;
   const oauth =
     clientId && clientSecret && stateSecret && key
-      ? { clientId, clientSecret, stateSecret, installationStore: new MongoInstallationStore(store.db, key), redirectUri: `${config.http.publicBaseUrl}/slack/oauth_redirect` }
+      ? { clientId, clientSecret, stateSecret, installationStore: new MongoInstallationStore(store.db, key), redirectUri: `${config.http.publicBaseUrl}${SLACK_REDIRECT_PATH}` }
       : undefined;
   if (!signingSecret || (!botToken && !oauth)) {
     logger.info('Slack is not configured (SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN, or SLACK_CLIENT_ID/SECRET/STATE_SECRET and TOKEN_ENCRYPTION_KEY): /slack/events is off');

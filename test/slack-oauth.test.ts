@@ -47,7 +47,7 @@ describe('Slack: OAuth v2 install', () => {
     expect(res.status).toBe(200);
     expect(h.sandbox.callsOf('oauth.v2.access')).toHaveLength(1);
     const doc = await h.store.db.collection(INSTALLATIONS_COLLECTION).findOne({ _id: 'team:T0SANDBOX' as never });
-    expect(doc).toMatchObject({ teamId: 'T0SANDBOX', botUserId: 'UBOT0001', orgId: null });
+    expect(doc).toMatchObject({ teamId: 'T0SANDBOX', botUserId: 'UBOT0001', orgId: 'slack-T0SANDBOX' }); // the workspace's organisation, created at install (test/slack-install-org.test.ts)
     expect(JSON.stringify(doc)).not.toContain('xoxb-'); // the token is encrypted at rest
   });
 

@@ -64,6 +64,7 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
     if (!(await deps.store.organisations.get(orgId))) throw new AppError('not_found', `organisation ${orgId} does not exist`);
     const r = await deps.store.db.collection(INSTALLATIONS_COLLECTION).updateOne({ _id: `team:${teamId}` as never }, { $set: { orgId, updatedAt: now() } });
     if (r.matchedCount === 0) throw new AppError('not_found', `no Slack installation for team ${teamId}`);
+    await deps.store.organisations.linkSlackTeam(orgId, teamId, now()); // the organisation names its workspace back
     res.json({ teamId, orgId });
   });
 

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
-import { parseInput } from './parse.js';
+import { orgAuditAccount } from '../../src/settings/create-org.js';
+import { pauseOutbound, resumeOutbound, setConnectionSendMode } from '../../src/settings/outbound.js';
+import { parseInput, type ApiRoute } from './parse.js';
 
 export interface OutboundRouterDeps {
   store: Store;
@@ -19,10 +21,14 @@ const PauseBody = z.object({ by: z.string().min(1).max(200).optional(), reason: 
 const ResumeBody = z.object({ by: z.string().min(1).max(200).optional() }).strict();
 const SendModeBody = z.object({ mode: z.enum(['dry-run', 'live']), by: z.string().min(1).max(200).optional() }).strict();
 
-/** The audit chain of organisation-wide events (the trail is kept per account id). */
-export function orgAuditAccount(orgId: string): string {
-  return `org:${orgId}`;
-}
+export const outboundRoutes: ApiRoute[] = [
+  { method: 'post', path: '/orgs/:id/outbound/pause', summary: 'The kill switch: hold every customer-facing send of the organisation', body: PauseBody, statuses: [404, 422] },
+  { method: 'post', path: '/orgs/:id/outbound/resume', summary: 'Resume customer-facing sends; held entries are due again at once', body: ResumeBody, statuses: [404, 422] },
+  { method: 'post', path: '/connections/:id/send-mode', summary: "Turn a connection's customer sends live or back to dry-run", body: SendModeBody, statuses: [404, 422] },
+];
+
+// The audit chain of organisation-wide events (account `org:<id>`): one definition, in src/settings.
+export { orgAuditAccount };
 
 function param(req: Request, name: string): string {
   const v: unknown = req.params[name];
@@ -46,43 +52,21 @@ export function outboundRouter(deps: OutboundRouterDeps): Router {
   r.post('/orgs/:id/outbound/pause', async (req, res) => {
     const orgId = param(req, 'id');
     const { by, reason } = body(PauseBody, req);
-    const at = now();
-    const outbound = { paused: true, pausedBy: by ?? 'admin-api', pausedAt: at, ...(reason !== undefined ? { reason } : {}) };
-    if (!(await store.organisations.setOutbound(orgId, outbound, at))) throw new AppError('not_found', `no organisation ${orgId}`);
-    await store.audit.append({
-      orgId, accountId: orgAuditAccount(orgId), actor: actor(by), channel: 'api', action: 'outbound.paused', invoiceIds: [],
-      outcome: `all customer-facing sends paused${reason !== undefined ? `: ${reason}` : ''}`, at,
-    });
+    const outbound = await pauseOutbound(store, orgId, reason, { actor: actor(by), at: now() });
     res.json({ orgId, outbound });
   });
 
   r.post('/orgs/:id/outbound/resume', async (req, res) => {
     const orgId = param(req, 'id');
     const { by } = body(ResumeBody, req);
-    const at = now();
-    const org = await store.organisations.get(orgId);
-    if (!org) throw new AppError('not_found', `no organisation ${orgId}`);
-    const outbound = { ...(org.outbound ?? {}), paused: false, resumedBy: by ?? 'admin-api', resumedAt: at };
-    await store.organisations.setOutbound(orgId, outbound, at);
-    const released = await store.outbox.releasePaused(orgId, at);
-    await store.audit.append({
-      orgId, accountId: orgAuditAccount(orgId), actor: actor(by), channel: 'api', action: 'outbound.resumed', invoiceIds: [],
-      outcome: `customer-facing sends resumed; ${released} held ${released === 1 ? 'entry is' : 'entries are'} due again`, at,
-    });
+    const { outbound, released } = await resumeOutbound(store, orgId, { actor: actor(by), at: now() });
     res.json({ orgId, outbound, released });
   });
 
   r.post('/connections/:id/send-mode', async (req, res) => {
     const id = param(req, 'id');
     const { mode, by } = body(SendModeBody, req);
-    const at = now();
-    const conn = await store.connections.get(id);
-    if (!conn) throw new AppError('not_found', `no connection ${id}`);
-    await store.connections.setSendMode(id, mode, at);
-    await store.audit.append({
-      orgId: conn.orgId, accountId: orgAuditAccount(conn.orgId), actor: actor(by), channel: 'api', action: 'connection.send-mode', invoiceIds: [],
-      outcome: `${conn.companyName} (${id}): ${mode === 'live' ? 'live: customer sends go out' : 'dry run: rendered and recorded, nothing sent'}`, details: { connectionId: id, from: conn.sendMode ?? 'dry-run', to: mode }, at,
-    });
+    await setConnectionSendMode(store, id, mode, { actor: actor(by), at: now() });
     res.json({ connectionId: id, sendMode: mode });
   });
 

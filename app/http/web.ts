@@ -12,6 +12,7 @@ import type { SlackApp } from '../../slack/app.js';
 import { slackWebApp } from '../../slack/wiring.js';
 import type { Connectors, Services } from '../services.js';
 import { adminRouter } from './admin.js';
+import { orgsRouter } from './orgs.js';
 import { overridesRouter } from './overrides.js';
 import { policiesRouter } from './policies.js';
 import { quarantineRouter } from './quarantine.js';
@@ -37,7 +38,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now, policies: services.policies }), quarantineRouter({ store }), overridesRouter({ store, now })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), orgsRouter({ store, now }), policiesRouter({ store, now, policies: services.policies }), quarantineRouter({ store }), overridesRouter({ store, now })],
   });
   return { app, slack };
 }

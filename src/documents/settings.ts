@@ -1,8 +1,11 @@
 // Per-organisation settings for documents, read from organisation.settings.documents
-// (and settings.sender, which the email channel uses too). Every field is
+// (and settings.sender, which the email channel uses too). The fields the settings
+// API changes (letterhead, sender, remittance = payment, agency, holidays) are
+// parsed with their one schema in src/settings/org-settings.ts. Every field is
 // optional and parsed on its own: a malformed field falls back to its safe
 // default instead of breaking a letter, and the problem is reported.
 import { z } from 'zod';
+import { AgencySchema, HolidaysSchema, LetterheadSchema, RemittanceSchema, SenderSchema } from '../settings/org-settings.js';
 
 export type LetterKind = 'final-demand' | 'written-warning';
 export const LETTER_KINDS: readonly LetterKind[] = ['final-demand', 'written-warning'];
@@ -80,21 +83,15 @@ const fieldSchemas = {
     }
   }, 'not a locale this runtime knows'),
   paperSize: z.enum(['A4', 'LETTER']),
-  letterhead: z
-    .object({ name: opt(text), address: opt(text), phone: opt(text), email: opt(z.email()), website: opt(text), registration: opt(text), logoBase64: opt(z.base64().max(2_000_000)) })
-    .partial(),
+  letterhead: LetterheadSchema,
   collector: z.object({ name: opt(text), title: opt(text), email: opt(z.email()), phone: opt(text) }).partial(),
-  payment: z.object({ bankDetails: opt(z.array(text).max(12)), instructions: opt(text), payLinks: opt(z.boolean()) }).partial(),
-  agency: z.object({ name: opt(text), email: opt(z.email()), address: opt(text) }).partial(),
+  payment: RemittanceSchema,
+  agency: AgencySchema,
   responseBusinessDays: z.object({ 'final-demand': opt(z.number().int().min(1).max(60)), 'written-warning': opt(z.number().int().min(1).max(60)) }).partial(),
   recentlyPaidDays: z.number().int().min(0).max(3660),
-  holidays: z.array(z.iso.date()).max(500),
+  holidays: HolidaysSchema,
   texts: z.object({ 'final-demand': opt(TextsSchema), 'written-warning': opt(TextsSchema) }).partial(),
 } as const;
-
-const SenderSchema = z
-  .object({ company: opt(text), name: opt(text), email: opt(z.email()), phone: opt(text), address: opt(text) })
-  .partial();
 
 export interface DocumentSettings {
   locale: string;

@@ -9,6 +9,7 @@ import { addTo, type Totals } from '../domain/money.js';
 import { renderMessage } from '../email/render.js';
 import type { MessageInvoice, Sender } from '../email/templates.js';
 import { collectorEmailOf } from '../planning/collector.js';
+import { SenderSchema } from '../settings/org-settings.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
@@ -29,14 +30,6 @@ export interface EmailChannelOptions {
   attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
 }
 
-const SenderSettings = z.object({
-  company: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
-  email: z.email().optional(),
-  phone: z.string().min(1).optional(),
-  address: z.string().min(1).optional(),
-});
-
 function addressOf(from: string): string {
   const m = /<([^>]+)>/.exec(from);
   return (m?.[1] ?? from).trim();
@@ -44,7 +37,7 @@ function addressOf(from: string): string {
 
 /** The sender's contact details: the organisation's settings.sender, else its name and the From address. */
 export function senderOf(org: OrganisationDoc | null, from: string): Sender {
-  const parsed = SenderSettings.safeParse(org?.settings['sender'] ?? {});
+  const parsed = SenderSchema.safeParse(org?.settings['sender'] ?? {});
   const s = parsed.success ? parsed.data : {};
   return { company: s.company ?? org?.name ?? 'Accounts receivable', name: s.name, email: s.email ?? addressOf(from), phone: s.phone, address: s.address };
 }

@@ -1,6 +1,5 @@
 // From store documents to the engine's Account: a pure mapper. The loader
 // (load.ts) reads the documents; this file only translates them.
-import { z } from 'zod';
 import type { Account, Contact, Dispute, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
 import { historyOf, isEngineAction, parsePayload } from './payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
@@ -127,13 +126,8 @@ export function instalmentsPaid(plan: PaymentPlanDoc, payments: readonly Payment
   return out;
 }
 
-const AssignmentSettings = z.object({ defaultCollectorEmail: z.email().optional() });
-
-/** The organisation's default collector: settings.assignments.defaultCollectorEmail (set by the assignments import). */
-export function defaultCollectorOf(settings: Record<string, unknown>): string | undefined {
-  const parsed = AssignmentSettings.safeParse(settings['assignments'] ?? {});
-  return parsed.success ? parsed.data.defaultCollectorEmail : undefined;
-}
+/** The organisation's default collector (settings.assignments.defaultCollectorEmail): one reader, src/settings/org-settings.ts. */
+export { defaultCollectorOf } from '../settings/org-settings.js';
 
 /** The account's stored disputes as the engine reads them. */
 export function disputesOf(state: Pick<AccountStateDoc, 'disputes'> | null | undefined): Dispute[] {

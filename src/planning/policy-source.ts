@@ -1,11 +1,14 @@
 // Which escalation policy an organisation runs: its current stored version
-// (src/store/policies.ts), else the default ladder. Planning owns this seam;
+// (src/store/policies.ts), else the default ladder, under the organisation's own
+// sending hours and holidays when its settings name them. Planning owns this seam;
 // the planner, the dispatcher's sending window, the preview CLI and /overdue all
 // read the policy through the one PolicySource the composition root builds, so a
 // web process and a worker explain and run the same ladder. A customer with a
 // custom ladder (its account state's overrides.policyVersion) runs that stored
 // version of its organisation's policy instead (policyForAccount).
 import { compilePolicy, defaultPolicy, type CompiledPolicy, type Policy } from '../engine/index.js';
+import { withOrgCalendar } from '../settings/org-settings.js';
+import type { Organisations } from '../store/organisations.js';
 import type { Policies, PolicyVersion } from '../store/policies.js';
 
 export interface PolicyChoice {
@@ -49,6 +52,8 @@ export interface StoredPolicyOptions {
   cacheMs?: number;
   /** The clock of the cache (wall clock by default). */
   nowMs?: () => number;
+  /** The organisations: their sending hours and holidays (settings) apply over every policy's (src/settings/org-settings.ts). */
+  organisations?: Pick<Organisations, 'get'>;
 }
 
 /**
@@ -63,20 +68,28 @@ export function storedPolicySource(policies: Pick<Policies, 'current' | 'version
   // Stored versions never change: one compiled per (organisation, version), for as long as this object lives.
   const versions = new Map<string, Promise<PolicyChoice | null>>();
   const choiceOf = (v: PolicyVersion): PolicyChoice => ({ policy: v.policy, compiled: compilePolicy(v.policy), version: v.version, name: `${v.policy.name} (v${v.version})` });
+  // The organisation's sending hours and holidays apply over every policy it runs, its current one and a customer's custom version.
+  const withOrg = async (orgId: string, choice: PolicyChoice): Promise<PolicyChoice> => {
+    const org = await opts.organisations?.get(orgId);
+    const policy = org ? withOrgCalendar(choice.policy, org.settings) : choice.policy;
+    return policy === choice.policy ? choice : { ...choice, policy, compiled: compilePolicy(policy) };
+  };
   const read = async (orgId: string): Promise<PolicyChoice> => {
     const v = await policies.current(orgId);
-    return v ? choiceOf(v) : DEFAULT_CHOICE;
+    return withOrg(orgId, v ? choiceOf(v) : DEFAULT_CHOICE);
   };
   return {
-    version(orgId, version) {
+    async version(orgId, version) {
       const key = `${orgId}:v${version}`;
-      const hit = versions.get(key);
-      if (hit) return hit;
-      const choice = policies.version(orgId, version).then((v) => (v ? choiceOf(v) : null));
-      versions.set(key, choice);
-      // Not found may be found later (a version saved since): only a found version is kept.
-      choice.then((c) => c ?? versions.delete(key), () => versions.delete(key));
-      return choice;
+      let stored = versions.get(key);
+      if (!stored) {
+        stored = policies.version(orgId, version).then((v) => (v ? choiceOf(v) : null));
+        versions.set(key, stored);
+        // Not found may be found later (a version saved since): only a found version is kept.
+        stored.then((c) => c ?? versions.delete(key), () => versions.delete(key));
+      }
+      const choice = await stored;
+      return choice ? withOrg(orgId, choice) : null;
     },
     forget(orgId) {
       cache.delete(orgId);

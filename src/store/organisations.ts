@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { Claims } from './claims.js';
+import { isDuplicateKey } from './mongo-errors.js';
 import type { ConnectionDoc, ConnectionStatus, OrganisationDoc, OutboundSwitch, Provider, SendMode } from './types.js';
 
 export class Organisations {
@@ -23,6 +24,35 @@ export class Organisations {
 
   get(id: string): Promise<OrganisationDoc | null> {
     return this.col.findOne({ _id: id });
+  }
+
+  /** Create a new organisation; null when one with that id exists already (the insert on the unique _id decides). */
+  async create(org: Omit<OrganisationDoc, 'createdAt' | 'updatedAt'>, now: Date): Promise<OrganisationDoc | null> {
+    const doc: OrganisationDoc = { ...org, createdAt: now, updatedAt: now };
+    try {
+      await this.col.insertOne(doc);
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    return doc;
+  }
+
+  /** Change some of an organisation's fields. Returns false when there is no such organisation. */
+  async update(id: string, set: Partial<Pick<OrganisationDoc, 'name' | 'timeZone' | 'homeCurrency' | 'settings' | 'slackTeamId'>>, now: Date): Promise<boolean> {
+    const r = await this.col.updateOne({ _id: id }, { $set: { ...set, updatedAt: now } });
+    return r.matchedCount === 1;
+  }
+
+  /** Name the Slack workspace of an organisation; any other organisation that named it lets it go (one each way). */
+  async linkSlackTeam(id: string, teamId: string, now: Date): Promise<void> {
+    await this.col.updateMany({ slackTeamId: teamId, _id: { $ne: id } }, { $unset: { slackTeamId: '' }, $set: { updatedAt: now } });
+    await this.col.updateOne({ _id: id }, { $set: { slackTeamId: teamId, updatedAt: now } });
+  }
+
+  /** The organisation a Slack workspace was created for or linked to. */
+  bySlackTeam(teamId: string): Promise<OrganisationDoc | null> {
+    return this.col.findOne({ slackTeamId: teamId });
   }
 
   /** Flip the organisation's outbound kill switch. Returns false when there is no such organisation. */
@@ -104,6 +134,11 @@ export class Connections {
   async setSendMode(id: string, sendMode: SendMode, now: Date): Promise<boolean> {
     const r = await this.col.updateOne({ _id: id }, { $set: { sendMode, updatedAt: now } });
     return r.matchedCount === 1;
+  }
+
+  /** Every connection of an organisation, whatever its status. */
+  listForOrg(orgId: string): Promise<ConnectionDoc[]> {
+    return this.col.find({ orgId }).sort({ _id: 1 }).toArray();
   }
 
   async update(id: string, set: Partial<Omit<ConnectionDoc, '_id'>>, now: Date): Promise<void> {

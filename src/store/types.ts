@@ -23,6 +23,8 @@ export interface OrganisationDoc {
   settings: Record<string, unknown>;
   /** The kill switch: while paused, no customer-facing entry leaves (they stay pending); tasks still flow. */
   outbound?: OutboundSwitch;
+  /** The Slack workspace (team id) the organisation was created for or linked to; its installation names the org back. */
+  slackTeamId?: string;
   createdAt: Date;
   updatedAt: Date;
 }

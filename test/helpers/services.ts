@@ -12,7 +12,7 @@ export function testServices(store: Store, overrides: Partial<Services> = {}): S
     logger: createLogger('silent'),
     worker: 'test-worker',
     now: () => new Date(),
-    policies: storedPolicySource(store.policies, { cacheMs: 0 }),
+    policies: storedPolicySource(store.policies, { cacheMs: 0, organisations: store.organisations }),
     connectors: {},
     inbox: {},
     outbox: { email: null },

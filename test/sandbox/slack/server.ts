@@ -4,7 +4,7 @@
 // strings), a bot token in `Authorization: Bearer`, HTTP 200 with `{ ok, … }` or
 // `{ ok: false, error }`, and HTTP 429 with `Retry-After` when rate limited.
 // Implements auth.test, chat.postMessage/update/postEphemeral, conversations.open,
-// views.open/publish/update, users.lookupByEmail and oauth.v2.access. Every call
+// views.open/publish/update, users.lookupByEmail, users.info and oauth.v2.access. Every call
 // is recorded (method, arguments, token) so tests can assert on what was sent.
 import express, { type Request, type Response } from 'express';
 import { EventEmitter } from 'node:events';
@@ -23,6 +23,8 @@ export interface SandboxUser {
   email: string;
   name: string;
   deleted?: boolean;
+  /** IANA time zone users.info reports (tz). */
+  tz?: string;
 }
 
 export interface SlackSandboxOptions {
@@ -30,6 +32,8 @@ export interface SlackSandboxOptions {
   botUserId?: string;
   botId?: string;
   teamId?: string;
+  /** The workspace's name oauth.v2.access reports (default Sandbox). */
+  teamName?: string;
   clientId?: string;
   clientSecret?: string;
   users?: SandboxUser[];
@@ -225,6 +229,16 @@ export class SlackSandbox {
         if (!u) return fail('users_not_found');
         return reply({ ok: true, user: { id: u.id, name: u.name, real_name: u.name, deleted: u.deleted === true, profile: { email: u.email, real_name: u.name } } });
       }
+      case 'users.info': {
+        // https://api.slack.com/methods/users.info: the user object with tz and, with users:read.email, profile.email.
+        const id = str('user');
+        const u = [...this.users.values()].find((x) => x.id === id);
+        if (!u) return fail('user_not_found');
+        return reply({
+          ok: true,
+          user: { id: u.id, name: u.name.toLowerCase().replace(/\s+/g, '.'), real_name: u.name, deleted: u.deleted === true, ...(u.tz ? { tz: u.tz, tz_label: u.tz, tz_offset: 0 } : {}), profile: { email: u.email, real_name: u.name } },
+        });
+      }
       case 'views.open': {
         if (!str('trigger_id')) return fail('invalid_trigger_id');
         const view = args['view'];
@@ -273,7 +287,7 @@ export class SlackSandbox {
       token_type: 'bot',
       access_token: `xoxb-sandbox-installed-${team}`,
       bot_user_id: this.botUserId,
-      team: { id: team, name: 'Sandbox' },
+      team: { id: team, name: this.opts.teamName ?? 'Sandbox' },
       enterprise: null,
       is_enterprise_install: false,
     });
