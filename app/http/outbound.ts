@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
-import { parseInput } from './parse.js';
+import { parseInput, type ApiRoute } from './parse.js';
 
 export interface OutboundRouterDeps {
   store: Store;
@@ -18,6 +18,12 @@ export interface OutboundRouterDeps {
 const PauseBody = z.object({ by: z.string().min(1).max(200).optional(), reason: z.string().min(1).max(500).optional() }).strict();
 const ResumeBody = z.object({ by: z.string().min(1).max(200).optional() }).strict();
 const SendModeBody = z.object({ mode: z.enum(['dry-run', 'live']), by: z.string().min(1).max(200).optional() }).strict();
+
+export const outboundRoutes: ApiRoute[] = [
+  { method: 'post', path: '/orgs/:id/outbound/pause', summary: 'The kill switch: nothing customer-facing leaves until resumed', body: PauseBody, statuses: [404] },
+  { method: 'post', path: '/orgs/:id/outbound/resume', summary: 'Resume customer-facing sends; held entries are due again at once', body: ResumeBody, statuses: [404] },
+  { method: 'post', path: '/connections/:id/send-mode', summary: "A connection's send mode: dry-run (rendered and recorded) or live", body: SendModeBody, statuses: [404] },
+];
 
 /** The audit chain of organisation-wide events (the trail is kept per account id). */
 export function orgAuditAccount(orgId: string): string {

@@ -7,7 +7,14 @@
 import { Router } from 'express';
 import { AppError } from '../../src/errors.js';
 import { DEFAULT_CHOICE } from '../../src/planning/policy-source.js';
+import { PolicySchema } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/store.js';
+import type { ApiRoute } from './parse.js';
+
+export const policiesRoutes: ApiRoute[] = [
+  { method: 'put', path: '/orgs/:orgId/policy', summary: "Save the organisation's next escalation policy version (validated: 422 lists every problem)", body: PolicySchema, statuses: [201, 404] },
+  { method: 'get', path: '/orgs/:orgId/policy', summary: 'The current policy (or the default ladder) and the list of versions', statuses: [404] },
+];
 
 export function policiesRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();
