@@ -140,20 +140,30 @@ export class OrgReader {
   }
 
   /**
-   * The documents of some customers of one organisation (a page of the accounts API): one read per
-   * collection, each the organisation's equality (what FerretDB pushes down) narrowed to the page's
-   * customers by `$in` (an index range on MongoDB; on FerretDB evaluated over the organisation's rows).
-   * Also their open invoices without a due date (`dueDateSource: 'none'`, which the ladder leaves out), by customer id.
+   * The documents of some customers of one organisation (a page of the accounts API) in a constant number
+   * of reads: per collection one read by equality on the organisation (and, for invoices and payments, on
+   * each ledger company of the page, usually one) narrowed to the page's customers by `$in` — index ranges
+   * on MongoDB (customer_status, customer, customer_state, _id); FerretDB pushes the equalities down and
+   * evaluates the `$in` over the rows they select. Also their open invoices without a due date
+   * (`dueDateSource: 'none'`, which the ladder leaves out), by customer id.
    */
   async accountsOf(orgId: string, customers: readonly CustomerDoc[]): Promise<{ inputs: AccountInput[]; undated: Map<string, InvoiceDoc[]> }> {
     if (customers.length === 0) return { inputs: [], undated: new Map() };
     const q = orgReads(orgId, false);
     const ids = customers.map((c) => c._id);
-    const externalIds = [...new Set(customers.map((c) => c.externalId))];
+    const companies = new Map<string, { provider: CustomerDoc['provider']; companyId: string; externalIds: string[] }>();
+    for (const c of customers) {
+      const key = `${c.provider}:${c.companyId}`;
+      const company = companies.get(key) ?? { provider: c.provider, companyId: c.companyId, externalIds: [] };
+      company.externalIds.push(c.externalId);
+      companies.set(key, company);
+    }
+    const perCompany = async <T extends Document>(collection: string, filter: Record<string, unknown>): Promise<T[]> =>
+      (await Promise.all([...companies.values()].map((k) => this.all<T>(collection, { ...filter, provider: k.provider, companyId: k.companyId, customerExternalId: { $in: k.externalIds } })))).flat();
     const [invoices, undated, payments, states, entries, holds, bounceDocs] = await Promise.all([
-      this.all<InvoiceDoc>(q.invoices.collection, { ...q.invoices.filter, customerExternalId: { $in: externalIds } }),
-      this.all<InvoiceDoc>(collections.invoices, { orgId, ...OPEN_UNDATED, customerExternalId: { $in: externalIds } }),
-      this.all<PaymentDoc>(q.payments.collection, { ...q.payments.filter, customerExternalId: { $in: externalIds } }),
+      perCompany<InvoiceDoc>(q.invoices.collection, q.invoices.filter),
+      perCompany<InvoiceDoc>(collections.invoices, { orgId, ...OPEN_UNDATED }),
+      perCompany<PaymentDoc>(q.payments.collection, q.payments.filter),
       this.all<AccountStateDoc>(q.states.collection, { ...q.states.filter, _id: { $in: ids } }),
       this.all<OutboxEntryDoc>(q.entries.collection, { ...q.entries.filter, customerId: { $in: ids } }),
       this.all<CreditHoldDoc>(q.holds.collection, { ...q.holds.filter, customerId: { $in: ids } }),
