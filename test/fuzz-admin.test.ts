@@ -1,8 +1,7 @@
 // Fuzz (docs/architecture.md, "Fuzz suite"): admin API bodies with the admin
 // token — people, assignments (JSON and CSV), policy, the outbound switch, a
 // connection's send mode, the documents routes' query strings, the accounts API's
-// queries and ids — with random and
-// edge values. None may get a 5xx (a 4xx carries the standard error shape);
+// queries and ids — with random and edge values. None may get a 5xx (a 4xx carries the standard error shape);
 // afterwards the jobs and the planner run without throwing. FUZZ_SEED reruns a seed.
 import fc from 'fast-check';
 import { personRoles } from '../slack/services/people.js';
