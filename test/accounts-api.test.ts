@@ -6,10 +6,11 @@
 import type express from 'express';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import request from 'supertest';
-import { accountsRouter } from '../app/http/accounts.js';
+import { AccountsPageSchema, accountsRouter } from '../app/http/accounts.js';
 import { zonedInstant } from '../src/domain/calendar.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
+import { AccountDetailSchema } from '../src/planning/account-view.js';
 import { Planner } from '../src/planning/plan.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { accountStates, bounces, type AccountStateDoc, type EnteredContactDoc } from '../src/planning/state.js';
@@ -117,6 +118,8 @@ async function listAll(query: string): Promise<{ accounts: Summary[]; pages: num
     const res = await request(api).get(`/api/orgs/${ORG}/accounts?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).set(auth);
     expect(res.status).toBe(200);
     roundTrips.push(commands.length);
+    // The answer is what the OpenAPI document says (its response schema), field for field.
+    expect(AccountsPageSchema.strict().parse(res.body)).toEqual(res.body);
     accounts.push(...(res.body.accounts as Summary[]));
     cursor = res.body.nextCursor as string | null;
     pages++;
@@ -202,6 +205,7 @@ describe('GET /api/accounts/:id', () => {
   it('answers one account with its open invoices (undated ones too) and its contacts, ledger and entered', async () => {
     const res = await request(api).get(`/api/accounts/${encodeURIComponent(ids['archived'] ?? '')}`).set(auth);
     expect(res.status).toBe(200);
+    expect(AccountDetailSchema.strict().parse(res.body)).toEqual(res.body);
     expect(res.body).toMatchObject({ id: ids['archived'], orgId: ORG, name: 'Archived Partners', ledgerStatus: 'archived', timeZone: 'America/Chicago', state: 'past_due' });
     expect(res.body.explanation).toContain('INV-A1');
     expect(res.body.invoices).toEqual([
