@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   audit: () => import('./audit.js'),
   'id-index': () => import('./id-index.js'),
   planning: () => import('./planning.js'),
+  accounts: () => import('./accounts.js'),
 };
 
 async function main(): Promise<void> {

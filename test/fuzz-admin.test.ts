@@ -1,7 +1,7 @@
 // Fuzz (docs/architecture.md, "Fuzz suite"): admin API bodies with the admin
 // token — people, assignments (JSON and CSV), policy, the outbound switch, a
-// connection's send mode, the documents routes' query strings — with random and
-// edge values. None may get a 5xx (a 4xx carries the standard error shape);
+// connection's send mode, the documents routes' query strings, the accounts API's
+// queries and ids — with random and edge values. None may get a 5xx (a 4xx carries the standard error shape);
 // afterwards the jobs and the planner run without throwing. FUZZ_SEED reruns a seed.
 import fc from 'fast-check';
 import { personRoles } from '../slack/services/people.js';
@@ -184,6 +184,24 @@ it("the documents routes' query strings: never a 5xx", async () => {
     fc.tuple(account(), fc.constantFrom('statement.pdf', 'letters/final-demand.pdf', 'letters/written-warning.pdf', 'referral-packet.zip', 'audit.csv'), q(['date'])).map(([a, f, s]) => `/accounts/${seg(a)}/${f}?${s}`),
     fc.tuple(orgId(), fc.constantFrom('csv', 'pdf'), q(['from', 'to'])).map(([o, f, s]) => `/orgs/${seg(o)}/audit.${f}?${s}`),
   );
+  await fc.assert(
+    fc.asyncProperty(arb, async (path) => {
+      const res = await world.admin('GET', path);
+      tally.see(res.status, res.text);
+      check(res, path);
+    }),
+    params(seed, numRuns),
+  );
+  await after(tally, numRuns);
+});
+
+it("the accounts API's query strings and ids: never a 5xx", async () => {
+  const tally = new Tally('admin accounts', seed);
+  const numRuns = runs(120);
+  const account = () => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...world.customers.map((c) => c._id)) }, { weight: 1, arbitrary: nastyString });
+  const value = fc.oneof(fc.constantFrom('0', '1', '500', '501', '-1', '1e3', 'true', 'false', 'past_due', 'on_hold', 'eyJhZnRlciI6MX0', 'eyJhZnRlciI6IiJ9'), nastyString);
+  const q = fc.array(fc.tuple(fc.constantFrom('cursor', 'limit', 'state', 'pastDue'), value), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
+  const arb = fc.oneof(fc.tuple(orgId(), q).map(([o, s]) => `/orgs/${seg(o)}/accounts?${s}`), account().map((a) => `/accounts/${seg(a)}`));
   await fc.assert(
     fc.asyncProperty(arb, async (path) => {
       const res = await world.admin('GET', path);

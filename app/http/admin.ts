@@ -14,7 +14,7 @@ import { People, personRoles } from '../../slack/services/people.js';
 import { CreditFlags, liftPrepayOnly } from '../../slack/services/credit-flags.js';
 import { INSTALLATIONS_COLLECTION } from '../../slack/services/installations.js';
 import { assignmentsRouter } from './assignments.js';
-import { parseInput } from './parse.js';
+import { parseInput, type ApiRoute } from './parse.js';
 
 const PeopleBody = z.object({
   orgId: z.string().min(1),
@@ -36,6 +36,14 @@ const LinkBody = z.object({ orgId: z.string().min(1) });
 /** Who lifts prepay-only (the admin token names nobody: the caller says who asked, by email). */
 const LiftBody = z.object({ reason: cappedText('reason'), by: z.email().optional() });
 
+/** The routes of adminRouter itself (its assignments: assignmentsRoutes). */
+export const adminRoutes: ApiRoute[] = [
+  { method: 'put', path: '/slack/people', summary: 'Add or update the people of an organisation (email, name, Slack user, roles)', body: PeopleBody, statuses: [404] },
+  { method: 'get', path: '/slack/people/:orgId', summary: 'The people of an organisation' },
+  { method: 'post', path: '/slack/installations/:teamId/link', summary: 'Link an installed Slack workspace to an organisation', body: LinkBody, statuses: [404] },
+  { method: 'get', path: '/accounts/:id/credit-status', summary: 'For order systems: whether an account is on credit hold or prepay-only', statuses: [404] },
+  { method: 'post', path: '/accounts/:id/prepay-only/lift', summary: 'Lift prepay-only (set by an agency referral); audited once', body: LiftBody, statuses: [403, 404, 409] },
+];
 
 export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();

@@ -6,11 +6,24 @@ import express, { Router } from 'express';
 import { AppError } from '../../src/errors.js';
 import { toCsv } from '../../src/documents/audit-export.js';
 import { defaultCollectorOf } from '../../src/planning/assemble.js';
-import { ASSIGNMENTS_CSV_HEADER, DEFAULT_ROW, planAssignments, rowsFromCsv, rowsFromJson, type Cell } from '../../src/planning/assignments.js';
+import { AssignmentsJson, ASSIGNMENTS_CSV_HEADER, DEFAULT_ROW, planAssignments, rowsFromCsv, rowsFromJson, type Cell } from '../../src/planning/assignments.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor, CustomerDoc } from '../../src/store/types.js';
+import type { ApiRouteDoc } from './openapi.js';
 
 const ADMIN_ACTOR: AuditActor = { kind: 'system', id: 'admin-api', name: 'Overdue admin API' };
+
+export const assignmentsRoutes: ApiRouteDoc[] = [
+  {
+    method: 'put',
+    path: '/orgs/:orgId/assignments',
+    summary: "Customers' sales reps and collectors from a CSV (customer,sales_rep_email,collector_email; a * row sets the default collector) or JSON rows; all or nothing, 422 lists invalid rows by line",
+    body: AssignmentsJson,
+    bodyMediaTypes: ['text/csv'],
+    statuses: [404, 422],
+  },
+  { method: 'get', path: '/orgs/:orgId/assignments', summary: 'The assignments as CSV', responseMediaTypes: ['text/csv'], statuses: [404] },
+];
 
 export function assignmentsRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();

@@ -17,6 +17,8 @@ import { documentInstant } from '../../src/documents/model.js';
 import { buildReferralPacket } from '../../src/documents/packet.js';
 import { isLetterKind, LETTER_KINDS, resolveDocumentSettings } from '../../src/documents/settings.js';
 import { buildStatement } from '../../src/documents/statement.js';
+import { z } from 'zod';
+import type { ApiRouteDoc } from './openapi.js';
 
 export interface DocumentsRouterDeps {
   store: Store;
@@ -41,6 +43,19 @@ function dateQuery(req: Request, name: string): LocalDate | undefined {
   }
   return v;
 }
+
+/** The documents' query, as the OpenAPI document shows it (dateQuery reads it: 400 for a date that is not one). */
+const DocumentDate = z.object({ date: z.iso.date().optional().describe('the document date (default: today in the account time zone)') });
+const AuditPeriod = z.object({ from: z.iso.date().describe('first day, inclusive'), to: z.iso.date().describe('last day, inclusive (to ≥ from)') });
+
+export const documentsRoutes: ApiRouteDoc[] = [
+  { method: 'get', path: '/accounts/:id/letters/:file', summary: 'A letter as PDF: final-demand.pdf or written-warning.pdf (X-Response-Deadline header)', query: DocumentDate, responseMediaTypes: ['application/pdf'], statuses: [404] },
+  { method: 'get', path: '/accounts/:id/statement.pdf', summary: 'The account statement as PDF', query: DocumentDate, responseMediaTypes: ['application/pdf'], statuses: [404] },
+  { method: 'get', path: '/accounts/:id/audit.csv', summary: "The account's audit trail as CSV (X-Audit-Chain: the chain check)", responseMediaTypes: ['text/csv'], statuses: [404] },
+  { method: 'get', path: '/accounts/:id/audit.pdf', summary: "The account's audit trail as PDF", responseMediaTypes: ['application/pdf'], statuses: [404] },
+  { method: 'get', path: '/accounts/:id/referral-packet.zip', summary: 'The collection agency referral packet (letters, statement, audit trail)', query: DocumentDate, responseMediaTypes: ['application/zip'], statuses: [404] },
+  { method: 'get', path: '/orgs/:orgId/audit.:format', summary: "The organisation's audit entries of a period: audit.csv or audit.pdf", query: AuditPeriod, responseMediaTypes: ['text/csv', 'application/pdf'], statuses: [404] },
+];
 
 function send(res: Response, type: string, filename: string, body: Buffer | string): void {
   res.setHeader('Content-Type', type);

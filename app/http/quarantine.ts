@@ -7,6 +7,11 @@ import { Router } from 'express';
 import { AppError } from '../../src/errors.js';
 import { Quarantine } from '../../src/planning/quarantine.js';
 import type { Store } from '../../src/store/store.js';
+import type { ApiRoute } from './parse.js';
+
+export const quarantineRoutes: ApiRoute[] = [
+  { method: 'get', path: '/orgs/:orgId/quarantine', summary: 'Accounts whose planning failed and that are set aside (retried every pass)', statuses: [404] },
+];
 
 export function quarantineRouter(deps: { store: Store }): Router {
   const router = Router();

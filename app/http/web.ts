@@ -1,21 +1,24 @@
 // The web role's HTTP app, built from the services object: health and the admin
 // API (documents, people and assignments, credit status, outbound switch,
-// policies, planning's quarantine), the connectors' OAuth and webhook routes, and Slack's /slack/events.
+// policies, planning's quarantine, accounts, the OpenAPI document), the connectors' OAuth and webhook routes, and Slack's /slack/events.
 import type { Express } from 'express';
 import type { Config } from '../../src/config.js';
-import { documentsRouter } from './documents.js';
+import { documentsRouter, documentsRoutes } from './documents.js';
 import { createApp } from '../../src/http/app.js';
-import { outboundRouter } from './outbound.js';
+import { outboundRouter, outboundRoutes } from './outbound.js';
 import { quickbooksRouter } from '../../connectors/quickbooks/routes.js';
 import { xeroRouter } from '../../connectors/xero/routes.js';
 import type { SlackApp } from '../../slack/app.js';
 import { slackWebApp } from '../../slack/wiring.js';
 import type { Connectors, Services } from '../services.js';
-import { adminRouter } from './admin.js';
-import { orgsRouter } from './orgs.js';
-import { overridesRouter } from './overrides.js';
-import { policiesRouter } from './policies.js';
-import { quarantineRouter } from './quarantine.js';
+import { accountsRouter, accountsRoutes } from './accounts.js';
+import { adminRouter, adminRoutes } from './admin.js';
+import { assignmentsRoutes } from './assignments.js';
+import { coreRoutes, openApiRouter } from './openapi.js';
+import { orgsRouter, orgsRoutes } from './orgs.js';
+import { overridesRouter, overridesRoutes } from './overrides.js';
+import { policiesRouter, policiesRoutes } from './policies.js';
+import { quarantineRouter, quarantineRoutes } from './quarantine.js';
 
 export interface WebApp {
   app: Express;
@@ -32,13 +35,25 @@ export async function buildWebApp(config: Config, services: Services, connectors
   ];
   const slack = await slackWebApp(config, services);
   if (slack) routers.push(slack.router);
+  // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes];
   const app = createApp({
     db: store.db,
     logger,
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), orgsRouter({ store, now }), policiesRouter({ store, now, policies: services.policies }), quarantineRouter({ store }), overridesRouter({ store, now })],
+    adminRouters: [
+      documentsRouter({ store }),
+      adminRouter({ store }),
+      outboundRouter({ store }),
+      orgsRouter({ store, now }),
+      policiesRouter({ store, now, policies: services.policies }),
+      quarantineRouter({ store }),
+      overridesRouter({ store, now }),
+      accountsRouter({ store, policies: services.policies, now }),
+      openApiRouter(apiRoutes),
+    ],
   });
   return { app, slack };
 }

@@ -11,7 +11,7 @@ import {
   zonedInstantOfDayNumber,
   type LocalDate,
 } from '../domain/calendar.js';
-import { formatMoney, type ExchangeRates } from '../domain/money.js';
+import { formatMoney } from '../domain/money.js';
 import type { Account, HistoryEntry, Instant } from './account.js';
 import { decide, roleLabel, type Decision, type DecideOptions, type DueAction, type Recipient } from './decide.js';
 import { compiledOf, type PolicyLike } from './policy.js';
@@ -78,12 +78,20 @@ export interface Preview {
  * sending hours; at `from` on the first day), every action taken as decided.
  */
 export function preview(account: Account, policy: PolicyLike, from: Instant | Date, days: number, options: DecideOptions = {}): Preview {
-  const cp = compiledOf(policy);
   const fromMs = typeof from === 'number' ? from : from.getTime();
+  const entries: PreviewEntry[] = [];
+  const replay = previewEntries(account, policy, fromMs, days, options);
+  let r = replay.next();
+  for (; r.done !== true; r = replay.next()) entries.push(r.value);
+  return { accountId: account.id, from: fromMs, days, entries, finalLevel: r.value };
+}
+
+/** preview()'s replay, one entry at a time (a caller that wants the first match stops early); returns the final level's name. */
+function* previewEntries(account: Account, policy: PolicyLike, fromMs: Instant, days: number, options: DecideOptions): Generator<PreviewEntry, string> {
+  const cp = compiledOf(policy);
   const tz = account.timeZone;
   const firstDay = localDayNumber(fromMs, tz);
   const history: HistoryEntry[] = [...account.history];
-  const entries: PreviewEntry[] = [];
   let finalLevel = 'current';
   for (let d = 0; d < days; d++) {
     const day = firstDay + d;
@@ -92,17 +100,34 @@ export function preview(account: Account, policy: PolicyLike, from: Instant | Da
     finalLevel = decision.level.name;
     for (const a of decision.actions) {
       history.push(historyEntryFor(a));
-      entries.push({
+      yield {
         date: fromDayNumber(localDayNumber(a.at, tz)),
         at: a.at,
         levelId: a.levelId,
         levelName: a.levelName,
         action: a,
         text: `on ${formatDayNumberShort(localDayNumber(a.at, tz))} (${a.levelName}): ${describeAction(a)}`,
-      });
+      };
     }
   }
-  return { accountId: account.id, from: fromMs, days, entries, finalLevel };
+  return finalLevel;
+}
+
+/**
+ * What comes next if nothing changes, after `decision`'s day: the first customer-facing step of another
+ * level in the preview, else its first step after today; null for a current account or none in the horizon.
+ * explain() words it as its `nextStep`; the accounts API answers it as `next`.
+ */
+export function nextStepAfter(account: Account, policy: PolicyLike, decision: Decision, options: DecideOptions & { horizonDays?: number } = {}): PreviewEntry | null {
+  if (decision.state === 'current') return null;
+  const today = toDayNumber(decision.today);
+  let first: PreviewEntry | null = null;
+  for (const e of previewEntries(account, policy, decision.now, options.horizonDays ?? 120, { rates: options.rates })) {
+    if (toDayNumber(e.date) <= today) continue;
+    if (e.action.customerFacing !== false && e.levelId !== decision.level.id) return e;
+    first ??= e;
+  }
+  return first;
 }
 
 export interface Explanation {
@@ -121,7 +146,6 @@ export function explain(account: Account, policyLike: PolicyLike, now: Instant |
   const policy = compiledOf(policyLike);
   const decision = decide(account, policy, now, options);
   const tz = account.timeZone;
-  const nowMs = decision.now;
   const lines: string[] = [];
   const today = toDayNumber(decision.today);
   const past = new Set(decision.pastDue.invoiceIds);
@@ -134,13 +158,8 @@ export function explain(account: Account, policyLike: PolicyLike, now: Instant |
   for (const a of decision.actions) lines.push(`now (${formatZoned(a.at, tz)}): ${describeAction(a)}`);
   if (decision.nextEvaluationAt !== null) lines.push(`next evaluation: ${formatZoned(decision.nextEvaluationAt, tz)}`);
 
-  let nextStep: string | null = null;
-  if (decision.state !== 'current') {
-    const p = preview(account, policy, nowMs, options.horizonDays ?? 120, { rates: options.rates satisfies ExchangeRates | undefined });
-    const next = p.entries.find((e) => toDayNumber(e.date) > today && e.action.customerFacing !== false && e.levelId !== decision.level.id);
-    const first = next ?? p.entries.find((e) => toDayNumber(e.date) > today);
-    if (first) nextStep = `if unpaid, on ${formatDayNumberShort(toDayNumber(first.date))} ${describeAction(first.action)} (${first.levelName})`;
-  }
+  const next = nextStepAfter(account, policy, decision, options);
+  const nextStep = next ? `if unpaid, on ${formatDayNumberShort(toDayNumber(next.date))} ${describeAction(next.action)} (${next.levelName})` : null;
   if (nextStep) lines.push(nextStep);
   const text = [decision.explanation, ...lines].join('\n');
   return { decision, summary: decision.explanation, lines, nextStep, text };

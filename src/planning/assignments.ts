@@ -31,6 +31,8 @@ const JsonRow = z.object({
   collectorEmail: email.nullable().optional(),
 });
 const JsonBody = z.object({ rows: z.array(z.unknown()).max(MAX_ROWS) });
+/** The JSON body as a whole, as the OpenAPI document shows it (rowsFromJson checks each row on its own with JsonRow, so one bad row is reported by its line). */
+export const AssignmentsJson = z.object({ rows: z.array(JsonRow).max(MAX_ROWS) });
 
 /** RFC 4180 records (quoted fields may hold commas, quotes doubled, line breaks), each with its first line number. */
 export function parseCsv(text: string): { line: number; cells: string[] }[] {

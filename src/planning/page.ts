@@ -13,7 +13,7 @@
 // linearly. The price is memory: the organisation's open invoices, payments,
 // states and outbox entries are held for the pass (figures in docs/jobs.md).
 import type { Db, Document, Filter } from 'mongodb';
-import { OPEN_DATED, recordId } from '../store/records.js';
+import { OPEN_DATED, OPEN_UNDATED, recordId } from '../store/records.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, CreditHoldDoc, CustomerDoc, InvoiceDoc, OrganisationDoc, OutboxEntryDoc, PaymentDoc } from '../store/types.js';
 import type { AccountStateDoc, BounceDoc } from './state.js';
@@ -137,6 +137,43 @@ export class OrgReader {
     const wanted = only ? customers.filter((c) => only.has(c._id)) : customers;
     wanted.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     return groupByCustomer({ customers: wanted, invoices, payments, states, entries, holds, bounces: bounceDocs });
+  }
+
+  /**
+   * The documents of some customers of one organisation (a page of the accounts API) in a constant number
+   * of reads: per collection one read by equality on the organisation (and, for invoices and payments, on
+   * each ledger company of the page, usually one) narrowed to the page's customers by `$in` — index ranges
+   * on MongoDB (customer_status, customer, customer_state, _id); FerretDB pushes the equalities down and
+   * evaluates the `$in` over the rows they select. Also their open invoices without a due date
+   * (`dueDateSource: 'none'`, which the ladder leaves out), by customer id.
+   */
+  async accountsOf(orgId: string, customers: readonly CustomerDoc[]): Promise<{ inputs: AccountInput[]; undated: Map<string, InvoiceDoc[]> }> {
+    if (customers.length === 0) return { inputs: [], undated: new Map() };
+    const q = orgReads(orgId, false);
+    const ids = customers.map((c) => c._id);
+    const companies = new Map<string, { provider: CustomerDoc['provider']; companyId: string; externalIds: string[] }>();
+    for (const c of customers) {
+      const key = `${c.provider}:${c.companyId}`;
+      const company = companies.get(key) ?? { provider: c.provider, companyId: c.companyId, externalIds: [] };
+      company.externalIds.push(c.externalId);
+      companies.set(key, company);
+    }
+    const perCompany = async <T extends Document>(collection: string, filter: Record<string, unknown>): Promise<T[]> =>
+      (await Promise.all([...companies.values()].map((k) => this.all<T>(collection, { ...filter, provider: k.provider, companyId: k.companyId, customerExternalId: { $in: k.externalIds } })))).flat();
+    const [invoices, undated, payments, states, entries, holds, bounceDocs] = await Promise.all([
+      perCompany<InvoiceDoc>(q.invoices.collection, q.invoices.filter),
+      perCompany<InvoiceDoc>(collections.invoices, { orgId, ...OPEN_UNDATED }),
+      perCompany<PaymentDoc>(q.payments.collection, q.payments.filter),
+      this.all<AccountStateDoc>(q.states.collection, { ...q.states.filter, _id: { $in: ids } }),
+      this.all<OutboxEntryDoc>(q.entries.collection, { ...q.entries.filter, customerId: { $in: ids } }),
+      this.all<CreditHoldDoc>(q.holds.collection, { ...q.holds.filter, customerId: { $in: ids } }),
+      this.all<BounceDoc>(q.bounces.collection, q.bounces.filter),
+    ]);
+    const sorted = [...customers].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const inputs = groupByCustomer({ customers: sorted, invoices, payments, states, entries, holds, bounces: bounceDocs });
+    const undatedOf = new Map<string, InvoiceDoc[]>();
+    for (const i of undated.sort(byInvoiceOrder)) push(undatedOf, customerOf(i), i);
+    return { inputs, undated: undatedOf };
   }
 
   /**

@@ -176,6 +176,18 @@ export class Planner {
   }
 
   /**
+   * What planning would decide for these accounts at `now`, written nowhere: the same read documents,
+   * the same assembly and policy, the same decide() (the accounts API; src/planning/account-view.ts).
+   */
+  async decisionsOf(inputs: readonly AccountInput[], org: OrganisationDoc | null, now: Date): Promise<{ loaded: LoadedAccount; policy: CompiledPolicy; decision: Decision }[]> {
+    const policy = await this.policy(org);
+    return inputs.map((input) => {
+      const loaded = this.toLoaded(input, org);
+      return { loaded, policy, decision: decide(loaded.account, policy, now) };
+    });
+  }
+
+  /**
    * Decide for one account and bring its outbox in line with the decision. Never throws because of the
    * account's data: a failure (load, decide or write) quarantines the account and is returned in `failed`;
    * a success lifts an earlier quarantine. Records the planning bookkeeping even when nothing changed

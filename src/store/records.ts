@@ -135,6 +135,9 @@ export class Customers extends ProviderRecords<CustomerDoc> {
  */
 export const OPEN_DATED = { status: 'open', dueDateSource: { $ne: 'none' } } as const;
 
+/** Open invoices the ledger gave neither a due date nor terms: flagged to the collector, never chased. */
+export const OPEN_UNDATED = { status: 'open', dueDateSource: 'none' } as const;
+
 export class Invoices extends ProviderRecords<InvoiceDoc> {
   /**
    * Open invoices of one customer that have a due date, oldest due first: what the ladder chases.
@@ -147,7 +150,7 @@ export class Invoices extends ProviderRecords<InvoiceDoc> {
 
   /** Open invoices of one customer without a due date or terms in the ledger (flagged to the collector, not chased). */
   listUndatedOpenForCustomer(provider: Provider, companyId: string, customerExternalId: string): Promise<InvoiceDoc[]> {
-    return this.col.find({ provider, companyId, customerExternalId, status: 'open', dueDateSource: 'none' }).sort({ issueDate: 1, number: 1 }).toArray();
+    return this.col.find({ provider, companyId, customerExternalId, ...OPEN_UNDATED }).sort({ issueDate: 1, number: 1 }).toArray();
   }
 }
 

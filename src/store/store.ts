@@ -52,7 +52,7 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { provider: 1, companyId: 1 }, name: 'provider_company', unique: true },
     { key: { orgId: 1, status: 1 }, name: 'org_status' },
   ],
-  customers: [providerKey, { key: { orgId: 1, displayName: 1 }, name: 'org_name' }],
+  customers: [providerKey, { key: { orgId: 1, displayName: 1 }, name: 'org_name' }, { key: { orgId: 1, active: 1, _id: 1 }, name: 'org_active_id' }],
   invoices: [
     providerKey,
     { key: { provider: 1, companyId: 1, customerExternalId: 1, status: 1 }, name: 'customer_status' },
