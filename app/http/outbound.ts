@@ -19,10 +19,8 @@ const PauseBody = z.object({ by: z.string().min(1).max(200).optional(), reason: 
 const ResumeBody = z.object({ by: z.string().min(1).max(200).optional() }).strict();
 const SendModeBody = z.object({ mode: z.enum(['dry-run', 'live']), by: z.string().min(1).max(200).optional() }).strict();
 
-/** The audit chain of organisation-wide events (the trail is kept per account id). */
-export function orgAuditAccount(orgId: string): string {
-  return `org:${orgId}`;
-}
+import { orgAuditAccount } from '../../src/store/audit.js';
+export { orgAuditAccount };
 
 function param(req: Request, name: string): string {
   const v: unknown = req.params[name];

@@ -14,6 +14,9 @@ import type { Connectors, Services } from '../services.js';
 import { adminRouter } from './admin.js';
 import { policiesRouter } from './policies.js';
 import { quarantineRouter } from './quarantine.js';
+import { connectionsRouter, connectUrl } from './connections.js';
+import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
+import type { ConnectionDoc } from '../../src/store/types.js';
 
 export interface WebApp {
   app: Express;
@@ -24,11 +27,17 @@ export interface WebApp {
 export async function buildWebApp(config: Config, services: Services, connectors: Connectors): Promise<WebApp> {
   const { store, logger, now } = services;
   const bodyLimit = config.http.bodyLimit;
+  // After a consent: audit, and queue the first sync at once (jobs/connections.ts).
+  const onConnected = (conns: ConnectionDoc[], by: string | undefined) => afterConsent(services, conns, by);
   const routers = [
-    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit })] : []),
-    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit })] : []),
+    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
+    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
   ];
-  const slack = await slackWebApp(config, services);
+  const linkDeps = { services, publicBaseUrl: config.http.publicBaseUrl, ...(connectors.states ? { states: connectors.states } : {}) };
+  const slack = await slackWebApp(config, services, {
+    connectUrl: (provider, orgId, slackUserId) => connectUrl(linkDeps, provider, orgId, services.now(), slackUserId)?.url ?? null,
+    disconnect: (id, actor) => disconnectConnection(services, id, actor, 'slack'),
+  });
   if (slack) routers.push(slack.router);
   const app = createApp({
     db: store.db,
@@ -36,7 +45,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store }), connectionsRouter(linkDeps)],
   });
   return { app, slack };
 }
