@@ -111,13 +111,13 @@ export async function runConnectionSync(ctx: JobContext, data: SyncConnectionDat
       details: { connectionId: id, jobId, mode: data.mode, saved: r.saved, rejected: r.rejected, deleted: r.deleted, replanned, ...(look ? { preview: look } : {}) }, at: ctx.now(),
     });
     if (report && look) {
-      await report.update(firstSyncSummaryText({ ...label, openInvoices, customers, pastDue: look.pastDue, remindersToday: look.remindersToday, sendMode: conn.sendMode ?? 'dry-run' }), true);
+      await report.update(firstSyncSummaryText({ ...label, openInvoices, customers, pastDue: look.pastDue, remindersToday: look.remindersToday, sendMode: conn.sendMode ?? 'dry-run' }));
     }
     ctx.logger.info({ connection: id, jobId, mode: data.mode, saved: r.saved, replanned }, 'sync-connection done');
   } catch (err) {
     await ctx.store.connections.clear(id, ['currentSync'], ctx.now());
     if (err instanceof SyncStopped) {
-      await report?.update(`The sync of ${conn.companyName} stopped: ${err.message}.`, true);
+      await report?.update(`The sync of ${conn.companyName} stopped: ${err.message}.`);
       return;
     }
     const message = errorText(err);
@@ -126,7 +126,7 @@ export async function runConnectionSync(ctx: JobContext, data: SyncConnectionDat
       orgId: conn.orgId, accountId: orgAuditAccount(conn.orgId), actor: SYSTEM, channel: 'system', action: 'connection.sync-failed', invoiceIds: [],
       outcome: `${conn.companyName}: ${data.mode} sync failed: ${message}`, details: { connectionId: id, jobId, mode: data.mode, first: data.first === true }, at: ctx.now(),
     });
-    await report?.update(firstSyncFailedText(conn.companyName, conn.provider, message), true);
+    await report?.update(firstSyncFailedText(conn.companyName, conn.provider, message));
     ctx.logger.warn({ connection: id, jobId, err: message }, 'sync-connection failed');
   }
 }

@@ -84,6 +84,7 @@ export interface SyncProgressText {
 
 /** "Syncing Acme Ltd from QuickBooks: 1,200 of 2,480 invoices" (or "1,200 invoices so far" without a total). */
 export function syncProgressText(p: SyncProgressText): string {
+  if (p.done === 0 && p.total === null) return `Syncing ${p.company} from ${providerLabel[p.provider]}: starting (customers first, then invoices)`;
   const of = p.total !== null ? `${count(Math.min(p.done, p.total))} of ${count(p.total)} invoices` : `${count(p.done)} invoices so far`;
   return `Syncing ${p.company} from ${providerLabel[p.provider]}: ${of}`;
 }

@@ -72,15 +72,14 @@ export async function tellByDm(ctx: SlackContext, userId: string, text: string):
  * organisation), posted at the start and updated in place (chat.update) as pages arrive and at the end.
  */
 export class SyncProgressMessages {
-  private posted: { channel: string; ts: string }[] = [];
-  private lastUpdate = 0;
+  private readonly posted: { channel: string; ts: string }[] = [];
 
-  private constructor(private readonly ctx: SlackContext, private readonly minIntervalMs: number) {}
+  private constructor(private readonly ctx: SlackContext) {}
 
   /** Post the first text to the recipients; none known (or Slack not installed for the organisation): a silent reporter. */
-  static async start(base: SlackContext, orgId: string, by: string | undefined, text: string, minIntervalMs = 1_000): Promise<SyncProgressMessages> {
+  static async start(base: SlackContext, orgId: string, by: string | undefined, text: string): Promise<SyncProgressMessages> {
     const ctx = (await base.forOrg(orgId)) ?? null;
-    const reporter = new SyncProgressMessages(ctx ?? base, minIntervalMs);
+    const reporter = new SyncProgressMessages(ctx ?? base);
     if (!ctx) return reporter;
     const connector = by ? await ctx.people.bySlackId(orgId, by) : null;
     const people = connector ? [connector] : (await ctx.people.withRole(orgId, 'admin')).filter((p) => p.slackUserId);
@@ -95,7 +94,6 @@ export class SyncProgressMessages {
         ctx.logger.warn({ err, user }, 'first sync progress: could not reach a recipient');
       }
     }
-    reporter.lastUpdate = Date.now();
     return reporter;
   }
 
@@ -103,10 +101,8 @@ export class SyncProgressMessages {
     return this.posted.length;
   }
 
-  /** Update the messages; a progress update within `minIntervalMs` of the last is skipped (`final` never is). */
-  async update(text: string, final = false): Promise<void> {
-    if (!final && Date.now() - this.lastUpdate < this.minIntervalMs) return;
-    this.lastUpdate = Date.now();
+  /** Update the messages in place (once a page: a page is a thousand records, well under chat.update's rate). */
+  async update(text: string): Promise<void> {
     for (const m of this.posted) {
       try {
         await this.ctx.client.chat.update({ channel: m.channel, ts: m.ts, text });
