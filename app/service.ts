@@ -90,6 +90,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
         });
       }
       // Let running jobs finish (up to the grace period), then release what is left.
+      if (!agenda) await queue.stop().catch(() => {}); // the web role's queue-only Agenda
       if (agenda) {
         await agenda.drain(config.worker.shutdownGraceMs).catch((err: unknown) => logger.warn({ err }, 'drain did not finish'));
         await agenda.stop().catch(() => {});
