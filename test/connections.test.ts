@@ -14,6 +14,7 @@ import { buildWebApp } from '../app/http/web.js';
 import { buildConnectors, buildServices, type Services } from '../app/services.js';
 import { plannerFor } from '../src/planning/plan.js';
 import { agendaJobQueue, createAgenda, defineJobs, JOBS_COLLECTION } from '../jobs/agenda.js';
+import { runConnectionSync } from '../jobs/connections.js';
 import { allJobs } from '../jobs/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -322,6 +323,11 @@ describe('Disconnect', () => {
     const conn = (await store.connections.get(id)) as ConnectionDoc;
     expect(conn.disconnectedAt).toBeInstanceOf(Date);
     expect((await api(`/connections/${encodeURIComponent(id)}/disconnect`, { method: 'POST', body: {} })).status).toBe(409);
+    // A sync job of the disconnected connection that was already running its queue does nothing.
+    const calls = xero.counts.total;
+    await runConnectionSync(services, { connectionId: id, mode: 'full' }, 'late-job');
+    expect(xero.counts.total).toBe(calls);
+    expect((await store.connections.get(id))?.currentSync).toBeUndefined();
     const audit = await store.db.collection(collections.audit).findOne({ action: 'connection.disconnected', 'details.connectionId': id });
     expect(audit).toMatchObject({ channel: 'api', actor: { kind: 'person', id: 'ada.admin@acme.example' } });
   });
