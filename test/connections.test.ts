@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { ConnectionDoc } from '../src/store/types.js';
+import type { Connector, SyncOptions } from '../connectors/types.js';
 import { openTestDatabase } from './helpers/db.js';
 import { closeServer } from './sandbox/common.js';
 import { QuickBooksSandbox } from './sandbox/quickbooks/server.js';
@@ -330,5 +331,28 @@ describe('Disconnect', () => {
     expect((await store.connections.get(id))?.currentSync).toBeUndefined();
     const audit = await store.db.collection(collections.audit).findOne({ action: 'connection.disconnected', 'details.connectionId': id });
     expect(audit).toMatchObject({ channel: 'api', actor: { kind: 'person', id: 'ada.admin@acme.example' } });
+  });
+});
+
+describe('a sync that fails', () => {
+  it('shows its progress while it runs, then keeps the error on the connection, audits it and says so in Slack', async () => {
+    const id = 'quickbooks:555';
+    await store.connections.upsert({ orgId: ORG, provider: 'quickbooks', companyId: '555', companyName: 'Broken Co' }, new Date());
+    let seen: unknown = null;
+    const failing = {
+      async fullSync(_id: string, opts: SyncOptions = {}) {
+        await opts.onProgress?.({ kind: 'invoice', done: 1_000, total: 2_480 });
+        seen = await (await api(`/connections/${encodeURIComponent(id)}`)).json();
+        throw new Error('QuickBooks answered 500 three times');
+      },
+    } as unknown as Connector;
+    await runConnectionSync({ ...services, connectors: { quickbooks: failing } }, { connectionId: id, mode: 'full', first: true, by: admin.id }, 'job-1');
+    expect(seen).toMatchObject({ currentSync: { jobId: 'job-1', mode: 'full', done: 1_000, total: 2_480 } });
+    expect(updatesTo(admin.id)).toContain('Syncing Broken Co from QuickBooks: 1,000 of 2,480 invoices');
+    expect(updatesTo(admin.id).at(-1)).toMatch(/^The first sync of Broken Co from QuickBooks failed: QuickBooks answered 500 three times\./);
+    const shown = (await (await api(`/connections/${encodeURIComponent(id)}`)).json()) as Record<string, unknown>;
+    expect(shown['lastError']).toMatchObject({ message: 'QuickBooks answered 500 three times' });
+    expect(shown['currentSync']).toBeUndefined();
+    expect(await store.db.collection(collections.audit).findOne({ action: 'connection.sync-failed', 'details.connectionId': id })).toMatchObject({ details: { jobId: 'job-1', first: true } });
   });
 });
