@@ -19,7 +19,7 @@ import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
 import { processQuickbooksInbox } from '../connectors/quickbooks/routes.js';
 import { XeroConnector } from '../connectors/xero/connector.js';
 import { processXeroInbox } from '../connectors/xero/routes.js';
-import type { Services } from '../jobs/agenda.js';
+import type { JobQueue, Services } from '../jobs/agenda.js';
 import { deadlineScheduler } from '../jobs/plan.js';
 import { slackDeliveryFactory } from '../slack/wiring.js';
 
@@ -40,6 +40,8 @@ export interface Connectors {
 export interface ServicesOptions {
   /** The worker's Agenda: planning schedules each account's next evaluation on it. Absent on the web role. */
   agenda?: Agenda;
+  /** Where one-off jobs are queued (a connection's sync) and cancelled (a disconnect): every role has one (app/service.ts). */
+  jobs?: JobQueue;
   /** Default: the wall clock. */
   now?: () => Date;
   /** Default: processName(). */
@@ -61,6 +63,7 @@ export function buildServices(config: Config, store: Store, logger: Logger, conn
     outbox: outboxSettings(config, store, connectors),
     ...(slack ? { slack } : {}),
     ...(opts.agenda ? { scheduleDeadline: deadlineScheduler(opts.agenda) } : {}),
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
   };
 }
 

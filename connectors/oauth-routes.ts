@@ -6,7 +6,7 @@
 // the state carries its hash, and a callback without that cookie is refused.
 import type { Request, Response, Router } from 'express';
 import type { Logger } from '../src/logger.js';
-import type { Provider } from '../src/store/types.js';
+import type { ConnectionDoc, Provider } from '../src/store/types.js';
 import { newBrowserNonce, type OAuthStates, type StateProblem } from './oauth-state.js';
 
 export interface OAuthRouteOptions {
@@ -18,7 +18,9 @@ export interface OAuthRouteOptions {
   now: () => Date;
   authorizeUrl(state: string): string;
   /** Exchange the code and store the connection(s); the names of the companies connected (none: all were taken). */
-  complete(callbackUrl: string, orgId: string): Promise<string[]>;
+  complete(callbackUrl: string, orgId: string): Promise<ConnectionDoc[]>;
+  /** After the connection(s) are stored: start the first sync (app/http/web.ts wires it; jobs/connections.ts). `by`: the Slack user the link was minted for. */
+  onConnected?: (connections: ConnectionDoc[], by: string | undefined) => Promise<void>;
 }
 
 export function htmlPage(res: Response, status: number, title: string, text: string): void {
@@ -68,7 +70,7 @@ export function addOAuthRoutes(r: Router, o: OAuthRouteOptions): void {
     if (!link.ok) return htmlPage(res, 403, 'Link not valid', 'This connect link is invalid or expired. Ask Overdue for a new one.');
     const nonce = newBrowserNonce();
     res.cookie(cookieName, nonce, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: o.states.ttl });
-    res.redirect(302, o.authorizeUrl(o.states.issue(o.provider, link.orgId, o.now(), nonce)));
+    res.redirect(302, o.authorizeUrl(o.states.issue(o.provider, link.orgId, o.now(), nonce, link.by)));
   });
 
   r.get(`/callback/${o.provider}`, async (req: Request, res: Response) => {
@@ -80,8 +82,13 @@ export function addOAuthRoutes(r: Router, o: OAuthRouteOptions): void {
       return htmlPage(res, 400, failed, stateProblem(check.reason, o.label));
     }
     try {
-      const names = await o.complete(req.originalUrl, check.orgId);
+      const connected = await o.complete(req.originalUrl, check.orgId);
+      const names = connected.map((c) => c.companyName);
       if (names.length === 0) return htmlPage(res, 409, failed, `Every company you chose is already connected to another Overdue account.`);
+      if (o.onConnected) {
+        // The connection is stored: a failure to queue its first sync is logged (the scheduled syncs still run), not shown as a failed connection.
+        await o.onConnected(connected, check.by).catch((err: unknown) => o.logger.error({ provider: o.provider, err: err instanceof Error ? err.message : String(err) }, 'first sync could not be queued'));
+      }
       htmlPage(res, 200, `${o.label} connected`, `Overdue is now connected to ${names.join(', ')}. The first sync has started; you can close this window.`);
     } catch (err) {
       o.logger.warn({ provider: o.provider, err: err instanceof Error ? err.message : String(err) }, 'OAuth callback failed');

@@ -14,12 +14,15 @@ import { z } from 'zod';
 import type { Claims } from '../src/store/claims.js';
 import type { Provider } from '../src/store/types.js';
 
-const payload = z.object({ p: z.enum(['quickbooks', 'xero']), o: z.string().min(1), n: z.string().min(16), e: z.number().int(), b: z.string().min(16) });
+const payload = z.object({ p: z.enum(['quickbooks', 'xero']), o: z.string().min(1), n: z.string().min(16), e: z.number().int(), b: z.string().min(16), u: z.string().min(1).max(64).optional() });
+
+/** Who a connect link was minted for (a Slack user id), so the first sync's progress reaches them; letters, digits, `_`, `-`. */
+const BY = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type StateProblem = 'missing' | 'forged' | 'expired' | 'reused' | 'wrong_provider' | 'other_browser';
 
 export type StateCheck =
-  | { ok: true; orgId: string }
+  | { ok: true; orgId: string; by?: string }
   | { ok: false; reason: StateProblem };
 
 /** A fresh nonce for the browser that follows a connect link (kept in its cookie). */
@@ -49,8 +52,8 @@ export class OAuthStates {
   }
 
   /** A state for `orgId`, bound to the browser holding `browserNonce` (newBrowserNonce, sent to it as a cookie). */
-  issue(provider: Provider, orgId: string, now: Date, browserNonce: string): string {
-    const body = Buffer.from(JSON.stringify({ p: provider, o: orgId, n: randomBytes(16).toString('hex'), e: now.getTime() + this.ttlMs, b: nonceHash(browserNonce) })).toString('base64url');
+  issue(provider: Provider, orgId: string, now: Date, browserNonce: string, by?: string): string {
+    const body = Buffer.from(JSON.stringify({ p: provider, o: orgId, n: randomBytes(16).toString('hex'), e: now.getTime() + this.ttlMs, b: nonceHash(browserNonce), ...(by !== undefined && BY.test(by) ? { u: by } : {}) })).toString('base64url');
     return `${body}.${this.mac(body).toString('base64url')}`;
   }
 
@@ -74,20 +77,38 @@ export class OAuthStates {
     if (p.data.e <= now.getTime()) return { ok: false, reason: 'expired' };
     if (browserNonce === undefined || !sameText(nonceHash(browserNonce), p.data.b)) return { ok: false, reason: 'other_browser' };
     if (!(await this.claims.take(`oauth-state:${p.data.n}`, provider, now))) return { ok: false, reason: 'reused' };
-    return { ok: true, orgId: p.data.o };
+    return { ok: true, orgId: p.data.o, ...(p.data.u !== undefined ? { by: p.data.u } : {}) };
   }
 
-  /** Query string of a signed connect link for an organisation, valid for `ttlMs` × 6. */
-  connectLink(provider: Provider, orgId: string, now: Date): string {
-    const exp = now.getTime() + this.ttlMs * 6;
-    const sig = this.mac(`connect:${provider}:${orgId}:${exp}`).toString('base64url');
-    return `org=${encodeURIComponent(orgId)}&exp=${exp}&sig=${sig}`;
+  /** How long a connect link lives: `ttlMs` × 6 (an hour with the default ten-minute state). */
+  get connectLinkTtl(): number {
+    return this.ttlMs * 6;
   }
 
-  checkConnectLink(provider: Provider, q: { org?: unknown; exp?: unknown; sig?: unknown }, now: Date): { ok: true; orgId: string } | { ok: false } {
+  /**
+   * Query string of a signed connect link for an organisation, valid for `connectLinkTtl`. `by` (a Slack
+   * user id, when the link was minted for someone in App Home) is signed with it and carried through the
+   * state to the callback.
+   */
+  connectLink(provider: Provider, orgId: string, now: Date, by?: string): string {
+    return this.connectLinkFor(provider, orgId, now, by).query;
+  }
+
+  /** A connect link's query string and when it expires. */
+  connectLinkFor(provider: Provider, orgId: string, now: Date, by?: string): { query: string; expiresAt: Date } {
+    const exp = now.getTime() + this.connectLinkTtl;
+    const who = by !== undefined && BY.test(by) ? by : undefined;
+    const sig = this.mac(`connect:${provider}:${orgId}:${exp}${who !== undefined ? `:${who}` : ''}`).toString('base64url');
+    return { query: `org=${encodeURIComponent(orgId)}&exp=${exp}${who !== undefined ? `&by=${who}` : ''}&sig=${sig}`, expiresAt: new Date(exp) };
+  }
+
+  checkConnectLink(provider: Provider, q: { org?: unknown; exp?: unknown; sig?: unknown; by?: unknown }, now: Date): { ok: true; orgId: string; by?: string } | { ok: false } {
     if (typeof q.org !== 'string' || typeof q.exp !== 'string' || typeof q.sig !== 'string' || !/^\d+$/.test(q.exp)) return { ok: false };
+    if (q.by !== undefined && (typeof q.by !== 'string' || !BY.test(q.by))) return { ok: false };
     if (Number(q.exp) <= now.getTime()) return { ok: false };
-    return this.sameMac(`connect:${provider}:${q.org}:${q.exp}`, q.sig) ? { ok: true, orgId: q.org } : { ok: false };
+    const by = q.by;
+    if (!this.sameMac(`connect:${provider}:${q.org}:${q.exp}${by !== undefined ? `:${by}` : ''}`, q.sig)) return { ok: false };
+    return { ok: true, orgId: q.org, ...(by !== undefined ? { by } : {}) };
   }
 
   private sameMac(data: string, sig: string): boolean {

@@ -46,6 +46,18 @@ export interface SyncResult {
   checkpoint: string;
 }
 
+/** How far a sync is, after each page it saved: records of `kind` read so far, of `total` (null: the provider did not say). */
+export interface SyncProgress {
+  kind: RecordKind;
+  done: number;
+  total: number | null;
+}
+
+export interface SyncOptions {
+  /** Called after each saved page (the first sync's Slack message follows it; jobs/connections.ts). */
+  onProgress?: (p: SyncProgress) => Promise<void>;
+}
+
 export type FetchedRecord =
   | { found: true; kind: RecordKind; externalId: string; deleted: false }
   | { found: false; kind: RecordKind; externalId: string };
@@ -84,13 +96,13 @@ export interface Connector {
   refreshTokens(connectionId: string, opts?: { force?: boolean }): Promise<TokenDecision>;
 
   /** Read every open invoice, every customer and the payments/credits, page by page, saving each page. */
-  fullSync(connectionId: string): Promise<SyncResult>;
+  fullSync(connectionId: string, opts?: SyncOptions): Promise<SyncResult>;
 
   /**
    * Read what changed since the connection's checkpoint and save it; falls back to
    * a full read when the checkpoint is missing or too old for the provider's change feed.
    */
-  incrementalSync(connectionId: string): Promise<SyncResult>;
+  incrementalSync(connectionId: string, opts?: SyncOptions): Promise<SyncResult>;
 
   /**
    * Check a webhook delivery's signature over the raw body (timing-safe) and parse

@@ -4,7 +4,7 @@
 // src/store/claims.ts): when two workers lock the same run, one does the work.
 import { Agenda, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Connector } from '../connectors/types.js';
 import type { SlackContext } from '../slack/services/context.js';
@@ -39,6 +39,38 @@ export interface Services {
   slack?: (services: Services) => SlackContext;
   /** Schedule a re-plan of an account at its next evaluation time (the worker's Agenda); absent on the web role. */
   scheduleDeadline?: (customerId: string, at: Date) => Promise<void>;
+  /** Queue and cancel one-off Agenda jobs (a connection's sync, its disconnect): every role has one (app/service.ts). */
+  jobs?: JobQueue;
+}
+
+/** One-off jobs on the Agenda collection, from any role (the web role's Agenda is never started: it only writes jobs). */
+export interface JobQueue {
+  /** Queue a job to run at once; its Agenda id. */
+  now(name: string, data: Record<string, unknown>): Promise<string>;
+  /** Cancel (remove) the jobs whose documents match `filter` (a MongoDB filter on the job collection); how many. */
+  cancelWhere(filter: Record<string, unknown>): Promise<number>;
+  /** A job's state, for a caller following it (null: no such job, or it was removed). */
+  get(id: string): Promise<{ name: string; data: unknown; lastFinishedAt?: Date; failReason?: string } | null>;
+}
+
+/** The JobQueue of an Agenda on the application's database. */
+export function agendaJobQueue(agenda: Agenda, db: Db): JobQueue {
+  const jobs = db.collection<{ _id: ObjectId; name: string; data?: unknown; lastFinishedAt?: Date; failReason?: string }>(JOBS_COLLECTION);
+  return {
+    async now(name, data) {
+      const j = await agenda.now(name, data);
+      return String(j.attrs._id);
+    },
+    async cancelWhere(filter) {
+      const ids = (await jobs.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+      return ids.length === 0 ? 0 : agenda.cancel({ ids });
+    },
+    async get(id) {
+      if (!ObjectId.isValid(id)) return null;
+      const d = await jobs.findOne({ _id: new ObjectId(id) });
+      return d ? { name: d.name, data: d.data, ...(d.lastFinishedAt ? { lastFinishedAt: d.lastFinishedAt } : {}), ...(d.failReason ? { failReason: d.failReason } : {}) } : null;
+    },
+  };
 }
 
 /** What every job handler receives: the services object. */

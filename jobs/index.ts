@@ -2,6 +2,7 @@
 // use cron expressions so that their run keys agree across workers (see agenda.ts).
 import type { Agenda } from 'agenda';
 import type { JobDefinition } from './agenda.js';
+import { syncConnection } from './connections.js';
 import { dispatchOutbox } from './dispatch.js';
 import { followUpTasks } from './follow-up.js';
 import { housekeeping } from './housekeeping.js';
@@ -23,6 +24,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   syncIncremental as JobDefinition<unknown>,
   syncFull as JobDefinition<unknown>,
   processWebhooks as JobDefinition<unknown>,
+  syncConnection as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {

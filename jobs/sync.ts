@@ -12,7 +12,7 @@ import type { ConnectionDoc } from '../src/store/types.js';
 import { job, type JobContext } from './agenda.js';
 
 /** Re-plan the accounts of a connection whose records were saved since `since`. */
-async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
+export async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
   const ids = await customersChangedSince(ctx.store, conn.provider, conn.companyId, since);
   if (ids.length > 0) await plannerFor(ctx).planMany(ids, ctx.now());
   return ids.length;
@@ -27,9 +27,11 @@ export async function syncAll(ctx: JobContext, kind: 'full' | 'incremental'): Pr
     try {
       const r = kind === 'full' ? await connector.fullSync(conn._id) : await connector.incrementalSync(conn._id);
       const replanned = await replanChanged(ctx, conn, started);
+      if (conn.lastError) await ctx.store.connections.clear(conn._id, ['lastError'], ctx.now());
       ctx.logger.info({ connection: conn._id, kind, method: r.method, saved: r.saved, deleted: r.deleted, rejected: r.rejected, apiCalls: r.apiCalls, replanned }, 'sync done');
     } catch (err) {
-      // One company's failure (a revoked app, an outage) must not stop the others.
+      // One company's failure (a revoked app, an outage) must not stop the others; it shows on the connection.
+      await ctx.store.connections.update(conn._id, { lastError: { at: ctx.now(), message: (err instanceof Error ? err.message : String(err)).slice(0, 500) } }, ctx.now());
       ctx.logger.warn({ connection: conn._id, kind, err: err instanceof Error ? err.message : String(err) }, 'sync failed');
     }
   }

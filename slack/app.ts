@@ -17,6 +17,7 @@ import { interactionKey, slackTimestampGuard } from './request-guard.js';
 import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
+import type { ConnectionControls } from './services/connections.js';
 import type { MongoInstallationStore } from './services/installations.js';
 import type { PostQueue } from './services/post-queue.js';
 import { onboardingInstallationStore, onboardWorkspace } from './services/onboarding.js';
@@ -62,6 +63,8 @@ export interface SlackAppOptions {
   retryConfig?: webApi.RetryOptions;
   /** The per-channel chat.postMessage queue (default: one message a second per channel). */
   postQueue?: PostQueue;
+  /** Connect links and disconnecting for App Home's *Connections* (app/http/web.ts). */
+  connections?: ConnectionControls;
 }
 
 export interface SlackApp {
@@ -165,6 +168,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     ...(opts.approvalsChannel ? { approvalsChannel: opts.approvalsChannel } : {}),
     ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),
     ...(oauth ? { installations: oauth.installationStore } : {}),
+    ...(opts.connections ? { connections: opts.connections } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point. Interactions and commands are not retried by Slack,

@@ -14,6 +14,10 @@ export const actionIds = {
   liftHold: 'hold_lift',
   taskDone: 'task_done',
   liftPrepay: 'prepay_lift',
+  connectQuickbooks: 'connect_quickbooks',
+  connectXero: 'connect_xero',
+  reconnectConnection: 'reconnect_connection',
+  disconnectConnection: 'disconnect_connection',
 } as const;
 
 export const viewIds = {

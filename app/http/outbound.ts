@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
-import { orgAuditAccount } from '../../src/settings/create-org.js';
+import { orgAuditAccount } from '../../src/store/audit.js';
 import { pauseOutbound, resumeOutbound, setConnectionSendMode } from '../../src/settings/outbound.js';
 import { parseInput, type ApiRoute } from './parse.js';
 
@@ -27,7 +27,7 @@ export const outboundRoutes: ApiRoute[] = [
   { method: 'post', path: '/connections/:id/send-mode', summary: "Turn a connection's customer sends live or back to dry-run", body: SendModeBody, statuses: [404, 422] },
 ];
 
-// The audit chain of organisation-wide events (account `org:<id>`): one definition, in src/settings.
+// The audit chain of organisation-wide events (account `org:<id>`): one definition, in the audit store.
 export { orgAuditAccount };
 
 function param(req: Request, name: string): string {

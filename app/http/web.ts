@@ -19,6 +19,9 @@ import { orgsRouter, orgsRoutes } from './orgs.js';
 import { overridesRouter, overridesRoutes } from './overrides.js';
 import { policiesRouter, policiesRoutes } from './policies.js';
 import { quarantineRouter, quarantineRoutes } from './quarantine.js';
+import { connectionsRouter, connectionsRoutes, connectUrl } from './connections.js';
+import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
+import type { ConnectionDoc } from '../../src/store/types.js';
 
 export interface WebApp {
   app: Express;
@@ -29,14 +32,20 @@ export interface WebApp {
 export async function buildWebApp(config: Config, services: Services, connectors: Connectors): Promise<WebApp> {
   const { store, logger, now } = services;
   const bodyLimit = config.http.bodyLimit;
+  // After a consent: audit, and queue the first sync at once (jobs/connections.ts).
+  const onConnected = (conns: ConnectionDoc[], by: string | undefined) => afterConsent(services, conns, by);
   const routers = [
-    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit })] : []),
-    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit })] : []),
+    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
+    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
   ];
-  const slack = await slackWebApp(config, services);
+  const linkDeps = { services, publicBaseUrl: config.http.publicBaseUrl, ...(connectors.states ? { states: connectors.states } : {}) };
+  const slack = await slackWebApp(config, services, {
+    connectUrl: (provider, orgId, slackUserId) => connectUrl(linkDeps, provider, orgId, services.now(), slackUserId)?.url ?? null,
+    disconnect: (id, actor) => disconnectConnection(services, id, actor, 'slack'),
+  });
   if (slack) routers.push(slack.router);
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
-  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes];
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes];
   const app = createApp({
     db: store.db,
     logger,
@@ -52,6 +61,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       quarantineRouter({ store }),
       overridesRouter({ store, now }),
       accountsRouter({ store, policies: services.policies, now }),
+      connectionsRouter(linkDeps),
       openApiRouter(apiRoutes),
     ],
   });

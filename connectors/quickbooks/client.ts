@@ -129,6 +129,16 @@ export class QboClient {
     });
   }
 
+  /**
+   * `select count(*) from Invoice where Balance > '0'`: how many open invoices a full sync will read (its
+   * progress total). node-quickbooks writes count(*) for a `{ count: true }` criterion.
+   */
+  async countOpenInvoices(): Promise<number | null> {
+    const body = await this.call('count Invoice', (qbo, done) => qbo.findInvoices([{ count: true }, { field: 'Balance', value: '0', operator: '>' }] as never, (err: unknown, data: unknown) => done(err, data)));
+    const n = (body as { QueryResponse?: { totalCount?: unknown } } | null)?.QueryResponse?.totalCount;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
+  }
+
   /** Change data capture since an instant. */
   cdc(entities: QboEntityName[], since: Date): Promise<unknown> {
     return this.call('cdc', (qbo, done) => qbo.changeDataCapture(entities, since.toISOString(), (err, data) => done(err, data)));

@@ -11,7 +11,7 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncResult, WriteBackResult } from '../types.js';
+import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncOptions, SyncResult, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { QboApiError, QboClient, defaultRetry, type RetryPolicy } from './client.js';
 import { authorizeUrl, configureIntuitOAuth, disconnect, handleCallback, qboRefresher } from './connect.js';
@@ -92,12 +92,12 @@ export class QuickBooksConnector implements Connector {
   }
 
   // sync
-  fullSync(connectionId: string): Promise<SyncResult> {
-    return fullSync(this.kit, connectionId);
+  fullSync(connectionId: string, opts: SyncOptions = {}): Promise<SyncResult> {
+    return fullSync(this.kit, connectionId, opts);
   }
 
-  incrementalSync(connectionId: string): Promise<SyncResult> {
-    return incrementalSync(this.kit, connectionId);
+  incrementalSync(connectionId: string, opts: SyncOptions = {}): Promise<SyncResult> {
+    return incrementalSync(this.kit, connectionId, opts);
   }
 
   // webhooks and the changes they announce

@@ -5,7 +5,7 @@
 // feed capped), else queries by LastUpdatedTime.
 import { z } from 'zod';
 import { addPage, emptyTally, finishSync, inChunks, mapContextOf, type PageCounts, type SyncTally } from '../connector-kit.js';
-import type { RecordKind, SyncResult } from '../types.js';
+import type { RecordKind, SyncOptions, SyncResult } from '../types.js';
 import type { QboClient } from './client.js';
 import type { QboKit } from './kit.js';
 import { quickbooks, type QboEntityName } from './provider.js';
@@ -100,7 +100,7 @@ export async function readPages(
   }
 }
 
-export async function fullSync(kit: QboKit, connectionId: string): Promise<SyncResult> {
+export async function fullSync(kit: QboKit, connectionId: string, opts: SyncOptions = {}): Promise<SyncResult> {
   const conn = await kit.active(connectionId);
   const client = kit.client(conn);
   const ctx = withTerms(await mapContextOf(kit, conn), client);
@@ -116,8 +116,11 @@ export async function fullSync(kit: QboKit, connectionId: string): Promise<SyncR
   for (const step of steps) {
     const key = `full:${step.entity}`;
     if (checkpoint[key] !== 'done') {
+      // The progress total: QuickBooks' own count of open invoices (select count(*)), asked only when someone follows.
+      const total = opts.onProgress && step.kind === 'invoice' ? await client.countOpenInvoices() : null;
       const page = await readPages(kit, client, step, step.fullWhere, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
         checkpoint[key] = String(next);
+        await opts.onProgress?.({ kind: step.kind, done: next - 1, total });
         if (!startedAt) startedAt = checkpoint.fullStartedAt = server ?? serverSecond(localStart) ?? localStart;
         await save();
       });
@@ -159,10 +162,10 @@ async function settleLeftOpen(kit: QboKit, client: QboClient, ctx: QboMapContext
   return { saved: got.saved, deleted };
 }
 
-export async function incrementalSync(kit: QboKit, connectionId: string): Promise<SyncResult> {
+export async function incrementalSync(kit: QboKit, connectionId: string, opts: SyncOptions = {}): Promise<SyncResult> {
   const conn = await kit.active(connectionId);
   const since = conn.checkpoint?.since;
-  if (!since || conn.checkpoint?.fullStartedAt) return fullSync(kit, connectionId);
+  if (!since || conn.checkpoint?.fullStartedAt) return fullSync(kit, connectionId, opts);
   const client = kit.client(conn);
   const ctx = withTerms(await mapContextOf(kit, conn), client);
   const tally = emptyTally();

@@ -14,7 +14,7 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, WriteBackResult } from '../types.js';
+import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncOptions, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { RateBook, XeroApi, XeroApiError, defaultRetry, type RetryPolicy } from './client.js';
 import { connectTenants, disconnect, handleCallback } from './connect.js';
@@ -114,12 +114,12 @@ export class XeroConnector implements Connector {
   }
 
   // sync
-  fullSync(connectionId: string): Promise<XeroSyncResult> {
-    return fullSync(this.kit, connectionId);
+  fullSync(connectionId: string, opts: SyncOptions = {}): Promise<XeroSyncResult> {
+    return fullSync(this.kit, connectionId, opts);
   }
 
-  incrementalSync(connectionId: string): Promise<XeroSyncResult> {
-    return incrementalSync(this.kit, connectionId);
+  incrementalSync(connectionId: string, opts: SyncOptions = {}): Promise<XeroSyncResult> {
+    return incrementalSync(this.kit, connectionId, opts);
   }
 
   // webhooks and the changes they announce

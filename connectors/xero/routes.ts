@@ -4,6 +4,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../src/logger.js';
 import { connectionId } from '../../src/store/organisations.js';
 import type { Store } from '../../src/store/store.js';
+import type { ConnectionDoc } from '../../src/store/types.js';
 import type { OAuthStates } from '../oauth-state.js';
 import { addOAuthRoutes } from '../oauth-routes.js';
 import type { XeroConnector } from './connector.js';
@@ -17,6 +18,8 @@ export interface XeroRouteDeps {
   logger: Logger;
   now?: () => Date;
   bodyLimit?: string;
+  /** After a consent: start the first sync of each connection stored (jobs/connections.ts). */
+  onConnected?: (connections: ConnectionDoc[], by: string | undefined) => Promise<void>;
 }
 
 export function xeroRouter(deps: XeroRouteDeps): Router {
@@ -30,7 +33,8 @@ export function xeroRouter(deps: XeroRouteDeps): Router {
     logger: deps.logger,
     now,
     authorizeUrl: (state) => deps.connector.authorizeUrl(state),
-    complete: async (url, orgId) => (await deps.connector.connectTenants({ url, orgId })).map((c) => c.companyName),
+    complete: async (url, orgId) => deps.connector.connectTenants({ url, orgId }),
+    ...(deps.onConnected ? { onConnected: deps.onConnected } : {}),
   });
 
   // Verify, store (deduplicated), answer with an empty body. Intent-to-Receive: 200 good, 401 bad.

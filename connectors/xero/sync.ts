@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ConnectionDoc } from '../../src/store/types.js';
 import { collections } from '../../src/store/store.js';
 import { addPage, emptyTally, finishSync, inChunks, mapContextOf, markDeleted, type SyncTally } from '../connector-kit.js';
-import type { RecordKind, SyncResult } from '../types.js';
+import type { RecordKind, SyncOptions, SyncResult } from '../types.js';
 import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
@@ -53,7 +53,7 @@ function readList(api: XeroApi, list: XeroList, q: ListQuery & { page: number })
   return api.creditNotes(q);
 }
 
-const Pagination = z.object({ pagination: z.object({ page: z.number().int(), pageCount: z.number().int() }) });
+const Pagination = z.object({ pagination: z.object({ page: z.number().int(), pageCount: z.number().int(), itemCount: z.number().int().nonnegative().optional() }) });
 
 /** `DateTimeUTC` of an answer: Xero's clock when it answered. */
 function serverTime(data: unknown): Date | null {
@@ -61,10 +61,13 @@ function serverTime(data: unknown): Date | null {
   return p.success ? parseXeroInstant(p.data.DateTimeUTC) : null;
 }
 
-/** Page through one list, saving each page and calling `progress` with the next page and Xero's clock after it. */
+/**
+ * Page through one list, saving each page and calling `progress` with the next page and Xero's clock after it,
+ * and the page's size and the list's `pagination.itemCount` (given when `page` is used; null otherwise).
+ */
 async function readPages(
   kit: XeroKit, api: XeroApi, step: Step, q: ListQuery, startPage: number, ctx: XeroMapContext,
-  progress: (nextPage: number, serverTime: Date | null) => Promise<void>,
+  progress: (nextPage: number, serverTime: Date | null, page: { rows: number; itemCount: number | null }) => Promise<void>,
 ): Promise<Omit<SavedPage, 'ids'>> {
   let page = startPage;
   const total = { saved: 0, rejected: 0, deleted: 0 };
@@ -76,9 +79,9 @@ async function readPages(
     total.rejected += saved.rejected;
     total.deleted += saved.deleted;
     page += 1;
-    await progress(page, serverTime(r.data));
-    // `pagination.pageCount` saves the empty page a count that is a multiple of 1,000 would need.
     const p = Pagination.safeParse(r.data);
+    await progress(page, serverTime(r.data), { rows: rows.length, itemCount: p.success ? (p.data.pagination.itemCount ?? null) : null });
+    // `pagination.pageCount` saves the empty page a count that is a multiple of 1,000 would need.
     if (rows.length < xero.api.pageSize || (p.success && p.data.pagination.page >= p.data.pagination.pageCount)) return total;
   }
 }
@@ -104,7 +107,7 @@ async function defer(kit: XeroKit, conn: ConnectionDoc, cp: Record<string, strin
   };
 }
 
-export async function fullSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
+export async function fullSync(kit: XeroKit, connectionId: string, opts: SyncOptions = {}): Promise<XeroSyncResult> {
   const conn = await kit.active(connectionId);
   const api = kit.client(conn);
   const ctx = withTerms(await mapContextOf(kit, conn), api);
@@ -124,8 +127,12 @@ export async function fullSync(kit: XeroKit, connectionId: string): Promise<Xero
       if (checkpoint[key] === 'done') continue;
       const modifiedSince = step.kind === 'payment' ? new Date(Date.parse(startedAt) - FULL_PAYMENTS_LOOKBACK_DAYS * 86_400_000) : undefined;
       const query = { where: step.fullWhere, ...(step.fullStatuses ? { statuses: step.fullStatuses } : {}), ...(modifiedSince ? { modifiedSince } : {}), ...archived(step) };
-      const page = await readPages(kit, api, step, query, Number(checkpoint[key] ?? 1), ctx, async (next, server) => {
+      const firstPage = Number(checkpoint[key] ?? 1);
+      let done = (firstPage - 1) * xero.api.pageSize; // a resumed sync read these pages before
+      const page = await readPages(kit, api, step, query, firstPage, ctx, async (next, server, got) => {
         checkpoint[key] = String(next);
+        done += got.rows;
+        await opts.onProgress?.({ kind: step.kind, done: got.itemCount === null ? done : Math.min(done, got.itemCount), total: got.itemCount });
         if (!since && server) since = checkpoint.fullServerTime = server.toISOString();
         await kit.store.connections.update(connectionId, { checkpoint }, kit.now());
         const stop = budgetTooLow(kit, conn.companyId);
@@ -177,12 +184,12 @@ async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: XeroMapContext, 
  * payments (polled: Xero sends no payment webhooks) and credit notes.
  * Runs whatever the daily budget: it is the cheap path that keeps balances right.
  */
-export async function incrementalSync(kit: XeroKit, connectionId: string): Promise<XeroSyncResult> {
+export async function incrementalSync(kit: XeroKit, connectionId: string, opts: SyncOptions = {}): Promise<XeroSyncResult> {
   const conn = await kit.active(connectionId);
   const since = conn.checkpoint?.since;
   // Finish a full sync that stopped part-way first, unless it stopped to save the daily budget:
   // then polling goes on from the last checkpoint, and the full sync resumes when there is budget.
-  if (!since || (conn.checkpoint?.fullStartedAt && !budgetTooLow(kit, conn.companyId))) return fullSync(kit, connectionId);
+  if (!since || (conn.checkpoint?.fullStartedAt && !budgetTooLow(kit, conn.companyId))) return fullSync(kit, connectionId, opts);
   const api = kit.client(conn);
   const ctx = withTerms(await mapContextOf(kit, conn), api);
   const tally: SyncTally = emptyTally();

@@ -11,6 +11,7 @@ import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
 import type { AuditActor, AuditEntryDoc, AuditInput } from '../../src/store/types.js';
+import type { ConnectionControls } from './connections.js';
 import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
@@ -33,6 +34,8 @@ export interface SlackServiceOptions {
   installations?: MongoInstallationStore;
   /** chat.postMessage per channel (default: one message a second per channel, Retry-After per channel). */
   postQueue?: PostQueue;
+  /** Connect links and disconnecting, for App Home's *Connections* (absent: the section is not shown). */
+  connections?: ConnectionControls;
 }
 
 export class SlackContext {
@@ -50,8 +53,10 @@ export class SlackContext {
   readonly states: AccountStates;
   readonly tasks: Collection<TaskDoc>;
   readonly postQueue: PostQueue;
+  readonly connections: ConnectionControls | undefined;
 
   constructor(o: SlackServiceOptions) {
+    this.connections = o.connections;
     this.postQueue = o.postQueue ?? new PostQueue();
     this.store = o.store;
     this.client = o.client;

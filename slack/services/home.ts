@@ -7,6 +7,7 @@ import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { Quarantine } from '../../src/planning/quarantine.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
 import type { HomeView } from '../blocks/kit.js';
+import { connectionsHomeBlocks } from './connections.js';
 import type { SlackContext } from './context.js';
 import { pastDueOf } from './past-due.js';
 
@@ -68,6 +69,8 @@ export async function publishHome(ctx: SlackContext, slackUserId: string): Promi
   const view: HomeView = person
     ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email))
     : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
+  // Admins only: the *Connections* section, with connect links minted for this publish.
+  if (person) view.blocks.push(...(await connectionsHomeBlocks(ctx, person, slackUserId)));
   await ctx.client.views.publish({ user_id: slackUserId, view });
   return view;
 }

@@ -2,7 +2,8 @@
 // accounts the way the planner does (Planner.load → assemble.ts), pick the
 // organisation's policy through the same PolicySource the worker plans with.
 // Reads only: nothing here writes to the store.
-import type { Account, CompiledPolicy } from '../engine/index.js';
+import { localDate } from '../domain/calendar.js';
+import { pastDueOf, type Account, type CompiledPolicy } from '../engine/index.js';
 import { AppError } from '../errors.js';
 import { Planner } from '../planning/plan.js';
 import type { PolicySource } from '../planning/policy-source.js';
@@ -56,7 +57,29 @@ export async function loadCompany(store: Store, policies: PolicySource, company:
 
 /** Load the company and build its preview from `now` over `days` days, by its organisation's policy. */
 export async function previewCompany(store: Store, policies: PolicySource, company: string, now: Date, days: number): Promise<CompanyPreview> {
+  return previewLoaded(await loadCompany(store, policies, company), policies, now, days);
+}
+
+export interface FirstLook {
+  /** Active accounts of the company. */
+  accounts: number;
+  /** Accounts with a past-due invoice today (the engine's rule, disputed invoices left out). */
+  pastDue: number;
+  /** Accounts the plan would send a customer-facing step on their local today. */
+  remindersToday: number;
+}
+
+/** The first sync's summary (jobs/connections.ts): today's past-due accounts and the preview's reminders for today, from one load. */
+export async function firstLook(store: Store, policies: PolicySource, company: string, now: Date): Promise<FirstLook> {
   const loaded = await loadCompany(store, policies, company);
+  const today = new Map(loaded.accounts.map((a) => [a.id, localDate(now, a.timeZone)]));
+  const pastDue = loaded.accounts.filter((a) => pastDueOf(a.invoices, a.disputes, localDate(now, a.timeZone), now.getTime()).invoices.length > 0).length;
+  const p = await previewLoaded(loaded, policies, now, 1);
+  const reminded = new Set(p.rows.filter((r) => r.customerFacing && r.date === today.get(r.accountId)).map((r) => r.accountId));
+  return { accounts: loaded.accounts.length, pastDue, remindersToday: reminded.size };
+}
+
+async function previewLoaded(loaded: LoadedCompany, policies: PolicySource, now: Date, days: number): Promise<CompanyPreview> {
   const { connection: c, org } = loaded;
   const { compiled, name } = await policies.forOrg(c.orgId);
   return companyPreview({

@@ -9,6 +9,7 @@ import { isEngineEntry, parsePayload, payloadFor } from './payload.js';
 import { canonicalJson } from '../store/hash.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
+import { connectionId } from '../store/organisations.js';
 import type { AuditEntryDoc, AuditInput, CustomerDoc, OrganisationDoc, OutboxEntryDoc } from '../store/types.js';
 import { assembleAccount, defaultCollectorOf, type Assembled, type DoneAction } from './assemble.js';
 import { policyForAccount, type PolicyChoice, type PolicySource } from './policy-source.js';
@@ -232,6 +233,8 @@ export class Planner {
   private async planInput(input: AccountInput, org: OrgPlanning, now: Date, opts: { alwaysRecord: boolean }): Promise<PlanResult> {
     const customerId = input.customer._id;
     const result = emptyResult(customerId);
+    // A disconnected company is not planned (its data is no longer kept fresh); a reconnect's first sync re-plans it.
+    if ((await this.store.connections.get(connectionId(input.customer.provider, input.customer.companyId)))?.status === 'disconnected') return result;
     const stage: { at: PlanStage } = { at: 'decide' };
     try {
       await this.decideAndWrite(input, org, now, result, stage, opts);

@@ -5,14 +5,13 @@
 import { z } from 'zod';
 import { CurrencyCode } from '../domain/human-input.js';
 import { AppError } from '../errors.js';
+import { orgAuditAccount } from '../store/audit.js';
 import type { Store } from '../store/store.js';
 import type { AuditActor, AuditInput, OrganisationDoc } from '../store/types.js';
 import { TimeZoneSchema } from './org-settings.js';
 
-/** The audit chain of organisation-wide events (the trail is kept per account id). */
-export function orgAuditAccount(orgId: string): string {
-  return `org:${orgId}`;
-}
+// The audit chain of organisation-wide events: one definition, in the audit store.
+export { orgAuditAccount };
 
 export const OrgIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ (up to 64), starting with a letter or digit');
 

@@ -5,7 +5,7 @@
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { AuditActor, OutboundSwitch, SendMode } from '../store/types.js';
-import { orgAuditAccount } from './create-org.js';
+import { orgAuditAccount } from '../store/audit.js';
 
 type Deps = Pick<Store, 'organisations' | 'outbox' | 'audit' | 'connections'>;
 type By = { actor: AuditActor; at: Date; channel?: 'api' | 'slack' };

@@ -26,6 +26,11 @@ import type { AuditEntryDoc, AuditHeadDoc, AuditInput } from './types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** The audit chain of organisation-wide events (the trail is kept per account id): kill switch, send mode, connections. */
+export function orgAuditAccount(orgId: string): string {
+  return `org:${orgId}`;
+}
+
 /** An entry's hash: HMAC-SHA-256, keyed with the audit chain key, of its canonical JSON (prevHash included). */
 export function auditHash(entry: Omit<AuditEntryDoc, 'hash'>, key: Buffer): string {
   return hmacSha256Hex(key, canonicalJson(entry));

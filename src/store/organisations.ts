@@ -88,7 +88,7 @@ export class Connections {
     const _id = connectionId(conn.provider, conn.companyId);
     const doc = await this.col.findOneAndUpdate(
       { _id },
-      { $set: { ...conn, status: 'active', updatedAt: now }, $unset: { statusReason: '' }, $setOnInsert: { createdAt: now, sendMode: 'dry-run' } },
+      { $set: { ...conn, status: 'active', updatedAt: now }, $unset: { statusReason: '', disconnectedAt: '' }, $setOnInsert: { createdAt: now, sendMode: 'dry-run' } },
       { upsert: true, returnDocument: 'after' },
     );
     if (!doc) throw new Error(`upsert of connection ${_id} returned nothing`);
@@ -101,6 +101,11 @@ export class Connections {
 
   listActive(orgId?: string): Promise<ConnectionDoc[]> {
     return this.col.find(orgId ? { orgId, status: 'active' } : { status: 'active' }).toArray();
+  }
+
+  /** Every connection of an organisation (whatever its status), oldest first. */
+  listByOrg(orgId: string): Promise<ConnectionDoc[]> {
+    return this.col.find({ orgId }).sort({ createdAt: 1, _id: 1 }).toArray();
   }
 
   async setStatus(id: string, status: ConnectionStatus, reason: string | undefined, now: Date): Promise<void> {
@@ -143,5 +148,10 @@ export class Connections {
 
   async update(id: string, set: Partial<Omit<ConnectionDoc, '_id'>>, now: Date): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { ...set, updatedAt: now } });
+  }
+
+  /** Remove optional fields (a finished sync's progress, a cleared error). */
+  async clear(id: string, fields: ('lastError' | 'currentSync')[], now: Date): Promise<void> {
+    await this.col.updateOne({ _id: id }, { $set: { updatedAt: now }, $unset: Object.fromEntries(fields.map((f) => [f, ''])) });
   }
 }

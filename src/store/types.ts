@@ -76,6 +76,13 @@ export interface ConnectionDoc {
   lastSyncAt?: Date;
   /** Missing means dry-run: a connection sends only once someone turns it live. */
   sendMode?: SendMode;
+  /** The last sync's failure (cleared by the next sync that succeeds). */
+  lastError?: { at: Date; message: string };
+  /** The sync running now (jobs/connections.ts): its Agenda job, invoices done of total (null: not known). */
+  currentSync?: { jobId: string; mode: 'full' | 'incremental'; done: number; total: number | null; startedAt: Date };
+  /** Who connected it (a Slack user of the organisation, from the connect link), when known. */
+  connectedBy?: string;
+  disconnectedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -10,12 +10,14 @@ import { OAuthStates } from '../../connectors/oauth-state.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/store.js';
+import type { ConnectionDoc } from '../../src/store/types.js';
 import { openTestDatabase } from '../helpers/db.js';
 
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let states: OAuthStates;
 let app: express.Express;
 const completed: string[] = [];
+const connectedBy: (string | undefined)[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase('oauthbrowser');
@@ -30,7 +32,10 @@ beforeAll(async () => {
     authorizeUrl: (state) => `https://consent.example/authorize?state=${encodeURIComponent(state)}`,
     async complete(_url, orgId) {
       completed.push(orgId);
-      return ['Acme Supplies'];
+      return [{ _id: 'quickbooks:1', orgId, companyName: 'Acme Supplies' } as ConnectionDoc];
+    },
+    async onConnected(_conns, by) {
+      connectedBy.push(by);
     },
   });
   app = createApp({ db: database.db, logger: createLogger('silent'), adminApiToken: undefined, bodyLimit: '1kb', routers: [r] });
@@ -85,4 +90,35 @@ it('reads one cookie out of a Cookie header', () => {
   expect(cookieValue('overdue_oauth_xero=', 'overdue_oauth_xero')).toBeUndefined();
   expect(cookieValue(undefined, 'x')).toBeUndefined();
   expect(cookieValue('xx=1', 'x')).toBeUndefined();
+});
+
+describe('connect links', () => {
+  const follow = (query: string) => request(app).get(`/connect/quickbooks?${query}`);
+
+  it('live an hour, then answer the friendly "ask for a new one" page', async () => {
+    const minted = new Date(Date.now() - states.connectLinkTtl - 1_000);
+    const { query, expiresAt } = states.connectLinkFor('quickbooks', 'org-1', minted);
+    expect(expiresAt.getTime() - minted.getTime()).toBe(60 * 60_000);
+    const res = await follow(query).expect(403);
+    expect(res.text).toContain('invalid or expired');
+    await follow(states.connectLinkFor('quickbooks', 'org-1', new Date()).query).expect(302);
+  });
+
+  it('refuse a link whose organisation, expiry, provider or Slack user was changed', async () => {
+    const { query } = states.connectLinkFor('quickbooks', 'org-1', new Date(), 'U0ADMIN01');
+    await follow(query).expect(302);
+    await follow(query.replace('org=org-1', 'org=org-2')).expect(403);
+    await follow(query.replace(/exp=(\d+)/, (_m, e: string) => `exp=${Number(e) + 1}`)).expect(403);
+    await follow(query.replace('by=U0ADMIN01', 'by=U0OTHER01')).expect(403);
+    await follow(query.replace('&by=U0ADMIN01', '')).expect(403);
+    await request(app).get(`/connect/quickbooks?${states.connectLinkFor('xero', 'org-1', new Date()).query}`).expect(403);
+  });
+
+  it('carry the Slack user they were minted for through the consent to onConnected', async () => {
+    const res = await follow(states.connectLinkFor('quickbooks', 'org-1', new Date(), 'U0ADMIN01').query).expect(302);
+    const state = new URL(String(res.headers['location'])).searchParams.get('state') ?? '';
+    const cookie = (([] as string[]).concat(res.headers['set-cookie'] ?? [])[0] ?? '').split(';')[0] ?? '';
+    await callback(state, cookie).expect(200);
+    expect(connectedBy.at(-1)).toBe('U0ADMIN01');
+  });
 });

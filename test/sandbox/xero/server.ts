@@ -83,6 +83,8 @@ export interface XeroCounts {
   total: number;
   byPath: Record<string, number>;
   token: number;
+  /** POST /identity/connect/revocation calls. */
+  revoke: number;
   connections: number;
   rateLimited: number;
   faults: number;
@@ -127,7 +129,7 @@ export class XeroSandbox extends LoopbackSandbox {
   }
 
   static zeroCounts(): XeroCounts {
-    return { total: 0, byPath: {}, token: 0, connections: 0, rateLimited: 0, faults: 0, unauthorized: 0, busyMs: 0 };
+    return { total: 0, byPath: {}, token: 0, revoke: 0, connections: 0, rateLimited: 0, faults: 0, unauthorized: 0, busyMs: 0 };
   }
 
   resetCounts(): void {
@@ -349,6 +351,7 @@ export class XeroSandbox extends LoopbackSandbox {
     const form = [express.urlencoded({ extended: false }), express.json()];
     app.post('/identity/connect/token', ...form, (req, res) => void this.token(req, res));
     app.post('/identity/connect/revocation', ...form, (req, res) => {
+      this.counts.revoke++;
       if (!this.basicOk(req)) return void res.status(401).json({ error: 'invalid_client' });
       const token = typeof req.body?.token === 'string' ? req.body.token : '';
       const login = this.loginOf(token);
