@@ -17,6 +17,7 @@ import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { customerDoc, invoiceDoc, liveConnection, saveCustomer, seedOrg, standardContacts } from './helpers/accounts.js';
 import { openTestDatabase } from './helpers/db.js';
+import { accountsRouter } from '../app/http/accounts.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { startHarness, users, type Harness } from './sandbox/slack/harness.js';
 
@@ -94,5 +95,18 @@ describe('/overdue', () => {
     const other = await ask('Plain Parts');
     expect(other).toContain('reminder 1');
     expect(other).not.toContain('late reminder');
+  });
+});
+
+describe('the accounts API', () => {
+  it("dates the pinned customer's next step by its own sending hours (06:00), not the organisation's", async () => {
+    const api = createApp({ db: store.db, logger: createLogger('silent'), adminApiToken: TOKEN, bodyLimit: '1mb', adminRouters: [accountsRouter({ store, policies: policies(), now: () => at('2025-03-06', '10:00') })] });
+    const next = async (id: string) => ((await request(api).get(`/api/accounts/${encodeURIComponent(id)}`).set(auth).expect(200)).body as { next: { date: string; at: string; level: { id: string } } | null }).next;
+    const [own, other] = [await next(pinned._id), await next(plain._id)];
+    expect(own).toMatchObject({ date: '2025-03-10', level: { id: 'reminder-2' } });
+    expect(own?.at).toBe(at('2025-03-10', '06:00').toISOString());
+    // The other customer's reminder 1 still waits in the outbox; its steps keep the office hours.
+    expect(other?.at.endsWith(':00.000Z')).toBe(true);
+    expect(other?.at).not.toBe(at(other?.date ?? '', '06:00').toISOString());
   });
 });

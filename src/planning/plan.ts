@@ -178,14 +178,18 @@ export class Planner {
 
   /**
    * What planning would decide for these accounts at `now`, written nowhere: the same read documents,
-   * the same assembly and policy, the same decide() (the accounts API; src/planning/account-view.ts).
+   * the same assembly and policy (a customer's custom ladder included), the same decide() (the accounts API; src/planning/account-view.ts).
    */
   async decisionsOf(inputs: readonly AccountInput[], org: OrganisationDoc | null, now: Date): Promise<{ loaded: LoadedAccount; policy: CompiledPolicy; decision: Decision }[]> {
     const policy = await this.policy(org);
-    return inputs.map((input) => {
+    const out: { loaded: LoadedAccount; policy: CompiledPolicy; decision: Decision }[] = [];
+    for (const input of inputs) {
       const loaded = this.toLoaded(input, org);
-      return { loaded, policy, decision: decide(loaded.account, policy, now) };
-    });
+      // A customer on its own ladder is decided by it, as decideAndWrite does.
+      const own = loaded.state?.overrides?.policyVersion === undefined ? policy : (await this.accountPolicy(loaded)).compiled;
+      out.push({ loaded, policy: own, decision: decide(loaded.account, own, now) });
+    }
+    return out;
   }
 
   /**
