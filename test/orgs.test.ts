@@ -1,6 +1,7 @@
 // Organisations without Slack: POST /api/orgs (an id given or a slug of the name,
 // 409 for a taken id, every problem at once), GET /api/orgs/:orgId, the creation
 // audited on the organisation's chain; and `npm run cli -- org create`.
+import { defaultPolicy } from '../src/engine/index.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
@@ -45,6 +46,10 @@ describe('POST/GET /api/orgs', () => {
     const trail = await store.audit.list('org:acme');
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ action: 'org.created', actor: { kind: 'person', id: 'fay@acme.example' }, channel: 'api' });
+    // Its ladder starts as stored version 1, the default ladder, by the creator: the first change is version 2.
+    const ladder = await store.policies.current('acme');
+    expect(ladder).toMatchObject({ version: 1, policy: { name: defaultPolicy.name } });
+    expect(JSON.stringify(ladder?.policy.levels)).toBe(JSON.stringify(defaultPolicy.levels));
     const again = await request(app).post('/api/orgs').set(auth).send({ id: 'acme', name: 'Another Acme' }).expect(409);
     expect(again.body.error).toMatchObject({ code: 'conflict', message: 'organisation acme exists already' });
     expect((await store.organisations.get('acme'))?.name).toBe('Acme');

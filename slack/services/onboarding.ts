@@ -24,7 +24,7 @@ export const INSTALLER_ROLES: PersonRole[] = ['admin', 'collector'];
 export const DEFAULT_HOME_CURRENCY = 'USD';
 
 export interface OnboardingDeps {
-  store: Pick<Store, 'organisations' | 'audit'>;
+  store: Pick<Store, 'organisations' | 'audit' | 'policies'>;
   installations: MongoInstallationStore;
   people: People;
   /** A Web API client with the workspace's new bot token. */

@@ -1,9 +1,11 @@
 // Creating an organisation: one function for the admin API (POST /api/orgs), the
 // CLI (`npm run cli -- org create`) and the Slack install (slack-<teamId>). The
 // insert on the unique id decides between two creators; the creation is the first
-// entry of the organisation's audit chain (account `org:<id>`).
+// entry of the organisation's audit chain (account `org:<id>`). Its ladder starts
+// as stored version 1, the default ladder.
 import { z } from 'zod';
 import { CurrencyCode } from '../domain/human-input.js';
+import { DEFAULT_POLICY_INPUT } from '../engine/index.js';
 import { AppError } from '../errors.js';
 import { orgAuditAccount } from '../store/audit.js';
 import type { Store } from '../store/store.js';
@@ -51,7 +53,7 @@ export function slackOrgId(teamId: string): string {
  * numbered when taken. With `slackTeamId`: a conflict when another organisation has that workspace.
  */
 export async function createOrganisation(
-  store: Pick<Store, 'organisations' | 'audit'>,
+  store: Pick<Store, 'organisations' | 'audit' | 'policies'>,
   input: NewOrg,
   by: { actor: AuditActor; now: Date; channel: AuditInput['channel']; how?: string },
 ): Promise<OrganisationDoc> {
@@ -70,9 +72,12 @@ export async function createOrganisation(
     for (let n = 1; !org && n <= 100; n += 1) org = await store.organisations.create({ _id: n === 1 ? base : `${base}-${n}`, ...fields }, now);
     if (!org) throw new AppError('conflict', `no free id for ${input.name}: give one (id)`);
   }
+  // The ladder starts as version 1, the default one: the first change is version 2, and a rollback to where
+  // the organisation started is a version to name (the default in code may move on; a stored version does not).
+  const ladder = await store.policies.save(org._id, DEFAULT_POLICY_INPUT, now, actor);
   await store.audit.append({
     orgId: org._id, accountId: orgAuditAccount(org._id), actor, channel: by.channel, action: 'org.created', invoiceIds: [],
-    outcome: `organisation ${org.name} (${org._id}) ${by.how ?? 'created'}: ${org.homeCurrency}, ${org.timeZone}`,
+    outcome: `organisation ${org.name} (${org._id}) ${by.how ?? 'created'}: ${org.homeCurrency}, ${org.timeZone}, ladder v${ladder.version} (the default)`,
     details: { orgId: org._id, name: org.name, homeCurrency: org.homeCurrency, timeZone: org.timeZone, ...(org.slackTeamId !== undefined ? { slackTeamId: org.slackTeamId } : {}) }, at: now,
   });
   return org;
