@@ -2,6 +2,7 @@
 // the builders' plain inputs. Read-only: nothing here writes.
 import { z } from 'zod';
 import { localDate, type LocalDate } from '../domain/calendar.js';
+import { roleTitle } from '../domain/contact-roles.js';
 import { AppError } from '../errors.js';
 import { collectorFallbackOf } from '../planning/collector.js';
 import { collections, type Store } from '../store/store.js';
@@ -70,7 +71,6 @@ export function toDocInvoice(i: InvoiceDoc, paidDate?: string): DocInvoice {
   };
 }
 
-const ROLE_LABELS: Record<ContactRole, string> = { billing: 'Billing', ap: 'Accounts Payable', ap_manager: 'AP Manager', controller: 'Controller', cfo: 'CFO', owner: 'Owner', guarantor: 'Guarantor', buyer: 'Buyer', other: 'Contact' };
 
 /** Who a letter is addressed to: the decision makers first (a final demand goes up the ladder), never a bounced address. */
 const LADDER: Record<LetterKind, ContactRole[]> = {
@@ -88,7 +88,7 @@ export function addressee(contacts: readonly ContactDoc[], kind: LetterKind): Co
 }
 
 export function roleLabel(c: ContactDoc): string {
-  return c.roles.map((r) => ROLE_LABELS[r]).join(', ') || 'Contact';
+  return c.roles.map(roleTitle).join(', ') || 'Contact';
 }
 
 export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
@@ -96,7 +96,7 @@ export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
   return {
     name: customer.legalName ?? customer.displayName,
     addressLines: splitLines(customer.address),
-    ...(to ? { attention: `${to.name}, ${to.roles[0] ? ROLE_LABELS[to.roles[0]] : 'Contact'}` } : {}),
+    ...(to ? { attention: `${to.name}, ${to.roles[0] ? roleTitle(to.roles[0]) : 'Contact'}` } : {}),
     reference: customer.legalName && customer.legalName !== customer.displayName ? `${customer.displayName} (${customer.externalId})` : customer.externalId,
   };
 }
