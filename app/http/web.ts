@@ -12,6 +12,7 @@ import type { SlackApp } from '../../slack/app.js';
 import { slackWebApp } from '../../slack/wiring.js';
 import type { Connectors, Services } from '../services.js';
 import { adminRouter } from './admin.js';
+import { contactsRouter } from './contacts.js';
 import { policiesRouter } from './policies.js';
 import { quarantineRouter } from './quarantine.js';
 
@@ -36,7 +37,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store }), contactsRouter({ store, now })],
   });
   return { app, slack };
 }

@@ -5,6 +5,8 @@ import { localDate, type LocalDate } from '../domain/calendar.js';
 import { roleTitle } from '../domain/contact-roles.js';
 import { AppError } from '../errors.js';
 import { collectorFallbackOf } from '../planning/collector.js';
+import { mergeContacts } from '../planning/contacts.js';
+import type { AccountStateDoc } from '../planning/state.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, ContactDoc, ContactRole, CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
 import type { DocInvoice, DocParty } from './model.js';
@@ -24,17 +26,19 @@ export interface AccountData {
 const AccountStateExtras = z.object({ personalGuarantee: z.boolean().optional(), personalGuaranteeRef: z.string().min(1).optional() });
 
 export async function loadAccount(store: Store, customerId: string): Promise<AccountData> {
-  const customer = await store.customers.get(customerId);
-  if (!customer) throw new AppError('not_found', `account ${customerId} does not exist`);
-  const org = await store.organisations.get(customer.orgId);
+  const ledger = await store.customers.get(customerId);
+  if (!ledger) throw new AppError('not_found', `account ${customerId} does not exist`);
+  const org = await store.organisations.get(ledger.orgId);
   if (!org) throw new AppError('not_found', `the organisation of account ${customerId} does not exist`);
-  const key = { provider: customer.provider, companyId: customer.companyId, customerExternalId: customer.externalId };
+  const key = { provider: ledger.provider, companyId: ledger.companyId, customerExternalId: ledger.externalId };
   const [invoiceDocs, payments, audit, stateRaw] = await Promise.all([
     store.db.collection<InvoiceDoc>(collections.invoices).find(key).sort({ dueDate: 1, number: 1 }).toArray(),
-    store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
+    store.payments.listForCustomer(ledger.provider, ledger.companyId, ledger.externalId),
     store.audit.list(customerId),
     store.db.collection<{ _id: string }>(collections.accountStates).findOne({ _id: customerId }),
   ]);
+  // The letters address the contacts people entered too (the CFO a collector added), merged with the ledger's.
+  const customer: CustomerDoc = { ...ledger, contacts: mergeContacts(ledger.contacts, (stateRaw as Pick<AccountStateDoc, 'contacts'> | null)?.contacts ?? []) };
   const lastPaid = new Map<string, string>();
   for (const p of payments) {
     for (const a of p.appliedTo) {
