@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
+import { contactsButton } from './contacts.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
 import { liftHoldButton } from './lift-hold.js';
@@ -28,4 +29,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.liftHold, liftHoldButton);
   app.action(actionIds.taskDone, taskDoneButton);
   app.action(actionIds.liftPrepay, liftPrepayButton);
+  app.action(actionIds.contactsOpen, contactsButton);
 }
