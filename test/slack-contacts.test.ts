@@ -8,7 +8,7 @@ import type { TaskDoc } from '../src/outbox/task-channel.js';
 import { accountStates, bounces } from '../src/planning/state.js';
 import type { CustomerDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
-import { deliverOpenTasks } from '../slack/services/deliver.js';
+import { deliverOpenTasks, nudgeSnapshot } from '../slack/services/deliver.js';
 import { customerDoc, saveCustomer } from './helpers/accounts.js';
 import { expectFixture } from './sandbox/slack/fixtures.js';
 import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, taskFromPlan, users, waitFor, type Harness } from './sandbox/slack/harness.js';
@@ -113,6 +113,12 @@ describe('Slack: the Contacts modal', () => {
     expect((await h.store.audit.list(acme._id)).filter((e) => e.action.startsWith('contact.'))).toHaveLength(1);
     const reopened = await openFrom(users.rep.id, acme._id, d);
     expect(JSON.stringify(reopened['blocks'])).toContain('*Ann Lee*: CFO · ann.lee@acme.example · +1 555 0150 _(entered)_');
+
+    // The next nudge's "who to call" sees entered contacts too: a buyer entered goes before the ledger's.
+    await submit(users.rep.id, view, { role: 'buyer', name: 'Pat Purchase', phone: '+1 555 0170' });
+    await waitFor('stored', async () => (((await accountStates(h.store.db).get(acme._id))?.contacts?.length ?? 0) === 2 ? true : null));
+    const snap = await nudgeSnapshot(h.slack.services, { _id: 'next', action: { levelName: 'rep call' } }, acme, { name: users.rep.name, email: users.rep.email }, h.clock.now);
+    expect(snap.buyer).toEqual({ name: 'Pat Purchase', role: 'buyer', phone: '+1 555 0170' });
   });
 
   it("from /overdue: collectors get *Contacts*; a rep only on their own accounts, an approver not at all — refused when they try", async () => {

@@ -7,6 +7,7 @@
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { reachRank, roleLabel } from '../../src/domain/contact-roles.js';
+import { mergeContacts } from '../../src/planning/contacts.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
@@ -50,7 +51,9 @@ async function lastTouches(ctx: SlackContext, customerId: string, limit = 3): Pr
 export async function nudgeSnapshot(ctx: SlackContext, task: Pick<TaskDoc, '_id'> & { action: Pick<TaskDoc['action'], 'levelName'> }, customer: CustomerDoc, rep: { name: string; email: string }, now: Date): Promise<NudgeSnapshot> {
   const org = await ctx.store.organisations.get(customer.orgId);
   const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
-  const contact = [...customer.contacts].filter((c) => !c.bouncedAt || c.phone).sort((a, b) => reachRank(a.roles) - reachRank(b.roles))[0];
+  // The ledger's contacts and the ones people entered, as planning merges them.
+  const contacts = mergeContacts(customer.contacts, (await ctx.states.get(customer._id))?.contacts ?? []);
+  const contact = contacts.filter((c) => !c.bouncedAt || c.phone).sort((a, b) => reachRank(a.roles) - reachRank(b.roles))[0];
   const buyer = contact
     ? { name: contact.name, role: roleLabel(contact.roles[0] ?? 'other'), ...(contact.phone ? { phone: contact.phone } : {}), ...(contact.email ? { email: contact.email } : {}) }
     : customer.phone || customer.email

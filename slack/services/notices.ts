@@ -9,6 +9,7 @@
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { reachRank, roleLabel } from '../../src/domain/contact-roles.js';
+import { mergeContacts } from '../../src/planning/contacts.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
 import { bounces } from '../../src/planning/state.js';
 import type { CustomerDoc } from '../../src/store/types.js';
@@ -39,7 +40,8 @@ export async function nextStepAfter(ctx: SlackContext, alert: AlertTaskDoc['aler
   if (alert.channel === 'agency') {
     return 'Overdue does not re-send the referral packet: check the agency address (documents settings agency.email), then send the packet downloaded from the admin API.';
   }
-  const withEmail = customer.contacts.filter((c) => c.email && !c.bouncedAt);
+  const contacts = mergeContacts(customer.contacts, (await ctx.states.get(customer._id))?.contacts ?? []);
+  const withEmail = contacts.filter((c) => c.email && !c.bouncedAt);
   const bounced = await bounces(ctx.store.db).bouncedAmong(customer.orgId, withEmail.flatMap((c) => (c.email ? [c.email] : [])));
   const refused = new Set(alert.bounced.map((e) => e.toLowerCase()));
   const next = withEmail
@@ -47,7 +49,7 @@ export async function nextStepAfter(ctx: SlackContext, alert: AlertTaskDoc['aler
     .sort((a, b) => reachRank(a.roles) - reachRank(b.roles))[0];
   if (alert.bounced.length === 0 && alert.failed) return 'The send is not retried; the account is planned again, and its next step goes ahead as the ladder says.';
   if (next) return `The ladder moves on to ${next.name} <${next.email ?? ''}> (${roleLabel(next.roles[0] ?? 'other')}) at the next plan.`;
-  return 'No other contact of this customer has a working email address: the ladder goes on without email. Add a contact in the accounting platform to resume emails.';
+  return 'No other contact of this customer has a working email address: the ladder goes on without email. Add a contact (the *Contacts* button on `/overdue`, or the accounting platform) to resume emails.';
 }
 
 async function post(ctx: SlackContext, task: { _id: string; orgId: string; customerId: string }, to: { id: string }, snapshot: NoticeSnapshot, now: Date): Promise<PostedMessage[] | null> {
