@@ -40,6 +40,8 @@ describe('entered contacts (pure)', () => {
     expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['email', 'language', 'name', 'role', 'timeZone']);
     expect(EnteredContactInput.safeParse({ role: 'owner', name: 'Ola' }).error?.issues[0]?.message).toBe('an email or a phone is needed');
     expect(EnteredContactInput.safeParse({ role: 'owner', name: 'Ola', phone: '+44 20 7946 0000' }).success).toBe(true);
+    // A NUL (the database refuses it) or a line break in what a person typed is refused, not stored.
+    expect(EnteredContactInput.safeParse({ role: 'owner', name: 'O\u0000la', phone: '1\n2' }).error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['name', 'control characters are not allowed'], ['phone', 'control characters are not allowed']]);
   });
 
   it('applies an entry: a new contact, the same entry again changes nothing, the same address again replaces the fields and adds the role', () => {

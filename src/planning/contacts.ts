@@ -23,6 +23,10 @@ export function isLanguageTag(s: string): boolean {
   }
 }
 
+/** Text a person typed: no control characters (a NUL would be refused by the database; a line break breaks a letter's attention line). */
+const hasControl = (v: string): boolean => [...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const typed = (max: number) => z.string().trim().max(max).refine((v) => !hasControl(v), 'control characters are not allowed');
+
 /** An empty or blank value is no value (a CSV's empty cell, a modal's untouched input). */
 const blankIsAbsent = (v: unknown): unknown => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
 const optional = <T extends z.ZodType>(s: T) => z.preprocess(blankIsAbsent, s.optional());
@@ -31,9 +35,9 @@ const optional = <T extends z.ZodType>(s: T) => z.preprocess(blankIsAbsent, s.op
 export const EnteredContactInput = z
   .object({
     role: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(CONTACT_ROLES, { error: `role must be one of ${CONTACT_ROLES.join(', ')}` })),
-    name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(200),
+    name: z.preprocess((v) => v ?? '', z.string({ error: 'name is required' }).trim().min(1, 'name is required').pipe(typed(200))),
     email: optional(z.string().trim().pipe(z.email({ error: 'not an email address' }).max(254)).transform(normaliseEmail)),
-    phone: optional(z.string().trim().max(50)),
+    phone: optional(typed(50)),
     timeZone: optional(z.string().trim().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/London)')),
     language: optional(z.string().trim().refine(isLanguageTag, 'not a language tag (BCP 47, e.g. en-GB)')),
   })
