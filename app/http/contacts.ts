@@ -19,8 +19,8 @@ import {
   planContactImport,
 } from '../../src/planning/contacts.js';
 import { ReplanRequests } from '../../src/planning/requests.js';
-import { accountStates, type EnteredContactDoc } from '../../src/planning/state.js';
-import { collections, type Store } from '../../src/store/store.js';
+import { accountStates } from '../../src/planning/state.js';
+import type { Store } from '../../src/store/store.js';
 import { actorOf, parseInput, type ApiRoute } from './parse.js';
 
 const ContactsPutResult = z.object({ updated: z.number().int(), accounts: z.number().int() });
@@ -56,11 +56,7 @@ export function contactsRouter(deps: { store: Store; now?: () => Date }): Router
     const actor = actorOf(req);
     const at = now();
     const customers = await deps.store.customers.listByOrg(orgId);
-    const entered = new Map<string, readonly EnteredContactDoc[]>();
-    const wanted = new Set(customers.map((c) => c._id));
-    for (const s of await deps.store.db.collection<{ _id: string; contacts?: EnteredContactDoc[] }>(collections.accountStates).find({ orgId }, { projection: { contacts: 1 } }).toArray()) {
-      if (wanted.has(s._id) && s.contacts) entered.set(s._id, s.contacts);
-    }
+    const entered = await states.contactsByOrg(orgId);
     const plan = planContactImport(parsed.rows, customers, (id) => entered.get(id) ?? [], actor.id, at);
     const invalid = [...parsed.invalid, ...plan.invalid];
     if (invalid.length > 0) {
@@ -91,11 +87,11 @@ export function contactsRouter(deps: { store: Store; now?: () => Date }): Router
     if (!org) throw new AppError('not_found', `organisation ${orgId} does not exist`);
     const customers = new Map((await deps.store.customers.listByOrg(orgId)).map((c) => [c._id, c]));
     const rows: string[][] = [];
-    const found = await deps.store.db.collection<{ _id: string; contacts?: EnteredContactDoc[] }>(collections.accountStates).find({ orgId }, { projection: { contacts: 1 } }).toArray();
-    for (const s of found.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))) {
-      const customer = customers.get(s._id);
+    const entered = await states.contactsByOrg(orgId);
+    for (const id of [...entered.keys()].sort()) {
+      const customer = customers.get(id);
       if (!customer) continue;
-      for (const c of s.contacts ?? []) {
+      for (const c of entered.get(id) ?? []) {
         for (const role of c.roles) rows.push([customer._id, role, c.name, c.email ?? '', c.phone ?? '', c.timeZone ?? '', c.language ?? '', customer.displayName]);
       }
     }

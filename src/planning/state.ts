@@ -180,6 +180,12 @@ export class AccountStates {
     return written;
   }
 
+  /** The entered contacts of an organisation's accounts, by account id (accounts without any left out). */
+  async contactsByOrg(orgId: string): Promise<Map<string, EnteredContactDoc[]>> {
+    const rows = await this.col.find({ orgId }, { projection: { contacts: 1 } }).toArray();
+    return new Map(rows.filter((r) => (r.contacts ?? []).length > 0).map((r) => [r._id, r.contacts ?? []]));
+  }
+
   /**
    * Planning's bookkeeping. Upserts with empty pause data when the account has none yet. It takes the
    * account's write claim too: on FerretDB its $set rewrites the whole document, and would undo a person's
