@@ -5,6 +5,7 @@
 import type express from 'express';
 import request from 'supertest';
 import { contactsRouter } from '../app/http/contacts.js';
+import { loadAccount, partyOf } from '../src/documents/load.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { applyEntered, EnteredContactInput, mergeContacts, planContactImport, contactRowsFromCsv } from '../src/planning/contacts.js';
@@ -216,6 +217,9 @@ describe('the contacts import through the admin API, and syncs keep what people 
       ['entered:email:ann@acme.example', ['cfo', 'owner', 'other'], false],
       ['qbo:1:primary', ['billing'], false],
     ]);
+    // The letters address them too: the final demand goes to the entered CFO.
+    const data = await loadAccount(store, acme._id);
+    expect(partyOf(data.customer, 'final-demand').attention).toBe('Ann Lee-Smith, CFO');
     const b = await planner.load(beta._id);
     expect(b?.account.contacts.map((c) => [c.id, c.roles, c.bounced])).toEqual([
       ['entered:role:guarantor', ['guarantor'], false],

@@ -64,12 +64,14 @@ export function contactsRouter(deps: { store: Store; now?: () => Date }): Router
     }
     let updated = 0;
     for (const acc of plan.accounts) {
-      // Written as "these contacts, by id": an entry made meanwhile (Slack) under another id is kept.
+      // Written as "these contacts, by id": an entry made meanwhile (Slack) under another id is kept, and a
+      // role added meanwhile to the same contact stays among its roles.
       await states.updateContacts(acc.customer._id, orgId, (current) => {
         const next = [...current];
         for (const ch of acc.changes) {
           const i = next.findIndex((c) => c.id === ch.after.id);
-          if (i >= 0) next[i] = ch.after;
+          const now = next[i];
+          if (now) next[i] = { ...ch.after, roles: [...ch.after.roles, ...now.roles.filter((r) => !ch.after.roles.includes(r))] };
           else next.push(ch.after);
         }
         return next;
