@@ -2,7 +2,7 @@
 // error a record that cannot be mapped raises, and decimal → minor units.
 import { z } from 'zod';
 import { isCurrencyCode, minorUnitExponent } from '../src/domain/money.js';
-import type { Provider } from '../src/store/types.js';
+import type { ContactDoc, Provider } from '../src/store/types.js';
 
 export interface MapContext {
   orgId: string;
@@ -93,4 +93,39 @@ export function splitAddresses(raw: string | undefined): { valid: string[]; inva
 /** What a person reads for an invoice the ledger gave no number: "invoice of <date> (<ledger> ref <id>)"; never another invoice's number. */
 export function unnumberedLabel(provider: Provider, issueDate: string, ledgerRef: string): string {
   return `invoice of ${issueDate} (${provider === 'quickbooks' ? 'QuickBooks' : 'Xero'} ref ${ledgerRef})`;
+}
+
+/** A person the ledger lists on a customer (a Xero ContactPerson); `billing`: the ledger sends them the invoices. */
+export interface LedgerPerson {
+  name: string;
+  email: string | undefined;
+  billing: boolean;
+}
+
+/**
+ * A customer's contacts as the ledger has them, the same way for both connectors: each valid address of the
+ * main email field (several may be typed, split by splitAddresses) is a billing contact, the first with the
+ * main phone; then the persons, as billing when the ledger sends them the invoices, else 'other'. A person
+ * without a valid address, or with an address already listed, is not added again; an invalid address
+ * never becomes a contact.
+ */
+export function ledgerContacts(idPrefix: string, main: { name: string; email: string | undefined; phone: string | undefined }, persons: readonly LedgerPerson[] = []): ContactDoc[] {
+  const emails = splitAddresses(main.email).valid;
+  const out: ContactDoc[] = [];
+  const seen = new Set<string>();
+  const first = emails[0];
+  if (first !== undefined || main.phone) {
+    out.push({ id: `${idPrefix}:primary`, name: main.name, ...(first !== undefined ? { email: first } : {}), ...(main.phone ? { phone: main.phone } : {}), roles: ['billing'] });
+  }
+  emails.forEach((e, n) => {
+    seen.add(e.toLowerCase());
+    if (n > 0) out.push({ id: `${idPrefix}:primary:${n + 1}`, name: main.name, email: e, roles: ['billing'] });
+  });
+  persons.forEach((p, i) => {
+    const email = splitAddresses(p.email).valid[0];
+    if (email === undefined || seen.has(email.toLowerCase())) return;
+    seen.add(email.toLowerCase());
+    out.push({ id: `${idPrefix}:person:${i}`, name: p.name || email, email, roles: [p.billing ? 'billing' : 'other'] });
+  });
+  return out;
 }

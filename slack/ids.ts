@@ -18,6 +18,8 @@ export const actionIds = {
   connectXero: 'connect_xero',
   reconnectConnection: 'reconnect_connection',
   disconnectConnection: 'disconnect_connection',
+  /** Opens the Contacts modal; value: the customer (account) id. */
+  contactsOpen: 'contacts_open',
 } as const;
 
 export const viewIds = {
@@ -31,6 +33,7 @@ export const viewIds = {
   placeHold: 'view_place_hold',
   liftHold: 'view_lift_hold',
   liftPrepay: 'view_prepay_lift',
+  contacts: 'contacts',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */
@@ -45,6 +48,12 @@ export const inputIds = {
   snoozeUntil: { block: 'snooze_until', action: 'snooze_until_value' },
   instalments: { block: 'instalments', action: 'instalments_value' },
   moreTimeUntil: { block: 'more_time_until', action: 'more_time_until_value' },
+  contactRole: { block: 'contact_role', action: 'contact_role_value' },
+  contactName: { block: 'contact_name', action: 'contact_name_value' },
+  contactEmail: { block: 'contact_email', action: 'contact_email_value' },
+  contactPhone: { block: 'contact_phone', action: 'contact_phone_value' },
+  contactTimeZone: { block: 'contact_time_zone', action: 'contact_time_zone_value' },
+  contactLanguage: { block: 'contact_language', action: 'contact_language_value' },
 } as const;
 
 export const callOutcomes = ['reached', 'voicemail', 'wrong_person', 'refused'] as const;

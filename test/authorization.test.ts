@@ -10,11 +10,11 @@ const DECIDE: Action[] = ['approve', 'reject', 'moreTime'];
 /** What each role may do, written out by hand (not derived from the table under test). */
 const expected: Record<Role, { own: Action[]; others: Action[]; creditHold: Action[]; referral: Action[] }> = {
   unknown: { own: [], others: [], creditHold: [], referral: [] },
-  sales_rep: { own: NUDGE, others: [], creditHold: [], referral: [] },
-  collector: { own: [...NUDGE, ...HOLDS], others: [...NUDGE, ...HOLDS], creditHold: [], referral: [] },
-  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay'], others: [...NUDGE, ...HOLDS, 'liftPrepay'], creditHold: DECIDE, referral: [] },
+  sales_rep: { own: [...NUDGE, 'editContacts'], others: [], creditHold: [], referral: [] },
+  collector: { own: [...NUDGE, ...HOLDS, 'editContacts'], others: [...NUDGE, ...HOLDS, 'editContacts'], creditHold: [], referral: [] },
+  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts'], creditHold: DECIDE, referral: [] },
   approver: { own: [], others: [], creditHold: [], referral: DECIDE },
-  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings'], creditHold: [], referral: [] },
+  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts'], creditHold: [], referral: [] },
 };
 
 const person = (role: Role) => (role === 'unknown' ? null : { id: 'pat@acme.example', email: 'pat@acme.example', roles: [role] });

@@ -111,6 +111,38 @@ it('PUT /api/orgs/:orgId/assignments as JSON and as CSV: never a 5xx', async () 
   await after(tally, numRuns);
 });
 
+it('PUT /api/orgs/:orgId/contacts as JSON and as CSV: never a 5xx', async () => {
+  const tally = new Tally('admin contacts', seed);
+  const numRuns = runs(200);
+  const customer = () => fc.oneof(fc.constantFrom(...world.customers.map((c) => c.externalId ?? c._id), ...world.customers.map((c) => c._id)), nastyString);
+  const role = () => fc.oneof(fc.constantFrom('billing', 'ap', 'ap_manager', 'controller', 'cfo', 'owner', 'guarantor', 'buyer', 'other', 'CFO'), nastyString);
+  const text = () => fc.oneof(fc.string({ maxLength: 30 }), nastyString);
+  const zone = () => fc.oneof(fc.constantFrom('Europe/London', 'America/New_York', 'Mars/Olympus', ''), nastyString);
+  const lang = () => fc.oneof(fc.constantFrom('en', 'en-GB', 'fr-CA', 'xx-not-a-tag-at-all', ''), nastyString);
+  const jsonRow = fc.record({ customer: field(customer()), role: field(role()), name: field(text()), email: field(email()), phone: field(text()), timeZone: field(zone()), language: field(lang()) }, { requiredKeys: [] });
+  const json = fc.record({ rows: field(fc.array(jsonRow, { maxLength: 5 })) }).chain((b) => asBody(b)).map((body) => ({ body, type: 'application/json' }));
+  const csvCell = () => fc.oneof(email(), customer(), role(), zone(), lang(), fc.constantFrom('', '"', '""', '"a,b"', 'a\nb', '=cmd()', "'+1 555"));
+  const csv = fc
+    .record({
+      header: fc.oneof({ weight: 4, arbitrary: fc.constant('customer,role,name,email,phone,time_zone,language') }, { weight: 1, arbitrary: fc.array(csvCell(), { maxLength: 7 }).map((c) => c.join(',')) }),
+      rows: fc.array(fc.array(csvCell(), { maxLength: 7 }), { maxLength: 6 }),
+      eol: fc.constantFrom('\n', '\r\n'),
+    })
+    .map((c) => ({ body: [c.header, ...c.rows.map((r) => r.join(','))].join(c.eol), type: 'text/csv' }));
+  const arb = fc.record({ org: orgId(), payload: fc.oneof(json, csv) });
+  await fc.assert(
+    fc.asyncProperty(arb, async ({ org, payload }) => {
+      const res = await world.admin('PUT', `/orgs/${seg(org)}/contacts`, payload.body, payload.type);
+      tally.see(res.status, res.text);
+      check(res, { org, payload });
+    }),
+    params(seed, numRuns),
+  );
+  const exported = await world.admin('GET', `/orgs/${ORG}/contacts`);
+  expect(exported.status).toBe(200);
+  await after(tally, numRuns);
+});
+
 /** The default policy with some of its fields replaced by random or edge values. */
 function mutatedPolicy(): fc.Arbitrary<unknown> {
   const paths: string[][] = [];

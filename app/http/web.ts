@@ -14,6 +14,7 @@ import type { Connectors, Services } from '../services.js';
 import { accountsRouter, accountsRoutes } from './accounts.js';
 import { adminRouter, adminRoutes } from './admin.js';
 import { assignmentsRoutes } from './assignments.js';
+import { contactsRouter, contactsRoutes } from './contacts.js';
 import { coreRoutes, openApiRouter } from './openapi.js';
 import { orgsRouter, orgsRoutes } from './orgs.js';
 import { overridesRouter, overridesRoutes } from './overrides.js';
@@ -45,7 +46,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
   });
   if (slack) routers.push(slack.router);
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
-  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes];
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes];
   const app = createApp({
     db: store.db,
     logger,
@@ -62,6 +63,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       overridesRouter({ store, now }),
       accountsRouter({ store, policies: services.policies, now }),
       connectionsRouter(linkDeps),
+      contactsRouter({ store, now }),
       openApiRouter(apiRoutes),
     ],
   });

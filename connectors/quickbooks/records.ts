@@ -4,7 +4,7 @@
 // string parsing, never float arithmetic.
 import { z } from 'zod';
 import type { CustomerDoc, DueDateSource, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { qboDueDate } from '../terms.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
@@ -140,8 +140,8 @@ export function cleanName(c: Pick<QboCustomer, 'DisplayName' | 'Active'>): strin
 
 export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, '_id'> {
   // PrimaryEmailAddr may hold several addresses: each valid one is a billing contact, the first is the customer's email.
-  const emails = splitAddresses(c.PrimaryEmailAddr?.Address).valid;
-  const email = emails[0];
+  // (The Customer entity has no CC/BCC addresses: QuickBooks keeps those per invoice, BillEmailCc/BillEmailBcc.)
+  const email = splitAddresses(c.PrimaryEmailAddr?.Address).valid[0];
   const phone = c.PrimaryPhone?.FreeFormNumber;
   const a = c.BillAddr;
   const address = a ? [a.Line1, a.City, a.CountrySubDivisionCode, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
@@ -154,10 +154,7 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
-    contacts: [
-      ...(email || phone ? [{ id: `qbo:${c.Id}:primary`, name: person || cleanName(c), ...(email ? { email } : {}), ...(phone ? { phone } : {}), roles: ['billing' as const] }] : []),
-      ...emails.slice(1).map((e, n) => ({ id: `qbo:${c.Id}:primary:${n + 2}`, name: person || cleanName(c), email: e, roles: ['billing' as const] })),
-    ],
+    contacts: ledgerContacts(`qbo:${c.Id}`, { name: person || cleanName(c), email: c.PrimaryEmailAddr?.Address, phone }),
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
     active: c.Active,
     ...(c.Active ? {} : { ledgerStatus: 'inactive' as const }),

@@ -5,7 +5,7 @@
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
 import type { ContactDoc, CustomerDoc, DueDateSource, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { MappingError, minorOrThrow, recordKey, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { xeroDueDate, xeroTermsName, type XeroTermRule } from '../terms.js';
 
 export { toMinor };
@@ -200,19 +200,15 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
   const a = c.Addresses.find((x) => x.AddressType === 'POBOX' && x.AddressLine1) ?? c.Addresses.find((x) => x.AddressLine1);
   const address = a ? [a.AddressLine1, a.City, a.Region, a.PostalCode, a.Country].filter(Boolean).join(', ') : '';
   const primaryName = [c.FirstName, c.LastName].filter(Boolean).join(' ') || c.Name;
-  const contacts: ContactDoc[] = [];
-  if (c.EmailAddress || phone) {
-    contacts.push({ id: `xero:${c.ContactID}:primary`, name: primaryName, ...(c.EmailAddress ? { email: c.EmailAddress } : {}), ...(phone ? { phone } : {}), roles: ['billing'] });
-  }
-  c.ContactPersons.forEach((p, i) => {
-    const name = [p.FirstName, p.LastName].filter(Boolean).join(' ') || p.EmailAddress || `${c.Name} contact ${i + 1}`;
-    // Persons Xero includes in invoice emails are billing contacts; the others are kept as 'other'.
-    contacts.push({ id: `xero:${c.ContactID}:person:${i}`, name, ...(p.EmailAddress ? { email: p.EmailAddress } : {}), roles: [p.IncludeInEmails ? 'billing' : 'other'] });
-  });
+  // The contact's EmailAddress is its billing contact; persons Xero includes in invoice emails are billing
+  // contacts too, the others 'other' (ledgerContacts: invalid and repeated addresses dropped).
+  const persons = c.ContactPersons.map((p) => ({ name: [p.FirstName, p.LastName].filter(Boolean).join(' '), email: p.EmailAddress, billing: p.IncludeInEmails === true }));
+  const contacts: ContactDoc[] = ledgerContacts(`xero:${c.ContactID}`, { name: primaryName, email: c.EmailAddress, phone }, persons);
+  const email = splitAddresses(c.EmailAddress).valid[0];
   return {
     ...key(ctx, c.ContactID),
     displayName: c.Name,
-    ...(c.EmailAddress ? { email: c.EmailAddress } : {}),
+    ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),

@@ -18,7 +18,7 @@ export interface AccountAnswer {
    * to pay, Snooze); `holdId` the hold flow (Place credit hold, only when offered); `approvalId` the
    * approved referral whose prepay-only a manager may lift.
    */
-  buttons?: { viewId: string | null; holdId: string | null; approvalId: string | null };
+  buttons?: { viewId: string | null; holdId: string | null; approvalId: string | null; contactsId?: string | null };
 }
 
 function accountButtons(b: NonNullable<AccountAnswer['buttons']>): Block {
@@ -29,6 +29,7 @@ function accountButtons(b: NonNullable<AccountAnswer['buttons']>): Block {
       ...(b.viewId ? [button('Log call', actionIds.logCall, b.viewId, 'primary'), button('Promise to pay', actionIds.promise, b.viewId), button('Snooze', actionIds.snooze, b.viewId)] : []),
       ...(b.holdId ? [button('Place credit hold', actionIds.placeHold, b.holdId, 'danger')] : []),
       ...(b.approvalId ? [button('Lift prepay-only', actionIds.liftPrepay, b.approvalId)] : []),
+      ...(b.contactsId ? [button('Contacts', actionIds.contactsOpen, b.contactsId)] : []),
     ],
   };
 }
@@ -42,7 +43,7 @@ export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[]
       section(esc(a.summary)),
       section(`*Next step*\n${a.nextStep ? esc(a.nextStep) : '_nothing planned_'}`),
       ...(a.nextEvaluation ? [context(`Next look at the account: ${esc(a.nextEvaluation)}`)] : []),
-      ...(a.buttons && (a.buttons.viewId ?? a.buttons.holdId ?? a.buttons.approvalId) ? [accountButtons(a.buttons)] : []),
+      ...(a.buttons && (a.buttons.viewId ?? a.buttons.holdId ?? a.buttons.approvalId ?? a.buttons.contactsId) ? [accountButtons(a.buttons)] : []),
     ],
   };
 }

@@ -1,9 +1,10 @@
 // The modals behind the nudge and approval buttons. private_metadata carries the
 // task (or approval) and the message to update afterwards.
+import { CONTACT_ROLES, roleTitle } from '../../src/domain/contact-roles.js';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { callOutcomes, inputIds, outcomeLabels, viewIds } from '../ids.js';
 import type { Datepicker, PlainTextInput } from '@slack/types';
-import { esc, input, modal, plain, section, type ModalView } from './kit.js';
+import { context, divider, esc, input, modal, plain, section, type ModalView } from './kit.js';
 
 export interface ModalMeta {
   /** Task id (nudges) or approval id (approvals). */
@@ -120,5 +121,56 @@ export function rejectModal(accountName: string, m: ModalMeta): ModalView {
     submit: 'Reject',
     privateMetadata: meta(m),
     blocks: [section(`Why should *${esc(accountName)}* not go to the agency?`), input(inputIds.reason.block, 'Reason', text(inputIds.reason.action, 'Reason', true))],
+  });
+}
+
+/** A contact as the Contacts modal lists it: from the ledger (the sync) or entered by a person. */
+export interface ContactLine {
+  name: string;
+  roles: readonly string[];
+  email?: string | undefined;
+  phone?: string | undefined;
+  source: 'ledger' | 'entered';
+  bounced: boolean;
+}
+
+const MAX_CONTACT_LINES = 25;
+
+/** One line of the list: "• *Ann Lee*: CFO, Owner · ann@acme.example · +1 555 0199 _(entered)_". */
+function contactLine(c: ContactLine): string {
+  const reach = [c.email ? `${esc(c.email)}${c.bounced ? ' (bounced)' : ''}` : null, c.phone ? esc(c.phone) : null].filter((x): x is string => x !== null);
+  return `• *${esc(c.name)}*: ${c.roles.map(roleTitle).join(', ') || 'Contact'}${reach.length > 0 ? ` · ${reach.join(' · ')}` : ''} _(${c.source === 'ledger' ? 'from the ledger' : 'entered'})_`;
+}
+
+/**
+ * The Contacts modal (from /overdue and the rep nudge): the account's contacts, the ledger's and the entered
+ * ones, with their roles; and a form to add one (a role, a name, an email or a phone; zone and language optional).
+ * private_metadata: the customer id, and where to answer.
+ */
+export function contactsModal(accountName: string, contacts: readonly ContactLine[], m: ModalMeta): ModalView {
+  const lines = contacts.slice(0, MAX_CONTACT_LINES).map(contactLine);
+  if (contacts.length > MAX_CONTACT_LINES) lines.push(`…and ${contacts.length - MAX_CONTACT_LINES} more`);
+  return modal({
+    callbackId: viewIds.contacts,
+    title: 'Contacts',
+    submit: 'Add contact',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`*Who we talk to at ${esc(accountName)}*\n${lines.join('\n') || '_No contact on file yet._'}`),
+      divider(),
+      section('*Add a contact*: the ladder writes to them for their role (a CFO gets the decision-makers email and the final demand). The accounting platform\'s sync never removes them.'),
+      input(inputIds.contactRole.block, 'Role', {
+        type: 'static_select',
+        action_id: inputIds.contactRole.action,
+        placeholder: plain('Choose a role'),
+        options: CONTACT_ROLES.map((r) => ({ text: plain(roleTitle(r)), value: r })),
+      }),
+      input(inputIds.contactName.block, 'Name', text(inputIds.contactName.action, 'e.g. Ann Lee')),
+      input(inputIds.contactEmail.block, 'Email', { type: 'email_text_input', action_id: inputIds.contactEmail.action, placeholder: plain('ann@customer.example') }, true),
+      input(inputIds.contactPhone.block, 'Phone', text(inputIds.contactPhone.action, '+1 555 0100'), true),
+      input(inputIds.contactTimeZone.block, 'Time zone', text(inputIds.contactTimeZone.action, 'e.g. America/New_York'), true),
+      input(inputIds.contactLanguage.block, 'Language', text(inputIds.contactLanguage.action, 'e.g. en-US'), true),
+      context('An email or a phone is needed. Each contact added is recorded in the account\'s audit trail.'),
+    ],
   });
 }

@@ -58,6 +58,7 @@ export function nudgeMessage(s: NudgeSnapshot, log: readonly string[] = [], open
         button('Dispute', actionIds.dispute, s.taskId),
         button('Snooze', actionIds.snooze, s.taskId),
         button('Not my account', actionIds.notMine, s.taskId, 'danger'),
+        button('Who else should we talk to?', actionIds.contactsOpen, s.customerId),
       ],
     });
   }

@@ -108,7 +108,7 @@ async function accountView(
   levelName: string,
   a: { totals: Record<string, number>; oldestDays: number; strategic: boolean },
   now: Date,
-): Promise<{ viewId: string | null; holdId: string | null; approvalId: string | null }> {
+): Promise<{ viewId: string | null; holdId: string | null; approvalId: string | null; contactsId: string | null }> {
   // The buttons offered are the ones the person may press on this account (the one table): a sales rep sees
   // none on another rep's account; the listeners check again when pressed.
   const allowed = (action: Action) => may({ id: person.email, email: person.email, roles: person.roles }, action, { salesRepEmail: customer.salesRepEmail }).ok;
@@ -133,5 +133,7 @@ async function accountView(
       .findOne({ customerId: customer._id, kind: 'approval', 'snapshot.kind': 'agency_referral' }, { sort: { createdAt: -1 } });
     approvalId = approval?._id ?? null;
   }
-  return { viewId, holdId, approvalId };
+  // Contacts: keyed by the customer itself (nothing to record; the modal reads the account when opened).
+  const contactsId = allowed('editContacts') ? customer._id : null;
+  return { viewId, holdId, approvalId, contactsId };
 }

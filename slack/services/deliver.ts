@@ -6,6 +6,8 @@
 // `delivered` and the audit trail says so.
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { reachRank, roleLabel } from '../../src/domain/contact-roles.js';
+import { mergeContacts } from '../../src/planning/contacts.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
 import { collections } from '../../src/store/store.js';
 import type { AuditEntryDoc, CustomerDoc } from '../../src/store/types.js';
@@ -20,7 +22,6 @@ import { pastDueOf } from './past-due.js';
 import { postTaskOnce, type PostTarget } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
-const BUYER_ROLES = ['buyer', 'ap', 'billing', 'ap_manager', 'controller', 'cfo', 'owner', 'other'];
 
 export interface DeliveryStats {
   delivered: number;
@@ -50,9 +51,11 @@ async function lastTouches(ctx: SlackContext, customerId: string, limit = 3): Pr
 export async function nudgeSnapshot(ctx: SlackContext, task: Pick<TaskDoc, '_id'> & { action: Pick<TaskDoc['action'], 'levelName'> }, customer: CustomerDoc, rep: { name: string; email: string }, now: Date): Promise<NudgeSnapshot> {
   const org = await ctx.store.organisations.get(customer.orgId);
   const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
-  const contact = [...customer.contacts].filter((c) => !c.bouncedAt || c.phone).sort((a, b) => rank(a.roles) - rank(b.roles))[0];
+  // The ledger's contacts and the ones people entered, as planning merges them.
+  const contacts = mergeContacts(customer.contacts, (await ctx.states.get(customer._id))?.contacts ?? []);
+  const contact = contacts.filter((c) => !c.bouncedAt || c.phone).sort((a, b) => reachRank(a.roles) - reachRank(b.roles))[0];
   const buyer = contact
-    ? { name: contact.name, role: contact.roles[0] ?? 'contact', ...(contact.phone ? { phone: contact.phone } : {}), ...(contact.email ? { email: contact.email } : {}) }
+    ? { name: contact.name, role: roleLabel(contact.roles[0] ?? 'other'), ...(contact.phone ? { phone: contact.phone } : {}), ...(contact.email ? { email: contact.email } : {}) }
     : customer.phone || customer.email
       ? { name: customer.displayName, role: 'main line', ...(customer.phone ? { phone: customer.phone } : {}), ...(customer.email ? { email: customer.email } : {}) }
       : null;
@@ -68,10 +71,6 @@ export async function nudgeSnapshot(ctx: SlackContext, task: Pick<TaskDoc, '_id'
   };
 }
 
-function rank(roles: string[]): number {
-  const ranks = roles.map((r) => BUYER_ROLES.indexOf(r)).filter((i) => i >= 0);
-  return ranks.length === 0 ? BUYER_ROLES.length : Math.min(...ranks);
-}
 
 /** The person a nudge is for: the named person, else the customer's rep (or collector); a missing Slack user falls back to the collector. */
 async function recipientFor(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc): Promise<{ id: string; name: string; email: string } | null> {

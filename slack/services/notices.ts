@@ -8,6 +8,8 @@
 // Delivery is once per task (a claim keyed by the task, released if the post fails).
 import type { AlertTaskDoc } from '../../src/outbox/alerts.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
+import { reachRank, roleLabel } from '../../src/domain/contact-roles.js';
+import { mergeContacts } from '../../src/planning/contacts.js';
 import { collectorEmailOf } from '../../src/planning/collector.js';
 import { bounces } from '../../src/planning/state.js';
 import type { CustomerDoc } from '../../src/store/types.js';
@@ -18,7 +20,6 @@ import { postTaskOnce } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 const DONE_ROLES = ['collector', 'manager', 'admin'];
-const EMAIL_ROLES = ['ap', 'billing', 'buyer', 'ap_manager', 'controller', 'cfo', 'owner', 'other'];
 
 /** The account's collector in Slack: the customer's collector, else the organisation's first collector with a Slack user. */
 async function collectorOf(ctx: SlackContext, customer: CustomerDoc): Promise<{ id: string; email: string } | null> {
@@ -39,16 +40,16 @@ export async function nextStepAfter(ctx: SlackContext, alert: AlertTaskDoc['aler
   if (alert.channel === 'agency') {
     return 'Overdue does not re-send the referral packet: check the agency address (documents settings agency.email), then send the packet downloaded from the admin API.';
   }
-  const withEmail = customer.contacts.filter((c) => c.email && !c.bouncedAt);
+  const contacts = mergeContacts(customer.contacts, (await ctx.states.get(customer._id))?.contacts ?? []);
+  const withEmail = contacts.filter((c) => c.email && !c.bouncedAt);
   const bounced = await bounces(ctx.store.db).bouncedAmong(customer.orgId, withEmail.flatMap((c) => (c.email ? [c.email] : [])));
   const refused = new Set(alert.bounced.map((e) => e.toLowerCase()));
-  const rank = (roles: string[]): number => Math.min(EMAIL_ROLES.length, ...roles.map((r) => EMAIL_ROLES.indexOf(r)).filter((i) => i >= 0));
   const next = withEmail
     .filter((c) => c.email && !bounced.has(c.email.toLowerCase()) && !bounced.has(c.email) && !refused.has(c.email.toLowerCase()))
-    .sort((a, b) => rank(a.roles) - rank(b.roles))[0];
+    .sort((a, b) => reachRank(a.roles) - reachRank(b.roles))[0];
   if (alert.bounced.length === 0 && alert.failed) return 'The send is not retried; the account is planned again, and its next step goes ahead as the ladder says.';
-  if (next) return `The ladder moves on to ${next.name} <${next.email ?? ''}> (${next.roles[0] ?? 'contact'}) at the next plan.`;
-  return 'No other contact of this customer has a working email address: the ladder goes on without email. Add a contact in the accounting platform to resume emails.';
+  if (next) return `The ladder moves on to ${next.name} <${next.email ?? ''}> (${roleLabel(next.roles[0] ?? 'other')}) at the next plan.`;
+  return 'No other contact of this customer has a working email address: the ladder goes on without email. Add a contact (the *Contacts* button on `/overdue`, or the accounting platform) to resume emails.';
 }
 
 async function post(ctx: SlackContext, task: { _id: string; orgId: string; customerId: string }, to: { id: string }, snapshot: NoticeSnapshot, now: Date): Promise<PostedMessage[] | null> {

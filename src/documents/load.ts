@@ -2,8 +2,11 @@
 // the builders' plain inputs. Read-only: nothing here writes.
 import { z } from 'zod';
 import { localDate, type LocalDate } from '../domain/calendar.js';
+import { roleTitle } from '../domain/contact-roles.js';
 import { AppError } from '../errors.js';
 import { collectorFallbackOf } from '../planning/collector.js';
+import { mergeContacts } from '../planning/contacts.js';
+import type { AccountStateDoc } from '../planning/state.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, ContactDoc, ContactRole, CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
 import type { DocInvoice, DocParty } from './model.js';
@@ -34,17 +37,19 @@ function guaranteeOf(pg: z.infer<typeof AccountStateExtras>): AccountData['perso
 }
 
 export async function loadAccount(store: Store, customerId: string): Promise<AccountData> {
-  const customer = await store.customers.get(customerId);
-  if (!customer) throw new AppError('not_found', `account ${customerId} does not exist`);
-  const org = await store.organisations.get(customer.orgId);
+  const ledger = await store.customers.get(customerId);
+  if (!ledger) throw new AppError('not_found', `account ${customerId} does not exist`);
+  const org = await store.organisations.get(ledger.orgId);
   if (!org) throw new AppError('not_found', `the organisation of account ${customerId} does not exist`);
-  const key = { provider: customer.provider, companyId: customer.companyId, customerExternalId: customer.externalId };
+  const key = { provider: ledger.provider, companyId: ledger.companyId, customerExternalId: ledger.externalId };
   const [invoiceDocs, payments, audit, stateRaw] = await Promise.all([
     store.db.collection<InvoiceDoc>(collections.invoices).find(key).sort({ dueDate: 1, number: 1 }).toArray(),
-    store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
+    store.payments.listForCustomer(ledger.provider, ledger.companyId, ledger.externalId),
     store.audit.list(customerId),
     store.db.collection<{ _id: string }>(collections.accountStates).findOne({ _id: customerId }),
   ]);
+  // The letters address the contacts people entered too (the CFO a collector added), merged with the ledger's.
+  const customer: CustomerDoc = { ...ledger, contacts: mergeContacts(ledger.contacts, (stateRaw as Pick<AccountStateDoc, 'contacts'> | null)?.contacts ?? []) };
   const lastPaid = new Map<string, string>();
   for (const p of payments) {
     for (const a of p.appliedTo) {
@@ -81,7 +86,6 @@ export function toDocInvoice(i: InvoiceDoc, paidDate?: string): DocInvoice {
   };
 }
 
-const ROLE_LABELS: Record<ContactRole, string> = { billing: 'Billing', ap: 'Accounts Payable', ap_manager: 'AP Manager', controller: 'Controller', cfo: 'CFO', owner: 'Owner', guarantor: 'Guarantor', buyer: 'Buyer', other: 'Contact' };
 
 /** Who a letter is addressed to: the decision makers first (a final demand goes up the ladder), never a bounced address. */
 const LADDER: Record<LetterKind, ContactRole[]> = {
@@ -99,7 +103,7 @@ export function addressee(contacts: readonly ContactDoc[], kind: LetterKind): Co
 }
 
 export function roleLabel(c: ContactDoc): string {
-  return c.roles.map((r) => ROLE_LABELS[r]).join(', ') || 'Contact';
+  return c.roles.map(roleTitle).join(', ') || 'Contact';
 }
 
 export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
@@ -107,7 +111,7 @@ export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
   return {
     name: customer.legalName ?? customer.displayName,
     addressLines: splitLines(customer.address),
-    ...(to ? { attention: `${to.name}, ${to.roles[0] ? ROLE_LABELS[to.roles[0]] : 'Contact'}` } : {}),
+    ...(to ? { attention: `${to.name}, ${to.roles[0] ? roleTitle(to.roles[0]) : 'Contact'}` } : {}),
     reference: customer.legalName && customer.legalName !== customer.displayName ? `${customer.displayName} (${customer.externalId})` : customer.externalId,
   };
 }

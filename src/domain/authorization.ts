@@ -24,6 +24,7 @@ export const actions = [
   'reject',
   'moreTime',
   'changeSettings',
+  'editContacts',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -41,11 +42,11 @@ const nudge = (scope: Scope) => ({ logCall: scope, promise: scope, paymentPlan: 
 
 export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>> = {
   unknown: {},
-  sales_rep: { ...nudge('own') },
-  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests' },
+  sales_rep: { ...nudge('own'), editContacts: 'own' },
+  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any' },
   approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any' },
 };
 
 export interface Person {

@@ -5,19 +5,7 @@ import type { Account, Contact } from './account.js';
 import type { Recipient } from './decision-types.js';
 import type { CompiledPolicy } from './policy.js';
 
-const ROLE_LABELS: Readonly<Record<string, string>> = {
-  billing: 'billing',
-  ap: 'AP',
-  ap_manager: 'AP manager',
-  controller: 'controller',
-  cfo: 'CFO',
-  owner: 'owner',
-};
-
-/** "AP manager" for 'ap_manager'; unknown roles as they are. */
-export function roleLabel(role: string): string {
-  return ROLE_LABELS[role] ?? role;
-}
+export { roleLabel } from '../domain/contact-roles.js';
 
 /** The first reachable contact per ladder rank (email present, never bounced). */
 export function contactsByRank(a: Account, cp: CompiledPolicy, needEmail: boolean): (Contact | undefined)[] {

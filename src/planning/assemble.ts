@@ -3,8 +3,9 @@
 import type { Account, Contact, Dispute, HistoryEntry, Invoice, Payment, Person } from '../engine/index.js';
 import { historyOf, isEngineAction, parsePayload } from './payload.js';
 import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../store/types.js';
+import { mergeContacts } from './contacts.js';
 import { overriddenFields } from './overrides.js';
-import { normaliseEmail, type AccountStateDoc, type PaymentPlanDoc } from './state.js';
+import { normaliseEmail, type AccountStateDoc, type EnteredContactDoc, type PaymentPlanDoc } from './state.js';
 
 /** An action that was carried out: an outbox entry that was sent (or an audit record of the send). */
 export interface DoneAction {
@@ -66,10 +67,11 @@ function toPayment(d: PaymentDoc): Payment {
   };
 }
 
-function toContacts(c: CustomerDoc, bounced: ReadonlySet<string>): Contact[] {
+/** The ledger's contacts and the ones people entered (mergeContacts: entered first, one contact per address). */
+function toContacts(c: CustomerDoc, entered: readonly EnteredContactDoc[], bounced: ReadonlySet<string>): Contact[] {
   const isBounced = (email: string | undefined, at: Date | undefined): boolean =>
     at !== undefined || (email !== undefined && bounced.has(normaliseEmail(email)));
-  const contacts: Contact[] = c.contacts.map((k) => ({
+  const contacts: Contact[] = mergeContacts(c.contacts, entered).map((k) => ({
     id: k.id,
     name: k.name,
     email: k.email,
@@ -146,7 +148,7 @@ export function assembleAccount(docs: AccountDocuments): Assembled {
     invoices: docs.invoices.filter((i) => i.status === 'open').map(toInvoice),
     payments: docs.payments.filter((p) => !p.deleted).map(toPayment),
     credits: [],
-    contacts: toContacts(c, docs.bounced),
+    contacts: toContacts(c, s?.contacts ?? [], docs.bounced),
     salesRep: person(c.salesRepEmail),
     collector: person(c.collectorEmail ?? docs.defaultCollectorEmail),
     holidays: s?.holidays ?? [],

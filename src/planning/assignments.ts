@@ -109,19 +109,11 @@ export function rowsFromJson(body: unknown): Parsed {
   return out;
 }
 
-export interface AssignmentPlan {
-  changes: { customer: CustomerDoc; salesRepEmail: Cell; collectorEmail: Cell }[];
-  defaultCollector: Cell;
-  unmatched: string[];
-  invalid: { line: number; problem: string }[];
-}
-
 /**
- * Pure: match rows to customers (the account id, external id, Xero account number or exact display name,
- * case-insensitive) and check them all. A name matching two customers, a customer on two rows, or a `*` row
- * with a sales rep is invalid.
+ * How an import names a customer: its account id, external id, Xero account number or exact display name,
+ * case-insensitive. The customers a cell matches (none, one, or several when names repeat).
  */
-export function planAssignments(rows: readonly AssignmentRow[], customers: readonly CustomerDoc[]): AssignmentPlan {
+export function customerMatcher(customers: readonly CustomerDoc[]): (cell: string) => CustomerDoc[] {
   const index = new Map<string, CustomerDoc[]>();
   const add = (k: string, c: CustomerDoc) => {
     const key = k.toLowerCase();
@@ -135,6 +127,23 @@ export function planAssignments(rows: readonly AssignmentRow[], customers: reado
     add(c.displayName, c);
     for (const t of c.tags) if (t.startsWith('account:')) add(t.slice('account:'.length), c);
   }
+  return (cell) => index.get(cell.trim().toLowerCase()) ?? [];
+}
+
+export interface AssignmentPlan {
+  changes: { customer: CustomerDoc; salesRepEmail: Cell; collectorEmail: Cell }[];
+  defaultCollector: Cell;
+  unmatched: string[];
+  invalid: { line: number; problem: string }[];
+}
+
+/**
+ * Pure: match rows to customers (the account id, external id, Xero account number or exact display name,
+ * case-insensitive) and check them all. A name matching two customers, a customer on two rows, or a `*` row
+ * with a sales rep is invalid.
+ */
+export function planAssignments(rows: readonly AssignmentRow[], customers: readonly CustomerDoc[]): AssignmentPlan {
+  const match = customerMatcher(customers);
   const plan: AssignmentPlan = { changes: [], defaultCollector: undefined, unmatched: [], invalid: [] };
   const seen = new Map<string, number>();
   for (const row of rows) {
@@ -143,7 +152,7 @@ export function planAssignments(rows: readonly AssignmentRow[], customers: reado
       else plan.defaultCollector = row.collectorEmail;
       continue;
     }
-    const found = index.get(row.customer.toLowerCase()) ?? [];
+    const found = match(row.customer);
     if (found.length === 0) { plan.unmatched.push(row.customer); continue; }
     if (found.length > 1) { plan.invalid.push({ line: row.line, problem: `${row.customer} matches ${found.length} customers: use the account id` }); continue; }
     const customer = found[0] as CustomerDoc;

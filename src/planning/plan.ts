@@ -146,7 +146,7 @@ export class Planner {
         .toArray(),
       this.store.creditHolds.activeForCustomer(customerId),
     ]);
-    const emails = [customer.email, ...customer.contacts.map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
+    const emails = [customer.email, ...customer.contacts.map((c) => c.email), ...(state?.contacts ?? []).map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
     const bounced = await this.bounceList.bouncedAmong(customer.orgId, emails);
     return { input: { customer, invoices, payments, state, entries, sentAudit, hold, bounced }, org };
   }

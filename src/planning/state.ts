@@ -160,6 +160,33 @@ export class AccountStates {
   }
 
   /**
+   * Change the contacts people entered on an account: `change` gets the current ones and returns the new list
+   * (null: nothing to write). It runs holding the account's write claim, so an import and a Slack entry that
+   * cross both land, and a plan's bookkeeping does not undo either. Returns what was written (null: nothing).
+   */
+  async updateContacts(customerId: string, orgId: string, change: (current: readonly EnteredContactDoc[]) => EnteredContactDoc[] | null, now: Date): Promise<EnteredContactDoc[] | null> {
+    let written: EnteredContactDoc[] | null = null;
+    await this.exclusively(customerId, async () => {
+      const current = (await this.col.findOne({ _id: customerId }, { projection: { contacts: 1 } }))?.contacts ?? [];
+      const next = change(current);
+      if (next === null) return;
+      await this.col.updateOne(
+        { _id: customerId },
+        { $set: { contacts: next, orgId, updatedAt: now }, $setOnInsert: { disputes: [], promises: [], paymentPlans: [], snoozes: [] } },
+        { upsert: true },
+      );
+      written = next;
+    });
+    return written;
+  }
+
+  /** The entered contacts of an organisation's accounts, by account id (accounts without any left out). */
+  async contactsByOrg(orgId: string): Promise<Map<string, EnteredContactDoc[]>> {
+    const rows = await this.col.find({ orgId }, { projection: { contacts: 1 } }).toArray();
+    return new Map(rows.filter((r) => (r.contacts ?? []).length > 0).map((r) => [r._id, r.contacts ?? []]));
+  }
+
+  /**
    * Planning's bookkeeping. Upserts with empty pause data when the account has none yet. It takes the
    * account's write claim too: on FerretDB its $set rewrites the whole document, and would undo a person's
    * entry added at the same moment (test/state-concurrent.test.ts). Only accounts whose plan changed get here.

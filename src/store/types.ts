@@ -87,7 +87,8 @@ export interface ConnectionDoc {
   updatedAt: Date;
 }
 
-export type ContactRole = 'billing' | 'ap' | 'ap_manager' | 'controller' | 'cfo' | 'owner' | 'guarantor' | 'buyer' | 'other';
+import type { ContactRole } from '../domain/contact-roles.js';
+export type { ContactRole };
 
 export interface ContactDoc {
   id: string;

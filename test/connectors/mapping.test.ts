@@ -1,9 +1,9 @@
 // The shared mapper helpers refuse what cannot be collected exactly: a currency
 // outside ISO 4217, an amount finer than its currency's minor unit. Such a record
 // raises a MappingError, which the connectors count as rejected instead of saving it.
-import { MappingError, minorOrThrow, splitAddresses, toMinorExact } from '../../connectors/mapping.js';
-import { mapInvoice as mapQboInvoice, mapPayment as mapQboPayment, QboInvoice, QboPayment } from '../../connectors/quickbooks/records.js';
-import { mapInvoice as mapXeroInvoice, XeroInvoice } from '../../connectors/xero/records.js';
+import { ledgerContacts, MappingError, minorOrThrow, splitAddresses, toMinorExact } from '../../connectors/mapping.js';
+import { mapCustomer as mapQboCustomer, mapInvoice as mapQboInvoice, mapPayment as mapQboPayment, QboCustomer, QboInvoice, QboPayment } from '../../connectors/quickbooks/records.js';
+import { mapContact as mapXeroContact, mapInvoice as mapXeroInvoice, XeroContact, XeroInvoice } from '../../connectors/xero/records.js';
 import { isCurrencyCode } from '../../src/domain/money.js';
 
 const ctx = { orgId: 'o', connectionId: 'quickbooks:1', companyId: '1', homeCurrency: 'USD', syncedAt: new Date(0) };
@@ -78,5 +78,58 @@ describe('splitAddresses', () => {
       invalid: [{ value: 'nope', reason: 'not an email address' }],
     });
     expect(splitAddresses(undefined)).toEqual({ valid: [], invalid: [] });
+  });
+});
+
+describe('ledger contacts (both connectors, one rule)', () => {
+  const rolesOf = (cs: { name: string; email?: string; phone?: string; roles: string[] }[]) => cs.map((c) => [c.name, c.email ?? null, c.roles.join('+')]);
+
+  it('QuickBooks: every valid address of PrimaryEmailAddr is a billing contact, the first one with the phone; invalid ones never become contacts', () => {
+    const c = mapQboCustomer(QboCustomer.parse({
+      Id: '58', SyncToken: '0', DisplayName: 'Cool Cars', GivenName: 'Dee', FamilyName: 'Cool',
+      PrimaryEmailAddr: { Address: 'dee@cool.example; ap@cool.example, not-an-address , DEE@cool.example' }, PrimaryPhone: { FreeFormNumber: '555-0101' },
+      MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' },
+    }), ctx);
+    expect(c.email).toBe('dee@cool.example');
+    expect(rolesOf(c.contacts)).toEqual([['Dee Cool', 'dee@cool.example', 'billing'], ['Dee Cool', 'ap@cool.example', 'billing']]);
+    expect(c.contacts[0]?.phone).toBe('555-0101');
+    expect(c.contacts.map((k) => k.id)).toEqual(['qbo:58:primary', 'qbo:58:primary:2']);
+  });
+
+  it('QuickBooks: a customer with only a phone keeps a billing contact to call; one with neither has none', () => {
+    const base = { Id: '9', SyncToken: '0', DisplayName: 'Phone Only', MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' } };
+    expect(rolesOf(mapQboCustomer(QboCustomer.parse({ ...base, PrimaryPhone: { FreeFormNumber: '555' } }), ctx).contacts)).toEqual([['Phone Only', null, 'billing']]);
+    expect(mapQboCustomer(QboCustomer.parse({ ...base, PrimaryEmailAddr: { Address: 'nope' } }), ctx).contacts).toEqual([]);
+  });
+
+  it('Xero: EmailAddress is billing, ContactPersons billing when IncludeInEmails else other; invalid, empty and repeated addresses are dropped', () => {
+    const c = mapXeroContact(XeroContact.parse({
+      ContactID: 'c-9', Name: 'Harbour Ltd', EmailAddress: 'accounts@harbour.example',
+      ContactPersons: [
+        { FirstName: 'Ivy', LastName: 'Ledger', EmailAddress: 'ivy@harbour.example', IncludeInEmails: true },
+        { FirstName: 'Jo', EmailAddress: 'jo@harbour.example' },
+        { FirstName: 'Kim', EmailAddress: 'not an address', IncludeInEmails: true },
+        { FirstName: 'Lee' },
+        { FirstName: 'Dup', EmailAddress: 'ACCOUNTS@harbour.example', IncludeInEmails: false },
+        { EmailAddress: 'nameless@harbour.example' },
+      ],
+      UpdatedDateUTC: '/Date(1700000000000+0000)/',
+    }), { ...ctx, connectionId: 'xero:t1', companyId: 't1' });
+    expect(rolesOf(c.contacts)).toEqual([
+      ['Harbour Ltd', 'accounts@harbour.example', 'billing'],
+      ['Ivy Ledger', 'ivy@harbour.example', 'billing'],
+      ['Jo', 'jo@harbour.example', 'other'],
+      ['nameless@harbour.example', 'nameless@harbour.example', 'other'],
+    ]);
+  });
+
+  it('Xero: an invalid main address is neither the customer email nor a contact', () => {
+    const c = mapXeroContact(XeroContact.parse({ ContactID: 'c-8', Name: 'Typo Ltd', EmailAddress: 'typo@', ContactPersons: [{ FirstName: 'Mo', EmailAddress: 'mo@typo.example', IncludeInEmails: true }], UpdatedDateUTC: '/Date(1700000000000+0000)/' }), ctx);
+    expect(c.email).toBeUndefined();
+    expect(rolesOf(c.contacts)).toEqual([['Mo', 'mo@typo.example', 'billing']]);
+  });
+
+  it('ledgerContacts without any address or phone gives none', () => {
+    expect(ledgerContacts('x:1', { name: 'N', email: undefined, phone: undefined }, [{ name: 'P', email: '', billing: true }])).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
 import { disconnectButton, linkButton } from './connections.js';
+import { contactsButton } from './contacts.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
 import { liftHoldButton } from './lift-hold.js';
@@ -33,4 +34,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.connectXero, linkButton);
   app.action(actionIds.reconnectConnection, linkButton);
   app.action(actionIds.disconnectConnection, disconnectButton);
+  app.action(actionIds.contactsOpen, contactsButton);
 }

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { viewIds } from '../../ids.js';
+import { contactsSubmitted } from './contacts.js';
 import { disputeSubmitted } from './dispute.js';
 import { liftHoldSubmitted } from './lift-hold.js';
 import { liftPrepaySubmitted } from './lift-prepay.js';
@@ -22,4 +23,5 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.placeHold, placeHoldSubmitted);
   app.view<ViewSubmitAction>(viewIds.liftHold, liftHoldSubmitted);
   app.view<ViewSubmitAction>(viewIds.liftPrepay, liftPrepaySubmitted);
+  app.view<ViewSubmitAction>(viewIds.contacts, contactsSubmitted);
 }
