@@ -12,7 +12,7 @@ import type { ConnectionDoc } from '../src/store/types.js';
 import { job, type JobContext } from './agenda.js';
 
 /** Re-plan the accounts of a connection whose records were saved since `since`. */
-async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
+export async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
   const ids = await customersChangedSince(ctx.store, conn.provider, conn.companyId, since);
   if (ids.length > 0) await plannerFor(ctx).planMany(ids, ctx.now());
   return ids.length;

@@ -14,6 +14,7 @@ import type { Connectors, Services } from '../services.js';
 import { adminRouter } from './admin.js';
 import { policiesRouter } from './policies.js';
 import { quarantineRouter } from './quarantine.js';
+import { reconciliationRouter } from './reconciliation.js';
 
 export interface WebApp {
   app: Express;
@@ -36,7 +37,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     adminApiToken: config.secrets.adminApiToken,
     bodyLimit,
     routers,
-    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store })],
+    adminRouters: [documentsRouter({ store }), adminRouter({ store }), outboundRouter({ store }), policiesRouter({ store, now }), quarantineRouter({ store }), reconciliationRouter({ store })],
   });
   return { app, slack };
 }

@@ -5,6 +5,7 @@
 import { localDate } from '../../src/domain/calendar.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { Quarantine } from '../../src/planning/quarantine.js';
+import { ReconciliationRuns } from '../../src/ledger/runs.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
 import type { HomeView } from '../blocks/kit.js';
 import type { SlackContext } from './context.js';
@@ -15,8 +16,11 @@ function localTime(at: Date, tz: string): string {
   return `${hhmm} (${tz})`;
 }
 
-/** `onlyRepOf`: a sales rep sees only their own customers; collectors, managers and admins see all. */
-export async function homeSnapshot(ctx: SlackContext, orgId: string, name: string, onlyRepOf?: string): Promise<HomeSnapshot> {
+/**
+ * `onlyRepOf`: a sales rep sees only their own customers; collectors, managers and admins see all. `admin`: the
+ * ledger differences that persisted in the last nightly reconciliation are shown too.
+ */
+export async function homeSnapshot(ctx: SlackContext, orgId: string, name: string, onlyRepOf?: string, admin = false): Promise<HomeSnapshot> {
   const now = ctx.now();
   const org = await ctx.store.organisations.get(orgId);
   const tz = org?.timeZone ?? 'UTC';
@@ -44,6 +48,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     });
   }
   rows.sort((a, b) => b.score - a.score || a.accountName.localeCompare(b.accountName));
+  const ledgerRuns = admin ? (await new ReconciliationRuns(ctx.store.db).listByOrg(orgId)).filter((r) => r.held.length > 0) : [];
   const [approvals, holds, connections, quarantined] = await Promise.all([
     ctx.store.approvals.listPending(orgId),
     ctx.store.creditHolds.listByOrg(orgId, 'active'),
@@ -59,6 +64,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     needsReconnect: connections.filter((c) => c.status === 'needs_reconnect').map((c) => c.companyName),
     lastSyncs: connections.map((c) => ({ company: c.companyName, at: c.lastSyncAt ? c.lastSyncAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null })),
     quarantined: quarantined.map((q) => ({ accountName: q.accountName, error: q.error, since: localDate(q.since, tz) })),
+    ...(admin ? { ledgerMismatches: ledgerRuns.map((r) => ({ company: r.companyName, asOf: r.asOf, accounts: [...new Set(r.mismatches.map((m) => m.accountName))] })) } : {}),
   };
 }
 
@@ -66,7 +72,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
 export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<HomeView> {
   const person = await ctx.people.findBySlackId(slackUserId);
   const view: HomeView = person
-    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email))
+    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email, person.roles.includes('admin')))
     : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
   await ctx.client.views.publish({ user_id: slackUserId, view });
   return view;
