@@ -12,6 +12,10 @@ export interface CallRow {
   /** Suggested local time, "09:30 (America/Chicago)". */
   suggestedTime: string;
   levelName: string;
+  /** The ledger no longer lists the customer as active (it may still owe). */
+  ledgerStatus?: 'inactive' | 'archived';
+  /** Open invoices of the account without a due date or terms (not chased). */
+  undated?: number;
 }
 
 export interface HomeSnapshot {
@@ -39,7 +43,9 @@ export function homeView(s: HomeSnapshot): HomeView {
     blocks.push(
       section(
         `*${i + 1}. ${esc(c.accountName)}* — ${formatTotals(c.totals)}, oldest ${c.oldestDays} days\n` +
-          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}`,
+          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}` +
+          (c.ledgerStatus ? ` · _${c.ledgerStatus} in the ledger_` : '') +
+          (c.undated ? ` · ${c.undated} invoice${c.undated === 1 ? '' : 's'} with no due date (not chased)` : ''),
       ),
     );
   }

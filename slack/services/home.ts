@@ -37,6 +37,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     if (onlyRepOf !== undefined && customer.salesRepEmail?.toLowerCase() !== onlyRepOf) continue;
     const due = await pastDueOf(ctx, customer, now, tz);
     if (due.invoices.length === 0) continue;
+    const undated = (await ctx.store.invoices.listUndatedOpenForCustomer(customer.provider, customer.companyId, customer.externalId)).filter((i) => i.balanceMinor > 0).length;
     const main = Math.max(...Object.values(due.totals));
     const target = task.action.kind === 'task' ? task.action.target : null;
     const contact = customer.contacts.find((c) => c.roles.includes('buyer')) ?? customer.contacts[0];
@@ -45,6 +46,8 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     rows.push({
       accountName: customer.displayName, totals: due.totals, oldestDays: due.oldestDays, who, ...(phone ? { phone } : {}),
       suggestedTime: localTime(task.dueAt, customer.timeZone ?? tz), levelName: task.action.levelName, score: main * due.oldestDays,
+      ...(customer.ledgerStatus ? { ledgerStatus: customer.ledgerStatus } : {}),
+      ...(undated > 0 ? { undated } : {}),
     });
   }
   rows.sort((a, b) => b.score - a.score || a.accountName.localeCompare(b.accountName));
