@@ -6,7 +6,8 @@
 // comparison is invoice against invoice (the summary report AgedReceivables nets
 // them into each customer's total). The report is in the company's home currency
 // (Header.Currency): customers in another currency are not compared (QuickBooks
-// converts their amounts at its own rates), and the result says so.
+// converts their amounts at its own rates), and the result says so. A job billed
+// with its parent counts in the top-level parent's account, as Overdue keeps it.
 import { z } from 'zod';
 import type { BalanceFigure } from '../../src/ledger/reconciliation.js';
 import { figuresOf, type OpenItem } from '../../src/ledger/reconciliation.js';
@@ -14,6 +15,7 @@ import { mapContextOf } from '../connector-kit.js';
 import type { LedgerReport } from '../types.js';
 import type { QboKit } from './kit.js';
 import { toMinor } from './records.js';
+import { rollUpOf } from './save.js';
 
 const colData = z.array(z.object({ value: z.string().optional(), id: z.string().optional() }));
 
@@ -69,7 +71,10 @@ export async function ledgerReport(kit: QboKit, connectionId: string, asOf: stri
   const client = kit.client(conn);
   const ctx = await mapContextOf(kit, conn);
   try {
-    const { currency, items } = agingInvoices(await client.agedReceivableDetail(asOf), ctx.homeCurrency);
+    const { currency, items: rows } = agingInvoices(await client.agedReceivableDetail(asOf), ctx.homeCurrency);
+    // A job billed with its parent is collected through the parent's account: its rows count there.
+    const rollUp = await rollUpOf(kit, conn.companyId);
+    const items = rows.map((i) => ({ ...i, customerExternalId: rollUp.accountOf(i.customerExternalId) }));
     const foreign = new Set(
       (await kit.store.customers.raw().find({ provider: 'quickbooks', companyId: conn.companyId, currency: { $exists: true, $ne: currency } }, { projection: { externalId: 1 } }).toArray()).map((c) => c.externalId),
     );
