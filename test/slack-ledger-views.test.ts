@@ -7,6 +7,7 @@ import { accountAnswer, agingAnswer } from '../slack/blocks/command.js';
 import { customerDoc, invoiceDoc, saveCustomer, standardContacts } from './helpers/accounts.js';
 import { ORG, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
 import { sendCommand, slashCommand } from './sandbox/slack/signed.js';
+import { pastDueOf } from '../slack/services/past-due.js';
 
 const T0 = new Date('2025-03-20T15:00:00Z');
 
@@ -65,6 +66,13 @@ describe('Slack views: ledger status and undated invoices (/overdue)', () => {
     expect(view).toContain('Inactive in the ledger');
     expect(view).toContain('invoice of 2025-03-01 (QuickBooks ref 5002) (issued 2025-03-01, 120.00 USD)');
     expect(view).not.toContain('Dormant Gone');
+  });
+
+  it("a QuickBooks job's invoice, rolled up into its parent's account, is listed with the job's name", async () => {
+    const parent = customerDoc(ORG, '601', 'Parent Co', standardContacts('parent.example'), T0);
+    await saveCustomer(h.store, parent, [invoiceDoc(parent, '6001', 'INV-6001', '2025-02-01', 30_000, T0, { jobExternalId: '602', jobName: 'Parent Co:Site 1' })]);
+    const due = await pastDueOf(h.slack.services, parent, T0, 'UTC');
+    expect(due.invoices.map((i) => i.number)).toEqual(['INV-6001 (Parent Co:Site 1)']);
   });
 
   it('/overdue aging counts the undated invoice apart from the buckets', async () => {
