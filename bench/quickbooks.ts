@@ -1,14 +1,17 @@
 // `npm run bench -- quickbooks`: the QuickBooks sandbox seeded with 20,000 open
 // invoices and 3,000 customers, 100 ms latency per request. Prints the API calls
 // of a full sync against the minimum (pages of 1,000), the calls of an
-// incremental cycle with 50 changes (target 1), and wall time against the time
-// the API calls alone need (target ≤ 1.5×). Needs a database: MONGODB_URI, or
-// the local server the tests use.
+// incremental cycle with 50 changes (target 1), wall time against the time
+// the API calls alone need (target ≤ 1.5×), and the API calls per 100 changes
+// announced by 100 webhook deliveries, each read on its own (before) and coalesced
+// (after, the inbox's default). Needs a database: MONGODB_URI, or the local server
+// the tests use.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
+import { processQuickbooksInbox } from '../connectors/quickbooks/routes.js';
 import { connectDatabase } from '../src/db/connect.js';
 import { startLocalServer } from '../src/db/local-server.js';
 import { createLogger } from '../src/logger.js';
@@ -59,6 +62,22 @@ export async function run(): Promise<void> {
     t = Date.now();
     const inc = await connector.incrementalSync(id);
     console.log(`incremental cycle with 50 changes: ${sandbox.counts.total} API call(s) (target 1), ${inc.saved.invoice} invoices saved, method ${inc.method}, wall ${Date.now() - t} ms, API ${sandbox.counts.busyMs} ms`);
+
+    // 100 invoice changes, each announced by its own webhook delivery, then the inbox processed.
+    const burst = async (batch: number | undefined, from: number): Promise<{ calls: number; ms: number }> => {
+      const changed = [...company.records.Invoice.values()].filter((i) => Number(i.Balance) > 1).slice(from, from + 100);
+      for (const inv of changed) {
+        sandbox.change(REALM, 'Invoice', inv.Id, { Balance: Number(inv.Balance) - 1 });
+        await store.inbox.store('quickbooks', `bench:${from}:${inv.Id}`, sandbox.legacyPayload(REALM, [{ name: 'Invoice', id: inv.Id, operation: 'Update' }]), new Date());
+      }
+      sandbox.resetCounts();
+      const started = Date.now();
+      await processQuickbooksInbox({ connector, store, logger: createLogger('silent'), worker: 'bench', max: 100, ...(batch !== undefined ? { batch } : {}) });
+      return { calls: sandbox.counts.total, ms: Date.now() - started };
+    };
+    const before = await burst(1, 400);
+    const after = await burst(undefined, 600);
+    console.log(`webhooks, 100 changes in 100 deliveries: before (one read per delivery) ${before.calls} API calls, ${before.ms} ms; after (coalesced, Id IN) ${after.calls} API calls per 100 changes, ${after.ms} ms`);
     await sandbox.stop();
   } finally {
     await database.db.dropDatabase().catch(() => {});

@@ -6,7 +6,8 @@
 // not bouncing off the limit), and wall time against the rate-limit lower
 // bound. A full sync is 27 calls, under a minute's budget, so a last phase
 // (150 pay links, one call each) shows the pacing where the 60/min limit binds. Uses MONGODB_URI when set, otherwise a local server in a temporary
-// folder. BENCH_XERO_INVOICES and BENCH_XERO_CONTACTS change the sizes.
+// folder. BENCH_XERO_INVOICES and BENCH_XERO_CONTACTS change the sizes. Also: API calls per 100 changes announced by
+// 100 webhook deliveries, each read on its own (before) and coalesced into IDs= reads (after, the inbox's default).
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { OAuthStates } from '../connectors/oauth-state.js';
 import { XeroConnector } from '../connectors/xero/connector.js';
 import type { XeroSettings } from '../connectors/xero/oauth.js';
-import { xeroRouter } from '../connectors/xero/routes.js';
+import { processXeroInbox, xeroRouter } from '../connectors/xero/routes.js';
 import { connectDatabase } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { createApp } from '../src/http/app.js';
@@ -82,8 +83,10 @@ export async function run(): Promise<void> {
 
     // Connect over HTTP like a person would.
     const start = await fetch(`${appUrl}/connect/xero?${states.connectLink('xero', 'org-bench', new Date())}`, { redirect: 'manual' });
+    // The browser keeps the cookie the connect link set and sends it back with the callback (the state is bound to it).
+    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const approve = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-    const cb = await fetch(approve.headers.get('location') ?? '');
+    const cb = await fetch(approve.headers.get('location') ?? '', { headers: { cookie } });
     if (cb.status !== 200) throw new Error(`connect failed: ${cb.status}`);
     const conn = connectionId('xero', TENANT);
 
@@ -120,6 +123,20 @@ export async function run(): Promise<void> {
     const hookMs = Date.now() - hookStart;
     const hookCalls = sandbox.counts.total;
 
+    // 100 invoice changes, each announced by its own webhook delivery (over HTTP, signed), then the inbox processed.
+    const inboxBurst = async (batch: number | undefined, from: number): Promise<{ calls: number; ms: number }> => {
+      for (const inv of sandbox.openInvoices(TENANT).slice(from, from + 100)) {
+        sandbox.pay(TENANT, String(inv.InvoiceID), 100);
+        await sandbox.deliver(`${appUrl}/webhooks/xero`, sandbox.payload([{ tenantId: TENANT, category: 'INVOICE', id: String(inv.InvoiceID) }]));
+      }
+      sandbox.resetCounts();
+      const started = Date.now();
+      await processXeroInbox({ connector, store, logger, worker: 'bench', max: 100, ...(batch !== undefined ? { batch } : {}) });
+      return { calls: sandbox.counts.total, ms: Date.now() - started };
+    };
+    const hooksBefore = await inboxBurst(1, 500);
+    const hooksAfter = await inboxBurst(undefined, 700);
+
     // Past the minute budget: pay links for 150 invoices (one call each, 5 at a time) must be paced at 60 a minute.
     const LINKS = Number(process.env['BENCH_XERO_LINKS'] ?? 150);
     const linkIds = sandbox.openInvoices(TENANT).slice(400, 400 + LINKS).map((i) => String(i.InvoiceID));
@@ -145,6 +162,7 @@ export async function run(): Promise<void> {
     console.log(`  wall time:      ${fmt(fullMs)} (rate-limit/latency lower bound for ${fullCalls} sequential calls: ${fmt(lowerBoundMs(fullCalls))}; time inside the API: ${fmt(fullApiMs)}, the rest is parsing and the store)`);
     console.log(`incremental cycle: ${incCalls} API calls (one per list: invoices, contacts, payments, credit notes), ${inc429} 429s, ${fmt(incMs)}; saved ${JSON.stringify(inc.saved)}`);
     console.log(`webhook burst:    250 changed invoices → ${hookCalls} API calls (IDs, 100 per call), ${fmt(hookMs)}`);
+    console.log(`webhooks, 100 changes in 100 deliveries: before (one read per delivery) ${hooksBefore.calls} API calls, ${fmt(hooksBefore.ms)}; after (coalesced, IDs=) ${hooksAfter.calls} API calls per 100 changes, ${fmt(hooksAfter.ms)}`);
     console.log(`pay links:        ${linkCalls} calls in ${fmt(linkMs)} (rate-limit lower bound ${fmt(linkBound)}; ${(linkMs / linkBound).toFixed(2)}×), ${link429} 429s (target 0)`);
     console.log(`day budget left:  ${connector.rates.for(TENANT).dayRemaining ?? 'unknown'} of ${sandbox.limits.perDay}`);
   } finally {

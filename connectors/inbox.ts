@@ -1,6 +1,10 @@
-// Work through stored webhook deliveries of one provider: claim one (exactly one
-// worker gets it), parse it, let the connector fetch and save what changed, mark it
-// done — or failed, retried up to 10 times when the failure may pass.
+// Work through stored webhook deliveries of one provider: claim a batch (exactly one
+// worker gets each), parse them, coalesce their change events (one per record, the
+// latest) and let the connector fetch and save what changed in one go — per company
+// and entity one id-batched read (QuickBooks `Id IN (…)`, Xero `IDs=`), not one per
+// delivery — then mark them done. When the batch fails, each delivery is tried alone,
+// so one bad delivery fails (retried by later runs, up to 10 attempts, when the
+// failure may pass) and the rest go through.
 import type { Logger } from '../src/logger.js';
 import type { Store } from '../src/store/store.js';
 import { connectionId } from '../src/store/organisations.js';
@@ -19,32 +23,66 @@ export interface InboxDeps {
   now?: () => Date;
   /** Deliveries handled in one call at most. */
   max?: number;
+  /** Deliveries coalesced into one set of reads. Default 100; 1 handles each delivery on its own. */
+  batch?: number;
 }
 
 export const INBOX_MAX_ATTEMPTS = 10;
 
+/** The events of several deliveries, one per record (the latest wins: a delete after an update stays a delete). */
+export function coalesceEvents(events: readonly ChangeEvent[]): ChangeEvent[] {
+  const latest = new Map<string, ChangeEvent>();
+  for (const e of events) {
+    const key = `${e.provider}\u0000${e.companyId}\u0000${e.kind}\u0000${e.externalId}`;
+    latest.delete(key); // keep the order of the latest occurrence
+    latest.set(key, e);
+  }
+  return [...latest.values()];
+}
+
 /** Returns how many deliveries were handled. */
 export async function processInbox(deps: InboxDeps): Promise<number> {
   const now = deps.now ?? (() => new Date());
+  const max = deps.max ?? 100;
   let handled = 0;
-  for (; handled < (deps.max ?? 100); handled++) {
-    const d = await deps.store.inbox.claimNext(deps.provider, deps.worker, now(), 60_000);
-    if (!d) break;
-    const parsed = deps.parse(d.body);
-    if (!parsed.ok) {
-      await deps.store.inbox.markFailed(d._id, parsed.detail, false);
-      continue;
+  const tried = new Set<string>();
+  while (handled < max) {
+    const claimed = await deps.store.inbox.claimBatch(deps.provider, deps.worker, now(), 60_000, Math.min(deps.batch ?? 100, max - handled), tried);
+    if (claimed.length === 0) break;
+    handled += claimed.length;
+    for (const d of claimed) tried.add(d._id);
+    const parsed: { id: string; attempts: number; events: ChangeEvent[] }[] = [];
+    for (const d of claimed) {
+      const p = deps.parse(d.body);
+      if (p.ok) parsed.push({ id: d._id, attempts: d.attempts, events: p.events });
+      else await deps.store.inbox.markFailed(d._id, p.detail, false);
     }
+    if (parsed.length === 0) continue;
     try {
-      await deps.connector.applyChanges(parsed.events);
-      await deps.store.inbox.markDone(d._id, now());
+      await deps.connector.applyChanges(coalesceEvents(parsed.flatMap((d) => d.events)));
+      for (const d of parsed) await deps.store.inbox.markDone(d.id, now());
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.logger.warn({ provider: deps.provider, delivery: d._id, err: message }, 'webhook delivery failed; will retry');
-      await deps.store.inbox.markFailed(d._id, message, d.attempts < INBOX_MAX_ATTEMPTS);
+      if (parsed.length === 1) await failed(deps, parsed[0]!, err);
+      else for (const d of parsed) await applyOne(deps, d, now);
     }
   }
   return handled;
+}
+
+/** One delivery on its own (after its batch failed): done, or failed with a retry while attempts are left. */
+async function applyOne(deps: InboxDeps, d: { id: string; attempts: number; events: ChangeEvent[] }, now: () => Date): Promise<void> {
+  try {
+    await deps.connector.applyChanges(d.events);
+    await deps.store.inbox.markDone(d.id, now());
+  } catch (err) {
+    await failed(deps, d, err);
+  }
+}
+
+async function failed(deps: InboxDeps, d: { id: string; attempts: number }, err: unknown): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  deps.logger.warn({ provider: deps.provider, delivery: d.id, err: message }, 'webhook delivery failed; will retry');
+  await deps.store.inbox.markFailed(d.id, message, d.attempts < INBOX_MAX_ATTEMPTS);
 }
 
 /**

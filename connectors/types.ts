@@ -4,6 +4,7 @@
 // reason; only bugs and unexpected provider faults throw.
 import type { TokenDecision } from './token-refresh.js';
 import type { ConnectionDoc, Provider } from '../src/store/types.js';
+import type { BalanceFigure, ReportScope } from '../src/ledger/reconciliation.js';
 
 /** The kinds of provider record Overdue keeps. */
 export type RecordKind = 'customer' | 'invoice' | 'payment' | 'credit_memo';
@@ -65,6 +66,19 @@ export type FetchedRecord =
 export type WriteBackResult =
   | { ok: true; attempts: number }
   | { ok: false; reason: 'not_found' | 'not_open' | 'no_recipient' | 'needs_reconnect' | 'rejected'; detail?: string };
+
+/** The ledger's own aged-receivables report, as open and past-due balances per customer and currency. */
+export interface LedgerReport {
+  /** The report date (the company's local day). */
+  asOf: string;
+  figures: BalanceFigure[];
+  /** Which customers and currencies the report can vouch for (the rest is not compared, on either side). */
+  inScope: ReportScope;
+  /** What the report leaves out, in words (e.g. QuickBooks customers in a foreign currency), when anything. */
+  notCovered?: string;
+  /** API calls the report took. */
+  apiCalls: number;
+}
 
 export interface CallbackInput {
   /** The full callback URL the provider redirected the browser to (code, state, company id). */
@@ -131,6 +145,12 @@ export interface Connector {
    * link). Refuses an invoice that is no longer open.
    */
   emailInvoice(connectionId: string, invoiceExternalId: string, opts: { sendTo?: string; idempotencyKey: string }): Promise<WriteBackResult>;
+
+  /**
+   * The platform's own aged-receivables report on `asOf` (QuickBooks AgedReceivableDetail, one call; Xero
+   * Reports/AgedReceivablesByContact, one call per customer Overdue knows), for the nightly reconciliation.
+   */
+  ledgerReport(connectionId: string, asOf: string): Promise<LedgerReport>;
 
   /** Revoke the tokens at the provider and mark the connection disconnected. */
   disconnect(connectionId: string): Promise<void>;

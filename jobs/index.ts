@@ -10,6 +10,7 @@ import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
 import { processWebhooks, syncFull, syncIncremental } from './sync.js';
+import { reconcileLedgers } from './reconcile.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -25,6 +26,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   syncFull as JobDefinition<unknown>,
   processWebhooks as JobDefinition<unknown>,
   syncConnection as JobDefinition<unknown>,
+  reconcileLedgers as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {
@@ -38,6 +40,8 @@ export async function scheduleRepeatingJobs(agenda: Agenda, opts: ScheduleOption
   await agenda.every(`*/${opts.syncIntervalMinutes} * * * *`, syncIncremental.name, {}, { timezone: 'UTC' });
   await agenda.every('30 2 * * *', syncFull.name, {}, { timezone: 'UTC' });
   await agenda.every('* * * * *', processWebhooks.name, {}, { timezone: 'UTC' });
+  // The ledger's own report against Overdue's balances, nightly at 03:00–03:59 in each organisation's zone.
+  await agenda.every('45 * * * *', reconcileLedgers.name, { hour: 3 }, { timezone: 'UTC' });
   // Planning: every account once a day at 07:00 in its organisation's zone (the job runs hourly and picks
   // those organisations), and hourly the accounts whose next evaluation has come (customers in other zones).
   await agenda.every('0 * * * *', planDaily.name, { pageSize: 200, hour: 7 }, { timezone: 'UTC' });

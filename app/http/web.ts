@@ -20,6 +20,7 @@ import { orgsRouter, orgsRoutes } from './orgs.js';
 import { overridesRouter, overridesRoutes } from './overrides.js';
 import { policiesRouter, policiesRoutes } from './policies.js';
 import { quarantineRouter, quarantineRoutes } from './quarantine.js';
+import { reconciliationRouter, reconciliationRoutes } from './reconciliation.js';
 import { connectionsRouter, connectionsRoutes, connectUrl } from './connections.js';
 import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
 import type { ConnectionDoc } from '../../src/store/types.js';
@@ -46,7 +47,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
   });
   if (slack) routers.push(slack.router);
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
-  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes];
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes];
   const app = createApp({
     db: store.db,
     logger,
@@ -64,6 +65,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       accountsRouter({ store, policies: services.policies, now }),
       connectionsRouter(linkDeps),
       contactsRouter({ store, now }),
+      reconciliationRouter({ store }),
       openApiRouter(apiRoutes),
     ],
   });

@@ -156,6 +156,15 @@ export class QboClient {
     });
   }
 
+  /**
+   * The A/R aging detail report on `reportDate` (reports/AgedReceivableDetail): one row per open transaction with
+   * its type, number, customer, due date and open balance, the columns asked for by ColType.
+   */
+  agedReceivableDetail(reportDate: string): Promise<unknown> {
+    const criteria = { report_date: reportDate, columns: 'txn_type,doc_num,cust_name,due_date,subt_open_bal' };
+    return this.call('report AgedReceivableDetail', (qbo, done) => qbo.reportAgedReceivableDetail(criteria, (err, data) => done(err, data)));
+  }
+
   companyInfo(): Promise<unknown> {
     return this.call('companyinfo', (qbo, done) => qbo.getCompanyInfo(this.realmId, (err, data) => done(err, { CompanyInfo: data })));
   }

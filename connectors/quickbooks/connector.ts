@@ -11,13 +11,14 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncOptions, SyncResult, WriteBackResult } from '../types.js';
+import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, SyncResult, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { QboApiError, QboClient, defaultRetry, type RetryPolicy } from './client.js';
 import { authorizeUrl, configureIntuitOAuth, disconnect, handleCallback, qboRefresher } from './connect.js';
 import type { QboKit, QuickBooksSettings } from './kit.js';
 import { quickbooks } from './provider.js';
 import { fullSync, incrementalSync } from './sync.js';
+import { ledgerReport } from './report.js';
 import { verifyDelivery } from './webhooks.js';
 import { appendCustomerNote, emailInvoice, fetchRecord } from './write-backs.js';
 
@@ -110,6 +111,10 @@ export class QuickBooksConnector implements Connector {
   }
 
   // write-backs and the live balance
+  ledgerReport(connectionId: string, asOf: string): Promise<LedgerReport> {
+    return ledgerReport(this.kit, connectionId, asOf);
+  }
+
   fetchRecord(connectionId: string, kind: RecordKind, externalId: string): Promise<FetchedRecord> {
     return fetchRecord(this.kit, connectionId, kind, externalId);
   }

@@ -156,6 +156,7 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
     contacts: ledgerContacts(`qbo:${c.Id}`, { name: person || cleanName(c), email: c.PrimaryEmailAddr?.Address, phone }),
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],
+    ...(c.Job && c.ParentRef ? { parentExternalId: c.ParentRef.value, billWithParent: c.BillWithParent === true } : {}),
     active: c.Active,
     ...(c.Active ? {} : { ledgerStatus: 'inactive' as const }),
     ...(c.SalesTermRef ? { salesTermId: c.SalesTermRef.value } : {}),
@@ -187,13 +188,44 @@ export function dueDateOf(i: QboInvoice, terms: QboTermsLookup): { dueDate: stri
 
 const NO_TERMS: QboTermsLookup = { term: () => undefined, customerTermId: () => undefined };
 
-export function mapInvoice(i: QboInvoice, ctx: MapContext, terms: QboTermsLookup = NO_TERMS): Omit<InvoiceDoc, '_id'> {
+/** What a job (sub-customer) needs for the roll-up: its parent and whether it is billed with it. */
+export interface JobLink {
+  parentExternalId?: string | undefined;
+  billWithParent?: boolean | undefined;
+}
+
+/**
+ * The account a customer's invoices belong to: a job billed with its parent rolls up into its parent, and so on up
+ * to the first customer that is not (the top-level parent when every link bills with its parent). A cycle stops the walk.
+ */
+export function billingAccountOf(externalId: string, links: ReadonlyMap<string, JobLink>): string {
+  let cur = externalId;
+  const seen = new Set<string>([cur]);
+  for (let link = links.get(cur); link?.billWithParent === true && link.parentExternalId !== undefined && !seen.has(link.parentExternalId); link = links.get(cur)) {
+    cur = link.parentExternalId;
+    seen.add(cur);
+  }
+  return cur;
+}
+
+/** The roll-up of a page of invoices: the account of a customer id, and a job's name. */
+export interface QboRollUp {
+  accountOf: (customerExternalId: string) => string;
+  nameOf: (customerExternalId: string) => string | undefined;
+}
+
+const NO_ROLL_UP: QboRollUp = { accountOf: (id) => id, nameOf: () => undefined };
+
+export function mapInvoice(i: QboInvoice, ctx: MapContext, terms: QboTermsLookup = NO_TERMS, rollUp: QboRollUp = NO_ROLL_UP): Omit<InvoiceDoc, '_id'> {
   const currency = i.CurrencyRef?.value ?? ctx.homeCurrency;
+  const account = rollUp.accountOf(i.CustomerRef.value);
+  const jobName = account !== i.CustomerRef.value ? (rollUp.nameOf(i.CustomerRef.value) ?? i.CustomerRef.name) : undefined;
   const totalMinor = minor('Invoice', i.Id, i.TotalAmt, currency);
   const balanceMinor = minor('Invoice', i.Id, i.Balance, currency);
   return {
     ...key(ctx, i.Id),
-    customerExternalId: i.CustomerRef.value,
+    customerExternalId: account,
+    ...(account !== i.CustomerRef.value ? { jobExternalId: i.CustomerRef.value, ...(jobName !== undefined ? { jobName } : {}) } : {}),
     // No DocNumber: a label a person can read, never the internal Id (it collided with real numbers);
     // the store's uniqueness is the Id (externalId), not the number.
     number: i.DocNumber?.trim() ? i.DocNumber : unnumberedLabel('quickbooks', i.TxnDate, i.Id),

@@ -8,8 +8,8 @@ import type { RecordKind } from '../types.js';
 import type { QboClient } from './client.js';
 import type { QboKit } from './kit.js';
 import {
-  QboCreditMemo, QboCustomer, QboInvoice, QboPayment, QboQueryResponse, QboTerm, creditMemoExternalId, mapCreditMemo, mapCustomer, mapInvoice, mapPayment,
-  type MapContext, type QboTermsLookup,
+  QboCreditMemo, QboCustomer, QboInvoice, QboPayment, QboQueryResponse, QboTerm, billingAccountOf, creditMemoExternalId, mapCreditMemo, mapCustomer, mapInvoice, mapPayment,
+  type JobLink, type MapContext, type QboRollUp, type QboTermsLookup,
 } from './records.js';
 
 const QboId = z.object({ Id: z.string() });
@@ -57,6 +57,54 @@ async function termsFor(kit: QboKit, rows: unknown[], ctx: QboMapContext): Promi
   return { term: (id) => byId.get(id), customerTermId: (id) => customerTerm.get(id) };
 }
 
+/** The company's jobs as stored (parent, billed with it, name): one read of the sub-customers. */
+async function jobLinks(kit: QboKit, companyId: string): Promise<Map<string, JobLink & { name: string }>> {
+  const jobs = await kit.store.customers.raw()
+    .find({ provider: 'quickbooks', companyId, parentExternalId: { $exists: true } }, { projection: { externalId: 1, parentExternalId: 1, billWithParent: 1, displayName: 1 } })
+    .toArray();
+  return new Map(jobs.map((j) => [j.externalId, { parentExternalId: j.parentExternalId, billWithParent: j.billWithParent, name: j.displayName }]));
+}
+
+/** The roll-up of jobs billed with their parent into the top-level parent's account, from the stored customers. */
+export async function rollUpOf(kit: QboKit, companyId: string): Promise<QboRollUp> {
+  const links = await jobLinks(kit, companyId);
+  return { accountOf: (id) => billingAccountOf(id, links), nameOf: (id) => links.get(id)?.name };
+}
+
+/**
+ * After a page of customers: the invoices of jobs whose roll-up changed (re-parented, billed with their parent or
+ * no longer, new to Overdue with invoices already stored) move to the account they now belong to, with their
+ * sub-jobs'. A rename changes nothing here (accounts are ids); a job's name on its invoices is refreshed.
+ */
+async function reassignJobs(
+  kit: QboKit, companyId: string, saved: readonly { externalId: string; displayName: string; parentExternalId?: string; billWithParent?: boolean }[],
+  before: ReadonlyMap<string, JobLink & { name: string }>, syncedAt: Date,
+): Promise<void> {
+  const changed = saved.filter((c) => {
+    const old = before.get(c.externalId);
+    if (c.parentExternalId === undefined && old?.parentExternalId === undefined) return false;
+    return old?.parentExternalId !== c.parentExternalId || old?.billWithParent !== c.billWithParent || old?.name !== c.displayName;
+  });
+  if (changed.length === 0) return;
+  const links = await jobLinks(kit, companyId);
+  const children = new Map<string, string[]>();
+  for (const [id, l] of links) if (l.parentExternalId !== undefined) children.set(l.parentExternalId, [...(children.get(l.parentExternalId) ?? []), id]);
+  const subtree = new Set<string>();
+  const walk = (id: string): void => {
+    if (subtree.has(id)) return;
+    subtree.add(id);
+    for (const c of children.get(id) ?? []) walk(c);
+  };
+  for (const c of changed) walk(c.externalId);
+  const invoices = kit.store.invoices.raw();
+  for (const job of subtree) {
+    const account = billingAccountOf(job, links);
+    const mine = { provider: 'quickbooks' as const, companyId, $or: [{ jobExternalId: job }, { customerExternalId: job, jobExternalId: { $exists: false } }] };
+    if (account === job) await invoices.updateMany(mine, { $set: { customerExternalId: job, syncedAt }, $unset: { jobExternalId: '', jobName: '' } });
+    else await invoices.updateMany(mine, { $set: { customerExternalId: account, jobExternalId: job, jobName: links.get(job)?.name ?? job, syncedAt } });
+  }
+}
+
 /** Parse, map and save one page of raw records of a kind (the store batches the writes). */
 export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], ctx: QboMapContext): Promise<PageCounts> {
   const log = { logger: kit.logger, provider: 'QuickBooks', kind, idOf: (raw: unknown) => QboId.safeParse(raw).data?.Id };
@@ -67,11 +115,16 @@ export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], c
         kit.logger.warn({ provider: 'QuickBooks', customerId: c.data?.Id, value: bad.value, reason: bad.reason }, 'customer email address dropped');
       }
     }
-    return saveAll(kit.store.customers, mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log));
+    const page = mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log);
+    const before = await jobLinks(kit, ctx.companyId);
+    const counts = await saveAll(kit.store.customers, page);
+    await reassignJobs(kit, ctx.companyId, page.docs, before, ctx.syncedAt);
+    return counts;
   }
   if (kind === 'invoice') {
     const terms = await termsFor(kit, rows, ctx);
-    const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms), log);
+    const rollUp = await rollUpOf(kit, ctx.companyId);
+    const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms, rollUp), log);
     const counts = await saveAll(kit.store.invoices, page);
     await flagUndated(kit, page.docs);
     return counts;

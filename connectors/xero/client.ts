@@ -246,6 +246,11 @@ export class XeroApi {
     return this.call('GET CreditNote', (api) => api.getCreditNote(this.tenantId, id));
   }
 
+  /** Reports/AgedReceivablesByContact: one contact's open invoices on `date`, with their due dates and amounts due. */
+  agedReceivablesByContact(contactId: string, date: string): Promise<XeroCallResult> {
+    return this.call('GET Reports/AgedReceivablesByContact', (api) => api.getReportAgedReceivablesByContact(this.tenantId, contactId, date));
+  }
+
   onlineInvoice(id: string): Promise<XeroCallResult> {
     return this.call('GET OnlineInvoice', (api) => api.getOnlineInvoice(this.tenantId, id));
   }

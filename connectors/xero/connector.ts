@@ -14,7 +14,7 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, RecordKind, SyncOptions, WriteBackResult } from '../types.js';
+import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { RateBook, XeroApi, XeroApiError, defaultRetry, type RetryPolicy } from './client.js';
 import { connectTenants, disconnect, handleCallback } from './connect.js';
@@ -24,6 +24,7 @@ import { xero } from './provider.js';
 import { fullSync, incrementalSync, type XeroSyncResult } from './sync.js';
 import { verifyDelivery } from './webhooks.js';
 import { appendCustomerNote, emailInvoice, fetchRecord, historyLine, idempotencyKey, payLink } from './write-backs.js';
+import { ledgerReport } from './report.js';
 
 export type { XeroSyncResult } from './sync.js';
 
@@ -132,6 +133,10 @@ export class XeroConnector implements Connector {
   }
 
   // write-backs, the live balance and the pay link
+  ledgerReport(connectionId: string, asOf: string): Promise<LedgerReport> {
+    return ledgerReport(this.kit, connectionId, asOf);
+  }
+
   fetchRecord(connectionId: string, kind: RecordKind, externalId: string): Promise<FetchedRecord> {
     return fetchRecord(this.kit, connectionId, kind, externalId);
   }

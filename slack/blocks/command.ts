@@ -19,6 +19,29 @@ export interface AccountAnswer {
    * approved referral whose prepay-only a manager may lift.
    */
   buttons?: { viewId: string | null; holdId: string | null; approvalId: string | null; contactsId?: string | null };
+  /** The ledger no longer lists the customer as active ('inactive' QuickBooks, 'archived' Xero) but it may still owe. */
+  ledgerStatus?: 'inactive' | 'archived';
+  /** Open invoices the ledger gave neither a due date nor terms: not chased, listed for the collector. */
+  undated?: UndatedLine[];
+}
+
+/** An open invoice without a due date or terms in the ledger, as a person reads it. */
+export interface UndatedLine {
+  number: string;
+  issueDate: string;
+  /** Formatted balance, e.g. "1,200.00 USD". */
+  balance: string;
+}
+
+/** "Inactive in the ledger" / "Archived in the ledger": what the tag means to a collector. */
+export function ledgerStatusText(status: 'inactive' | 'archived'): string {
+  return `${status === 'inactive' ? 'Inactive' : 'Archived'} in the ledger (it may still owe; Overdue still chases its open invoices)`;
+}
+
+/** The lines about undated invoices: "No due date — not chased: INV-7 (issued 2025-01-02, 120.00 USD), …". */
+export function undatedText(lines: readonly UndatedLine[]): string {
+  const shown = lines.slice(0, 10).map((l) => `${esc(l.number)} (issued ${esc(l.issueDate)}, ${esc(l.balance)})`).join(', ');
+  return `*No due date* — not chased until the ledger gives ${lines.length === 1 ? 'it' : 'them'} a due date or terms: ${shown}${lines.length > 10 ? `, and ${lines.length - 10} more` : ''}`;
 }
 
 function accountButtons(b: NonNullable<AccountAnswer['buttons']>): Block {
@@ -40,7 +63,9 @@ export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[]
     blocks: [
       header(a.accountName),
       fields([`*State*\n${esc(a.state)}`, `*Level*\n${esc(a.levelName)}`, `*Past due*\n${formatTotals(a.totals)}`, `*Oldest*\n${a.oldestDays} days past due`]),
+      ...(a.ledgerStatus ? [context(`:file_cabinet: ${ledgerStatusText(a.ledgerStatus)}`)] : []),
       section(esc(a.summary)),
+      ...(a.undated && a.undated.length > 0 ? [section(undatedText(a.undated))] : []),
       section(`*Next step*\n${a.nextStep ? esc(a.nextStep) : '_nothing planned_'}`),
       ...(a.nextEvaluation ? [context(`Next look at the account: ${esc(a.nextEvaluation)}`)] : []),
       ...(a.buttons && (a.buttons.viewId ?? a.buttons.holdId ?? a.buttons.approvalId ?? a.buttons.contactsId) ? [accountButtons(a.buttons)] : []),
@@ -63,6 +88,8 @@ export interface AgingSummary {
   today: string;
   buckets: Record<AgingBucket, { totals: Record<string, number>; invoices: number }>;
   accounts: number;
+  /** Open invoices without a due date or terms (not in any bucket, not chased). */
+  undated?: { totals: Record<string, number>; invoices: number };
 }
 
 export function agingAnswer(a: AgingSummary): { text: string; blocks: Block[] } {
@@ -72,6 +99,9 @@ export function agingAnswer(a: AgingSummary): { text: string; blocks: Block[] } 
       header(`Aging — ${a.today}`),
       fields(AGING_BUCKETS.map((b) => `*${b === 'current' ? 'Not yet due' : `${b} days`}*\n${formatTotals(a.buckets[b].totals)} (${a.buckets[b].invoices} invoice${a.buckets[b].invoices === 1 ? '' : 's'})`)),
       context(`${a.accounts} account${a.accounts === 1 ? '' : 's'} with open invoices`),
+      ...(a.undated && a.undated.invoices > 0
+        ? [context(`No due date (not chased): ${formatTotals(a.undated.totals)} (${a.undated.invoices} invoice${a.undated.invoices === 1 ? '' : 's'}): the ledger gives them neither a due date nor terms`)]
+        : []),
     ],
   };
 }

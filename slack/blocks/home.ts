@@ -12,6 +12,10 @@ export interface CallRow {
   /** Suggested local time, "09:30 (America/Chicago)". */
   suggestedTime: string;
   levelName: string;
+  /** The ledger no longer lists the customer as active (it may still owe). */
+  ledgerStatus?: 'inactive' | 'archived';
+  /** Open invoices of the account without a due date or terms (not chased). */
+  undated?: number;
 }
 
 export interface HomeSnapshot {
@@ -24,6 +28,8 @@ export interface HomeSnapshot {
   lastSyncs: { company: string; at: string | null }[];
   /** Accounts planning set aside because planning them failed (src/planning/quarantine.ts); empty for sales reps. */
   quarantined: { accountName: string; error: string; since: string }[];
+  /** Admins only: connections whose last ledger reconciliation found differences that persisted (src/ledger/runs.ts). */
+  ledgerMismatches?: { company: string; asOf: string; accounts: string[] }[];
 }
 
 const MAX_ROWS = 40;
@@ -37,7 +43,9 @@ export function homeView(s: HomeSnapshot): HomeView {
     blocks.push(
       section(
         `*${i + 1}. ${esc(c.accountName)}* — ${formatTotals(c.totals)}, oldest ${c.oldestDays} days\n` +
-          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}`,
+          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}` +
+          (c.ledgerStatus ? ` · _${c.ledgerStatus} in the ledger_` : '') +
+          (c.undated ? ` · ${c.undated} invoice${c.undated === 1 ? '' : 's'} with no due date (not chased)` : ''),
       ),
     );
   }
@@ -51,6 +59,11 @@ export function homeView(s: HomeSnapshot): HomeView {
       `*Last sync*\n${s.lastSyncs.length === 0 ? '—' : s.lastSyncs.map((l) => `${esc(l.company)}: ${l.at ?? 'never'}`).join('\n')}`,
     ]),
   );
+  for (const m of s.ledgerMismatches ?? []) {
+    blocks.push(divider());
+    const names = m.accounts.slice(0, 5).map(esc).join(', ') + (m.accounts.length > 5 ? ` and ${m.accounts.length - 5} more` : '');
+    blocks.push(section(`:scales: *Ledger differs* — ${esc(m.company)}'s aged receivables report (${esc(m.asOf)}) disagrees with Overdue for ${m.accounts.length} account${m.accounts.length === 1 ? '' : 's'} after a re-sync: ${names}. Their customer sends are held (GET /api/connections/:id/reconciliation).`));
+  }
   if (s.quarantined.length > 0) {
     blocks.push(divider());
     blocks.push(section(`*Set aside by planning* — ${s.quarantined.length} account${s.quarantined.length === 1 ? '' : 's'} Overdue could not plan; everything else goes on, and each is retried on the next pass:`));

@@ -20,7 +20,8 @@ export type NoticeSnapshot =
     }
   | { kind: 'follow-up'; taskId: string; customerId: string; accountName: string; title: string; followUpOf: string | null }
   /** A level needs a role nobody holds (src/engine/missing-role.ts): find that contact; the email waits for it. */
-  | { kind: 'find-contact'; taskId: string; customerId: string; accountName: string; title: string };
+  | { kind: 'find-contact'; taskId: string; customerId: string; accountName: string; title: string }
+  | { kind: 'ledger'; taskId: string; customerId: string; accountName: string; company: string; asOf: string; lines: string[] };
 
 /** The follow-up's state: open (with *Done*) or done by someone. */
 export type NoticeState = { kind: 'open' } | { kind: 'done'; by: string; on: string };
@@ -47,6 +48,16 @@ export function noticeMessage(s: NoticeSnapshot, state: NoticeState = { kind: 'o
       context(`Add them with *Contacts* in \`/overdue ${esc(s.accountName)}\` or the contacts import; the next plan addresses them. If nobody is found in time, the email goes to the nearest higher role, else the nearest lower one, and says so.`),
     ];
     return { text: s.title, blocks };
+  }
+  if (s.kind === 'ledger') {
+    const title = `Sends held: ${s.accountName}`;
+    const blocks: Block[] = [
+      header(title),
+      section(`:scales: ${esc(s.company)}'s own aged receivables report (${esc(s.asOf)}) disagrees with Overdue's balance of this account, and a re-sync did not settle it. Reminders and letters to this customer are held (not dropped) until a reconciliation finds the balances equal.`),
+      section(s.lines.map((l) => `• ${esc(l)}`).join('\n').slice(0, 2_900)),
+      context('Check the account in the ledger (unapplied payments, credits, a job billed with its parent); the nightly reconciliation lifts the hold by itself once the figures agree.'),
+    ];
+    return { text: `${title}: ${s.company}'s report disagrees with Overdue (${s.lines.join('; ')})`, blocks };
   }
   const blocks: Block[] = [header(`Follow-up: ${s.accountName}`), section(`:mailbox_with_mail: ${esc(s.title)}. Check it arrived (tracking, fax report) and mark it done.`)];
   if (state.kind === 'open') blocks.push({ type: 'actions', block_id: 'notice_actions', elements: [button('Done', actionIds.taskDone, s.taskId, 'primary')] });

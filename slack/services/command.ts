@@ -2,7 +2,7 @@
 // (the engine's explain + preview); /overdue aging: open invoices by age. The
 // answer is an ephemeral message to the person who asked.
 import { daysBetween, localDate } from '../../src/domain/calendar.js';
-import { addTo } from '../../src/domain/money.js';
+import { addTo, formatMoney } from '../../src/domain/money.js';
 import { explain } from '../../src/engine/index.js';
 import { Planner } from '../../src/planning/plan.js';
 import { OPEN_DATED } from '../../src/store/records.js';
@@ -45,8 +45,17 @@ export async function aging(ctx: SlackContext, orgId: string): Promise<AgingSumm
     b.invoices += 1;
     accounts.add(`${i.provider}:${i.companyId}:${i.customerExternalId}`);
   }
-  return { today, buckets, accounts: accounts.size };
+  const undated = { totals: {} as Record<string, number>, invoices: 0 };
+  for (const i of await ctx.store.db.collection<InvoiceDoc>(collections.invoices).find({ orgId, status: 'open', dueDateSource: 'none', balanceMinor: { $gt: 0 } }).toArray()) {
+    undated.totals = addTo(undated.totals, i.currency, i.balanceMinor);
+    undated.invoices += 1;
+  }
+  return { today, buckets, accounts: accounts.size, ...(undated.invoices > 0 ? { undated } : {}) };
 }
+
+/** A customer Overdue keeps as an account: active in the ledger, or tagged inactive/archived there (it may still owe). */
+const isAccount = (c: CustomerDoc): boolean => c.active !== false || c.ledgerStatus !== undefined;
+const listedName = (c: CustomerDoc): string => (c.ledgerStatus ? `${c.displayName} (${c.ledgerStatus})` : c.displayName);
 
 export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promise<{ text: string; blocks: Block[] }> {
   const person = await ctx.people.findBySlackId(cmd.userId);
@@ -62,11 +71,11 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   if (query.toLowerCase() === 'aging') return reply(agingAnswer(await aging(ctx, person.orgId)));
 
   const lower = query.toLowerCase();
-  const customers = (await ctx.store.customers.listByOrg(person.orgId)).filter((c) => c.active !== false);
+  const customers = (await ctx.store.customers.listByOrg(person.orgId)).filter(isAccount);
   const exact = customers.filter((c) => c.externalId === query || c.displayName.toLowerCase() === lower);
   const found = exact.length > 0 ? exact : customers.filter((c) => c.displayName.toLowerCase().includes(lower));
   const customer = found.length === 1 ? found[0] : undefined;
-  if (!customer) return reply(matchesAnswer(query, found.map((c) => c.displayName).sort()));
+  if (!customer) return reply(matchesAnswer(query, found.map(listedName).sort()));
 
   const now = ctx.now();
   // Reads only: the account as the planner loads it, explained by its organisation's policy.
@@ -79,6 +88,9 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
   const strategic = customer.tags.some((t) => policy.strategicTags.has(t));
   const buttons = await accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
+  const undated = (await ctx.store.invoices.listUndatedOpenForCustomer(customer.provider, customer.companyId, customer.externalId))
+    .filter((i) => i.balanceMinor > 0)
+    .map((i) => ({ number: i.number, issueDate: i.issueDate, balance: formatMoney({ amountMinor: i.balanceMinor, currency: i.currency }) }));
   return reply(
     accountAnswer({
       buttons,
@@ -90,6 +102,8 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
       summary: e.summary,
       nextStep: e.nextStep,
       nextEvaluation: e.decision.nextEvaluationAt !== null ? new Date(e.decision.nextEvaluationAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
+      ...(customer.ledgerStatus ? { ledgerStatus: customer.ledgerStatus } : {}),
+      ...(undated.length > 0 ? { undated } : {}),
     }),
   );
 }

@@ -5,6 +5,7 @@
 import { localDate } from '../../src/domain/calendar.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { Quarantine } from '../../src/planning/quarantine.js';
+import { ReconciliationRuns } from '../../src/ledger/runs.js';
 import { homeView, type CallRow, type HomeSnapshot } from '../blocks/home.js';
 import type { HomeView } from '../blocks/kit.js';
 import { connectionsHomeBlocks } from './connections.js';
@@ -16,8 +17,11 @@ function localTime(at: Date, tz: string): string {
   return `${hhmm} (${tz})`;
 }
 
-/** `onlyRepOf`: a sales rep sees only their own customers; collectors, managers and admins see all. */
-export async function homeSnapshot(ctx: SlackContext, orgId: string, name: string, onlyRepOf?: string): Promise<HomeSnapshot> {
+/**
+ * `onlyRepOf`: a sales rep sees only their own customers; collectors, managers and admins see all. `admin`: the
+ * ledger differences that persisted in the last nightly reconciliation are shown too.
+ */
+export async function homeSnapshot(ctx: SlackContext, orgId: string, name: string, onlyRepOf?: string, admin = false): Promise<HomeSnapshot> {
   const now = ctx.now();
   const org = await ctx.store.organisations.get(orgId);
   const tz = org?.timeZone ?? 'UTC';
@@ -34,6 +38,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     if (onlyRepOf !== undefined && customer.salesRepEmail?.toLowerCase() !== onlyRepOf) continue;
     const due = await pastDueOf(ctx, customer, now, tz);
     if (due.invoices.length === 0) continue;
+    const undated = (await ctx.store.invoices.listUndatedOpenForCustomer(customer.provider, customer.companyId, customer.externalId)).filter((i) => i.balanceMinor > 0).length;
     const main = Math.max(...Object.values(due.totals));
     const target = task.action.kind === 'task' ? task.action.target : null;
     const contact = customer.contacts.find((c) => c.roles.includes('buyer')) ?? customer.contacts[0];
@@ -42,9 +47,12 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     rows.push({
       accountName: customer.displayName, totals: due.totals, oldestDays: due.oldestDays, who, ...(phone ? { phone } : {}),
       suggestedTime: localTime(task.dueAt, customer.timeZone ?? tz), levelName: task.action.levelName, score: main * due.oldestDays,
+      ...(customer.ledgerStatus ? { ledgerStatus: customer.ledgerStatus } : {}),
+      ...(undated > 0 ? { undated } : {}),
     });
   }
   rows.sort((a, b) => b.score - a.score || a.accountName.localeCompare(b.accountName));
+  const ledgerRuns = admin ? (await new ReconciliationRuns(ctx.store.db).listByOrg(orgId)).filter((r) => r.held.length > 0) : [];
   const [approvals, holds, connections, quarantined] = await Promise.all([
     ctx.store.approvals.listPending(orgId),
     ctx.store.creditHolds.listByOrg(orgId, 'active'),
@@ -60,6 +68,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
     needsReconnect: connections.filter((c) => c.status === 'needs_reconnect').map((c) => c.companyName),
     lastSyncs: connections.map((c) => ({ company: c.companyName, at: c.lastSyncAt ? c.lastSyncAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null })),
     quarantined: quarantined.map((q) => ({ accountName: q.accountName, error: q.error, since: localDate(q.since, tz) })),
+    ...(admin ? { ledgerMismatches: ledgerRuns.map((r) => ({ company: r.companyName, asOf: r.asOf, accounts: [...new Set(r.mismatches.map((m) => m.accountName))] })) } : {}),
   };
 }
 
@@ -67,7 +76,7 @@ export async function homeSnapshot(ctx: SlackContext, orgId: string, name: strin
 export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<HomeView> {
   const person = await ctx.people.findBySlackId(slackUserId);
   const view: HomeView = person
-    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email))
+    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email, person.roles.includes('admin')))
     : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
   // Admins only: the *Connections* section, with connect links minted for this publish.
   if (person) view.blocks.push(...(await connectionsHomeBlocks(ctx, person, slackUserId)));

@@ -60,7 +60,7 @@ export async function deliverAlert(ctx: SlackContext, task: AlertTaskDoc, custom
   const to = await collectorOf(ctx, customer);
   if (!to) throw new Error(`no collector of ${customer.displayName} in Slack`);
   const a = task.alert;
-  const snapshot: NoticeSnapshot = {
+  const snapshot: NoticeSnapshot = a.ledger ? { kind: 'ledger', taskId: task._id, customerId: customer._id, accountName: customer.displayName, company: a.ledger.company, asOf: a.ledger.asOf, lines: a.ledger.lines } : {
     kind: 'alert', taskId: task._id, customerId: customer._id, accountName: customer.displayName,
     what: a.what, to: a.to, error: a.error, bounced: a.bounced, failed: a.failed, next: await nextStepAfter(ctx, a, customer),
   };

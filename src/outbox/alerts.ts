@@ -25,12 +25,36 @@ export interface AlertDetails {
   /** True: the entry failed for good (not sent); false: sent, but some recipients were refused. */
   failed: boolean;
   levelName: string | null;
+  /** Set on a ledger-reconciliation alert (storeLedgerAlert): the ledger's report disagrees with Overdue's balance. */
+  ledger?: LedgerAlert;
+}
+
+/** A difference between the ledger's report and Overdue that persisted after a re-sync: the account's customer sends are held. */
+export interface LedgerAlert {
+  connectionId: string;
+  company: string;
+  /** The report date. */
+  asOf: string;
+  /** One line per currency: "USD: Overdue open 1,200.00 / past due 700.00; ledger open 1,000.00 / past due 500.00". */
+  lines: string[];
 }
 
 /** An alert lives in the tasks collection beside the work tasks, without an engine action. */
 export type AlertTaskDoc = Omit<TaskDoc, 'kind' | 'action'> & { kind: 'alert'; alert: AlertDetails };
 
 export const alertIdOf = (outboxKey: string): string => `alert:${outboxKey}`;
+
+/**
+ * Store the alert of a persisting ledger difference (once per account, connection and report date): the
+ * collector is told that the account's customer sends are held and why, with both figures.
+ */
+export function storeLedgerAlert(db: Db, a: { orgId: string; customerId: string; accountName: string; ledger: LedgerAlert; now: Date }): Promise<boolean> {
+  const error = `${a.ledger.company}'s aged receivables report (${a.ledger.asOf}) disagrees with Overdue: ${a.ledger.lines.join('; ')}`;
+  return storeAlert(db, {
+    orgId: a.orgId, customerId: a.customerId, accountName: a.accountName, invoiceIds: [], now: a.now,
+    details: { outboxKey: `ledger:${a.ledger.connectionId}:${a.customerId}:${a.ledger.asOf}`, channel: 'task', what: 'ledger reconciliation', to: null, error, bounced: [], failed: true, levelName: null, ledger: a.ledger },
+  });
+}
 
 /** Store the alert of an entry (once); true when this call stored it. */
 export async function storeAlert(db: Db, a: { orgId: string; customerId: string; accountName: string; invoiceIds: string[]; details: AlertDetails; now: Date }): Promise<boolean> {

@@ -17,6 +17,7 @@ import { storeAlert } from './alerts.js';
 import { OutboxEntries } from '../store/outbox-entries.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
+import { isHeld, ReconciliationRuns, type ReconciliationRunDoc } from '../ledger/runs.js';
 
 /** No PolicySource given: every organisation runs the default ladder. */
 const DEFAULT_SOURCE: PolicySource = { forOrg: () => Promise.resolve(DEFAULT_CHOICE) };
@@ -122,7 +123,7 @@ function closedReason(inv: InvoiceDoc | null, id: string): string | null {
 }
 
 /** Why a customer-facing entry waits: its organisation is paused, a rate cap, sending hours, another email today. */
-type DeferReason = 'paused' | 'rate' | 'sending-hours' | 'one-email-a-day';
+type DeferReason = 'paused' | 'ledger-mismatch' | 'rate' | 'sending-hours' | 'one-email-a-day';
 interface Defer {
   kind: 'defer';
   why: DeferReason;
@@ -167,6 +168,8 @@ export class Dispatcher {
   /** Organisations and connections read in the last few seconds (the kill switch and send mode act within that). */
   private readonly orgs = shortCache<OrganisationDoc | null>((id) => this.store.organisations.get(id));
   private readonly connections = shortCache<ConnectionDoc | null>((id) => this.store.connections.get(id));
+  /** The connections' last ledger reconciliation (its held accounts), by connection id. */
+  private readonly reconciliations = shortCache<ReconciliationRunDoc | null>((id) => new ReconciliationRuns(this.store.db).get(id));
   /** Per rate scope: the minute and the first slot not yet seen taken in it. */
   private readonly rateHints = new Map<string, { minute: string; next: number }>();
   /** Entries this dispatcher's lanes hold: they stay pending in the database while worked on, so a scan finds them. */
@@ -252,7 +255,7 @@ export class Dispatcher {
   private guardsFor(kind: PayloadAction['kind']): Guard[] {
     const always = [this.invoicesStillOpen, this.referralStillOwed];
     if (!isCustomerFacing(kind)) return always;
-    return [...always, this.notPaused, this.inSendingHours, this.stillOpenAtPlatform, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
+    return [...always, this.notPaused, this.ledgerAgrees, this.inSendingHours, this.stillOpenAtPlatform, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
   }
 
   private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
@@ -314,6 +317,24 @@ export class Dispatcher {
       moveDue: false,
       note: `held: outbound paused for ${p.org?.name ?? p.entry.orgId}${by}${outbound.reason !== undefined ? ` (${outbound.reason})` : ''}`,
       noteOnce: `paused-noted:${p.entry.orgId}:${outbound.pausedAt?.getTime() ?? 0}:${p.entry.customerId}`,
+    };
+  };
+
+  /**
+   * The ledger's own report agrees with Overdue's balance of this account: while the connection's last
+   * reconciliation holds the account (a difference that persisted after a re-sync, src/ledger/runs.ts), its
+   * customer-facing entries wait, pending (a wrong balance must not be demanded); noted once per run.
+   */
+  private readonly ledgerAgrees: Guard = async (p) => {
+    const run = await this.reconciliations(p.customer.connectionId);
+    if (run === null || !isHeld(run, p.customer._id)) return null;
+    return {
+      kind: 'defer',
+      why: 'ledger-mismatch',
+      until: new Date(p.now.getTime() + (this.opts.pauseRecheckMs ?? 10 * 60_000)),
+      moveDue: false,
+      note: `held: ${run.companyName}'s own report (${run.asOf}) disagrees with Overdue's balance of this account; sends wait until a reconciliation finds it exact`,
+      noteOnce: `ledger-held-noted:${run._id}:${run.at.getTime()}:${p.customer._id}`,
     };
   };
 

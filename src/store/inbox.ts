@@ -40,6 +40,29 @@ export class WebhookInbox {
     return null;
   }
 
+  /**
+   * Claim up to `limit` of the oldest pending deliveries (or ones whose processor died), oldest first, from one
+   * read: each by the same per-attempt claim as claimNext, so two workers never take the same delivery. `skip`:
+   * deliveries this caller already tried in this run (a failed one waits for the next run).
+   */
+  async claimBatch(provider: WebhookDeliveryDoc['provider'], worker: string, now: Date, leaseMs: number, limit: number, skip: ReadonlySet<string> = new Set()): Promise<WebhookDeliveryDoc[]> {
+    const candidates = await this.col
+      .find({ provider, $or: [{ status: 'pending' }, { status: 'processing', lockedUntil: { $lt: now } }] })
+      .sort({ receivedAt: 1 })
+      .limit(limit + skip.size)
+      .toArray();
+    const out: WebhookDeliveryDoc[] = [];
+    for (const c of candidates) {
+      if (skip.has(c._id) || out.length >= limit) continue;
+      const attempts = c.attempts + 1;
+      if (!(await this.claims.take(`inbox:${c._id}:${attempts}`, worker, now))) continue;
+      const set = { status: 'processing' as const, lockedUntil: new Date(now.getTime() + leaseMs), attempts };
+      await this.col.updateOne({ _id: c._id }, { $set: set });
+      out.push({ ...c, ...set });
+    }
+    return out;
+  }
+
   async markDone(id: string, now: Date): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { status: 'done', processedAt: now }, $unset: { lockedUntil: '', lastError: '' } });
   }

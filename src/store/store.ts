@@ -42,6 +42,7 @@ export const collections = {
   tasks: 'tasks',
   policies: 'policies',
   quarantined: 'quarantined_accounts',
+  ledgerReconciliations: 'ledger_reconciliations',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -84,6 +85,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   policies: [{ key: { orgId: 1, version: -1 }, name: 'org_version' }],
   // Planning's quarantine (src/planning/quarantine.ts): the organisation's list (admin API, plan-due).
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
+  // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
+  ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
 };
 
 export interface Store {

@@ -124,6 +124,9 @@ export interface CustomerDoc extends ProviderKey {
    * (it may owe): 'inactive' (QuickBooks "Make inactive") or 'archived' (a Xero archived contact).
    */
   ledgerStatus?: 'inactive' | 'archived';
+  /** QuickBooks sub-customer (job): its parent's id (Customer.ParentRef) and whether it is billed with its parent (BillWithParent). */
+  parentExternalId?: string;
+  billWithParent?: boolean;
   /** QuickBooks: the customer's default terms (Customer.SalesTermRef), which date an invoice that has neither DueDate nor terms of its own. */
   salesTermId?: string;
   /** Xero: the contact's sales payment terms (PaymentTerms.Sales), which date an invoice without a DueDate. */
@@ -146,6 +149,12 @@ export interface InvoiceDoc extends ProviderKey {
    * store's uniqueness is `externalId`.
    */
   number: string;
+  /**
+   * QuickBooks: the job (sub-customer billed with its parent) the invoice was made out to, when it rolls up into
+   * the top-level parent's account (`customerExternalId` is then the parent's id), and the job's name.
+   */
+  jobExternalId?: string;
+  jobName?: string;
   /** 'none': the ledger gave the invoice no number, `number` is the label above. */
   numberSource?: 'none';
   issueDate: string;

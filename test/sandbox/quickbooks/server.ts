@@ -13,6 +13,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { amount, drawFault, hmacBase64, LoopbackSandbox, rng, sleep, TokenGrants } from '../common.js';
+import { qboDueDate, type QboTermRule } from '../../../connectors/terms.js';
+import { toDayNumber } from '../../../src/domain/calendar.js';
 
 export { amount, rng };
 
@@ -65,6 +67,8 @@ export interface Counts {
   read: number;
   write: number;
   send: number;
+  /** reports/AgedReceivableDetail and reports/AgedReceivables. */
+  report: number;
   token: number;
   revoke: number;
   faults: number;
@@ -101,7 +105,7 @@ export class QuickBooksSandbox extends LoopbackSandbox {
   }
 
   static zeroCounts(): Counts {
-    return { total: 0, query: 0, cdc: 0, read: 0, write: 0, send: 0, token: 0, revoke: 0, faults: 0, unauthorized: 0, busyMs: 0 };
+    return { total: 0, query: 0, cdc: 0, read: 0, write: 0, send: 0, report: 0, token: 0, revoke: 0, faults: 0, unauthorized: 0, busyMs: 0 };
   }
 
   resetCounts(): void {
@@ -335,6 +339,7 @@ export class QuickBooksSandbox extends LoopbackSandbox {
     });
     api.post('/customer', (req, res) => this.updateCustomer(req, res));
     api.post('/invoice/:id/send', (req, res) => this.send(req, res));
+    api.get('/reports/:name', (req, res) => this.report(req, res));
     api.get('/:entity/:id', (req, res) => this.read(req, res));
     app.use('/v3/company/:realmId', api);
     return app;
@@ -499,6 +504,100 @@ export class QuickBooksSandbox extends LoopbackSandbox {
     if (!entity || !rec) return void res.status(400).json(fault('610', 'Object Not Found', `Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`));
     const includeLink = String(req.query.include ?? '').toLowerCase().includes('invoicelink');
     res.json({ [entity]: this.view(rec, entity, includeLink), time: qboTime(this.now()) });
+  }
+
+  /**
+   * The due date QuickBooks holds for an invoice: its DueDate; for one saved without it (the quirk the
+   * connector handles), the date its terms give (SalesTermRef, else the customer's), else its TxnDate.
+   */
+  dueDateOf(c: Company, inv: QboRecord): string {
+    if (typeof inv.DueDate === 'string') return inv.DueDate;
+    const txn = String(inv.TxnDate);
+    const customer = c.records.Customer.get((inv.CustomerRef as { value: string }).value);
+    const termId = (inv.SalesTermRef as { value?: string } | undefined)?.value ?? (customer?.SalesTermRef as { value?: string } | undefined)?.value;
+    const term = termId !== undefined ? c.records.Term.get(termId) : undefined;
+    return (term ? qboDueDate(txn, term as QboTermRule) : null) ?? txn;
+  }
+
+  /**
+   * The open transactions of a company on a report date, as the A/R aging reports list them: invoices with a
+   * balance, and credit memos with credit left (negative). Amounts in each customer's own currency: the
+   * sandbox keeps no exchange rates (QuickBooks converts foreign customers to the home currency; Overdue
+   * leaves those customers out of the comparison).
+   */
+  private openTransactions(c: Company, customers: Set<string> | undefined) {
+    const rows: { type: 'Invoice' | 'Credit Memo'; id: string; num: string; customerId: string; customerName: string; date: string; due: string; open: number; exp: number }[] = [];
+    const add = (type: 'Invoice' | 'Credit Memo', rec: QboRecord, due: string, sign: number) => {
+      const customerId = (rec.CustomerRef as { value: string }).value;
+      if (customers && !customers.has(customerId)) return;
+      const currency = (rec.CurrencyRef as { value?: string } | undefined)?.value ?? c.homeCurrency;
+      const exp = currency === 'JPY' ? 0 : 2;
+      const open = Math.round(Number(rec.Balance ?? 0) * 10 ** exp);
+      if (open <= 0) return;
+      rows.push({ type, id: rec.Id, num: typeof rec.DocNumber === 'string' ? rec.DocNumber : '', customerId, customerName: String(c.records.Customer.get(customerId)?.DisplayName ?? customerId), date: String(rec.TxnDate), due, open: sign * open, exp });
+    };
+    for (const inv of c.records.Invoice.values()) add('Invoice', inv, this.dueDateOf(c, inv), 1);
+    for (const m of c.records.CreditMemo.values()) add('Credit Memo', m, String(m.TxnDate), -1);
+    return rows.sort((a, b) => a.customerName.localeCompare(b.customerName) || a.date.localeCompare(b.date) || Number(a.id) - Number(b.id));
+  }
+
+  /**
+   * reports/AgedReceivableDetail (rows per open transaction in sections per aging bucket, columns chosen by
+   * `columns` ColType list) and reports/AgedReceivables (one row per customer: Current, 1 - 30, 31 - 60,
+   * 61 - 90, 91 and over, Total), `report_date` (default today) and `customer` (comma list of ids). Shapes as
+   * Intuit documents the AR aging detail and summary report objects (Header with ReportName, Option and
+   * Currency; Rows.Row of Section/Data rows with ColData {value, id}; Columns.Column {ColType, ColTitle}).
+   */
+  private report(req: Request, res: Response): void {
+    this.counts.report++;
+    const c = this.companyOf(req);
+    const name = String(req.params.name);
+    if (name !== 'AgedReceivableDetail' && name !== 'AgedReceivables') return void res.status(400).json(fault('4000', 'Unsupported report', `report ${name} is not available in the sandbox`));
+    const reportDate = typeof req.query.report_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.query.report_date) ? req.query.report_date : this.now().toISOString().slice(0, 10);
+    const customers = typeof req.query.customer === 'string' ? new Set(req.query.customer.split(',').map((x) => x.trim())) : undefined;
+    const txns = this.openTransactions(c, customers);
+    const money = (minor: number, exp: number) => (minor / 10 ** exp).toFixed(exp);
+    const buckets = ['Current', '1 - 30 days past due', '31 - 60 days past due', '61 - 90 days past due', '91 and over days past due'];
+    const bucketOf = (due: string) => {
+      const days = toDayNumber(reportDate) - toDayNumber(due);
+      return days <= 0 ? 0 : days <= 30 ? 1 : days <= 60 ? 2 : days <= 90 ? 3 : 4;
+    };
+    const header = { ReportName: name, Option: [{ Name: 'report_date', Value: reportDate }, { Name: 'NoReportData', Value: String(txns.length === 0) }], DateMacro: '', EndPeriod: reportDate, Currency: c.homeCurrency, Time: qboTime(this.now()) };
+    if (name === 'AgedReceivables') {
+      const perCustomer = new Map<string, { name: string; exp: number; cols: number[] }>();
+      for (const t of txns) {
+        const row = perCustomer.get(t.customerId) ?? { name: t.customerName, exp: t.exp, cols: [0, 0, 0, 0, 0] };
+        row.cols[bucketOf(t.due)]! += t.open;
+        perCustomer.set(t.customerId, row);
+      }
+      const rows = [...perCustomer.entries()].map(([id, r]) => ({ ColData: [{ id, value: r.name }, ...r.cols.map((v) => ({ value: v === 0 ? '' : money(v, r.exp) })), { value: money(r.cols.reduce((a, b) => a + b, 0), r.exp) }], type: 'Data' }));
+      const columns = [{ ColType: 'Customer', ColTitle: '' }, ...['Current', '1 - 30', '31 - 60', '61 - 90', '91 and over', 'Total'].map((t) => ({ ColType: 'Money', ColTitle: t }))];
+      return void res.json({ Header: header, Rows: { Row: rows }, Columns: { Column: columns } });
+    }
+    const all = [
+      { ColType: 'tx_date', ColTitle: 'Date' }, { ColType: 'txn_type', ColTitle: 'Transaction Type' }, { ColType: 'doc_num', ColTitle: 'Num' },
+      { ColType: 'cust_name', ColTitle: 'Customer' }, { ColType: 'due_date', ColTitle: 'Due Date' }, { ColType: 'subt_open_bal', ColTitle: 'Open Balance' },
+    ];
+    const asked = typeof req.query.columns === 'string' ? req.query.columns.split(',').map((x) => x.trim()) : all.map((x) => x.ColType);
+    const columns = asked.map((t) => all.find((x) => x.ColType === t)).filter((x): x is (typeof all)[number] => x !== undefined);
+    const cell = (t: (typeof txns)[number], type: string) =>
+      type === 'tx_date' ? { value: t.date }
+      : type === 'txn_type' ? { value: t.type, id: t.id }
+      : type === 'doc_num' ? { value: t.num }
+      : type === 'cust_name' ? { value: t.customerName, id: t.customerId }
+      : type === 'due_date' ? { value: t.due }
+      : { value: money(t.open, t.exp) };
+    const sections = buckets.map((label, i) => {
+      const inBucket = txns.filter((t) => bucketOf(t.due) === i);
+      const total = inBucket.reduce((a, t) => a + t.open / 10 ** t.exp, 0);
+      return {
+        Header: { ColData: columns.map((_, k) => ({ value: k === 0 ? label : '' })) },
+        Rows: inBucket.length > 0 ? { Row: inBucket.map((t) => ({ ColData: columns.map((col) => cell(t, col.ColType)), type: 'Data' })) } : {},
+        Summary: { ColData: columns.map((col, k) => ({ value: k === 0 ? `Total for ${label}` : col.ColType === 'subt_open_bal' ? total.toFixed(2) : '' })) },
+        type: 'Section',
+      };
+    }).filter((s) => 'Row' in s.Rows);
+    res.json({ Header: header, Rows: { Row: sections }, Columns: { Column: columns } });
   }
 
   private idempotent(req: Request, res: Response, c: Company, run: () => { status: number; body: unknown }): void {

@@ -20,6 +20,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { amount, drawFault, hmacBase64, LoopbackSandbox, rng, sleep, TokenGrants } from '../common.js';
+import { xeroDueDate, type XeroTermRule } from '../../../connectors/terms.js';
 
 export { amount, rng };
 
@@ -376,6 +377,7 @@ export class XeroSandbox extends LoopbackSandbox {
         Organisations: [{ OrganisationID: t.tenantId, Name: t.name, BaseCurrency: t.currency, ...(t.salesTerms ? { PaymentTerms: { Sales: t.salesTerms } } : {}) }],
       });
     });
+    api.get('/Reports/AgedReceivablesByContact', (req, res) => this.agedReceivablesByContact(req, res));
     api.get('/Invoices/:id/OnlineInvoice', (req, res) => this.onlineInvoice(req, res));
     api.post('/Invoices/:id/Email', (req, res) => this.email(req, res));
     api.put('/Contacts/:id/History', (req, res) => this.putHistory(req, res));
@@ -599,6 +601,65 @@ export class XeroSandbox extends LoopbackSandbox {
     const rec = this.tenantOf(req).records[kind].get(String(req.params.id));
     if (!rec) return void res.status(404).json({ Title: 'Not Found', Status: 404, Detail: `${kind} ${String(req.params.id)} was not found` });
     res.json(this.envelope(kind, [this.render(rec)]));
+  }
+
+  /** An invoice's due date as Xero holds it: DueDate, else from the contact's (or the organisation's) sales terms, else its date. */
+  dueDateOf(t: Tenant, inv: XeroRecord): string {
+    const day = (v: unknown): string | undefined => {
+      if (typeof v !== 'string') return undefined;
+      const ms = /^\/Date\((-?\d+)/.exec(v)?.[1];
+      return ms !== undefined ? new Date(Number(ms)).toISOString().slice(0, 10) : /^\d{4}-\d{2}-\d{2}/.test(v) ? v.slice(0, 10) : undefined;
+    };
+    const date = day(inv.DateString) ?? day(inv.Date) ?? this.now().toISOString().slice(0, 10);
+    const due = day(inv.DueDateString) ?? day(inv.DueDate);
+    if (due !== undefined) return due;
+    const contact = t.records.Contacts.get(String((inv.Contact as { ContactID?: string } | undefined)?.ContactID ?? ''));
+    const terms = ((contact?.PaymentTerms as { Sales?: XeroTermRule } | undefined)?.Sales ?? t.salesTerms) as XeroTermRule | undefined;
+    return (terms ? xeroDueDate(date, terms) : null) ?? date;
+  }
+
+  /**
+   * Reports/AgedReceivablesByContact?contactId=…&date=… (ReportWithRows, as Xero documents its reports): a
+   * Header row (Date, Reference, Due Date, Overdue, Total, Paid, Credited, Due), one Section whose Row entries
+   * are the contact's authorised sales invoices with something due on the date (the first cell's Attributes
+   * carry the invoiceID), and a SummaryRow. Amounts in the invoice's currency.
+   */
+  private agedReceivablesByContact(req: Request, res: Response): void {
+    const t = this.tenantOf(req);
+    const contactId = String(req.query.contactId ?? req.query.contactID ?? req.query.ContactID ?? '');
+    if (!t.records.Contacts.has(contactId)) return void res.status(400).json({ Type: 'ValidationException', Title: 'Validation', Status: 400, Detail: `contact ${contactId} was not found` });
+    const date = typeof req.query.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.query.date) ? req.query.date : this.now().toISOString().slice(0, 10);
+    const invoices = [...t.records.Invoices.values()]
+      .filter((i) => i.Type === 'ACCREC' && i.Status === 'AUTHORISED' && (i.Contact as { ContactID?: string } | undefined)?.ContactID === contactId && Number(i.AmountDue ?? 0) > 0)
+      .sort((a, b) => String(a.InvoiceNumber ?? '').localeCompare(String(b.InvoiceNumber ?? '')));
+    const dec = (v: unknown, cur: string) => Number(v ?? 0).toFixed(exponentOf(cur));
+    const rows = invoices.map((i) => {
+      const cur = String(i.CurrencyCode ?? t.currency);
+      const due = this.dueDateOf(t, i);
+      const issued = String(i.DateString ?? '').slice(0, 10);
+      const overdueDays = Math.max(0, Math.round((Date.parse(date) - Date.parse(due)) / 86_400_000));
+      return {
+        RowType: 'Row',
+        Cells: [
+          { Value: `${issued}T00:00:00`, Attributes: [{ Value: String(i.InvoiceID), Id: 'invoiceID' }] },
+          { Value: String(i.InvoiceNumber ?? '') }, { Value: `${due}T00:00:00` }, { Value: overdueDays > 0 ? String(overdueDays) : '' },
+          { Value: dec(i.Total, cur) }, { Value: dec(i.AmountPaid, cur) }, { Value: dec(i.AmountCredited, cur) }, { Value: dec(i.AmountDue, cur) },
+        ],
+      };
+    });
+    const sum = (k: string) => invoices.reduce((a, i) => a + Number(i[k] ?? 0), 0).toFixed(2);
+    const contact = t.records.Contacts.get(contactId);
+    res.json({
+      Id: randomUUID(), Status: 'OK', ProviderName: 'Overdue sandbox', DateTimeUTC: msDate(this.now().getTime()),
+      Reports: [{
+        ReportID: 'AgedReceivablesByContact', ReportName: 'Aged Receivables By Contact', ReportType: 'AgedReceivablesByContact',
+        ReportTitles: ['Invoices', String(contact?.Name ?? contactId), `To ${date}`, `Showing payments to ${date}`], ReportDate: date, UpdatedDateUTC: msDate(this.now().getTime()), Fields: [],
+        Rows: [
+          { RowType: 'Header', Cells: ['Date', 'Reference', 'Due Date', 'Overdue', 'Total', 'Paid', 'Credited', 'Due'].map((Value) => ({ Value })) },
+          { RowType: 'Section', Title: '', Rows: [...rows, { RowType: 'SummaryRow', Cells: [{ Value: 'Total' }, { Value: '' }, { Value: '' }, { Value: '' }, { Value: sum('Total') }, { Value: sum('AmountPaid') }, { Value: sum('AmountCredited') }, { Value: sum('AmountDue') }] }] },
+        ],
+      }],
+    });
   }
 
   private onlineInvoice(req: Request, res: Response): void {
