@@ -48,7 +48,10 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   // The worker's Agenda exists before the services, so planning can schedule each account's next
   // evaluation (a promise's grace end, a letter deadline, an instalment, a snooze's end) as a one-off job.
   const agenda = role === 'all' || role === 'worker' ? createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency }) : undefined;
-  const services = buildServices(config, store, logger, connectors, { worker, ...(agenda ? { agenda } : {}) });
+  // The web role alone gets an Agenda it only enqueues on (never started): a stored webhook delivery
+  // becomes a job a worker runs at its next scan (jobs/sync.ts webhookTrigger).
+  const jobQueue = agenda ? undefined : createAgenda(database.db, { name: `${worker}:enqueue`, processEveryMs: 5_000, maxConcurrency: 1 });
+  const services = buildServices(config, store, logger, connectors, { worker, ...(agenda ? { agenda } : {}), ...(jobQueue ? { jobQueue } : {}) });
 
   let server: Server | undefined;
   let url: string | undefined;

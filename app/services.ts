@@ -21,6 +21,7 @@ import { XeroConnector } from '../connectors/xero/connector.js';
 import { processXeroInbox } from '../connectors/xero/routes.js';
 import type { Services } from '../jobs/agenda.js';
 import { deadlineScheduler } from '../jobs/plan.js';
+import { webhookTrigger } from '../jobs/sync.js';
 import { slackDeliveryFactory } from '../slack/wiring.js';
 
 export type { Services } from '../jobs/agenda.js';
@@ -40,6 +41,11 @@ export interface Connectors {
 export interface ServicesOptions {
   /** The worker's Agenda: planning schedules each account's next evaluation on it. Absent on the web role. */
   agenda?: Agenda;
+  /**
+   * An Agenda this process only enqueues on (the web role's, never started): stored webhook deliveries
+   * are handed to the workers through it. Default: `agenda`.
+   */
+  jobQueue?: Agenda;
   /** Default: the wall clock. */
   now?: () => Date;
   /** Default: processName(). */
@@ -50,6 +56,7 @@ export interface ServicesOptions {
 export function buildServices(config: Config, store: Store, logger: Logger, connectors: Connectors, opts: ServicesOptions = {}): Services {
   const worker = opts.worker ?? processName();
   const slack = slackDeliveryFactory(config);
+  const queue = opts.jobQueue ?? opts.agenda;
   return {
     store,
     logger,
@@ -61,6 +68,7 @@ export function buildServices(config: Config, store: Store, logger: Logger, conn
     outbox: outboxSettings(config, store, connectors),
     ...(slack ? { slack } : {}),
     ...(opts.agenda ? { scheduleDeadline: deadlineScheduler(opts.agenda) } : {}),
+    ...(queue ? { onWebhookStored: webhookTrigger(queue) } : {}),
   };
 }
 

@@ -39,6 +39,11 @@ export interface Services {
   slack?: (services: Services) => SlackContext;
   /** Schedule a re-plan of an account at its next evaluation time (the worker's Agenda); absent on the web role. */
   scheduleDeadline?: (customerId: string, at: Date) => Promise<void>;
+  /**
+   * A webhook delivery for this connection was stored: have it processed now (enqueues
+   * `process-webhooks-now`, jobs/sync.ts). Absent: the per-minute `process-webhooks` picks it up.
+   */
+  onWebhookStored?: (connectionId: string) => Promise<void>;
 }
 
 /** What every job handler receives: the services object. */

@@ -8,7 +8,7 @@ import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
-import { processWebhooks, syncFull, syncIncremental } from './sync.js';
+import { processWebhooks, processWebhooksNow, syncFull, syncIncremental } from './sync.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -23,6 +23,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   syncIncremental as JobDefinition<unknown>,
   syncFull as JobDefinition<unknown>,
   processWebhooks as JobDefinition<unknown>,
+  processWebhooksNow as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {

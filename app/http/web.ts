@@ -24,9 +24,10 @@ export interface WebApp {
 export async function buildWebApp(config: Config, services: Services, connectors: Connectors): Promise<WebApp> {
   const { store, logger, now } = services;
   const bodyLimit = config.http.bodyLimit;
+  const onStored = services.onWebhookStored ? { onStored: services.onWebhookStored } : {};
   const routers = [
-    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit })] : []),
-    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit })] : []),
+    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit, ...onStored })] : []),
+    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, ...onStored })] : []),
   ];
   const slack = await slackWebApp(config, services);
   if (slack) routers.push(slack.router);
