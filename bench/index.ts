@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   audit: () => import('./audit.js'),
   'id-index': () => import('./id-index.js'),
   planning: () => import('./planning.js'),
+  scale: () => import('./scale.js'),
+  latency: () => import('./latency.js'),
 };
 
 async function main(): Promise<void> {
