@@ -74,6 +74,8 @@ export const processWebhooksNow = job({
   },
   lockLifetimeMs: 10 * 60_000,
   removeOnComplete: true,
+  // A run pending behind a running one may start beside it: each delivery is claimed by one run.
+  concurrency: 2,
 });
 
 /**
