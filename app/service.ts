@@ -8,7 +8,7 @@ import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import type { Logger } from '../src/logger.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
-import { agendaJobQueue, createAgenda, defineJobs } from '../jobs/agenda.js';
+import { createAgenda, defineJobs } from '../jobs/agenda.js';
 import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
 import { buildWebApp } from './http/web.js';
 import { buildConnectors, buildServices, processName, type Services } from './services.js';
@@ -48,9 +48,10 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   // The worker's Agenda exists before the services, so planning can schedule each account's next
   // evaluation (a promise's grace end, a letter deadline, an instalment, a snooze's end) as a one-off job.
   const agenda = role === 'all' || role === 'worker' ? createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency }) : undefined;
-  // One-off jobs (a connection's sync) are queued from any role: the web role's Agenda only writes jobs, it is never started.
+  // One-off jobs (a connection's sync, a stored webhook delivery to process now) are queued from any role: the
+  // web role's Agenda only writes jobs, it is never started (jobs/agenda.ts JobQueue, jobs/sync.ts webhookTrigger).
   const queue = agenda ?? createAgenda(database.db, { name: `${worker}:queue`, processEveryMs: 60_000, maxConcurrency: 1 });
-  const services = buildServices(config, store, logger, connectors, { worker, ...(agenda ? { agenda } : {}), jobs: agendaJobQueue(queue, database.db) });
+  const services = buildServices(config, store, logger, connectors, { worker, ...(agenda ? { agenda } : { jobQueue: queue }) });
 
   let server: Server | undefined;
   let url: string | undefined;

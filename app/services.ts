@@ -19,8 +19,9 @@ import { QuickBooksConnector } from '../connectors/quickbooks/connector.js';
 import { processQuickbooksInbox } from '../connectors/quickbooks/routes.js';
 import { XeroConnector } from '../connectors/xero/connector.js';
 import { processXeroInbox } from '../connectors/xero/routes.js';
-import type { JobQueue, Services } from '../jobs/agenda.js';
+import { agendaJobQueue, type JobQueue, type Services } from '../jobs/agenda.js';
 import { deadlineScheduler } from '../jobs/plan.js';
+import { webhookTrigger } from '../jobs/sync.js';
 import { slackDeliveryFactory } from '../slack/wiring.js';
 
 export type { Services } from '../jobs/agenda.js';
@@ -40,8 +41,13 @@ export interface Connectors {
 export interface ServicesOptions {
   /** The worker's Agenda: planning schedules each account's next evaluation on it. Absent on the web role. */
   agenda?: Agenda;
-  /** Where one-off jobs are queued (a connection's sync) and cancelled (a disconnect): every role has one (app/service.ts). */
+  /** Where one-off jobs are queued (a connection's sync) and cancelled (a disconnect). Default: on `jobQueue` (or `agenda`). */
   jobs?: JobQueue;
+  /**
+   * An Agenda this process only enqueues on (the web role's, never started): stored webhook deliveries
+   * are handed to the workers through it. Default: `agenda`. `jobs` is built on it when not given.
+   */
+  jobQueue?: Agenda;
   /** Default: the wall clock. */
   now?: () => Date;
   /** Default: processName(). */
@@ -52,6 +58,7 @@ export interface ServicesOptions {
 export function buildServices(config: Config, store: Store, logger: Logger, connectors: Connectors, opts: ServicesOptions = {}): Services {
   const worker = opts.worker ?? processName();
   const slack = slackDeliveryFactory(config);
+  const queue = opts.jobQueue ?? opts.agenda;
   return {
     store,
     logger,
@@ -63,7 +70,8 @@ export function buildServices(config: Config, store: Store, logger: Logger, conn
     outbox: outboxSettings(config, store, connectors),
     ...(slack ? { slack } : {}),
     ...(opts.agenda ? { scheduleDeadline: deadlineScheduler(opts.agenda) } : {}),
-    ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    ...(opts.jobs ? { jobs: opts.jobs } : queue ? { jobs: agendaJobQueue(queue, store.db) } : {}),
+    ...(queue ? { onWebhookStored: webhookTrigger(queue) } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'id-index': () => import('./id-index.js'),
   planning: () => import('./planning.js'),
   accounts: () => import('./accounts.js'),
+  scale: () => import('./scale.js'),
+  latency: () => import('./latency.js'),
 };
 
 async function main(): Promise<void> {

@@ -18,20 +18,12 @@ import { Planner, type PlanSummary } from '../src/planning/plan.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
+import { RoundTrips, sizesFromArgs, WRITE_COMMANDS as WRITES } from './measure.js';
 import { anyTimePolicy, customerDoc, invoiceDoc, seedOrg, standardContacts } from '../test/helpers/accounts.js';
 
 const ORG = 'org-bench';
 const INVOICES_PER_CUSTOMER = 5;
-const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 const WRITE_PATH = new Set([collections.audit, collections.auditHeads, collections.claims]);
-
-function sizesFromArgs(argv: readonly string[]): number[] {
-  const i = argv.findIndex((a) => a === '--sizes' || a.startsWith('--sizes='));
-  const arg = i < 0 ? undefined : argv[i]?.includes('=') ? argv[i]?.split('=')[1] : argv[i + 1];
-  const sizes = (arg ?? '1000,5000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes takes positive integers, e.g. --sizes 1000,5000 (got ${arg ?? ''})`);
-  return sizes.sort((a, b) => a - b);
-}
 
 /** N customers × 5 invoices: two past due (so the first pass enqueues), three not yet due. */
 function documents(n: number, now: Date): { customers: CustomerDoc[]; invoices: InvoiceDoc[] } {
@@ -78,7 +70,7 @@ interface PassFigures {
 }
 
 export async function run(): Promise<void> {
-  const sizes = sizesFromArgs(process.argv.slice(2));
+  const sizes = sizesFromArgs(process.argv.slice(2), '1000,5000');
   console.log(`planning bench: one organisation of ${sizes.join(', ')} customers × ${INVOICES_PER_CUSTOMER} invoices; the daily pass twice (new, then unchanged)`);
   let local: LocalServer | undefined;
   let dataDir: string | undefined;
@@ -93,11 +85,8 @@ export async function run(): Promise<void> {
     for (const n of sizes) {
       const dbName = `bench_planning_${n}_${Date.now()}`;
       const database = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
-      const commands: string[] = [];
-      let counting = false;
-      database.client.on('commandStarted', (e) => {
-        if (counting) commands.push(`${e.commandName}:${String(e.command[e.commandName])}`);
-      });
+      const trips = new RoundTrips(database.client);
+      const commands = trips.commands;
       try {
         await ensureIndexes(database.db);
         const store = createStore(database.db);
@@ -112,14 +101,13 @@ export async function run(): Promise<void> {
         // The bench runs on the wall clock: any hour of any day is sending time.
         const planner = new Planner(store, { worker: 'bench-planner', policies: fixedPolicySource(anyTimePolicy) });
         const pass = async (label: string, at: Date): Promise<PassFigures> => {
-          commands.length = 0;
           readTime.ms = 0;
-          counting = true;
+          trips.start();
           const start = performance.now();
           const summary = await planner.planOrganisation(ORG, at);
           const seconds = (performance.now() - start) / 1000;
-          counting = false;
-          const writes = commands.filter((c) => WRITES.has(c.split(':')[0] ?? '')).length;
+          trips.stop();
+          const writes = trips.writes();
           const planningReads = commands.filter((c) => !WRITES.has(c.split(':')[0] ?? '') && !WRITE_PATH.has((c.split(':')[1] ?? '') as never)).length;
           const f = { seconds, summary, commands: commands.length, planningReads, writes, readSeconds: readTime.ms / 1000 };
           const per = (x: number): string => (x / Math.max(1, summary.accounts)).toFixed(3);

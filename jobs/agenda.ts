@@ -41,6 +41,11 @@ export interface Services {
   scheduleDeadline?: (customerId: string, at: Date) => Promise<void>;
   /** Queue and cancel one-off Agenda jobs (a connection's sync, its disconnect): every role has one (app/service.ts). */
   jobs?: JobQueue;
+  /**
+   * A webhook delivery for this connection was stored: have it processed now (enqueues
+   * `process-webhooks-now`, jobs/sync.ts). Absent: the per-minute `process-webhooks` picks it up.
+   */
+  onWebhookStored?: (connectionId: string) => Promise<void>;
 }
 
 /** One-off jobs on the Agenda collection, from any role (the web role's Agenda is never started: it only writes jobs). */

@@ -9,7 +9,7 @@ import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
-import { processWebhooks, syncFull, syncIncremental } from './sync.js';
+import { processWebhooks, processWebhooksNow, syncFull, syncIncremental } from './sync.js';
 import { reconcileLedgers } from './reconcile.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
@@ -27,6 +27,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   processWebhooks as JobDefinition<unknown>,
   syncConnection as JobDefinition<unknown>,
   reconcileLedgers as JobDefinition<unknown>,
+  processWebhooksNow as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {

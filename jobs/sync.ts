@@ -2,9 +2,13 @@
 // accounts whose data changed.
 // - `sync-incremental` (every few minutes): each active connection's changes since its checkpoint;
 // - `sync-full` (nightly): a full reconciliation of each active connection;
-// - `process-webhooks` (every minute): stored webhook deliveries, fetched and saved.
+// - `process-webhooks` (every minute): stored webhook deliveries, fetched and saved — the net;
+// - `process-webhooks-now` (one-off): enqueued by the web role as soon as it stored a delivery
+//   (`webhookTrigger`), one pending run per connection, so a burst coalesces and a change is
+//   fetched and its account re-planned within seconds instead of at the next minute.
 // The services object says which connectors and inbox processors exist
 // (`connectors`, `inbox`, from app/services.ts); a provider that is not configured is skipped.
+import type { Agenda } from 'agenda';
 import { z } from 'zod';
 import { plannerFor } from '../src/planning/plan.js';
 import { customersChangedSince } from '../src/store/records.js';
@@ -63,6 +67,35 @@ export const processWebhooks = job({
   },
   lockLifetimeMs: 10 * 60_000,
 });
+
+export const processWebhooksNow = job({
+  name: 'process-webhooks-now',
+  data: z.object({ connectionId: z.string() }),
+  async run(_data, ctx) {
+    await processWebhookDeliveries(ctx);
+  },
+  lockLifetimeMs: 10 * 60_000,
+  removeOnComplete: true,
+  // A run pending behind a running one may start beside it: each delivery is claimed by one run.
+  concurrency: 2,
+});
+
+/**
+ * What the webhook routes call once a delivery is stored (Services.onWebhookStored): enqueue a
+ * `process-webhooks-now` run for the connection. The web role's Agenda only enqueues (it is never
+ * started); a worker runs the job at its next scan. The unique key matches only a run that is still
+ * pending (not locked, never finished), so deliveries that arrive while one is pending coalesce into
+ * it, and one that arrives while a run is under way gets a run of its own after it.
+ */
+export function webhookTrigger(agenda: Agenda): (connectionId: string) => Promise<void> {
+  return async (connectionId) => {
+    await agenda
+      .create(processWebhooksNow.name, { connectionId })
+      .unique({ 'data.connectionId': connectionId, lockedAt: null, lastFinishedAt: null })
+      .schedule(new Date())
+      .save();
+  };
+}
 
 /** Work through every configured provider's stored deliveries, then re-plan the accounts that changed. */
 export async function processWebhookDeliveries(ctx: JobContext): Promise<{ handled: number; replanned: number }> {

@@ -34,11 +34,13 @@ export interface WebApp {
 export async function buildWebApp(config: Config, services: Services, connectors: Connectors): Promise<WebApp> {
   const { store, logger, now } = services;
   const bodyLimit = config.http.bodyLimit;
-  // After a consent: audit, and queue the first sync at once (jobs/connections.ts).
+  // After a consent: audit, and queue the first sync at once (jobs/connections.ts). A stored webhook delivery
+  // is processed now, not at the worker's next minute (Services.onWebhookStored).
   const onConnected = (conns: ConnectionDoc[], by: string | undefined) => afterConsent(services, conns, by);
+  const hooks = { onConnected, ...(services.onWebhookStored ? { onStored: services.onWebhookStored } : {}) };
   const routers = [
-    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
-    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, onConnected })] : []),
+    ...(connectors.quickbooks && connectors.states ? [quickbooksRouter({ connector: connectors.quickbooks, states: connectors.states, store, logger, bodyLimit, ...hooks })] : []),
+    ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, ...hooks })] : []),
   ];
   const linkDeps = { services, publicBaseUrl: config.http.publicBaseUrl, ...(connectors.states ? { states: connectors.states } : {}) };
   const slack = await slackWebApp(config, services, {

@@ -10,6 +10,7 @@ import { addOAuthRoutes } from '../oauth-routes.js';
 import type { QuickBooksConnector } from './connector.js';
 import { parseDelivery } from './webhooks.js';
 import { processInbox, type InboxDeps } from '../inbox.js';
+import { announceStored } from '../webhook-stored.js';
 
 export interface QuickBooksRouteDeps {
   connector: QuickBooksConnector;
@@ -20,6 +21,11 @@ export interface QuickBooksRouteDeps {
   bodyLimit?: string;
   /** After a consent: start the first sync of each connection stored (jobs/connections.ts). */
   onConnected?: (connections: ConnectionDoc[], by: string | undefined) => Promise<void>;
+  /**
+   * Called for each known connection of a delivery once it is stored (the composition root enqueues its
+   * processing, Services.onWebhookStored). Absent: the worker's periodic job picks the delivery up.
+   */
+  onStored?: (connectionId: string) => Promise<void>;
 }
 
 export function quickbooksRouter(deps: QuickBooksRouteDeps): Router {
@@ -49,6 +55,7 @@ export function quickbooksRouter(deps: QuickBooksRouteDeps): Router {
       return void res.status(202).json({ status: 'unknown_realm' });
     }
     const stored = await deps.store.inbox.store('quickbooks', verdict.dedupeKey, raw.toString('utf8'), now());
+    if (stored) await announceStored(deps, known);
     res.status(200).json({ status: stored ? 'stored' : 'duplicate' });
   });
 

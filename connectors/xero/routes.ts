@@ -9,6 +9,7 @@ import type { OAuthStates } from '../oauth-state.js';
 import { addOAuthRoutes } from '../oauth-routes.js';
 import type { XeroConnector } from './connector.js';
 import { processInbox, type InboxDeps } from '../inbox.js';
+import { announceStored } from '../webhook-stored.js';
 import { parseDelivery } from './webhooks.js';
 
 export interface XeroRouteDeps {
@@ -20,6 +21,11 @@ export interface XeroRouteDeps {
   bodyLimit?: string;
   /** After a consent: start the first sync of each connection stored (jobs/connections.ts). */
   onConnected?: (connections: ConnectionDoc[], by: string | undefined) => Promise<void>;
+  /**
+   * Called for each known connection of a delivery once it is stored (the composition root enqueues its
+   * processing, Services.onWebhookStored). Absent: the worker's periodic job picks the delivery up.
+   */
+  onStored?: (connectionId: string) => Promise<void>;
 }
 
 export function xeroRouter(deps: XeroRouteDeps): Router {
@@ -52,7 +58,7 @@ export function xeroRouter(deps: XeroRouteDeps): Router {
       deps.logger.warn({ tenantIds: verdict.companyIds }, 'Xero webhook for unknown tenants: acknowledged, not stored');
       return void res.status(200).end();
     }
-    await deps.store.inbox.store('xero', verdict.dedupeKey, raw.toString('utf8'), now());
+    if (await deps.store.inbox.store('xero', verdict.dedupeKey, raw.toString('utf8'), now())) await announceStored(deps, known);
     res.status(200).end();
   });
 

@@ -24,7 +24,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startQuickBooks(label: string, seed: Parameters<QuickBooksSandbox['seed']>[1], opts: { retryBaseMs?: number; sandboxNow?: () => Date } = {}): Promise<Running> {
+export async function startQuickBooks(label: string, seed: Parameters<QuickBooksSandbox['seed']>[1], opts: { retryBaseMs?: number; sandboxNow?: () => Date; onStored?: (connectionId: string) => Promise<void> } = {}): Promise<Running> {
   const base = await openHarness(label, { homeCurrency: 'USD', timeZone: 'America/New_York' });
   const { store, logger, key, states } = base;
   const sandbox = await new QuickBooksSandbox({ clientId: 'client-1', clientSecret: 'secret-1', verifierToken: 'verifier-1', ...(opts.sandboxNow ? { now: opts.sandboxNow } : {}) }).start();
@@ -38,7 +38,7 @@ export async function startQuickBooks(label: string, seed: Parameters<QuickBooks
   const retry = { attempts: 8, baseMs: opts.retryBaseMs ?? 5, maxMs: 50 };
   const makeConnector = (owner: string) => new QuickBooksConnector({ store, settings, key, owner, logger, retry });
   const connector = makeConnector('test-process');
-  const served = await serveApp(base, 'quickbooks', quickbooksRouter({ connector, states, store, logger }), sandbox);
+  const served = await serveApp(base, 'quickbooks', quickbooksRouter({ connector, states, store, logger, ...(opts.onStored ? { onStored: opts.onStored } : {}) }), sandbox);
   settings.redirectUri = `${served.appUrl}/callback/quickbooks`;
   return { sandbox, store, connector, states, settings, key, makeConnector, ...served };
 }
