@@ -283,7 +283,7 @@ export class Planner {
             action: 'outbox.enqueued',
             invoiceIds: [...action.invoiceIds],
             outcome: `planned for ${dueAt.toISOString()}: ${describeAction(action)}`,
-            details: { key: action.key, level: action.levelId, explanation: decision.explanation },
+            details: { key: action.key, level: action.levelId, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
           });
         }
         continue;
@@ -326,7 +326,7 @@ export class Planner {
         action: 'account.level',
         invoiceIds: [...decision.pastDue.invoiceIds],
         outcome: `level '${decision.level.name}' (${decision.state})`,
-        details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation },
+        details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
       });
     }
     const next = decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt);
