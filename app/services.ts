@@ -75,8 +75,8 @@ export function buildServices(config: Config, store: Store, logger: Logger, conn
   };
 }
 
-/** The connectors whose credentials, webhook key and the token key are configured; built once for web and worker. */
-export function buildConnectors(config: Config, store: Store, logger: Logger): Connectors {
+/** The connectors whose credentials, webhook key and the token key are configured; built once for web and worker. `now`: the clock (default: the wall clock). */
+export function buildConnectors(config: Config, store: Store, logger: Logger, now?: () => Date): Connectors {
   const key = config.secrets.tokenEncryptionKey;
   if (!key) return {};
   const owner = processName();
@@ -85,7 +85,7 @@ export function buildConnectors(config: Config, store: Store, logger: Logger): C
   const q = config.quickbooks;
   if (q.clientId && q.clientSecret && q.webhookVerifierToken) {
     out.quickbooks = new QuickBooksConnector({
-      store, key, logger, owner,
+      store, key, logger, owner, ...(now ? { now } : {}),
       settings: {
         clientId: q.clientId, clientSecret: q.clientSecret, webhookVerifierToken: q.webhookVerifierToken, environment: q.environment,
         apiBaseUrl: q.apiBaseUrl, tokenUrl: q.tokenUrl, authorizeUrl: q.authorizeUrl, revokeUrl: q.revokeUrl,
@@ -96,7 +96,7 @@ export function buildConnectors(config: Config, store: Store, logger: Logger): C
   const x = config.xero;
   if (x.clientId && x.clientSecret && x.webhookKey) {
     out.xero = new XeroConnector({
-      store, key, logger, owner,
+      store, key, logger, owner, ...(now ? { now } : {}),
       settings: {
         clientId: x.clientId, clientSecret: x.clientSecret, webhookKey: x.webhookKey,
         apiBaseUrl: x.apiBaseUrl, identityUrl: x.identityUrl, connectionsUrl: x.connectionsUrl, authorizeUrl: x.authorizeUrl,
