@@ -67,7 +67,7 @@ export function orgsRouter(deps: { store: Store; now?: () => Date }): Router {
   const settingsView = async (org: OrganisationDoc): Promise<z.infer<typeof SettingsView>> => ({
     orgId: org._id,
     settings: orgSettingsOf(org),
-    connections: (await store.connections.listForOrg(org._id)).map((c) => ({ id: c._id, provider: c.provider, companyName: c.companyName, status: c.status, sendMode: c.sendMode ?? 'dry-run' })),
+    connections: (await store.connections.listByOrg(org._id)).map((c) => ({ id: c._id, provider: c.provider, companyName: c.companyName, status: c.status, sendMode: c.sendMode ?? 'dry-run' })),
   });
 
   router.post('/orgs', async (req, res) => {
@@ -107,7 +107,7 @@ export function orgsRouter(deps: { store: Store; now?: () => Date }): Router {
     }
     // The organisation's send mode applies to each of its connections whenever it is given (each change audited).
     if (patch.sendMode !== undefined) {
-      for (const c of await store.connections.listForOrg(org._id)) {
+      for (const c of await store.connections.listByOrg(org._id)) {
         if ((c.sendMode ?? 'dry-run') !== patch.sendMode) await setConnectionSendMode(store, c._id, patch.sendMode, { actor, at });
       }
     }

@@ -63,6 +63,8 @@ interface OrgPlanning {
   /** The organisation's current policy (an account with a custom ladder runs its own version instead). */
   policy: PolicyChoice;
   quarantined: ReadonlyMap<string, QuarantineDoc>;
+  /** Its disconnected connections' ids: their accounts are not planned (read once per organisation, not per account). */
+  disconnected: ReadonlySet<string>;
 }
 
 function emptyResult(customerId: string): PlanResult {
@@ -213,7 +215,8 @@ export class Planner {
         org = known;
       } else {
         const q = await this.quarantine.get(customerId);
-        org = { org: read.org, policy: await this.opts.policies.forOrg(read.org?._id), quarantined: new Map(q ? [[customerId, q]] : []) };
+        const conn = await this.store.connections.get(connectionId(read.input.customer.provider, read.input.customer.companyId));
+        org = { org: read.org, policy: await this.opts.policies.forOrg(read.org?._id), quarantined: new Map(q ? [[customerId, q]] : []), disconnected: new Set(conn?.status === 'disconnected' ? [conn._id] : []) };
       }
     } catch (err) {
       await this.quarantineAfter(customerId, null, 'load', err, now);
@@ -238,7 +241,7 @@ export class Planner {
     const customerId = input.customer._id;
     const result = emptyResult(customerId);
     // A disconnected company is not planned (its data is no longer kept fresh); a reconnect's first sync re-plans it.
-    if ((await this.store.connections.get(connectionId(input.customer.provider, input.customer.companyId)))?.status === 'disconnected') return result;
+    if (org.disconnected.has(connectionId(input.customer.provider, input.customer.companyId))) return result;
     const stage: { at: PlanStage } = { at: 'decide' };
     try {
       await this.decideAndWrite(input, org, now, result, stage, opts);
@@ -346,8 +349,8 @@ export class Planner {
   /** The organisation, its policy and its quarantine: read once per pass (a failure here is the organisation's, not an account's). */
   private async orgPlanning(orgId: string): Promise<OrgPlanning> {
     const org = await this.store.organisations.get(orgId);
-    const [policy, quarantined] = await Promise.all([this.opts.policies.forOrg(org?._id), this.quarantine.listByOrg(orgId)]);
-    return { org, policy, quarantined: new Map(quarantined.map((q) => [q._id, q])) };
+    const [policy, quarantined, connections] = await Promise.all([this.opts.policies.forOrg(org?._id), this.quarantine.listByOrg(orgId), this.store.connections.listByOrg(orgId)]);
+    return { org, policy, quarantined: new Map(quarantined.map((q) => [q._id, q])), disconnected: new Set(connections.filter((c) => c.status === 'disconnected').map((c) => c._id)) };
   }
 
   /**

@@ -141,11 +141,6 @@ export class Connections {
     return r.matchedCount === 1;
   }
 
-  /** Every connection of an organisation, whatever its status. */
-  listForOrg(orgId: string): Promise<ConnectionDoc[]> {
-    return this.col.find({ orgId }).sort({ _id: 1 }).toArray();
-  }
-
   async update(id: string, set: Partial<Omit<ConnectionDoc, '_id'>>, now: Date): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { ...set, updatedAt: now } });
   }
