@@ -51,6 +51,9 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   // One-off jobs (a connection's sync, a stored webhook delivery to process now) are queued from any role: the
   // web role's Agenda only writes jobs, it is never started (jobs/agenda.ts JobQueue, jobs/sync.ts webhookTrigger).
   const queue = agenda ?? createAgenda(database.db, { name: `${worker}:queue`, processEveryMs: 60_000, maxConcurrency: 1 });
+  // Its backend set-up (indexes) runs in the background: wait for it, so a quick stop does not close the
+  // database under it (the rejection would end the process).
+  if (!agenda) await queue.ready;
   const services = buildServices(config, store, logger, connectors, { worker, ...(agenda ? { agenda } : { jobQueue: queue }) });
 
   let server: Server | undefined;
