@@ -64,7 +64,13 @@ export async function disconnectFromSlack(ctx: SlackContext, userId: string, con
 
 /** Tell a Slack user something by DM (App Home has no channel for an ephemeral message). */
 export async function tellByDm(ctx: SlackContext, userId: string, text: string): Promise<void> {
-  await ctx.post({ channel: await openDm(ctx.client, userId), text });
+  try {
+    await ctx.post({ channel: await openDm(ctx.client, userId), text });
+  } catch (err) {
+    // A user Slack does not know (a forged or stale click) cannot be told anything; the action itself was refused or done.
+    if ((err as { data?: { error?: unknown } }).data?.error !== 'user_not_found') throw err;
+    ctx.logger.warn({ userId }, 'could not DM the user: Slack does not know them');
+  }
 }
 
 /**
