@@ -4,21 +4,12 @@
 // composition root's (app/http/web.ts hands them in as ConnectionControls), so
 // Slack and the admin API do both the one way.
 import { may } from '../../src/domain/authorization.js';
-import type { AuditActor, ConnectionDoc, Provider } from '../../src/store/types.js';
 import { connectionsBlocks, type ConnectionRow, type ConnectionsSection } from '../blocks/connections.js';
 import { authorize } from './authorize.js';
-import { openDm, type SlackContext } from './context.js';
+import { openDm, type ConnectionControls, type DisconnectOutcome, type SlackContext } from './context.js';
+
+export type { ConnectionControls, DisconnectOutcome };
 import type { PersonDoc } from './people.js';
-
-export type DisconnectOutcome = { ok: true; connection: ConnectionDoc; cancelledJobs: number; cancelledEntries: number } | { ok: false; reason: 'not_found' | 'already_disconnected' };
-
-/** What Slack needs from the connection machinery. */
-export interface ConnectionControls {
-  /** A fresh signed connect link (a full URL) for the organisation, minted for this Slack user; null when the provider is not configured. */
-  connectUrl(provider: Provider, orgId: string, slackUserId: string): string | null;
-  /** Revoke, mark disconnected, stop its jobs, audit (jobs/connections.ts disconnectConnection). */
-  disconnect(connectionId: string, actor: AuditActor): Promise<DisconnectOutcome>;
-}
 
 /** Is this person an admin (may change the organisation's settings)? The one table decides (src/domain/authorization.ts). */
 export function isAdmin(person: PersonDoc): boolean {

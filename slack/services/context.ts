@@ -10,12 +10,23 @@ import { accountStates, type AccountStates } from '../../src/planning/state.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
-import type { AuditActor, AuditEntryDoc, AuditInput } from '../../src/store/types.js';
-import type { ConnectionControls } from './connections.js';
+import type { AuditActor, AuditEntryDoc, AuditInput, ConnectionDoc, Provider } from '../../src/store/types.js';
 import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
 import { PostQueue, type PostArgs } from './post-queue.js';
+
+
+/** How disconnecting went (jobs/connections.ts disconnectConnection). */
+export type DisconnectOutcome = { ok: true; connection: ConnectionDoc; cancelledJobs: number; cancelledEntries: number } | { ok: false; reason: 'not_found' | 'already_disconnected' };
+
+/** What Slack needs from the connection machinery. */
+export interface ConnectionControls {
+  /** A fresh signed connect link (a full URL) for the organisation, minted for this Slack user; null when the provider is not configured. */
+  connectUrl(provider: Provider, orgId: string, slackUserId: string): string | null;
+  /** Revoke, mark disconnected, stop its jobs, audit (jobs/connections.ts disconnectConnection). */
+  disconnect(connectionId: string, actor: AuditActor): Promise<DisconnectOutcome>;
+}
 
 export interface SlackServiceOptions {
   store: Store;
