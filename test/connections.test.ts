@@ -6,10 +6,9 @@
 // shows a connection and queues a sync; Disconnect (from App Home or the API)
 // revokes at the platform, cancels the connection's jobs and queued reminders,
 // and the platform refuses the old tokens.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Agenda } from 'agenda';
-import type { Express } from 'express';
 import { buildWebApp } from '../app/http/web.js';
 import { buildConnectors, buildServices, type Services } from '../app/services.js';
 import { plannerFor } from '../src/planning/plan.js';
@@ -22,9 +21,10 @@ import { collections, createStore, ensureIndexes, type Store } from '../src/stor
 import type { ConnectionDoc } from '../src/store/types.js';
 import type { Connector, SyncOptions } from '../connectors/types.js';
 import { openTestDatabase } from './helpers/db.js';
+import { buttonsOf, consent, homeOpener, ledgerSandboxEnv, listenFirst, until } from './helpers/web-world.js';
 import { closeServer } from './sandbox/common.js';
 import { QuickBooksSandbox } from './sandbox/quickbooks/server.js';
-import { blockAction, sendEvent, sendInteraction } from './sandbox/slack/signed.js';
+import { blockAction, sendInteraction } from './sandbox/slack/signed.js';
 import { SlackSandbox } from './sandbox/slack/server.js';
 import { XeroSandbox } from './sandbox/xero/server.js';
 
@@ -48,6 +48,7 @@ let server: Server;
 let base: string;
 let agenda: Agenda;
 let services: Services;
+let openHome: ReturnType<typeof homeOpener>;
 
 const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
   fetch(`${base}/api${path}`, {
@@ -55,36 +56,6 @@ const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'x-overdue-actor': 'ada.admin@acme.example' },
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
-
-let eventSeq = 0;
-const openHome = (user: string) =>
-  sendEvent(`${base}/slack/events`, SIGNING, {
-    type: 'event_callback', team_id: 'T0SANDBOX', api_app_id: 'A0SANDBOX', event_id: `EvConn${++eventSeq}`, event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
-  });
-
-type Button = { action_id: string; url?: string; value?: string; confirm?: unknown };
-const buttonsOf = (view: Record<string, unknown> | undefined): Button[] =>
-  ((view?.['blocks'] ?? []) as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A browser: follow the connect link, consent at the sandbox, come back with the cookie. */
-async function consent(url: string): Promise<{ status: number; text: string }> {
-  const start = await fetch(url, { redirect: 'manual' });
-  const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const approve = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-  const back = await fetch(approve.headers.get('location') ?? '', { headers: { cookie } });
-  return { status: back.status, text: await back.text() };
-}
 
 const dm = (user: string) => `D${user.slice(1)}`;
 const messagesTo = (user: string) => [...slack.messages.values()].filter((m) => m.channel === dm(user));
@@ -104,19 +75,12 @@ beforeAll(async () => {
   await slack.start();
 
   // The web app's address is its PUBLIC_BASE_URL: listen first, build the app after.
-  let app: Express | null = null;
-  server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const q = qbo.endpoints;
-  const x = xero.endpoints;
+  const web = await listenFirst();
+  server = web.server;
+  base = web.base;
   const config = loadConfig({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_BASE_URL: base, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ADMIN_API_TOKEN: ADMIN_TOKEN,
-    QBO_CLIENT_ID: 'qbo-client', QBO_CLIENT_SECRET: 'qbo-secret', QBO_WEBHOOK_VERIFIER_TOKEN: 'qbo-verifier', QBO_ENVIRONMENT: 'sandbox',
-    QBO_API_BASE_URL: q.apiBaseUrl, QBO_OAUTH_TOKEN_URL: q.tokenUrl, QBO_OAUTH_AUTHORIZE_URL: q.authorizeUrl, QBO_OAUTH_REVOKE_URL: q.revokeUrl,
-    XERO_CLIENT_ID: 'xero-client', XERO_CLIENT_SECRET: 'xero-secret', XERO_WEBHOOK_KEY: 'xero-webhook-key',
-    XERO_API_BASE_URL: x.apiBaseUrl, XERO_IDENTITY_URL: x.identityUrl, XERO_CONNECTIONS_URL: x.connectionsUrl, XERO_AUTHORIZE_URL: x.authorizeUrl,
+    ...ledgerSandboxEnv(qbo, xero),
     SLACK_SIGNING_SECRET: SIGNING, SLACK_BOT_TOKEN: BOT, SLACK_API_URL: slack.apiUrl,
   });
   const logger = createLogger('silent');
@@ -125,7 +89,8 @@ beforeAll(async () => {
   services = buildServices(config, store, logger, connectors, { agenda, jobs: agendaJobQueue(agenda, database.db), worker: 'connections-test' });
   defineJobs(agenda, allJobs, services);
   await agenda.start();
-  app = (await buildWebApp(config, services, connectors)).app;
+  web.serve((await buildWebApp(config, services, connectors)).app);
+  openHome = homeOpener(`${base}/slack/events`, SIGNING);
 
   await store.organisations.upsert({ _id: ORG, name: 'Acme', homeCurrency: 'USD', timeZone: 'America/New_York' }, new Date());
   const people = await api('/slack/people', {

@@ -15,9 +15,8 @@
 //   7. Set your ladder and settings / 8. Review the preview — "7-8. moves reminder 1 …".
 //   9. Switch to live — the last test: the final demand, addressed to the CFO, leaves.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Agenda } from 'agenda';
-import type { Express } from 'express';
 import { buildWebApp } from '../app/http/web.js';
 import { buildConnectors, buildServices, type Services } from '../app/services.js';
 import { createAgenda, defineJobs, type JobDefinition } from '../jobs/agenda.js';
@@ -30,10 +29,11 @@ import { parseCsv } from '../src/planning/assignments.js';
 import { createLogger } from '../src/logger.js';
 import { createStore, ensureIndexes } from '../src/store/store.js';
 import { openTestDatabase } from './helpers/db.js';
+import { buttonsOf, consent, homeOpener, ledgerSandboxEnv, listenFirst, until } from './helpers/web-world.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { amount, closeServer } from './sandbox/common.js';
 import { QuickBooksSandbox } from './sandbox/quickbooks/server.js';
-import { blockAction, sendCommand, sendEvent, sendInteraction, slashCommand, viewSubmission } from './sandbox/slack/signed.js';
+import { blockAction, sendCommand, sendInteraction, slashCommand, viewSubmission } from './sandbox/slack/signed.js';
 import { SlackSandbox } from './sandbox/slack/server.js';
 import { XeroSandbox } from './sandbox/xero/server.js';
 
@@ -70,6 +70,7 @@ let server: Server;
 let base: string;
 let agenda: Agenda;
 let services: Services;
+let openHome: ReturnType<typeof homeOpener>;
 
 const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
   const res = await fetch(`${base}/api${path}`, {
@@ -86,35 +87,8 @@ async function work<T>(def: JobDefinition<T>, data: Record<string, unknown> = {}
   await def.run(def.data.parse(data), services, { attrs: { _id: `manual-${def.name}` } } as never);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-let eventSeq = 0;
-const openHome = (user: string) =>
-  sendEvent(`${base}/slack/events`, SIGNING, {
-    type: 'event_callback', team_id: TEAM, api_app_id: 'A0SANDBOX', event_id: `EvOnb${++eventSeq}`, event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
-  });
-type Button = { action_id: string; url?: string; value?: string };
-const buttonsOf = (blocks: unknown): Button[] => ((blocks ?? []) as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 const dm = (user: string) => `D${user.slice(1)}`;
 const updatesTo = (user: string) => [...slack.callsOf('chat.postMessage'), ...slack.callsOf('chat.update')].filter((c) => c.args['channel'] === dm(user)).map((c) => String(c.args['text']));
-
-/** A browser: follow the connect link, consent at the platform's sandbox, come back with the cookie. */
-async function consent(url: string): Promise<{ status: number; text: string }> {
-  const start = await fetch(url, { redirect: 'manual' });
-  const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const approve = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-  const back = await fetch(approve.headers.get('location') ?? '', { headers: { cookie } });
-  return { status: back.status, text: await back.text() };
-}
 
 /** The organisation's accounts through the accounts API, by name. */
 async function accountNamed(name: string): Promise<Record<string, unknown>> {
@@ -162,19 +136,12 @@ beforeAll(async () => {
   sink = await startSmtpSink();
 
   // Steps 1-3 of the checklist: the apps' keys, the environment, the web and worker processes.
-  let app: Express | null = null;
-  server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const q = qbo.endpoints;
-  const x = xero.endpoints;
+  const web = await listenFirst();
+  server = web.server;
+  base = web.base;
   const config = loadConfig({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_BASE_URL: base, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ADMIN_API_TOKEN: ADMIN_TOKEN,
-    QBO_CLIENT_ID: 'qbo-client', QBO_CLIENT_SECRET: 'qbo-secret', QBO_WEBHOOK_VERIFIER_TOKEN: 'qbo-verifier', QBO_ENVIRONMENT: 'sandbox',
-    QBO_API_BASE_URL: q.apiBaseUrl, QBO_OAUTH_TOKEN_URL: q.tokenUrl, QBO_OAUTH_AUTHORIZE_URL: q.authorizeUrl, QBO_OAUTH_REVOKE_URL: q.revokeUrl,
-    XERO_CLIENT_ID: 'xero-client', XERO_CLIENT_SECRET: 'xero-secret', XERO_WEBHOOK_KEY: 'xero-webhook-key',
-    XERO_API_BASE_URL: x.apiBaseUrl, XERO_IDENTITY_URL: x.identityUrl, XERO_CONNECTIONS_URL: x.connectionsUrl, XERO_AUTHORIZE_URL: x.authorizeUrl,
+    ...ledgerSandboxEnv(qbo, xero),
     SLACK_SIGNING_SECRET: SIGNING, SLACK_CLIENT_ID: 'cid', SLACK_CLIENT_SECRET: 'csecret', SLACK_STATE_SECRET: 'onboarding-state-secret', SLACK_API_URL: slack.apiUrl,
     SMTP_URL: sink.url, EMAIL_FROM: 'Northwind Collections <ar@northwind.example>', SEND_ENABLED: 'true',
   });
@@ -184,7 +151,8 @@ beforeAll(async () => {
   services = buildServices(config, store, logger, connectors, { agenda, worker: 'onboarding-worker', now });
   defineJobs(agenda, allJobs, services);
   await agenda.start();
-  app = (await buildWebApp(config, services, connectors)).app;
+  web.serve((await buildWebApp(config, services, connectors)).app);
+  openHome = homeOpener(`${base}/slack/events`, SIGNING, TEAM);
 });
 
 afterAll(async () => {
@@ -216,13 +184,13 @@ describe('a new finance team, from an empty database', () => {
   it('5. connects QuickBooks from App Home: the consent, then the first sync in Slack with its progress, summary and preview', async () => {
     expect((await openHome(admin.id)).status).toBe(200);
     const home = await until('the admin home', async () => slack.homes.get(admin.id));
-    const connect = buttonsOf(home['blocks']).find((b) => b.action_id === 'connect_quickbooks');
+    const connect = buttonsOf(home).find((b) => b.action_id === 'connect_quickbooks');
     expect(connect?.url).toContain(`${base}/connect/quickbooks?org=${ORG}&`);
     const back = await consent(connect?.url ?? '');
     expect(back.status).toBe(200);
     expect(back.text).toContain('Northwind Traders');
 
-    const summary = await until('the first sync summary', async () => updatesTo(admin.id).find((t) => t.startsWith('Synced Northwind Traders')));
+    const summary = await until('the first sync summary', async () => updatesTo(admin.id).find((t) => t.startsWith('Synced Northwind Traders')), 90_000);
     expect(updatesTo(admin.id).some((t) => /^Syncing Northwind Traders from QuickBooks: \d+ of 4 invoices$/.test(t))).toBe(true);
     expect(summary).toMatch(/^Synced Northwind Traders from QuickBooks: 4 open invoices, 4 customers\.\n2 accounts past due; 2 would get a reminder today; the first sends wait until you switch send mode to live\.$/);
 
@@ -240,7 +208,7 @@ describe('a new finance team, from an empty database', () => {
     slack.homes.delete(admin.id);
     await openHome(admin.id);
     const home = await until('the admin home', async () => slack.homes.get(admin.id));
-    const connect = buttonsOf(home['blocks']).find((b) => b.action_id === 'connect_xero');
+    const connect = buttonsOf(home).find((b) => b.action_id === 'connect_xero');
     expect(connect?.url).toContain(`${base}/connect/xero?org=${ORG}&`);
     expect((await consent(connect?.url ?? '')).status).toBe(200);
     const summary = await until('the Xero summary', async () => updatesTo(admin.id).find((t) => t.startsWith('Synced Northwind NZ')));
