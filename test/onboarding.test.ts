@@ -214,6 +214,10 @@ describe('a new finance team, from an empty database', () => {
     const summary = await until('the Xero summary', async () => updatesTo(admin.id).find((t) => t.startsWith('Synced Northwind NZ')));
     expect(summary).toMatch(/^Synced Northwind NZ from Xero: \d+ open invoices?, \d+ customers?\.\n\d+ accounts? past due; \d+ would get a reminder today; the first sends wait until you switch send mode to live\.$/);
     expect((await api(`/connections/${encodeURIComponent(`xero:${TENANT}`)}`)).json()).toMatchObject({ orgId: ORG, status: 'active', sendMode: 'dry-run' });
+    // One organisation, both ledgers: the accounts API lists the Xero company's accounts beside QuickBooks' ones.
+    const list = (await api(`/orgs/${ORG}/accounts?limit=500`)).json()['accounts'] as { provider: string; open: { currency: string }[] }[];
+    expect(new Set(list.map((a) => a.provider))).toEqual(new Set(['quickbooks', 'xero']));
+    expect(list.filter((a) => a.provider === 'xero').some((a) => a.open.length > 0)).toBe(true);
   });
 
   it("6. adds Initech's CFO through the Contacts modal of /overdue", async () => {
