@@ -13,41 +13,16 @@ import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { AccountsReader } from '../src/planning/accounts.js';
 import { Planner } from '../src/planning/plan.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
-import { collections, createStore, ensureIndexes } from '../src/store/store.js';
-import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
-import { anyTimePolicy, customerDoc, invoiceDoc, seedOrg, standardContacts } from '../test/helpers/accounts.js';
+import { createStore, ensureIndexes } from '../src/store/store.js';
+import { anyTimePolicy, seedOrg } from '../test/helpers/accounts.js';
+import { positiveIntsFromArgs, seedCustomers, sizesFromArgs } from './measure.js';
 
 const ORG = 'org-bench-accounts';
 
-function option(argv: readonly string[], name: string, fallback: string): string {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  return (i < 0 ? undefined : argv[i]?.includes('=') ? argv[i]?.split('=')[1] : argv[i + 1]) ?? fallback;
-}
-
-function positive(list: string, what: string): number[] {
-  const out = list.split(',').map((s) => Number(s.trim()));
-  if (out.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--${what} takes positive integers (got ${list})`);
-  return out;
-}
-
-/** N customers × 5 invoices: two past due, three not yet due. */
-function documents(n: number, now: Date): { customers: CustomerDoc[]; invoices: InvoiceDoc[] } {
-  const day = (d: number): string => new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
-  const customers: CustomerDoc[] = [];
-  const invoices: InvoiceDoc[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = `a${String(i).padStart(6, '0')}`;
-    const c = customerDoc(ORG, id, `Bench Customer ${i}`, standardContacts(`${id}.example`), now, { timeZone: 'UTC' });
-    customers.push(c);
-    for (const [j, due] of [-12, -3, 10, 20, 30].entries()) invoices.push(invoiceDoc(c, `${id}-${j}`, `INV-${id}-${j}`, day(due), 10_000 + j * 1_000, now));
-  }
-  return { customers, invoices };
-}
-
 export async function run(): Promise<void> {
   const argv = process.argv.slice(2);
-  const sizes = positive(option(argv, 'sizes', '1000,3000'), 'sizes').sort((a, b) => a - b);
-  const limits = positive(option(argv, 'limit', '100,500'), 'limit');
+  const sizes = sizesFromArgs(argv, '1000,3000');
+  const limits = positiveIntsFromArgs(argv, 'limit', '100,500', '100,500');
   console.log(`accounts bench: one organisation of ${sizes.join(', ')} customers × 5 invoices; every page at limit ${limits.join(', ')}`);
   let local: LocalServer | undefined;
   let dataDir: string | undefined;
@@ -70,9 +45,7 @@ export async function run(): Promise<void> {
         const store = createStore(database.db);
         const now = new Date();
         await seedOrg(store, ORG, now, 'UTC');
-        const { customers, invoices } = documents(n, now);
-        for (let k = 0; k < customers.length; k += 1_000) await database.db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + 1_000));
-        for (let k = 0; k < invoices.length; k += 1_000) await database.db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + 1_000));
+        await seedCustomers(database.db, ORG, 'a', n, now);
         const org = await store.organisations.get(ORG);
         if (!org) throw new Error('no organisation');
         const reader = new AccountsReader(store, new Planner(store, { worker: 'bench-accounts', policies: fixedPolicySource(anyTimePolicy) }));

@@ -1,15 +1,46 @@
-// What several benches share: the `--sizes` option, counting database round
-// trips (every command a monitored client starts), the peak memory of a stage,
-// the machine's load next to each figure, and percentiles.
+// What several benches share: the `--sizes` option (and other lists of positive
+// integers), one organisation of N customers × 5 invoices seeded directly,
+// counting database round trips (every command a monitored client starts), the
+// peak memory of a stage, the machine's load next to each figure, and percentiles.
 import { loadavg } from 'node:os';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
+import { collections } from '../src/store/store.js';
+import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
+import { customerDoc, invoiceDoc, standardContacts } from '../test/helpers/accounts.js';
+
+/** `--name 1,2,3` (or `--name=…`) as positive integers, in the order given; `fallback` when absent. */
+export function positiveIntsFromArgs(argv: readonly string[], name: string, fallback: string, example: string): number[] {
+  const arg = optionFromArgs(argv, name) ?? fallback;
+  const values = arg.split(',').map((s) => Number(s.trim()));
+  if (values.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--${name} takes positive integers, e.g. --${name} ${example} (got ${arg})`);
+  return values;
+}
 
 /** `--sizes 1000,5000` (or `--sizes=…`), sorted; `fallback` when absent. */
 export function sizesFromArgs(argv: readonly string[], fallback: string): number[] {
-  const arg = optionFromArgs(argv, 'sizes') ?? fallback;
-  const sizes = arg.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes takes positive integers, e.g. --sizes 1000,5000 (got ${arg})`);
-  return sizes.sort((a, b) => a - b);
+  return positiveIntsFromArgs(argv, 'sizes', fallback, '1000,5000').sort((a, b) => a - b);
+}
+
+export const INVOICES_PER_CUSTOMER = 5;
+
+/**
+ * One organisation's N customers × 5 invoices (two past due, so a first planning pass enqueues; three not yet
+ * due), ids `<prefix>000000…`, written straight into the collections 1,000 at a time.
+ */
+export async function seedCustomers(db: Db, orgId: string, prefix: string, n: number, now: Date): Promise<{ customers: number; invoices: number }> {
+  const day = (d: number): string => new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
+  const customers: CustomerDoc[] = [];
+  const invoices: InvoiceDoc[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `${prefix}${String(i).padStart(6, '0')}`;
+    const c = customerDoc(orgId, id, `Bench Customer ${i}`, standardContacts(`${id}.example`), now, { timeZone: 'UTC' });
+    customers.push(c);
+    for (const [j, due] of [-12, -3, 10, 20, 30].entries()) invoices.push(invoiceDoc(c, `${id}-${j}`, `INV-${id}-${j}`, day(due), 10_000 + j * 1_000, now));
+  }
+  const chunk = 1_000;
+  for (let k = 0; k < customers.length; k += chunk) await db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + chunk));
+  for (let k = 0; k < invoices.length; k += chunk) await db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + chunk));
+  return { customers: customers.length, invoices: invoices.length };
 }
 
 /** The value of `--name value` or `--name=value`, if given. */

@@ -17,27 +17,11 @@ import { OrgReader, orgReads } from '../src/planning/page.js';
 import { Planner, type PlanSummary } from '../src/planning/plan.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes } from '../src/store/store.js';
-import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
-import { RoundTrips, sizesFromArgs, WRITE_COMMANDS as WRITES } from './measure.js';
-import { anyTimePolicy, customerDoc, invoiceDoc, seedOrg, standardContacts } from '../test/helpers/accounts.js';
+import { INVOICES_PER_CUSTOMER, RoundTrips, seedCustomers, sizesFromArgs, WRITE_COMMANDS as WRITES } from './measure.js';
+import { anyTimePolicy, seedOrg } from '../test/helpers/accounts.js';
 
 const ORG = 'org-bench';
-const INVOICES_PER_CUSTOMER = 5;
 const WRITE_PATH = new Set([collections.audit, collections.auditHeads, collections.claims]);
-
-/** N customers × 5 invoices: two past due (so the first pass enqueues), three not yet due. */
-function documents(n: number, now: Date): { customers: CustomerDoc[]; invoices: InvoiceDoc[] } {
-  const day = (d: number): string => new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
-  const customers: CustomerDoc[] = [];
-  const invoices: InvoiceDoc[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = `p${String(i).padStart(6, '0')}`;
-    const c = customerDoc(ORG, id, `Bench Customer ${i}`, standardContacts(`${id}.example`), now, { timeZone: 'UTC' });
-    customers.push(c);
-    for (const [j, due] of [-12, -3, 10, 20, 30].entries()) invoices.push(invoiceDoc(c, `${id}-${j}`, `INV-${id}-${j}`, day(due), 10_000 + j * 1_000, now));
-  }
-  return { customers, invoices };
-}
 
 /** Wall time spent in the organisation's reads during a pass (the rest is deciding and writing). */
 const readTime = { ms: 0 };
@@ -93,11 +77,8 @@ export async function run(): Promise<void> {
         const now = new Date();
         const seedStart = Date.now();
         await seedOrg(store, ORG, now, 'UTC');
-        const { customers, invoices } = documents(n, now);
-        const chunk = 1_000;
-        for (let k = 0; k < customers.length; k += chunk) await database.db.collection<CustomerDoc>(collections.customers).insertMany(customers.slice(k, k + chunk));
-        for (let k = 0; k < invoices.length; k += chunk) await database.db.collection<InvoiceDoc>(collections.invoices).insertMany(invoices.slice(k, k + chunk));
-        console.log(`${n} customers: seeded ${customers.length} customers and ${invoices.length} invoices in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${local ? `local ${local.kind}` : 'MONGODB_URI'})`);
+        const seeded = await seedCustomers(database.db, ORG, 'p', n, now);
+        console.log(`${n} customers: seeded ${seeded.customers} customers and ${seeded.invoices} invoices in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${local ? `local ${local.kind}` : 'MONGODB_URI'})`);
         // The bench runs on the wall clock: any hour of any day is sending time.
         const planner = new Planner(store, { worker: 'bench-planner', policies: fixedPolicySource(anyTimePolicy) });
         const pass = async (label: string, at: Date): Promise<PassFigures> => {
