@@ -119,17 +119,17 @@ export class Planner {
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
-  /** The organisation's policy (its stored version, else the default ladder), compiled once by the PolicySource. */
-  async policy(org: OrganisationDoc | null): Promise<CompiledPolicy> {
-    return (await this.opts.policies.forOrg(org?._id)).compiled;
-  }
-
   /**
    * The policy an account runs: its custom ladder (its state's overrides.policyVersion, a stored version of its
    * organisation's policy) when set and valid, else its organisation's current one.
    */
   async accountPolicy(loaded: Pick<LoadedAccount, 'customer' | 'state'>): Promise<PolicyChoice & { custom: boolean }> {
     return policyForAccount(this.opts.policies, loaded.customer.orgId, loaded.state?.overrides?.policyVersion);
+  }
+
+  /** The policy to decide an account by, given its organisation's (already read): its custom ladder when it has one. */
+  private async choiceFor(loaded: Pick<LoadedAccount, 'customer' | 'state'>, orgChoice: PolicyChoice): Promise<PolicyChoice> {
+    return loaded.state?.overrides?.policyVersion === undefined ? orgChoice : this.accountPolicy(loaded);
   }
 
   /** One account's documents, read by equalities on its keys (the single-account path). */
@@ -183,13 +183,13 @@ export class Planner {
    * the same assembly and policy (a customer's custom ladder included), the same decide() (the accounts API; src/planning/account-view.ts).
    */
   async decisionsOf(inputs: readonly AccountInput[], org: OrganisationDoc | null, now: Date): Promise<{ loaded: LoadedAccount; policy: CompiledPolicy; decision: Decision }[]> {
-    const policy = await this.policy(org);
+    const orgChoice = await this.opts.policies.forOrg(org?._id);
     const out: { loaded: LoadedAccount; policy: CompiledPolicy; decision: Decision }[] = [];
     for (const input of inputs) {
       const loaded = this.toLoaded(input, org);
       // A customer on its own ladder is decided by it, as decideAndWrite does.
-      const own = loaded.state?.overrides?.policyVersion === undefined ? policy : (await this.accountPolicy(loaded)).compiled;
-      out.push({ loaded, policy: own, decision: decide(loaded.account, own, now) });
+      const { compiled } = await this.choiceFor(loaded, orgChoice);
+      out.push({ loaded, policy: compiled, decision: decide(loaded.account, compiled, now) });
     }
     return out;
   }
@@ -260,8 +260,7 @@ export class Planner {
     const customerId = customer._id;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
-    const custom = state?.overrides?.policyVersion;
-    const choice = custom === undefined ? org.policy : await this.accountPolicy(loaded);
+    const choice = await this.choiceFor(loaded, org.policy);
     const decision = decide(account, choice.compiled, now);
     result.decision = decision;
     stage.at = 'write';
