@@ -82,4 +82,33 @@ if (!existsSync(stamp) || mtime(join(root, 'package.json')) > mtime(stamp)) {
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
+// Debian packages the tests drive as real servers and clients: Chromium (the
+// console's browser tests) and Dovecot (the IMAP server inbound mail is read
+// from). Installed with apt-get when missing and this runs as root on a Debian
+// or Ubuntu machine; otherwise a one-line notice says what to install, and the
+// tests that need them fail with the same message.
+const systemPackages = [
+  { binary: '/usr/bin/chromium', pkg: 'chromium', why: 'browser tests' },
+  { binary: '/usr/sbin/dovecot', pkg: 'dovecot-imapd', why: 'the IMAP server the inbound-mail tests read from' },
+];
+// Only before `npm test` (and `npm run bootstrap`): the demo and builds need neither.
+const event = process.env.npm_lifecycle_event ?? '';
+if ((event === 'pretest' || event === 'bootstrap' || event === '') && !process.env.OVERDUE_NO_SYSTEM_PACKAGES) {
+  const missing = systemPackages.filter((p) => !existsSync(p.binary));
+  const canApt = missing.length > 0 && process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (canApt) {
+    const pkgs = missing.map((p) => p.pkg);
+    console.error(`overdue: installing ${pkgs.join(', ')} with apt-get (${missing.map((p) => p.why).join('; ')})…`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () => spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+    if (!install()) {
+      spawnSync('apt-get', ['update', '-q'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env });
+      if (!install()) console.error(`overdue: apt-get could not install ${pkgs.join(', ')}`);
+    }
+  }
+  for (const p of systemPackages.filter((x) => !existsSync(x.binary))) {
+    console.error(`overdue: notice: ${p.binary} is missing (${p.why}): install Debian's ${p.pkg} package.`);
+  }
+}
+
 if (process.argv.includes('--clean')) rmSync(join(root, 'dist'), { recursive: true, force: true });
