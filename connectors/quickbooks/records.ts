@@ -29,6 +29,8 @@ export const QboCustomer = z.object({
   SalesTermRef: ref.optional(),
   CurrencyRef: ref.optional(),
   Notes: z.string().optional(),
+  /** The tax id (EIN, ABN, VAT number…); QuickBooks may return it masked but for its last characters. */
+  PrimaryTaxIdentifier: z.string().optional(),
   MetaData: meta,
 });
 export type QboCustomer = z.infer<typeof QboCustomer>;
@@ -153,6 +155,7 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
+    ...(c.PrimaryTaxIdentifier?.trim() ? { taxNumber: c.PrimaryTaxIdentifier.trim() } : {}),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
     contacts: ledgerContacts(`qbo:${c.Id}`, { name: person || cleanName(c), email: c.PrimaryEmailAddr?.Address, phone }),
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],

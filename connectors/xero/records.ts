@@ -83,6 +83,8 @@ export const XeroContact = z.object({
   FirstName: z.string().optional(),
   LastName: z.string().optional(),
   EmailAddress: z.string().optional(),
+  /** The contact's tax number (ABN, GST, VAT, tax id). */
+  TaxNumber: z.string().optional(),
   ContactStatus: z.string().default('ACTIVE'),
   IsCustomer: z.boolean().optional(),
   DefaultCurrency: z.string().optional(),
@@ -211,6 +213,7 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
+    ...(c.TaxNumber?.trim() ? { taxNumber: c.TaxNumber.trim() } : {}),
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
     contacts,
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],

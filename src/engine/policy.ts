@@ -75,6 +75,11 @@ export const LevelSchema = z.object({
   actions: z.array(ActionSpecSchema),
 });
 
+/** The look-alike threshold measured on the written pair set (`npm run bench -- lookalike`, docs/lookalike.md). */
+export const DEFAULT_LOOKALIKE_THRESHOLD = 0.7;
+/** Above the most a name alone can score (src/lookalike/score.ts WEIGHTS.nameMax), so a name alone never alerts. */
+export const LOOKALIKE_MIN_THRESHOLD = 0.55;
+
 export const PolicySchema = z.object({
   version: z.literal(POLICY_VERSION),
   name: z.string().min(1),
@@ -114,6 +119,19 @@ export const PolicySchema = z.object({
   contacts: z
     .object({ missingRoleWaitDays: z.number().int().min(0, 'missingRoleWaitDays must be 0 or more').max(60, 'missingRoleWaitDays must be at most 60').default(5) })
     .default({ missingRoleWaitDays: 5 }),
+  /**
+   * The look-alike check (docs/lookalike.md): a new or edited customer scoring at or above `threshold` against an
+   * account referred to the agency, written off or made prepay-only is flagged to the managers.
+   */
+  lookalike: z
+    .object({
+      threshold: z
+        .number()
+        .min(LOOKALIKE_MIN_THRESHOLD, `lookalike.threshold must be at least ${LOOKALIKE_MIN_THRESHOLD} (a name alone must not alert)`)
+        .max(1, 'lookalike.threshold must be at most 1')
+        .default(DEFAULT_LOOKALIKE_THRESHOLD),
+    })
+    .default({ threshold: DEFAULT_LOOKALIKE_THRESHOLD }),
   levels: z.array(LevelSchema).min(1),
 });
 

@@ -112,6 +112,8 @@ export interface CustomerDoc extends ProviderKey {
   email?: string;
   phone?: string;
   address?: string;
+  /** The customer's tax number when the ledger has one (Xero Contact.TaxNumber; QuickBooks Customer.PrimaryTaxIdentifier, which it may mask): read by the look-alike check. */
+  taxNumber?: string;
   currency?: string;
   timeZone?: string;
   contacts: ContactDoc[];
