@@ -5,6 +5,7 @@ import type { JobDefinition } from './agenda.js';
 import { syncConnection } from './connections.js';
 import { dispatchOutbox } from './dispatch.js';
 import { followUpTasks } from './follow-up.js';
+import { checkLookalike } from './lookalike.js';
 import { housekeeping } from './housekeeping.js';
 import { planAccounts, planDaily, planDue, planRequested } from './plan.js';
 import { slackDeliver } from './slack-deliver.js';
@@ -28,6 +29,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   syncConnection as JobDefinition<unknown>,
   reconcileLedgers as JobDefinition<unknown>,
   processWebhooksNow as JobDefinition<unknown>,
+  checkLookalike as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {

@@ -14,11 +14,13 @@ import { plannerFor } from '../src/planning/plan.js';
 import { customersChangedSince } from '../src/store/records.js';
 import type { ConnectionDoc } from '../src/store/types.js';
 import { job, type JobContext } from './agenda.js';
+import { checkSavedCustomers } from './lookalike.js';
 
-/** Re-plan the accounts of a connection whose records were saved since `since`. */
+/** Re-plan the accounts of a connection whose records were saved since `since`; check its saved customers for look-alikes of known bad payers. */
 export async function replanChanged(ctx: JobContext, conn: ConnectionDoc, since: Date): Promise<number> {
   const ids = await customersChangedSince(ctx.store, conn.provider, conn.companyId, since);
   if (ids.length > 0) await plannerFor(ctx).planMany(ids, ctx.now());
+  if (ids.length > 0) await checkSavedCustomers(ctx, conn, since);
   return ids.length;
 }
 

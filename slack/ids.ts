@@ -20,6 +20,10 @@ export const actionIds = {
   disconnectConnection: 'disconnect_connection',
   /** Opens the Contacts modal; value: the customer (account) id. */
   contactsOpen: 'contacts_open',
+  /** The look-alike alert's buttons (slack/blocks/lookalike.ts); value: the flag id `<customer>|<known account>`. */
+  lookalikePrepay: 'lookalike.prepay',
+  lookalikeDismiss: 'lookalike.dismiss',
+  lookalikeCreditCheck: 'lookalike.creditCheck',
 } as const;
 
 export const viewIds = {

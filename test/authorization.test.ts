@@ -12,9 +12,9 @@ const expected: Record<Role, { own: Action[]; others: Action[]; creditHold: Acti
   unknown: { own: [], others: [], creditHold: [], referral: [] },
   sales_rep: { own: [...NUDGE, 'editContacts'], others: [], creditHold: [], referral: [] },
   collector: { own: [...NUDGE, ...HOLDS, 'editContacts'], others: [...NUDGE, ...HOLDS, 'editContacts'], creditHold: [], referral: [] },
-  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts'], creditHold: DECIDE, referral: [] },
+  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'decideLookalike'], creditHold: DECIDE, referral: [] },
   approver: { own: [], others: [], creditHold: [], referral: DECIDE },
-  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts'], creditHold: [], referral: [] },
+  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'decideLookalike'], creditHold: [], referral: [] },
 };
 
 const person = (role: Role) => (role === 'unknown' ? null : { id: 'pat@acme.example', email: 'pat@acme.example', roles: [role] });

@@ -45,12 +45,12 @@ describe('Slack admin API and OAuth delivery', () => {
     const acme = (await h.store.customers.listByOrg(ORG))[0];
     if (!acme) throw new Error('no customer');
     expect((await request(api).get('/api/accounts/nope/credit-status').set(auth)).status).toBe(404);
-    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null });
+    expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null, lookalike: { flagged: false, flags: [] } });
     const now = h.clock.now;
     await h.store.creditHolds.create({ _id: 'hold-1', orgId: ORG, customerId: acme._id, status: 'proposed', reason: 'Over 60 days past due', requestedBy: { kind: 'system', id: 'planner' } }, now);
     await h.store.creditHolds.transition('hold-1', 'active', { kind: 'person', id: users.collector.email, name: users.collector.name }, now);
     expect((await request(api).get(`/api/accounts/${encodeURIComponent(acme._id)}/credit-status`).set(auth)).body).toEqual({
-      onHold: true, since: now.toISOString(), reason: 'Over 60 days past due', placedBy: users.collector.name, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null,
+      onHold: true, since: now.toISOString(), reason: 'Over 60 days past due', placedBy: users.collector.name, prepayOnly: false, prepayOnlySince: null, prepayOnlyLiftedAt: null, lookalike: { flagged: false, flags: [] },
     });
   });
 

@@ -82,7 +82,7 @@ describe('Slack: an approved agency referral', () => {
     expect(await creditStatus(acme._id)).toMatchObject({ onHold: false, prepayOnly: false });
     const approvalId = `${acme._id}:agency-referral:1`;
     await approve(acme, approvalId);
-    expect(await creditStatus(acme._id)).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: true, prepayOnlySince: T0.toISOString(), prepayOnlyLiftedAt: null });
+    expect(await creditStatus(acme._id)).toEqual({ onHold: false, since: null, reason: null, placedBy: null, prepayOnly: true, prepayOnlySince: T0.toISOString(), prepayOnlyLiftedAt: null, lookalike: { flagged: false, flags: [] } });
     const key = agencyPacketKey(approvalId);
     expect(await h.store.outbox.get(key)).toMatchObject({ channel: 'agency', kind: 'agencyPacket', state: 'pending' });
     await waitFor('the decision shown', () => h.sandbox.callsOf('chat.update').length === 3);

@@ -8,6 +8,7 @@ import { may, refusal } from '../../src/domain/authorization.js';
 import { cappedText } from '../../src/domain/human-input.js';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
+import { LookalikeFlags } from '../../src/store/lookalike.js';
 import type { Store } from '../../src/store/store.js';
 import type { AuditActor } from '../../src/store/types.js';
 import { People, personRoles } from '../../slack/services/people.js';
@@ -41,7 +42,7 @@ export const adminRoutes: ApiRoute[] = [
   { method: 'put', path: '/slack/people', summary: 'Add or update the people of an organisation (email, name, Slack user, roles)', body: PeopleBody, statuses: [404] },
   { method: 'get', path: '/slack/people/:orgId', summary: 'The people of an organisation' },
   { method: 'post', path: '/slack/installations/:teamId/link', summary: 'Link an installed Slack workspace to an organisation', body: LinkBody, statuses: [404] },
-  { method: 'get', path: '/accounts/:id/credit-status', summary: 'For order systems: whether an account is on credit hold or prepay-only', statuses: [404] },
+  { method: 'get', path: '/accounts/:id/credit-status', summary: 'For order systems: whether an account is on credit hold or prepay-only, and whether it looks like a known bad payer', statuses: [404] },
   { method: 'post', path: '/accounts/:id/prepay-only/lift', summary: 'Lift prepay-only (set by an agency referral); audited once', body: LiftBody, statuses: [403, 404, 409] },
 ];
 
@@ -49,6 +50,7 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   const router = Router();
   const people = new People(deps.store.db);
   const creditFlags = new CreditFlags(deps.store.db);
+  const lookalikeFlags = new LookalikeFlags(deps.store.db);
   const now = deps.now ?? (() => new Date());
 
   // Customers' sales reps and collectors: PUT/GET /orgs/:orgId/assignments (app/http/assignments.ts).
@@ -81,11 +83,19 @@ export function adminRouter(deps: { store: Store; now?: () => Date }): Router {
   router.get('/accounts/:id/credit-status', async (req, res) => {
     const id = String(req.params['id']);
     if (!(await deps.store.customers.get(id))) throw new AppError('not_found', `account ${id} does not exist`);
-    const [hold, flags] = await Promise.all([deps.store.creditHolds.activeForCustomer(id), creditFlags.get(id)]);
+    const [hold, flags, lookalikes] = await Promise.all([deps.store.creditHolds.activeForCustomer(id), creditFlags.get(id), lookalikeFlags.forCustomer(id)]);
     const prepay = {
       prepayOnly: flags?.prepayOnly === true,
       prepayOnlySince: flags?.prepayOnly === true ? flags.since.toISOString() : null,
       prepayOnlyLiftedAt: flags?.prepayOnly === false && flags.liftedAt ? flags.liftedAt.toISOString() : null,
+      // Returning bad payers (docs/lookalike.md): flagged while a look-alike flag is not dismissed ("not the same business").
+      lookalike: {
+        flagged: lookalikes.some((f) => f.status !== 'dismissed'),
+        flags: lookalikes.map((f) => ({
+          knownAccountId: f.knownId, knownAccountName: f.knownName, knownAs: f.knownReasons, score: f.score, threshold: f.threshold,
+          matched: f.matched, status: f.status, since: f.createdAt.toISOString(), decidedAt: f.decidedAt ? f.decidedAt.toISOString() : null,
+        })),
+      },
     };
     res.json(
       hold

@@ -16,6 +16,7 @@ import { esc } from '../blocks/kit.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nudge.js';
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
+import { deliverLookalike, type LookalikeTaskDoc } from './lookalike.js';
 import { deliverAlert, deliverFindContact, deliverFollowUp } from './notices.js';
 import type { PostedMessage } from './messages.js';
 import { pastDueOf } from './past-due.js';
@@ -150,8 +151,9 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
     .limit(limit)
     .toArray();
   const alerts = await ctx.store.db.collection<AlertTaskDoc>(collections.tasks).find({ status: 'open', kind: 'alert', dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).toArray();
+  const lookalikes = await ctx.store.db.collection<LookalikeTaskDoc>(collections.tasks).find({ status: 'open', kind: 'lookalike', dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).toArray();
   const perOrg = new Map<string, SlackContext | null>();
-  for (const task of [...alerts, ...tasks]) {
+  for (const task of [...alerts, ...lookalikes, ...tasks]) {
     try {
       if (!perOrg.has(task.orgId)) perOrg.set(task.orgId, await ctx.forOrg(task.orgId));
       const svc = perOrg.get(task.orgId);
@@ -166,7 +168,9 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
         continue;
       }
       const posts =
-        task.kind === 'alert'
+        task.kind === 'lookalike'
+          ? await deliverLookalike(svc, task, customer, now)
+          : task.kind === 'alert'
           ? await deliverAlert(svc, task, customer, now)
           : task.kind === 'follow-up'
             ? await deliverFollowUp(svc, task, customer, now)

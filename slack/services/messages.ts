@@ -5,6 +5,7 @@ import type { Collection, Db } from 'mongodb';
 import { retryTransient } from '../../src/store/transient.js';
 import type { ApprovalSnapshot } from '../blocks/approval.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
+import type { LookalikeSnapshot } from '../blocks/lookalike.js';
 import type { NoticeSnapshot } from '../blocks/notice.js';
 import type { NudgeSnapshot } from '../blocks/nudge.js';
 
@@ -33,7 +34,7 @@ export type SlackMessageDoc = {
    * change; what a button did is told to the person in a new ephemeral line instead.
    */
   ephemeral?: boolean;
-} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot });
+} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot } | { kind: 'lookalike'; snapshot: LookalikeSnapshot });
 
 export class SlackMessages {
   private readonly col: Collection<SlackMessageDoc>;

@@ -25,6 +25,8 @@ export const actions = [
   'moreTime',
   'changeSettings',
   'editContacts',
+  /** A look-alike alert's buttons: make prepay-only, not the same business, ask for a credit check (docs/lookalike.md). */
+  'decideLookalike',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -44,9 +46,9 @@ export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>>
   unknown: {},
   sales_rep: { ...nudge('own'), editContacts: 'own' },
   collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', decideLookalike: 'any' },
   approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', decideLookalike: 'any' },
 };
 
 export interface Person {

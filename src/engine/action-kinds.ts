@@ -10,7 +10,7 @@
 /** The kinds of actions the engine decides (DueAction['kind']). */
 export const ENGINE_ACTION_KINDS = ['email', 'letter', 'slackNudge', 'task', 'creditHold', 'agencyReferral', 'writeOffSuggestion'] as const;
 /** Outbox entries that people's decisions make (the Slack app), not the engine: planning neither plans, cancels nor counts them. */
-export const DECISION_ACTION_KINDS = ['writeback', 'agencyPacket'] as const;
+export const DECISION_ACTION_KINDS = ['writeback', 'agencyPacket', 'creditCheck'] as const;
 
 export type EngineActionKind = (typeof ENGINE_ACTION_KINDS)[number];
 export type ActionKind = EngineActionKind | (typeof DECISION_ACTION_KINDS)[number];
@@ -46,6 +46,7 @@ export interface SentInputs {
   writeOffSuggestion: object;
   writeback: { event: string; line: string };
   agencyPacket: object;
+  creditCheck: { knownName: string; by: string };
 }
 
 /** How it went, as far as the sentence needs it: the channel's result (e.g. `to`, `dryRun`). */
@@ -165,6 +166,15 @@ export const ACTION_KINDS: { readonly [K in ActionKind]: ActionKindRow<K> } = {
       return result['dryRun'] === true ? `referral packet for ${to} recorded, not sent (dry run: sending is off)` : `referral packet sent to ${to}`;
     },
     what: () => 'referral packet to the collection agency',
+  },
+  // A manager's *Ask for a credit check* on a look-alike alert (docs/lookalike.md): a task for the collector.
+  creditCheck: {
+    customerFacing: false,
+    alertOnFailure: false,
+    channel: () => 'task',
+    auditChannel: () => 'system',
+    sent: (a) => `credit check task stored (looks like ${a.knownName}; asked by ${a.by})`,
+    what: () => 'credit check task',
   },
 };
 

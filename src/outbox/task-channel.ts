@@ -6,9 +6,9 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
-import { isEngineAction, type EngineAction } from '../planning/payload.js';
+import { isEngineAction, type EngineAction, type PayloadAction } from '../planning/payload.js';
 
-export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up';
+export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up' | 'credit-check';
 
 export interface TaskDoc {
   /** The outbox key. */
@@ -33,6 +33,9 @@ export interface TaskDoc {
   action: EngineAction;
   createdAt: Date;
 }
+
+/** A credit check a manager asked for from a look-alike alert (docs/lookalike.md): in the tasks collection, without an engine action. */
+export type CreditCheckTaskDoc = Omit<TaskDoc, 'kind' | 'action'> & { kind: 'credit-check'; creditCheck: Extract<PayloadAction, { kind: 'creditCheck' }> };
 
 function describe(a: EngineAction): string {
   switch (a.kind) {
@@ -80,6 +83,7 @@ export class TaskChannel implements Channel {
 
   async send(ctx: SendContext): Promise<SendOutcome> {
     const a = ctx.action;
+    if (a.kind === 'creditCheck') return this.store(this.creditCheckTask(ctx, a));
     if (!isEngineAction(a)) return { ok: false, permanent: true, error: `a ${a.kind} entry is not a task`, rejected: [] };
     const shape = taskShape(a);
     if (!shape) return { ok: false, permanent: true, error: `a ${a.kind} action is not a task`, rejected: [] };
@@ -99,8 +103,31 @@ export class TaskChannel implements Channel {
       action: a,
       createdAt: ctx.now,
     };
+    return this.store(doc);
+  }
+
+  /** The collector's credit-check task of a look-alike alert. */
+  private creditCheckTask(ctx: SendContext, a: CreditCheckTaskDoc['creditCheck']): CreditCheckTaskDoc {
+    return {
+      _id: ctx.entry._id,
+      orgId: ctx.entry.orgId,
+      customerId: ctx.entry.customerId,
+      accountName: ctx.accountName,
+      kind: 'credit-check',
+      assignee: { role: 'collector', id: null, name: null },
+      title: `Credit check for ${ctx.accountName}: it looks like ${a.knownName} (score ${a.score.toFixed(2)}), asked by ${a.by}`,
+      invoiceIds: [],
+      dueAt: ctx.entry.dueAt,
+      status: 'open',
+      creditCheck: a,
+      createdAt: ctx.now,
+    };
+  }
+
+  /** Store a task once (keyed by the outbox key). */
+  private async store(doc: TaskDoc | CreditCheckTaskDoc): Promise<SendOutcome> {
     try {
-      await this.col.insertOne(doc);
+      await this.col.insertOne(doc as TaskDoc);
       return { ok: true, result: { taskId: doc._id, stored: true }, rejected: [] };
     } catch (err) {
       // A retry after a lost lease: the task is already there.

@@ -93,6 +93,8 @@ export const ActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('writeback'), key: z.string(), holdId: z.string(), event: z.enum(['placed', 'lifted']), line: z.string().min(1).max(500), by: z.string() }),
   // The referral packet (ZIP) emailed to the organisation's collection agency after an approval.
   z.object({ kind: z.literal('agencyPacket'), key: z.string(), approvalId: z.string(), approvedBy: z.string(), approverSlackId: z.string().optional() }),
+  // A credit check asked for from a look-alike alert: a task for the collector (the new customer resembles a known bad account).
+  z.object({ kind: z.literal('creditCheck'), key: z.string(), flagId: z.string(), knownId: z.string(), knownName: z.string(), score: z.number(), by: z.string() }),
 ]);
 export type PayloadAction = z.infer<typeof ActionSchema>;
 

@@ -43,6 +43,8 @@ export const collections = {
   policies: 'policies',
   quarantined: 'quarantined_accounts',
   ledgerReconciliations: 'ledger_reconciliations',
+  lookalikeFlags: 'lookalike_flags',
+  lookalikeChecks: 'lookalike_checks',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -87,6 +89,10 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
   // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
   ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
+  // The look-alike check (src/store/lookalike.ts): a customer's flags (credit-status API), an organisation's
+  // dismissed pairs, and its customers' last-check fingerprints.
+  lookalikeFlags: [{ key: { customerId: 1 }, name: 'customer' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
+  lookalikeChecks: [{ key: { orgId: 1 }, name: 'org' }],
 };
 
 export interface Store {

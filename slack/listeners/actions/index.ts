@@ -5,6 +5,7 @@ import { disconnectButton, linkButton } from './connections.js';
 import { contactsButton } from './contacts.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
+import { lookalikeCreditCheckButton, lookalikeDismissButton, lookalikePrepayButton } from './lookalike.js';
 import { liftHoldButton } from './lift-hold.js';
 import { liftPrepayButton } from './lift-prepay.js';
 import { moreTimeButton } from './more-time.js';
@@ -35,4 +36,7 @@ export function registerActions(app: App): void {
   app.action(actionIds.reconnectConnection, linkButton);
   app.action(actionIds.disconnectConnection, disconnectButton);
   app.action(actionIds.contactsOpen, contactsButton);
+  app.action(actionIds.lookalikePrepay, lookalikePrepayButton);
+  app.action(actionIds.lookalikeDismiss, lookalikeDismissButton);
+  app.action(actionIds.lookalikeCreditCheck, lookalikeCreditCheckButton);
 }
