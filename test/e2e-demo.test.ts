@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeReport } from '../scripts/demo/output.js';
 import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../scripts/demo/run.js';
-import { finalState, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
+import { finalState, summaryMarkdown, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
 import { PEOPLE } from '../scripts/demo/scenario.js';
 import { localDate } from '../src/domain/calendar.js';
 import { testDatabaseUri } from './helpers/db.js';
@@ -139,6 +139,20 @@ it('moana: the referral waits for the approver; the packet goes to the agency on
   expect(prepay && requested && prepay.seq > requested.seq && day(prepay.at) === approvedOn).toBe(true);
   expect(facts.documents.filter((d) => d.name.startsWith('referral-packet-')).map((d) => d.account)).toEqual(['moana']);
   expect(finalState(m, facts)).toMatch(/^referred to the agency \(approved\)/);
+});
+
+it('moana comes back as Tide Line Apparel Ltd (same phone and email domain): flagged, the manager makes it prepay-only, the report shows it', () => {
+  const approvedOn = day(account('moana').approvals[0]?.decidedAt ?? new Date(0));
+  expect(facts.lookalikes).toHaveLength(1);
+  const f = facts.lookalikes[0];
+  expect(f).toMatchObject({ account: 'moana', customerName: 'Tide Line Apparel Ltd', knownName: 'Moana Outfitters', status: 'prepay' });
+  expect(f?.matched.map((m) => m.field)).toEqual(['phone', 'emailDomain']);
+  expect(String(f?.date) > approvedOn).toBe(true);
+  expect(f?.creditStatus).toMatchObject({ prepayOnly: true, lookalike: { flagged: true, flags: [{ knownAccountName: 'Moana Outfitters', status: 'prepay' }] } });
+  expect(facts.people.filter((p) => p.account === 'moana' && p.what.startsWith('made Tide Line Apparel Ltd prepay-only'))).toHaveLength(1);
+  const alert = facts.slack.filter((s) => s.method === 'chat.postMessage' && s.text.startsWith('Returning bad payer? Tide Line Apparel Ltd looks like Moana Outfitters'));
+  expect(alert.map((s) => s.channel)).toEqual(['D0ADA0001']);
+  expect(summaryMarkdown(facts)).toContain('| Tide Line Apparel Ltd | Moana Outfitters |');
 });
 
 it('pipi: the small balance ends with an approved write-off, voided in Xero, never referred', () => {

@@ -103,3 +103,29 @@ async function expectOk(p: Promise<{ status: number; text: string }>, what: stri
   const r = await p;
   if (r.status !== 200) throw new Error(`${what} answered ${r.status}: ${r.text}`);
 }
+
+/**
+ * The account's owners open a new company and buy again under its name (AccountSpec.returnsAs): a new customer in
+ * the same ledger, new name and address, the old phone and email domain; the platform tells Overdue by webhook.
+ */
+export async function addReturningCustomer(qbo: QuickBooksSandbox, xero: XeroSandbox, to: Announce, a: AccountSpec): Promise<void> {
+  const r = a.returnsAs;
+  if (!r) return;
+  const [given, ...family] = r.contactName.split(' ');
+  if (a.provider === 'quickbooks') {
+    qbo.put(REALM, 'Customer', {
+      Id: r.externalId, DisplayName: r.name, CompanyName: r.name, GivenName: given, FamilyName: family.join(' '),
+      PrimaryEmailAddr: { Address: r.email }, PrimaryPhone: { FreeFormNumber: a.contact.phone }, BillAddr: { Line1: r.address },
+      Active: true, Job: false, CurrencyRef: { value: a.currency, name: a.currency }, Balance: 0, Notes: '',
+    });
+    await expectOk(qbo.deliver(`${to.url}/webhooks/quickbooks`, qbo.cloudEventsPayload(REALM, [{ name: 'Customer', id: r.externalId, operation: 'Create' }]), { contentType: 'application/cloudevents+json' }), 'QuickBooks webhook');
+    return;
+  }
+  xero.put(TENANT, 'Contacts', {
+    ContactID: r.externalId, Name: r.name, FirstName: given, LastName: family.join(' '),
+    EmailAddress: r.email, ContactStatus: 'ACTIVE', IsCustomer: true, IsSupplier: false, DefaultCurrency: a.currency, ContactPersons: [],
+    Phones: [{ PhoneType: 'DEFAULT', PhoneNumber: a.contact.phone }],
+    Addresses: [{ AddressType: 'STREET', AddressLine1: r.address, City: 'Auckland', Country: 'New Zealand' }],
+  });
+  await expectOk(xero.deliver(`${to.url}/webhooks/xero`, xero.payload([{ tenantId: TENANT, category: 'CONTACT', id: r.externalId, type: 'CREATE' }])), 'Xero webhook');
+}

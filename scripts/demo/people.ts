@@ -4,6 +4,7 @@
 // /slack/events endpoint) and, for buttons that open a modal, the filled-in
 // form (a signed view_submission). Reps log calls, promises, disputes and
 // payment plans; the collector places credit holds; the approver approves.
+import { LookalikeFlags } from '../../src/store/lookalike.js';
 import { collections } from '../../src/store/store.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import { actionIds, inputIds, viewIds } from '../../slack/ids.js';
@@ -85,7 +86,9 @@ export class People {
       const nudge = buttons.find((b) => b.actionId === actionIds.logCall);
       const approve = buttons.find((b) => b.actionId === actionIds.approve);
       const hold = buttons.find((b) => b.actionId === actionIds.placeHold);
-      if (nudge) acted += (await this.answerNudge(m, nudge.value)) ? 1 : 0;
+      const lookalike = buttons.find((b) => b.actionId === actionIds.lookalikePrepay);
+      if (lookalike) acted += (await this.prepayLookalike(m, lookalike.value)) ? 1 : 0;
+      else if (nudge) acted += (await this.answerNudge(m, nudge.value)) ? 1 : 0;
       else if (approve) acted += (await this.approve(m, approve.value)) ? 1 : 0;
       else if (hold) acted += (await this.placeHold(m, hold.value)) ? 1 : 0;
     }
@@ -157,6 +160,18 @@ export class People {
     if (user !== PEOPLE.approver.id) return false;
     await this.click(m, user, actionIds.approve, approvalId);
     this.log(PEOPLE.approver.name, a, `approved the ${approval.kind.replace('_', ' ')}`);
+    return true;
+  }
+
+  /** The manager reads a look-alike alert (a known bad payer back under a new name) and makes the new customer prepay-only. */
+  private async prepayLookalike(m: PostedMessage, flagId: string): Promise<boolean> {
+    const flag = await new LookalikeFlags(this.w.store.db).get(flagId);
+    const a = flag ? this.accountOf(flag.knownId) : undefined;
+    if (!a || !flag) return false;
+    const user = userOfChannel(m.channel);
+    if (user !== PEOPLE.approver.id) return false;
+    await this.click(m, user, actionIds.lookalikePrepay, flagId);
+    this.log(PEOPLE.approver.name, a, `made ${flag.accountName} prepay-only: it looks like this account (score ${flag.score.toFixed(2)} on ${flag.matched.map((x) => x.field).join(', ')})`);
     return true;
   }
 

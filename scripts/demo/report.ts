@@ -188,8 +188,31 @@ export function summaryMarkdown(facts: DemoFacts): string {
     '|---|---:|---:|---|',
     ...collectedPerLevel(facts).map((r) => `| ${r.level} | ${r.payments} | ${decimal(r.usdMinor)} | ${totalsText(r.byCurrency)} |`),
     '',
+    '## Returning bad payers',
+    '',
+    'New customers the look-alike check flagged: they resemble an account referred to the agency, written off or made prepay-only (docs/lookalike.md).',
+    '',
+    '| flagged | new customer | looks like | score | evidence (new / known) | decision | credit status |',
+    '|---|---|---|---:|---|---|---|',
+    ...lookalikeRows(facts).map((r) => `| ${r.date} | ${r.customer} | ${r.known} | ${r.score} | ${r.evidence.replace(/\|/g, '\\|')} | ${r.decision} | ${r.creditStatus} |`),
+    '',
   ];
   return lines.join('\n');
+}
+
+const DECISIONS: Record<string, string> = { open: 'waiting for a manager', prepay: 'made prepay-only', dismissed: 'not the same business', credit_check: 'credit check asked for' };
+
+/** One line per look-alike flag, for the summary. */
+export function lookalikeRows(facts: Pick<DemoFacts, 'lookalikes'>): { date: string; customer: string; known: string; score: string; evidence: string; decision: string; creditStatus: string }[] {
+  return facts.lookalikes.map((f) => {
+    const lk = f.creditStatus['lookalike'] as { flagged?: boolean } | undefined;
+    return {
+      date: f.date, customer: f.customerName, known: f.knownName, score: `${f.score.toFixed(2)} (≥ ${f.threshold.toFixed(2)})`,
+      evidence: f.matched.map((m) => `${m.field}: ${m.new} / ${m.known}`).join('; '),
+      decision: DECISIONS[f.status] ?? f.status,
+      creditStatus: `${lk?.flagged === true ? 'flagged' : 'not flagged'}${f.creditStatus['prepayOnly'] === true ? ', prepay-only' : ''}`,
+    };
+  });
 }
 
 // ------------------------------------------------------------------ timeline
@@ -264,7 +287,12 @@ function summaryHtml(facts: DemoFacts): string {
 <tr><td>after (${facts.end})</td><td class="num">${decimal(d.arAfterUsdMinor)}</td><td class="num">${d.after.toFixed(0)} days</td></tr></table>
 <p class="lede">DSO = receivables ÷ average daily credit sales (the seeded invoices are the quarter's credit sales); other currencies at fixed demo rates.</p>
 <h2>Amounts collected per level</h2>
-<table><tr><th>level when paid</th><th>payments</th><th>amount (USD)</th><th>as paid</th></tr>${levels}</table>`;
+<table><tr><th>level when paid</th><th>payments</th><th>amount (USD)</th><th>as paid</th></tr>${levels}</table>
+<h2>Returning bad payers</h2>
+<p class="lede">New customers the look-alike check flagged: they resemble an account referred to the agency, written off or made prepay-only.</p>
+<table><tr><th>flagged</th><th>new customer</th><th>looks like</th><th>score</th><th>evidence (new / known)</th><th>decision</th><th>credit status</th></tr>${lookalikeRows(facts)
+    .map((r) => `<tr><td>${r.date}</td><td>${esc(r.customer)}</td><td>${esc(r.known)}</td><td class="num">${esc(r.score)}</td><td>${esc(r.evidence)}</td><td>${esc(r.decision)}</td><td>${esc(r.creditStatus)}</td></tr>`)
+    .join('') || '<tr><td colspan="7">none</td></tr>'}</table>`;
 }
 
 export function timelineHtml(facts: DemoFacts): string {

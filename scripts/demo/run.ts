@@ -21,7 +21,8 @@ import { planDaily, planDue, planRequested } from '../../jobs/plan.js';
 import { slackDeliver } from '../../jobs/slack-deliver.js';
 import { slackDigest } from '../../jobs/slack-digest.js';
 import { processWebhooks, syncFull, syncIncremental } from '../../jobs/sync.js';
-import { openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
+import { LOOKALIKE_FLAGS, type LookalikeFlagDoc } from '../../src/store/lookalike.js';
+import { addReturningCustomer, openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
 import { People, type PersonAction } from './people.js';
 import { ORG, PEOPLE, REALM, scenario, TENANT, slackUsers, type AccountSpec, type ScenarioOptions } from './scenario.js';
 import { startWorld, type World } from './world.js';
@@ -93,7 +94,26 @@ export interface AccountFacts {
   platformNotes: string[];
 }
 
+/** A new customer the look-alike check flagged as a known bad payer under a new name (docs/lookalike.md). */
+export interface LookalikeFact {
+  /** The scenario account it resembles (its key). */
+  account: string;
+  customerId: string;
+  customerName: string;
+  knownName: string;
+  score: number;
+  threshold: number;
+  matched: { field: string; new: string; known: string }[];
+  /** open, prepay, dismissed or credit_check. */
+  status: string;
+  date: LocalDate;
+  /** GET /api/accounts/:id/credit-status of the new customer at the end. */
+  creditStatus: Record<string, unknown>;
+}
+
 export interface DemoFacts {
+  /** Customers flagged as returning bad payers. */
+  lookalikes: LookalikeFact[];
   start: LocalDate;
   end: LocalDate;
   days: number;
@@ -118,7 +138,7 @@ export function customerIdOf(a: AccountSpec): string {
 interface Due {
   date: LocalDate;
   account: AccountSpec;
-  kind: 'pay-all' | 'pay' | 'void';
+  kind: 'pay-all' | 'pay' | 'void' | 'return';
   amountMinor?: number;
   note: string;
 }
@@ -197,6 +217,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
           if (res.status !== 200) throw new Error(`referral packet answered ${res.status}`);
           documents.push({ account: a.key, name: `referral-packet-${a.key}-${today}.zip`, date: today, body: Buffer.from(await res.arrayBuffer()) });
         }
+        if (ap.kind === 'agency_referral' && a.returnsAs) {
+          dueList.push({ date: addDays(today, a.returnsAs.days), account: a, kind: 'return', note: `comes back as ${a.returnsAs.name}` });
+        }
         if (ap.kind === 'write_off' && a.voidOnWriteOff) {
           dueList.push({ date: addDays(today, 1), account: a, kind: 'void', note: 'written off in the ledger' });
         }
@@ -206,6 +229,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
     const customersAct = async (today: LocalDate) => {
       for (const d of dueList.filter((x) => x.date === today)) {
         const a = d.account;
+        if (d.kind === 'return') {
+          await addReturningCustomer(w.qbo, w.xero, w, a);
+          continue;
+        }
         const level = await levelOf(a);
         for (const inv of a.invoices) {
           const open = openBalance(w.qbo, w.xero, a, inv);
@@ -296,7 +323,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         platformNotes: platformNotes(w, a),
       });
     }
-    return { start: sc.start, end, days: sc.days, timeZone: TZ, accounts, payments, emails, slack: slackPosts, people: people.actions, documents, connected, wallMs: Date.now() - began, timings: Object.fromEntries([...w.timings].map(([k, v]) => [k, Math.round(v)])) };
+    const lookalikes: LookalikeFact[] = [];
+    for (const f of await w.store.db.collection<LookalikeFlagDoc>(LOOKALIKE_FLAGS).find({}).sort({ createdAt: 1 }).toArray()) {
+      const known = sc.accounts.find((x) => customerIdOf(x) === f.knownId);
+      const res = await fetch(`${w.url}/api/accounts/${encodeURIComponent(f.customerId)}/credit-status`, { headers: { authorization: `Bearer ${w.adminToken}` } });
+      lookalikes.push({
+        account: known?.key ?? f.knownId, customerId: f.customerId, customerName: f.accountName, knownName: f.knownName, score: f.score, threshold: f.threshold,
+        matched: f.matched, status: f.status, date: localDate(f.createdAt, TZ), creditStatus: (await res.json()) as Record<string, unknown>,
+      });
+    }
+    return { lookalikes, start: sc.start, end, days: sc.days, timeZone: TZ, accounts, payments, emails, slack: slackPosts, people: people.actions, documents, connected, wallMs: Date.now() - began, timings: Object.fromEntries([...w.timings].map(([k, v]) => [k, Math.round(v)])) };
   } finally {
     await w.stop();
   }

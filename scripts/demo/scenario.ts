@@ -48,6 +48,11 @@ export interface AccountSpec {
   answer?: RepAnswer;
   /** After an approved write-off, the bookkeeper voids the invoice in the ledger the next morning. */
   voidOnWriteOff?: boolean;
+  /**
+   * Comes back under a new name this many days after its agency referral is approved: a new customer in the same
+   * ledger with a new name and address but the same phone and email domain (the look-alike check flags it).
+   */
+  returnsAs?: { externalId: string; name: string; contactName: string; email: string; address: string; days: number };
 }
 
 const q = (n: number) => String(100 + n);
@@ -106,7 +111,8 @@ export const ACCOUNTS: readonly AccountSpec[] = [
     key: 'moana', provider: 'xero', externalId: xid(3), name: 'Moana Outfitters', currency: 'NZD',
     contact: { name: 'Mere Moana', email: 'mere@moana.example', phone: '+64 9 555 0109' },
     invoices: [{ number: 'INV-2003', amountMinor: 1_450_000, due: -5 }], rep: PEOPLE.rep2,
-    story: 'never answers: referred to the agency after the approver says yes', answer: 'voicemail',
+    story: 'never answers: referred to the agency after the approver says yes; comes back as Tide Line Apparel Ltd and is flagged', answer: 'voicemail',
+    returnsAs: { externalId: xid(5), name: 'Tide Line Apparel Ltd', contactName: 'Mere Moana', email: 'orders@moana.example', address: '14 Quay St, Auckland 1010', days: 2 },
   },
   {
     key: 'pipi', provider: 'xero', externalId: xid(4), name: 'Pipi Crafts', currency: 'USD',

@@ -12,7 +12,7 @@ export interface LookalikeHit extends LookalikeScore {
   knownId: string;
 }
 
-/** A name token shared by more accounts than this (and at least 1 in 200 of them) counts as common. */
+/** A name token shared by more accounts than this (and at least 1 in 200 of them) counts as common; a check looks up only name tokens at most this many accounts share. */
 const COMMON_DF = 20;
 /** Postings of a name token are not extended past this: such a token is common anyway. */
 const MAX_NAME_POSTINGS = 500;
@@ -60,7 +60,8 @@ export class LookalikeIndex {
     for (const p of f.phones) keys.push(`phone:${p}`);
     for (const d of f.domains) keys.push(`domain:${d}`);
     if (f.address?.postcode !== undefined && f.address.number !== undefined) keys.push(`addr:${f.address.postcode}|${f.address.number}`);
-    for (const t of f.nameTokens) if (staticTokenWeight(t) >= 1 && (filing || this.weight(t) >= 1)) keys.push(`name:${t}`);
+    // Looking up: only tokens few accounts share (a name never reaches the threshold alone, so these only add candidates).
+    for (const t of f.nameTokens) if (staticTokenWeight(t) >= 1 && (filing || (this.tokenDf.get(t) ?? 0) <= COMMON_DF)) keys.push(`name:${t}`);
     return keys;
   }
 
