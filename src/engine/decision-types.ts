@@ -108,6 +108,8 @@ export type ReasonCode =
   | 'resumed'
   | 'level'
   | 'catch-up'
+  /** A level brought forward to meet the agency-decision limit (decision-limit.ts). */
+  | 'decision-limit'
   | 'partial-level'
   | 'waiting'
   | 'write-off'
