@@ -41,6 +41,11 @@ function describe(a: EngineAction): string {
     case 'task':
       // A missing role's task reads as what to do: "Find a CFO contact for Acme: the final demand waits for one until …".
       if (a.task === 'find-contact' && a.note !== undefined && a.actionId.startsWith('find-contact.')) return a.note;
+      // A letter by post, courier or fax: what to send to whom, and the 48-hour ask to the customer (src/engine/actions.ts).
+      if ((a.task === 'mail' || a.task === 'courier' || a.task === 'fax') && a.note !== undefined) {
+        const note = a.note.charAt(0).toUpperCase() + a.note.slice(1);
+        return `${note}${a.target ? `: ${a.target.name} (${a.target.role})` : ''}`;
+      }
       return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
