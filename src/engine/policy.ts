@@ -123,6 +123,10 @@ export const PolicySchema = z.object({
   contacts: z
     .object({ missingRoleWaitDays: z.number().int().min(0, 'missingRoleWaitDays must be 0 or more').max(60, 'missingRoleWaitDays must be at most 60').default(5) })
     .default({ missingRoleWaitDays: 5 }),
+  /** A dispute open longer than this many days goes on the collector's list (digest and App Home) with the reason. */
+  disputes: z
+    .object({ escalateAfterDays: z.number().int().min(1, 'escalateAfterDays must be at least 1').max(365, 'escalateAfterDays must be at most 365').default(14) })
+    .default({ escalateAfterDays: 14 }),
   levels: z.array(LevelSchema).min(1),
 });
 

@@ -51,6 +51,17 @@ export class Approvals {
     return this.col.findOne({ _id: id });
   }
 
+  /** Per customer, the kinds of its approved requests (an approved referral or write-off takes the account off the call list). */
+  async approvedKinds(orgId: string): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (const a of await this.col.find({ orgId, status: 'approved' }, { projection: { customerId: 1, kind: 1 } }).toArray()) {
+      const kinds = out.get(a.customerId) ?? new Set<string>();
+      kinds.add(a.kind);
+      out.set(a.customerId, kinds);
+    }
+    return out;
+  }
+
   listPending(orgId: string): Promise<ApprovalDoc[]> {
     return this.col.find({ orgId, status: 'pending' }).sort({ createdAt: 1 }).toArray();
   }
