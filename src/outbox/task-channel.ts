@@ -7,6 +7,7 @@ import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import { isEngineAction, type EngineAction } from '../planning/payload.js';
+import type { TaskCompletion } from '../planning/mailed-demand.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up';
 
@@ -30,6 +31,8 @@ export interface TaskDoc {
   /** On a follow-up task: the task it chases. */
   followUpOf?: string;
   status: 'open' | 'delivered' | 'done' | 'dismissed';
+  /** How a person completed it (a post or courier task: the tracking number; src/planning/mailed-demand.ts). */
+  completion?: TaskCompletion;
   action: EngineAction;
   createdAt: Date;
 }

@@ -15,6 +15,8 @@ import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
 import { snoozeButton } from './snooze.js';
 import { taskDoneButton } from './task-done.js';
+import { letterTaskDoneButton } from './letter-task-done.js';
+import { referWithoutMailButton } from './refer-without-mail.js';
 
 export function registerActions(app: App): void {
   app.action(actionIds.logCall, logCallButton);
@@ -35,4 +37,6 @@ export function registerActions(app: App): void {
   app.action(actionIds.reconnectConnection, linkButton);
   app.action(actionIds.disconnectConnection, disconnectButton);
   app.action(actionIds.contactsOpen, contactsButton);
+  app.action(actionIds.letterTaskDone, letterTaskDoneButton);
+  app.action(actionIds.referWithoutMail, referWithoutMailButton);
 }
