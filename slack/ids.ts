@@ -24,6 +24,10 @@ export const actionIds = {
   lookalikePrepay: 'lookalike.prepay',
   lookalikeDismiss: 'lookalike.dismiss',
   lookalikeCreditCheck: 'lookalike.creditCheck',
+  /** *Done* on a post, courier or fax task: opens the completion modal (tracking number); value: the task id. */
+  letterTaskDone: 'letter_task_done',
+  /** On an agency-referral request whose mailed demand is not confirmed: approve anyway, with a reason; value: the approval id. */
+  referWithoutMail: 'approval_refer_without_mail',
 } as const;
 
 export const viewIds = {
@@ -38,6 +42,8 @@ export const viewIds = {
   liftHold: 'view_lift_hold',
   liftPrepay: 'view_prepay_lift',
   contacts: 'contacts',
+  letterTaskDone: 'view_letter_task_done',
+  referWithoutMail: 'view_refer_without_mail',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */
@@ -58,6 +64,7 @@ export const inputIds = {
   contactPhone: { block: 'contact_phone', action: 'contact_phone_value' },
   contactTimeZone: { block: 'contact_time_zone', action: 'contact_time_zone_value' },
   contactLanguage: { block: 'contact_language', action: 'contact_language_value' },
+  trackingNumber: { block: 'tracking_number', action: 'tracking_number_value' },
 } as const;
 
 export const callOutcomes = ['reached', 'voicemail', 'wrong_person', 'refused'] as const;

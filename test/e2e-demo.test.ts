@@ -10,7 +10,7 @@ import { writeReport } from '../scripts/demo/output.js';
 import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../scripts/demo/run.js';
 import { finalState, summaryMarkdown, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
 import { PEOPLE } from '../scripts/demo/scenario.js';
-import { localDate } from '../src/domain/calendar.js';
+import { addDays, daysBetween, localDate } from '../src/domain/calendar.js';
 import { testDatabaseUri } from './helpers/db.js';
 
 jest.setTimeout(400_000);
@@ -139,6 +139,12 @@ it('moana: the referral waits for the approver; the packet goes to the agency on
   expect(prepay && requested && prepay.seq > requested.seq && day(prepay.at) === approvedOn).toBe(true);
   expect(facts.documents.filter((d) => d.name.startsWith('referral-packet-')).map((d) => d.account)).toEqual(['moana']);
   expect(finalState(m, facts)).toMatch(/^referred to the agency \(approved\)/);
+  // Issue #17: the decision asked by day 90 past due, and the mailed demand confirmed (a tracking number) before the approval.
+  const due = addDays(facts.start, m.spec.invoices[0]?.due ?? 0);
+  expect(requested && daysBetween(due, day(requested.at))).toBeLessThanOrEqual(90);
+  const mailed = audit('moana', 'task.done').filter((e) => typeof e.details?.['trackingNumber'] === 'string');
+  expect(mailed.length).toBeGreaterThan(0);
+  expect(approved && mailed.every((e) => e.seq < approved.seq)).toBe(true);
 });
 
 it('moana comes back as Tide Line Apparel Ltd (same phone and email domain): flagged, the manager makes it prepay-only, the report shows it', () => {

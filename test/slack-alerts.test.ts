@@ -116,7 +116,9 @@ describe('Slack: failures and follow-ups reach the collector', () => {
     const sentAt = at('2025-03-10', '10:00');
     const letterTask: TaskDoc = {
       _id: `${acme._id}:final-demand:courier`, orgId: ORG, customerId: acme._id, accountName: acme.displayName, kind: 'courier',
-      assignee: { role: 'collector', id: null, name: null }, title: 'courier task', invoiceIds: [], dueAt: sentAt, followUpAt: new Date(sentAt.getTime() + 48 * 3_600_000), status: 'open',
+      assignee: { role: 'collector', id: null, name: null }, title: 'courier task', invoiceIds: [], dueAt: sentAt, followUpAt: new Date(sentAt.getTime() + 48 * 3_600_000),
+      // Delivered to the collector when it was stored (letter tasks are DMed too: test/slack-mailed-demand.test.ts).
+      status: 'delivered',
       action: {
         kind: 'task', task: 'courier', assignee: 'collector', person: null, target: { contactId: 'c-cfo', name: 'Ann Lee', email: 'ann@acme.example', role: 'cfo' },
         key: 'k', levelId: 'final-demand', levelName: 'final demand', actionId: 'courier', invoiceIds: [], at: sentAt.getTime(), customerFacing: false, amounts: {},

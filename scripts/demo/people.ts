@@ -87,7 +87,9 @@ export class People {
       const approve = buttons.find((b) => b.actionId === actionIds.approve);
       const hold = buttons.find((b) => b.actionId === actionIds.placeHold);
       const lookalike = buttons.find((b) => b.actionId === actionIds.lookalikePrepay);
+      const letter = buttons.find((b) => b.actionId === actionIds.letterTaskDone);
       if (lookalike) acted += (await this.prepayLookalike(m, lookalike.value)) ? 1 : 0;
+      else if (letter) acted += (await this.markLetterSent(m, letter.value)) ? 1 : 0;
       else if (nudge) acted += (await this.answerNudge(m, nudge.value)) ? 1 : 0;
       else if (approve) acted += (await this.approve(m, approve.value)) ? 1 : 0;
       else if (hold) acted += (await this.placeHold(m, hold.value)) ? 1 : 0;
@@ -149,6 +151,19 @@ export class People {
     });
     this.log(name, a, `agreed a payment plan: ${plan.map((p) => `${decimal(p.amountMinor)} ${a.currency} on ${p.date}`).join(', ')}`);
     this.onAgreement(a, 'payment-plan', plan);
+    return true;
+  }
+
+  /** The collector posts (or faxes) the letter and marks the task done: a post or courier letter with its tracking number. */
+  private async markLetterSent(m: PostedMessage, taskId: string): Promise<boolean> {
+    const task = await this.task(taskId);
+    const a = task ? this.accountOf(task.customerId) : undefined;
+    if (!a || !task) return false;
+    const user = userOfChannel(m.channel);
+    const tracking = task.kind === 'fax' ? null : `RR${String(100_000_000 + this.actions.length).slice(1)}US`;
+    const view = await this.openModal(m, user, actionIds.letterTaskDone, taskId);
+    await this.submit(user, viewIds.letterTaskDone, view, { [inputIds.trackingNumber.block]: { [inputIds.trackingNumber.action]: { type: 'plain_text_input', value: tracking } } });
+    this.log(PEOPLE.collector.name, a, tracking ? `sent the letter by ${task.kind === 'mail' ? 'certified post' : task.kind}: tracking ${tracking}` : 'faxed the letter');
     return true;
   }
 

@@ -17,6 +17,10 @@ export interface ApprovalSnapshot {
   oldestDays: number;
   invoiceNumbers: string[];
   contactAttempts: number;
+  /** Referral and write-off: "4 days to the 90-day limit" (src/engine/decision-limit.ts); absent without a limit. */
+  limit?: string;
+  /** Referral: the mailed demand's state (src/planning/mailed-demand.ts), and whether approving needs the override. */
+  mailedDemand?: { line: string; needsOverride: boolean };
 }
 
 const titles: Record<ApprovalSnapshot['kind'], string> = {
@@ -39,13 +43,16 @@ export function approvalMessage(s: ApprovalSnapshot, decision?: string, opts: De
       `*Oldest*\n${s.oldestDays} days past due`,
       `*Invoices*\n${s.invoiceNumbers.map(esc).join(', ') || '—'}`,
       `*Contact attempts*\n${s.contactAttempts}`,
+      ...(s.limit !== undefined ? [`*90-day limit*\n${esc(s.limit)}`] : []),
+      ...(s.mailedDemand !== undefined ? [`*Mailed demand*\n${esc(s.mailedDemand.line)}`] : []),
     ]),
     context(`Requested by ${esc(s.requestedBy)} · only ${s.kind === 'credit_hold' ? 'managers' : 'approvers'} can decide; the requester cannot approve their own request`),
   ];
   if (decision === undefined) {
     const decide = [button('Approve', actionIds.approve, s.approvalId, 'primary'), button('Reject', actionIds.reject, s.approvalId, 'danger')];
     // A hold is placed or not; "more time" belongs to the referral ladder.
-    blocks.push({ type: 'actions', block_id: 'approval_actions', elements: s.kind === 'credit_hold' ? decide : [...decide, button('Give more time', actionIds.moreTime, s.approvalId)] });
+    const override = s.mailedDemand?.needsOverride === true ? [button('Refer without mailed-demand confirmation', actionIds.referWithoutMail, s.approvalId)] : [];
+    blocks.push({ type: 'actions', block_id: 'approval_actions', elements: s.kind === 'credit_hold' ? decide : [...decide, button('Give more time', actionIds.moreTime, s.approvalId), ...override] });
   } else {
     blocks.push(section(decision));
     if (opts.liftPrepay === true) blocks.push({ type: 'actions', block_id: 'prepay_actions', elements: [button('Lift prepay-only', actionIds.liftPrepay, s.approvalId)] });

@@ -9,8 +9,10 @@ export interface CallRow {
   oldestDays: number;
   who: string;
   phone?: string;
-  /** Suggested local time, "09:30 (America/Chicago)". */
+  /** Suggested time, the contact's local time: "09:30 (America/Chicago)". */
   suggestedTime: string;
+  /** The same moment in the viewer's (the collector's) own zone: "16:30 (Europe/London)". */
+  yourTime?: string;
   levelName: string;
   /** The ledger no longer lists the customer as active (it may still owe). */
   ledgerStatus?: 'inactive' | 'archived';
@@ -28,6 +30,8 @@ export interface HomeSnapshot {
   lastSyncs: { company: string; at: string | null }[];
   /** Accounts planning set aside because planning them failed (src/planning/quarantine.ts); empty for sales reps. */
   quarantined: { accountName: string; error: string; since: string }[];
+  /** Disputes open longer than the policy's disputes.escalateAfterDays, with the reason (not for sales reps). */
+  disputes?: { accountName: string; days: number; reason: string }[];
   /** Admins only: connections whose last ledger reconciliation found differences that persisted (src/ledger/runs.ts). */
   ledgerMismatches?: { company: string; asOf: string; accounts: string[] }[];
 }
@@ -43,13 +47,18 @@ export function homeView(s: HomeSnapshot): HomeView {
     blocks.push(
       section(
         `*${i + 1}. ${esc(c.accountName)}* — ${formatTotals(c.totals)}, oldest ${c.oldestDays} days\n` +
-          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} · ${esc(c.levelName)}` +
+          `Call ${esc(c.who)}${c.phone ? ` on ${esc(c.phone)}` : ''} around ${esc(c.suggestedTime)} their time${c.yourTime !== undefined && c.yourTime !== c.suggestedTime ? `, ${esc(c.yourTime)} yours` : ''} · ${esc(c.levelName)}` +
           (c.ledgerStatus ? ` · _${c.ledgerStatus} in the ledger_` : '') +
           (c.undated ? ` · ${c.undated} invoice${c.undated === 1 ? '' : 's'} with no due date (not chased)` : ''),
       ),
     );
   }
   if (s.calls.length > MAX_ROWS) blocks.push(context(`…and ${s.calls.length - MAX_ROWS} more`));
+  if ((s.disputes ?? []).length > 0) {
+    blocks.push(divider());
+    blocks.push(section(`*Disputes open too long* — settle or escalate:`));
+    for (const d of (s.disputes ?? []).slice(0, 10)) blocks.push(section(`*${esc(d.accountName)}*: ${esc(d.reason)}`));
+  }
   blocks.push(divider());
   blocks.push(
     fields([

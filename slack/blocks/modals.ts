@@ -174,3 +174,37 @@ export function contactsModal(accountName: string, contacts: readonly ContactLin
     ],
   });
 }
+
+/** *Done* on a post, courier or fax task: the tracking number (required for post and courier). */
+export function letterTaskModal(accountName: string, title: string, task: 'mail' | 'courier' | 'fax', m: ModalMeta): ModalView {
+  return modal({
+    callbackId: viewIds.letterTaskDone,
+    title: 'Letter sent',
+    submit: 'Done',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`*${esc(accountName)}*: ${esc(title)}.`),
+      input(
+        inputIds.trackingNumber.block,
+        task === 'fax' ? 'Fax report id' : 'Tracking number',
+        text(inputIds.trackingNumber.action, task === 'fax' ? 'optional' : 'e.g. RR123456785US'),
+        task === 'fax',
+      ),
+      context('Recorded on the task and in the account’s audit trail; the agency referral shows it.'),
+    ],
+  });
+}
+
+/** Approve an agency referral whose mailed demand is not confirmed: the reason is required and recorded. */
+export function referWithoutMailModal(accountName: string, m: ModalMeta): ModalView {
+  return modal({
+    callbackId: viewIds.referWithoutMail,
+    title: 'Refer without mail',
+    submit: 'Refer',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`Refer *${esc(accountName)}* to the collection agency without the mailed demand confirmed (no tracking number). Who decided and why goes on the approval and in the audit trail.`),
+      input(inputIds.reason.block, 'Reason', text(inputIds.reason.action, 'e.g. the customer confirmed receipt by email', true)),
+    ],
+  });
+}

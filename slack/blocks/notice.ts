@@ -21,10 +21,14 @@ export type NoticeSnapshot =
   | { kind: 'follow-up'; taskId: string; customerId: string; accountName: string; title: string; followUpOf: string | null }
   /** A level needs a role nobody holds (src/engine/missing-role.ts): find that contact; the email waits for it. */
   | { kind: 'find-contact'; taskId: string; customerId: string; accountName: string; title: string }
-  | { kind: 'ledger'; taskId: string; customerId: string; accountName: string; company: string; asOf: string; lines: string[] };
+  | { kind: 'ledger'; taskId: string; customerId: string; accountName: string; company: string; asOf: string; lines: string[] }
+  /** A letter to send by post, courier or fax (its title asks the customer to respond within 48 hours); *Done* asks for the tracking number. */
+  | { kind: 'letter-task'; taskId: string; customerId: string; accountName: string; title: string; task: 'mail' | 'courier' | 'fax' };
 
-/** The follow-up's state: open (with *Done*) or done by someone. */
-export type NoticeState = { kind: 'open' } | { kind: 'done'; by: string; on: string };
+/** The follow-up's state: open (with *Done*) or done by someone (a letter task: with its tracking number). */
+export type NoticeState = { kind: 'open' } | { kind: 'done'; by: string; on: string; trackingNumber?: string };
+
+const LETTER_TASK_TITLES: Record<'mail' | 'courier' | 'fax', string> = { mail: 'Post a letter', courier: 'Courier a letter', fax: 'Fax a letter' };
 
 export function noticeMessage(s: NoticeSnapshot, state: NoticeState = { kind: 'open' }): { text: string; blocks: Block[] } {
   if (s.kind === 'alert') {
@@ -58,6 +62,17 @@ export function noticeMessage(s: NoticeSnapshot, state: NoticeState = { kind: 'o
       context('Check the account in the ledger (unapplied payments, credits, a job billed with its parent); the nightly reconciliation lifts the hold by itself once the figures agree.'),
     ];
     return { text: `${title}: ${s.company}'s report disagrees with Overdue (${s.lines.join('; ')})`, blocks };
+  }
+  if (s.kind === 'letter-task') {
+    const title = `${LETTER_TASK_TITLES[s.task]}: ${s.accountName}`;
+    const blocks: Block[] = [
+      header(title),
+      section(`:envelope_with_arrow: ${esc(s.title)}.`),
+      context(s.task === 'fax' ? 'Mark it done once the fax went through (its report id if you have one).' : 'Mark it done with the tracking number: an agency referral needs the mailed demand confirmed.'),
+    ];
+    if (state.kind === 'open') blocks.push({ type: 'actions', block_id: 'letter_task_actions', elements: [button('Done', actionIds.letterTaskDone, s.taskId, 'primary')] });
+    else blocks.push(section(`:white_check_mark: Done (${esc(state.by)}, ${state.on})${state.trackingNumber !== undefined ? `: tracking ${esc(state.trackingNumber)}` : ''}.`));
+    return { text: `${title}: ${s.title}`, blocks };
   }
   const blocks: Block[] = [header(`Follow-up: ${s.accountName}`), section(`:mailbox_with_mail: ${esc(s.title)}. Check it arrived (tracking, fax report) and mark it done.`)];
   if (state.kind === 'open') blocks.push({ type: 'actions', block_id: 'notice_actions', elements: [button('Done', actionIds.taskDone, s.taskId, 'primary')] });

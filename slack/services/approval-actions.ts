@@ -7,7 +7,9 @@ import { AppError } from '../../src/errors.js';
 import { randomUUID } from 'node:crypto';
 import { addDays, localDate } from '../../src/domain/calendar.js';
 import { collectorFallbackOf } from '../../src/planning/collector.js';
-import { moreTimeModal, rejectModal } from '../blocks/modals.js';
+import { moreTimeModal, referWithoutMailModal, rejectModal } from '../blocks/modals.js';
+import { mailedDemandLine, referralNeedsOverride } from '../../src/planning/mailed-demand.js';
+import { mailedDemandOf } from './letter-tasks.js';
 import { approvalMessage } from '../blocks/approval.js';
 import { esc } from '../blocks/kit.js';
 import { resolveDocumentSettings } from '../../src/documents/settings.js';
@@ -28,7 +30,7 @@ export interface ApprovalClick {
   ts: string;
 }
 
-export type DecideOutcome = 'decided' | 'not_approver' | 'own_request' | 'already_decided' | 'unknown';
+export type DecideOutcome = 'decided' | 'not_approver' | 'own_request' | 'already_decided' | 'unknown' | 'needs_mailed_demand';
 
 /**
  * Who may take this decision on this request: the one table (src/domain/authorization.ts) — managers decide
@@ -59,6 +61,15 @@ export async function openRejectModal(ctx: SlackContext, c: ApprovalClick, which
   return 'modal';
 }
 
+/** Refer without mailed-demand confirmation: only an approver who may approve gets the modal (the reason). */
+export async function openReferWithoutMailModal(ctx: SlackContext, c: ApprovalClick): Promise<DecideOutcome | 'modal'> {
+  const who = await decider(ctx, c.approvalId, c.userId, c.channel, 'approve');
+  if (typeof who === 'string') return who;
+  const msg = await ctx.messages.byApproval(c.approvalId);
+  await ctx.client.views.open({ trigger_id: c.triggerId, view: referWithoutMailModal(msg?.snapshot.accountName ?? 'this account', { id: c.approvalId, channel: c.channel, ts: c.ts }) });
+  return 'modal';
+}
+
 export async function decideFromSlack(
   ctx: SlackContext,
   c: Omit<ApprovalClick, 'triggerId'>,
@@ -66,14 +77,25 @@ export async function decideFromSlack(
   note?: string,
   /** Give more time: the request is closed (rejected, with the note) and the ladder pauses until this date. */
   moreTimeUntil?: string,
+  /** An approved referral without the mailed demand confirmed: the approver's explicit override (`note` is the reason). */
+  opts: { withoutMailedDemand?: boolean } = {},
 ): Promise<DecideOutcome> {
   const who = await decider(ctx, c.approvalId, c.userId, c.channel, moreTimeUntil !== undefined ? 'moreTime' : decision === 'approved' ? 'approve' : 'reject');
   if (typeof who === 'string') return who;
   const now = ctx.now();
   const actor = ctx.actorFor(who.person, c.userId);
+  // An agency referral needs the mailed demand confirmed (a tracking number) or the approver's override, with the reason.
+  const pending = await ctx.store.approvals.get(c.approvalId);
+  const referral = pending?.kind === 'agency_referral' && decision === 'approved' && moreTimeUntil === undefined;
+  const mailed = referral && pending ? await mailedDemandOf(ctx, pending.customerId, undefined) : null;
+  const override = mailed !== null && referralNeedsOverride(mailed) && opts.withoutMailedDemand === true && note !== undefined ? { by: actor, reason: note, at: now } : undefined;
+  if (mailed !== null && referralNeedsOverride(mailed) && override === undefined) {
+    await ctx.tell(c.channel, c.userId, 'The mailed final demand is not confirmed: the mail task has no tracking number yet. Ask the collector to mark it done with the tracking number, or use *Refer without mailed-demand confirmation* and give the reason.');
+    return 'needs_mailed_demand';
+  }
   let decided;
   try {
-    decided = await ctx.store.approvals.decide(c.approvalId, decision, actor, now, note);
+    decided = await ctx.store.approvals.decide(c.approvalId, decision, actor, now, note, override ? { mailOverride: override } : {});
   } catch (err) {
     if (err instanceof AppError && err.code === 'forbidden') {
       await ctx.tell(c.channel, c.userId, 'You asked for this approval, so another approver has to decide it.');
@@ -98,7 +120,14 @@ export async function decideFromSlack(
     : decision === 'approved'
       ? `:white_check_mark: *Approved* by ${esc(who.person.name)}`
       : `:no_entry: *Rejected* by ${esc(who.person.name)}${note ? `: ${esc(note)}` : ''}`;
-  const line = after ? `${decisionLine}\n${after}` : decisionLine;
+  const overrideLine = override ? `\n:warning: Referred without mailed-demand confirmation by ${esc(who.person.name)}: ${esc(override.reason)}` : '';
+  const line = (after ? `${decisionLine}\n${after}` : decisionLine) + overrideLine;
+  if (override) {
+    await ctx.audit({
+      orgId: decided.orgId, accountId: decided.customerId, actor, channel: 'slack', action: 'approval.mailed_demand_override', invoiceIds: [],
+      outcome: `agency referral approved without mailed-demand confirmation: ${override.reason}`, details: { approvalId: decided._id, reason: override.reason }, at: now,
+    });
+  }
   await ctx.audit({
     orgId: decided.orgId, accountId: decided.customerId, actor, channel: 'slack', action: `approval.${decision}`, invoiceIds: [],
     outcome: moreTimeUntil !== undefined ? `${decided.kind.replace('_', ' ')}: more time until ${moreTimeUntil}${note ? `: ${note}` : ''}` : `${decided.kind.replace('_', ' ')} ${decision}${note ? `: ${note}` : ''}`,
@@ -108,7 +137,9 @@ export async function decideFromSlack(
   const msg = await ctx.messages.byApproval(c.approvalId);
   if (msg && msg.kind === 'approval') {
     await ctx.messages.resolve(msg._id, line, now);
-    const body = approvalMessage(msg.snapshot, line, { liftPrepay: after !== null });
+    // The card shows the mailed demand as decided: confirmed, or the override with who and why.
+    const shown = mailed !== null ? { ...msg.snapshot, mailedDemand: { line: mailedDemandLine(override ? await mailedDemandOf(ctx, decided.customerId, decided) : mailed), needsOverride: false } } : msg.snapshot;
+    const body = approvalMessage(shown, line, { liftPrepay: after !== null });
     for (const p of msg.posts) await ctx.client.chat.update({ channel: p.channel, ts: p.ts, text: body.text, blocks: body.blocks });
   }
   await ctx.replanAfter(decided.customerId, now);

@@ -17,7 +17,10 @@ import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../blocks/nud
 import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
 import { deliverLookalike, type LookalikeTaskDoc } from './lookalike.js';
-import { deliverAlert, deliverFindContact, deliverFollowUp } from './notices.js';
+import { deliverAlert, deliverFindContact, deliverFollowUp, deliverLetterTask } from './notices.js';
+import { mailedDemandOf } from './letter-tasks.js';
+import { decisionLimitLine } from '../../src/engine/decision-limit.js';
+import { mailedDemandLine, referralNeedsOverride } from '../../src/planning/mailed-demand.js';
 import type { PostedMessage } from './messages.js';
 import { pastDueOf } from './past-due.js';
 import { postTaskOnce, type PostTarget } from './post-once.js';
@@ -119,9 +122,14 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
   const reason = reasons[kind];
   await ctx.store.approvals.request({ _id: task._id, orgId: task.orgId, customerId: customer._id, kind, requestedBy, reason }, now);
   const attempts = await ctx.store.db.collection<AuditEntryDoc>(collections.audit).countDocuments({ accountId: customer._id, action: { $in: ['outbox.sent', 'call.logged'] } });
+  // The 90-day limit (policy limits.agencyDecisionByDay) and, for a referral, whether the mailed demand is confirmed.
+  const limit = kind === 'credit_hold' ? null : (await ctx.policies.forOrg(customer.orgId)).policy.limits.agencyDecisionByDay;
+  const mailed = kind === 'agency_referral' ? await mailedDemandOf(ctx, customer._id, undefined) : null;
   const snapshot: ApprovalSnapshot = {
     approvalId: task._id, customerId: customer._id, accountName: customer.displayName, kind, reason, requestedBy: requestedBy.name ?? requestedBy.id,
     totals: due.totals, oldestDays: due.oldestDays, invoiceNumbers: due.invoices.map((i) => i.number), contactAttempts: attempts,
+    ...(limit !== null ? { limit: decisionLimitLine(limit, due.oldestDays) } : {}),
+    ...(mailed !== null ? { mailedDemand: { line: mailedDemandLine(mailed), needsOverride: referralNeedsOverride(mailed) } } : {}),
   };
   const targets: PostTarget[] = [];
   if (ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
@@ -146,7 +154,7 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
   const stats: DeliveryStats = { delivered: 0, skipped: 0, failed: [] };
   const limit = opts.limit ?? 200;
   const tasks = await ctx.tasks
-    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold', 'follow-up', 'find-contact'] }, dueAt: { $lte: now } })
+    .find({ status: 'open', kind: { $in: ['slack-nudge', 'approval', 'credit-hold', 'follow-up', 'find-contact', 'mail', 'courier', 'fax'] }, dueAt: { $lte: now } })
     .sort({ dueAt: 1 })
     .limit(limit)
     .toArray();
@@ -176,6 +184,8 @@ export async function deliverOpenTasks(ctx: SlackContext, opts: { limit?: number
             ? await deliverFollowUp(svc, task, customer, now)
             : task.kind === 'find-contact'
               ? await deliverFindContact(svc, task, customer, now)
+              : task.kind === 'mail' || task.kind === 'courier' || task.kind === 'fax'
+              ? await deliverLetterTask(svc, task, customer, now)
               : task.kind === 'approval'
                 ? await deliverApproval(svc, task, customer, now)
                 : task.kind === 'credit-hold'

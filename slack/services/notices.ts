@@ -103,6 +103,22 @@ export async function deliverFindContact(ctx: SlackContext, task: TaskDoc, custo
   return posts;
 }
 
+/** A letter to send by post, courier or fax (what, to whom, the 48-hour ask): the collector marks it done with the tracking number. */
+export async function deliverLetterTask(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
+  if (task.kind !== 'mail' && task.kind !== 'courier' && task.kind !== 'fax') throw new Error(`a ${task.kind} task is not a letter task`);
+  const to = await collectorOf(ctx, customer);
+  if (!to) throw new Error(`no collector of ${customer.displayName} in Slack`);
+  const snapshot: NoticeSnapshot = { kind: 'letter-task', taskId: task._id, customerId: customer._id, accountName: customer.displayName, title: task.title, task: task.kind };
+  const posts = await post(ctx, task, to, snapshot, now);
+  if (posts) {
+    await ctx.audit({
+      orgId: task.orgId, accountId: task.customerId, actor: SYSTEM, channel: 'slack', action: 'slack.letter_task_delivered', invoiceIds: task.invoiceIds,
+      outcome: `asked ${to.email}: ${task.title}`, details: { taskId: task._id, to: to.email }, at: now,
+    });
+  }
+  return posts;
+}
+
 /** *Done* on a follow-up: closes it and the task it chases, once; audited; the message shows who. */
 export async function markFollowUpDone(ctx: SlackContext, c: { taskId: string; userId: string; channel: string; ts: string }): Promise<void> {
   const doc = await ctx.messages.get(c.taskId);

@@ -53,6 +53,8 @@ export interface Contact {
   readonly roles: readonly string[];
   /** An email to this address bounced: never send to it again. */
   readonly bounced: boolean;
+  /** The contact's own IANA time zone (entered on the contact), when known: calls are suggested in it. */
+  readonly timeZone?: string | undefined;
 }
 
 export interface Person {

@@ -1,10 +1,11 @@
 // The actions a level asks for, made concrete for one account today: who each
 // email, letter, nudge or task goes to, when, and under which idempotency key.
 
-import { fromDayNumber, onOrAfterBusinessDayNumber, zonedInstantOfDayNumber } from '../domain/calendar.js';
+import { fromDayNumber, onOrAfterBusinessDayNumber } from '../domain/calendar.js';
 import type { Totals } from '../domain/money.js';
 import type { Contact, Person } from './account.js';
 import { contactsByRank, resolveCc, resolveRole, roleLabel } from './contacts.js';
+import { callInstant } from './call-slots.js';
 import { addressee, findContactActionId } from './missing-role.js';
 import { sendAt, type Ctx } from './context.js';
 import type { DueAction } from './decision-types.js';
@@ -13,6 +14,23 @@ import type { CompiledAction, CompiledLevel } from './policy.js';
 const UNSAFE = /[:,%]/;
 function part(s: string): string {
   return UNSAFE.test(s) ? encodeURIComponent(s) : s;
+}
+
+/** A reply asked of the customer within this many hours when a letter goes by post, courier or fax (the seeds). */
+export const LETTER_TASK_RESPONSE_HOURS = 48;
+
+const SENT_BY: Record<string, string> = { mail: 'by certified post', courier: 'by courier', fax: 'by fax' };
+
+/**
+ * A post, courier or fax task at a level with a letter: what to send, and the ask to the customer to respond
+ * within 48 hours (a request to the customer, not a reminder for staff). Else none.
+ */
+export function letterTaskNote(level: CompiledLevel, task: string): string | undefined {
+  const how = SENT_BY[task];
+  const letter = level.spec.actions.find((x) => x.kind === 'letter');
+  if (how === undefined || letter?.kind !== 'letter') return undefined;
+  const name = letter.letter === 'finalDemand' ? 'final demand' : 'written warning';
+  return `send the ${name} ${how} and ask the customer to respond within ${LETTER_TASK_RESPONSE_HOURS} hours`;
 }
 
 /** The idempotency key of an action: stable for the same account, level, action and invoice set. */
@@ -105,12 +123,12 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
         const person = spec.assignee === 'salesRep' ? (a.salesRep ?? collector) : collector;
         let taskAt = at;
         if (spec.task === 'call') {
+          // The Nth call attempt on the account: the Nth slot, in the contact's zone (else the account's).
           if (calls < 0) calls = a.history.reduce((n, h) => (h.kind === 'task' && h.task === 'call' ? n + 1 : n), 0);
-          const slot = cp.callSlots[calls % cp.callSlots.length] ?? cp.sendStart;
-          taskAt = zonedInstantOfDayNumber(ctx.today, slot, ctx.tz);
+          taskAt = callInstant(cp.callSlots, calls, ctx.now, target?.timeZone ?? ctx.tz, cp.sendStart);
           calls++;
         }
-        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: taskAt, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'task', task: spec.task, assignee: spec.assignee, person, target, note: undefined });
+        out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: taskAt, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'task', task: spec.task, assignee: spec.assignee, person, target, note: letterTaskNote(level, spec.task) });
         break;
       }
       case 'creditHold': {

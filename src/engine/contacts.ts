@@ -23,7 +23,7 @@ export function contactsByRank(a: Account, cp: CompiledPolicy, needEmail: boolea
 }
 
 export function recipient(c: Contact, role: string, asked: string): Recipient {
-  return { contactId: c.id, name: c.name, email: c.email, phone: c.phone, role, fallbackFrom: role === asked ? undefined : asked };
+  return { contactId: c.id, name: c.name, email: c.email, phone: c.phone, role, fallbackFrom: role === asked ? undefined : asked, ...(c.timeZone !== undefined ? { timeZone: c.timeZone } : {}) };
 }
 
 /** The contact for a role: that role, else up the ladder, else (last resort) down it. */

@@ -30,6 +30,8 @@ export interface Recipient {
   readonly fallbackFrom: string | undefined;
   /** Said whenever an email or letter goes to another role than asked, e.g. "no CFO contact after 5 business days: sent to the controller". */
   readonly fallbackNote?: string;
+  /** The contact's own time zone, when known (calls: src/engine/call-slots.ts). */
+  readonly timeZone?: string;
 }
 
 /** A personal guarantee on file: the guarantor and the signed document's reference (for letters and templates). */
@@ -108,6 +110,8 @@ export type ReasonCode =
   | 'resumed'
   | 'level'
   | 'catch-up'
+  /** A level brought forward to meet the agency-decision limit (decision-limit.ts). */
+  | 'decision-limit'
   | 'partial-level'
   | 'waiting'
   | 'write-off'

@@ -65,7 +65,8 @@ describe('explain', () => {
         "Slack nudge 'rep-call' to Sam Rep",
         'credit hold placed (needs manager approval)',
         'agency referral goes to the approver',
-        'mail task for Cole Lector → Contact cfo (CFO)',
+        'mail task for Cole Lector → Contact cfo (CFO) (send the final demand by certified post and ask the customer to respond within 48 hours)',
+        'fax task for Cole Lector → Contact cfo (CFO) (send the final demand by fax and ask the customer to respond within 48 hours)',
       ]),
     );
   });

@@ -8,6 +8,7 @@ import type { Invoice } from './account.js';
 import { buildActions } from './actions.js';
 import { canActToday, finish, ref, wakeOn, type Base, type Ctx } from './context.js';
 import { CURRENT_LEVEL, type Decision } from './decision-types.js';
+import { agencyDecisionLimit, latestLevelDays } from './decision-limit.js';
 import type { CompiledAction, CompiledLevel, CompiledPolicy } from './policy.js';
 
 /** A level's progress for the invoices now past due. */
@@ -118,6 +119,16 @@ export interface LadderInput {
 /** The past-due ladder: the level the account is at and the actions due today. */
 export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedulePercent: percent, net, rates }: LadderInput): Decision {
   const { cp, today } = ctx;
+  // The agency-decision limit: the latest day each mandatory level may come (decision-limit.ts).
+  const latest = latestLevelDays(cp, ctx.cal, today - ladderDays);
+  const broughtForward: CompiledLevel[] = [];
+  /** A level's trigger day, brought forward to its latest day under the limit when later. */
+  const capped = (l: CompiledLevel, day: number | undefined): number | undefined => {
+    const cap = latest[l.index];
+    if (day === undefined || cap === undefined || l.spec.trigger.kind === 'deadlineExpired' || day <= cap) return day;
+    if (!broughtForward.includes(l)) broughtForward.push(l);
+    return cap;
+  };
 
   let last: { level: CompiledLevel; day: number; deadline: number | undefined } | undefined;
   let due: CompiledLevel | undefined;
@@ -139,7 +150,7 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
       last = { level: l, day: s.reachedDay, deadline: s.deadlineDay };
       continue;
     }
-    const tday = triggerDay(l, last, today, ladderDays, percent);
+    const tday = capped(l, triggerDay(l, last, today, ladderDays, percent));
     if (tday === undefined) break;
     if (tday > today) {
       wakeOn(ctx, tday);
@@ -151,7 +162,8 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
       break;
     }
     const next = cp.levels[i + 1];
-    if (!l.spec.mandatory && next && next.spec.trigger.kind === 'daysPastDue' && scheduled(next.spec.trigger.days, percent) <= ladderDays) {
+    const nextDay = next && next.spec.trigger.kind === 'daysPastDue' ? capped(next, triggerDay(next, undefined, today, ladderDays, percent)) : undefined;
+    if (!l.spec.mandatory && nextDay !== undefined && nextDay <= today) {
       skipped.push(l);
       continue;
     }
@@ -164,6 +176,10 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
   const level = shown ? ref(shown) : CURRENT_LEVEL;
   if (!due) return finish(ctx, base, 'past-due', level, []);
 
+  const limit = agencyDecisionLimit(cp);
+  if (due && limit !== null && broughtForward.includes(due)) {
+    ctx.reasons.push({ code: 'decision-limit', text: `'${due.name}' brought forward to reach the agency decision by day ${limit} past due` });
+  }
   if (skipped.length > 0) {
     ctx.reasons.push({ code: 'catch-up', text: `catch-up: skipped ${skipped.map((l) => `'${l.name}'`).join(', ')}` });
   }

@@ -110,7 +110,16 @@ export const PolicySchema = z.object({
   /** Accounts with one of these tags need a manager's approval for any credit hold. */
   strategic: z.object({ tags: z.array(z.string().min(1)) }).default({ tags: ['strategic'] }),
   /** Limits on what people may enter: a date (promise, instalment, snooze, more time) at most this many days ahead. */
-  limits: z.object({ inputHorizonDays: z.number().int().min(7).max(730).default(366) }).default({ inputHorizonDays: 366 }),
+  limits: z
+    .object({
+      inputHorizonDays: z.number().int().min(7).max(730).default(366),
+      /**
+       * The agency decision (the referral's approval request) by this many days past due (the seeds: 90); the
+       * ladder brings its mandatory levels forward to meet it (src/engine/decision-limit.ts). null: no limit.
+       */
+      agencyDecisionByDay: z.number().int().min(14, 'agencyDecisionByDay must be at least 14').max(730, 'agencyDecisionByDay must be at most 730').nullable().default(90),
+    })
+    .default({ inputHorizonDays: 366, agencyDecisionByDay: 90 }),
   /**
    * A level's email or letter needs a role no reachable contact holds: the collector gets a task to find
    * one, and the email waits this many business days (counted from the day the level was reached) before
@@ -132,6 +141,10 @@ export const PolicySchema = z.object({
         .default(DEFAULT_LOOKALIKE_THRESHOLD),
     })
     .default({ threshold: DEFAULT_LOOKALIKE_THRESHOLD }),
+  /** A dispute open longer than this many days goes on the collector's list (digest and App Home) with the reason. */
+  disputes: z
+    .object({ escalateAfterDays: z.number().int().min(1, 'escalateAfterDays must be at least 1').max(365, 'escalateAfterDays must be at most 365').default(14) })
+    .default({ escalateAfterDays: 14 }),
   levels: z.array(LevelSchema).min(1),
 });
 

@@ -7,6 +7,7 @@ import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import { isEngineAction, type EngineAction, type PayloadAction } from '../planning/payload.js';
+import type { TaskCompletion } from '../planning/mailed-demand.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up' | 'credit-check';
 
@@ -30,6 +31,8 @@ export interface TaskDoc {
   /** On a follow-up task: the task it chases. */
   followUpOf?: string;
   status: 'open' | 'delivered' | 'done' | 'dismissed';
+  /** How a person completed it (a post or courier task: the tracking number; src/planning/mailed-demand.ts). */
+  completion?: TaskCompletion;
   action: EngineAction;
   createdAt: Date;
 }
@@ -44,6 +47,11 @@ function describe(a: EngineAction): string {
     case 'task':
       // A missing role's task reads as what to do: "Find a CFO contact for Acme: the final demand waits for one until …".
       if (a.task === 'find-contact' && a.note !== undefined && a.actionId.startsWith('find-contact.')) return a.note;
+      // A letter by post, courier or fax: what to send to whom, and the 48-hour ask to the customer (src/engine/actions.ts).
+      if ((a.task === 'mail' || a.task === 'courier' || a.task === 'fax') && a.note !== undefined) {
+        const note = a.note.charAt(0).toUpperCase() + a.note.slice(1);
+        return `${note}${a.target ? `: ${a.target.name} (${a.target.role})` : ''}`;
+      }
       return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;

@@ -78,6 +78,7 @@ function toContacts(c: CustomerDoc, entered: readonly EnteredContactDoc[], bounc
     phone: k.phone,
     roles: k.roles,
     bounced: isBounced(k.email, k.bouncedAt),
+    ...(k.timeZone !== undefined ? { timeZone: k.timeZone } : {}),
   }));
   // A customer with only a main address on file: that address is its billing contact.
   const main = c.email;

@@ -29,6 +29,7 @@ const RecipientSchema = z.object({
   role: z.string(),
   fallbackFrom: z.string().optional(),
   fallbackNote: z.string().optional(),
+  timeZone: z.string().optional(),
 });
 const GuaranteeSchema = z.object({ contactId: z.string(), name: z.string(), documentRef: z.string() });
 export type PayloadRecipient = z.infer<typeof RecipientSchema>;

@@ -180,6 +180,12 @@ export class AccountStates {
     return written;
   }
 
+  /** The disputes of an organisation's accounts, by account id (accounts without any left out). */
+  async disputesByOrg(orgId: string): Promise<Map<string, DisputeDoc[]>> {
+    const rows = await this.col.find({ orgId }, { projection: { disputes: 1 } }).toArray();
+    return new Map(rows.filter((r) => (r.disputes ?? []).length > 0).map((r) => [r._id, r.disputes]));
+  }
+
   /** The entered contacts of an organisation's accounts, by account id (accounts without any left out). */
   async contactsByOrg(orgId: string): Promise<Map<string, EnteredContactDoc[]>> {
     const rows = await this.col.find({ orgId }, { projection: { contacts: 1 } }).toArray();

@@ -31,7 +31,7 @@ export class Approvals {
    * others get a conflict. The requester cannot decide their own request in any way (approve, reject —
    * which is also how Give more time closes it): segregation of duties (src/domain/authorization.ts).
    */
-  async decide(id: string, decision: 'approved' | 'rejected', by: AuditActor, now: Date, note?: string): Promise<ApprovalDoc> {
+  async decide(id: string, decision: 'approved' | 'rejected', by: AuditActor, now: Date, note?: string, extra: Pick<ApprovalDoc, 'mailOverride'> = {}): Promise<ApprovalDoc> {
     const current = await this.col.findOne({ _id: id });
     if (!current) throw new AppError('not_found', `approval ${id} does not exist`);
     if (current.requestedBy.kind === 'person' && current.requestedBy.id === by.id) {
@@ -39,6 +39,7 @@ export class Approvals {
     }
     const set: Partial<ApprovalDoc> = { status: decision, decidedBy: by, decidedAt: now };
     if (note !== undefined) set.note = note;
+    if (extra.mailOverride !== undefined) set.mailOverride = extra.mailOverride;
     if (current.status !== 'pending' || !(await this.claims.take(`approval:${id}`, by.id, now))) {
       const latest = await this.col.findOne({ _id: id });
       throw new AppError('conflict', `approval ${id} was already decided${latest && latest.status !== 'pending' ? ` (${latest.status})` : ''}`);
@@ -49,6 +50,17 @@ export class Approvals {
 
   get(id: string): Promise<ApprovalDoc | null> {
     return this.col.findOne({ _id: id });
+  }
+
+  /** Per customer, the kinds of its approved requests (an approved referral or write-off takes the account off the call list). */
+  async approvedKinds(orgId: string): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (const a of await this.col.find({ orgId, status: 'approved' }, { projection: { customerId: 1, kind: 1 } }).toArray()) {
+      const kinds = out.get(a.customerId) ?? new Set<string>();
+      kinds.add(a.kind);
+      out.set(a.customerId, kinds);
+    }
+    return out;
   }
 
   listPending(orgId: string): Promise<ApprovalDoc[]> {

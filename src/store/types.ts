@@ -269,6 +269,8 @@ export interface ApprovalDoc {
   decidedBy?: AuditActor;
   decidedAt?: Date;
   note?: string;
+  /** An agency referral approved without the mailed demand confirmed: who decided so, and why (src/planning/mailed-demand.ts). */
+  mailOverride?: { by: AuditActor; reason: string; at: Date };
   createdAt: Date;
 }
 

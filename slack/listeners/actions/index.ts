@@ -16,6 +16,8 @@ import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
 import { snoozeButton } from './snooze.js';
 import { taskDoneButton } from './task-done.js';
+import { letterTaskDoneButton } from './letter-task-done.js';
+import { referWithoutMailButton } from './refer-without-mail.js';
 
 export function registerActions(app: App): void {
   app.action(actionIds.logCall, logCallButton);
@@ -39,4 +41,6 @@ export function registerActions(app: App): void {
   app.action(actionIds.lookalikePrepay, lookalikePrepayButton);
   app.action(actionIds.lookalikeDismiss, lookalikeDismissButton);
   app.action(actionIds.lookalikeCreditCheck, lookalikeCreditCheckButton);
+  app.action(actionIds.letterTaskDone, letterTaskDoneButton);
+  app.action(actionIds.referWithoutMail, referWithoutMailButton);
 }

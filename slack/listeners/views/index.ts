@@ -11,6 +11,8 @@ import { placeHoldSubmitted } from './place-hold.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
 import { snoozeSubmitted } from './snooze.js';
+import { letterTaskDoneSubmitted } from './letter-task-done.js';
+import { referWithoutMailSubmitted } from './refer-without-mail.js';
 
 export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.logCall, logCallSubmitted);
@@ -24,4 +26,6 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.liftHold, liftHoldSubmitted);
   app.view<ViewSubmitAction>(viewIds.liftPrepay, liftPrepaySubmitted);
   app.view<ViewSubmitAction>(viewIds.contacts, contactsSubmitted);
+  app.view<ViewSubmitAction>(viewIds.letterTaskDone, letterTaskDoneSubmitted);
+  app.view<ViewSubmitAction>(viewIds.referWithoutMail, referWithoutMailSubmitted);
 }
