@@ -20,6 +20,11 @@ export const actionIds = {
   disconnectConnection: 'disconnect_connection',
   /** Opens the Contacts modal; value: the customer (account) id. */
   contactsOpen: 'contacts_open',
+  /** A customer's reply on the collector's card (slack/services/replies.ts); value: the reply id. */
+  replyPromise: 'reply.promise',
+  replyDispute: 'reply.dispute',
+  replyPaid: 'reply.paid',
+  replyUnrelated: 'reply.unrelated',
 } as const;
 
 export const viewIds = {
@@ -34,6 +39,9 @@ export const viewIds = {
   liftHold: 'view_lift_hold',
   liftPrepay: 'view_prepay_lift',
   contacts: 'contacts',
+  /** The promise and dispute modals opened from a reply card (private_metadata id: the reply id). */
+  replyPromise: 'reply_promise',
+  replyDispute: 'reply_dispute',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */

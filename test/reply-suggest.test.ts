@@ -90,7 +90,9 @@ describe('reply suggestion rules', () => {
     expect(mentionedInvoices('about inv-1042 and INV-9999', ['INV-1042', 'INV-1050'])).toEqual(['INV-1042']);
     expect(mentionedInvoices('invoice #1050 and invoice 1042', ['INV-1042', 'INV-1050'])).toEqual(['INV-1042', 'INV-1050']);
     expect(mentionedInvoices('INV-10420 and 1,042.00 and 1050 units', ['INV-1042', 'INV-1050'])).toEqual([]);
-    expect(suggest('We dispute INV-1050', { subject: 'Re: INV-1042 overdue' })).toMatchObject({ kind: 'dispute', invoiceNumbers: ['INV-1042', 'INV-1050'] });
+    // Those the customer wrote win over the subject's (our reminder's); the subject's when they name none.
+    expect(suggest('We dispute INV-1050', { subject: 'Re: INV-1042 overdue' })).toMatchObject({ kind: 'dispute', invoiceNumbers: ['INV-1050'] });
+    expect(suggest('We dispute this', { subject: 'Re: INV-1042 overdue' })).toMatchObject({ kind: 'dispute', invoiceNumbers: ['INV-1042'] });
   });
 
   it('other languages: accented words are words', () => {

@@ -7,6 +7,7 @@ import type { ApprovalSnapshot } from '../blocks/approval.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
 import type { NoticeSnapshot } from '../blocks/notice.js';
 import type { NudgeSnapshot } from '../blocks/nudge.js';
+import type { ReplySnapshot } from '../blocks/reply.js';
 
 export const MESSAGES_COLLECTION = 'slack_messages';
 
@@ -33,7 +34,7 @@ export type SlackMessageDoc = {
    * change; what a button did is told to the person in a new ephemeral line instead.
    */
   ephemeral?: boolean;
-} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot });
+} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot } | { kind: 'reply'; snapshot: ReplySnapshot });
 
 export class SlackMessages {
   private readonly col: Collection<SlackMessageDoc>;

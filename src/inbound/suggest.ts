@@ -16,7 +16,8 @@
 //      "tomorrow", "next week", "end of the month", "in 10 days") → promise, with the date resolved in the
 //      customer's zone and never in the past.
 //   6. Otherwise none.
-// Invoice numbers mentioned that match the account's open ones are returned whatever the kind.
+// Invoice numbers mentioned that match the account's open ones are returned whatever the kind: those the
+// customer wrote, else those of the subject.
 import { addDays, civilFromDays, daysFromCivil, localDate, toDayNumber, weekday, type LocalDate } from '../domain/calendar.js';
 
 /**
@@ -435,7 +436,9 @@ export function suggestReplyAction(reply: ReplyToSuggest, ctx: SuggestContext): 
   const ownSubject = /^(re|aw|sv|vs|antw|rép|réf|fw|fwd|tr|wg)\s*:/i.test(subject);
   const body = freshText(reply.text);
   const t = `${ownSubject ? '' : `${subject}\n`}${body}`.toLowerCase().replace(/[‘’`´]/g, "'").replace(/[ \t]+/g, ' ');
-  const invoiceNumbers = mentionedInvoices(`${subject}\n${body}`, ctx.openInvoiceNumbers);
+  // The invoices the customer names; when they name none, those of the subject (our reminder's, on a "Re:").
+  const named = mentionedInvoices(body, ctx.openInvoiceNumbers);
+  const invoiceNumbers = named.length > 0 ? named : mentionedInvoices(subject, ctx.openInvoiceNumbers);
   const today = localDate(ctx.now, ctx.timeZone);
   const dates = findDates(t, today, ctx.timeZone);
   const parts = sentences(t);

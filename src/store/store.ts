@@ -43,6 +43,7 @@ export const collections = {
   policies: 'policies',
   quarantined: 'quarantined_accounts',
   ledgerReconciliations: 'ledger_reconciliations',
+  replies: 'replies',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -87,6 +88,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
   // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
   ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
+  // Customers' replies (src/store/replies.ts): an account's, newest first.
+  replies: [{ key: { orgId: 1, customerId: 1, receivedAt: -1 }, name: 'org_customer_received' }],
 };
 
 export interface Store {

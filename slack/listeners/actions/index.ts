@@ -13,6 +13,7 @@ import { paymentPlanButton } from './payment-plan.js';
 import { placeHoldButton } from './place-hold.js';
 import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
+import { replyDisputeButton, replyPaidButton, replyPromiseButton, replyUnrelatedButton } from './reply.js';
 import { snoozeButton } from './snooze.js';
 import { taskDoneButton } from './task-done.js';
 
@@ -35,4 +36,8 @@ export function registerActions(app: App): void {
   app.action(actionIds.reconnectConnection, linkButton);
   app.action(actionIds.disconnectConnection, disconnectButton);
   app.action(actionIds.contactsOpen, contactsButton);
+  app.action(actionIds.replyPromise, replyPromiseButton);
+  app.action(actionIds.replyDispute, replyDisputeButton);
+  app.action(actionIds.replyPaid, replyPaidButton);
+  app.action(actionIds.replyUnrelated, replyUnrelatedButton);
 }

@@ -10,6 +10,7 @@ import { paymentPlanSubmitted } from './payment-plan.js';
 import { placeHoldSubmitted } from './place-hold.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
+import { replyDisputeSubmitted, replyPromiseSubmitted } from './reply.js';
 import { snoozeSubmitted } from './snooze.js';
 
 export function registerViews(app: App): void {
@@ -24,4 +25,6 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.liftHold, liftHoldSubmitted);
   app.view<ViewSubmitAction>(viewIds.liftPrepay, liftPrepaySubmitted);
   app.view<ViewSubmitAction>(viewIds.contacts, contactsSubmitted);
+  app.view<ViewSubmitAction>(viewIds.replyPromise, replyPromiseSubmitted);
+  app.view<ViewSubmitAction>(viewIds.replyDispute, replyDisputeSubmitted);
 }
