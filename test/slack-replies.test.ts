@@ -8,7 +8,7 @@ import { liveBalanceFrom } from '../src/outbox/live-balance.js';
 import { accountStates } from '../src/planning/state.js';
 import { replies, type ReplyDoc } from '../src/store/replies.js';
 import { collections } from '../src/store/store.js';
-import type { CustomerDoc, InvoiceDoc } from '../src/store/types.js';
+import type { CustomerDoc, InvoiceDoc, PaymentDoc } from '../src/store/types.js';
 import { actionIds, inputIds, viewIds } from '../slack/ids.js';
 import { postReplyToCollector, replyCardId } from '../slack/services/replies.js';
 import { seedOrg } from './helpers/accounts.js';
@@ -210,6 +210,25 @@ describe('Slack: a customer reply on the collector\'s card', () => {
     // The account's own rep may act on it.
     await click(h, users.rep.id, actionIds.replyPromise, 'r-auth', at);
     await waitFor('views.open', () => h.sandbox.callsOf('views.open')[0]);
+  });
+
+  it('They say they paid without a live read: the last sync\'s copy, the payments and credits since the last reminder', async () => {
+    // The last reminder went out on 2025-03-14; a payment synced since, an older one before it, and a credit memo.
+    await h.store.audit.append({ orgId: ORG, accountId: acme._id, actor: { kind: 'system', id: 'dispatcher' }, channel: 'email', action: 'outbox.sent', invoiceIds: [], outcome: 'reminder sent', at: new Date('2025-03-14T15:00:00Z') });
+    const payment = (externalId: string, date: string, amountMinor: number): PaymentDoc => ({
+      _id: `quickbooks:${acme.companyId}:${externalId}`, provider: 'quickbooks', companyId: acme.companyId, externalId, orgId: ORG, connectionId: acme.connectionId,
+      customerExternalId: acme.externalId, date, currency: 'USD', amountMinor, appliedTo: [], deleted: false, syncedAt: T0,
+    });
+    await h.store.db.collection<PaymentDoc>(collections.payments).insertMany([payment('p-old', '2025-03-01', 10_000), payment('p-new', '2025-03-19', 50_000), payment('CreditMemo:7', '2025-03-18', 2_500)]);
+    const at = await arrive(h, replyDoc(acme, 'r-store', 'Paid yesterday.'));
+    await click(h, users.collector.id, actionIds.replyPaid, 'r-store', at);
+    const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update')[0]);
+    const text = blocksText(update.args['blocks']);
+    expect(text).toContain("checked the ledger (the last sync's copy (no live read configured))");
+    expect(text).toContain('payments and credits since the reminder of 2025-03-14: credit of 25.00 USD on 2025-03-18; payment of 500.00 USD on 2025-03-19');
+    expect(text).not.toContain('100.00 USD on 2025-03-01');
+    expect(text).toContain('open balance now 14,900.00 USD');
+    expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'reply.paid_checked')).toMatchObject([{ details: { replyId: 'r-store', live: false } }]);
   });
 
   it('an unknown reply id is answered, not crashed on', async () => {
