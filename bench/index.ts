@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   scale: () => import('./scale.js'),
   latency: () => import('./latency.js'),
   lookalike: () => import('./lookalike.js'),
+  replies: () => import('./replies.js'),
 };
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ import type { Store } from '../src/store/store.js';
 import { registerListeners } from './listeners/index.js';
 import { interactionKey, slackTimestampGuard } from './request-guard.js';
 import { SERVICES } from './listeners/payloads.js';
-import { SlackContext } from './services/context.js';
+import { SlackContext, type SlackServiceOptions } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { ConnectionControls } from './services/connections.js';
 import type { MongoInstallationStore } from './services/installations.js';
@@ -65,6 +65,8 @@ export interface SlackAppOptions {
   postQueue?: PostQueue;
   /** Connect links and disconnecting for App Home's *Connections* (app/http/web.ts). */
   connections?: ConnectionControls;
+  /** The ledger's live invoice read (*They say they paid* on a reply card); absent: the last sync's copy is shown. */
+  liveBalance?: SlackServiceOptions['liveBalance'];
 }
 
 export interface SlackApp {
@@ -169,6 +171,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),
     ...(oauth ? { installations: oauth.installationStore } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
+    ...(opts.liveBalance ? { liveBalance: opts.liveBalance } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point. Interactions and commands are not retried by Slack,

@@ -28,6 +28,11 @@ export const actionIds = {
   letterTaskDone: 'letter_task_done',
   /** On an agency-referral request whose mailed demand is not confirmed: approve anyway, with a reason; value: the approval id. */
   referWithoutMail: 'approval_refer_without_mail',
+  /** A customer's reply on the collector's card (slack/services/replies.ts); value: the reply id. */
+  replyPromise: 'reply.promise',
+  replyDispute: 'reply.dispute',
+  replyPaid: 'reply.paid',
+  replyUnrelated: 'reply.unrelated',
 } as const;
 
 export const viewIds = {
@@ -44,6 +49,9 @@ export const viewIds = {
   contacts: 'contacts',
   letterTaskDone: 'view_letter_task_done',
   referWithoutMail: 'view_refer_without_mail',
+  /** The promise and dispute modals opened from a reply card (private_metadata id: the reply id). */
+  replyPromise: 'reply_promise',
+  replyDispute: 'reply_dispute',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */

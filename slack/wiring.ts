@@ -5,6 +5,8 @@
 // from the services object the composition root built (app/services.ts).
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
+import type { LiveBalance } from '../src/outbox/dispatcher.js';
+import type { InvoiceDoc } from '../src/store/types.js';
 import { plannerFor, type PlanningDeps } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { createSlackApp, slackClient, SLACK_REDIRECT_PATH, type SlackApp } from './app.js';
@@ -17,6 +19,8 @@ import { PostQueue } from './services/post-queue.js';
 export interface SlackDeps extends PlanningDeps {
   logger: Logger;
   now: () => Date;
+  /** The outbox's live balance read (reply cards' *They say they paid*), when the connectors are configured. */
+  outbox?: { freshness?: { fetchLiveBalance?: (invoice: InvoiceDoc) => Promise<LiveBalance | null> } };
 }
 
 /** The web role's Slack app (its router serves /slack/events), or null when Slack is not configured or cannot be reached. */
@@ -40,6 +44,7 @@ export async function slackWebApp(config: Config, services: SlackDeps, connectio
       signingSecret, apiUrl, store, logger, now: services.now, policies: services.policies, replan: (id, at) => requests.request(id, `slack:${worker}`, at),
       ...(oauth ? { oauth } : { botToken }),
       ...(connections ? { connections } : {}),
+      ...(services.outbox?.freshness?.fetchLiveBalance ? { liveBalance: services.outbox.freshness.fetchLiveBalance } : {}),
     });
     logger.info({ botUserId: slack.botUserId, oauth: oauth !== undefined }, `Slack app ready at /slack/events${oauth ? ', install at /slack/install' : ''}`);
     return slack;

@@ -1,7 +1,7 @@
 // zod shapes of the Slack payloads the listeners read, and the small argument
 // types the callbacks accept (structurally what Bolt passes).
 import { z } from 'zod';
-import { parseDate, parseText, type TextKind } from '../../src/domain/human-input.js';
+import { parseAmount, parseDate, parseText, type TextKind } from '../../src/domain/human-input.js';
 import { inputIds } from '../ids.js';
 import { SlackContext } from '../services/context.js';
 
@@ -132,4 +132,33 @@ export function laterDateWithReason(
 export async function inputHorizonOf(svc: SlackContext, slackUserId: string): Promise<number> {
   const person = await svc.people.findBySlackId(slackUserId);
   return (await svc.policies.forOrg(person?.orgId)).policy.limits.inputHorizonDays;
+}
+
+/**
+ * The promise-to-pay form (a nudge's or a reply card's): the date (today up to the horizon) and the amount (within
+ * the balance), each through its one parser (src/domain/human-input.ts), or the errors for their blocks.
+ */
+export function promiseForm(
+  s: Submitted,
+  limits: { today: string; horizonDays: number; currency: string; owedMinor: number },
+): { ok: true; date: string; amountMinor: number } | { ok: false; errors: Record<string, string> } {
+  const picked = DateValue.safeParse(s.value(inputIds.promiseDate.block, inputIds.promiseDate.action) ?? {});
+  const day = parseDate(picked.success ? picked.data.selected_date : undefined, { today: limits.today, from: 'today', horizonDays: limits.horizonDays });
+  const amount = parseAmount(text(s.value(inputIds.promiseAmount.block, inputIds.promiseAmount.action)), { currency: limits.currency, maxMinor: limits.owedMinor });
+  const errors: Record<string, string> = {};
+  if (!day.ok) errors[inputIds.promiseDate.block] = day.problem;
+  if (!amount.ok) errors[inputIds.promiseAmount.block] = amount.problem;
+  if (!day.ok || !amount.ok) return { ok: false, errors };
+  return { ok: true, date: day.value, amountMinor: amount.value };
+}
+
+/** The dispute form (a nudge's or a reply card's): at least one invoice, and why; or the errors for their blocks. */
+export function disputeForm(s: Submitted): { ok: true; invoiceIds: string[]; reason: string } | { ok: false; errors: Record<string, string> } {
+  const picked = CheckboxValue.safeParse(s.value(inputIds.disputeInvoices.block, inputIds.disputeInvoices.action) ?? {});
+  const invoiceIds = picked.success ? (picked.data.selected_options ?? []).map((o) => o.value) : [];
+  const r = reasonOf(s, 'Say what the customer disputes');
+  const errors: Record<string, string> = r.ok ? {} : { ...r.errors };
+  if (invoiceIds.length === 0) errors[inputIds.disputeInvoices.block] = 'Pick at least one invoice';
+  if (!r.ok || invoiceIds.length === 0) return { ok: false, errors };
+  return { ok: true, invoiceIds, reason: r.value };
 }

@@ -4,13 +4,15 @@
 import { webApi } from '@slack/bolt';
 import type { Collection } from 'mongodb';
 import type { Logger } from '../../src/logger.js';
+import type { LiveBalance } from '../../src/outbox/dispatcher.js';
 import type { TaskDoc } from '../../src/outbox/task-channel.js';
 import type { PolicySource } from '../../src/planning/policy-source.js';
 import { accountStates, type AccountStates } from '../../src/planning/state.js';
 import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
+import { replies as storedReplies, type RepliesReader } from '../../src/store/replies.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
-import type { AuditActor, AuditEntryDoc, AuditInput, ConnectionDoc, Provider } from '../../src/store/types.js';
+import type { AuditActor, AuditEntryDoc, AuditInput, ConnectionDoc, InvoiceDoc, Provider } from '../../src/store/types.js';
 import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
@@ -47,6 +49,10 @@ export interface SlackServiceOptions {
   postQueue?: PostQueue;
   /** Connect links and disconnecting, for App Home's *Connections* (absent: the section is not shown). */
   connections?: ConnectionControls;
+  /** Customers' replies, read by the reply card's buttons (default: the `replies` collection, src/store/replies.ts). */
+  replies?: RepliesReader;
+  /** Read an invoice again from its ledger (the dispatcher's live balance, src/outbox/live-balance.ts); absent: *They say they paid* reads the last sync's copy. */
+  liveBalance?: (invoice: InvoiceDoc) => Promise<LiveBalance | null>;
 }
 
 export class SlackContext {
@@ -65,8 +71,12 @@ export class SlackContext {
   readonly tasks: Collection<TaskDoc>;
   readonly postQueue: PostQueue;
   readonly connections: ConnectionControls | undefined;
+  readonly replies: RepliesReader;
+  readonly liveBalance: ((invoice: InvoiceDoc) => Promise<LiveBalance | null>) | undefined;
 
   constructor(o: SlackServiceOptions) {
+    this.replies = o.replies ?? storedReplies(o.store.db);
+    this.liveBalance = o.liveBalance;
     this.connections = o.connections;
     this.postQueue = o.postQueue ?? new PostQueue();
     this.store = o.store;

@@ -8,6 +8,7 @@ import type { HoldSnapshot } from '../blocks/hold.js';
 import type { LookalikeSnapshot } from '../blocks/lookalike.js';
 import type { NoticeSnapshot } from '../blocks/notice.js';
 import type { NudgeSnapshot } from '../blocks/nudge.js';
+import type { ReplySnapshot } from '../blocks/reply.js';
 
 export const MESSAGES_COLLECTION = 'slack_messages';
 
@@ -34,7 +35,14 @@ export type SlackMessageDoc = {
    * change; what a button did is told to the person in a new ephemeral line instead.
    */
   ephemeral?: boolean;
-} & ({ kind: 'nudge'; snapshot: NudgeSnapshot } | { kind: 'approval'; snapshot: ApprovalSnapshot } | { kind: 'hold'; snapshot: HoldSnapshot } | { kind: 'notice'; snapshot: NoticeSnapshot } | { kind: 'lookalike'; snapshot: LookalikeSnapshot });
+} & (
+  | { kind: 'nudge'; snapshot: NudgeSnapshot }
+  | { kind: 'approval'; snapshot: ApprovalSnapshot }
+  | { kind: 'hold'; snapshot: HoldSnapshot }
+  | { kind: 'notice'; snapshot: NoticeSnapshot }
+  | { kind: 'lookalike'; snapshot: LookalikeSnapshot }
+  | { kind: 'reply'; snapshot: ReplySnapshot }
+);
 
 export class SlackMessages {
   private readonly col: Collection<SlackMessageDoc>;

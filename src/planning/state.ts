@@ -238,6 +238,22 @@ export class AccountStates {
   }
 
   /**
+   * A person said the customer's reply received at `repliedAt` is not about the account (Slack's *Not about
+   * this*): the reply pause is lifted — lastCustomerReplyAt cleared — unless a later reply has set it since,
+   * which still pauses. Under the account's write claim. True when lifted.
+   */
+  async liftReplyPause(customerId: string, orgId: string, repliedAt: Date, now: Date): Promise<boolean> {
+    let lifted = false;
+    await this.exclusively(customerId, async () => {
+      const last = (await this.col.findOne({ _id: customerId }, { projection: { lastCustomerReplyAt: 1 } }))?.lastCustomerReplyAt;
+      if (last === undefined || last === null || last.getTime() > repliedAt.getTime()) return;
+      await this.col.updateOne({ _id: customerId }, { $unset: { lastCustomerReplyAt: '' }, $set: { orgId, updatedAt: now } });
+      lifted = true;
+    });
+    return lifted;
+  }
+
+  /**
    * Customer ids of an organisation whose next evaluation has come, all of them in one read (the
    * equality on orgId is what FerretDB pushes down; the time is compared over the organisation's states
    * either way, so paging would read them once per page).

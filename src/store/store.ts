@@ -45,6 +45,7 @@ export const collections = {
   ledgerReconciliations: 'ledger_reconciliations',
   lookalikeFlags: 'lookalike_flags',
   lookalikeChecks: 'lookalike_checks',
+  replies: 'replies',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -93,6 +94,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   // dismissed pairs, and its customers' last-check fingerprints.
   lookalikeFlags: [{ key: { customerId: 1 }, name: 'customer' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
   lookalikeChecks: [{ key: { orgId: 1 }, name: 'org' }],
+  // Customers' replies (src/store/replies.ts): an account's, newest first.
+  replies: [{ key: { orgId: 1, customerId: 1, receivedAt: -1 }, name: 'org_customer_received' }],
 };
 
 export interface Store {

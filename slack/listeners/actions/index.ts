@@ -14,6 +14,7 @@ import { paymentPlanButton } from './payment-plan.js';
 import { placeHoldButton } from './place-hold.js';
 import { promiseToPayButton } from './promise-to-pay.js';
 import { rejectButton } from './reject.js';
+import { replyDisputeButton, replyPaidButton, replyPromiseButton, replyUnrelatedButton } from './reply.js';
 import { snoozeButton } from './snooze.js';
 import { taskDoneButton } from './task-done.js';
 import { letterTaskDoneButton } from './letter-task-done.js';
@@ -43,4 +44,8 @@ export function registerActions(app: App): void {
   app.action(actionIds.lookalikeCreditCheck, lookalikeCreditCheckButton);
   app.action(actionIds.letterTaskDone, letterTaskDoneButton);
   app.action(actionIds.referWithoutMail, referWithoutMailButton);
+  app.action(actionIds.replyPromise, replyPromiseButton);
+  app.action(actionIds.replyDispute, replyDisputeButton);
+  app.action(actionIds.replyPaid, replyPaidButton);
+  app.action(actionIds.replyUnrelated, replyUnrelatedButton);
 }

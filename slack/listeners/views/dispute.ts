@@ -1,17 +1,11 @@
-// Dispute modal submitted: which invoices, and why.
-import { inputIds } from '../../ids.js';
+// Dispute modal submitted: which invoices, and why (payloads.ts disputeForm).
 import { submitNudge } from '../../services/nudge-actions.js';
-import { CheckboxValue, servicesOf, reasonOf, submitted, type ViewArgs } from '../payloads.js';
+import { disputeForm, servicesOf, submitted, type ViewArgs } from '../payloads.js';
 
 export async function disputeSubmitted({ ack, body, context }: ViewArgs): Promise<void> {
   const s = submitted(body);
-  const picked = CheckboxValue.safeParse(s.value(inputIds.disputeInvoices.block, inputIds.disputeInvoices.action) ?? {});
-  const invoiceIds = picked.success ? (picked.data.selected_options ?? []).map((o) => o.value) : [];
-  const r = reasonOf(s, 'Say what the customer disputes');
-  const errors: Record<string, string> = r.ok ? {} : { ...r.errors };
-  if (invoiceIds.length === 0) errors[inputIds.disputeInvoices.block] = 'Pick at least one invoice';
-  if (!r.ok || invoiceIds.length === 0) return ack({ response_action: 'errors', errors });
-  const reason = r.value;
+  const form = disputeForm(s);
+  if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
   await ack();
-  await submitNudge(servicesOf(context), { kind: 'dispute', invoiceIds, reason }, s.meta, s.userId);
+  await submitNudge(servicesOf(context), { kind: 'dispute', invoiceIds: form.invoiceIds, reason: form.reason }, s.meta, s.userId);
 }

@@ -10,6 +10,7 @@ import { paymentPlanSubmitted } from './payment-plan.js';
 import { placeHoldSubmitted } from './place-hold.js';
 import { promiseToPaySubmitted } from './promise-to-pay.js';
 import { rejectSubmitted } from './reject.js';
+import { replyDisputeSubmitted, replyPromiseSubmitted } from './reply.js';
 import { snoozeSubmitted } from './snooze.js';
 import { letterTaskDoneSubmitted } from './letter-task-done.js';
 import { referWithoutMailSubmitted } from './refer-without-mail.js';
@@ -28,4 +29,6 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.contacts, contactsSubmitted);
   app.view<ViewSubmitAction>(viewIds.letterTaskDone, letterTaskDoneSubmitted);
   app.view<ViewSubmitAction>(viewIds.referWithoutMail, referWithoutMailSubmitted);
+  app.view<ViewSubmitAction>(viewIds.replyPromise, replyPromiseSubmitted);
+  app.view<ViewSubmitAction>(viewIds.replyDispute, replyDisputeSubmitted);
 }

@@ -10,7 +10,7 @@ import { Planner } from '../../../src/planning/plan.js';
 import { storedPolicySource } from '../../../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes, type Store } from '../../../src/store/store.js';
 import type { CustomerDoc, OutboxEntryDoc } from '../../../src/store/types.js';
-import { createSlackApp, type SlackApp } from '../../../slack/app.js';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../../slack/app.js';
 import { MongoInstallationStore } from '../../../slack/services/installations.js';
 import { PostQueue } from '../../../slack/services/post-queue.js';
 import { customerDoc, invoiceDoc, saveCustomer, seedOrg, standardContacts } from '../../helpers/accounts.js';
@@ -49,6 +49,8 @@ export interface HarnessOptions {
   replan?: (customerId: string, at: Date) => Promise<unknown>;
   /** The per-channel post queue (default: 20 ms between posts to one channel). */
   postQueue?: PostQueue;
+  /** The ledger's live invoice read (a connector harness's liveBalanceFrom), for reply cards' *They say they paid*. */
+  liveBalance?: SlackAppOptions['liveBalance'];
 }
 
 export const STATE_SECRET = 'sandbox-state-secret';
@@ -87,6 +89,7 @@ export async function startHarness(label: string, start: Date, opts: HarnessOpti
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
     // Tests post several messages to one DM quickly: a short per-channel interval (Slack's is about a second).
     postQueue: opts.postQueue ?? new PostQueue({ intervalMs: 20 }),
+    ...(opts.liveBalance ? { liveBalance: opts.liveBalance } : {}),
   });
   const app = createApp({ db, logger, adminApiToken: undefined, bodyLimit: '1mb', routers: [slack.router] });
   const server = await new Promise<Server>((resolve) => {
