@@ -157,14 +157,56 @@ describe('decide: rules', () => {
     expect(d2.pastDue.fastTrack).toBe('fast-track');
   });
 
-  it('suggests a write-off instead of an agency referral under the threshold', () => {
+  it('suggests a write-off, never an agency referral, under the threshold (the small-balance track)', () => {
+    // An account that had gone up the full ladder before its balance fell under the threshold: the track
+    // takes over (reminder 2 still owed, then the write-off suggestion), the letters' history is not its own.
     const a = ladderAccount({ invoices: [invoice('1', DUE, 5_000)] });
-    const history = done(a, [['reminder-1', 1], ['written-warning', 60], ['final-demand', 75]]);
+    const history = done(a, [['reminder-1', 1], ['reminder-2', 7], ['written-warning', 60], ['final-demand', 75]]);
     const d = decide({ ...a, history }, everyDay, at(a, day(86)));
     expect(d.actions.map((x) => x.kind)).toEqual(['writeOffSuggestion']);
+    expect(d.level.id).toBe('write-off');
     expect(d.explanation).toContain('write-off');
     const big = ladderAccount({ invoices: [invoice('1', DUE, 50_000)] });
     expect(decide({ ...big, history }, everyDay, at(big, day(86))).actions.map((x) => x.kind)).toEqual(['agencyReferral']);
+  });
+
+  it('runs a 64 USD account through reminder emails, then the write-off suggestion: no letter, hold, call or agency', () => {
+    const a = account({ invoices: [invoice('1', DUE, 6_400)] });
+    const { steps } = simulate(a, everyDay, day(-6), 120);
+    expect(levelsEntered(steps)).toEqual([
+      [-3, 'courtesy'],
+      [1, 'reminder-1'],
+      [7, 'reminder-2'],
+      [21, 'write-off'],
+    ]);
+    const kinds = steps.flatMap((s) => s.decision.actions.map((x) => x.kind));
+    expect(kinds).toEqual(['email', 'email', 'email', 'writeOffSuggestion']);
+    for (const s of steps) for (const x of s.decision.actions) if (x.kind === 'email' && x.levelId !== 'courtesy') expect(x.wording).toEqual({ agency: false, hold: 'none' });
+    // on the default ladder with the weekend too, and whatever the day: never a letter, hold, call or referral
+    const weekdays = simulate(a, defaultPolicy, day(-6), 200).steps.flatMap((s) => s.decision.actions.map((x) => x.kind));
+    expect(new Set(weekdays)).toEqual(new Set(['email', 'writeOffSuggestion']));
+    expect(weekdays.filter((k) => k === 'writeOffSuggestion')).toHaveLength(1);
+  });
+
+  it('keeps an account over the threshold on the full ladder, and a policy may name its small-balance levels', () => {
+    const big = account({ invoices: [invoice('1', DUE, 64_000)] });
+    expect(simulate(big, everyDay, day(-6), 100).steps.flatMap((s) => s.decision.actions.map((x) => x.kind))).toContain('letter');
+    const withCall = () =>
+      policyWith((p) => {
+        p.smallBalance = { levels: ['reminder-1', 'reminder-2', 'collector-call'], writeOffAfterDays: 10 };
+      });
+    // collector-call also has a call task: a small-balance level may only send emails
+    expect(withCall).toThrow(/smallBalance.levels\[2\] 'collector-call': a small-balance level may only send emails/);
+    const courtesyOnly = policyWith((p) => {
+      p.calendar.weekend = [];
+      p.smallBalance = { levels: ['reminder-2'], writeOffAfterDays: 10 };
+    });
+    const small = account({ invoices: [invoice('1', DUE, 6_400)] });
+    expect(levelsEntered(simulate(small, courtesyOnly, day(-6), 60).steps)).toEqual([
+      [-3, 'courtesy'],
+      [7, 'reminder-2'],
+      [17, 'write-off'],
+    ]);
   });
 
   it('needs a manager to approve a credit hold on a strategic account', () => {
