@@ -5,7 +5,7 @@
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
 import type { ContactDoc, CustomerDoc, DueDateSource, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { countryOf, ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { xeroDueDate, xeroTermsName, type XeroTermRule } from '../terms.js';
 
 export { toMinor };
@@ -211,6 +211,7 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
+    ...countryOf(a?.Country),
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
     contacts,
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],

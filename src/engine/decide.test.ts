@@ -295,7 +295,7 @@ describe('decide: rules', () => {
       const email = after.actions[0];
       expect(email?.kind === 'email' && [email.to.contactId, email.to.role, email.to.fallbackFrom, email.to.fallbackNote]).toEqual(['ap', 'ap', 'billing', 'no billing contact after 5 business days: sent to the AP']);
       expect(after.explanation).toContain("the 'reminder-1' email: no billing contact after 5 business days: sent to the AP");
-      expect(email && describeAction(email)).toBe("'reminder-1' email goes to Contact ap (AP) [no billing contact after 5 business days: sent to the AP]");
+      expect(email && describeAction(email)).toBe("first reminder email goes to Contact ap (AP) [no billing contact after 5 business days: sent to the AP]");
     });
     it('counts the wait in business days from the day the level was reached', () => {
       const a = ladderAccount({ contacts: [contact('ap', ['ap'])] });

@@ -7,6 +7,7 @@ import { isDuplicateKey } from '../store/mongo-errors.js';
 import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import { isEngineAction, type EngineAction } from '../planning/payload.js';
+import { taskTitle, templateTitle } from '../engine/index.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up';
 
@@ -37,11 +38,11 @@ export interface TaskDoc {
 function describe(a: EngineAction): string {
   switch (a.kind) {
     case 'slackNudge':
-      return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
+      return `Slack message (${templateTitle(a.template)}) to ${a.person?.name ?? a.to}`;
     case 'task':
       // A missing role's task reads as what to do: "Find a CFO contact for Acme: the final demand waits for one until …".
       if (a.task === 'find-contact' && a.note !== undefined && a.actionId.startsWith('find-contact.')) return a.note;
-      return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
+      return `${taskTitle(a.task)} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
     case 'agencyReferral':

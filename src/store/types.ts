@@ -112,6 +112,8 @@ export interface CustomerDoc extends ProviderKey {
   email?: string;
   phone?: string;
   address?: string;
+  /** The billing address's country, ISO 3166-1 alpha-2 ('NZ', 'US'): its letters' paper and date style (src/domain/locale.ts). */
+  country?: string;
   currency?: string;
   timeZone?: string;
   contacts: ContactDoc[];
