@@ -221,6 +221,20 @@ describe('decide: rules', () => {
   describe('an account already on credit hold', () => {
     const since = (a: Account) => ({ since: at(a, day(46)) });
 
+    it('tells the written warning the hold is in place, not that one may come', () => {
+      const plain = ladderAccount();
+      const history = done(plain, [['reminder-1', 1], ['collector-call', 30], ['up-the-ladder', 45]]);
+      const letterOf = (a: Account) => decide(a, everyDay, at(a, day(60))).actions.find((x) => x.kind === 'letter');
+      expect(letterOf({ ...plain, history, onHold: since(plain) })).toMatchObject({ wording: { agency: true, hold: 'on-hold' } });
+      expect(letterOf({ ...plain, history })).toMatchObject({ wording: { agency: true, hold: 'possible' } });
+      // a ladder without holds or a referral says neither
+      const plainLadder = policyWith((p) => {
+        p.calendar.weekend = [];
+        p.levels = p.levels.filter((l) => l.id !== 'agency-referral').map((l) => ({ ...l, actions: l.actions.filter((x) => x.kind !== 'creditHold') }));
+      });
+      expect(decide({ ...plain, history }, plainLadder, at(plain, day(60))).actions.find((x) => x.kind === 'letter')).toMatchObject({ wording: { agency: false, hold: 'none' } });
+    });
+
     it('gets no second hold, and the explanation says why', () => {
       const plain = ladderAccount();
       const history = done(plain, [['reminder-1', 1], ['collector-call', 30]]);
