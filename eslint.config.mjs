@@ -53,7 +53,7 @@ const NO_MODULE_STATE = [
 ];
 
 /** Intl formatter caches keyed by time zone or locale, allowed a top-level Map (see below). */
-const MEMO_CACHES = ['src/domain/calendar.ts', 'src/documents/format.ts'];
+const MEMO_CACHES = ['src/domain/calendar.ts', 'src/documents/format.ts', 'src/domain/locale.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'demo-output/', 'coverage/'] },

@@ -2,6 +2,7 @@
 // error a record that cannot be mapped raises, and decimal → minor units.
 import { z } from 'zod';
 import { isCurrencyCode, minorUnitExponent } from '../src/domain/money.js';
+import { countryCode } from '../src/domain/locale.js';
 import type { ContactDoc, Provider } from '../src/store/types.js';
 
 export interface MapContext {
@@ -128,4 +129,10 @@ export function ledgerContacts(idPrefix: string, main: { name: string; email: st
     out.push({ id: `${idPrefix}:person:${i}`, name: p.name || email, email, roles: [p.billing ? 'billing' : 'other'] });
   });
   return out;
+}
+
+/** The customer's `country` field from its billing address's country as the platform stores it ("New Zealand", "NZ"); none when unknown. */
+export function countryOf(text: string | undefined): { country?: string } {
+  const code = countryCode(text);
+  return code !== undefined ? { country: code } : {};
 }

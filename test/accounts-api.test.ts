@@ -158,7 +158,7 @@ describe('GET /api/orgs/:orgId/accounts', () => {
       level: { id: 'reminder-2', name: 'reminder 2' },
       next: { date: '2025-03-04', kind: 'email', level: { id: 'reminder-2' } },
     });
-    expect(two?.next?.step).toContain("'reminder-2' email goes to Bea Billing");
+    expect(two?.next?.step).toContain('second reminder email goes to Bea Billing');
     expect(by.get(ids['held'] ?? '')).toMatchObject({ state: 'on_hold', pastDue: [{ currency: 'USD', minor: 40_000 }] });
     const snoozed = by.get(ids['snoozed'] ?? '');
     expect(snoozed).toMatchObject({ state: 'paused', pastDue: [{ currency: 'USD', minor: 8_000 }] });

@@ -138,8 +138,8 @@ describe('previewing a candidate before saving it', () => {
       {
         accountId: acme._id,
         name: 'Acme Tools',
-        from: { step: expect.stringMatching(/^reminder 1: 'reminder-1' email goes to Bea Billing/), levelId: 'reminder-1', date: '2025-03-04' },
-        to: { step: expect.stringMatching(/^reminder 1: 'reminder-1' email goes to Bea Billing/), levelId: 'reminder-1', date: '2025-03-07' },
+        from: { step: expect.stringMatching(/^reminder 1: first reminder email goes to Bea Billing/), levelId: 'reminder-1', date: '2025-03-04' },
+        to: { step: expect.stringMatching(/^reminder 1: first reminder email goes to Bea Billing/), levelId: 'reminder-1', date: '2025-03-07' },
       },
     ]);
     expect((await store.policies.list(ORG)).length).toBe(1);

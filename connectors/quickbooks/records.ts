@@ -4,7 +4,7 @@
 // string parsing, never float arithmetic.
 import { z } from 'zod';
 import type { CustomerDoc, DueDateSource, InvoiceDoc, PaymentDoc } from '../../src/store/types.js';
-import { ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { countryOf, ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { qboDueDate } from '../terms.js';
 
 const ref = z.object({ value: z.string(), name: z.string().optional() });
@@ -156,6 +156,7 @@ export function mapCustomer(c: QboCustomer, ctx: MapContext): Omit<CustomerDoc, 
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.PrimaryTaxIdentifier?.trim() ? { taxNumber: c.PrimaryTaxIdentifier.trim() } : {}),
+    ...countryOf(a?.Country),
     ...(c.CurrencyRef ? { currency: c.CurrencyRef.value } : {}),
     contacts: ledgerContacts(`qbo:${c.Id}`, { name: person || cleanName(c), email: c.PrimaryEmailAddr?.Address, phone }),
     tags: c.Job && c.ParentRef ? ['job', `parent:${c.ParentRef.value}`] : [],

@@ -5,7 +5,7 @@
 // Instants arrive as `/Date(1700000000000+0000)/` or ISO strings.
 import { z } from 'zod';
 import type { ContactDoc, CustomerDoc, DueDateSource, InvoiceDoc, InvoiceStatus, PaymentDoc } from '../../src/store/types.js';
-import { ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
+import { countryOf, ledgerContacts, MappingError, minorOrThrow, recordKey, splitAddresses, toMinor, unnumberedLabel, type MapContext } from '../mapping.js';
 import { xeroDueDate, xeroTermsName, type XeroTermRule } from '../terms.js';
 
 export { toMinor };
@@ -214,6 +214,7 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     ...(phone ? { phone } : {}),
     ...(address ? { address } : {}),
     ...(c.TaxNumber?.trim() ? { taxNumber: c.TaxNumber.trim() } : {}),
+    ...countryOf(a?.Country),
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
     contacts,
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],

@@ -26,7 +26,7 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
   if (a.kind !== 'letter') return null;
   const kind = KINDS[a.letter];
   const org = ctx.org ?? { name: 'Accounts receivable', settings: {} };
-  const settings = resolveDocumentSettings(org, collectorFallbackOf(ctx.customer, ctx.org));
+  const settings = resolveDocumentSettings(org, { ...collectorFallbackOf(ctx.customer, ctx.org), country: ctx.customer.country });
   const sentDate = localDate(ctx.now, ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
   const party = { ...partyOf(ctx.customer, kind), attention: a.to.name };
   const letter = await buildLetter({
@@ -35,6 +35,7 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
     customer: party,
     invoices: ctx.invoices.map((i) => toDocInvoice(i)),
     sentDate,
+    ...(a.wording !== undefined ? { wording: a.wording } : {}),
     ...(isValidDate(a.responseBy) && a.responseBy > sentDate ? { deadline: a.responseBy } : {}),
   });
   return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };

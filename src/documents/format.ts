@@ -5,6 +5,7 @@
 // formatted as such (in UTC, so no zone can move them by a day).
 import { addDays, compileCalendar, fromDayNumber, onOrAfterBusinessDayNumber, toDayNumber, type LocalDate } from '../domain/calendar.js';
 import { TEXT_LIMITS } from '../domain/human-input.js';
+import { formatCalendarDate } from '../domain/locale.js';
 import { minorUnitExponent, totalsToList, type Totals } from '../domain/money.js';
 import type { DocParty } from './model.js';
 
@@ -89,22 +90,12 @@ export function formatTotalsLocale(totals: Totals, locale: string, fallbackCurre
   return list.map((m) => formatAmount(m.amountMinor, m.currency, locale)).join(' + ');
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormat(locale: string, style: 'long' | 'medium' | 'short'): Intl.DateTimeFormat {
-  const key = `${locale}|${style}`;
-  let f = dateFormats.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: 'UTC' });
-    dateFormats.set(key, f);
-  }
-  return f;
-}
-
-/** 'YYYY-MM-DD' → "March 12, 2025" (en-US, long), "12. März 2025" (de-DE, long), "Mar 12, 2025" (medium). */
+/**
+ * 'YYYY-MM-DD' → "March 12, 2025" (en-US, long), "12 March 2025" (en-NZ, long), "12. März 2025" (de-DE, long):
+ * the one date style of letters and emails (src/domain/locale.ts formatCalendarDate), made safe to draw.
+ */
 export function formatDate(date: LocalDate, locale: string, style: 'long' | 'medium' | 'short' = 'long'): string {
-  toDayNumber(date); // validates
-  return pdfSafe(dateFormat(locale, style).format(new Date(`${date}T00:00:00Z`)));
+  return pdfSafe(formatCalendarDate(date, locale, style));
 }
 
 /** An instant in a zone: "Mar 12, 2025, 3:04 PM" with the zone's abbreviation. */

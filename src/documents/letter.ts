@@ -3,11 +3,13 @@
 // agency), how to pay, and who to talk to. Every paragraph comes from the
 // organisation's settings, with the defaults in settings.ts.
 import type { LocalDate } from '../domain/calendar.js';
+import { sentences } from '../domain/text.js';
+import type { Wording } from '../engine/decision-types.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
 import { capText, cappedParty, daysPastDue, PDF_TEXT, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
 import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type DocParty } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column, type Pdf } from './pdf.js';
-import type { DocumentSettings, LetterKind } from './settings.js';
+import type { DocumentSettings, LetterKind, LetterTexts } from './settings.js';
 
 export interface LetterInput {
   kind: LetterKind;
@@ -20,6 +22,8 @@ export interface LetterInput {
   /** The response deadline; by default the configured number of business days after `sentDate`. */
   deadline?: LocalDate;
   compress?: boolean;
+  /** What may be said of what comes next (the engine's Wording on the letter action); absent: the default ladder's. */
+  wording?: Wording;
 }
 
 export interface BuiltLetter {
@@ -81,6 +85,12 @@ export function collectorLines(s: DocumentSettings): string[] {
   return [c.title ? `${c.name}, ${c.title}` : c.name, ...(c.phone ? [`Phone: ${c.phone}`] : []), ...(c.email ? [`Email: ${c.email}`] : [])];
 }
 
+/** The consequence paragraph: the agency sentence only when the ladder refers, the hold sentence as the hold stands. */
+export function consequenceText(t: LetterTexts, w: Wording, vars: Readonly<Record<string, string>>): string {
+  const hold = w.hold === 'on-hold' ? t.holdInPlace : w.hold === 'possible' ? t.holdPossible : undefined;
+  return sentences([fill(w.agency ? t.consequence : t.consequenceWithoutAgency, vars), hold !== undefined ? fill(hold, vars) : undefined]);
+}
+
 function recipientBlock(doc: Pdf, customer: DocParty): void {
   const lines = [customer.name, ...(customer.attention ? [`Attn: ${customer.attention}`] : []), ...customer.addressLines];
   lines.forEach((l, i) => paragraph(doc, l, { font: i === 0 ? BOLD : undefined, gap: 0 }));
@@ -127,7 +137,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   ], 10.5);
   doc.y += 6;
   paragraph(doc, fill(t.demand, vars), { gap: 8 });
-  paragraph(doc, fill(t.consequence, vars), { gap: 8 });
+  paragraph(doc, consequenceText(t, input.wording ?? { agency: true, hold: 'possible' }, vars), { gap: 8 });
   paragraph(doc, fill(t.dispute, vars), { gap: 10 });
 
   // How to pay
@@ -136,6 +146,8 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   const howToPay: [string, string][] = [];
   if (payLines.length > 0) howToPay.push(['Pay online', payLines.join('\n')]);
   if (s.payment.bankDetails.length > 0) howToPay.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
+  // Neither a link nor bank details: how to pay is to ask the direct contact, said so (never an empty section).
+  if (howToPay.length === 0) howToPay.push(['Contact us', `Please contact ${s.collector.name} (below) to arrange payment.`]);
   howToPay.push(['Please quote', items.map((i) => i.number).join(', ') || '-']);
   if (s.payment.instructions) howToPay.push(['Note', capText(s.payment.instructions, PDF_TEXT.notes)]);
   ensureSpace(doc, 60);

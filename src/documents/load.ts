@@ -63,7 +63,7 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
   return {
     org,
     customer,
-    settings: resolveDocumentSettings(org, collectorFallbackOf(customer, org)),
+    settings: resolveDocumentSettings(org, { ...collectorFallbackOf(customer, org), country: customer.country }),
     timeZone: customer.timeZone ?? org.timeZone,
     invoices,
     audit,

@@ -5,6 +5,7 @@
 // optional and parsed on its own: a malformed field falls back to its safe
 // default instead of breaking a letter, and the problem is reported.
 import { z } from 'zod';
+import { localeFor, paperSizeFor } from '../domain/locale.js';
 import { AgencySchema, HolidaysSchema, LetterheadSchema, RemittanceSchema, SenderSchema } from '../settings/org-settings.js';
 
 export type LetterKind = 'final-demand' | 'written-warning';
@@ -22,7 +23,14 @@ export interface LetterTexts {
   opening: string;
   statementIntro: string;
   demand: string;
+  /** When the account's ladder goes on to an agency referral. */
   consequence: string;
+  /** When it does not (a ladder without a referral): no agency is named. */
+  consequenceWithoutAgency: string;
+  /** When a credit hold may follow (a level from this one on places or proposes one). */
+  holdPossible: string;
+  /** When the account is on credit hold already. */
+  holdInPlace: string;
   dispute: string;
   payment: string;
   closing: string;
@@ -39,10 +47,13 @@ export const DEFAULT_TEXTS: Readonly<Record<LetterKind, LetterTexts>> = {
     statementIntro: 'The following invoices are past due:',
     demand: 'This letter is our formal demand for payment of the full balance due of {total}. Please pay this amount, or contact us to agree on how it will be paid, no later than {deadline}.',
     consequence:
-      'If we have not received payment or heard from you by {deadline}, we intend to refer the account to {agency} for collection, without further notice. Further credit on the account will remain suspended. We would much rather settle this directly with you.',
+      'If we have not received payment or heard from you by {deadline}, we intend to refer the account to {agency} for collection, without further notice.',
+    consequenceWithoutAgency: 'Please act on this letter by {deadline}.',
+    holdPossible: 'Further credit on the account may be suspended.',
+    holdInPlace: 'The account is on credit hold, and further credit will remain suspended until the balance is paid.',
     dispute: 'If you believe any part of this balance is not owed, please tell us in writing before {deadline}, explaining why, so that we can review it.',
     payment: 'How to pay',
-    closing: 'Thank you for giving this matter your prompt attention.',
+    closing: 'We would much rather settle this directly with you. Thank you for giving this matter your prompt attention.',
     signOff: 'Yours sincerely,',
   },
   'written-warning': {
@@ -53,7 +64,10 @@ export const DEFAULT_TEXTS: Readonly<Record<LetterKind, LetterTexts>> = {
     statementIntro: 'The following invoices are past due:',
     demand: 'The past-due balance is {total}. Please pay it, or contact us to discuss it, no later than {deadline}.',
     consequence:
-      'If we do not hear from you by {deadline}, we will escalate the matter: a final demand will follow and, if the balance remains unpaid, the account may be referred to {agency}. New orders may be held until the account is brought up to date.',
+      'If we do not hear from you by {deadline}, we will escalate the matter: a final demand will follow and, if the balance remains unpaid, the account may be referred to {agency}.',
+    consequenceWithoutAgency: 'If we do not hear from you by {deadline}, we will escalate the matter.',
+    holdPossible: 'New orders may be held until the account is brought up to date.',
+    holdInPlace: 'The account is on credit hold: new orders are held until the account is brought up to date.',
     dispute: 'If there is a problem with any of these invoices, please let us know so that we can resolve it.',
     payment: 'How to pay',
     closing: 'We value your business and would like to resolve this with you.',
@@ -70,7 +84,7 @@ const opt = <T extends z.ZodType>(s: T) => s.optional();
 const TextsSchema = z
   .object({
     title: opt(text), subject: opt(text), salutation: opt(text), opening: opt(text), statementIntro: opt(text), demand: opt(text),
-    consequence: opt(text), dispute: opt(text), payment: opt(text), closing: opt(text), signOff: opt(text),
+    consequence: opt(text), consequenceWithoutAgency: opt(text), holdPossible: opt(text), holdInPlace: opt(text), dispute: opt(text), payment: opt(text), closing: opt(text), signOff: opt(text),
   })
   .partial();
 
@@ -112,6 +126,16 @@ function record(x: unknown): Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
 }
 
+/**
+ * The settings for one customer's documents: dates and amounts in its country's style (en-NZ: "22 May 2026",
+ * en-US: "May 22, 2026") and its country's paper (US Letter in the US and Canada, A4 elsewhere); the
+ * organisation's locale and paper when the country is not known. Letters and emails both date by this.
+ */
+export function forCountry<S extends Pick<DocumentSettings, 'locale' | 'paperSize'>>(settings: S, country: string | undefined): S {
+  if (country === undefined) return settings;
+  return { ...settings, locale: localeFor(country, settings.locale), paperSize: paperSizeFor(country, settings.paperSize) };
+}
+
 /** Letter-size paper where it is the norm; A4 elsewhere. */
 function defaultPaper(locale: string): 'A4' | 'LETTER' {
   return /-(US|CA|MX|PH|CL|CO|VE)$/i.test(locale) ? 'LETTER' : 'A4';
@@ -125,7 +149,11 @@ export function splitLines(s: string | undefined): string[] {
  * Resolves the document settings of an organisation. `fallback` fills what the
  * settings leave out (the customer's collector email, for one).
  */
-export function resolveDocumentSettings(org: { name: string; settings: Record<string, unknown> }, fallback: { collectorEmail?: string } = {}): DocumentSettings {
+export function resolveDocumentSettings(org: { name: string; settings: Record<string, unknown> }, fallback: { collectorEmail?: string; country?: string | undefined } = {}): DocumentSettings {
+  return forCountry(resolveOrgDocumentSettings(org, fallback), fallback.country);
+}
+
+function resolveOrgDocumentSettings(org: { name: string; settings: Record<string, unknown> }, fallback: { collectorEmail?: string }): DocumentSettings {
   const raw = record(org.settings['documents']);
   const problems: string[] = [];
   const field = <K extends keyof typeof fieldSchemas>(key: K): z.infer<(typeof fieldSchemas)[K]> | undefined => {

@@ -25,7 +25,7 @@ function pastDueText(days: number): string {
 
 function signature(input: MessageInput): string[] {
   const s = input.sender;
-  return ['Kind regards,', ...(s.name !== undefined ? [s.name] : []), s.company, ...(s.phone !== undefined ? [s.phone] : []), s.email, ...(s.address !== undefined ? [s.address] : [])];
+  return ['Kind regards,', s.name, s.company, s.phone, s.email, s.address].map((l) => l?.trim() ?? '').filter((l) => l !== '');
 }
 
 function text(m: Message, input: MessageInput): string {
@@ -33,7 +33,7 @@ function text(m: Message, input: MessageInput): string {
   for (const p of m.intro) lines.push(p, '');
   lines.push(`${m.tableTitle}:`);
   for (const i of input.invoices) {
-    lines.push(`  - ${i.number}, due ${longDate(i.dueDate)} (${pastDueText(i.daysPastDue)}): ${amount(i.balanceMinor, i.currency)} open of ${amount(i.totalMinor, i.currency)}`);
+    lines.push(`  - ${i.number}, due ${longDate(i.dueDate, input.locale)} (${pastDueText(i.daysPastDue)}): ${amount(i.balanceMinor, i.currency)} open of ${amount(i.totalMinor, i.currency)}`);
     if (i.payUrl !== undefined) lines.push(`    Pay online: ${i.payUrl}`);
   }
   lines.push(`  Total: ${formatTotals(input.totals)}`, '');
@@ -48,7 +48,7 @@ function html(m: Message, input: MessageInput): string {
   const rows = input.invoices
     .map(
       (i) =>
-        `<tr><td ${cell}>${escapeHtml(i.number)}</td><td ${cell}>${escapeHtml(longDate(i.dueDate))}</td><td ${cell}>${escapeHtml(pastDueText(i.daysPastDue))}</td>` +
+        `<tr><td ${cell}>${escapeHtml(i.number)}</td><td ${cell}>${escapeHtml(longDate(i.dueDate, input.locale))}</td><td ${cell}>${escapeHtml(pastDueText(i.daysPastDue))}</td>` +
         `<td ${cell}>${escapeHtml(amount(i.balanceMinor, i.currency))}</td><td ${cell}>${i.payUrl !== undefined ? `<a href="${escapeHtml(i.payUrl)}">Pay online</a>` : ''}</td></tr>`,
     )
     .join('');

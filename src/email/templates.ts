@@ -2,8 +2,11 @@
 // Each is professional and courteous at every level (shared/seeds, 001 tips): it
 // states the facts, lists every past-due invoice with a way to pay, offers help,
 // and names the next step plainly — never a threat. Pure: data in, text out.
-import { civilFromDays, toDayNumber, type LocalDate } from '../domain/calendar.js';
+import type { LocalDate } from '../domain/calendar.js';
+import { formatCalendarDate } from '../domain/locale.js';
 import { formatMoney, formatTotals, money, type Totals } from '../domain/money.js';
+import { joinParts, sentence, sentences } from '../domain/text.js';
+import type { Wording } from '../engine/decision-types.js';
 import { TEMPLATE_CATALOGUE } from '../engine/templates.js';
 
 export interface MessageInvoice {
@@ -41,6 +44,12 @@ export interface MessageInput {
   guarantee?: { name: string; documentRef: string } | undefined;
   /** Customer emails and letters already sent about this account. */
   previousContacts: number;
+  /** What may be said about what comes next (the engine's Wording); absent: the default ladder's (agency ahead, hold possible). */
+  wording?: Wording | undefined;
+  /** The recipient's contact role ('billing', 'ap', 'ap_manager', 'cfo', …): the wording is for its reader. */
+  recipientRole?: string | undefined;
+  /** The locale dates are written in (the customer's country: src/documents/settings.ts customerPlace); default en-US. */
+  locale?: string | undefined;
 }
 
 /** A message as blocks, rendered to text and HTML by render.ts. */
@@ -55,13 +64,13 @@ export interface Message {
   tableTitle: string;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/** "3 March 2025" */
-export function longDate(date: LocalDate): string {
-  const { y, m, d } = civilFromDays(toDayNumber(date));
-  return `${d} ${MONTHS[m - 1] ?? '?'} ${y}`;
+/** "March 3, 2025" (en-US), "3 March 2025" (en-NZ, en-GB): the letters' date style (src/domain/locale.ts). */
+export function longDate(date: LocalDate, locale = 'en-US'): string {
+  return formatCalendarDate(date, locale, 'long');
 }
+
+/** The default ladder's wording, for entries planned before the engine said. */
+export const DEFAULT_WORDING: Wording = { agency: true, hold: 'possible' };
 
 export function amount(minor: number, currency: string): string {
   return formatMoney(money(minor, currency));
@@ -83,11 +92,32 @@ function oldest(invoices: readonly MessageInvoice[]): MessageInvoice | undefined
 }
 
 function contactLine(s: Sender): string {
-  const parts = [s.phone !== undefined ? `by phone on ${s.phone}` : undefined, `by email at ${s.email}`].filter((p): p is string => p !== undefined);
-  return `You can reach ${s.name !== undefined ? `me, ${s.name},` : 'us'} ${parts.join(' or ')}.`;
+  const name = s.name?.trim();
+  const ways = joinParts([s.phone?.trim() ? `by phone on ${s.phone.trim()}` : undefined, `by email at ${s.email}`], ' or ');
+  return sentence(`You can reach ${name ? `me, ${name},` : 'us'} ${ways}`);
 }
 
-const PAY = 'Each invoice below has a link to pay online. If you would like a copy of any invoice, simply reply to this email.';
+/** The pay-online sentence only when every listed invoice has a link; else only the offer of a copy. */
+function payLine(m: MessageInput): string {
+  const links = m.invoices.filter((i) => i.payUrl !== undefined && i.payUrl !== '').length;
+  const copy = 'If you would like a copy of any invoice, simply reply to this email.';
+  if (links === 0 || m.invoices.length === 0) return copy;
+  if (links === m.invoices.length) return `${m.invoices.length === 1 ? 'The invoice below has a link' : 'Each invoice below has a link'} to pay online. ${copy}`;
+  return `The invoices below with a "Pay online" link can be paid online. ${copy}`;
+}
+const PAY = payLine;
+
+/** "We have contacted your team 3 times about it without a reply." — nothing when there were none. */
+function attempts(n: number, text: (times: string) => string): string[] {
+  return n > 0 ? [text(`${n} time${n === 1 ? '' : 's'}`)] : [];
+}
+
+function wordingOf(m: MessageInput): Wording {
+  return m.wording ?? DEFAULT_WORDING;
+}
+
+/** Roles that are the accounts payable team itself: the "up the ladder" email does not tell them their team did not answer. */
+const AP_TEAM_ROLES = new Set(['billing', 'ap', 'other']);
 
 type Builder = (m: MessageInput, total: string) => Message;
 
@@ -102,51 +132,58 @@ const builders: Record<string, Builder> = {
     subject: `Upcoming payment to ${m.sender.company}: ${invoiceList(m.invoices)}`,
     greeting: `Hello ${firstName(m.recipientName)},`,
     intro: [
-      `A friendly heads-up that ${invoiceList(m.invoices)} for ${total} ${m.invoices.length === 1 ? 'falls' : 'fall'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today)}.`,
+      `A friendly heads-up that ${invoiceList(m.invoices)} for ${total} ${m.invoices.length === 1 ? 'falls' : 'fall'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today, m.locale)}.`,
       'If payment is already on its way, thank you, and please disregard this note.',
     ],
-    outro: [PAY, 'If anything on the invoice does not look right, just reply and we will sort it out.'],
+    outro: [PAY(m), 'If anything on the invoice does not look right, just reply and we will sort it out.'],
     tableTitle: 'Invoices coming due',
   }),
   'reminder-1': (m, total) => ({
     subject: `Friendly reminder: ${invoiceList(m.invoices)} past due`,
     greeting: `Hello ${firstName(m.recipientName)},`,
     intro: [
-      `Our records show that ${invoiceList(m.invoices)}, ${total} in all, ${m.invoices.length === 1 ? 'was' : 'were'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today)} and ${m.invoices.length === 1 ? 'is' : 'are'} still open. It may simply have slipped through, which happens to all of us.`,
+      `Our records show that ${invoiceList(m.invoices)}, ${total} in all, ${m.invoices.length === 1 ? 'was' : 'were'} due on ${longDate(oldest(m.invoices)?.dueDate ?? m.today, m.locale)} and ${m.invoices.length === 1 ? 'is' : 'are'} still open. It may simply have slipped through, which happens to all of us.`,
       'Is there anything we can help with — a copy of the invoice, a purchase order number, or a question about the charges?',
     ],
-    outro: [PAY, 'If you have already sent payment, thank you; please let us know the date so we can match it.'],
+    outro: [PAY(m), 'If you have already sent payment, thank you; please let us know the date so we can match it.'],
     tableTitle: 'Past-due invoices',
   }),
   'reminder-2': (m, total) => ({
     subject: `Second reminder: ${total} past due with ${m.sender.company}`,
     greeting: `Hello ${firstName(m.recipientName)},`,
     intro: [
-      `We wrote to you recently about your account with ${m.sender.company}, and we have not yet received payment or heard back. The past-due balance is now ${total}.`,
+      m.previousContacts > 0
+        ? sentences([`We wrote to you recently about your account with ${m.sender.company}, and we have not yet received payment or heard back`, `The past-due balance is now ${total}`])
+        : sentences([`We are writing about your account with ${m.sender.company}`, `The past-due balance is ${total}`]),
       'Please arrange payment of the invoices below, or let us know when we can expect it. If there is a problem with an invoice, tell us and we will work to resolve it quickly.',
     ],
-    outro: [PAY, contactLine(m.sender)],
+    outro: [PAY(m), contactLine(m.sender)],
     tableTitle: 'Past-due invoices',
   }),
   'urgent-account-matter': (m, total) => ({
     subject: `Urgent Account Matter: ${m.customerName}, ${total} past due`,
     greeting: `Dear ${m.recipientName},`,
     intro: [
-      `I am writing about your account with ${m.sender.company}, which is now ${oldest(m.invoices)?.daysPastDue ?? 0} days past due with a balance of ${total}. We have contacted your team ${m.previousContacts} time${m.previousContacts === 1 ? '' : 's'} about it without a reply.`,
+      sentences([
+        `I am writing about your account with ${m.sender.company}, which is now ${oldest(m.invoices)?.daysPastDue ?? 0} days past due with a balance of ${total}`,
+        ...attempts(m.previousContacts, (n) => `We have contacted your team ${n} about it without a reply`),
+      ]),
       'Please contact me today to arrange payment, or to tell me what is holding it up. If it would help, we are glad to discuss a payment schedule.',
     ],
-    outro: [contactLine(m.sender), PAY],
+    outro: [contactLine(m.sender), PAY(m)],
     tableTitle: 'Past-due invoices',
   }),
   'decision-makers': (m, total) => ({
     subject: `Your help with a past-due balance of ${total}: ${m.customerName}`,
     greeting: `Dear ${m.recipientName},`,
     intro: [
-      `I am reaching out to you because our reminders to your accounts payable team about a past-due balance of ${total} have not been answered, and I would value your help in resolving it.`,
+      AP_TEAM_ROLES.has(m.recipientRole ?? 'ap_manager')
+        ? `I am writing to you directly because our earlier reminders about a past-due balance of ${total} have not been answered, and I would value your help in resolving it.`
+        : `I am reaching out to you because our reminders to your accounts payable team about a past-due balance of ${total} have not been answered, and I would value your help in resolving it.`,
       `The oldest invoice, ${oldest(m.invoices)?.number ?? ''}, is ${oldest(m.invoices)?.daysPastDue ?? 0} days past due. Could you let me know who is best placed to arrange payment, or when we can expect it?`,
       ...guaranteeLines(m),
     ],
-    outro: [contactLine(m.sender), PAY],
+    outro: [contactLine(m.sender), PAY(m)],
     tableTitle: 'Past-due invoices',
   }),
   'payment-plan-missed': (m, total) => ({
@@ -156,30 +193,45 @@ const builders: Record<string, Builder> = {
       'Thank you for agreeing a payment plan with us. We have not received the most recent instalment, so the plan is no longer on schedule.',
       `The past-due balance is ${total}. Please pay the missed instalment, or contact us so we can agree new dates.`,
     ],
-    outro: [contactLine(m.sender), PAY],
+    outro: [contactLine(m.sender), PAY(m)],
     tableTitle: 'Invoices under the plan',
   }),
   'written-warning': (m, total) => ({
     subject: `Written notice: past-due balance of ${total}, ${m.customerName}`,
     greeting: `Dear ${m.recipientName},`,
     intro: [
-      `We have attempted to reach you ${m.previousContacts} time${m.previousContacts === 1 ? '' : 's'} about the past-due balance of ${total} on your account with ${m.sender.company}, without a response.`,
-      `Please pay the balance, or contact us to agree a way forward, by ${longDate(m.responseBy ?? m.today)}. If we have not heard from you by that date, we will escalate this matter, and the account may be placed on credit hold.`,
+      m.previousContacts > 0
+        ? sentence(`We have attempted to reach you ${m.previousContacts} time${m.previousContacts === 1 ? '' : 's'} about the past-due balance of ${total} on your account with ${m.sender.company}, without a response`)
+        : sentence(`We are writing about the past-due balance of ${total} on your account with ${m.sender.company}`),
+      sentences([
+        `Please pay the balance, or contact us to agree a way forward, by ${longDate(m.responseBy ?? m.today, m.locale)}`,
+        wordingOf(m).hold === 'possible'
+          ? 'If we have not heard from you by that date, we will escalate this matter, and the account may be placed on credit hold'
+          : 'If we have not heard from you by that date, we will escalate this matter',
+        wordingOf(m).hold === 'on-hold' ? 'The account is on credit hold until the balance is brought up to date' : undefined,
+      ]),
       'We would much rather resolve this with you directly.',
     ],
-    outro: [contactLine(m.sender), PAY],
+    outro: [contactLine(m.sender), PAY(m)],
     tableTitle: 'Past-due invoices',
   }),
   'final-demand': (m, total) => ({
     subject: `Final demand for payment: ${m.customerName}, ${total}`,
     greeting: `Dear ${m.recipientName},`,
     intro: [
-      `This is a final demand for the full past-due balance of ${total} on your account with ${m.sender.company}. Our ${m.previousContacts} earlier attempts to reach you by email, letter and phone have gone unanswered.`,
-      `Please pay the full balance, or contact us, by ${longDate(m.responseBy ?? m.today)}. If we do not hear from you by that date, the account will be referred to a collection agency.`,
+      sentences([
+        `This is a final demand for the full past-due balance of ${total} on your account with ${m.sender.company}`,
+        ...attempts(m.previousContacts, (n) => `We have tried to reach you ${n} by email, letter and phone without an answer`),
+      ]),
+      sentences([
+        `Please pay the full balance, or contact us, by ${longDate(m.responseBy ?? m.today, m.locale)}`,
+        wordingOf(m).agency ? 'If we do not hear from you by that date, the account will be referred to a collection agency' : undefined,
+        wordingOf(m).hold === 'on-hold' ? 'The account remains on credit hold until the balance is paid' : undefined,
+      ]),
       'The letter is attached. If you have already paid, or if you dispute any invoice, please let us know at once.',
       ...guaranteeLines(m),
     ],
-    outro: [contactLine(m.sender), ...(m.sender.address !== undefined ? [`Our address: ${m.sender.address}.`] : []), PAY],
+    outro: [contactLine(m.sender), ...(m.sender.address?.trim() ? [sentence(`Our address: ${m.sender.address.trim()}`)] : []), PAY(m)],
     tableTitle: 'Balance due',
   }),
 };

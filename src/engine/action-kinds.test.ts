@@ -31,7 +31,11 @@ describe('the action-kinds table', () => {
 
   it('says what was sent', () => {
     const to = { name: 'Bea', email: 'bea@x.example' };
-    expect(sentSentence({ kind: 'email', template: 'reminder-1', to, cc: [{ name: 'Al' }] }, { result: {} })).toBe("'reminder-1' email sent to Bea <bea@x.example>, cc Al");
+    expect(sentSentence({ kind: 'email', template: 'reminder-1', to, cc: [{ name: 'Al' }] }, { result: {} })).toBe('first reminder email sent to Bea <bea@x.example>, cc Al');
+    // No template ids or internal words in what people read (the rep nudge's "What was tried" shows these).
+    expect(sentSentence({ kind: 'slackNudge', template: 'rep-call', to: 'salesRep', person: { name: 'Sam Rep' } }, { result: {} })).toBe('Slack message to Sam Rep: request to call the customer');
+    expect(sentSentence({ kind: 'task', task: 'find-contact', assignee: 'collector', person: null }, { result: {} })).toBe('find a contact task given to the collector');
+    expect(sentSentence({ kind: 'writeOffSuggestion' }, { result: {} })).toBe('write-off suggestion sent for approval');
     expect(sentSentence({ kind: 'letter', letter: 'finalDemand', to, responseBy: '2025-03-20' }, { result: {} })).toBe('final demand sent to Bea <bea@x.example>, response by 2025-03-20');
     expect(sentSentence({ kind: 'agencyPacket' }, { result: { to: 'agency@x.example', dryRun: true } })).toBe('referral packet for agency@x.example recorded, not sent (dry run: sending is off)');
   });

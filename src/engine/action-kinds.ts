@@ -7,6 +7,7 @@
 // did" goes through here (policy validation, planning, the dispatcher, the
 // preview); a new kind is one row.
 
+import { taskTitle, templateTitle } from './templates.js';
 /** The kinds of actions the engine decides (DueAction['kind']). */
 export const ENGINE_ACTION_KINDS = ['email', 'letter', 'slackNudge', 'task', 'creditHold', 'agencyReferral', 'writeOffSuggestion'] as const;
 /** Outbox entries that people's decisions make (the Slack app), not the engine: planning neither plans, cancels nor counts them. */
@@ -81,15 +82,15 @@ export const EMAIL_ROUTES: { readonly [R in EmailRoute]: EmailRouteRow } = {
   smtp: {
     channel: 'email',
     auditChannel: 'email',
-    sent: (a) => `'${a.template}' email sent to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`,
-    what: (a) => `'${a.template}' email`,
+    sent: (a) => `${templateTitle(a.template)} email sent to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map((c) => c.name).join(', ')}` : ''}`,
+    what: (a) => `${templateTitle(a.template)} email`,
   },
   // The platform's own invoice email (QuickBooks / Xero: their template and pay link).
   platform: {
     channel: 'platform_email',
     auditChannel: 'platform',
-    sent: (a) => `'${a.template}' sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}`,
-    what: (a) => `'${a.template}' platform invoice email`,
+    sent: (a) => `${templateTitle(a.template)} sent by the platform's own invoice email to ${a.to.name} <${a.to.email ?? ''}>${fallback(a.to)}`,
+    what: (a) => `${templateTitle(a.template)} platform invoice email`,
   },
 };
 
@@ -100,13 +101,19 @@ export function emailRouteOf(channel: string): EmailRoute | undefined {
   return EMAIL_ROUTE_NAMES.find((r) => EMAIL_ROUTES[r].channel === channel);
 }
 
+/** 'salesRep' → "the sales rep". */
+function roleWords(role: string): string {
+  const words: Record<string, string> = { salesRep: 'the sales rep', collector: 'the collector', approver: 'the approver', manager: 'the manager' };
+  return words[role] ?? role;
+}
+
 const task = (kind: string): ActionKindRow<'creditHold' | 'agencyReferral' | 'writeOffSuggestion'> => ({
   customerFacing: false,
   alertOnFailure: false,
   channel: () => 'task',
   auditChannel: () => 'system',
-  sent: () => `${kind} task stored`,
-  what: () => `${kind} task`,
+  sent: () => `${kind} sent for approval`,
+  what: () => kind,
 });
 
 export const ACTION_KINDS: { readonly [K in ActionKind]: ActionKindRow<K> } = {
@@ -133,20 +140,20 @@ export const ACTION_KINDS: { readonly [K in ActionKind]: ActionKindRow<K> } = {
     alertOnFailure: false,
     channel: () => 'slack',
     auditChannel: () => 'slack',
-    sent: (a) => `Slack nudge '${a.template}' stored for ${a.person?.name ?? a.to}`,
-    what: (a) => `Slack nudge '${a.template}'`,
+    sent: (a) => `Slack message to ${a.person?.name ?? roleWords(a.to)}: ${templateTitle(a.template)}`,
+    what: (a) => `Slack message (${templateTitle(a.template)})`,
   },
   task: {
     customerFacing: false,
     alertOnFailure: false,
     channel: () => 'task',
     auditChannel: () => 'system',
-    sent: (a) => `${a.task} task stored for ${a.person?.name ?? a.assignee}`,
-    what: (a) => `${a.task} task`,
+    sent: (a) => `${taskTitle(a.task)} task given to ${a.person?.name ?? roleWords(a.assignee)}`,
+    what: (a) => `${taskTitle(a.task)} task`,
   },
-  creditHold: task('creditHold'),
-  agencyReferral: task('agencyReferral'),
-  writeOffSuggestion: task('writeOffSuggestion'),
+  creditHold: task('credit hold'),
+  agencyReferral: task('agency referral'),
+  writeOffSuggestion: task('write-off suggestion'),
   writeback: {
     customerFacing: false,
     alertOnFailure: false,

@@ -8,7 +8,7 @@ import { contactsByRank, resolveCc, resolveRole, roleLabel } from './contacts.js
 import { callInstant } from './call-slots.js';
 import { addressee, findContactActionId } from './missing-role.js';
 import { sendAt, type Ctx } from './context.js';
-import type { DueAction } from './decision-types.js';
+import type { DueAction, Wording } from './decision-types.js';
 import type { CompiledAction, CompiledLevel } from './policy.js';
 
 const UNSAFE = /[:,%]/;
@@ -44,6 +44,14 @@ function joinIds(sortedInvoiceIds: readonly string[]): string {
   return ids;
 }
 
+/** What the customer may be told comes next (Wording): from this level on, on the account's track. */
+export function wordingFor(ctx: Ctx, level: CompiledLevel): Wording {
+  const later = ctx.cp.levels.slice(level.index);
+  const agency = later.some((l) => l.hasAgencyReferral);
+  const hold = ctx.a.onHold !== undefined ? 'on-hold' : later.some((l) => l.actions.some((x) => x.spec.kind === 'creditHold')) ? 'possible' : 'none';
+  return { agency, hold };
+}
+
 /**
  * The due actions for `actions` (of `level`, in its order) over the invoices `ids`. `waitFrom`: the day the
  * level was reached, from which an email waits for a missing role (undefined: no wait; missing-role.ts).
@@ -57,6 +65,7 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
   let emailContacts: (Contact | undefined)[] | undefined;
   let phoneContacts: (Contact | undefined)[] | undefined;
   let calls = -1;
+  let wording: Wording | undefined;
   const strategic = a.tags.some((t) => cp.strategicTags.has(t));
   const collector = a.collector ?? null;
   const guarantee = a.guarantee ? { guarantee: { contactId: a.guarantee.contactId, name: a.guarantee.name, documentRef: a.guarantee.documentRef } } : {};
@@ -100,11 +109,12 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
           break;
         }
         const cc = resolveCc(spec.cc, to, emailContacts, cp);
+        wording ??= wordingFor(ctx, level);
         if (spec.kind === 'email') {
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...guarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}) });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...guarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}), wording });
         } else {
           const responseBy = fromDayNumber(onOrAfterBusinessDayNumber(ctx.today + (spec.responseDays ?? 0), ctx.cal));
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee, ...guarantee });
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee, ...guarantee, wording });
         }
         break;
       }

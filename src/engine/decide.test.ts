@@ -157,14 +157,56 @@ describe('decide: rules', () => {
     expect(d2.pastDue.fastTrack).toBe('fast-track');
   });
 
-  it('suggests a write-off instead of an agency referral under the threshold', () => {
+  it('suggests a write-off, never an agency referral, under the threshold (the small-balance track)', () => {
+    // An account that had gone up the full ladder before its balance fell under the threshold: the track
+    // takes over (reminder 2 still owed, then the write-off suggestion), the letters' history is not its own.
     const a = ladderAccount({ invoices: [invoice('1', DUE, 5_000)] });
-    const history = done(a, [['reminder-1', 1], ['written-warning', 60], ['final-demand', 75]]);
+    const history = done(a, [['reminder-1', 1], ['reminder-2', 7], ['written-warning', 60], ['final-demand', 75]]);
     const d = decide({ ...a, history }, everyDay, at(a, day(86)));
     expect(d.actions.map((x) => x.kind)).toEqual(['writeOffSuggestion']);
+    expect(d.level.id).toBe('write-off');
     expect(d.explanation).toContain('write-off');
     const big = ladderAccount({ invoices: [invoice('1', DUE, 50_000)] });
     expect(decide({ ...big, history }, everyDay, at(big, day(86))).actions.map((x) => x.kind)).toEqual(['agencyReferral']);
+  });
+
+  it('runs a 64 USD account through reminder emails, then the write-off suggestion: no letter, hold, call or agency', () => {
+    const a = account({ invoices: [invoice('1', DUE, 6_400)] });
+    const { steps } = simulate(a, everyDay, day(-6), 120);
+    expect(levelsEntered(steps)).toEqual([
+      [-3, 'courtesy'],
+      [1, 'reminder-1'],
+      [7, 'reminder-2'],
+      [21, 'write-off'],
+    ]);
+    const kinds = steps.flatMap((s) => s.decision.actions.map((x) => x.kind));
+    expect(kinds).toEqual(['email', 'email', 'email', 'writeOffSuggestion']);
+    for (const s of steps) for (const x of s.decision.actions) if (x.kind === 'email' && x.levelId !== 'courtesy') expect(x.wording).toEqual({ agency: false, hold: 'none' });
+    // on the default ladder with the weekend too, and whatever the day: never a letter, hold, call or referral
+    const weekdays = simulate(a, defaultPolicy, day(-6), 200).steps.flatMap((s) => s.decision.actions.map((x) => x.kind));
+    expect(new Set(weekdays)).toEqual(new Set(['email', 'writeOffSuggestion']));
+    expect(weekdays.filter((k) => k === 'writeOffSuggestion')).toHaveLength(1);
+  });
+
+  it('keeps an account over the threshold on the full ladder, and a policy may name its small-balance levels', () => {
+    const big = account({ invoices: [invoice('1', DUE, 64_000)] });
+    expect(simulate(big, everyDay, day(-6), 100).steps.flatMap((s) => s.decision.actions.map((x) => x.kind))).toContain('letter');
+    const withCall = () =>
+      policyWith((p) => {
+        p.smallBalance = { levels: ['reminder-1', 'reminder-2', 'collector-call'], writeOffAfterDays: 10 };
+      });
+    // collector-call also has a call task: a small-balance level may only send emails
+    expect(withCall).toThrow(/smallBalance.levels\[2\] 'collector-call': a small-balance level may only send emails/);
+    const courtesyOnly = policyWith((p) => {
+      p.calendar.weekend = [];
+      p.smallBalance = { levels: ['reminder-2'], writeOffAfterDays: 10 };
+    });
+    const small = account({ invoices: [invoice('1', DUE, 6_400)] });
+    expect(levelsEntered(simulate(small, courtesyOnly, day(-6), 60).steps)).toEqual([
+      [-3, 'courtesy'],
+      [7, 'reminder-2'],
+      [17, 'write-off'],
+    ]);
   });
 
   it('needs a manager to approve a credit hold on a strategic account', () => {
@@ -178,6 +220,20 @@ describe('decide: rules', () => {
 
   describe('an account already on credit hold', () => {
     const since = (a: Account) => ({ since: at(a, day(46)) });
+
+    it('tells the written warning the hold is in place, not that one may come', () => {
+      const plain = ladderAccount();
+      const history = done(plain, [['reminder-1', 1], ['collector-call', 30], ['up-the-ladder', 45]]);
+      const letterOf = (a: Account) => decide(a, everyDay, at(a, day(60))).actions.find((x) => x.kind === 'letter');
+      expect(letterOf({ ...plain, history, onHold: since(plain) })).toMatchObject({ wording: { agency: true, hold: 'on-hold' } });
+      expect(letterOf({ ...plain, history })).toMatchObject({ wording: { agency: true, hold: 'possible' } });
+      // a ladder without holds or a referral says neither
+      const plainLadder = policyWith((p) => {
+        p.calendar.weekend = [];
+        p.levels = p.levels.filter((l) => l.id !== 'agency-referral').map((l) => ({ ...l, actions: l.actions.filter((x) => x.kind !== 'creditHold') }));
+      });
+      expect(decide({ ...plain, history }, plainLadder, at(plain, day(60))).actions.find((x) => x.kind === 'letter')).toMatchObject({ wording: { agency: false, hold: 'none' } });
+    });
 
     it('gets no second hold, and the explanation says why', () => {
       const plain = ladderAccount();
@@ -253,7 +309,7 @@ describe('decide: rules', () => {
       const email = after.actions[0];
       expect(email?.kind === 'email' && [email.to.contactId, email.to.role, email.to.fallbackFrom, email.to.fallbackNote]).toEqual(['ap', 'ap', 'billing', 'no billing contact after 5 business days: sent to the AP']);
       expect(after.explanation).toContain("the 'reminder-1' email: no billing contact after 5 business days: sent to the AP");
-      expect(email && describeAction(email)).toBe("'reminder-1' email goes to Contact ap (AP) [no billing contact after 5 business days: sent to the AP]");
+      expect(email && describeAction(email)).toBe("first reminder email goes to Contact ap (AP) [no billing contact after 5 business days: sent to the AP]");
     });
     it('counts the wait in business days from the day the level was reached', () => {
       const a = ladderAccount({ contacts: [contact('ap', ['ap'])] });

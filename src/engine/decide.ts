@@ -27,7 +27,8 @@ export function decide(account: Account, policyLike: PolicyLike, now: Instant | 
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const tz = account.timeZone;
   const today = localDayNumber(nowMs, tz);
-  const ctx: Ctx = { a: account, cp, now: nowMs, tz, today, cal: calendarFor(account, cp), reasons: [], nextDay: undefined };
+  const first: Ctx = { a: account, cp, now: nowMs, tz, today, cal: calendarFor(account, cp), reasons: [], nextDay: undefined };
+  let ctx = first;
   const pauses = pauseState(account, policy, today, nowMs, tz);
   for (const d of pauses.wakeDays) wakeOn(ctx, d);
 
@@ -84,16 +85,22 @@ export function decide(account: Account, policyLike: PolicyLike, now: Instant | 
   }
   for (const r of pauses.resumed) ctx.reasons.push(r);
 
+  // The small-balance track: one rule (isSmallBalance), the one place it is chosen; from here on the ladder is the track's.
+  const track = pastDue.length > 0 ? trackFor(cp, netTotals, options.rates) : cp;
+  if (track !== cp) {
+    ctx = { ...first, cp: track };
+    ctx.reasons.push({ code: 'small-balance', text: 'under the write-off threshold: small-balance track (reminders, then a write-off suggestion)' });
+  }
   const status = pastDue.length > 0 ? levelStatuses(ctx, new Set(ids)) : undefined;
   if (pauses.active.length > 0) {
     for (const r of pauses.active) ctx.reasons.push(r);
-    const at = status ? lastReachedLevel(cp, status) : undefined;
+    const at = status ? lastReachedLevel(ctx.cp, status) : undefined;
     ctx.reasons.push({ code: 'level', text: `level '${at?.name ?? CURRENT_LEVEL.name}'` });
     return finish(ctx, base, 'paused', at ? ref(at) : CURRENT_LEVEL, []);
   }
 
   if (pastDue.length === 0) return courtesy(ctx, base, window);
-  return ladder(ctx, base, { ids, status: status ?? [], ladderDays, schedulePercent: tier?.schedulePercent ?? 100, net: netTotals, rates: options.rates });
+  return ladder(ctx, base, { ids, status: status ?? [], ladderDays, schedulePercent: tier?.schedulePercent ?? 100, net: netTotals });
 }
 
 interface SortedInvoices {
@@ -156,6 +163,16 @@ function netOfCredits(a: Account, totals: Totals): Totals {
   for (const p of a.payments) if (p.unappliedMinor > 0 && net[p.currency] !== undefined) addTo(net, p.currency, -p.unappliedMinor);
   for (const k in net) if ((net[k] ?? 0) < 0) net[k] = 0;
   return net;
+}
+
+/** Whether a past-due balance (net of credits) is under the policy's write-off threshold: it follows the small-balance track. */
+export function isSmallBalance(policy: Policy, net: Totals, rates: ExchangeRates | undefined): boolean {
+  return policy.writeOff !== null && Object.keys(net).length > 0 && compareWithThreshold(net, policy.writeOff.below, rates) === 'below';
+}
+
+/** The ladder an account with this past-due balance follows: the small-balance track under the write-off threshold, else the policy's. */
+export function trackFor(cp: CompiledPolicy, net: Totals, rates: ExchangeRates | undefined): CompiledPolicy {
+  return cp.smallBalance !== null && isSmallBalance(cp.policy, net, rates) ? cp.smallBalance : cp;
 }
 
 /** The strongest fast-track tier the net balance reaches, if any. */

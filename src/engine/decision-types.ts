@@ -41,6 +41,17 @@ export interface GuaranteeRef {
   readonly documentRef: string;
 }
 
+/**
+ * What a customer email or letter may truthfully say about what comes next, as the account's ladder (its
+ * track) stands when the action is decided: `agency`, a later level refers the account to an agency;
+ * `hold`, 'on-hold' when a credit hold is in place, 'possible' when a level from this one on places or
+ * proposes one, else 'none'.
+ */
+export interface Wording {
+  readonly agency: boolean;
+  readonly hold: 'none' | 'possible' | 'on-hold';
+}
+
 export type ActionBody =
   | {
       readonly kind: 'email';
@@ -53,6 +64,8 @@ export type ActionBody =
       readonly guarantee?: GuaranteeRef;
       /** Present (and 'platform') when the accounting platform emails the invoices instead of our SMTP. */
       readonly via?: 'platform';
+      /** Always set by the engine; absent only on actions built by hand (tests) or planned before it existed. */
+      readonly wording?: Wording;
     }
   | {
       readonly kind: 'letter';
@@ -63,6 +76,8 @@ export type ActionBody =
       readonly responseBy: LocalDate;
       readonly personalGuarantee: boolean;
       readonly guarantee?: GuaranteeRef;
+      /** Always set by the engine; absent only on actions built by hand (tests) or planned before it existed. */
+      readonly wording?: Wording;
     }
   | {
       readonly kind: 'slackNudge';
@@ -105,6 +120,7 @@ export type ReasonCode =
   | 'oldest-past-due'
   | 'balance'
   | 'fast-track'
+  | 'small-balance'
   | 'invoice-excluded'
   | 'paused'
   | 'resumed'

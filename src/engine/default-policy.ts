@@ -27,6 +27,8 @@ export const DEFAULT_POLICY_INPUT = {
     },
   ],
   writeOff: { below: { USD: 10_000, EUR: 10_000, GBP: 8_000, CAD: 13_000, AUD: 15_000, NZD: 16_000, JPY: 15_000 } },
+  // Under the write-off threshold: the two reminder emails, then a write-off suggestion 14 days after the second.
+  smallBalance: { levels: ['reminder-1', 'reminder-2'], writeOffAfterDays: 14 },
   strategic: { tags: ['strategic'] },
   // A level's email waits 5 business days for a missing role (a find-contact task asks the collector for it).
   contacts: { missingRoleWaitDays: 5 },

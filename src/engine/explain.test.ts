@@ -62,10 +62,10 @@ describe('explain', () => {
     const texts = p.entries.map((e) => describeAction(e.action));
     expect(texts).toEqual(
       expect.arrayContaining([
-        "Slack nudge 'rep-call' to Sam Rep",
+        'Slack message (request to call the customer) to Sam Rep',
         'credit hold placed (needs manager approval)',
         'agency referral goes to the approver',
-        'mail task for Cole Lector → Contact cfo (CFO) (send the final demand by certified post and ask the customer to respond within 48 hours)',
+        'letter by post task for Cole Lector → Contact cfo (CFO) (send the final demand by certified post and ask the customer to respond within 48 hours)',
         'fax task for Cole Lector → Contact cfo (CFO) (send the final demand by fax and ask the customer to respond within 48 hours)',
       ]),
     );

@@ -15,6 +15,7 @@ import { formatMoney } from '../domain/money.js';
 import type { Account, HistoryEntry, Instant } from './account.js';
 import { decide, roleLabel, type Decision, type DecideOptions, type DueAction, type Recipient } from './decide.js';
 import { compiledOf, type PolicyLike } from './policy.js';
+import { taskTitle, templateTitle } from './templates.js';
 
 function who(r: Recipient): string {
   return `${r.name} (${roleLabel(r.role)})${r.fallbackNote !== undefined ? ` [${r.fallbackNote}]` : ''}`;
@@ -24,13 +25,13 @@ function who(r: Recipient): string {
 export function describeAction(a: DueAction): string {
   switch (a.kind) {
     case 'email':
-      return `'${a.template}' email goes to ${who(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map(who).join(', ')}` : ''}${a.urgent ? ' (urgent)' : ''}`;
+      return `${templateTitle(a.template)} email goes to ${who(a.to)}${a.cc.length > 0 ? `, cc ${a.cc.map(who).join(', ')}` : ''}${a.urgent ? ' (urgent)' : ''}`;
     case 'letter':
       return `the ${a.letter === 'finalDemand' ? 'final demand' : 'written warning'} goes to ${who(a.to)}, response by ${a.responseBy}`;
     case 'slackNudge':
-      return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
+      return `Slack message (${templateTitle(a.template)}) to ${a.person?.name ?? a.to}`;
     case 'task':
-      return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${who(a.target)}` : ''}${a.note ? ` (${a.note})` : ''}`;
+      return `${taskTitle(a.task)} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${who(a.target)}` : ''}${a.note ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
     case 'agencyReferral':

@@ -3,7 +3,7 @@
 // and the courtesy level before the due date.
 
 import { formatDayNumberShort, localDayNumber, onOrAfterBusinessDayNumber, toDayNumber } from '../domain/calendar.js';
-import { addTo, compareWithThreshold, type ExchangeRates, type Totals } from '../domain/money.js';
+import { addTo, type Totals } from '../domain/money.js';
 import type { Invoice } from './account.js';
 import { buildActions } from './actions.js';
 import { canActToday, finish, ref, wakeOn, type Base, type Ctx } from './context.js';
@@ -113,11 +113,10 @@ export interface LadderInput {
   readonly schedulePercent: number;
   /** The past-due balance net of credits. */
   readonly net: Totals;
-  readonly rates: ExchangeRates | undefined;
 }
 
 /** The past-due ladder: the level the account is at and the actions due today. */
-export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedulePercent: percent, net, rates }: LadderInput): Decision {
+export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedulePercent: percent, net }: LadderInput): Decision {
   const { cp, today } = ctx;
   // The agency-decision limit: the latest day each mandatory level may come (decision-limit.ts).
   const latest = latestLevelDays(cp, ctx.cal, today - ladderDays);
@@ -196,9 +195,9 @@ export function ladder(ctx: Ctx, base: Base, { ids, status, ladderDays, schedule
   const reachedToday = partial.length === 0 && last !== undefined && last.day === today;
   if (!canActToday(ctx, customerFacing, reachedToday)) return finish(ctx, base, 'past-due', level, []);
   wakeOn(ctx, today + 1);
-  const writeOff =
-    due.hasAgencyReferral && cp.policy.writeOff !== null && compareWithThreshold(net, cp.policy.writeOff.below, rates) === 'below';
-  if (writeOff) ctx.reasons.push({ code: 'write-off', text: `balance under the write-off threshold: write-off suggested instead of agency referral` });
+  // On the small-balance track (decide.ts chose it), the last level's approver step is a write-off suggestion.
+  const writeOff = cp.isSmallBalance;
+  if (writeOff && todo.some((x) => x.spec.kind === 'agencyReferral')) ctx.reasons.push({ code: 'write-off', text: 'small-balance track: write-off suggested to the approver' });
   return finish(ctx, base, 'past-due', level, buildActions(ctx, due, todo, ids, net, writeOff, status[due.index]?.reachedDay ?? today));
 }
 

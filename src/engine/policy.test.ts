@@ -86,6 +86,32 @@ describe('policy schema', () => {
     expect(v.problems.length).toBeGreaterThanOrEqual(7);
   });
 
+  it('checks the small-balance track: known, past-due, email-only levels, a threshold, the reserved write-off id', () => {
+    const p = clone();
+    p.smallBalance = { levels: ['reminder-1', 'reminder-1', 'courtesy', 'final-demand', 'nope'], writeOffAfterDays: 14 };
+    p.writeOff = null;
+    p.levels = [...p.levels.slice(0, 2), { ...p.levels[1]!, id: 'write-off' }, ...p.levels.slice(2)];
+    const v = validatePolicy(p);
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.problems.filter((x) => x.startsWith('smallBalance') || x.startsWith('levels:'))).toEqual([
+        "levels: 'write-off' is reserved for the small-balance track's write-off suggestion",
+        'smallBalance: needs writeOff.below, the threshold under which an account follows it',
+        "smallBalance.levels[1] 'reminder-1': listed twice",
+        "smallBalance.levels[2] 'courtesy': the level before the due date applies to every account; list past-due levels only",
+        "smallBalance.levels[3] 'final-demand': a small-balance level may only send emails (no letters, holds, calls or referrals)",
+        "smallBalance.levels[4] 'nope': no such level in the ladder",
+      ]);
+    }
+    const days = clone();
+    days.smallBalance = { levels: ['reminder-1'], writeOffAfterDays: 0 };
+    expect(validatePolicy(days).ok).toBe(false);
+    // without a section, a policy with a threshold takes its email-only past-due levels
+    const implicit = clone();
+    delete implicit.smallBalance;
+    expect(validatePolicy(implicit).ok).toBe(true);
+  });
+
   it('rejects an agency referral without a written warning and a final demand before it', () => {
     const p = clone();
     p.levels = p.levels.filter((l) => l.id !== 'written-warning' && l.id !== 'final-demand');

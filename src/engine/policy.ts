@@ -107,6 +107,15 @@ export const PolicySchema = z.object({
     .default([]),
   /** Past-due balances under this get a write-off suggestion instead of an agency referral. */
   writeOff: z.object({ below: Threshold }).nullable().default(null),
+  /**
+   * The small-balance track: an account whose past-due balance is under `writeOff.below` goes only through
+   * these ladder levels (each may only send emails), then, `writeOffAfterDays` days after the last of them,
+   * a write-off suggestion to the approver. No letters, credit holds, calls or agency referral.
+   * Absent: the ladder's email-only past-due levels, then the suggestion 14 days later (smallBalanceOf).
+   */
+  smallBalance: z
+    .object({ levels: z.array(Id).min(1), writeOffAfterDays: z.number().int().min(1).max(365).default(14) })
+    .optional(),
   /** Accounts with one of these tags need a manager's approval for any credit hold. */
   strategic: z.object({ tags: z.array(z.string().min(1)) }).default({ tags: ['strategic'] }),
   /** Limits on what people may enter: a date (promise, instalment, snooze, more time) at most this many days ahead. */
@@ -312,7 +321,58 @@ function consistencyProblems(p: Policy, templates: TemplateCatalogue): string[] 
     finalDemandBefore ||= demandHere;
     previous = level;
   });
+  problems.push(...smallBalanceProblems(p));
   return problems;
+}
+
+/** The level id of the small-balance track's last step (smallBalanceOf). */
+export const WRITE_OFF_LEVEL_ID = 'write-off';
+
+function emailOnly(l: LevelSpec): boolean {
+  return l.actions.length > 0 && l.actions.every((a) => a.kind === 'email');
+}
+
+function isPreDueSpec(l: LevelSpec): boolean {
+  return l.trigger.kind === 'daysPastDue' && l.trigger.days <= 0;
+}
+
+function smallBalanceProblems(p: Policy): string[] {
+  const problems: string[] = [];
+  if (p.levels.some((l) => l.id === WRITE_OFF_LEVEL_ID)) problems.push(`levels: '${WRITE_OFF_LEVEL_ID}' is reserved for the small-balance track's write-off suggestion`);
+  const sb = p.smallBalance;
+  if (sb === undefined) return problems;
+  if (p.writeOff === null) problems.push('smallBalance: needs writeOff.below, the threshold under which an account follows it');
+  const seen = new Set<string>();
+  sb.levels.forEach((id, i) => {
+    const at = `smallBalance.levels[${i}] '${id}'`;
+    if (seen.has(id)) problems.push(`${at}: listed twice`);
+    seen.add(id);
+    const level = p.levels.find((l) => l.id === id);
+    if (!level) problems.push(`${at}: no such level in the ladder`);
+    else if (isPreDueSpec(level)) problems.push(`${at}: the level before the due date applies to every account; list past-due levels only`);
+    else if (!emailOnly(level)) problems.push(`${at}: a small-balance level may only send emails (no letters, holds, calls or referrals)`);
+  });
+  return problems;
+}
+
+/**
+ * The small-balance track's levels, in ladder order: the level before the due date (if any), the listed
+ * levels, then the write-off suggestion to the approver. Null when the policy has no write-off threshold.
+ */
+export function smallBalanceOf(policy: Policy): LevelSpec[] | null {
+  if (policy.writeOff === null) return null;
+  const listed = policy.smallBalance?.levels;
+  const levels = policy.levels.filter((l) => isPreDueSpec(l) || (listed ? listed.includes(l.id) : emailOnly(l)));
+  const writeOff: LevelSpec = {
+    id: WRITE_OFF_LEVEL_ID,
+    name: 'write-off suggestion',
+    owner: 'approver',
+    trigger: { kind: 'daysAfterPrevious', days: policy.smallBalance?.writeOffAfterDays ?? 14 },
+    mandatory: false,
+    // The track's only approver step: buildActions makes it a writeOffSuggestion (CompiledPolicy.smallBalance).
+    actions: [{ id: 'write-off', kind: 'agencyReferral' }],
+  };
+  return [...levels, writeOff];
 }
 
 // ---- compiled form: compile once, pass it where decide() runs in a loop ----------
@@ -352,6 +412,10 @@ export interface CompiledPolicy {
   readonly fastTrack: Policy['fastTrack'];
   /** Business days an email waits for a missing role (src/engine/missing-role.ts). */
   readonly missingRoleWaitDays: number;
+  /** True for the small-balance track itself: its last level suggests a write-off, never an agency referral. */
+  readonly isSmallBalance: boolean;
+  /** The small-balance track, compiled (smallBalanceOf); null without a write-off threshold, and on the track itself. */
+  readonly smallBalance: CompiledPolicy | null;
 }
 
 /** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
@@ -370,7 +434,12 @@ export function compiledOf(p: PolicyLike): CompiledPolicy {
 
 /** Precomputes the lookups decide() needs. Pure: nothing is cached here (compile once per loop, see PolicyLike). */
 export function compilePolicy(policy: Policy): CompiledPolicy {
-  const levels = policy.levels.map((spec, index): CompiledLevel => {
+  const track = smallBalanceOf(policy);
+  return compileLevels(policy, policy.levels, false, track ? compileLevels(policy, track, true, null) : null);
+}
+
+function compileLevels(policy: Policy, specs: readonly LevelSpec[], isSmallBalance: boolean, smallBalance: CompiledPolicy | null): CompiledPolicy {
+  const levels = specs.map((spec, index): CompiledLevel => {
     const actions = spec.actions.map((a): CompiledAction => ({ spec: a, customerFacing: isCustomerFacing(a.kind) }));
     const letter = spec.actions.find((a) => a.kind === 'letter');
     return {
@@ -383,7 +452,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       actionById: new Map(actions.map((a) => [a.spec.id, a])),
       customerFacing: actions.some((a) => a.customerFacing),
       responseDays: letter?.kind === 'letter' ? letter.responseDays : undefined,
-      hasAgencyReferral: spec.actions.some((a) => a.kind === 'agencyReferral'),
+      hasAgencyReferral: !isSmallBalance && spec.actions.some((a) => a.kind === 'agencyReferral'),
     };
   });
   const preDue = levels.find((l) => l.preDue);
@@ -401,6 +470,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     strategicTags: new Set(policy.strategic.tags),
     fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),
     missingRoleWaitDays: policy.contacts.missingRoleWaitDays,
+    isSmallBalance,
+    smallBalance,
   };
   return c;
 }

@@ -124,10 +124,14 @@ describe('ladder properties over simulated runs', () => {
               if (!ok) throw new Error(`${e.levelId} emitted before ${l.id}/${act.id} happened`);
             }
           });
-          if (e.kind === 'agencyReferral' || e.kind === 'writeOffSuggestion') {
+          if (e.kind === 'agencyReferral') {
             for (const lvl of ['written-warning', 'final-demand']) {
               expect(e.historyBefore.some((h) => h.levelId === lvl && h.kind === 'letter' && covers(h))).toBe(true);
             }
+          }
+          // A write-off suggestion ends the small-balance track: only emails (and tasks to find a missing contact for them) came before it.
+          if (e.kind === 'writeOffSuggestion') {
+            expect(e.historyBefore.filter((h) => covers(h) && h.kind !== 'email' && h.task !== 'find-contact').map((h) => `${h.levelId}:${h.kind}`)).toEqual([]);
           }
         }
       }),

@@ -8,6 +8,7 @@ import { localDate, toDayNumber } from '../domain/calendar.js';
 import { addTo, type Totals } from '../domain/money.js';
 import { renderMessage } from '../email/render.js';
 import type { MessageInvoice, Sender } from '../email/templates.js';
+import { resolveDocumentSettings } from '../documents/settings.js';
 import { collectorEmailOf } from '../planning/collector.js';
 import { SenderSchema } from '../settings/org-settings.js';
 import { sha256Hex } from '../store/hash.js';
@@ -91,6 +92,10 @@ export class EmailChannel implements Channel {
       personalGuarantee: a.personalGuarantee,
       guarantee: a.guarantee,
       previousContacts: ctx.previousContacts,
+      wording: a.wording,
+      recipientRole: a.to.role,
+      // The letters' date style: the customer's country, else the organisation's document locale.
+      locale: resolveDocumentSettings(ctx.org ?? { name: '', settings: {} }, { country: ctx.customer.country }).locale,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
     const replyTo = collectorEmailOf(ctx.customer, ctx.org) ?? sender.email;

@@ -8,6 +8,7 @@ import { collections } from '../store/store.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import { isEngineAction, type EngineAction, type PayloadAction } from '../planning/payload.js';
 import type { TaskCompletion } from '../planning/mailed-demand.js';
+import { taskTitle, templateTitle } from '../engine/index.js';
 
 export type TaskKind = 'slack-nudge' | 'call' | 'voicemail' | 'mail' | 'courier' | 'fax' | 'find-contact' | 'credit-hold' | 'approval' | 'follow-up' | 'credit-check';
 
@@ -43,7 +44,7 @@ export type CreditCheckTaskDoc = Omit<TaskDoc, 'kind' | 'action'> & { kind: 'cre
 function describe(a: EngineAction): string {
   switch (a.kind) {
     case 'slackNudge':
-      return `Slack nudge '${a.template}' to ${a.person?.name ?? a.to}`;
+      return `Slack message (${templateTitle(a.template)}) to ${a.person?.name ?? a.to}`;
     case 'task':
       // A missing role's task reads as what to do: "Find a CFO contact for Acme: the final demand waits for one until …".
       if (a.task === 'find-contact' && a.note !== undefined && a.actionId.startsWith('find-contact.')) return a.note;
@@ -52,7 +53,7 @@ function describe(a: EngineAction): string {
         const note = a.note.charAt(0).toUpperCase() + a.note.slice(1);
         return `${note}${a.target ? `: ${a.target.name} (${a.target.role})` : ''}`;
       }
-      return `${a.task} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
+      return `${taskTitle(a.task)} task for ${a.person?.name ?? a.assignee}${a.target ? ` → ${a.target.name} (${a.target.role})` : ''}${a.note !== undefined ? ` (${a.note})` : ''}`;
     case 'creditHold':
       return `credit hold ${a.mode === 'place' ? 'placed' : 'proposed'}${a.approval ? ` (needs ${a.approval} approval)` : ''}`;
     case 'agencyReferral':

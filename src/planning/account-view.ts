@@ -31,7 +31,7 @@ export const NextStepSchema = z
     date: z.string().describe('local date (YYYY-MM-DD, the account time zone)'),
     at: z.string().describe('instant (ISO 8601) the step is due'),
     kind: z.string().describe("the action's kind: email, letter, slackNudge, task, creditHold, agencyReferral, writeOffSuggestion"),
-    step: z.string().describe("what happens, e.g. \"'reminder' email goes to Bea Billing (billing)\""),
+    step: z.string().describe("what happens, e.g. \"first reminder email goes to Bea Billing (billing)\""),
     level: LevelRef,
   })
   .describe('the next step of the ladder if nothing changes: due now, or the preview’s next one');

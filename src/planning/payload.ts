@@ -32,6 +32,8 @@ const RecipientSchema = z.object({
   timeZone: z.string().optional(),
 });
 const GuaranteeSchema = z.object({ contactId: z.string(), name: z.string(), documentRef: z.string() });
+/** The engine's Wording; absent on entries planned before it existed (the templates then assume the default ladder). */
+const WordingSchema = z.object({ agency: z.boolean(), hold: z.enum(['none', 'possible', 'on-hold']) });
 export type PayloadRecipient = z.infer<typeof RecipientSchema>;
 
 const Common = {
@@ -58,6 +60,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     personalGuarantee: z.boolean(),
     guarantee: GuaranteeSchema.optional(),
     via: z.enum(EMAIL_ROUTE_NAMES).optional(),
+    wording: WordingSchema.optional(),
   }),
   z.object({
     ...Common,
@@ -69,6 +72,7 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     responseBy: z.string(),
     personalGuarantee: z.boolean(),
     guarantee: GuaranteeSchema.optional(),
+    wording: WordingSchema.optional(),
   }),
   z.object({
     ...Common,

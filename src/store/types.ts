@@ -114,6 +114,8 @@ export interface CustomerDoc extends ProviderKey {
   address?: string;
   /** The customer's tax number when the ledger has one (Xero Contact.TaxNumber; QuickBooks Customer.PrimaryTaxIdentifier, which it may mask): read by the look-alike check. */
   taxNumber?: string;
+  /** The billing address's country, ISO 3166-1 alpha-2 ('NZ', 'US'): its letters' paper and date style (src/domain/locale.ts). */
+  country?: string;
   currency?: string;
   timeZone?: string;
   contacts: ContactDoc[];
