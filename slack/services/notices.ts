@@ -22,7 +22,7 @@ const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app'
 const DONE_ROLES = ['collector', 'manager', 'admin'];
 
 /** The account's collector in Slack: the customer's collector, else the organisation's first collector with a Slack user. */
-async function collectorOf(ctx: SlackContext, customer: CustomerDoc): Promise<{ id: string; email: string } | null> {
+export async function collectorOf(ctx: SlackContext, customer: CustomerDoc): Promise<{ id: string; email: string } | null> {
   const email = collectorEmailOf(customer, await ctx.store.organisations.get(customer.orgId));
   if (email) {
     const u = await slackUserByEmail(ctx.client, email);

@@ -43,6 +43,11 @@ export const collections = {
   policies: 'policies',
   quarantined: 'quarantined_accounts',
   ledgerReconciliations: 'ledger_reconciliations',
+  // Inbound mail (src/inbound/store.ts): raw messages, people's replies, reply-address tokens, attachments kept as evidence.
+  inboundMail: 'inbound_mail',
+  replies: 'replies',
+  replyTokens: 'reply_tokens',
+  inboundAttachments: 'inbound_attachments',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -73,6 +78,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { state: 1, nextAttemptAt: 1 }, name: 'state_next' },
     { key: { customerId: 1, state: 1 }, name: 'customer_state' },
     { key: { orgId: 1 }, name: 'org' },
+    // A reply or a bounce report names the message it answers by its Message-ID (src/inbound/process.ts).
+    { key: { 'result.messageId': 1 }, name: 'message_id' },
   ],
   inbox: [
     { key: { provider: 1, dedupeKey: 1 }, name: 'provider_dedupe', unique: true },
@@ -87,6 +94,11 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
   // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
   ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
+  // Inbound mail (src/inbound/store.ts): stored once by Message-ID (its _id); listed by status, by organisation.
+  inboundMail: [{ key: { status: 1, receivedAt: 1 }, name: 'status_received' }, { key: { orgId: 1, receivedAt: 1 }, name: 'org_received' }],
+  replies: [{ key: { customerId: 1, receivedAt: 1 }, name: 'customer_received' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
+  replyTokens: [],
+  inboundAttachments: [],
 };
 
 export interface Store {
