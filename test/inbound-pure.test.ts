@@ -43,10 +43,11 @@ describe('reply addresses', () => {
   it("set Reply-To only when configured, and respect an organisation's own address", () => {
     const base = { fallback: 'collector@northwind.example', orgId: 'org-1', customerId: 'c1' };
     expect(replyToOf({ ...base, orgAddress: undefined, mailbox: undefined })).toEqual({ replyTo: 'collector@northwind.example', token: null });
+    expect(replyToOf({ ...base, orgAddress: 'ar@northwind.example', mailbox: undefined })).toEqual({ replyTo: 'ar@northwind.example', token: null });
     const minted = replyToOf({ ...base, orgAddress: undefined, mailbox });
     expect(minted.replyTo).toBe(replyAddressFor(mailbox, 'org-1', 'c1').address);
     // Their own address: left as it is (replies match by In-Reply-To / References).
-    expect(replyToOf({ ...base, orgAddress: 'ar@northwind.example', mailbox })).toEqual({ replyTo: 'collector@northwind.example', token: null });
+    expect(replyToOf({ ...base, orgAddress: 'ar@northwind.example', mailbox })).toEqual({ replyTo: 'ar@northwind.example', token: null });
     // Their own address is the inbound mailbox: plus-addressed.
     expect(replyToOf({ ...base, orgAddress: 'Replies@ar.northwind.example', mailbox }).replyTo).toBe(minted.replyTo);
   });

@@ -36,14 +36,14 @@ export interface EmailChannelOptions {
 }
 
 /**
- * The Reply-To of a customer email. Without an inbound mailbox: the account's collector, else the sender's
- * address (as before). With one: the account's reply address (the mailbox's plus-address with its token) —
- * unless the organisation named its own address (settings.sender.email): that one is kept (replies are then
- * matched by In-Reply-To/References), and plus-addressed only when it is the inbound mailbox itself.
+ * The Reply-To of a customer email. The organisation's own Reply-To (settings.sender.replyTo) is respected:
+ * kept as it is (replies then match by In-Reply-To/References), and plus-addressed only when it is the inbound
+ * mailbox itself. Otherwise, with an inbound mailbox configured: the account's reply address (the mailbox's
+ * plus-address with its token); without one: the account's collector, else the sender's address (as before).
  */
 export function replyToOf(o: { fallback: string; orgAddress: string | undefined; mailbox: ReplyMailbox | undefined; orgId: string; customerId: string }): { replyTo: string; token: string | null } {
-  if (!o.mailbox) return { replyTo: o.fallback, token: null };
-  if (o.orgAddress !== undefined && !isInboundMailbox(o.orgAddress, o.mailbox)) return { replyTo: o.fallback, token: null };
+  if (!o.mailbox) return { replyTo: o.orgAddress ?? o.fallback, token: null };
+  if (o.orgAddress !== undefined && !isInboundMailbox(o.orgAddress, o.mailbox)) return { replyTo: o.orgAddress, token: null };
   const r = replyAddressFor(o.mailbox, o.orgId, o.customerId);
   return { replyTo: r.address, token: r.token };
 }
@@ -111,7 +111,7 @@ export class EmailChannel implements Channel {
       previousContacts: ctx.previousContacts,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
-    const orgAddress = SenderSchema.safeParse(ctx.org?.settings['sender'] ?? {}).data?.email;
+    const orgAddress = SenderSchema.safeParse(ctx.org?.settings['sender'] ?? {}).data?.replyTo;
     const { replyTo, token } = replyToOf({ fallback: collectorEmailOf(ctx.customer, ctx.org) ?? sender.email, orgAddress, mailbox: this.opts.replyMailbox, orgId: ctx.entry.orgId, customerId: ctx.entry.customerId });
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
