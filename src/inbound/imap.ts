@@ -3,7 +3,6 @@
 // then marked \Seen, so a crash between the two only stores it again (a no-op).
 // A message over the size limit is recorded as refused from its envelope and
 // size alone: its bytes are never fetched.
-import { ImapFlow } from 'imapflow';
 import type { InboundConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { InboundMail } from './store.js';
@@ -31,6 +30,8 @@ export interface PollDeps {
 /** One pass over the mailbox's unseen messages. Throws when the server cannot be reached or refuses the login. */
 export async function pollMailbox(imap: ImapSettings, deps: PollDeps): Promise<PollStats> {
   const timeout = deps.timeoutMs ?? 30_000;
+  // Loaded on the first poll, not at start-up (a process without a mailbox never loads it).
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: imap.host,
     port: imap.port,

@@ -13,8 +13,7 @@
 //   audit trail told, the account planned again; the caller tells the collector.
 // Mail for no known account stays stored as `unmatched` (GET /api/inbound-mail).
 // Running it again on the same message changes nothing and returns the same reply.
-import { convert } from 'html-to-text';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { localDate } from '../domain/calendar.js';
 import type { Logger } from '../logger.js';
 import { storeAlert } from '../outbox/alerts.js';
@@ -74,10 +73,11 @@ function headerText(p: ParsedMail, name: string): string | undefined {
   return undefined;
 }
 
-/** The reply's text: the plain part, else the HTML converted to text (never HTML itself). */
-export function textOf(p: Pick<ParsedMail, 'text' | 'html'>): string {
+/** The reply's text: the plain part, else the HTML converted to text (never HTML itself). html-to-text is loaded when first needed. */
+export async function textOf(p: Pick<ParsedMail, 'text' | 'html'>): Promise<string> {
   const plain = (p.text ?? '').trim();
   if (plain !== '') return plain.slice(0, MAX_TEXT);
+  const { convert } = await import('html-to-text');
   if (typeof p.html === 'string' && p.html !== '') return convert(p.html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { ignoreHref: true } }] }).trim().slice(0, MAX_TEXT);
   return '';
 }
@@ -151,6 +151,8 @@ export class InboundProcessor {
     const raw = doc?.raw ? Buffer.from(doc.raw.buffer) : null;
     if (!doc || !raw) return { kind: 'missing' };
     const now = clock();
+    // mailparser is loaded on the first message, not at start-up (web and worker start without it).
+    const { simpleParser } = await import('mailparser');
     const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
     const subject = (parsed.subject ?? '').slice(0, 500);
     const from = addressesOf(parsed.from)[0] ?? '';
@@ -183,7 +185,7 @@ export class InboundProcessor {
       (from !== '' ? await this.accountOfAddress(from) : null);
     const autoReason = autoReplyReason((name) => headerText(parsed, name), subject);
     if (!account) return this.unmatched(inboundMailId, autoReason ? 'auto-reply' : 'reply', from, subject, now, 'no reply address, referenced message or sender address of a known account');
-    const text = textOf(parsed);
+    const text = await textOf(parsed);
 
     if (autoReason) {
       const org = await store.organisations.get(account.orgId);
