@@ -28,6 +28,9 @@ import { startDovecot, type Dovecot } from './helpers/dovecot.js';
 import { testServices } from './helpers/services.js';
 import { startSmtpSink, type SmtpSink, type SunkMessage } from './helpers/smtp-sink.js';
 import { ORG, seedAcme, seedPeople, startHarness, type Harness } from './sandbox/slack/harness.js';
+import { buildLetter } from '../src/documents/letter.js';
+import { replyAddressFor } from '../src/inbound/reply-address.js';
+import { inv, pdfText, settings, squash } from './documents.helpers.js';
 
 const T0 = new Date('2025-03-01T15:00:00Z');
 const at = (date: string, hhmm: string): Date => new Date(zonedInstant(date, hhmm, 'America/Chicago'));
@@ -280,5 +283,36 @@ describe('inbound mail, end to end', () => {
     expect(await h.store.db.collection(collections.replies).countDocuments({ customerId: c._id })).toBe(0);
     const entry = (await h.store.audit.list(c._id)).find((e) => e.action === 'mail.auto_reply');
     expect(entry?.details).toMatchObject({ returnDate: '2025-06-08' });
+  });
+
+  it("an organisation's own Reply-To is kept, and a reply to it is matched by In-Reply-To; its attachment is kept as evidence", async () => {
+    await h.store.organisations.setSettings(ORG, { sender: { company: 'Northwind Supply Co.', name: 'Cole Lector', email: 'ar@northwind.example', replyTo: 'ar@northwind.example' } }, h.clock.now);
+    try {
+      const { c, sent } = await reminded('own-reply-to.example');
+      expect(sent.headers.get('reply-to')).toBe('ar@northwind.example');
+      h.clock.now = at('2025-03-04', '11:00');
+      const pdf = Buffer.from('%PDF-1.4 remittance advice').toString('base64');
+      await append(rfc822({
+        // From an address Overdue does not know, to the organisation's own mailbox: only In-Reply-To names the account.
+        From: 'Accounts <payables@elsewhere.example>', To: 'ar@northwind.example', Subject: 'Re: reminder', 'Message-ID': '<reply-own@elsewhere.example>',
+        'In-Reply-To': sent.headers.get('message-id') ?? '', 'Content-Type': 'multipart/mixed; boundary="MIX"',
+      }, ['--MIX', 'Content-Type: text/plain', '', 'Paid, remittance attached.', '--MIX', 'Content-Type: application/pdf; name="remittance.pdf"',
+        'Content-Disposition: attachment; filename="remittance.pdf"', 'Content-Transfer-Encoding: base64', '', pdf, '--MIX--'].join('\n')));
+      const polled = await pollInbound(services);
+      const outcome = await processInbound(services, polled.ids[0] ?? '');
+      expect(outcome).toMatchObject({ kind: 'reply', reply: { customerId: c._id, from: 'payables@elsewhere.example', attachments: [{ filename: 'remittance.pdf', contentType: 'application/pdf', size: 26 }] } });
+      const stored = await h.store.db.collection<ReplyDoc>(collections.replies).findOne({ _id: polled.ids[0] ?? '' });
+      const sha = stored?.attachments[0]?.sha256 ?? '';
+      expect(sha).toMatch(/^[0-9a-f]{64}$/);
+      expect((await inboundStore(h.store.db).attachments.get(sha))?.bytes.toString()).toBe('%PDF-1.4 remittance advice');
+    } finally {
+      await h.store.organisations.setSettings(ORG, { sender: { company: 'Northwind Supply Co.', name: 'Cole Lector', email: 'ar@northwind.example' } }, h.clock.now);
+    }
+  });
+
+  it('a letter names the reply address', async () => {
+    const address = replyAddressFor(inbound.replyMailbox ?? { address: '', secret: '' }, ORG, 'c1').address;
+    const letter = await buildLetter({ kind: 'final-demand', settings: settings(), customer: { name: 'Acme', addressLines: ['1 Road'] }, invoices: [inv('INV-1', '2025-01-01', '2025-02-01', 10_000)], sentDate: '2025-03-20', replyTo: address });
+    expect(squash(await pdfText(letter.pdf))).toContain(`To reply by email, write to ${address}`);
   });
 });

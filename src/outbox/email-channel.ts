@@ -28,7 +28,7 @@ export interface EmailChannelOptions {
   /** Ignored: the dispatcher decides dry run (DispatcherOptions.sendEnabled, the connection's send mode) and says so in SendContext.dryRun. Kept while src/outbox/wiring.ts still passes it. */
   sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
-  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
+  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }>; replyTo?: string }) => Promise<Mail.Attachment | null>;
   /** The inbound mailbox (INBOUND_REPLY_ADDRESS + secret): Reply-To becomes the account's reply address (replyToOf). */
   replyMailbox?: ReplyMailbox;
   /** Remember which account a minted reply token stands for (src/inbound/store.ts ReplyTokens), before the message leaves. */
@@ -116,7 +116,7 @@ export class EmailChannel implements Channel {
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a }) : null;
+    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
     const mail: Mail.Options = {
       from: this.opts.from,
       to: { name: a.to.name, address: to },
