@@ -59,7 +59,8 @@ function readForm(req: Request, maxBytes: number): Promise<Form> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fieldSize: maxBytes + 1, fields: 100, files: 100, fieldNameSize: 100 } });
+      // latin1 both ways keeps the message's bytes exactly as posted, whatever their encoding.
+      bb = busboy({ headers: req.headers, defCharset: 'latin1', limits: { fieldSize: maxBytes + 1, fileSize: maxBytes + 1, fields: 100, files: 100, fieldNameSize: 100 } });
     } catch (err) {
       reject(err);
       return;
@@ -67,13 +68,16 @@ function readForm(req: Request, maxBytes: number): Promise<Form> {
     const form: Form = { fields: new Map(), mime: null, tooLarge: false, size: 0 };
     bb.on('field', (name, value, info) => {
       if (name === 'body-mime') {
-        const bytes = Buffer.from(value, 'utf8');
+        const bytes = Buffer.from(value, 'latin1');
         form.size = bytes.length;
         if (info.valueTruncated || bytes.length > maxBytes) form.tooLarge = true;
         else form.mime = bytes;
-      } else if (value.length <= 10_000) form.fields.set(name, value);
+      } else if (value.length <= 10_000) form.fields.set(name, Buffer.from(value, 'latin1').toString('utf8'));
     });
     bb.on('file', (name, stream) => {
+      stream.on('limit', () => {
+        if (name === 'body-mime') form.tooLarge = true;
+      });
       // The raw MIME carries the attachments; a file named body-mime is the message itself.
       const chunks: Buffer[] = [];
       let size = 0;

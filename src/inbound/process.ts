@@ -153,7 +153,13 @@ export class InboundProcessor {
     const now = clock();
     // mailparser is loaded on the first message, not at start-up (web and worker start without it).
     const { simpleParser } = await import('mailparser');
-    const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    let parsed: ParsedMail;
+    try {
+      parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    } catch (err) {
+      // Kept and listed, never retried: the poll's net re-queues only messages still `stored`.
+      return this.unmatched(inboundMailId, 'reply', '', '', now, `unreadable message: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300));
+    }
     const subject = (parsed.subject ?? '').slice(0, 500);
     const from = addressesOf(parsed.from)[0] ?? '';
     const receivedAt = parsed.date && !Number.isNaN(parsed.date.getTime()) && parsed.date.getTime() <= now.getTime() ? parsed.date : doc.receivedAt;

@@ -3,8 +3,8 @@
 // only its processor writes:
 // - inbound_mail: each raw message once, by Message-ID (else by the sha256 of
 //   its bytes); refused ones (over the size limit) without their bytes;
-// - replies: a person's reply to a reminder, one per message (the shape the
-//   Slack reply card shares: src/inbound/types.ts ReplyDoc);
+// - replies: a person's reply to a reminder, one per message (ReplyDoc below:
+//   the shape the Slack reply card's buttons share);
 // - reply_tokens: which account a reply address's token stands for;
 // - inbound_attachments: the bytes of attachments kept as evidence, by sha256.
 import { Binary, type Collection, type Db } from 'mongodb';
