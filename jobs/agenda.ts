@@ -8,6 +8,7 @@ import { ObjectId, type Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Connector } from '../connectors/types.js';
 import type { SlackContext } from '../slack/services/context.js';
+import type { InboundConfig } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import type { OutboxSettings } from '../src/outbox/wiring.js';
 import type { PolicySource } from '../src/planning/policy-source.js';
@@ -46,6 +47,8 @@ export interface Services {
    * `process-webhooks-now`, jobs/sync.ts). Absent: the per-minute `process-webhooks` picks it up.
    */
   onWebhookStored?: (connectionId: string) => Promise<void>;
+  /** Inbound mail (config.inbound, docs/inbound-mail.md): the reply mailbox, the size limit, the IMAP mailbox polled, the Mailgun key. Absent: none. */
+  inbound?: InboundConfig;
 }
 
 /** One-off jobs on the Agenda collection, from any role (the web role's Agenda is never started: it only writes jobs). */

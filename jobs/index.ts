@@ -12,6 +12,7 @@ import { slackDeliver } from './slack-deliver.js';
 import { slackDigest } from './slack-digest.js';
 import { processWebhooks, processWebhooksNow, syncFull, syncIncremental } from './sync.js';
 import { reconcileLedgers } from './reconcile.js';
+import { pollInboundMail, processInboundMail } from './inbound.js';
 
 export const allJobs: JobDefinition<unknown>[] = [
   housekeeping as JobDefinition<unknown>,
@@ -30,6 +31,8 @@ export const allJobs: JobDefinition<unknown>[] = [
   reconcileLedgers as JobDefinition<unknown>,
   processWebhooksNow as JobDefinition<unknown>,
   checkLookalike as JobDefinition<unknown>,
+  pollInboundMail as JobDefinition<unknown>,
+  processInboundMail as JobDefinition<unknown>,
 ];
 
 export interface ScheduleOptions {
@@ -58,4 +61,6 @@ export async function scheduleRepeatingJobs(agenda: Agenda, opts: ScheduleOption
   await agenda.every('* * * * *', slackDeliver.name, { limit: 200 }, { timezone: 'UTC' });
   // The collectors' morning digest, at 08:00 in each organisation's zone.
   await agenda.every('0 * * * *', slackDigest.name, { hour: 8 }, { timezone: 'UTC' });
+  // Inbound mail: the IMAP mailbox's unseen messages (when configured), and stored messages left unprocessed.
+  await agenda.every('* * * * *', pollInboundMail.name, {}, { timezone: 'UTC' });
 }

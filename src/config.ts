@@ -75,6 +75,18 @@ export const envSchema = z.object({
   SEND_ENABLED: boolFromEnv.default(false),
   SEND_RATE_PER_MINUTE: z.coerce.number().int().positive().default(120),
   SEND_RATE_PER_COMPANY_PER_MINUTE: z.coerce.number().int().positive().default(30),
+
+  /** Inbound mail (docs/inbound-mail.md): the mailbox replies go to, and the key of the reply addresses' tokens. */
+  INBOUND_REPLY_ADDRESS: z.email({ error: 'must be an email address, e.g. replies@ar.example.com' }).optional(),
+  INBOUND_REPLY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  INBOUND_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  INBOUND_IMAP_HOST: z.string().min(1).optional(),
+  INBOUND_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  INBOUND_IMAP_TLS: boolFromEnv.default(true),
+  INBOUND_IMAP_USER: optionalSecret,
+  INBOUND_IMAP_PASSWORD: optionalSecret,
+  INBOUND_IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalSecret,
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -118,6 +130,15 @@ export interface Config {
   };
   /** ratePerMinute / ratePerCompanyPerMinute: caps on customer sends (global, per connected company). */
   email: { smtpUrl: string | undefined; from: string; sendEnabled: boolean; ratePerMinute: number; ratePerCompanyPerMinute: number };
+  /** Inbound mail (docs/inbound-mail.md). replyMailbox: set when both the address and its secret are; imap: when host, user and password are. */
+  inbound: InboundConfig;
+}
+
+export interface InboundConfig {
+  replyMailbox: { address: string; secret: string } | undefined;
+  maxBytes: number;
+  imap: { host: string; port: number; secure: boolean; user: string; password: string; mailbox: string } | undefined;
+  mailgunSigningKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +214,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ratePerMinute: e.SEND_RATE_PER_MINUTE,
       ratePerCompanyPerMinute: e.SEND_RATE_PER_COMPANY_PER_MINUTE,
     },
+    inbound: {
+      replyMailbox: e.INBOUND_REPLY_ADDRESS !== undefined && e.INBOUND_REPLY_SECRET !== undefined ? { address: e.INBOUND_REPLY_ADDRESS, secret: e.INBOUND_REPLY_SECRET } : undefined,
+      maxBytes: e.INBOUND_MAX_BYTES,
+      imap: e.INBOUND_IMAP_HOST !== undefined && e.INBOUND_IMAP_USER !== undefined && e.INBOUND_IMAP_PASSWORD !== undefined
+        ? { host: e.INBOUND_IMAP_HOST, port: e.INBOUND_IMAP_PORT, secure: e.INBOUND_IMAP_TLS, user: e.INBOUND_IMAP_USER, password: e.INBOUND_IMAP_PASSWORD, mailbox: e.INBOUND_IMAP_MAILBOX }
+        : undefined,
+      mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+    },
   };
 }
 
@@ -210,6 +239,9 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
     ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET'],
     ['XERO_CLIENT_ID', 'XERO_CLIENT_SECRET'],
     ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET'],
+    ['INBOUND_REPLY_ADDRESS', 'INBOUND_REPLY_SECRET'],
+    ['INBOUND_IMAP_HOST', 'INBOUND_IMAP_USER'],
+    ['INBOUND_IMAP_HOST', 'INBOUND_IMAP_PASSWORD'],
   ] as const) {
     if (has(a) !== has(b)) problems.push(`${has(a) ? b : a}: required together with ${has(a) ? a : b}`);
   }

@@ -22,6 +22,10 @@ import { policiesRouter, policiesRoutes } from './policies.js';
 import { quarantineRouter, quarantineRoutes } from './quarantine.js';
 import { reconciliationRouter, reconciliationRoutes } from './reconciliation.js';
 import { connectionsRouter, connectionsRoutes, connectUrl } from './connections.js';
+import { inboundRouter, inboundRoutes } from './inbound.js';
+import { mailgunInboundRouter } from '../../src/inbound/mailgun.js';
+import { inboundStore } from '../../src/inbound/store.js';
+import { DEFAULT_INBOUND_MAX_BYTES, queueInboundProcessing } from '../../jobs/inbound.js';
 import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
 import type { ConnectionDoc } from '../../src/store/types.js';
 
@@ -48,8 +52,16 @@ export async function buildWebApp(config: Config, services: Services, connectors
     disconnect: (id, actor) => disconnectConnection(services, id, actor, 'slack'),
   });
   if (slack) routers.push(slack.router);
+  // Mailgun's inbound route (docs/inbound-mail.md), when its signing key is configured.
+  const mailgunKey = services.inbound?.mailgunSigningKey;
+  if (mailgunKey) {
+    routers.push(mailgunInboundRouter({
+      signingKey: mailgunKey, maxBytes: services.inbound?.maxBytes ?? DEFAULT_INBOUND_MAX_BYTES, mail: inboundStore(store.db).mail, claims: store.claims, now, logger,
+      onStored: (id) => queueInboundProcessing(services, id),
+    }));
+  }
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
-  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes];
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes, ...inboundRoutes];
   const app = createApp({
     db: store.db,
     logger,
@@ -68,6 +80,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       connectionsRouter(linkDeps),
       contactsRouter({ store, now }),
       reconciliationRouter({ store }),
+      inboundRouter({ store }),
       openApiRouter(apiRoutes),
     ],
   });

@@ -19,6 +19,8 @@ export interface LetterAttachmentInput {
   org: OrganisationDoc | null;
   invoices: InvoiceDoc[];
   now: Date;
+  /** The account's reply address when inbound mail is configured (the email channel passes it). */
+  replyTo?: string;
 }
 
 export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C): Promise<Mail.Attachment | null> {
@@ -37,6 +39,7 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
     sentDate,
     ...(a.wording !== undefined ? { wording: a.wording } : {}),
     ...(isValidDate(a.responseBy) && a.responseBy > sentDate ? { deadline: a.responseBy } : {}),
+    ...(ctx.replyTo ? { replyTo: ctx.replyTo } : {}),
   });
   return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };
 }

@@ -24,6 +24,8 @@ export interface LetterInput {
   compress?: boolean;
   /** What may be said of what comes next (the engine's Wording on the letter action); absent: the default ladder's. */
   wording?: Wording;
+  /** The account's reply address (src/inbound/reply-address.ts), printed under the direct contact: a reply to it is filed with the account. */
+  replyTo?: string;
 }
 
 export interface BuiltLetter {
@@ -156,7 +158,8 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   doc.y += 6;
   ensureSpace(doc, 50);
   paragraph(doc, 'Your direct contact', { font: BOLD, size: 11, gap: 4 });
-  paragraph(doc, collectorLines(s).join('\n'), { gap: 10 });
+  paragraph(doc, collectorLines(s).join('\n'), { gap: input.replyTo ? 4 : 10 });
+  if (input.replyTo) paragraph(doc, `To reply by email, write to ${input.replyTo}: your reply reaches us and is filed with your account.`, { size: 9.5, gap: 10 });
   ensureSpace(doc, 70);
   paragraph(doc, fill(t.closing, vars), { gap: 12 });
   paragraph(doc, fill(t.signOff, vars), { gap: 22 });

@@ -11,6 +11,7 @@ import type { MessageInvoice, Sender } from '../email/templates.js';
 import { resolveDocumentSettings } from '../documents/settings.js';
 import { collectorEmailOf } from '../planning/collector.js';
 import { SenderSchema } from '../settings/org-settings.js';
+import { isInboundMailbox, replyAddressFor, type ReplyMailbox } from '../inbound/reply-address.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
@@ -28,7 +29,24 @@ export interface EmailChannelOptions {
   /** Ignored: the dispatcher decides dry run (DispatcherOptions.sendEnabled, the connection's send mode) and says so in SendContext.dryRun. Kept while src/outbox/wiring.ts still passes it. */
   sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
-  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
+  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }>; replyTo?: string }) => Promise<Mail.Attachment | null>;
+  /** The inbound mailbox (INBOUND_REPLY_ADDRESS + secret): Reply-To becomes the account's reply address (replyToOf). */
+  replyMailbox?: ReplyMailbox;
+  /** Remember which account a minted reply token stands for (src/inbound/store.ts ReplyTokens), before the message leaves. */
+  rememberReplyToken?: (token: string, orgId: string, customerId: string, now: Date) => Promise<void>;
+}
+
+/**
+ * The Reply-To of a customer email. The organisation's own Reply-To (settings.sender.replyTo) is respected:
+ * kept as it is (replies then match by In-Reply-To/References), and plus-addressed only when it is the inbound
+ * mailbox itself. Otherwise, with an inbound mailbox configured: the account's reply address (the mailbox's
+ * plus-address with its token); without one: the account's collector, else the sender's address (as before).
+ */
+export function replyToOf(o: { fallback: string; orgAddress: string | undefined; mailbox: ReplyMailbox | undefined; orgId: string; customerId: string }): { replyTo: string; token: string | null } {
+  if (!o.mailbox) return { replyTo: o.orgAddress ?? o.fallback, token: null };
+  if (o.orgAddress !== undefined && !isInboundMailbox(o.orgAddress, o.mailbox)) return { replyTo: o.orgAddress, token: null };
+  const r = replyAddressFor(o.mailbox, o.orgId, o.customerId);
+  return { replyTo: r.address, token: r.token };
 }
 
 function addressOf(from: string): string {
@@ -98,11 +116,12 @@ export class EmailChannel implements Channel {
       locale: resolveDocumentSettings(ctx.org ?? { name: '', settings: {} }, { country: ctx.customer.country }).locale,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
-    const replyTo = collectorEmailOf(ctx.customer, ctx.org) ?? sender.email;
+    const orgAddress = SenderSchema.safeParse(ctx.org?.settings['sender'] ?? {}).data?.replyTo;
+    const { replyTo, token } = replyToOf({ fallback: collectorEmailOf(ctx.customer, ctx.org) ?? sender.email, orgAddress, mailbox: this.opts.replyMailbox, orgId: ctx.entry.orgId, customerId: ctx.entry.customerId });
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a }) : null;
+    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
     const mail: Mail.Options = {
       from: this.opts.from,
       to: { name: a.to.name, address: to },
@@ -119,9 +138,10 @@ export class EmailChannel implements Channel {
     if (ctx.dryRun === true) {
       return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
     }
+    if (token !== null) await this.opts.rememberReplyToken?.(token, ctx.entry.orgId, ctx.entry.customerId, ctx.now);
     try {
       const info = await this.opts.transport.sendMail(mail);
-      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response }, rejected: addresses(info.rejected) };
+      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response, ...(token !== null ? { replyTo } : {}) }, rejected: addresses(info.rejected) };
     } catch (err) {
       const e = SmtpError.safeParse(err);
       const d = e.success ? e.data : {};

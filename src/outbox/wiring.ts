@@ -10,6 +10,9 @@ import type { FreshnessOptions, SendRates } from './dispatcher.js';
 import type { EmailChannelOptions } from './email-channel.js';
 import { letterAttachment } from '../documents/attach.js';
 import { createSmtpTransport } from './transport.js';
+import type { ReplyMailbox } from '../inbound/reply-address.js';
+import { inboundStore } from '../inbound/store.js';
+import type { Store } from '../store/store.js';
 import type { PlatformEmailChannelOptions } from './platform-email-channel.js';
 import type { CustomerNoteWriter } from './writeback-channel.js';
 
@@ -30,4 +33,15 @@ export interface OutboxSettings {
 export function emailOptionsFromConfig(email: Config['email']): EmailChannelOptions | null {
   if (email.smtpUrl === undefined) return null;
   return { transport: createSmtpTransport(email.smtpUrl), from: email.from, sendEnabled: email.sendEnabled, attachLetter: letterAttachment };
+}
+
+/**
+ * Customer email names the account's reply address (src/inbound/reply-address.ts) when the inbound mailbox is
+ * configured (INBOUND_REPLY_ADDRESS, INBOUND_REPLY_SECRET); each token minted is remembered (reply_tokens) so a
+ * reply to it finds its account.
+ */
+export function withReplyAddresses(email: EmailChannelOptions | null, mailbox: ReplyMailbox | undefined, store: Pick<Store, 'db'>): EmailChannelOptions | null {
+  if (!email || !mailbox) return email;
+  const tokens = inboundStore(store.db).tokens;
+  return { ...email, replyMailbox: mailbox, rememberReplyToken: (token, orgId, customerId, now) => tokens.remember(token, orgId, customerId, now) };
 }

@@ -186,6 +186,26 @@ export class AccountStates {
     return new Map(rows.filter((r) => (r.disputes ?? []).length > 0).map((r) => [r._id, r.disputes]));
   }
 
+  /**
+   * A customer replied (src/inbound/process.ts): lastCustomerReplyAt moves to `at` when that is later than the
+   * one recorded (a late-processed older reply does not shorten the pause). Held under the account's write claim
+   * like every writer of the state. True when it moved.
+   */
+  async recordReply(customerId: string, orgId: string, at: Date, now: Date): Promise<boolean> {
+    let moved = false;
+    await this.exclusively(customerId, async () => {
+      const current = (await this.col.findOne({ _id: customerId }, { projection: { lastCustomerReplyAt: 1 } }))?.lastCustomerReplyAt;
+      if (current !== undefined && current.getTime() >= at.getTime()) return;
+      await this.col.updateOne(
+        { _id: customerId },
+        { $set: { lastCustomerReplyAt: at, orgId, updatedAt: now }, $setOnInsert: { disputes: [], promises: [], paymentPlans: [], snoozes: [] } },
+        { upsert: true },
+      );
+      moved = true;
+    });
+    return moved;
+  }
+
   /** The entered contacts of an organisation's accounts, by account id (accounts without any left out). */
   async contactsByOrg(orgId: string): Promise<Map<string, EnteredContactDoc[]>> {
     const rows = await this.col.find({ orgId }, { projection: { contacts: 1 } }).toArray();

@@ -36,7 +36,8 @@ export const LetterheadSchema = z
   .partial()
   .strict();
 /** Who the customer emails come from and who signs (the email channel and letters). */
-export const SenderSchema = z.object({ company: text, name: text, email: z.email(), phone: text, address: text }).partial().strict();
+/** replyTo: the organisation's own Reply-To for customer email (docs/inbound-mail.md); absent: the account's reply address when inbound mail is configured. */
+export const SenderSchema = z.object({ company: text, name: text, email: z.email(), phone: text, address: text, replyTo: z.email() }).partial().strict();
 /** How to pay: bank details printed on letters and statements, instructions, and whether invoices' pay links are shown. */
 export const RemittanceSchema = z.object({ bankDetails: z.array(text).max(12), instructions: text, payLinks: z.boolean() }).partial().strict();
 export const AgencySchema = z.object({ name: text, email: z.email(), address: text }).partial().strict();

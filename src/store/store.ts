@@ -45,7 +45,11 @@ export const collections = {
   ledgerReconciliations: 'ledger_reconciliations',
   lookalikeFlags: 'lookalike_flags',
   lookalikeChecks: 'lookalike_checks',
+  // Inbound mail (src/inbound/store.ts): raw messages, people's replies, reply-address tokens, attachments kept as evidence.
+  inboundMail: 'inbound_mail',
   replies: 'replies',
+  replyTokens: 'reply_tokens',
+  inboundAttachments: 'inbound_attachments',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -76,6 +80,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { state: 1, nextAttemptAt: 1 }, name: 'state_next' },
     { key: { customerId: 1, state: 1 }, name: 'customer_state' },
     { key: { orgId: 1 }, name: 'org' },
+    // A reply or a bounce report names the message it answers by its Message-ID (src/inbound/process.ts).
+    { key: { 'result.messageId': 1 }, name: 'message_id' },
   ],
   inbox: [
     { key: { provider: 1, dedupeKey: 1 }, name: 'provider_dedupe', unique: true },
@@ -94,8 +100,13 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   // dismissed pairs, and its customers' last-check fingerprints.
   lookalikeFlags: [{ key: { customerId: 1 }, name: 'customer' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
   lookalikeChecks: [{ key: { orgId: 1 }, name: 'org' }],
-  // Customers' replies (src/store/replies.ts): an account's, newest first.
-  replies: [{ key: { orgId: 1, customerId: 1, receivedAt: -1 }, name: 'org_customer_received' }],
+  // Inbound mail (src/inbound/store.ts): stored once by Message-ID (its _id); listed by status, by organisation.
+  inboundMail: [{ key: { status: 1, receivedAt: 1 }, name: 'status_received' }, { key: { orgId: 1, receivedAt: 1 }, name: 'org_received' }],
+  // Customers' replies, written by src/inbound/store.ts, read by the reply card (src/store/replies.ts): an account's
+  // newest first; an organisation's by status.
+  replies: [{ key: { orgId: 1, customerId: 1, receivedAt: -1 }, name: 'org_customer_received' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
+  replyTokens: [],
+  inboundAttachments: [],
 };
 
 export interface Store {
