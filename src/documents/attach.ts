@@ -19,6 +19,8 @@ export interface LetterAttachmentInput {
   org: OrganisationDoc | null;
   invoices: InvoiceDoc[];
   now: Date;
+  /** The customer's zone as the dispatcher resolved it. */
+  timeZone?: string;
 }
 
 export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C): Promise<Mail.Attachment | null> {
@@ -27,7 +29,7 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
   const kind = KINDS[a.letter];
   const org = ctx.org ?? { name: 'Accounts receivable', settings: {} };
   const settings = resolveDocumentSettings(org, collectorFallbackOf(ctx.customer, ctx.org));
-  const sentDate = localDate(ctx.now, ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
+  const sentDate = localDate(ctx.now, ctx.timeZone ?? ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
   const party = { ...partyOf(ctx.customer, kind), attention: a.to.name };
   const letter = await buildLetter({
     kind,

@@ -62,7 +62,7 @@ export class EmailChannel implements Channel {
     if (a.kind !== 'email' && a.kind !== 'letter') return { ok: false, permanent: true, error: `a ${a.kind} action is not an email`, rejected: [] };
     const to = a.to.email;
     if (to === undefined || to === '') return { ok: false, permanent: true, error: `${a.to.name} has no email address`, rejected: [] };
-    const tz = ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC';
+    const tz = ctx.timeZone ?? ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC';
     const today = localDate(ctx.now, tz);
     const totals: Totals = {};
     const invoices: MessageInvoice[] = ctx.invoices.map((i) => {

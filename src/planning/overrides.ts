@@ -11,6 +11,8 @@ import { canonicalLanguage } from '../domain/language.js';
 import type { Account } from '../engine/index.js';
 import type { ContactDoc, CustomerDoc } from '../store/types.js';
 import type { AccountStateDoc, CustomerOverridesDoc } from './state.js';
+import { customerTimeZone, type TimeZoneSource } from '../domain/customer-time-zone.js';
+import { mergeContacts } from './contacts.js';
 
 /** The tag a strategic account carries (the default policy's `strategic.tags`). */
 export const STRATEGIC_TAG = 'strategic';
@@ -180,6 +182,22 @@ export function tagsWithOverride(tags: readonly string[], strategic: boolean | u
   return strategic ? [...rest, STRATEGIC_TAG] : rest;
 }
 
+/**
+ * The account's time zone (src/domain/customer-time-zone.ts): its contacts' (people's entries first, then the
+ * ledger's), else the override, else the ledger's, else its billing address's, else the organisation's. The
+ * engine plans in it and the dispatcher applies sending hours in it.
+ */
+export function accountTimeZone(customer: Pick<CustomerDoc, 'contacts' | 'timeZone' | 'country' | 'region'>, state: Pick<AccountStateDoc, 'contacts' | 'overrides'> | null, orgTimeZone: string): { timeZone: string; source: TimeZoneSource } {
+  return customerTimeZone({
+    contactZones: mergeContacts(customer.contacts, state?.contacts ?? []).map((c) => c.timeZone),
+    override: state?.overrides?.timeZone,
+    ledger: customer.timeZone,
+    country: customer.country,
+    region: customer.region,
+    orgTimeZone,
+  });
+}
+
 /** The parts of the engine's Account the overrides decide (assemble.ts applies them). */
 export function overriddenFields(
   customer: CustomerDoc,
@@ -190,7 +208,7 @@ export function overriddenFields(
   const g = o?.guarantee;
   const x = o?.exclusion;
   return {
-    timeZone: o?.timeZone ?? customer.timeZone ?? orgTimeZone,
+    timeZone: accountTimeZone(customer, state, orgTimeZone).timeZone,
     tags: tagsWithOverride(customer.tags, o?.strategic),
     personalGuarantee: g !== undefined || (state?.personalGuarantee ?? false),
     guarantee: g ? { contactId: g.contactId, name: contactName(customer, state, g.contactId) ?? g.contactId, documentRef: g.documentRef } : undefined,

@@ -112,6 +112,11 @@ export interface CustomerDoc extends ProviderKey {
   email?: string;
   phone?: string;
   address?: string;
+  /** The billing address's country and region as the ledger writes them (the customer's time zone comes from them when nothing closer says). */
+  country?: string;
+  region?: string;
+  /** The customer's account number in the ledger (QuickBooks AcctNum, Xero AccountNumber): the reference customers quote. */
+  accountNumber?: string;
   currency?: string;
   timeZone?: string;
   contacts: ContactDoc[];
