@@ -1,6 +1,7 @@
 // The letter PDF for the email channel's `attachLetter` hook: the letter action's
 // invoices as they are at sending time, dated today in the customer's zone, with
 // the deadline the engine planned (so the email and the PDF name the same date).
+import { roleTitle } from '../domain/contact-roles.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { isValidDate, localDate } from '../domain/calendar.js';
 import { collectorFallbackOf } from '../planning/collector.js';
@@ -30,13 +31,15 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
   const org = ctx.org ?? { name: 'Accounts receivable', settings: {} };
   const settings = resolveDocumentSettings(org, collectorFallbackOf(ctx.customer, ctx.org));
   const sentDate = localDate(ctx.now, ctx.timeZone ?? ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC');
-  const party = { ...partyOf(ctx.customer, kind), attention: a.to.name };
+  const party = { ...partyOf(ctx.customer, kind), attention: `${a.to.name}, ${roleTitle(a.to.role)}` };
   const letter = await buildLetter({
     kind,
     settings,
     customer: party,
     invoices: ctx.invoices.map((i) => toDocInvoice(i)),
     sentDate,
+    copies: a.cc.map((c) => ({ name: c.name, role: c.role })),
+    ...(a.guarantee ? { guaranteeRef: a.guarantee.documentRef } : {}),
     ...(isValidDate(a.responseBy) && a.responseBy > sentDate ? { deadline: a.responseBy } : {}),
   });
   return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };
