@@ -206,7 +206,9 @@ describe('GET /api/accounts/:id', () => {
     const res = await request(api).get(`/api/accounts/${encodeURIComponent(ids['archived'] ?? '')}`).set(auth);
     expect(res.status).toBe(200);
     expect(AccountDetailSchema.strict().parse(res.body)).toEqual(res.body);
-    expect(res.body).toMatchObject({ id: ids['archived'], orgId: ORG, name: 'Archived Partners', ledgerStatus: 'archived', timeZone: 'America/Chicago', state: 'past_due' });
+    expect(res.body).toMatchObject({ id: ids['archived'], orgId: ORG, name: 'Archived Partners', ledgerStatus: 'archived', state: 'past_due' });
+    // The customer's zone is its contact's (the entered CFO's), before the ledger's America/Chicago (src/domain/customer-time-zone.ts).
+    expect(res.body).toMatchObject({ timeZone: 'Europe/Berlin', timeZoneSource: 'contact' });
     expect(res.body.explanation).toContain('INV-A1');
     expect(res.body.invoices).toEqual([
       expect.objectContaining({ number: 'INV-A3', dueDate: null, dueDateSource: 'none', balanceMinor: 900, pastDue: false, daysPastDue: null, status: 'open' }),

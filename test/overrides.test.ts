@@ -176,6 +176,22 @@ describe('per-customer overrides through the admin API', () => {
     expect(forcedOff.body.effective.strategic).toBe(false);
   });
 
+  it('records a guarantee naming the guarantor (not a contact id): entered as a guarantor contact, audited, read by planning', async () => {
+    const bad = await patch({ guarantee: { guarantor: { name: 'Gia Grant', email: 'not-an-email' }, documentRef: 'PG-9' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['guarantee.guarantor']);
+    expect((await patch({ guarantee: { contactId: 'c-guar', guarantor: { name: 'Gia Grant', email: 'gia@grant.example' }, documentRef: 'PG-9' } })).status).toBe(422);
+    const res = await patch({ guarantee: { guarantor: { name: 'Gia Grant', email: 'Gia@Grant.example' }, documentRef: 'PG-9' } }, 'kim@northwind.example');
+    expect(res.status).toBe(200);
+    expect(res.body.overrides.guarantee).toEqual({ contactId: 'entered:email:gia@grant.example', documentRef: 'PG-9', contactName: 'Gia Grant' });
+    const state = await accountStates(store.db).get(acme._id);
+    expect(state?.contacts?.find((c) => c.id === 'entered:email:gia@grant.example')).toMatchObject({ name: 'Gia Grant', roles: ['guarantor'], enteredBy: 'kim@northwind.example' });
+    expect((await store.audit.list(acme._id)).some((e) => e.action === 'contact.added' && e.outcome === 'contact added: Gia Grant <gia@grant.example> as guarantor')).toBe(true);
+    const account = await loadedAccount();
+    expect(account.guarantee).toEqual({ contactId: 'entered:email:gia@grant.example', name: 'Gia Grant', documentRef: 'PG-9' });
+    expect((await patch({ guarantee: null })).body.changed).toEqual(['guarantee']);
+  });
+
   async function loadedAccount() {
     const state = await accountStates(store.db).get(acme._id);
     const customer = (await store.customers.get(acme._id)) as CustomerDoc;

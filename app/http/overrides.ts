@@ -10,6 +10,7 @@ import { localDate } from '../../src/domain/calendar.js';
 import { AppError } from '../../src/errors.js';
 import { describeChange, OverridesPatch, overridesView, OverridesView, planOverrides } from '../../src/planning/overrides.js';
 import { ReplanRequests } from '../../src/planning/requests.js';
+import { applyEntered, enteredContactAudit, type EnteredChange } from '../../src/planning/contacts.js';
 import { accountStates } from '../../src/planning/state.js';
 import type { Store } from '../../src/store/store.js';
 import type { CustomerDoc, OrganisationDoc } from '../../src/store/types.js';
@@ -25,7 +26,7 @@ export const overridesRoutes: ApiRoute[] = [
   {
     method: 'patch',
     path: '/accounts/:id/overrides',
-    summary: 'Change per-customer overrides field by field (null lifts one); every change audited with who and from → to; the account is planned again',
+    summary: 'Change per-customer overrides field by field (null lifts one); every change audited with who and from → to; the account is planned again. A guarantee names an existing contact (contactId) or the guarantor ({ guarantor: { name, email, phone } }), who is then entered as a contact with the guarantor role',
     body: OverridesPatch,
     response: OverridesView.extend({ changed: OverridesView.shape.overrides.keyof().array() }),
     statuses: [404, 422],
@@ -63,6 +64,18 @@ export function overridesRouter(deps: { store: Store; now?: () => Date }): Route
     const zone = (patch.timeZone !== undefined ? patch.timeZone : state?.overrides?.timeZone) ?? customer.timeZone ?? org.timeZone;
     const plan = planOverrides(patch, customer, state, actor.id, localDate(at, zone), at);
     if (plan.problems.length > 0) throw new AppError('unprocessable', 'invalid request body', plan.problems);
+    // A guarantee naming a person: the guarantor becomes an entered contact of the account (role guarantor), audited like any entry.
+    let entered: EnteredChange | null = null;
+    const person = plan.enterGuarantor;
+    if (person) {
+      await states.updateContacts(customer._id, customer.orgId, (current) => {
+        const applied = applyEntered(current, person, actor.id, at);
+        entered = applied.change;
+        return applied.change ? applied.contacts : null;
+      }, at);
+      if (entered) await deps.store.audit.append(enteredContactAudit(customer.orgId, customer._id, actor, 'api', entered, at));
+    }
+    if (entered && plan.changes.length === 0) await replans.request(customer._id, `api:${actor.id}`, at);
     if (plan.changes.length > 0) {
       await states.setOverrides(customer._id, customer.orgId, plan.set, plan.unset, at);
       for (const c of plan.changes) {

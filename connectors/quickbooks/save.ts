@@ -125,6 +125,8 @@ export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], c
     const terms = await termsFor(kit, rows, ctx);
     const rollUp = await rollUpOf(kit, ctx.companyId);
     const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms, rollUp), log);
+    // Queries and reads ask for InvoiceLink; the change feed (CDC) does not carry it: keep the stored link.
+    await kit.store.invoices.keepPayLinks('quickbooks', ctx.companyId, page.docs);
     const counts = await saveAll(kit.store.invoices, page);
     await flagUndated(kit, page.docs);
     return counts;

@@ -215,6 +215,8 @@ export function mapContact(c: XeroContact, ctx: MapContext): Omit<CustomerDoc, '
     ...(address ? { address } : {}),
     ...(c.TaxNumber?.trim() ? { taxNumber: c.TaxNumber.trim() } : {}),
     ...countryOf(a?.Country),
+    ...(a?.Region?.trim() ? { region: a.Region.trim() } : {}),
+    ...(c.AccountNumber?.trim() ? { accountNumber: c.AccountNumber.trim() } : {}),
     ...(c.DefaultCurrency ? { currency: c.DefaultCurrency } : {}),
     contacts,
     tags: c.AccountNumber ? [`account:${c.AccountNumber}`] : [],

@@ -7,7 +7,6 @@ import type { XeroTermRule } from '../terms.js';
 import type { RecordKind } from '../types.js';
 import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
 import type { XeroKit } from './kit.js';
-import { collections } from '../../src/store/store.js';
 import {
   XeroContact, XeroCreditNote, XeroInvoice, XeroOrganisations, XeroPayment, isCollectible, mapContact, mapCreditNote, mapInvoice, mapPayment, pageOf,
   type MapContext, type XeroTermsLookup,
@@ -75,7 +74,7 @@ export async function savePage(kit: XeroKit, kind: RecordKind, rows: unknown[], 
       const inv = XeroInvoice.parse(r);
       return isCollectible(inv) ? mapInvoice(inv, ctx, undefined, terms) : null; // drafts and bills are not kept
     }, log);
-    await keepPayLinks(kit, docs, ctx.companyId);
+    await kit.store.invoices.keepPayLinks('xero', ctx.companyId, docs);
     await kit.store.invoices.upsertMany(docs);
     await flagUndated(kit, docs);
     return page(docs, rejected, docs.filter((d) => d.status === 'deleted' || d.status === 'voided').length);
@@ -83,16 +82,6 @@ export async function savePage(kit: XeroKit, kind: RecordKind, rows: unknown[], 
   const { docs, rejected } = mapEach(rows, (r) => (kind === 'payment' ? mapPayment(XeroPayment.parse(r), ctx) : mapCreditNote(XeroCreditNote.parse(r), ctx)), log);
   await kit.store.payments.upsertMany(docs);
   return page(docs, rejected, docs.filter((d) => d.deleted).length);
-}
-
-/** Invoices keep the pay link fetched earlier (the store replaces the whole document): one query per page, no API call. */
-async function keepPayLinks(kit: XeroKit, docs: { externalId: string; payUrl?: string }[], companyId: string): Promise<void> {
-  if (docs.length === 0) return;
-  const linked = await kit.store.db.collection<{ _id: string; externalId: string; payUrl?: string }>(collections.invoices)
-    .find({ provider: 'xero', companyId, externalId: { $in: docs.map((d) => d.externalId) }, payUrl: { $exists: true } }, { projection: { externalId: 1, payUrl: 1 } })
-    .toArray();
-  const links = new Map(linked.map((l) => [l.externalId, l.payUrl]));
-  for (const d of docs) if (!d.payUrl && links.get(d.externalId)) d.payUrl = links.get(d.externalId);
 }
 
 /** Xero answers 404, or 400 for an id that is not a GUID of its kind: either way it does not have the record. */

@@ -11,8 +11,9 @@ import type { RecordKind, SyncOptions, SyncResult } from '../types.js';
 import { XeroApiError, type XeroApi, type XeroCallResult } from './client.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
-import { pageOf, parseXeroInstant } from './records.js';
-import { savePage, withTerms, type SavedPage, type XeroList, type XeroMapContext } from './save.js';
+import { pageOf, parseXeroInstant, XeroOnlineInvoices } from './records.js';
+import { addDays } from '../../src/domain/calendar.js';
+import { isMissing, savePage, withTerms, type SavedPage, type XeroList, type XeroMapContext } from './save.js';
 
 export type XeroSyncResult = SyncResult & {
   /** Set when the sync did not run (or stopped) to save the daily budget; the reason is also on the connection's checkpoint. */
@@ -178,6 +179,46 @@ async function refreshLeftOpen(kit: XeroKit, api: XeroApi, ctx: XeroMapContext, 
   return { saved, deleted };
 }
 
+/** At most this many OnlineInvoice calls per sync (Xero allows 60 calls a minute and 5,000 a day per organisation). */
+export const PAY_LINKS_PER_SYNC = 5;
+/** An invoice due within this many days may be emailed (the courtesy reminder is 3 days before the due date; a day of margin for zones). */
+const PAY_LINK_HORIZON_DAYS = 4;
+
+/**
+ * Pay links (`GET /Invoices/{id}/OnlineInvoice` → OnlineInvoiceUrl) for the open invoices that are past due or
+ * about to be emailed and have none yet, oldest due first, at most PAY_LINKS_PER_SYNC per sync: one call per
+ * invoice, once in its life (syncs keep the link, Invoices.keepPayLinks). An invoice Xero has no link for is
+ * asked again by a later sync, within the same cap. Returns the calls made and the links stored.
+ */
+export async function fetchPayLinks(kit: XeroKit, api: XeroApi, companyId: string): Promise<{ calls: number; stored: number }> {
+  const horizon = addDays(kit.now().toISOString().slice(0, 10), PAY_LINK_HORIZON_DAYS);
+  const col = kit.store.db.collection<{ _id: string; externalId: string }>(collections.invoices);
+  const wanted = await col
+    .find({ provider: 'xero', companyId, status: 'open', dueDate: { $lte: horizon }, payUrl: { $exists: false } } as never, { projection: { externalId: 1 } })
+    .sort({ dueDate: 1 })
+    .limit(PAY_LINKS_PER_SYNC)
+    .toArray();
+  let calls = 0;
+  let stored = 0;
+  for (const inv of wanted) {
+    calls++;
+    try {
+      const r = XeroOnlineInvoices.safeParse((await api.onlineInvoice(inv.externalId)).data);
+      const url = r.success ? r.data.OnlineInvoices[0]?.OnlineInvoiceUrl : undefined;
+      if (!url) continue;
+      await col.updateOne({ _id: inv._id }, { $set: { payUrl: url } } as never);
+      stored++;
+    } catch (err) {
+      if (isMissing(err)) continue;
+      // A link is a nicety: a failure (the minute's or day's limit, an outage) never fails the sync; the next one goes on.
+      kit.logger.warn({ companyId, invoiceId: inv.externalId, err: String(err) }, 'Xero pay link not fetched');
+      break;
+    }
+  }
+  if (calls > 0) kit.logger.info({ companyId, calls, stored }, 'Xero pay links fetched');
+  return { calls, stored };
+}
+
 /**
  * Everything changed since the checkpoint (If-Modified-Since): invoices of
  * every status (so voided and paid ones leave the open set), contacts,
@@ -201,6 +242,7 @@ export async function incrementalSync(kit: XeroKit, connectionId: string, opts: 
         if (!next && server) next = server.toISOString(); // Xero's clock, not ours: no gap from skew
       }));
     }
+    if (!budgetTooLow(kit, conn.companyId)) await fetchPayLinks(kit, api, ctx.companyId);
   } finally {
     kit.countCalls(api);
   }

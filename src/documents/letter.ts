@@ -6,10 +6,12 @@ import type { LocalDate } from '../domain/calendar.js';
 import { sentences } from '../domain/text.js';
 import type { Wording } from '../engine/decision-types.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
-import { capText, cappedParty, daysPastDue, PDF_TEXT, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
+import { cappedParty, daysPastDue, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
 import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type DocParty } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column, type Pdf } from './pdf.js';
 import type { DocumentSettings, LetterKind, LetterTexts } from './settings.js';
+import { howToPayFacts } from './how-to-pay.js';
+import { roleTitle } from '../domain/contact-roles.js';
 
 export interface LetterInput {
   kind: LetterKind;
@@ -26,6 +28,10 @@ export interface LetterInput {
   wording?: Wording;
   /** The account's reply address (src/inbound/reply-address.ts), printed under the direct contact: a reply to it is filed with the account. */
   replyTo?: string;
+  /** Who else receives the letter, with the role each receives it as ('guarantor': the guarantor of a personal guarantee, addressed in a paragraph of their own). */
+  copies?: readonly { name: string; role: string }[];
+  /** The personal guarantee's document reference, named in the guarantor's paragraph. */
+  guaranteeRef?: string;
 }
 
 export interface BuiltLetter {
@@ -125,6 +131,8 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   letterhead(doc, s);
   paragraph(doc, vars.sentDate ?? '', { gap: 14 });
   recipientBlock(doc, customer);
+  const copies = input.copies ?? [];
+  if (copies.length > 0) paragraph(doc, `Copy to: ${copies.map((c) => `${c.name} (${roleTitle(c.role)})`).join('; ')}`, { size: 9, gap: 4 });
   if (customer.reference) paragraph(doc, `Account: ${customer.reference}`, { size: 9, gap: 4 });
   paragraph(doc, title, { font: BOLD, size: 13, gap: 2 });
   paragraph(doc, `Re: ${fill(t.subject, vars)}`, { font: BOLD, size: 10, gap: 10 });
@@ -141,17 +149,13 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   paragraph(doc, fill(t.demand, vars), { gap: 8 });
   paragraph(doc, consequenceText(t, input.wording ?? { agency: true, hold: 'possible' }, vars), { gap: 8 });
   paragraph(doc, fill(t.dispute, vars), { gap: 10 });
+  for (const g of copies.filter((c) => c.role === 'guarantor')) {
+    const ref = input.guaranteeRef ? ` under the personal guarantee ${input.guaranteeRef}` : '';
+    paragraph(doc, `To ${g.name}: we are writing to you as guarantor of the account of ${customer.name}${ref}, so that you are aware of the balance set out above and of this demand for payment.`, { gap: 10 });
+  }
 
   // How to pay
-  const payLines: string[] = [];
-  if (s.payment.payLinks) for (const i of items) if (i.payUrl) payLines.push(`Invoice ${i.number}: ${i.payUrl}`);
-  const howToPay: [string, string][] = [];
-  if (payLines.length > 0) howToPay.push(['Pay online', payLines.join('\n')]);
-  if (s.payment.bankDetails.length > 0) howToPay.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
-  // Neither a link nor bank details: how to pay is to ask the direct contact, said so (never an empty section).
-  if (howToPay.length === 0) howToPay.push(['Contact us', `Please contact ${s.collector.name} (below) to arrange payment.`]);
-  howToPay.push(['Please quote', items.map((i) => i.number).join(', ') || '-']);
-  if (s.payment.instructions) howToPay.push(['Note', capText(s.payment.instructions, PDF_TEXT.notes)]);
+  const howToPay = howToPayFacts(items, s, customer.reference);
   ensureSpace(doc, 60);
   paragraph(doc, fill(t.payment, vars), { font: BOLD, size: 11, gap: 4 });
   facts(doc, howToPay);

@@ -1,5 +1,6 @@
 // Reads what the documents of one account need from the store and turns it into
 // the builders' plain inputs. Read-only: nothing here writes.
+import { accountReference } from './how-to-pay.js';
 import { z } from 'zod';
 import { localDate, type LocalDate } from '../domain/calendar.js';
 import { roleTitle } from '../domain/contact-roles.js';
@@ -112,7 +113,8 @@ export function partyOf(customer: CustomerDoc, kind?: LetterKind): DocParty {
     name: customer.legalName ?? customer.displayName,
     addressLines: splitLines(customer.address),
     ...(to ? { attention: `${to.name}, ${to.roles[0] ? roleTitle(to.roles[0]) : 'Contact'}` } : {}),
-    reference: customer.legalName && customer.legalName !== customer.displayName ? `${customer.displayName} (${customer.externalId})` : customer.externalId,
+    // The reference the customer quotes: its account number, else its name (never the ledger's internal id).
+    reference: accountReference(customer),
   };
 }
 

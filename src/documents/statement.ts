@@ -1,9 +1,10 @@
 // Statement of account: every open item and the recently paid ones, with the
 // open balance aged into buckets per currency. A long statement runs over as
 // many pages as it needs, the table header repeated on each.
+import { howToPayFacts } from './how-to-pay.js';
 import { toDayNumber, type LocalDate } from '../domain/calendar.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
-import { capText, cappedParty, daysPastDue, PDF_TEXT, formatAmount, formatDate, formatTotalsLocale } from './format.js';
+import { cappedParty, daysPastDue, formatAmount, formatDate, formatTotalsLocale } from './format.js';
 import { collectorLines } from './letter.js';
 import { balances, documentInstant, paidMinor, type DocInvoice, type DocParty } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column } from './pdf.js';
@@ -54,6 +55,9 @@ export interface BuiltStatement {
   totals: Totals;
   filename: string;
 }
+
+/** How many invoices' pay links a statement lists in "How to pay" (a long statement says how many more have one). */
+const STATEMENT_PAY_LINKS = 12;
 
 export async function buildStatement(input: StatementInput): Promise<BuiltStatement> {
   const { settings: s, asOf } = input;
@@ -131,9 +135,7 @@ export async function buildStatement(input: StatementInput): Promise<BuiltStatem
 
   ensureSpace(doc, 90);
   doc.y += 6;
-  const how: [string, string][] = [];
-  if (s.payment.bankDetails.length > 0) how.push(['Bank transfer', s.payment.bankDetails.join('\n')]);
-  if (s.payment.instructions) how.push(['Note', capText(s.payment.instructions, PDF_TEXT.notes)]);
+  const how: [string, string][] = open.length > 0 ? howToPayFacts(open, s, customer.reference, STATEMENT_PAY_LINKS) : [];
   how.push(['Questions', collectorLines(s).join('\n')]);
   facts(doc, how);
   if (totalsToList(totals).length === 0) paragraph(doc, 'Thank you: nothing is open on this account.', { gap: 0 });

@@ -8,6 +8,7 @@ import { formatMoney, formatTotals, money, type Totals } from '../domain/money.j
 import { joinParts, sentence, sentences } from '../domain/text.js';
 import type { Wording } from '../engine/decision-types.js';
 import { TEMPLATE_CATALOGUE } from '../engine/templates.js';
+import { roleLabel } from '../domain/contact-roles.js';
 
 export interface MessageInvoice {
   number: string;
@@ -50,6 +51,11 @@ export interface MessageInput {
   recipientRole?: string | undefined;
   /** The locale dates are written in (the customer's country: src/documents/settings.ts customerPlace); default en-US. */
   locale?: string | undefined;
+  recipientFallbackFrom?: string | undefined;
+  /** Who is copied, with the role each is copied as ('guarantor' for the guarantor of a personal guarantee). */
+  cc?: readonly { name: string; role: string }[] | undefined;
+  /** How to pay without a pay link: the organisation's remittance details and the reference to quote (the account number, else the customer's name). */
+  remittance?: { bankDetails: readonly string[]; instructions?: string | undefined; reference: string } | undefined;
 }
 
 /** A message as blocks, rendered to text and HTML by render.ts. */
@@ -98,7 +104,7 @@ function contactLine(s: Sender): string {
 }
 
 /** The pay-online sentence only when every listed invoice has a link; else only the offer of a copy. */
-function payLine(m: MessageInput): string {
+function payLine(m: Pick<MessageInput, 'invoices'>): string {
   const links = m.invoices.filter((i) => i.payUrl !== undefined && i.payUrl !== '').length;
   const copy = 'If you would like a copy of any invoice, simply reply to this email.';
   if (links === 0 || m.invoices.length === 0) return copy;
@@ -245,8 +251,44 @@ export function missingTemplates(): string[] {
 
 export type Composed = { ok: true; message: Message } | { ok: false; problem: string };
 
+/** Written to another role than the level asked for (no such contact on file): said, with a request to pass it on. */
+function addressedLines(m: MessageInput): string[] {
+  const from = m.recipientFallbackFrom;
+  if (from === undefined || from === m.recipientRole) return [];
+  return [`We are writing to you because we have no ${roleLabel(from)} contact on file for ${m.customerName}. If someone else looks after this, please pass this message on or let us know who it is.`];
+}
+
+/** A guarantor among the recipients: a paragraph addressed to them, saying in what capacity they receive it. */
+function guarantorLines(m: MessageInput): string[] {
+  return (m.cc ?? [])
+    .filter((c) => c.role === 'guarantor')
+    .map((g) => `To ${g.name}: we are writing to you as guarantor of the account of ${m.customerName}${m.guarantee ? ` under the personal guarantee ${m.guarantee.documentRef}` : ''}, so that you are aware of the balance set out below and of this demand for payment.`);
+}
+
+/**
+ * How to pay: the "link to pay online" sentence only when every listed invoice has a link; otherwise the
+ * links there are (in the table) and the organisation's remittance details with the reference to quote.
+ */
+export function payLines(m: Pick<MessageInput, 'invoices' | 'remittance'>): string[] {
+  const linked = m.invoices.filter((i) => i.payUrl !== undefined && i.payUrl !== '').length;
+  if (linked > 0 && linked === m.invoices.length) return [payLine(m)];
+  const r = m.remittance;
+  const lines: string[] = [];
+  if (linked > 0) lines.push(`The invoice${linked === 1 ? ' with a link below' : 's with a link below'} can be paid online.`);
+  const end = (t: string): string => (/[.!?]$/.test(t) ? t : `${t}.`);
+  const quote = r ? ` Please quote ${r.reference} as the reference.` : '';
+  if (r && r.bankDetails.length > 0) lines.push(`How to pay${linked > 0 ? ' the others' : ''}: by bank transfer (${r.bankDetails.join('; ')}).${quote}`);
+  else lines.push(`How to pay${linked > 0 ? ' the others' : ''}: reply to this email and we will send you our payment details.${quote}`);
+  if (r?.instructions) lines.push(end(r.instructions));
+  lines.push('If you would like a copy of any invoice, simply reply to this email.');
+  return lines;
+}
+
 export function compose(input: MessageInput): Composed {
   const build = builders[input.template];
   if (!build) return { ok: false, problem: `no customer template named '${input.template}'` };
-  return { ok: true, message: build(input, formatTotals(input.totals)) };
+  const m = build(input, formatTotals(input.totals));
+  // The recipient's capacity first, the guarantor's paragraph after the body, and how to pay where each builder says PAY.
+  const pay = PAY(input);
+  return { ok: true, message: { ...m, intro: [...addressedLines(input), ...m.intro, ...guarantorLines(input)], outro: m.outro.flatMap((p) => (p === pay ? payLines(input) : [p])) } };
 }

@@ -4,7 +4,7 @@
 import { fromDayNumber, onOrAfterBusinessDayNumber } from '../domain/calendar.js';
 import type { Totals } from '../domain/money.js';
 import type { Contact, Person } from './account.js';
-import { contactsByRank, resolveCc, resolveRole, roleLabel } from './contacts.js';
+import { contactsByRank, guarantorRecipient, resolveCc, resolveRole, roleLabel } from './contacts.js';
 import { callInstant } from './call-slots.js';
 import { addressee, findContactActionId } from './missing-role.js';
 import { sendAt, type Ctx } from './context.js';
@@ -108,8 +108,16 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
           });
           break;
         }
-        const cc = resolveCc(spec.cc, to, emailContacts, cp);
+        const missingCc: string[] = [];
+        const cc = resolveCc(spec.cc, to, emailContacts, cp, missingCc);
         wording ??= wordingFor(ctx, level);
+        for (const role of missingCc) ctx.reasons.push({ code: 'contact-missing', text: `no reachable ${roleLabel(role)} contact to copy on '${spec.template}'` });
+        // A personal guarantee on record: the guarantor receives the final demand too (its wording addresses them).
+        if (spec.kind === 'letter' && spec.letter === 'finalDemand') {
+          const g = guarantorRecipient(a, to, cc);
+          if (g === 'unreachable') ctx.reasons.push({ code: 'contact-missing', text: `the guarantor (${a.guarantee?.name ?? 'unnamed'}) has no working email: the final demand is not emailed to them` });
+          else if (g) cc.push(g);
+        }
         if (spec.kind === 'email') {
           out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...guarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}), wording });
         } else {

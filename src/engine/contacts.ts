@@ -41,12 +41,40 @@ export function resolveRole(role: string, byRank: readonly (Contact | undefined)
   return null;
 }
 
-export function resolveCc(roles: readonly string[], to: Recipient, byRank: readonly (Contact | undefined)[], cp: CompiledPolicy): Recipient[] {
+/** The same address, whatever its case and spaces. */
+function sameAddress(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * The Cc of an email or letter: for each role the level names, the first reachable contact holding it. A
+ * contact (or an address) already in To or earlier in the Cc is not copied twice; a role nobody holds is
+ * left out and named in `missing` (the level's To follows the missing-role rule; a Cc does not wait).
+ */
+export function resolveCc(roles: readonly string[], to: Recipient, byRank: readonly (Contact | undefined)[], cp: CompiledPolicy, missing: string[] = []): Recipient[] {
   const out: Recipient[] = [];
   for (const role of roles) {
     const rank = cp.roleRank.get(role);
     const c = rank === undefined ? undefined : byRank[rank];
-    if (c && c.id !== to.contactId && !out.some((r) => r.contactId === c.id)) out.push(recipient(c, role, role));
+    if (!c) {
+      missing.push(role);
+      continue;
+    }
+    const dup = c.id === to.contactId || sameAddress(c.email, to.email) || out.some((r) => r.contactId === c.id || sameAddress(r.email, c.email));
+    if (!dup) out.push(recipient(c, role, role));
   }
   return out;
+}
+
+/**
+ * The guarantor added to the final demand's recipients: the contact the recorded guarantee names, when it has
+ * a working email and is not already To or Cc. 'unreachable' when the guarantee names no such contact.
+ */
+export function guarantorRecipient(a: Account, to: Recipient, cc: readonly Recipient[]): Recipient | 'unreachable' | null {
+  const g = a.guarantee;
+  if (!g) return null;
+  const c = a.contacts.find((k) => k.id === g.contactId);
+  if (!c || c.email === undefined || c.email === '' || c.bounced) return 'unreachable';
+  if (c.id === to.contactId || sameAddress(c.email, to.email) || cc.some((r) => r.contactId === c.id || sameAddress(r.email, c.email))) return null;
+  return recipient(c, 'guarantor', 'guarantor');
 }

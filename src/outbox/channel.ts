@@ -15,6 +15,8 @@ export interface SendContext {
   now: Date;
   /** Customer emails and letters already sent about this account. */
   previousContacts: number;
+  /** The customer's time zone as the dispatcher resolved it (planning/overrides.ts accountTimeZone); absent: the customer's, else the organisation's. */
+  timeZone?: string;
   /**
    * Render and record, send nothing. Decided by the dispatcher alone (channels only obey it):
    * SEND_ENABLED is off, or, for customer email, the customer's connection is not live (new

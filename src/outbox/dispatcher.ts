@@ -9,6 +9,7 @@ import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_CHOICE, policyForAccount, type PolicySource } from '../planning/policy-source.js';
 import { accountStates, bounces, type AccountStates, type Bounces } from '../planning/state.js';
+import { accountTimeZone } from '../planning/overrides.js';
 import type { ClaimDoc } from '../store/claims.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditInput, ConnectionDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
@@ -264,13 +265,16 @@ export class Dispatcher {
     const org = await this.orgs(entry.orgId);
     // The connection's send mode and last sync matter to customer email only.
     const connection = isCustomerFacing(payload.action.kind) ? await this.connections(customer.connectionId) : null;
-    const p: Preparing = { entry, payload, now, customer, org, connection, tz: customer.timeZone ?? org?.timeZone ?? 'UTC', invoices: [], dryRun: this.dryRunOf(payload.action, connection) };
+    // The customer's zone, the engine's rule (contact, override, ledger, billing address, organisation): sending hours apply in it.
+    const state = isCustomerFacing(payload.action.kind) ? await this.states.get(customer._id) : null;
+    const tz = accountTimeZone(customer, state, org?.timeZone ?? 'UTC').timeZone;
+    const p: Preparing = { entry, payload, now, customer, org, connection, tz, invoices: [], dryRun: this.dryRunOf(payload.action, connection) };
     for (const guard of this.guardsFor(payload.action.kind)) {
       const stop = await guard(p);
       if (stop) return stop;
     }
     const { action, accountName, previousContacts } = payload;
-    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: p.invoices, now, previousContacts, dryRun: p.dryRun } };
+    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: p.invoices, now, previousContacts, dryRun: p.dryRun, timeZone: tz } };
   }
 
   /**

@@ -10,8 +10,9 @@ import { renderMessage } from '../email/render.js';
 import type { MessageInvoice, Sender } from '../email/templates.js';
 import { resolveDocumentSettings } from '../documents/settings.js';
 import { collectorEmailOf } from '../planning/collector.js';
-import { SenderSchema } from '../settings/org-settings.js';
+import { SenderSchema, orgSettingsOf } from '../settings/org-settings.js';
 import { isInboundMailbox, replyAddressFor, type ReplyMailbox } from '../inbound/reply-address.js';
+import { accountReference } from '../documents/how-to-pay.js';
 import { sha256Hex } from '../store/hash.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
@@ -81,8 +82,9 @@ export class EmailChannel implements Channel {
     if (a.kind !== 'email' && a.kind !== 'letter') return { ok: false, permanent: true, error: `a ${a.kind} action is not an email`, rejected: [] };
     const to = a.to.email;
     if (to === undefined || to === '') return { ok: false, permanent: true, error: `${a.to.name} has no email address`, rejected: [] };
-    const tz = ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC';
+    const tz = ctx.timeZone ?? ctx.customer.timeZone ?? ctx.org?.timeZone ?? 'UTC';
     const today = localDate(ctx.now, tz);
+    const remit = ctx.org ? orgSettingsOf(ctx.org).remittance : {};
     const totals: Totals = {};
     const invoices: MessageInvoice[] = ctx.invoices.map((i) => {
       addTo(totals, i.currency, i.balanceMinor);
@@ -94,7 +96,8 @@ export class EmailChannel implements Channel {
         totalMinor: i.totalMinor,
         balanceMinor: i.balanceMinor,
         daysPastDue: toDayNumber(today) - toDayNumber(i.dueDate),
-        payUrl: i.payUrl,
+        // The organisation may turn pay links off (settings.remittance.payLinks).
+        payUrl: remit.payLinks === false ? undefined : i.payUrl,
       };
     });
     const sender = senderOf(ctx.org, this.opts.from);
@@ -114,6 +117,9 @@ export class EmailChannel implements Channel {
       recipientRole: a.to.role,
       // The letters' date style: the customer's country, else the organisation's document locale.
       locale: resolveDocumentSettings(ctx.org ?? { name: '', settings: {} }, { country: ctx.customer.country }).locale,
+      recipientFallbackFrom: a.to.fallbackFrom,
+      cc: a.cc.map((c) => ({ name: c.name, role: c.role })),
+      remittance: { bankDetails: remit.bankDetails ?? [], instructions: remit.instructions, reference: accountReference(ctx.customer) },
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
     const orgAddress = SenderSchema.safeParse(ctx.org?.settings['sender'] ?? {}).data?.replyTo;
@@ -122,10 +128,13 @@ export class EmailChannel implements Channel {
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
     const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
+    // Who it goes to, as sent (and as stored on the entry): To and the Cc with an address (the engine never copies To's address).
+    const cc = a.cc.filter((c) => c.email !== undefined && c.email !== '').map((c) => ({ name: c.name, address: c.email ?? '' }));
+    const sentTo = { to, cc: cc.map((c) => c.address) };
     const mail: Mail.Options = {
       from: this.opts.from,
       to: { name: a.to.name, address: to },
-      cc: a.cc.filter((c) => c.email !== undefined && c.email !== '').map((c) => ({ name: c.name, address: c.email ?? '' })),
+      cc,
       replyTo,
       subject: rendered.rendered.subject,
       text: rendered.rendered.text,
@@ -136,12 +145,12 @@ export class EmailChannel implements Channel {
       ...(attachment ? { attachments: [attachment] } : {}),
     };
     if (ctx.dryRun === true) {
-      return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
+      return { ok: true, result: { dryRun: true, ...sentTo, subject: rendered.rendered.subject }, rejected: [] };
     }
     if (token !== null) await this.opts.rememberReplyToken?.(token, ctx.entry.orgId, ctx.entry.customerId, ctx.now);
     try {
       const info = await this.opts.transport.sendMail(mail);
-      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response, ...(token !== null ? { replyTo } : {}) }, rejected: addresses(info.rejected) };
+      return { ok: true, result: { messageId: info.messageId, ...sentTo, subject: rendered.rendered.subject, response: info.response, ...(token !== null ? { replyTo } : {}) }, rejected: addresses(info.rejected) };
     } catch (err) {
       const e = SmtpError.safeParse(err);
       const d = e.success ? e.data : {};

@@ -5,6 +5,7 @@
 // the engine's past-due rule — nothing here decides anything again. Pure: the
 // documents and the decision in, the answer out. The zod schemas are the
 // response's shape and the OpenAPI document's (app/http/accounts.ts).
+import { accountTimeZone } from './overrides.js';
 import { z } from 'zod';
 import { localDate } from '../domain/calendar.js';
 import { addTo, type Totals } from '../domain/money.js';
@@ -77,7 +78,8 @@ export const AccountContactSchema = z.object({
 
 export const AccountDetailSchema = AccountSummarySchema.extend({
   orgId: z.string(),
-  timeZone: z.string(),
+  timeZone: z.string().describe("the customer's time zone, in which sending hours apply"),
+  timeZoneSource: z.enum(['contact', 'override', 'ledger', 'address', 'organisation']).describe("where the zone comes from: a contact's, the account's override, the ledger's, the billing address's country (and region), else the organisation's"),
   explanation: z.string().describe("the planner's one-line reason for the state and level"),
   invoices: z.array(AccountInvoiceSchema).describe('open invoices, oldest due first'),
   contacts: z.array(AccountContactSchema),
@@ -193,5 +195,6 @@ export function accountDetail(v: AccountViewInput, bounced: ReadonlySet<string>)
       bounced: c.bouncedAt !== undefined || (c.email !== undefined && bounced.has(normaliseEmail(c.email))),
     });
   }
-  return { ...accountSummary(v), orgId: v.customer.orgId, timeZone: v.decision.timeZone, explanation: v.decision.explanation, invoices, contacts };
+  const zone = accountTimeZone(v.customer, v.state, v.decision.timeZone);
+  return { ...accountSummary(v), orgId: v.customer.orgId, timeZone: v.decision.timeZone, timeZoneSource: zone.source, explanation: v.decision.explanation, invoices, contacts };
 }

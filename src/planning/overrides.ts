@@ -11,6 +11,8 @@ import { canonicalLanguage } from '../domain/language.js';
 import type { Account } from '../engine/index.js';
 import type { ContactDoc, CustomerDoc } from '../store/types.js';
 import type { AccountStateDoc, CustomerOverridesDoc } from './state.js';
+import { customerTimeZone, type TimeZoneSource } from '../domain/customer-time-zone.js';
+import { EnteredContactInput, enteredIdOf, mergeContacts, problemText } from './contacts.js';
 
 /** The tag a strategic account carries (the default policy's `strategic.tags`). */
 export const STRATEGIC_TAG = 'strategic';
@@ -23,12 +25,16 @@ export const ExclusionInput = z.strictObject({
   until: LocalDateText.optional(),
 });
 
-export const GuaranteeInput = z.strictObject({
-  /** A contact of the account with the guarantor role, or a contact a person entered. */
-  contactId: z.string().trim().min(1).max(200),
-  /** The signed guarantee's reference (a document number, a file name). */
-  documentRef: cappedText('name'),
-});
+export const GuaranteeInput = z
+  .strictObject({
+    /** A contact of the account with the guarantor role, or a contact a person entered. */
+    contactId: z.string().trim().min(1).max(200).optional(),
+    /** Or the guarantor themselves: entered as a contact of the account with the guarantor role (EnteredContactInput's rules). */
+    guarantor: z.strictObject({ name: z.unknown(), email: z.unknown().optional(), phone: z.unknown().optional() }).optional(),
+    /** The signed guarantee's reference (a document number, a file name). */
+    documentRef: cappedText('name'),
+  })
+  .refine((g) => (g.contactId === undefined) !== (g.guarantor === undefined), { message: 'give either contactId (an existing contact) or guarantor ({ name, email })', path: ['contactId'] });
 
 export const TimeZoneInput = z.string().refine(isValidTimeZone, 'unknown IANA time zone (e.g. Europe/London)');
 
@@ -88,6 +94,8 @@ export interface PlannedOverrides {
   readonly changes: OverrideChange[];
   /** Problems only the account can tell (unknown guarantor, end date past): none before anything is written. */
   readonly problems: { path: string; message: string }[];
+  /** The guarantor to enter as a contact of the account (the guarantee named a person, not a contact id). */
+  readonly enterGuarantor?: EnteredContactInput;
 }
 
 /** The contacts a guarantee may name: the ledger's with the guarantor role, and any a person entered. */
@@ -126,15 +134,27 @@ export function planOverrides(patch: OverridesPatchInput, customer: CustomerDoc,
   if (patch.exclusion?.until !== undefined && patch.exclusion.until < today) {
     problems.push({ path: 'exclusion.until', message: `the end date ${patch.exclusion.until} is before today (${today}) in the account's time zone` });
   }
+  let enterGuarantor: EnteredContactInput | undefined;
+  let guarantee: { contactId: string; documentRef: string } | null | undefined = patch.guarantee === null ? null : undefined;
   if (patch.guarantee) {
-    const id = patch.guarantee.contactId;
-    if (!guarantorCandidates(customer, state).some((c) => c.id === id)) {
-      problems.push({ path: 'guarantee.contactId', message: `${id} is not a contact of this account with the guarantor role, nor a contact a person entered` });
+    const { contactId: id, guarantor, documentRef } = patch.guarantee;
+    if (guarantor !== undefined) {
+      const person = EnteredContactInput.safeParse({ ...guarantor, role: 'guarantor' });
+      if (!person.success) problems.push({ path: 'guarantee.guarantor', message: problemText(person.error) });
+      else {
+        enterGuarantor = person.data;
+        guarantee = { contactId: enteredIdOf(person.data), documentRef };
+      }
+    } else if (id !== undefined) {
+      if (!guarantorCandidates(customer, state).some((c) => c.id === id)) {
+        problems.push({ path: 'guarantee.contactId', message: `${id} is not a contact of this account with the guarantor role, nor a contact a person entered` });
+      }
+      guarantee = { contactId: id, documentRef };
     }
   }
 
   for (const field of OVERRIDE_FIELDS) {
-    const value = patch[field];
+    const value = field === 'guarantee' ? guarantee : patch[field];
     if (value === undefined) continue;
     const from = comparable(field, current);
     if (value === null) {
@@ -153,7 +173,7 @@ export function planOverrides(patch: OverridesPatchInput, customer: CustomerDoc,
       (set as Record<string, unknown>)[field] = value;
     }
   }
-  return { set, unset, changes, problems };
+  return { set, unset, changes, problems, ...(enterGuarantor ? { enterGuarantor } : {}) };
 }
 
 /** "exclusion: none → not chased: in talks (until 2025-04-01)" for the audit trail. */
@@ -180,6 +200,22 @@ export function tagsWithOverride(tags: readonly string[], strategic: boolean | u
   return strategic ? [...rest, STRATEGIC_TAG] : rest;
 }
 
+/**
+ * The account's time zone (src/domain/customer-time-zone.ts): its contacts' (people's entries first, then the
+ * ledger's), else the override, else the ledger's, else its billing address's, else the organisation's. The
+ * engine plans in it and the dispatcher applies sending hours in it.
+ */
+export function accountTimeZone(customer: Pick<CustomerDoc, 'contacts' | 'timeZone' | 'country' | 'region'>, state: Pick<AccountStateDoc, 'contacts' | 'overrides'> | null, orgTimeZone: string): { timeZone: string; source: TimeZoneSource } {
+  return customerTimeZone({
+    contactZones: mergeContacts(customer.contacts, state?.contacts ?? []).map((c) => c.timeZone),
+    override: state?.overrides?.timeZone,
+    ledger: customer.timeZone,
+    country: customer.country,
+    region: customer.region,
+    orgTimeZone,
+  });
+}
+
 /** The parts of the engine's Account the overrides decide (assemble.ts applies them). */
 export function overriddenFields(
   customer: CustomerDoc,
@@ -190,7 +226,7 @@ export function overriddenFields(
   const g = o?.guarantee;
   const x = o?.exclusion;
   return {
-    timeZone: o?.timeZone ?? customer.timeZone ?? orgTimeZone,
+    timeZone: accountTimeZone(customer, state, orgTimeZone).timeZone,
     tags: tagsWithOverride(customer.tags, o?.strategic),
     personalGuarantee: g !== undefined || (state?.personalGuarantee ?? false),
     guarantee: g ? { contactId: g.contactId, name: contactName(customer, state, g.contactId) ?? g.contactId, documentRef: g.documentRef } : undefined,

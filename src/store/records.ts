@@ -148,6 +148,23 @@ export class Invoices extends ProviderRecords<InvoiceDoc> {
     return this.col.find({ provider, companyId, customerExternalId, ...OPEN_DATED }).sort({ dueDate: 1, number: 1 }).toArray();
   }
 
+  /**
+   * Invoices of a page that arrive without a pay link (a change feed that does not carry it) keep the one
+   * stored (the store replaces whole documents): one query per page, no API call.
+   */
+  async keepPayLinks(provider: Provider, companyId: string, docs: { externalId: string; payUrl?: string }[]): Promise<void> {
+    const bare = docs.filter((d) => !d.payUrl);
+    if (bare.length === 0) return;
+    const linked = await this.col
+      .find({ provider, companyId, externalId: { $in: bare.map((d) => d.externalId) }, payUrl: { $exists: true } } as Filter<InvoiceDoc>, { projection: { externalId: 1, payUrl: 1 } })
+      .toArray();
+    const links = new Map(linked.map((l) => [l.externalId, l.payUrl]));
+    for (const d of bare) {
+      const url = links.get(d.externalId);
+      if (url) d.payUrl = url;
+    }
+  }
+
   /** Open invoices of one customer without a due date or terms in the ledger (flagged to the collector, not chased). */
   listUndatedOpenForCustomer(provider: Provider, companyId: string, customerExternalId: string): Promise<InvoiceDoc[]> {
     return this.col.find({ provider, companyId, customerExternalId, ...OPEN_UNDATED }).sort({ issueDate: 1, number: 1 }).toArray();

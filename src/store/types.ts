@@ -116,6 +116,10 @@ export interface CustomerDoc extends ProviderKey {
   taxNumber?: string;
   /** The billing address's country, ISO 3166-1 alpha-2 ('NZ', 'US'): its letters' paper and date style (src/domain/locale.ts). */
   country?: string;
+  /** The billing address's region (state, province) as the ledger writes it: with the country, the customer's time zone when nothing closer says. */
+  region?: string;
+  /** The customer's account number in the ledger (QuickBooks AcctNum, Xero AccountNumber): the reference customers quote. */
+  accountNumber?: string;
   currency?: string;
   timeZone?: string;
   contacts: ContactDoc[];

@@ -36,6 +36,10 @@ describe('QuickBooks end to end', () => {
     const full = await q.connector.fullSync(connId);
     expect(full.saved.invoice).toBe(1_100);
     expect(q.sandbox.counts.query).toBe(2 /* invoices */ + 1 /* customers */ + 1 /* payments */ + 1 /* credit memos */);
+    // The invoice queries ask for InvoiceLink (include=invoiceLink): every synced invoice has its pay link, no extra call.
+    const company0 = q.sandbox.company(REALM);
+    const sample = [...company0.records.Invoice.values()].slice(0, 3);
+    for (const i of sample) expect((await q.store.invoices.findByKey('quickbooks', REALM, i.Id))?.payUrl).toBe(String(i.InvoiceLink));
 
     // A payment lands in QuickBooks; Intuit sends a webhook.
     const company = q.sandbox.company(REALM);
@@ -60,6 +64,8 @@ describe('QuickBooks end to end', () => {
     expect(q.sandbox.counts.total).toBe(1);
     expect((await q.store.invoices.findByKey('quickbooks', REALM, a!.Id))?.status).toBe('voided');
     expect((await q.store.invoices.findByKey('quickbooks', REALM, b!.Id))?.status).toBe('deleted');
+    // The change feed carries no InvoiceLink: a changed invoice keeps the link stored by the query.
+    expect((await q.store.invoices.findByKey('quickbooks', REALM, a!.Id))?.payUrl).toBe(String(a!.InvoiceLink));
   });
 
   it('falls back to a paged query when the checkpoint is older than 30 days', async () => {

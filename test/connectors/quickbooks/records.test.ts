@@ -1,4 +1,4 @@
-import { QboInvoice, isVoided, mapInvoice, toMinor } from '../../../connectors/quickbooks/records.js';
+import { QboCustomer, QboInvoice, isVoided, mapCustomer, mapInvoice, toMinor } from '../../../connectors/quickbooks/records.js';
 import { parseDelivery } from '../../../connectors/quickbooks/webhooks.js';
 
 describe('QuickBooks amounts', () => {
@@ -34,6 +34,21 @@ describe('QuickBooks invoice mapper', () => {
   });
   it('refuses a record without its required fields', () => {
     expect(QboInvoice.safeParse({ ...raw, CustomerRef: undefined }).success).toBe(false);
+  });
+});
+
+describe('QuickBooks customer mapper', () => {
+  const ctx = { orgId: 'o', connectionId: 'quickbooks:1', companyId: '1', homeCurrency: 'USD', syncedAt: new Date(0) };
+  it('keeps the account number (AcctNum) and the billing country and region', () => {
+    const c = mapCustomer(QboCustomer.parse({
+      Id: '58', SyncToken: '0', DisplayName: 'Cool Cars', AcctNum: ' CC-0058 ', PrimaryEmailAddr: { Address: 'ap@coolcars.example' },
+      BillAddr: { Line1: '1 Pitt St', City: 'Sydney', CountrySubDivisionCode: 'NSW', PostalCode: '2000', Country: 'Australia' },
+      MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' },
+    }), ctx);
+    expect(c).toMatchObject({ accountNumber: 'CC-0058', country: 'Australia', region: 'NSW', address: '1 Pitt St, Sydney, NSW, 2000, Australia' });
+    const bare = mapCustomer(QboCustomer.parse({ Id: '59', SyncToken: '0', DisplayName: 'Bare', MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' } }), ctx);
+    expect(bare).not.toHaveProperty('accountNumber');
+    expect(bare).not.toHaveProperty('country');
   });
 });
 

@@ -2,6 +2,7 @@
 // login → full sync → webhook → incremental sync; the refresh race and the
 // grace period; daily-limit pacing; minute pacing and Retry-After;
 // Intent-to-Receive good and bad; forged webhooks; disconnecting one tenant.
+import { PAY_LINKS_PER_SYNC } from '../../../connectors/xero/sync.js';
 import { XeroApiError } from '../../../connectors/xero/client.js';
 import { XeroConnector } from '../../../connectors/xero/connector.js';
 import { processXeroInbox } from '../../../connectors/xero/routes.js';
@@ -40,7 +41,7 @@ describe('Xero end to end', () => {
     expect(full.saved.invoice).toBe(1_150);
     expect(full.rejected).toBe(0);
     expect(full.rateLimited).toBe(0);
-    // pages of 1,000: 1 contacts + 2 invoices + 1 payments + 1 credit notes
+    // pages of 1,000: 1 contacts + 2 invoices + 1 payments + 1 credit notes (a full sync fetches no pay links)
     expect(x.sandbox.counts.total).toBe(5);
     expect(x.sandbox.counts.byPath['GET /Invoices']).toBe(2);
     const fullB = await x.connector.fullSync(connB);
@@ -69,16 +70,23 @@ describe('Xero end to end', () => {
     x.sandbox.resetCounts();
     const inc = await x.connector.incrementalSync(connA);
     expect(inc.method).toBe('modified_since');
-    expect(x.sandbox.counts.total).toBe(4); // one call per list
+    // One call per list, then the pay links (OnlineInvoice) of the 5 oldest past-due invoices without one
+    // (PAY_LINKS_PER_SYNC): one call each, once in an invoice's life.
+    expect(x.sandbox.counts.total).toBe(4 + PAY_LINKS_PER_SYNC);
+    const linked = await x.store.db.collection('invoices').find({ provider: 'xero', companyId: TENANT_A, payUrl: { $exists: true } }).toArray();
+    expect(linked).toHaveLength(PAY_LINKS_PER_SYNC);
+    for (const l of linked) expect(l['payUrl']).toMatch(/^https:\/\/in\.xero\.example\//);
     expect((await x.store.invoices.findByKey('xero', TENANT_A, String(v!.InvoiceID)))).toMatchObject({ status: 'voided', balanceMinor: 0 });
     expect((await x.store.invoices.findByKey('xero', TENANT_A, String(p!.InvoiceID)))).toMatchObject({ status: 'paid', balanceMinor: 0 });
     expect((await x.store.payments.findByKey('xero', TENANT_A, String(payment.PaymentID)))?.appliedTo).toEqual([{ invoiceExternalId: id, amountMinor: 10_030 }]);
     expect((await x.store.customers.findByKey('xero', TENANT_A, String(contact.ContactID)))?.displayName).toBe('Renamed Ltd');
 
-    // Nothing changed: the next cycle reads four empty lists.
+    // Nothing changed: the next cycle reads four empty lists (and 5 more pay links, while past-due invoices lack one).
     x.sandbox.resetCounts();
     const quiet = await x.connector.incrementalSync(connA);
-    expect(x.sandbox.counts.total).toBe(4);
+    expect(x.sandbox.counts.total).toBe(4 + PAY_LINKS_PER_SYNC);
+    // The links stay through later syncs (the store replaces whole documents; Invoices.keepPayLinks keeps them).
+    expect(await x.store.db.collection('invoices').countDocuments({ provider: 'xero', companyId: TENANT_A, payUrl: { $exists: true } })).toBe(2 * PAY_LINKS_PER_SYNC);
     expect(quiet.saved).toEqual({ customer: 0, invoice: 0, payment: 0, credit_memo: 0 });
   });
 

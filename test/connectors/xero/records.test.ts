@@ -61,6 +61,8 @@ describe('Xero mappers', () => {
       UpdatedDateUTC: '/Date(1700000000000+0000)/',
     }), ctx);
     expect(c).toMatchObject({ displayName: 'Ridgeway University', email: 'ap@ridgeway.example', phone: '64 04 555 0100', address: 'PO Box 1, Wellington, NZ', active: true, tags: ['account:R-1'] });
+    // The account number (the reference customers quote) and the billing country (the customer's time zone).
+    expect(c).toMatchObject({ accountNumber: 'R-1', country: 'NZ' });
     expect(c.contacts.map((p) => [p.name, p.email, p.roles[0]])).toEqual([
       ['Ann Ridge', 'ap@ridgeway.example', 'billing'], ['Bo Finance', 'bo@ridgeway.example', 'billing'], ['Cy', 'cy@ridgeway.example', 'other'],
     ]);
