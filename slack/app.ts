@@ -18,6 +18,7 @@ import { SERVICES } from './listeners/payloads.js';
 import { SlackContext } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { ConnectionControls } from './services/connections.js';
+import type { ConsoleLinks } from './services/console-link.js';
 import type { MongoInstallationStore } from './services/installations.js';
 import type { PostQueue } from './services/post-queue.js';
 import { onboardingInstallationStore, onboardWorkspace } from './services/onboarding.js';
@@ -65,6 +66,8 @@ export interface SlackAppOptions {
   postQueue?: PostQueue;
   /** Connect links and disconnecting for App Home's *Connections* (app/http/web.ts). */
   connections?: ConnectionControls;
+  /** Sign-in links to the web console (app/console). */
+  consoleLinks?: ConsoleLinks;
 }
 
 export interface SlackApp {
@@ -169,6 +172,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     ...(opts.postQueue ? { postQueue: opts.postQueue } : {}),
     ...(oauth ? { installations: oauth.installationStore } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
+    ...(opts.consoleLinks ? { consoleLinks: opts.consoleLinks } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point. Interactions and commands are not retried by Slack,

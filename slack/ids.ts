@@ -20,6 +20,8 @@ export const actionIds = {
   disconnectConnection: 'disconnect_connection',
   /** Opens the Contacts modal; value: the customer (account) id. */
   contactsOpen: 'contacts_open',
+  /** App Home's *Open Overdue*: a single-use sign-in link to the web console, by DM (app/console). */
+  consoleOpen: 'console.open',
 } as const;
 
 export const viewIds = {

@@ -11,6 +11,7 @@ import { isDuplicateKey } from '../../src/store/mongo-errors.js';
 import { collections, type Store } from '../../src/store/store.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
 import type { AuditActor, AuditEntryDoc, AuditInput, ConnectionDoc, Provider } from '../../src/store/types.js';
+import type { ConsoleLinks } from './console-link.js';
 import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
@@ -47,6 +48,8 @@ export interface SlackServiceOptions {
   postQueue?: PostQueue;
   /** Connect links and disconnecting, for App Home's *Connections* (absent: the section is not shown). */
   connections?: ConnectionControls;
+  /** Sign-in links to the web console (absent: no *Open Overdue*, `/overdue console` says it is off). */
+  consoleLinks?: ConsoleLinks;
 }
 
 export class SlackContext {
@@ -65,9 +68,11 @@ export class SlackContext {
   readonly tasks: Collection<TaskDoc>;
   readonly postQueue: PostQueue;
   readonly connections: ConnectionControls | undefined;
+  readonly consoleLinks: ConsoleLinks | undefined;
 
   constructor(o: SlackServiceOptions) {
     this.connections = o.connections;
+    this.consoleLinks = o.consoleLinks;
     this.postQueue = o.postQueue ?? new PostQueue();
     this.store = o.store;
     this.client = o.client;

@@ -25,6 +25,8 @@ export const actions = [
   'moreTime',
   'changeSettings',
   'editContacts',
+  /** Read accounts in the web console (app/console): a rep their own, the others every account. */
+  'viewAccounts',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -42,11 +44,11 @@ const nudge = (scope: Scope) => ({ logCall: scope, promise: scope, paymentPlan: 
 
 export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>> = {
   unknown: {},
-  sales_rep: { ...nudge('own'), editContacts: 'own' },
-  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any' },
-  approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any' },
+  sales_rep: { ...nudge('own'), editContacts: 'own', viewAccounts: 'own' },
+  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any' },
+  approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests', viewAccounts: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any' },
 };
 
 export interface Person {

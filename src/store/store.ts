@@ -43,6 +43,8 @@ export const collections = {
   policies: 'policies',
   quarantined: 'quarantined_accounts',
   ledgerReconciliations: 'ledger_reconciliations',
+  consoleSignIns: 'console_sign_ins',
+  consoleSessions: 'console_sessions',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -87,6 +89,9 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
   // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
   ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
+  // The web console's sign-in links and sessions (app/console/auth.ts), read by _id (a hash); pruned by expiry.
+  consoleSignIns: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
 };
 
 export interface Store {

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
 import { disconnectButton, linkButton } from './connections.js';
+import { consoleOpenButton } from './console.js';
 import { contactsButton } from './contacts.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
@@ -35,4 +36,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.reconnectConnection, linkButton);
   app.action(actionIds.disconnectConnection, disconnectButton);
   app.action(actionIds.contactsOpen, contactsButton);
+  app.action(actionIds.consoleOpen, consoleOpenButton);
 }
