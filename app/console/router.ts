@@ -133,7 +133,9 @@ export function consoleRouter(deps: ConsoleDeps, routes: readonly ConsoleRoute[]
   router.use('/console', (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on our own form POSTs, which
+    // the origin check must refuse; other origins still get no referrer (the sign-in link's token stays here).
+    res.setHeader('Referrer-Policy', 'same-origin');
     next();
   });
 
