@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   accounts: () => import('./accounts.js'),
   scale: () => import('./scale.js'),
   latency: () => import('./latency.js'),
+  pages: () => import('./pages.js'),
 };
 
 async function main(): Promise<void> {

@@ -9,10 +9,11 @@ import { accountStates } from '../src/planning/state.js';
 import { ConsoleAuth, SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_TTL_MS } from '../app/console/auth.js';
 import { escapeHtml, html, raw } from '../app/console/html.js';
 import { consoleStateOf } from '../app/console/pages/overview.js';
+import { timelineRowOf } from '../src/documents/timeline.js';
 import { customerDoc, invoiceDoc, saveCustomer } from './helpers/accounts.js';
 import { ADMIN_TOKEN, ORG, people, SIGNING_SECRET, startWorld, type World } from './fuzz/world.js';
 import { blockAction, sendCommand, sendInteraction, slashCommand } from './sandbox/slack/signed.js';
-import { until } from './helpers/web-world.js';
+import { buttonsOf, homeOpener, until } from './helpers/web-world.js';
 
 jest.setTimeout(120_000);
 
@@ -76,6 +77,19 @@ describe('html templates', () => {
     expect(html`<ul>${['a', 'b'].map((x) => html`<li>${x}</li>`)}</ul>`.text).toBe('<ul><li>a</li><li>b</li></ul>');
     expect(html`${raw('<svg></svg>')}${null}${undefined}${false}${0}`.text).toBe('<svg></svg>0');
     expect(escapeHtml('"')).toBe('&quot;');
+  });
+});
+
+describe('timeline rows (shared with the demo report)', () => {
+  const entry = (action: string, extra: Record<string, unknown> = {}) =>
+    ({ _id: 'e', accountId: 'a', orgId: 'o', seq: 1, prevHash: '', hash: '', at: new Date('2026-12-05T15:30:00Z'), actor: { kind: 'system', id: 'planner' }, channel: 'email', action, invoiceIds: [], outcome: 'moved to reminder 1', ...extra }) as never;
+  it('labels each entry, in the account time zone, and leaves out the queueing', () => {
+    expect(timelineRowOf(entry('account.level', { details: { explanation: '3 days past due' } }), 'America/Chicago')).toEqual({
+      date: '2026-12-05', time: '09:30', action: 'level changed', channel: 'email', who: 'Overdue', detail: 'moved to reminder 1 — 3 days past due',
+    });
+    expect(timelineRowOf(entry('credit_hold.placed', { actor: { kind: 'person', id: 'c@x.example', name: 'Cole' } }), 'UTC')).toMatchObject({ action: 'credit hold placed', who: 'Cole' });
+    expect(timelineRowOf(entry('some.new_thing'), 'UTC')?.action).toBe('some new thing');
+    expect(timelineRowOf(entry('outbox.enqueued'), 'UTC')).toBeNull();
   });
 });
 
@@ -172,6 +186,13 @@ describe('the console over HTTP', () => {
     await sendCommand(`${w.url}/slack/events`, SIGNING_SECRET, slashCommand({ userId: 'U0FZSTRNG' }, '/overdue', 'console'));
     await until('the answer', async () => w.sandbox.callsOf('chat.postEphemeral').length > before, 10_000);
     expect(String(w.sandbox.callsOf('chat.postEphemeral').at(-1)?.args['text'])).toContain('does not know you');
+  });
+
+  it("App Home shows Open Overdue (console.open) when the console is served", async () => {
+    const before = w.sandbox.callsOf('views.publish').length;
+    await homeOpener(`${w.url}/slack/events`, SIGNING_SECRET)(people.collector.id);
+    const published = await until('App Home', async () => w.sandbox.callsOf('views.publish').slice(before).find((c) => c.args['user_id'] === people.collector.id), 10_000);
+    expect(buttonsOf(published.args['view']).find((b) => b.action_id === 'console.open')).toMatchObject({ action_id: 'console.open' });
   });
 
   it("App Home's Open Overdue button sends a sign-in link by DM", async () => {
