@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   latency: () => import('./latency.js'),
   lookalike: () => import('./lookalike.js'),
   replies: () => import('./replies.js'),
+  pages: () => import('./pages.js'),
 };
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import { SERVICES } from './listeners/payloads.js';
 import { SlackContext, type SlackServiceOptions } from './services/context.js';
 import { ensureSlackIndexes } from './services/indexes.js';
 import type { ConnectionControls } from './services/connections.js';
+import type { ConsoleLinks } from './services/console-link.js';
 import type { MongoInstallationStore } from './services/installations.js';
 import type { PostQueue } from './services/post-queue.js';
 import { onboardingInstallationStore, onboardWorkspace } from './services/onboarding.js';
@@ -67,6 +68,8 @@ export interface SlackAppOptions {
   connections?: ConnectionControls;
   /** The ledger's live invoice read (*They say they paid* on a reply card); absent: the last sync's copy is shown. */
   liveBalance?: SlackServiceOptions['liveBalance'];
+  /** Sign-in links to the web console (app/console). */
+  consoleLinks?: ConsoleLinks;
 }
 
 export interface SlackApp {
@@ -172,6 +175,7 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     ...(oauth ? { installations: oauth.installationStore } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
     ...(opts.liveBalance ? { liveBalance: opts.liveBalance } : {}),
+    ...(opts.consoleLinks ? { consoleLinks: opts.consoleLinks } : {}),
   });
   // Events API retries (and duplicates) carry the same event_id: handle each event once. Bolt has
   // already acknowledged events at this point. Interactions and commands are not retried by Slack,

@@ -33,6 +33,8 @@ export const actionIds = {
   replyDispute: 'reply.dispute',
   replyPaid: 'reply.paid',
   replyUnrelated: 'reply.unrelated',
+  /** App Home's *Open Overdue*: a single-use sign-in link to the web console, by DM (app/console). */
+  consoleOpen: 'console.open',
 } as const;
 
 export const viewIds = {

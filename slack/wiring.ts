@@ -11,6 +11,7 @@ import { plannerFor, type PlanningDeps } from '../src/planning/plan.js';
 import { ReplanRequests } from '../src/planning/requests.js';
 import { createSlackApp, slackClient, SLACK_REDIRECT_PATH, type SlackApp } from './app.js';
 import type { ConnectionControls } from './services/connections.js';
+import type { ConsoleLinks } from './services/console-link.js';
 import { SlackContext } from './services/context.js';
 import { MongoInstallationStore } from './services/installations.js';
 import { PostQueue } from './services/post-queue.js';
@@ -24,7 +25,7 @@ export interface SlackDeps extends PlanningDeps {
 }
 
 /** The web role's Slack app (its router serves /slack/events), or null when Slack is not configured or cannot be reached. */
-export async function slackWebApp(config: Config, services: SlackDeps, connections?: ConnectionControls): Promise<SlackApp | null> {
+export async function slackWebApp(config: Config, services: SlackDeps, connections?: ConnectionControls, consoleLinks?: ConsoleLinks): Promise<SlackApp | null> {
   const { store, logger, worker } = services;
   const { signingSecret, botToken, apiUrl, clientId, clientSecret, stateSecret } = config.slack;
   const key = config.secrets.tokenEncryptionKey;
@@ -45,6 +46,7 @@ export async function slackWebApp(config: Config, services: SlackDeps, connectio
       ...(oauth ? { oauth } : { botToken }),
       ...(connections ? { connections } : {}),
       ...(services.outbox?.freshness?.fetchLiveBalance ? { liveBalance: services.outbox.freshness.fetchLiveBalance } : {}),
+      ...(consoleLinks ? { consoleLinks } : {}),
     });
     logger.info({ botUserId: slack.botUserId, oauth: oauth !== undefined }, `Slack app ready at /slack/events${oauth ? ', install at /slack/install' : ''}`);
     return slack;

@@ -10,11 +10,11 @@ const DECIDE: Action[] = ['approve', 'reject', 'moreTime'];
 /** What each role may do, written out by hand (not derived from the table under test). */
 const expected: Record<Role, { own: Action[]; others: Action[]; creditHold: Action[]; referral: Action[] }> = {
   unknown: { own: [], others: [], creditHold: [], referral: [] },
-  sales_rep: { own: [...NUDGE, 'editContacts'], others: [], creditHold: [], referral: [] },
-  collector: { own: [...NUDGE, ...HOLDS, 'editContacts'], others: [...NUDGE, ...HOLDS, 'editContacts'], creditHold: [], referral: [] },
-  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'decideLookalike'], creditHold: DECIDE, referral: [] },
-  approver: { own: [], others: [], creditHold: [], referral: DECIDE },
-  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'decideLookalike'], creditHold: [], referral: [] },
+  sales_rep: { own: [...NUDGE, 'editContacts', 'viewAccounts'], others: [], creditHold: [], referral: [] },
+  collector: { own: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts'], others: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts'], creditHold: [], referral: [] },
+  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike'], creditHold: DECIDE, referral: [] },
+  approver: { own: ['viewAccounts'], others: ['viewAccounts'], creditHold: [], referral: DECIDE },
+  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike'], creditHold: [], referral: [] },
 };
 
 const person = (role: Role) => (role === 'unknown' ? null : { id: 'pat@acme.example', email: 'pat@acme.example', roles: [role] });

@@ -28,6 +28,7 @@ import { inboundStore } from '../../src/inbound/store.js';
 import { DEFAULT_INBOUND_MAX_BYTES, queueInboundProcessing } from '../../jobs/inbound.js';
 import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
 import type { ConnectionDoc } from '../../src/store/types.js';
+import { buildConsole, consoleLinks, ConsoleAuth } from '../console/index.js';
 
 export interface WebApp {
   app: Express;
@@ -47,10 +48,17 @@ export async function buildWebApp(config: Config, services: Services, connectors
     ...(connectors.xero && connectors.states ? [xeroRouter({ connector: connectors.xero, states: connectors.states, store, logger, bodyLimit, ...hooks })] : []),
   ];
   const linkDeps = { services, publicBaseUrl: config.http.publicBaseUrl, ...(connectors.states ? { states: connectors.states } : {}) };
-  const slack = await slackWebApp(config, services, {
-    connectUrl: (provider, orgId, slackUserId) => connectUrl(linkDeps, provider, orgId, services.now(), slackUserId)?.url ?? null,
-    disconnect: (id, actor) => disconnectConnection(services, id, actor, 'slack'),
-  });
+  // The web console (app/console): signed in from Slack, so served with the Slack app.
+  const consoleAuth = new ConsoleAuth(store);
+  const slack = await slackWebApp(
+    config,
+    services,
+    {
+      connectUrl: (provider, orgId, slackUserId) => connectUrl(linkDeps, provider, orgId, services.now(), slackUserId)?.url ?? null,
+      disconnect: (id, actor) => disconnectConnection(services, id, actor, 'slack'),
+    },
+    consoleLinks(consoleAuth, config.http.publicBaseUrl),
+  );
   if (slack) routers.push(slack.router);
   // Mailgun's inbound route (docs/inbound-mail.md), when its signing key is configured.
   const mailgunKey = services.inbound?.mailgunSigningKey;
@@ -60,6 +68,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       onStored: (id) => queueInboundProcessing(services, id),
     }));
   }
+  if (slack) routers.push(buildConsole({ services, slack: slack.services, auth: consoleAuth, bodyLimit }));
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
   const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes, ...inboundRoutes];
   const app = createApp({

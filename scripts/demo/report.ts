@@ -3,77 +3,23 @@
 // summary (accounts by final state, DSO before and after, amounts collected per
 // level) and a rendered preview of the Slack messages. Pure: facts in, file
 // contents out; scripts/demo/index.ts writes them.
-import { localDate } from '../../src/domain/calendar.js';
-import type { AuditEntryDoc } from '../../src/store/types.js';
+import { timelineRowOf, timeOf, type TimelineRow } from '../../src/documents/timeline.js';
 import { decimal, ORG, USD_RATES } from './scenario.js';
 import type { AccountFacts, DemoFacts, SlackFact } from './run.js';
 
-export interface TimelineRow {
-  date: string;
-  time: string;
-  action: string;
-  channel: string;
-  who: string;
-  detail: string;
-}
-
-const LABELS: Readonly<Record<string, string>> = {
-  'account.level': 'level changed',
-  'outbox.sent': 'sent',
-  'outbox.cancelled': 'cancelled',
-  'outbox.failed': 'failed',
-  'outbox.revived': 'revived',
-  'call.logged': 'call logged',
-  'promise.recorded': 'promise to pay recorded',
-  'payment_plan.recorded': 'payment plan recorded',
-  'dispute.recorded': 'dispute recorded',
-  'snooze.recorded': 'snoozed',
-  'slack.nudge_delivered': 'Slack nudge delivered',
-  'approval.approved': 'approved',
-  'approval.rejected': 'rejected',
-  'slack.approval_requested': 'approval requested in Slack',
-  'slack.escalated_to_collector': 'nudge handed to the collector',
-  'credit_hold.placed': 'credit hold placed',
-  'credit_hold.lifted': 'credit hold lifted',
-  'account.prepay_only': 'set to prepay-only',
-};
-
-/** Audit actions left out of the timeline: the plan's own bookkeeping (what was queued), not something that happened. */
-const OMITTED = new Set(['outbox.enqueued']);
-
-function detailOf(e: AuditEntryDoc): string {
-  const explanation = e.details?.['explanation'];
-  const parts = [e.outcome ?? ''];
-  if (typeof explanation === 'string' && explanation !== '' && e.action === 'account.level') parts.push(`— ${explanation}`);
-  return parts.filter(Boolean).join(' ');
-}
-
-function who(e: AuditEntryDoc): string {
-  return e.actor.kind === 'system' ? 'Overdue' : (e.actor.name ?? e.actor.id);
-}
+export type { TimelineRow };
 
 /** One account's timeline: every audit entry but the queueing, and the payments, in time order. */
 export function timelineRows(a: AccountFacts, facts: Pick<DemoFacts, 'payments' | 'timeZone'>): TimelineRow[] {
   const rows: { at: number; row: TimelineRow }[] = [];
   for (const e of a.audit) {
-    if (OMITTED.has(e.action)) continue;
-    const at = e.at.getTime();
-    rows.push({
-      at,
-      row: {
-        date: localDate(e.at, facts.timeZone),
-        time: new Intl.DateTimeFormat('en-GB', { timeZone: facts.timeZone, hour: '2-digit', minute: '2-digit' }).format(e.at),
-        action: LABELS[e.action] ?? e.action.replace(/[._]/g, ' '),
-        channel: e.channel,
-        who: who(e),
-        detail: detailOf(e),
-      },
-    });
+    const row = timelineRowOf(e, facts.timeZone);
+    if (row) rows.push({ at: e.at.getTime(), row });
   }
   for (const p of facts.payments.filter((x) => x.account === a.spec.key)) {
     rows.push({
       at: new Date(p.at).getTime(),
-      row: { date: p.date, time: new Intl.DateTimeFormat('en-GB', { timeZone: facts.timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(p.at)), action: 'payment received', channel: 'platform', who: a.spec.name, detail: `${decimal(p.amountMinor)} ${p.currency} on ${p.invoice} (${p.note}; level ${p.level})` },
+      row: { date: p.date, time: timeOf(new Date(p.at), facts.timeZone), action: 'payment received', channel: 'platform', who: a.spec.name, detail: `${decimal(p.amountMinor)} ${p.currency} on ${p.invoice} (${p.note}; level ${p.level})` },
     });
   }
   return rows.sort((x, y) => x.at - y.at || 0).map((r) => r.row);

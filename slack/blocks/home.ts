@@ -1,7 +1,8 @@
 // App Home: the collector's day — today's call list (amount × age first), with a
 // suggested local time per account, and the counts that need attention.
 import { formatTotals } from '../../src/domain/money.js';
-import { context, divider, esc, fields, header, section, type Block, type HomeView } from './kit.js';
+import { actionIds } from '../ids.js';
+import { button, context, divider, esc, fields, header, section, type Block, type HomeView } from './kit.js';
 
 export interface CallRow {
   accountName: string;
@@ -34,6 +35,8 @@ export interface HomeSnapshot {
   disputes?: { accountName: string; days: number; reason: string }[];
   /** Admins only: connections whose last ledger reconciliation found differences that persisted (src/ledger/runs.ts). */
   ledgerMismatches?: { company: string; asOf: string; accounts: string[] }[];
+  /** The web console is served: an *Open Overdue* button (a sign-in link by DM, app/console). */
+  console?: boolean;
 }
 
 const MAX_ROWS = 40;
@@ -43,6 +46,7 @@ export function homeView(s: HomeSnapshot): HomeView {
     header(`Today's calls — ${s.today}`),
     section(`Hi ${esc(s.name.split(/\s+/)[0] ?? s.name)}, ${s.calls.length === 0 ? 'no account is due a call today.' : `${s.calls.length} account${s.calls.length === 1 ? ' is' : 's are'} due a call, biggest and oldest first.`}`),
   ];
+  if (s.console) blocks.push({ type: 'actions', block_id: 'console_open', elements: [button('Open Overdue', actionIds.consoleOpen, 'open')] });
   for (const [i, c] of s.calls.slice(0, MAX_ROWS).entries()) {
     blocks.push(
       section(

@@ -12,6 +12,7 @@ import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBuc
 import type { Block } from '../blocks/kit.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
 import { may, type Action } from '../../src/domain/authorization.js';
+import { consoleLinkFor } from './console-link.js';
 import type { SlackContext } from './context.js';
 import { CreditFlags } from './credit-flags.js';
 import { nudgeSnapshot, pastDueOf } from './deliver.js';
@@ -32,7 +33,8 @@ function bucketOf(days: number): AgingBucket {
   return '90+';
 }
 
-export async function aging(ctx: SlackContext, orgId: string): Promise<AgingSummary> {
+/** Open invoices by age (current, 1–30, 31–60, 61–90, 90+) per currency; `/overdue aging` and the web console's overview. */
+export async function aging(ctx: Pick<SlackContext, 'store' | 'now'>, orgId: string): Promise<AgingSummary> {
   const now = ctx.now();
   const org = await ctx.store.organisations.get(orgId);
   const today = localDate(now, org?.timeZone ?? 'UTC');
@@ -66,8 +68,9 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   if (!person) return reply({ text: 'Overdue does not know you yet: ask an admin to add you.', blocks: [] });
   const query = cmd.text.trim();
   if (query === '' || query.toLowerCase() === 'help') {
-    return reply({ text: 'Try `/overdue Acme` (a customer name or number) or `/overdue aging`.', blocks: [] });
+    return reply({ text: 'Try `/overdue Acme` (a customer name or number), `/overdue aging` or `/overdue console`.', blocks: [] });
   }
+  if (query.toLowerCase() === 'console') return reply({ text: (await consoleLinkFor(ctx, cmd.userId)).text, blocks: [] });
   if (query.toLowerCase() === 'aging') return reply(agingAnswer(await aging(ctx, person.orgId)));
 
   const lower = query.toLowerCase();
@@ -78,15 +81,9 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
   if (!customer) return reply(matchesAnswer(query, found.map(listedName).sort()));
 
   const now = ctx.now();
-  // Reads only: the account as the planner loads it, explained by its organisation's policy.
-  const planner = new Planner(ctx.store, { worker: 'slack', policies: ctx.policies });
-  const loaded = await planner.load(customer._id);
-  if (!loaded) return reply(matchesAnswer(query, []));
-  // Its custom ladder when it has one (overrides.policyVersion), else its organisation's.
-  const policy = (await planner.accountPolicy(loaded)).compiled;
-  const e = explain(loaded.account, policy, now);
-  const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
-  const strategic = customer.tags.some((t) => policy.strategicTags.has(t));
+  const explained = await explainedAccount(ctx, customer, now);
+  if (!explained) return reply(matchesAnswer(query, []));
+  const { e, due, strategic } = explained;
   const buttons = await accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
   const undated = (await ctx.store.invoices.listUndatedOpenForCustomer(customer.provider, customer.companyId, customer.externalId))
     .filter((i) => i.balanceMinor > 0)
@@ -106,6 +103,30 @@ export async function answerCommand(ctx: SlackContext, cmd: CommandInput): Promi
       ...(undated.length > 0 ? { undated } : {}),
     }),
   );
+}
+
+/** Reads only: the account as the planner loads it, explained by its ladder (its custom version, else its organisation's), and what it owes. */
+async function explainedAccount(ctx: SlackContext, customer: CustomerDoc, now: Date) {
+  const planner = new Planner(ctx.store, { worker: 'slack', policies: ctx.policies });
+  const loaded = await planner.load(customer._id);
+  if (!loaded) return null;
+  const policy = (await planner.accountPolicy(loaded)).compiled;
+  const e = explain(loaded.account, policy, now);
+  const due = await pastDueOf(ctx, customer, now, loaded.org?.timeZone ?? 'UTC');
+  const strategic = customer.tags.some((t) => policy.strategicTags.has(t));
+  return { e, due, strategic };
+}
+
+/**
+ * The account view's records for a person, as `/overdue <customer>` makes them (the buttons' keys), for the
+ * web console: its *Pause* and *Place hold* go through the same Slack flows (submitNudge, submitHold) with
+ * these ids. Null when the account cannot be loaded.
+ */
+export async function recordAccountView(ctx: SlackContext, person: PersonDoc, customer: CustomerDoc, now: Date): Promise<Awaited<ReturnType<typeof accountView>> | null> {
+  const explained = await explainedAccount(ctx, customer, now);
+  if (!explained) return null;
+  const { e, due, strategic } = explained;
+  return accountView(ctx, person, customer, e.decision.level.name, { totals: due.totals, oldestDays: due.oldestDays, strategic }, now);
 }
 
 /**

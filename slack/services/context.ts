@@ -13,6 +13,7 @@ import { collections, type Store } from '../../src/store/store.js';
 import { replies as storedReplies, type RepliesReader } from '../../src/store/replies.js';
 import { appendAuditOnce, retryTransient } from '../../src/store/transient.js';
 import type { AuditActor, AuditEntryDoc, AuditInput, ConnectionDoc, InvoiceDoc, Provider } from '../../src/store/types.js';
+import type { ConsoleLinks } from './console-link.js';
 import type { MongoInstallationStore } from './installations.js';
 import { SlackMessages } from './messages.js';
 import { People, type PersonDoc } from './people.js';
@@ -53,6 +54,8 @@ export interface SlackServiceOptions {
   replies?: RepliesReader;
   /** Read an invoice again from its ledger (the dispatcher's live balance, src/outbox/live-balance.ts); absent: *They say they paid* reads the last sync's copy. */
   liveBalance?: (invoice: InvoiceDoc) => Promise<LiveBalance | null>;
+  /** Sign-in links to the web console (absent: no *Open Overdue*, `/overdue console` says it is off). */
+  consoleLinks?: ConsoleLinks;
 }
 
 export class SlackContext {
@@ -73,11 +76,13 @@ export class SlackContext {
   readonly connections: ConnectionControls | undefined;
   readonly replies: RepliesReader;
   readonly liveBalance: ((invoice: InvoiceDoc) => Promise<LiveBalance | null>) | undefined;
+  readonly consoleLinks: ConsoleLinks | undefined;
 
   constructor(o: SlackServiceOptions) {
     this.replies = o.replies ?? storedReplies(o.store.db);
     this.liveBalance = o.liveBalance;
     this.connections = o.connections;
+    this.consoleLinks = o.consoleLinks;
     this.postQueue = o.postQueue ?? new PostQueue();
     this.store = o.store;
     this.client = o.client;

@@ -115,7 +115,7 @@ const UserTz = z.object({ user: z.object({ tz: z.string().nullish() }) });
 export async function publishHome(ctx: SlackContext, slackUserId: string): Promise<HomeView> {
   const person = await ctx.people.findBySlackId(slackUserId);
   const view: HomeView = person
-    ? homeView(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email, person.roles.includes('admin'), await slackUserTimeZone(ctx, slackUserId)))
+    ? homeView({ ...(await homeSnapshot(ctx, person.orgId, person.name, person.roles.some((r) => r !== 'sales_rep') ? undefined : person.email, person.roles.includes('admin'), await slackUserTimeZone(ctx, slackUserId))), console: ctx.consoleLinks !== undefined })
     : { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Overdue does not know you yet: ask an admin to add you (people, by email).' } }] };
   // Admins only: the *Connections* section, with connect links minted for this publish.
   if (person) view.blocks.push(...(await connectionsHomeBlocks(ctx, person, slackUserId)));

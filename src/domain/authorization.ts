@@ -27,6 +27,8 @@ export const actions = [
   'editContacts',
   /** A look-alike alert's buttons: make prepay-only, not the same business, ask for a credit check (docs/lookalike.md). */
   'decideLookalike',
+  /** Read accounts in the web console (app/console): a rep their own, the others every account. */
+  'viewAccounts',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -44,11 +46,11 @@ const nudge = (scope: Scope) => ({ logCall: scope, promise: scope, paymentPlan: 
 
 export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>> = {
   unknown: {},
-  sales_rep: { ...nudge('own'), editContacts: 'own' },
-  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', decideLookalike: 'any' },
-  approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', decideLookalike: 'any' },
+  sales_rep: { ...nudge('own'), editContacts: 'own', viewAccounts: 'own' },
+  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
+  approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests', viewAccounts: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
 };
 
 export interface Person {

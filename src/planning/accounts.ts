@@ -18,6 +18,10 @@ export interface AccountsQuery {
   state?: ApiAccountState;
   /** Only accounts with (true) or without (false) a past-due balance. */
   pastDue?: boolean;
+  /** Only customers whose name contains this text (any case); read by the database, before deciding. */
+  nameContains?: string;
+  /** Only customers whose sales rep or collector is this email; read by the database, before deciding. */
+  owner?: string;
 }
 
 export interface AccountsPage {
@@ -71,7 +75,13 @@ export class AccountsReader {
    * may hold fewer (even none) while `lastId` says more follow.
    */
   async page(org: OrganisationDoc, q: AccountsQuery, now: Date): Promise<AccountsPage> {
-    const filter: Record<string, unknown> = { orgId: org._id, active: true, ...(q.after !== undefined ? { _id: { $gt: q.after } } : {}) };
+    const filter: Record<string, unknown> = {
+      orgId: org._id,
+      active: true,
+      ...(q.after !== undefined ? { _id: { $gt: q.after } } : {}),
+      ...(q.nameContains ? { displayName: { $regex: q.nameContains.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' } } : {}),
+      ...(q.owner ? { $or: [{ salesRepEmail: q.owner }, { collectorEmail: q.owner }] } : {}),
+    };
     const customers = await this.store.db
       .collection<CustomerDoc>(collections.customers)
       .find(filter, { sort: { _id: 1 }, limit: q.limit + 1 })

@@ -50,6 +50,8 @@ export const collections = {
   replies: 'replies',
   replyTokens: 'reply_tokens',
   inboundAttachments: 'inbound_attachments',
+  consoleSignIns: 'console_sign_ins',
+  consoleSessions: 'console_sessions',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -107,6 +109,9 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   replies: [{ key: { orgId: 1, customerId: 1, receivedAt: -1 }, name: 'org_customer_received' }, { key: { orgId: 1, status: 1 }, name: 'org_status' }],
   replyTokens: [],
   inboundAttachments: [],
+  // The web console's sign-in links and sessions (app/console/auth.ts), read by _id (a hash); pruned by expiry.
+  consoleSignIns: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
 };
 
 export interface Store {

@@ -102,6 +102,8 @@ export interface World {
   store: Store;
   services: Services;
   slack: SlackApp;
+  /** The Slack sandbox behind the Slack app (what the app posted). */
+  sandbox: SlackSandbox;
   customers: CustomerDoc[];
   /** Ids a button can carry: the seeded tasks' (a rep nudge, an approval). */
   taskIds: string[];
@@ -211,6 +213,7 @@ export async function startWorld(label: string): Promise<World> {
     store,
     services,
     slack: web.slack,
+    sandbox,
     customers,
     taskIds,
     slackPost(body, contentType = 'application/x-www-form-urlencoded') {

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { actionIds } from '../../ids.js';
 import { approveButton } from './approve.js';
 import { disconnectButton, linkButton } from './connections.js';
+import { consoleOpenButton } from './console.js';
 import { contactsButton } from './contacts.js';
 import { disputeButton } from './dispute.js';
 import { logCallButton } from './log-call.js';
@@ -48,4 +49,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.replyDispute, replyDisputeButton);
   app.action(actionIds.replyPaid, replyPaidButton);
   app.action(actionIds.replyUnrelated, replyUnrelatedButton);
+  app.action(actionIds.consoleOpen, consoleOpenButton);
 }

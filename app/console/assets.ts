@@ -1,0 +1,37 @@
+// The console's one stylesheet, served at /console/assets/console.css (kept in code so the build
+// carries it to dist/ with everything else). Plain CSS: readable type, visible focus, table layout.
+export const CONSOLE_CSS = `
+:root { --ink: #1b1f24; --muted: #4a5360; --line: #c9ced6; --accent: #0b5cad; --bg: #ffffff; --band: #f3f5f8; --bad: #a3161a; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+a { color: var(--accent); }
+a:focus, button:focus, input:focus, select:focus, main:focus-visible { outline: 3px solid #f5a700; outline-offset: 2px; }
+.skip { position: absolute; left: -999px; top: 0; background: var(--ink); color: #fff; padding: .5rem 1rem; }
+.skip:focus { left: 0; z-index: 10; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem 2rem; padding: .75rem 1.5rem; background: var(--band); border-bottom: 1px solid var(--line); }
+.brand { margin: 0; font-weight: 700; }
+.brand .org { font-weight: 400; color: var(--muted); }
+nav ul { list-style: none; display: flex; gap: 1.25rem; margin: 0; padding: 0; }
+nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
+.sign-out { margin-left: auto; display: flex; align-items: center; gap: .5rem; }
+main { padding: 1rem 1.5rem 3rem; max-width: 80rem; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { text-align: left; padding: .35rem .75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--band); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+form.filters { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-end; margin: 0 0 1rem; }
+form.filters div, form.action div { display: flex; flex-direction: column; }
+label { font-weight: 600; font-size: .9rem; }
+input, select, button { font: inherit; padding: .3rem .5rem; }
+button { background: var(--accent); color: #fff; border: 1px solid var(--accent); border-radius: 3px; cursor: pointer; }
+form.action { border: 1px solid var(--line); padding: .75rem 1rem; margin: .5rem 0; max-width: 36rem; }
+form.action div { margin: 0 0 .5rem; }
+.muted { color: var(--muted); }
+.bad { color: var(--bad); font-weight: 600; }
+.notice { border-left: 4px solid var(--accent); background: var(--band); padding: .5rem 1rem; }
+.chart { max-width: 48rem; height: auto; }
+.pager { display: flex; gap: 1rem; }
+`;
