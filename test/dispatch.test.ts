@@ -180,7 +180,8 @@ it('urgent emails ask for a read receipt; letters carry the attachment the hook 
   const [letter] = messagesFor(letterKey);
   expect(letter?.headers.get('subject')).toMatch(/^Written notice: past-due balance of 4,000.00 USD/);
   expect(letter?.raw).toContain('filename=written-warning.pdf');
-  expect(letter?.raw).toMatch(/by 11 March 2025/);
+  // 7 business days from Tue 4 March (the policy's letters.deadlineDays, business by default; was 7 calendar days, 11 March).
+  expect(letter?.raw).toMatch(/by 13 March 2025/);
 });
 
 it('dry run (SEND_ENABLED=false, decided by the dispatcher): renders and records, sends nothing', async () => {

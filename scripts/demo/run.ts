@@ -277,7 +277,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
 
     const end = addDays(sc.start, sc.days - 1);
     w.clock.now = at(end, '18:00');
-    documents.push(...(await fetchDocuments(w, sc.accounts, emails)));
+    documents.push(...(await fetchDocuments(w, sc.accounts)));
     const accounts: AccountFacts[] = [];
     for (const a of sc.accounts) {
       const id = customerIdOf(a);
@@ -383,8 +383,8 @@ async function assignPeople(w: World, accounts: readonly AccountSpec[]): Promise
   if (r.status !== 200 || body.data?.updated !== accounts.length) throw new Error(`PUT assignments answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
-/** The letters each account was sent and its statement at the end, through the admin API. */
-async function fetchDocuments(w: World, accounts: readonly AccountSpec[], emails: readonly EmailFact[]): Promise<DocumentFact[]> {
+/** The letters each account was sent (the archived bytes) and its statement at the end, through the admin API. */
+async function fetchDocuments(w: World, accounts: readonly AccountSpec[]): Promise<DocumentFact[]> {
   const out: DocumentFact[] = [];
   const today = localDate(w.now(), TZ);
   const get = async (path: string): Promise<Buffer> => {
@@ -392,11 +392,13 @@ async function fetchDocuments(w: World, accounts: readonly AccountSpec[], emails
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     return Buffer.from(await res.arrayBuffer());
   };
+  const SentList = z.object({ documents: z.array(z.object({ kind: z.string(), letter: z.string().optional(), sentDate: z.string(), url: z.string() })) });
   for (const a of accounts) {
     const id = encodeURIComponent(customerIdOf(a));
-    for (const letter of ['written-warning', 'final-demand'] as const) {
-      const sent = emails.find((e) => e.account === a.key && e.level === letter);
-      if (sent) out.push({ account: a.key, name: `${letter}-${a.key}-${sent.date}.pdf`, date: sent.date, body: await get(`/api/accounts/${id}/letters/${letter}.pdf?date=${sent.date}`) });
+    // The letters as they were sent: the archive's stored bytes (never drawn again).
+    const list = SentList.parse(JSON.parse((await get(`/api/orgs/${encodeURIComponent(ORG.id)}/accounts/${id}/documents`)).toString('utf8')));
+    for (const d of list.documents.filter((x) => x.kind === 'letter')) {
+      out.push({ account: a.key, name: `${d.letter ?? 'letter'}-${a.key}-${d.sentDate}.pdf`, date: d.sentDate, body: await get(`/api${d.url}`) });
     }
     out.push({ account: a.key, name: `statement-${a.key}-${today}.pdf`, date: today, body: await get(`/api/accounts/${id}/statement.pdf?date=${today}`) });
   }

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { compileCalendar, isValidDate, parseTimeOfDay, type CompiledCalendar } from '../domain/calendar.js';
+import { DEADLINE_DAY_KINDS, DEFAULT_DEADLINE_DAYS, type DeadlineDays } from '../domain/deadline.js';
 import { EMAIL_ROUTE_NAMES, isCustomerFacing } from './action-kinds.js';
 import { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
 
@@ -114,6 +115,13 @@ export const PolicySchema = z.object({
   contacts: z
     .object({ missingRoleWaitDays: z.number().int().min(0, 'missingRoleWaitDays must be 0 or more').max(60, 'missingRoleWaitDays must be at most 60').default(5) })
     .default({ missingRoleWaitDays: 5 }),
+  /**
+   * Letters: how a letter's `responseDays` are counted to the deadline it states (src/domain/deadline.ts):
+   * 'business' (default: the weekend and holidays do not count) or 'calendar' (every day counts; a deadline
+   * on a weekend day or holiday moves to the next business day). The letter, its email, the engine's
+   * 'deadlineExpired' trigger and the referral packet's cover sheet all date the deadline by it.
+   */
+  letters: z.object({ deadlineDays: z.enum(DEADLINE_DAY_KINDS, "letters.deadlineDays must be 'business' or 'calendar'").default(DEFAULT_DEADLINE_DAYS) }).default({ deadlineDays: DEFAULT_DEADLINE_DAYS }),
   levels: z.array(LevelSchema).min(1),
 });
 
@@ -321,6 +329,8 @@ export interface CompiledPolicy {
   readonly fastTrack: Policy['fastTrack'];
   /** Business days an email waits for a missing role (src/engine/missing-role.ts). */
   readonly missingRoleWaitDays: number;
+  /** How letters' response days are counted (policy `letters.deadlineDays`). */
+  readonly deadlineDays: DeadlineDays;
 }
 
 /** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
@@ -370,6 +380,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     strategicTags: new Set(policy.strategic.tags),
     fastTrack: [...policy.fastTrack].sort((a, b) => a.schedulePercent - b.schedulePercent),
     missingRoleWaitDays: policy.contacts.missingRoleWaitDays,
+    deadlineDays: policy.letters.deadlineDays,
   };
   return c;
 }

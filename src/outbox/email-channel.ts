@@ -11,6 +11,7 @@ import type { MessageInvoice, Sender } from '../email/templates.js';
 import { collectorEmailOf } from '../planning/collector.js';
 import { SenderSchema } from '../settings/org-settings.js';
 import { sha256Hex } from '../store/hash.js';
+import type { KeptDocument, SentDocuments } from '../store/sent-documents.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import type { PayloadAction } from '../planning/payload.js';
@@ -28,6 +29,11 @@ export interface EmailChannelOptions {
   sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
   attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }> }) => Promise<Mail.Attachment | null>;
+  /**
+   * The archive of sent documents (src/store/sent-documents.ts): a letter is stored before it is attached and
+   * the stored bytes are attached, so what is stored is what went out. createChannels wires it; none: not kept.
+   */
+  archive?: Pick<SentDocuments, 'keep'>;
 }
 
 function addressOf(from: string): string {
@@ -56,6 +62,29 @@ function addresses(list: readonly (string | { address?: string | undefined })[] 
 
 export class EmailChannel implements Channel {
   constructor(private readonly opts: EmailChannelOptions) {}
+
+  /** Store the letter before it goes (not in a dry run: nothing is sent); the stored copy is what is attached. */
+  private async keep(ctx: SendContext, a: Extract<PayloadAction, { kind: 'letter' }>, letter: Mail.Attachment, today: string): Promise<KeptDocument | null> {
+    const archive = this.opts.archive;
+    if (!archive || ctx.dryRun === true || !Buffer.isBuffer(letter.content)) return null;
+    return archive.keep(
+      {
+        orgId: ctx.entry.orgId,
+        customerId: ctx.entry.customerId,
+        outboxKey: ctx.entry._id,
+        kind: 'letter',
+        letter: a.letter === 'finalDemand' ? 'final-demand' : 'written-warning',
+        levelId: a.levelId,
+        levelName: a.levelName,
+        filename: letter.filename || `${a.levelId}.pdf`,
+        contentType: letter.contentType ?? 'application/pdf',
+        sentDate: today,
+        deadline: ctx.responseBy ?? a.responseBy,
+        bytes: letter.content,
+      },
+      ctx.now,
+    );
+  }
 
   async send(ctx: SendContext): Promise<SendOutcome> {
     const a = ctx.action;
@@ -87,7 +116,7 @@ export class EmailChannel implements Channel {
       totals,
       sender,
       today,
-      responseBy: a.kind === 'letter' ? a.responseBy : undefined,
+      responseBy: a.kind === 'letter' ? (ctx.responseBy ?? a.responseBy) : undefined,
       personalGuarantee: a.personalGuarantee,
       guarantee: a.guarantee,
       previousContacts: ctx.previousContacts,
@@ -97,7 +126,11 @@ export class EmailChannel implements Channel {
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a }) : null;
+    const letter = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a }) : null;
+    const kept = letter && a.kind === 'letter' ? await this.keep(ctx, a, letter, today) : null;
+    const attachment = kept ? { filename: kept.filename, content: kept.bytes, contentType: kept.contentType } : letter;
+    const stated = a.kind === 'letter' ? { responseBy: ctx.responseBy ?? a.responseBy } : {};
+    const documents = kept ? { documents: [{ id: kept.id, filename: kept.filename, sha256: kept.sha256 }] } : {};
     const mail: Mail.Options = {
       from: this.opts.from,
       to: { name: a.to.name, address: to },
@@ -112,11 +145,11 @@ export class EmailChannel implements Channel {
       ...(attachment ? { attachments: [attachment] } : {}),
     };
     if (ctx.dryRun === true) {
-      return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject }, rejected: [] };
+      return { ok: true, result: { dryRun: true, to, subject: rendered.rendered.subject, ...stated }, rejected: [] };
     }
     try {
       const info = await this.opts.transport.sendMail(mail);
-      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response }, rejected: addresses(info.rejected) };
+      return { ok: true, result: { messageId: info.messageId, to, subject: rendered.rendered.subject, response: info.response, ...stated, ...documents }, rejected: addresses(info.rejected) };
     } catch (err) {
       const e = SmtpError.safeParse(err);
       const d = e.success ? e.data : {};

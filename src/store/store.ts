@@ -43,6 +43,7 @@ export const collections = {
   policies: 'policies',
   quarantined: 'quarantined_accounts',
   ledgerReconciliations: 'ledger_reconciliations',
+  sentDocuments: 'sent_documents',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -87,6 +88,11 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   quarantined: [{ key: { orgId: 1 }, name: 'org' }],
   // The nightly reconciliation's last run per connection (src/ledger/runs.ts): App Home lists an organisation's.
   ledgerReconciliations: [{ key: { orgId: 1 }, name: 'org' }],
+  // The archive of sent documents (src/store/sent-documents.ts): an account's documents, an entry's documents.
+  sentDocuments: [
+    { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
+    { key: { outboxKey: 1 }, name: 'outbox_key' },
+  ],
 };
 
 export interface Store {
