@@ -1,7 +1,7 @@
 // What the dispatcher decides about a demand just before it leaves (pure): the
 // response deadline a letter states, dated by the one deadline rule from the day
 // it is actually sent, and whether anything is still past due to demand.
-import type { CompiledCalendar, LocalDate } from '../domain/calendar.js';
+import { addDays, type CompiledCalendar, type LocalDate } from '../domain/calendar.js';
 import { DEFAULT_DEADLINE_DAYS, responseDeadline, type DeadlineDays } from '../domain/deadline.js';
 import { pastDueOf } from '../engine/index.js';
 import { disputesOf } from '../planning/assemble.js';
@@ -27,4 +27,15 @@ export function nothingPastDueReason(invoices: readonly InvoiceDoc[], state: Pic
   if (due.invoices.length > 0) return null;
   const numbers = invoices.map((i) => i.number).join(', ') || 'no invoice';
   return `nothing past due on ${today} (${numbers}: no balance past due with the balances read at sending): no demand sent`;
+}
+
+/**
+ * The referral never precedes the deadline: null when the last final demand sent (the archive's, with the
+ * deadline it stated) has its deadline before `today`, or none was sent; otherwise the first day the referral
+ * may go (the day after the deadline).
+ */
+export function referralWaitsUntil(sent: readonly { kind: string; letter?: string | undefined; deadline?: string | undefined }[], today: LocalDate): LocalDate | null {
+  const demand = sent.filter((d) => d.kind === 'letter' && d.letter === 'final-demand').at(-1);
+  if (demand?.deadline === undefined || demand.deadline < today) return null;
+  return addDays(demand.deadline, 1);
 }

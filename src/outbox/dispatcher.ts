@@ -18,7 +18,8 @@ import { OutboxEntries } from '../store/outbox-entries.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
 import { isHeld, ReconciliationRuns, type ReconciliationRunDoc } from '../ledger/runs.js';
-import { nothingPastDueReason, statedDeadline } from './demand.js';
+import { nothingPastDueReason, referralWaitsUntil, statedDeadline } from './demand.js';
+import { addDays, zonedInstant } from '../domain/calendar.js';
 import { sentDocuments, type SentDocuments } from '../store/sent-documents.js';
 import type { AccountStateDoc } from '../planning/state.js';
 
@@ -126,7 +127,7 @@ function closedReason(inv: InvoiceDoc | null, id: string): string | null {
 }
 
 /** Why a customer-facing entry waits: its organisation is paused, a rate cap, sending hours, another email today. */
-type DeferReason = 'paused' | 'ledger-mismatch' | 'rate' | 'sending-hours' | 'one-email-a-day';
+type DeferReason = 'paused' | 'ledger-mismatch' | 'rate' | 'sending-hours' | 'one-email-a-day' | 'response-deadline';
 interface Defer {
   kind: 'defer';
   why: DeferReason;
@@ -260,7 +261,7 @@ export class Dispatcher {
    * entries (src/engine/action-kinds.ts) pass the outbound-safety guards too.
    */
   private guardsFor(kind: PayloadAction['kind']): Guard[] {
-    const always = [this.invoicesStillOpen, this.referralStillOwed];
+    const always = [this.invoicesStillOpen, this.referralStillOwed, this.referralAfterDeadline];
     if (!isCustomerFacing(kind)) return always;
     return [...always, this.notPaused, this.ledgerAgrees, this.inSendingHours, this.stillOpenAtPlatform, this.somethingPastDue, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
   }
@@ -312,6 +313,25 @@ export class Dispatcher {
     if (owing.length === 0) return { kind: 'cancel', reason: 'the account was paid in full before the referral packet went to the agency', details: { source: 'store' } };
     p.invoices.push(...owing);
     return null;
+  };
+
+  /**
+   * The referral never precedes the deadline: while the response deadline the last final demand stated (as
+   * stored with the sent letter) has not passed in the customer's zone, the packet waits, pending, until the
+   * day after it (noted once).
+   */
+  private readonly referralAfterDeadline: Guard = async (p) => {
+    if (p.payload.action.kind !== 'agencyPacket') return null;
+    const until = referralWaitsUntil(await this.documents.listSent(p.customer._id), localDay(p.now.getTime(), p.tz));
+    if (until === null) return null;
+    return {
+      kind: 'defer',
+      why: 'response-deadline',
+      until: new Date(zonedInstant(until, '00:00', p.tz)),
+      moveDue: true,
+      note: `referral held: the final demand's response deadline (${addDays(until, -1)}, as stated in the letter) has not passed; the packet goes on ${until}`,
+      noteOnce: `referral-deadline-noted:${p.entry._id}:${until}`,
+    };
   };
 
   /** The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending. */
