@@ -15,6 +15,19 @@ export interface TimelineRow {
   channel: string;
   who: string;
   detail: string;
+  /** A document sent: its archived copy in the report's folder (documents/…), as fetched from the documents API. */
+  document?: string;
+}
+
+/** The report's file name of an archived letter: `<letter>-<account>-<sent date>.pdf`. */
+export function archivedLetterName(letter: string, account: string, sentDate: string): string {
+  return `${letter}-${account}-${sentDate}.pdf`;
+}
+
+/** The archived copy a `document.sent` audit entry names (its file name is `<letter>-<date>.pdf`), if any. */
+function archivedCopyOf(e: AuditEntryDoc, account: string): string | undefined {
+  const m = e.action === 'document.sent' ? /^(.+)-(\d{4}-\d{2}-\d{2})\.pdf$/.exec(String(e.details?.['filename'] ?? '')) : null;
+  return m?.[1] && m[2] ? `documents/${archivedLetterName(m[1], account, m[2])}` : undefined;
 }
 
 const LABELS: Readonly<Record<string, string>> = {
@@ -36,6 +49,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'credit_hold.placed': 'credit hold placed',
   'credit_hold.lifted': 'credit hold lifted',
   'account.prepay_only': 'set to prepay-only',
+  'document.sent': 'document sent (archived)',
 };
 
 /** Audit actions left out of the timeline: the plan's own bookkeeping (what was queued), not something that happened. */
@@ -67,6 +81,7 @@ export function timelineRows(a: AccountFacts, facts: Pick<DemoFacts, 'payments' 
         channel: e.channel,
         who: who(e),
         detail: detailOf(e),
+        ...(archivedCopyOf(e, a.spec.key) !== undefined ? { document: archivedCopyOf(e, a.spec.key) } : {}),
       },
     });
   }
@@ -204,7 +219,7 @@ export function timelineMarkdown(facts: DemoFacts): string {
     const s = summaries.find((x) => x.key === a.spec.key);
     out.push(`## ${a.spec.name} (${s?.platform ?? ''}, ${a.spec.currency})`, '', `Story: ${a.spec.story}. Final state: **${s?.finalState ?? ''}**.`, '');
     out.push('| date | time | action | channel | by | details |', '|---|---|---|---|---|---|');
-    for (const r of timelineRows(a, facts)) out.push(`| ${r.date} | ${r.time} | ${mdCell(r.action)} | ${r.channel} | ${mdCell(r.who)} | ${mdCell(r.detail)} |`);
+    for (const r of timelineRows(a, facts)) out.push(`| ${r.date} | ${r.time} | ${mdCell(r.action)} | ${r.channel} | ${mdCell(r.who)} | ${mdCell(r.detail)}${r.document !== undefined ? ` [the copy sent](${r.document})` : ''} |`);
     out.push('');
   }
   return out.join('\n');
@@ -273,7 +288,7 @@ export function timelineHtml(facts: DemoFacts): string {
     .map((a) => {
       const s = summaries.find((x) => x.key === a.spec.key);
       const rows = timelineRows(a, facts)
-        .map((r) => `<tr class="${rowClass(r)}"><td class="date">${r.date}</td><td class="time">${r.time}</td><td>${esc(r.action)}</td><td><span class="chan">${esc(r.channel)}</span></td><td>${esc(r.who)}</td><td>${esc(r.detail)}</td></tr>`)
+        .map((r) => `<tr class="${rowClass(r)}"><td class="date">${r.date}</td><td class="time">${r.time}</td><td>${esc(r.action)}</td><td><span class="chan">${esc(r.channel)}</span></td><td>${esc(r.who)}</td><td>${esc(r.detail)}${r.document !== undefined ? ` <a href="${esc(r.document)}">the copy sent</a>` : ''}</td></tr>`)
         .join('\n');
       return `<section class="account" id="${esc(a.spec.key)}">
 <h2>${esc(a.spec.name)} <span class="${stateClass(s?.finalState ?? '')}">${esc(s?.finalState ?? '')}</span></h2>

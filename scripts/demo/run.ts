@@ -24,6 +24,7 @@ import { processWebhooks, syncFull, syncIncremental } from '../../jobs/sync.js';
 import { openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
 import { People, type PersonAction } from './people.js';
 import { ORG, PEOPLE, REALM, scenario, TENANT, slackUsers, type AccountSpec, type ScenarioOptions } from './scenario.js';
+import { archivedLetterName } from './report.js';
 import { startWorld, type World } from './world.js';
 
 const TZ = ORG.timeZone;
@@ -398,7 +399,7 @@ async function fetchDocuments(w: World, accounts: readonly AccountSpec[]): Promi
     // The letters as they were sent: the archive's stored bytes (never drawn again).
     const list = SentList.parse(JSON.parse((await get(`/api/orgs/${encodeURIComponent(ORG.id)}/accounts/${id}/documents`)).toString('utf8')));
     for (const d of list.documents.filter((x) => x.kind === 'letter')) {
-      out.push({ account: a.key, name: `${d.letter ?? 'letter'}-${a.key}-${d.sentDate}.pdf`, date: d.sentDate, body: await get(`/api${d.url}`) });
+      out.push({ account: a.key, name: archivedLetterName(d.letter ?? 'letter', a.key, d.sentDate), date: d.sentDate, body: await get(`/api${d.url}`) });
     }
     out.push({ account: a.key, name: `statement-${a.key}-${today}.pdf`, date: today, body: await get(`/api/accounts/${id}/statement.pdf?date=${today}`) });
   }
