@@ -328,7 +328,10 @@ async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDat
   // level whose role nobody holds wait 5 business days for one (docs/escalation.md, "A missing role"); the
   // demo's ladder does not wait, so its story keeps its dates: each missing role still becomes a find-contact
   // task for the collector, and every email says to whom it fell back.
-  const policy = await admin(w, 'PUT', `/api/orgs/${ORG.id}/policy`, { ...DEFAULT_POLICY_INPUT, contacts: { missingRoleWaitDays: 0 } });
+  // The demo's organisation counts letters' response days as calendar days (policy letters.deadlineDays; the default is
+  // business days), so its 88-day story keeps its dates: one rule still dates the letter, its email, the ladder's wait
+  // and the referral packet's cover sheet alike.
+  const policy = await admin(w, 'PUT', `/api/orgs/${ORG.id}/policy`, { ...DEFAULT_POLICY_INPUT, contacts: { missingRoleWaitDays: 0 }, letters: { deadlineDays: 'calendar' } });
   if (policy.status !== 201) throw new Error(`PUT /api/orgs/${ORG.id}/policy answered ${policy.status}: ${JSON.stringify(policy.json)}`);
   seedLedgers(w.qbo, w.xero, accounts, start);
 
