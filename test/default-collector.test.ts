@@ -70,7 +70,10 @@ describe('the default collector in Slack and in letters', () => {
   it('names the default collector’s email in a letter for that customer, and answers to them by email', async () => {
     const org = await h.store.organisations.get(ORG);
     if (!org) throw new Error('no organisation');
-    const invs = await h.store.db.collection<InvoiceDoc>(collections.invoices).find({ customerId: orphan._id }).toArray();
+    // The customer's invoices (by its ledger key: invoice documents carry no customerId; reading by one found none and
+    // drew a letter demanding $0.00, which the letter builder now refuses).
+    const invs = await h.store.db.collection<InvoiceDoc>(collections.invoices).find({ provider: orphan.provider, companyId: orphan.companyId, customerExternalId: orphan.externalId }).toArray();
+    expect(invs.length).toBeGreaterThan(0);
     const to = { contactId: 'c-cfo', name: 'Ann Lee', email: 'ann@orphan.example', role: 'cfo' };
     const now = h.clock.now;
     const action = { key: 'k', levelId: 'final-demand', levelName: 'Final demand', actionId: 'letter', invoiceIds: ['x'], at: now.getTime(), customerFacing: true, amounts: { USD: 500_000 }, kind: 'letter' as const, letter: 'finalDemand' as const, template: 'final-demand', to, cc: [], responseBy: '2025-05-15', personalGuarantee: false };

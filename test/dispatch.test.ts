@@ -180,8 +180,9 @@ it('urgent emails ask for a read receipt; letters carry the attachment the hook 
   const [letter] = messagesFor(letterKey);
   expect(letter?.headers.get('subject')).toMatch(/^Written notice: past-due balance of 4,000.00 USD/);
   expect(letter?.raw).toContain('filename=written-warning.pdf');
-  // Dated in the letters' style: the organisation's document locale (en-US) for a customer whose country is not known.
-  expect(letter?.raw).toMatch(/by March 11, 2025/);
+  // 7 business days from Tue 4 March (the policy's letters.deadlineDays, business by default; was 7 calendar days,
+  // 11 March), dated in the letters' style: the organisation's document locale (en-US) for a customer whose country is not known.
+  expect(letter?.raw).toMatch(/by March 13, 2025/);
 });
 
 it('dry run (SEND_ENABLED=false, decided by the dispatcher): renders and records, sends nothing', async () => {

@@ -213,7 +213,7 @@ it("the documents routes' query strings: never a 5xx", async () => {
   const q = (names: string[]) =>
     fc.array(fc.tuple(fc.constantFrom(...names), fc.oneof(nastyDate, nastyString)), { maxLength: 3 }).map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
   const arb = fc.oneof(
-    fc.tuple(account(), fc.constantFrom('statement.pdf', 'letters/final-demand.pdf', 'letters/written-warning.pdf', 'referral-packet.zip', 'audit.csv'), q(['date'])).map(([a, f, s]) => `/accounts/${seg(a)}/${f}?${s}`),
+    fc.tuple(account(), fc.constantFrom('statement.pdf', 'letters/final-demand.pdf/preview', 'letters/written-warning.pdf/preview', 'referral-packet.zip', 'audit.csv'), q(['date'])).map(([a, f, s]) => `/accounts/${seg(a)}/${f}?${s}`),
     fc.tuple(orgId(), fc.constantFrom('csv', 'pdf'), q(['from', 'to'])).map(([o, f, s]) => `/orgs/${seg(o)}/audit.${f}?${s}`),
   );
   await fc.assert(

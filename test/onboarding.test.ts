@@ -284,8 +284,10 @@ describe('a new finance team, from an empty database', () => {
     expect(warning?.outcome).toContain('goes to Carla Chen (CFO) [no controller contact after 5 business days: sent to the CFO]');
     expect(warning?.details).toContain('"policyVersion":2');
 
-    // Past the warning's response deadline: the final demand, to the CFO, by version 2.
-    clock.now = new Date(T0.getTime() + 16 * DAY);
+    // Past the warning's response deadline: the final demand, to the CFO, by version 2. The warning went on a Wednesday
+    // (T0 + 8) stating 7 business days (letters.deadlineDays, business by default): Friday T0 + 17; the final demand
+    // the next business day, Monday T0 + 20 (with calendar days it was Thursday T0 + 16).
+    clock.now = new Date(T0.getTime() + 20 * DAY);
     await work(planDaily, { all: true });
     trail = await trailOf(String(initech['id']));
     const demand = trail.find((r) => r.action === 'outbox.enqueued' && r.outcome.includes('the final demand goes to'));

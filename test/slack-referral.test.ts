@@ -102,8 +102,9 @@ describe('Slack: an approved agency referral', () => {
     expect(zip?.filename).toMatch(/\.zip$/);
     const files = Object.keys((await JSZip.loadAsync(zip?.content ?? Buffer.alloc(0))).files).sort();
     expect(files).toEqual([
+      // No final demand was sent to this account in this test: the packet encloses none (it used to draw one dated
+      // today); the letters it encloses are the stored copies of those sent (test/sent-documents.test.ts).
       '01-cover-sheet.pdf',
-      '02-final-demand-2025-06-10.pdf',
       '03-statement-of-account-2025-06-10.pdf',
       '04-invoices/',
       '04-invoices/INV-1042.pdf',

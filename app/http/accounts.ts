@@ -13,6 +13,8 @@ import { Planner } from '../../src/planning/plan.js';
 import type { PolicySource } from '../../src/planning/policy-source.js';
 import type { Store } from '../../src/store/store.js';
 import { parseInput, type ApiRoute } from './parse.js';
+import { sentDocumentItem, SentDocumentItem } from './documents.js';
+import { sentDocuments } from '../../src/store/sent-documents.js';
 
 export const ACCOUNTS_PAGE_MAX = 500;
 
@@ -29,6 +31,9 @@ export const AccountsPageSchema = z.object({
   nextCursor: z.string().nullable().describe('pass as ?cursor= for the next page; null on the last page'),
 });
 
+/** GET /accounts/:id: the account's detail and the documents sent to it (each with the path of its archived bytes). */
+export const AccountDetailWithDocuments = AccountDetailSchema.extend({ documents: z.array(SentDocumentItem).describe('the letters (and statements) sent, as archived, oldest first') });
+
 export const accountsRoutes: ApiRoute[] = [
   {
     method: 'get',
@@ -38,7 +43,13 @@ export const accountsRoutes: ApiRoute[] = [
     response: AccountsPageSchema,
     statuses: [404, 422],
   },
-  { method: 'get', path: '/accounts/:id', summary: 'One account with its open invoices and contacts', response: AccountDetailSchema, statuses: [404] },
+  {
+    method: 'get',
+    path: '/accounts/:id',
+    summary: 'One account with its open invoices, contacts and the documents sent to it (links to their archived bytes)',
+    response: AccountDetailWithDocuments,
+    statuses: [404],
+  },
 ];
 
 export function accountsRouter(deps: { store: Store; policies: PolicySource; now?: () => Date }): Router {
@@ -65,7 +76,8 @@ export function accountsRouter(deps: { store: Store; policies: PolicySource; now
     const id = String(req.params['id']);
     const account = await accounts.one(id, now());
     if (!account) throw new AppError('not_found', `account ${id} does not exist`);
-    res.json(account);
+    // The account's timeline of what was sent links to the archived copies (app/http/documents.ts), never a re-render.
+    res.json({ ...account, documents: (await sentDocuments(deps.store.db).listSent(id)).map(sentDocumentItem) });
   });
 
   return router;

@@ -1,18 +1,25 @@
 // Admin API for documents (mounted under /api behind the admin token):
-//   GET /accounts/:id/letters/:kind.pdf      kind: final-demand | written-warning
+//   GET /orgs/:orgId/accounts/:customerId/documents         the documents sent (JSON list, no bytes)
+//   GET /orgs/:orgId/accounts/:customerId/documents/:docId  one sent document: its stored bytes, as sent
+//   GET /accounts/:id/letters/:kind.pdf/preview  kind: final-demand | written-warning — a PREVIEW of a letter
+//                                            not yet sent (drawn now; a sent letter is served from the archive)
 //   GET /accounts/:id/statement.pdf
 //   GET /accounts/:id/audit.csv | audit.pdf
 //   GET /accounts/:id/referral-packet.zip
 //   GET /orgs/:orgId/audit.csv?from=YYYY-MM-DD&to=YYYY-MM-DD   (the period, per organisation)
-// `?date=YYYY-MM-DD` dates a letter or statement (default: today in the account's zone).
+// `?date=YYYY-MM-DD` dates a letter preview or statement (default: today in the account's zone).
 // The account id is the customer document's _id.
 import express, { type Request, type Response, type Router } from 'express';
 import { addDays, isValidDate, localDate, zonedInstant, type LocalDate } from '../../src/domain/calendar.js';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { auditCsv, auditPdf, chainHeader } from '../../src/documents/audit-export.js';
-import { buildLetter } from '../../src/documents/letter.js';
-import { loadAccount, partyOf, today } from '../../src/documents/load.js';
+import { EmptyDemandError } from '../../src/documents/letter.js';
+import { loadAccount, partyOf, sentLetterCopies, today } from '../../src/documents/load.js';
+import { letterPreview } from '../../src/documents/preview.js';
+import type { PolicySource } from '../../src/planning/policy-source.js';
+import { sentDocuments, type SentDocumentMeta } from '../../src/store/sent-documents.js';
+import type { CustomerDoc } from '../../src/store/types.js';
 import { documentInstant } from '../../src/documents/model.js';
 import { buildReferralPacket } from '../../src/documents/packet.js';
 import { isLetterKind, LETTER_KINDS, resolveDocumentSettings } from '../../src/documents/settings.js';
@@ -23,6 +30,51 @@ import type { ApiRouteDoc } from './openapi.js';
 export interface DocumentsRouterDeps {
   store: Store;
   now?: () => Date;
+  /** The organisations' ladders: a letter preview is dated by the account's (default ladder when absent). */
+  policies?: PolicySource;
+}
+
+/** A sent document as the list shows it: what it is, its hash, the deadline it stated, and where its bytes are. */
+export const SentDocumentItem = z.object({
+  id: z.string(),
+  kind: z.enum(['letter', 'statement']),
+  letter: z.string().optional(),
+  levelId: z.string(),
+  levelName: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  sha256: z.string(),
+  byteLength: z.number().int(),
+  sentDate: z.iso.date(),
+  deadline: z.iso.date().optional().describe('the response deadline the document stated'),
+  sentAt: z.iso.datetime(),
+  outboxKey: z.string(),
+  url: z.string().describe('GET this path (under /api) for the stored bytes'),
+});
+const SentDocumentList = z.object({ documents: z.array(SentDocumentItem) });
+
+/** The path (under /api) of a sent document's bytes. */
+export function sentDocumentPath(orgId: string, customerId: string, docId: string): string {
+  return `/orgs/${encodeURIComponent(orgId)}/accounts/${encodeURIComponent(customerId)}/documents/${encodeURIComponent(docId)}`;
+}
+
+export function sentDocumentItem(d: SentDocumentMeta): z.infer<typeof SentDocumentItem> {
+  return {
+    id: d._id,
+    kind: d.kind,
+    ...(d.letter !== undefined ? { letter: d.letter } : {}),
+    levelId: d.levelId,
+    levelName: d.levelName,
+    filename: d.filename,
+    contentType: d.contentType,
+    sha256: d.sha256,
+    byteLength: d.byteLength,
+    sentDate: d.sentDate,
+    ...(d.deadline !== undefined ? { deadline: d.deadline } : {}),
+    sentAt: (d.sentAt ?? d.storedAt).toISOString(),
+    outboxKey: d.outboxKey,
+    url: sentDocumentPath(d.orgId, d.customerId, d._id),
+  };
 }
 
 function param(req: Request, name: string): string {
@@ -49,13 +101,22 @@ const DocumentDate = z.object({ date: z.iso.date().optional().describe('the docu
 const AuditPeriod = z.object({ from: z.iso.date().describe('first day, inclusive'), to: z.iso.date().describe('last day, inclusive (to ≥ from)') });
 
 export const documentsRoutes: ApiRouteDoc[] = [
-  { method: 'get', path: '/accounts/:id/letters/:file', summary: 'A letter as PDF: final-demand.pdf or written-warning.pdf (X-Response-Deadline header)', query: DocumentDate, responseMediaTypes: ['application/pdf'], statuses: [404] },
+  { method: 'get', path: '/orgs/:orgId/accounts/:customerId/documents', summary: 'The documents sent to the account (letters, statements), as archived when they went out', response: SentDocumentList, statuses: [404] },
+  { method: 'get', path: '/orgs/:orgId/accounts/:customerId/documents/:docId', summary: 'One sent document: the exact bytes that went out, with their content type (X-Content-SHA256, X-Response-Deadline)', responseMediaTypes: ['application/pdf', 'application/octet-stream'], statuses: [404] },
+  { method: 'get', path: '/accounts/:id/letters/:file/preview', summary: 'A PREVIEW of a letter not yet sent, drawn now: final-demand.pdf or written-warning.pdf (X-Response-Deadline: by the account ladder deadline rule). Sent letters: the documents list', query: DocumentDate, responseMediaTypes: ['application/pdf'], statuses: [404] },
   { method: 'get', path: '/accounts/:id/statement.pdf', summary: 'The account statement as PDF', query: DocumentDate, responseMediaTypes: ['application/pdf'], statuses: [404] },
   { method: 'get', path: '/accounts/:id/audit.csv', summary: "The account's audit trail as CSV (X-Audit-Chain: the chain check)", responseMediaTypes: ['text/csv'], statuses: [404] },
   { method: 'get', path: '/accounts/:id/audit.pdf', summary: "The account's audit trail as PDF", responseMediaTypes: ['application/pdf'], statuses: [404] },
   { method: 'get', path: '/accounts/:id/referral-packet.zip', summary: 'The collection agency referral packet (letters, statement, audit trail)', query: DocumentDate, responseMediaTypes: ['application/zip'], statuses: [404] },
   { method: 'get', path: '/orgs/:orgId/audit.:format', summary: "The organisation's audit entries of a period: audit.csv or audit.pdf", query: AuditPeriod, responseMediaTypes: ['text/csv', 'application/pdf'], statuses: [404] },
 ];
+
+/** The account, when it belongs to the organisation (404 otherwise, the same answer for both). */
+async function accountOf(store: Store, orgId: string, customerId: string): Promise<CustomerDoc> {
+  const c = await store.customers.get(customerId);
+  if (!c || c.orgId !== orgId) throw new AppError('not_found', `organisation ${orgId} has no account ${customerId}`);
+  return c;
+}
 
 function send(res: Response, type: string, filename: string, body: Buffer | string): void {
   res.setHeader('Content-Type', type);
@@ -68,15 +129,35 @@ export function documentsRouter(deps: DocumentsRouterDeps): Router {
   const now = deps.now ?? (() => new Date());
   const r = express.Router();
 
-  r.get('/accounts/:id/letters/:file', async (req, res) => {
+  r.get('/orgs/:orgId/accounts/:customerId/documents', async (req, res) => {
+    const customer = await accountOf(deps.store, param(req, 'orgId'), param(req, 'customerId'));
+    const docs = await sentDocuments(deps.store.db).listSent(customer._id);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ documents: docs.map(sentDocumentItem) });
+  });
+
+  r.get('/orgs/:orgId/accounts/:customerId/documents/:docId', async (req, res) => {
+    const customer = await accountOf(deps.store, param(req, 'orgId'), param(req, 'customerId'));
+    const doc = await sentDocuments(deps.store.db).get(customer._id, param(req, 'docId'));
+    if (!doc) throw new AppError('not_found', `account ${customer._id} has no sent document ${param(req, 'docId')}`);
+    res.setHeader('X-Content-SHA256', doc.sha256);
+    if (doc.deadline !== undefined) res.setHeader('X-Response-Deadline', doc.deadline);
+    send(res, doc.contentType, doc.filename, doc.bytes);
+  });
+
+  r.get('/accounts/:id/letters/:file/preview', async (req, res) => {
     const file = param(req, 'file');
     const kind = file.endsWith('.pdf') ? file.slice(0, -4) : file;
     if (!file.endsWith('.pdf') || !isLetterKind(kind)) throw new AppError('bad_request', `unknown letter "${file}": one of ${LETTER_KINDS.map((k) => `${k}.pdf`).join(', ')}`);
     const date = dateQuery(req, 'date');
     const data = await loadAccount(deps.store, param(req, 'id'));
-    const letter = await buildLetter({ kind, settings: data.settings, customer: partyOf(data.customer, kind), invoices: data.invoices, sentDate: date ?? today(data, now()) });
+    const letter = await letterPreview({ store: deps.store, ...(deps.policies ? { policies: deps.policies } : {}), data, kind, sentDate: date ?? today(data, now()) }).catch((err: unknown) => {
+      if (err instanceof EmptyDemandError) throw new AppError('conflict', `${err.message}: nothing to preview`);
+      throw err;
+    });
     res.setHeader('X-Response-Deadline', letter.deadline);
-    send(res, 'application/pdf', letter.filename, letter.pdf);
+    res.setHeader('X-Overdue-Document', 'preview: not a letter that was sent');
+    send(res, 'application/pdf', `preview-${letter.filename}`, letter.pdf);
   });
 
   r.get('/accounts/:id/statement.pdf', async (req, res) => {
@@ -113,7 +194,7 @@ export function documentsRouter(deps: DocumentsRouterDeps): Router {
     const date = dateQuery(req, 'date');
     const data = await loadAccount(deps.store, param(req, 'id'));
     const chain = await deps.store.audit.verify(data.customer._id);
-    const packet = await buildReferralPacket(data, { asOf: date ?? today(data, now()), chain });
+    const packet = await buildReferralPacket(data, { asOf: date ?? today(data, now()), chain, letters: await sentLetterCopies(deps.store, data) });
     send(res, 'application/zip', packet.filename, packet.zip);
   });
 

@@ -78,7 +78,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
     bodyLimit,
     routers,
     adminRouters: [
-      documentsRouter({ store }),
+      documentsRouter({ store, policies: services.policies }),
       adminRouter({ store }),
       outboundRouter({ store }),
       orgsRouter({ store, now }),

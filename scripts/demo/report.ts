@@ -4,17 +4,31 @@
 // level) and a rendered preview of the Slack messages. Pure: facts in, file
 // contents out; scripts/demo/index.ts writes them.
 import { timelineRowOf, timeOf, type TimelineRow } from '../../src/documents/timeline.js';
+import type { AuditEntryDoc } from '../../src/store/types.js';
 import { decimal, ORG, USD_RATES } from './scenario.js';
 import type { AccountFacts, DemoFacts, SlackFact } from './run.js';
 
 export type { TimelineRow };
+
+/** The report's file name of an archived letter: `<letter>-<account>-<sent date>.pdf`. */
+export function archivedLetterName(letter: string, account: string, sentDate: string): string {
+  return `${letter}-${account}-${sentDate}.pdf`;
+}
+
+/** The archived copy a `document.sent` audit entry names (its file name is `<letter>-<date>.pdf`), if any. */
+function archivedCopyOf(e: AuditEntryDoc, account: string): string | undefined {
+  const m = e.action === 'document.sent' ? /^(.+)-(\d{4}-\d{2}-\d{2})\.pdf$/.exec(String(e.details?.['filename'] ?? '')) : null;
+  return m?.[1] && m[2] ? `documents/${archivedLetterName(m[1], account, m[2])}` : undefined;
+}
+
 
 /** One account's timeline: every audit entry but the queueing, and the payments, in time order. */
 export function timelineRows(a: AccountFacts, facts: Pick<DemoFacts, 'payments' | 'timeZone'>): TimelineRow[] {
   const rows: { at: number; row: TimelineRow }[] = [];
   for (const e of a.audit) {
     const row = timelineRowOf(e, facts.timeZone);
-    if (row) rows.push({ at: e.at.getTime(), row });
+    const document = archivedCopyOf(e, a.spec.key);
+    if (row) rows.push({ at: e.at.getTime(), row: document !== undefined ? { ...row, document } : row });
   }
   for (const p of facts.payments.filter((x) => x.account === a.spec.key)) {
     rows.push({
@@ -173,7 +187,7 @@ export function timelineMarkdown(facts: DemoFacts): string {
     const s = summaries.find((x) => x.key === a.spec.key);
     out.push(`## ${a.spec.name} (${s?.platform ?? ''}, ${a.spec.currency})`, '', `Story: ${a.spec.story}. Final state: **${s?.finalState ?? ''}**.`, '');
     out.push('| date | time | action | channel | by | details |', '|---|---|---|---|---|---|');
-    for (const r of timelineRows(a, facts)) out.push(`| ${r.date} | ${r.time} | ${mdCell(r.action)} | ${r.channel} | ${mdCell(r.who)} | ${mdCell(r.detail)} |`);
+    for (const r of timelineRows(a, facts)) out.push(`| ${r.date} | ${r.time} | ${mdCell(r.action)} | ${r.channel} | ${mdCell(r.who)} | ${mdCell(r.detail)}${r.document !== undefined ? ` [the copy sent](${r.document})` : ''} |`);
     out.push('');
   }
   return out.join('\n');
@@ -247,7 +261,7 @@ export function timelineHtml(facts: DemoFacts): string {
     .map((a) => {
       const s = summaries.find((x) => x.key === a.spec.key);
       const rows = timelineRows(a, facts)
-        .map((r) => `<tr class="${rowClass(r)}"><td class="date">${r.date}</td><td class="time">${r.time}</td><td>${esc(r.action)}</td><td><span class="chan">${esc(r.channel)}</span></td><td>${esc(r.who)}</td><td>${esc(r.detail)}</td></tr>`)
+        .map((r) => `<tr class="${rowClass(r)}"><td class="date">${r.date}</td><td class="time">${r.time}</td><td>${esc(r.action)}</td><td><span class="chan">${esc(r.channel)}</span></td><td>${esc(r.who)}</td><td>${esc(r.detail)}${r.document !== undefined ? ` <a href="${esc(r.document)}">the copy sent</a>` : ''}</td></tr>`)
         .join('\n');
       return `<section class="account" id="${esc(a.spec.key)}">
 <h2>${esc(a.spec.name)} <span class="${stateClass(s?.finalState ?? '')}">${esc(s?.finalState ?? '')}</span></h2>

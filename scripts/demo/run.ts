@@ -25,6 +25,7 @@ import { LOOKALIKE_FLAGS, type LookalikeFlagDoc } from '../../src/store/lookalik
 import { addReturningCustomer, openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
 import { People, type PersonAction } from './people.js';
 import { ORG, PEOPLE, REALM, scenario, TENANT, slackUsers, type AccountSpec, type ScenarioOptions } from './scenario.js';
+import { archivedLetterName } from './report.js';
 import { startWorld, type World } from './world.js';
 
 const TZ = ORG.timeZone;
@@ -304,7 +305,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
 
     const end = addDays(sc.start, sc.days - 1);
     w.clock.now = at(end, '18:00');
-    documents.push(...(await fetchDocuments(w, sc.accounts, emails)));
+    documents.push(...(await fetchDocuments(w, sc.accounts)));
     const accounts: AccountFacts[] = [];
     for (const a of sc.accounts) {
       const id = customerIdOf(a);
@@ -363,7 +364,10 @@ async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDat
   // level whose role nobody holds wait 5 business days for one (docs/escalation.md, "A missing role"); the
   // demo's ladder does not wait, so its story keeps its dates: each missing role still becomes a find-contact
   // task for the collector, and every email says to whom it fell back.
-  const policy = await admin(w, 'PUT', `/api/orgs/${ORG.id}/policy`, { ...DEFAULT_POLICY_INPUT, contacts: { missingRoleWaitDays: 0 } });
+  // The demo's organisation counts letters' response days as calendar days (policy letters.deadlineDays; the default is
+  // business days), so its 88-day story keeps its dates: one rule still dates the letter, its email, the ladder's wait
+  // and the referral packet's cover sheet alike.
+  const policy = await admin(w, 'PUT', `/api/orgs/${ORG.id}/policy`, { ...DEFAULT_POLICY_INPUT, contacts: { missingRoleWaitDays: 0 }, letters: { deadlineDays: 'calendar' } });
   if (policy.status !== 201) throw new Error(`PUT /api/orgs/${ORG.id}/policy answered ${policy.status}: ${JSON.stringify(policy.json)}`);
   seedLedgers(w.qbo, w.xero, accounts, start);
 
@@ -419,8 +423,8 @@ async function assignPeople(w: World, accounts: readonly AccountSpec[]): Promise
   if (r.status !== 200 || body.data?.updated !== accounts.length) throw new Error(`PUT assignments answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
-/** The letters each account was sent and its statement at the end, through the admin API. */
-async function fetchDocuments(w: World, accounts: readonly AccountSpec[], emails: readonly EmailFact[]): Promise<DocumentFact[]> {
+/** The letters each account was sent (the archived bytes) and its statement at the end, through the admin API. */
+async function fetchDocuments(w: World, accounts: readonly AccountSpec[]): Promise<DocumentFact[]> {
   const out: DocumentFact[] = [];
   const today = localDate(w.now(), TZ);
   const get = async (path: string): Promise<Buffer> => {
@@ -428,11 +432,13 @@ async function fetchDocuments(w: World, accounts: readonly AccountSpec[], emails
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     return Buffer.from(await res.arrayBuffer());
   };
+  const SentList = z.object({ documents: z.array(z.object({ kind: z.string(), letter: z.string().optional(), sentDate: z.string(), url: z.string() })) });
   for (const a of accounts) {
     const id = encodeURIComponent(customerIdOf(a));
-    for (const letter of ['written-warning', 'final-demand'] as const) {
-      const sent = emails.find((e) => e.account === a.key && e.level === letter);
-      if (sent) out.push({ account: a.key, name: `${letter}-${a.key}-${sent.date}.pdf`, date: sent.date, body: await get(`/api/accounts/${id}/letters/${letter}.pdf?date=${sent.date}`) });
+    // The letters as they were sent: the archive's stored bytes (never drawn again).
+    const list = SentList.parse(JSON.parse((await get(`/api/orgs/${encodeURIComponent(ORG.id)}/accounts/${id}/documents`)).toString('utf8')));
+    for (const d of list.documents.filter((x) => x.kind === 'letter')) {
+      out.push({ account: a.key, name: archivedLetterName(d.letter ?? 'letter', a.key, d.sentDate), date: d.sentDate, body: await get(`/api${d.url}`) });
     }
     out.push({ account: a.key, name: `statement-${a.key}-${today}.pdf`, date: today, body: await get(`/api/accounts/${id}/statement.pdf?date=${today}`) });
   }

@@ -1,13 +1,14 @@
 // The letter PDF for the email channel's `attachLetter` hook: the letter action's
 // invoices as they are at sending time, dated today in the customer's zone, with
-// the deadline the engine planned (so the email and the PDF name the same date).
+// the deadline the dispatcher dated at sending (SendContext.responseBy; the planned
+// one for an entry without it), so the email and the PDF state the same date.
 import { roleTitle } from '../domain/contact-roles.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { isValidDate, localDate } from '../domain/calendar.js';
 import { collectorFallbackOf } from '../planning/collector.js';
 import type { PayloadAction } from '../planning/payload.js';
 import type { CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
-import { buildLetter } from './letter.js';
+import { buildLetter, letterDeadline } from './letter.js';
 import { partyOf, toDocInvoice } from './load.js';
 import { resolveDocumentSettings, type LetterKind } from './settings.js';
 
@@ -24,6 +25,13 @@ export interface LetterAttachmentInput {
   replyTo?: string;
   /** The customer's zone as the dispatcher resolved it. */
   timeZone?: string;
+  /** The deadline the letter states (the dispatcher's, src/domain/deadline.ts). */
+  responseBy?: string;
+}
+
+/** A deadline a letter can state: a valid date after the letter's own (an unreadable one: the settings' default, below). */
+function stateable(deadline: string, sentDate: string): string | undefined {
+  return isValidDate(deadline) && deadline > sentDate ? deadline : undefined;
 }
 
 export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C): Promise<Mail.Attachment | null> {
@@ -43,8 +51,8 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
     ...(a.wording !== undefined ? { wording: a.wording } : {}),
     copies: a.cc.map((c) => ({ name: c.name, role: c.role })),
     ...(a.guarantee ? { guaranteeRef: a.guarantee.documentRef } : {}),
-    ...(isValidDate(a.responseBy) && a.responseBy > sentDate ? { deadline: a.responseBy } : {}),
     ...(ctx.replyTo ? { replyTo: ctx.replyTo } : {}),
+    deadline: stateable(ctx.responseBy ?? a.responseBy, sentDate) ?? letterDeadline(kind, settings, sentDate),
   });
   return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };
 }

@@ -3,7 +3,8 @@
 // string is handed to Intl.NumberFormat, which formats decimal strings exactly —
 // no float ever touches a stored amount. Dates are calendar dates ('YYYY-MM-DD')
 // formatted as such (in UTC, so no zone can move them by a day).
-import { addDays, compileCalendar, fromDayNumber, onOrAfterBusinessDayNumber, toDayNumber, type LocalDate } from '../domain/calendar.js';
+import { addDays, compileCalendar, type LocalDate } from '../domain/calendar.js';
+import { responseDeadline as deadlineOf } from '../domain/deadline.js';
 import { TEXT_LIMITS } from '../domain/human-input.js';
 import { formatCalendarDate } from '../domain/locale.js';
 import { minorUnitExponent, totalsToList, type Totals } from '../domain/money.js';
@@ -104,15 +105,12 @@ export function formatInstant(at: Date, locale: string, timeZone: string): strin
 }
 
 /**
- * The response deadline: `businessDays` business days after `sent` (the sending
- * day itself does not count), on the weekend/holiday calendar given.
+ * The response deadline `businessDays` business days after `sent` (the sending day itself does not count)
+ * on a calendar of Saturday/Sunday weekends and the holidays given: the one deadline rule
+ * (src/domain/deadline.ts) in business days.
  */
 export function responseDeadline(sent: LocalDate, businessDays: number, holidays: Iterable<LocalDate> = []): LocalDate {
-  if (!Number.isInteger(businessDays) || businessDays < 0) throw new RangeError(`business days must be a whole number ≥ 0, got ${businessDays}`);
-  const cal = compileCalendar(holidays);
-  let n = toDayNumber(sent);
-  for (let i = 0; i < businessDays; i++) n = onOrAfterBusinessDayNumber(n + 1, cal);
-  return fromDayNumber(n);
+  return deadlineOf(sent, businessDays, 'business', compileCalendar(holidays));
 }
 
 /** Days past due on a day (negative: not yet due): the engine's count (src/engine/past-due.ts). */

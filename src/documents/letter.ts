@@ -5,6 +5,7 @@
 import type { LocalDate } from '../domain/calendar.js';
 import { sentences } from '../domain/text.js';
 import type { Wording } from '../engine/decision-types.js';
+import type { DeadlineDays } from '../domain/deadline.js';
 import { addTo, totalsToList, type Totals } from '../domain/money.js';
 import { cappedParty, daysPastDue, fill, formatAmount, formatDate, formatTotalsLocale, responseDeadline } from './format.js';
 import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type DocParty } from './model.js';
@@ -21,8 +22,14 @@ export interface LetterInput {
   invoices: readonly DocInvoice[];
   /** The day the letter is sent (its date). */
   sentDate: LocalDate;
-  /** The response deadline; by default the configured number of business days after `sentDate`. */
+  /**
+   * The response deadline the letter states: for a letter being sent, the one the dispatcher dated with the
+   * one deadline rule (src/domain/deadline.ts); for a preview, the same rule under the account's policy.
+   * Absent (builder tests, benches): the documents settings' business days (letterDeadline).
+   */
   deadline?: LocalDate;
+  /** The response days and how they count, for the "Respond by" line ("10 business days from the date of this letter"). */
+  terms?: { days: number; kind: DeadlineDays };
   compress?: boolean;
   /** What may be said of what comes next (the engine's Wording on the letter action); absent: the default ladder's. */
   wording?: Wording;
@@ -47,8 +54,26 @@ export interface BuiltLetter {
 
 export const LETTER_NAMES: Readonly<Record<LetterKind, string>> = { 'final-demand': 'Final demand', 'written-warning': 'Written warning' };
 
+/**
+ * The deadline of a letter when nothing better is known (an entry whose planned deadline is unreadable): the
+ * documents settings' business days on the organisation's holidays, by the one rule (src/domain/deadline.ts).
+ */
 export function letterDeadline(kind: LetterKind, settings: DocumentSettings, sentDate: LocalDate): LocalDate {
   return responseDeadline(sentDate, settings.responseBusinessDays[kind], settings.holidays);
+}
+
+/** A letter refused because nothing is past due: no demand for nothing (never a "$0.00" letter). */
+export class EmptyDemandError extends Error {
+  readonly code = 'empty_demand';
+  constructor(readonly kind: LetterKind, readonly sentDate: LocalDate) {
+    super(`no ${LETTER_NAMES[kind].toLowerCase()} for nothing: no invoice of the account is past due on ${sentDate} (a letter is never drawn with an empty invoice table)`);
+    this.name = 'EmptyDemandError';
+  }
+}
+
+/** "10 business days from the date of this letter", "14 days from the date of this letter". */
+function termsText(t: { days: number; kind: DeadlineDays }): string {
+  return `${t.days} ${t.kind === 'business' ? 'business ' : ''}day${t.days === 1 ? '' : 's'} from the date of this letter`;
 }
 
 /** The invoice table of a letter or a cover sheet: one row per invoice, then a total row per currency. */
@@ -112,7 +137,9 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   const locale = s.locale;
   const items = pastDue(input.invoices, input.sentDate);
   const totals = balances(items);
+  if (items.length === 0 || totalsToList(totals).every((m) => m.amountMinor <= 0)) throw new EmptyDemandError(kind, input.sentDate);
   const deadline = input.deadline ?? letterDeadline(kind, s, input.sentDate);
+  const terms = input.terms ?? (input.deadline === undefined ? { days: s.responseBusinessDays[kind], kind: 'business' as const } : undefined);
   const vars: Record<string, string> = {
     company: s.letterhead.name,
     customer: customer.name,
@@ -122,7 +149,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
     sentDate: formatDate(input.sentDate, locale),
     agency: s.agency.name ? `a collection agency (${s.agency.name})` : 'a collection agency',
     collector: s.collector.name,
-    businessDays: String(s.responseBusinessDays[kind]),
+    businessDays: String(input.terms?.days ?? s.responseBusinessDays[kind]),
   };
   const title = fill(t.title, vars);
   const footer = `${s.letterhead.name}${s.letterhead.registration ? ` · ${s.letterhead.registration}` : ''} · ${LETTER_NAMES[kind]} · ${customer.name}`;
@@ -143,7 +170,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   table(doc, tbl.columns, tbl.rows, { boldRows: tbl.bold });
   facts(doc, [
     ['Full balance due', vars.total ?? ''],
-    ['Respond by', input.deadline === undefined ? `${vars.deadline ?? ''} (${s.responseBusinessDays[kind]} business days from the date of this letter)` : (vars.deadline ?? '')],
+    ['Respond by', terms !== undefined ? `${vars.deadline ?? ''} (${termsText(terms)})` : (vars.deadline ?? '')],
   ], 10.5);
   doc.y += 6;
   paragraph(doc, fill(t.demand, vars), { gap: 8 });

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { collectorFallbackOf } from '../planning/collector.js';
 import { mergeContacts } from '../planning/contacts.js';
 import type { AccountStateDoc } from '../planning/state.js';
+import { sentDocuments, type SentDocumentMeta } from '../store/sent-documents.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, ContactDoc, ContactRole, CustomerDoc, InvoiceDoc, OrganisationDoc } from '../store/types.js';
 import type { DocInvoice, DocParty } from './model.js';
@@ -22,6 +23,14 @@ export interface AccountData {
   invoices: DocInvoice[];
   audit: AuditEntryDoc[];
   personalGuarantee: { onFile: boolean; reference?: string };
+  /** The documents sent to the customer, as stored when they went out (src/store/sent-documents.ts), oldest first; no bytes. */
+  sent: SentDocumentMeta[];
+}
+
+/** A stored sent document with its exact bytes (the referral packet encloses these, never a re-render). */
+export interface SentCopy {
+  meta: SentDocumentMeta;
+  bytes: Buffer;
 }
 
 const AccountStateExtras = z.object({
@@ -43,11 +52,12 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
   const org = await store.organisations.get(ledger.orgId);
   if (!org) throw new AppError('not_found', `the organisation of account ${customerId} does not exist`);
   const key = { provider: ledger.provider, companyId: ledger.companyId, customerExternalId: ledger.externalId };
-  const [invoiceDocs, payments, audit, stateRaw] = await Promise.all([
+  const [invoiceDocs, payments, audit, stateRaw, sent] = await Promise.all([
     store.db.collection<InvoiceDoc>(collections.invoices).find(key).sort({ dueDate: 1, number: 1 }).toArray(),
     store.payments.listForCustomer(ledger.provider, ledger.companyId, ledger.externalId),
     store.audit.list(customerId),
     store.db.collection<{ _id: string }>(collections.accountStates).findOne({ _id: customerId }),
+    sentDocuments(store.db).listSent(customerId),
   ]);
   // The letters address the contacts people entered too (the CFO a collector added), merged with the ledger's.
   const customer: CustomerDoc = { ...ledger, contacts: mergeContacts(ledger.contacts, (stateRaw as Pick<AccountStateDoc, 'contacts'> | null)?.contacts ?? []) };
@@ -69,7 +79,23 @@ export async function loadAccount(store: Store, customerId: string): Promise<Acc
     invoices,
     audit,
     personalGuarantee: guaranteeOf(pg),
+    sent,
   };
+}
+
+/** The sent letters of an account with their stored bytes, oldest first. */
+export async function sentLetterCopies(store: Store, data: AccountData): Promise<SentCopy[]> {
+  const letters = data.sent.filter((d) => d.kind === 'letter');
+  const bytes = await sentDocuments(store.db).bytesOf(letters.map((d) => d._id));
+  return letters.flatMap((meta) => {
+    const b = bytes.get(meta._id);
+    return b ? [{ meta, bytes: b }] : [];
+  });
+}
+
+/** The last final demand sent, as stored: its date and the deadline it stated. */
+export function lastFinalDemand(data: Pick<AccountData, 'sent'>): SentDocumentMeta | undefined {
+  return data.sent.filter((d) => d.kind === 'letter' && d.letter === 'final-demand').at(-1);
 }
 
 export function toDocInvoice(i: InvoiceDoc, paidDate?: string): DocInvoice {
@@ -123,9 +149,3 @@ export function today(data: AccountData, now: Date): LocalDate {
   return localDate(now, data.timeZone);
 }
 
-/** The day the last letter of this kind went out, from the audit trail (the outbox key names the level). */
-export function letterSentDate(data: AccountData, kind: LetterKind): LocalDate | undefined {
-  const sent = data.audit.filter((e) => e.action === 'outbox.sent' && typeof e.details?.['key'] === 'string' && e.details['key'].includes(`:${kind}:letter:`));
-  const last = sent.at(-1);
-  return last ? localDate(last.at, data.timeZone) : undefined;
-}

@@ -1,14 +1,20 @@
 // The agency referral packet: one ZIP holding everything an agency (or a court)
 // needs to take the account on, with a cover sheet summarising the case and a
-// manifest of SHA-256 sums so nobody can swap a file unnoticed.
+// manifest of SHA-256 sums so nobody can swap a file unnoticed. The letters in it
+// are the stored copies of the letters sent (src/store/sent-documents.ts), byte
+// for byte: their SHA-256 equals the one the audit trail recorded when they went
+// out. Nothing that was sent is rendered again.
 import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
 import { type LocalDate } from '../domain/calendar.js';
 import type { ChainCheck } from '../store/audit.js';
 import { auditCsv, auditPdf, toCsv } from './audit-export.js';
 import { daysPastDue, formatAmount, formatDate, formatTotalsLocale } from './format.js';
-import { buildLetter, collectorLines, invoiceRows } from './letter.js';
-import { letterSentDate, partyOf, roleLabel, type AccountData } from './load.js';
+import { addDays } from '../domain/calendar.js';
+import { dayCount, daysAfterDeadline } from '../domain/deadline.js';
+import type { SentDocumentMeta } from '../store/sent-documents.js';
+import { collectorLines, invoiceRows } from './letter.js';
+import { lastFinalDemand, partyOf, roleLabel, type AccountData, type SentCopy } from './load.js';
 import { balances, documentInstant, fileSafe, paidMinor, pastDue, type DocInvoice } from './model.js';
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table } from './pdf.js';
 import { buildStatement } from './statement.js';
@@ -18,6 +24,8 @@ export interface PacketOptions {
   /** The packet's date (today in the account's zone). */
   asOf: LocalDate;
   chain: ChainCheck;
+  /** The letters sent, as stored when they went out (load.ts sentLetterCopies): enclosed byte for byte. */
+  letters: readonly SentCopy[];
   compress?: boolean;
 }
 
@@ -70,7 +78,22 @@ function touches(data: AccountData): string {
   return [...byChannel.entries()].sort().map(([c, n]) => `${c}: ${n}`).join(', ') || 'none recorded';
 }
 
-async function coverSheet(data: AccountData, o: { asOf: LocalDate; items: DocInvoice[]; demandSent?: LocalDate; demandDeadline: LocalDate; files: string[]; chain: ChainCheck; compress?: boolean }): Promise<Buffer> {
+/**
+ * The cover sheet's final-demand line: the date it was sent and the deadline as the letter stated it (stored
+ * with it), and how many days after that deadline the referral is made. A packet dated on or before the
+ * deadline (a download ahead of time) says when the account can first be referred; never "not yet passed".
+ */
+export function finalDemandLine(demand: Pick<SentDocumentMeta, 'sentDate' | 'deadline'> | undefined, asOf: LocalDate, locale: string): string {
+  if (!demand) return 'no final demand on record';
+  const sent = `sent ${formatDate(demand.sentDate, locale)}`;
+  if (demand.deadline === undefined) return `${sent}; no response deadline recorded with it`;
+  const stated = `response deadline ${formatDate(demand.deadline, locale)} (as stated in the letter)`;
+  const after = daysAfterDeadline(demand.deadline, asOf);
+  if (after >= 1) return `${sent}; ${stated}, passed without payment; referred ${dayCount(after)} after the response deadline`;
+  return `${sent}; ${stated}; the account cannot be referred before ${formatDate(addDays(demand.deadline, 1), locale)}`;
+}
+
+async function coverSheet(data: AccountData, o: { asOf: LocalDate; items: DocInvoice[]; demand: SentDocumentMeta | undefined; files: string[]; chain: ChainCheck; compress?: boolean }): Promise<Buffer> {
   const s: DocumentSettings = data.settings;
   const l = s.locale;
   const party = partyOf(data.customer, 'final-demand');
@@ -86,7 +109,7 @@ async function coverSheet(data: AccountData, o: { asOf: LocalDate; items: DocInv
     ['Our reference', party.reference ?? data.customer._id],
     ['Balance due', formatTotalsLocale(balances(o.items), l, data.org.homeCurrency)],
     ['Past-due invoices', `${o.items.length}${oldest ? `; oldest due ${formatDate(oldest.dueDate, l)} (${daysPastDue(oldest.dueDate, o.asOf)} days past due)` : ''}`],
-    ['Final demand', o.demandSent ? `sent ${formatDate(o.demandSent, l)}; response deadline ${formatDate(o.demandDeadline, l)}${o.demandDeadline < o.asOf ? ', passed without payment' : ' (not yet passed)'}` : 'no final demand on record; the enclosed letter is dated today'],
+    ['Final demand', finalDemandLine(o.demand, o.asOf, l)],
     ['Contact attempts', touches(data)],
     ['Personal guarantee', data.personalGuarantee.onFile ? `on file${data.personalGuarantee.reference ? `: ${data.personalGuarantee.reference}` : ''}` : 'none on file'],
     ['Audit trail', `${data.audit.length} entries; hash chain ${o.chain.ok ? 'intact' : `BROKEN at entry ${o.chain.brokenAtSeq} (${o.chain.reason})`}`],
@@ -106,16 +129,20 @@ async function coverSheet(data: AccountData, o: { asOf: LocalDate; items: DocInv
 export async function buildReferralPacket(data: AccountData, o: PacketOptions): Promise<BuiltPacket> {
   const s = data.settings;
   const items = pastDue(data.invoices, o.asOf);
-  const demandSent = letterSentDate(data, 'final-demand');
-  const letterDate = demandSent ?? o.asOf;
   const compress = o.compress !== undefined ? { compress: o.compress } : {};
-  const letter = await buildLetter({ kind: 'final-demand', settings: s, customer: partyOf(data.customer, 'final-demand'), invoices: data.invoices, sentDate: letterDate, ...compress });
   const statement = await buildStatement({ settings: s, customer: partyOf(data.customer), invoices: data.invoices, asOf: o.asOf, ...compress });
   const numbers = new Map(data.invoices.map((i) => [i.id, i.number]));
   const auditDoc = await auditPdf({ settings: s, scope: `Account ${data.customer.legalName ?? data.customer.displayName}`, entries: data.audit, checks: new Map([[data.customer._id, o.chain]]), timeZone: data.timeZone, generatedAt: documentInstant(o.asOf), invoiceNumbers: numbers, ...compress });
 
   const files = new Map<string, Buffer | string>();
-  files.set(`02-final-demand-${letterDate}.pdf`, letter.pdf);
+  // The letters exactly as they were sent (their stored bytes; the audit trail's document.sent entries name each sha256).
+  const seen = new Set<string>();
+  for (const c of o.letters) {
+    let name = `02-${c.meta.letter ?? 'letter'}-${c.meta.sentDate}.pdf`;
+    for (let n = 2; seen.has(name); n++) name = `02-${c.meta.letter ?? 'letter'}-${c.meta.sentDate}-${n}.pdf`;
+    seen.add(name);
+    files.set(name, c.bytes);
+  }
   files.set(`03-statement-of-account-${o.asOf}.pdf`, statement.pdf);
   for (const i of items) files.set(`04-invoices/${fileSafe(i.number)}.pdf`, await invoiceCopyPdf(i, data, o.asOf, o.compress));
   files.set('05-contacts.csv', contactsCsv(data));
@@ -125,7 +152,7 @@ export async function buildReferralPacket(data: AccountData, o: PacketOptions): 
     files.set('07-personal-guarantee.txt', `A personal guarantee is on file for this account.\r\nReference: ${data.personalGuarantee.reference ?? '(none recorded; ask the creditor for a copy)'}\r\n`);
   }
   const names = ['01-cover-sheet.pdf', ...files.keys(), 'MANIFEST.sha256'];
-  const cover = await coverSheet(data, { asOf: o.asOf, items, ...(demandSent ? { demandSent } : {}), demandDeadline: letter.deadline, files: names, chain: o.chain, ...compress });
+  const cover = await coverSheet(data, { asOf: o.asOf, items, demand: lastFinalDemand(data), files: names, chain: o.chain, ...compress });
   const all = new Map<string, Buffer | string>([['01-cover-sheet.pdf', cover], ...files]);
   const manifest = [...all.entries()].map(([name, body]) => `${createHash('sha256').update(body).digest('hex')}  ${name}`).join('\n') + '\n';
   all.set('MANIFEST.sha256', manifest);

@@ -11,6 +11,8 @@ export interface TimelineRow {
   channel: string;
   who: string;
   detail: string;
+  /** A document sent: its archived copy (the demo report: documents/…, as fetched from the documents API). */
+  document?: string;
 }
 
 export const TIMELINE_LABELS: Readonly<Record<string, string>> = {
@@ -32,6 +34,7 @@ export const TIMELINE_LABELS: Readonly<Record<string, string>> = {
   'credit_hold.placed': 'credit hold placed',
   'credit_hold.lifted': 'credit hold lifted',
   'account.prepay_only': 'set to prepay-only',
+  'document.sent': 'document sent (archived)',
 };
 
 /** Audit actions left out of the timeline: the plan's own bookkeeping (what was queued), not something that happened. */

@@ -1,7 +1,8 @@
 // The actions a level asks for, made concrete for one account today: who each
 // email, letter, nudge or task goes to, when, and under which idempotency key.
 
-import { fromDayNumber, onOrAfterBusinessDayNumber } from '../domain/calendar.js';
+import { fromDayNumber } from '../domain/calendar.js';
+import { deadlineDayNumber } from '../domain/deadline.js';
 import type { Totals } from '../domain/money.js';
 import type { Contact, Person } from './account.js';
 import { contactsByRank, guarantorRecipient, resolveCc, resolveRole, roleLabel } from './contacts.js';
@@ -121,8 +122,10 @@ export function buildActions(ctx: Ctx, level: CompiledLevel, actions: readonly C
         if (spec.kind === 'email') {
           out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'email', template: spec.template, to, cc, urgent: spec.urgent, readReceipt: spec.readReceipt, personalGuarantee: a.personalGuarantee, ...guarantee, ...(spec.via === 'platform' ? { via: 'platform' as const } : {}), wording });
         } else {
-          const responseBy = fromDayNumber(onOrAfterBusinessDayNumber(ctx.today + (spec.responseDays ?? 0), ctx.cal));
-          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, personalGuarantee: a.personalGuarantee, ...guarantee, wording });
+          // The one deadline rule (src/domain/deadline.ts): the dispatcher dates the letter it sends by the same.
+          const responseDays = spec.responseDays ?? 0;
+          const responseBy = fromDayNumber(deadlineDayNumber(ctx.today, responseDays, cp.deadlineDays, ctx.cal));
+          out.push({ key: common.key, levelId: common.levelId, levelName: common.levelName, actionId: common.actionId, invoiceIds: common.invoiceIds, at: common.at, customerFacing: common.customerFacing, amounts: common.amounts, kind: 'letter', letter: spec.letter, template: spec.template, to, cc, responseBy, responseDays, deadlineDays: cp.deadlineDays, personalGuarantee: a.personalGuarantee, ...guarantee, wording });
         }
         break;
       }

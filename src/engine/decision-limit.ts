@@ -6,7 +6,8 @@
 // first seen late therefore runs its mandatory letters back to back, each as soon
 // as the previous deadline allows. Pure.
 
-import { isBusinessDayNumber, onOrAfterBusinessDayNumber, type CompiledCalendar } from '../domain/calendar.js';
+import { isBusinessDayNumber, type CompiledCalendar } from '../domain/calendar.js';
+import { deadlineDayNumber } from '../domain/deadline.js';
 import type { CompiledPolicy } from './policy.js';
 
 /** The policy's limit (days past due by which the agency decision is asked), or null without one. */
@@ -41,9 +42,9 @@ export function latestLevelDays(cp: CompiledPolicy, cal: CompiledCalendar, day0:
     // A level that is not mandatory may be skipped (catch-up): it does not hold the ladder back.
     if (!l.spec.mandatory) continue;
     let x = onOrBeforeBusinessDay(latest - 1, cal); // one level per day
-    // The next level waits for this level's letter's response deadline to pass (ladder.ts).
+    // The next level waits for this level's letter's response deadline to pass (ladder.ts; the one deadline rule).
     if (l.responseDays !== undefined) {
-      for (let n = 0; n < 366 && onOrAfterBusinessDayNumber(x + l.responseDays, cal) >= latest; n++) x = onOrBeforeBusinessDay(x - 1, cal);
+      for (let n = 0; n < 366 && deadlineDayNumber(x, l.responseDays, cp.deadlineDays, cal) >= latest; n++) x = onOrBeforeBusinessDay(x - 1, cal);
     }
     out[i] = x;
     latest = x;

@@ -1,4 +1,5 @@
 // What decide() returns: the account's state and level, the actions due now
+import type { DeadlineDays } from '../domain/deadline.js';
 // (each with a stable idempotency key), when to look again, and why.
 
 import type { LocalDate } from '../domain/calendar.js';
@@ -74,6 +75,9 @@ export type ActionBody =
       readonly to: Recipient;
       readonly cc: readonly Recipient[];
       readonly responseBy: LocalDate;
+      /** The policy's response days and how they are counted: the dispatcher dates the letter it sends by them (src/domain/deadline.ts). */
+      readonly responseDays?: number;
+      readonly deadlineDays?: DeadlineDays;
       readonly personalGuarantee: boolean;
       readonly guarantee?: GuaranteeRef;
       /** Always set by the engine; absent only on actions built by hand (tests) or planned before it existed. */

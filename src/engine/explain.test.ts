@@ -20,8 +20,9 @@ describe('preview', () => {
     ]);
     const fd = p.entries.find((e) => e.levelId === 'final-demand' && e.action.kind === 'letter');
     // fast-track (12,400 USD): day 60 → 2 May 2025, a Friday; but the written warning waited 5 business
-    // days for a controller (none on file) and went out later, so its deadline ends later: Tue 6 May 2025
-    expect(fd?.text).toBe('on 6 May 2025 (final demand): the final demand goes to Ann Lee (CFO), response by 2025-05-16');
+    // days for a controller (none on file) and went out later, so its deadline (7 business days: the policy's
+    // letters.deadlineDays) ends later, Wed 7 May 2025; the final demand the day after, answered by 10 business days on
+    expect(fd?.text).toBe('on 8 May 2025 (final demand): the final demand goes to Ann Lee (CFO), response by 2025-05-22');
     const warning = p.entries.find((e) => e.levelId === 'written-warning' && e.action.kind === 'letter');
     expect(warning?.text).toContain('[no controller contact after 5 business days: sent to the CFO]');
     expect(p.finalLevel).toBe('agency referral');

@@ -2,7 +2,8 @@
 // (its trigger met, the previous letter's deadline passed, one level per day),
 // and the courtesy level before the due date.
 
-import { formatDayNumberShort, localDayNumber, onOrAfterBusinessDayNumber, toDayNumber } from '../domain/calendar.js';
+import { formatDayNumberShort, localDayNumber, toDayNumber } from '../domain/calendar.js';
+import { deadlineDayNumber } from '../domain/deadline.js';
 import { addTo, type Totals } from '../domain/money.js';
 import type { Invoice } from './account.js';
 import { buildActions } from './actions.js';
@@ -47,7 +48,7 @@ export function levelStatuses(ctx: Ctx, pastDueIds: ReadonlySet<string>): (Level
       const deadline =
         h.responseBy !== undefined
           ? toDayNumber(h.responseBy)
-          : onOrAfterBusinessDayNumber(day + (level.responseDays ?? 0), ctx.cal);
+          : deadlineDayNumber(day, level.responseDays ?? 0, ctx.cp.deadlineDays, ctx.cal);
       if (s.deadlineDay === undefined || deadline > s.deadlineDay) s.deadlineDay = deadline;
     }
   }

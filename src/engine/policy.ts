@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { compileCalendar, isValidDate, parseTimeOfDay, type CompiledCalendar } from '../domain/calendar.js';
+import { DEADLINE_DAY_KINDS, DEFAULT_DEADLINE_DAYS, type DeadlineDays } from '../domain/deadline.js';
 import { EMAIL_ROUTE_NAMES, isCustomerFacing } from './action-kinds.js';
 import { TEMPLATE_CATALOGUE, type TemplateCatalogue } from './templates.js';
 
@@ -154,6 +155,13 @@ export const PolicySchema = z.object({
   disputes: z
     .object({ escalateAfterDays: z.number().int().min(1, 'escalateAfterDays must be at least 1').max(365, 'escalateAfterDays must be at most 365').default(14) })
     .default({ escalateAfterDays: 14 }),
+  /**
+   * Letters: how a letter's `responseDays` are counted to the deadline it states (src/domain/deadline.ts):
+   * 'business' (default: the weekend and holidays do not count) or 'calendar' (every day counts; a deadline
+   * on a weekend day or holiday moves to the next business day). The letter, its email, the engine's
+   * 'deadlineExpired' trigger and the referral packet's cover sheet all date the deadline by it.
+   */
+  letters: z.object({ deadlineDays: z.enum(DEADLINE_DAY_KINDS, "letters.deadlineDays must be 'business' or 'calendar'").default(DEFAULT_DEADLINE_DAYS) }).default({ deadlineDays: DEFAULT_DEADLINE_DAYS }),
   levels: z.array(LevelSchema).min(1),
 });
 
@@ -416,6 +424,8 @@ export interface CompiledPolicy {
   readonly isSmallBalance: boolean;
   /** The small-balance track, compiled (smallBalanceOf); null without a write-off threshold, and on the track itself. */
   readonly smallBalance: CompiledPolicy | null;
+  /** How letters' response days are counted (policy `letters.deadlineDays`). */
+  readonly deadlineDays: DeadlineDays;
 }
 
 /** Minutes after midnight at which sending hours end (excluded). 23:59, the latest time a policy can name, means until midnight. */
@@ -472,6 +482,7 @@ function compileLevels(policy: Policy, specs: readonly LevelSpec[], isSmallBalan
     missingRoleWaitDays: policy.contacts.missingRoleWaitDays,
     isSmallBalance,
     smallBalance,
+    deadlineDays: policy.letters.deadlineDays,
   };
   return c;
 }

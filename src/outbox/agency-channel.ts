@@ -2,7 +2,8 @@
 // referral (Slack), the outbox entry `agency-packet:<approvalId>` is carried
 // here. The packet ZIP (src/documents/packet.ts: cover sheet, final demand,
 // statement, invoice copies, contacts, audit trail, manifest) is built at send
-// time from the account as it is now, and emailed to the organisation's agency
+// time from the account as it is now — the letters in it are the stored copies of
+// the letters sent, byte for byte — and emailed to the organisation's agency
 // address (document settings `agency.email`) over the worker's SMTP transport.
 // No agency address is a permanent failure (the dispatcher audits it; the Slack
 // app already told the approver). Dry run (the dispatcher's `dryRun`): built, recorded,
@@ -11,7 +12,7 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { z } from 'zod';
 import { formatTotals, addTo, type Totals } from '../domain/money.js';
-import { loadAccount, today } from '../documents/load.js';
+import { loadAccount, sentLetterCopies, today } from '../documents/load.js';
 import { buildReferralPacket } from '../documents/packet.js';
 import { sha256Hex } from '../store/hash.js';
 import type { Store } from '../store/store.js';
@@ -44,7 +45,7 @@ export class AgencyChannel implements Channel {
     if (!agency) return { ok: false, permanent: true, error: 'no agency address: set documents.agency.email in the organisation settings, then approve again', rejected: [] };
     const asOf = today(data, ctx.now);
     const chain = await this.opts.store.audit.verify(ctx.customer._id);
-    const packet = await buildReferralPacket(data, { asOf, chain });
+    const packet = await buildReferralPacket(data, { asOf, chain, letters: await sentLetterCopies(this.opts.store, data) });
     const owed: Totals = {};
     for (const i of ctx.invoices) addTo(owed, i.currency, i.balanceMinor);
     const name = ctx.customer.legalName ?? ctx.customer.displayName;

@@ -23,6 +23,11 @@ export interface SendContext {
    * connections start in dry-run). Always false for internal tasks and write-backs.
    */
   dryRun?: boolean;
+  /**
+   * For a letter: the response deadline it states, dated by the dispatcher from the day it is sent with the
+   * one deadline rule (src/domain/deadline.ts). The email and the letter both state this date.
+   */
+  responseBy?: string;
 }
 
 export type SendOutcome =

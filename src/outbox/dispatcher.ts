@@ -19,6 +19,10 @@ import { OutboxEntries } from '../store/outbox-entries.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
 import { isHeld, ReconciliationRuns, type ReconciliationRunDoc } from '../ledger/runs.js';
+import { nothingPastDueReason, referralWaitsUntil, statedDeadline } from './demand.js';
+import { addDays, zonedInstant } from '../domain/calendar.js';
+import { sentDocuments, type SentDocuments } from '../store/sent-documents.js';
+import type { AccountStateDoc } from '../planning/state.js';
 
 /** No PolicySource given: every organisation runs the default ladder. */
 const DEFAULT_SOURCE: PolicySource = { forOrg: () => Promise.resolve(DEFAULT_CHOICE) };
@@ -124,7 +128,7 @@ function closedReason(inv: InvoiceDoc | null, id: string): string | null {
 }
 
 /** Why a customer-facing entry waits: its organisation is paused, a rate cap, sending hours, another email today. */
-type DeferReason = 'paused' | 'ledger-mismatch' | 'rate' | 'sending-hours' | 'one-email-a-day';
+type DeferReason = 'paused' | 'ledger-mismatch' | 'rate' | 'sending-hours' | 'one-email-a-day' | 'response-deadline';
 interface Defer {
   kind: 'defer';
   why: DeferReason;
@@ -150,6 +154,8 @@ interface Preparing {
   dryRun: boolean;
   /** The account's sending window, once the sending-hours guard read it. */
   window?: SendingWindow;
+  /** The account's state (pauses, holidays, overrides), once read. */
+  state?: AccountStateDoc | null;
 }
 
 /** One check before sending: null to go on, or the step that ends the preparation. */
@@ -164,6 +170,7 @@ export class Dispatcher {
   private readonly bounceList: Bounces;
   private readonly states: AccountStates;
   private readonly entries: OutboxEntries;
+  private readonly documents: SentDocuments;
   private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
   /** Organisations and connections read in the last few seconds (the kill switch and send mode act within that). */
@@ -186,6 +193,7 @@ export class Dispatcher {
     this.retry = opts.retry ?? outboxRetry;
     this.bounceList = bounces(store.db);
     this.states = accountStates(store.db);
+    this.documents = sentDocuments(store.db);
     this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
@@ -254,9 +262,9 @@ export class Dispatcher {
    * entries (src/engine/action-kinds.ts) pass the outbound-safety guards too.
    */
   private guardsFor(kind: PayloadAction['kind']): Guard[] {
-    const always = [this.invoicesStillOpen, this.referralStillOwed];
+    const always = [this.invoicesStillOpen, this.referralStillOwed, this.referralAfterDeadline];
     if (!isCustomerFacing(kind)) return always;
-    return [...always, this.notPaused, this.ledgerAgrees, this.inSendingHours, this.stillOpenAtPlatform, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
+    return [...always, this.notPaused, this.ledgerAgrees, this.inSendingHours, this.stillOpenAtPlatform, this.somethingPastDue, this.recipientNotBounced, this.underSendRate, this.oneEmailADay];
   }
 
   private async prepare(entry: OutboxEntryDoc, payload: Payload, now: Date): Promise<Step> {
@@ -274,7 +282,9 @@ export class Dispatcher {
       if (stop) return stop;
     }
     const { action, accountName, previousContacts } = payload;
-    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: p.invoices, now, previousContacts, dryRun: p.dryRun, timeZone: tz } };
+    // A letter states the deadline dated here, by the one rule (src/domain/deadline.ts), from the day it is sent.
+    const responseBy = action.kind === 'letter' ? statedDeadline(action, localDay(now.getTime(), tz), (p.window ?? (await this.windowOf(p))).calendar) : undefined;
+    return { kind: 'go', ctx: { entry, action, accountName, customer, org, invoices: p.invoices, now, previousContacts, dryRun: p.dryRun, timeZone: tz, ...(responseBy !== undefined ? { responseBy } : {}) } };
   }
 
   /**
@@ -307,6 +317,25 @@ export class Dispatcher {
     if (owing.length === 0) return { kind: 'cancel', reason: 'the account was paid in full before the referral packet went to the agency', details: { source: 'store' } };
     p.invoices.push(...owing);
     return null;
+  };
+
+  /**
+   * The referral never precedes the deadline: while the response deadline the last final demand stated (as
+   * stored with the sent letter) has not passed in the customer's zone, the packet waits, pending, until the
+   * day after it (noted once).
+   */
+  private readonly referralAfterDeadline: Guard = async (p) => {
+    if (p.payload.action.kind !== 'agencyPacket') return null;
+    const until = referralWaitsUntil(await this.documents.listSent(p.customer._id), localDay(p.now.getTime(), p.tz));
+    if (until === null) return null;
+    return {
+      kind: 'defer',
+      why: 'response-deadline',
+      until: new Date(zonedInstant(until, '00:00', p.tz)),
+      moveDue: true,
+      note: `referral held: the final demand's response deadline (${addDays(until, -1)}, as stated in the letter) has not passed; the packet goes on ${until}`,
+      noteOnce: `referral-deadline-noted:${p.entry._id}:${until}`,
+    };
   };
 
   /** The kill switch: nothing customer-facing leaves a paused organisation; the entry waits, pending. */
@@ -349,9 +378,31 @@ export class Dispatcher {
 
   /** The engine's sending window for this account: the policy's calendar and hours, the account's own holidays added. */
   private async windowOf(p: Preparing): Promise<SendingWindow> {
-    const state = await this.states.get(p.customer._id);
+    const state = await this.stateOf(p);
     return sendingWindow(await this.policyOf(p.entry.orgId, state?.overrides?.policyVersion), state?.holidays ?? []);
   }
+
+  /** The account's state, read once per preparation. */
+  private async stateOf(p: Preparing): Promise<AccountStateDoc | null> {
+    if (p.state === undefined) p.state = await this.states.get(p.customer._id);
+    return p.state;
+  }
+
+  /**
+   * No empty demand: a customer email or letter of a past-due level goes out only while something of its
+   * invoices is past due today, with the balances just read (live when the sync was stale); otherwise the
+   * entry is cancelled, audited. A level before the due date (the courtesy reminder) is about invoices not
+   * yet due, and is left alone.
+   */
+  private readonly somethingPastDue: Guard = async (p) => {
+    const a = p.payload.action;
+    if (a.kind !== 'email' && a.kind !== 'letter') return null;
+    const state = await this.stateOf(p);
+    const level = (await this.policyOf(p.entry.orgId, state?.overrides?.policyVersion)).levelById.get(a.levelId);
+    if (level?.preDue === true) return null;
+    const reason = nothingPastDueReason(p.invoices, state, localDay(p.now.getTime(), p.tz), p.now);
+    return reason === null ? null : { kind: 'cancel', reason, details: { source: 'dispatch', rule: 'no-empty-demand' } };
+  };
 
   /** Sending hours on a business day in the customer's zone (a retry or a late pick-up can drift past them). */
   private readonly inSendingHours: Guard = async (p) => {
@@ -508,8 +559,19 @@ export class Dispatcher {
       if (done) stats.sent++;
       else stats.lostLease++;
       const dry = outcome.result['dryRun'] === true && action !== null && isCustomerFacing(action.kind);
-      const text = action ? sentSentence(action, { result: outcome.result }) : 'sent';
+      // A letter's sentence names the deadline it stated (dated at sending), not the one planned.
+      const stated = outcome.result['responseBy'];
+      const said = action?.kind === 'letter' && typeof stated === 'string' ? { ...action, responseBy: stated } : action;
+      const text = said ? sentSentence(said, { result: outcome.result }) : 'sent';
       await audit({ action: 'outbox.sent', outcome: dry ? `dry run: not sent: ${text.replace(/ sent /, ' ')}` : text, details: { key: entry._id, channel: entry.channel, attempt: entry.attempts, ...outcome.result, leaseLost: !done } });
+      // The documents the channel stored before sending are the record of what went out: marked sent, each audited with its hash.
+      for (const d of await this.documents.markSent(entry._id, now)) {
+        await audit({
+          action: 'document.sent',
+          outcome: `${d.filename} sent (${d.byteLength} bytes, sha256 ${d.sha256})${d.deadline !== undefined ? `, stating the response deadline ${d.deadline}` : ''}`,
+          details: { key: entry._id, documentId: d._id, sha256: d.sha256, filename: d.filename, kind: d.kind, byteLength: d.byteLength, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}) },
+        });
+      }
       if (bouncedNow.length > 0) await this.alertPeople(entry, parsed.ok ? parsed.payload : null, 'recipient refused', bouncedNow, false, now);
       return;
     }

@@ -14,6 +14,7 @@ import { SenderSchema, orgSettingsOf } from '../settings/org-settings.js';
 import { isInboundMailbox, replyAddressFor, type ReplyMailbox } from '../inbound/reply-address.js';
 import { accountReference } from '../documents/how-to-pay.js';
 import { sha256Hex } from '../store/hash.js';
+import type { KeptDocument, SentDocuments } from '../store/sent-documents.js';
 import type { OrganisationDoc } from '../store/types.js';
 import type { Channel, SendContext, SendOutcome } from './channel.js';
 import type { PayloadAction } from '../planning/payload.js';
@@ -31,6 +32,11 @@ export interface EmailChannelOptions {
   sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
   attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }>; replyTo?: string }) => Promise<Mail.Attachment | null>;
+  /**
+   * The archive of sent documents (src/store/sent-documents.ts): a letter is stored before it is attached and
+   * the stored bytes are attached, so what is stored is what went out. createChannels wires it; none: not kept.
+   */
+  archive?: Pick<SentDocuments, 'keep'>;
   /** The inbound mailbox (INBOUND_REPLY_ADDRESS + secret): Reply-To becomes the account's reply address (replyToOf). */
   replyMailbox?: ReplyMailbox;
   /** Remember which account a minted reply token stands for (src/inbound/store.ts ReplyTokens), before the message leaves. */
@@ -77,6 +83,29 @@ function addresses(list: readonly (string | { address?: string | undefined })[] 
 export class EmailChannel implements Channel {
   constructor(private readonly opts: EmailChannelOptions) {}
 
+  /** Store the letter before it goes (not in a dry run: nothing is sent); the stored copy is what is attached. */
+  private async keep(ctx: SendContext, a: Extract<PayloadAction, { kind: 'letter' }>, letter: Mail.Attachment, today: string): Promise<KeptDocument | null> {
+    const archive = this.opts.archive;
+    if (!archive || ctx.dryRun === true || !Buffer.isBuffer(letter.content)) return null;
+    return archive.keep(
+      {
+        orgId: ctx.entry.orgId,
+        customerId: ctx.entry.customerId,
+        outboxKey: ctx.entry._id,
+        kind: 'letter',
+        letter: a.letter === 'finalDemand' ? 'final-demand' : 'written-warning',
+        levelId: a.levelId,
+        levelName: a.levelName,
+        filename: letter.filename || `${a.levelId}.pdf`,
+        contentType: letter.contentType ?? 'application/pdf',
+        sentDate: today,
+        deadline: ctx.responseBy ?? a.responseBy,
+        bytes: letter.content,
+      },
+      ctx.now,
+    );
+  }
+
   async send(ctx: SendContext): Promise<SendOutcome> {
     const a = ctx.action;
     if (a.kind !== 'email' && a.kind !== 'letter') return { ok: false, permanent: true, error: `a ${a.kind} action is not an email`, rejected: [] };
@@ -109,7 +138,7 @@ export class EmailChannel implements Channel {
       totals,
       sender,
       today,
-      responseBy: a.kind === 'letter' ? a.responseBy : undefined,
+      responseBy: a.kind === 'letter' ? (ctx.responseBy ?? a.responseBy) : undefined,
       personalGuarantee: a.personalGuarantee,
       guarantee: a.guarantee,
       previousContacts: ctx.previousContacts,
@@ -127,7 +156,11 @@ export class EmailChannel implements Channel {
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const attachment = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
+    const letter = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
+    const kept = letter && a.kind === 'letter' ? await this.keep(ctx, a, letter, today) : null;
+    const attachment = kept ? { filename: kept.filename, content: kept.bytes, contentType: kept.contentType } : letter;
+    const stated = a.kind === 'letter' ? { responseBy: ctx.responseBy ?? a.responseBy } : {};
+    const documents = kept ? { documents: [{ id: kept.id, filename: kept.filename, sha256: kept.sha256 }] } : {};
     // Who it goes to, as sent (and as stored on the entry): To and the Cc with an address (the engine never copies To's address).
     const cc = a.cc.filter((c) => c.email !== undefined && c.email !== '').map((c) => ({ name: c.name, address: c.email ?? '' }));
     const sentTo = { to, cc: cc.map((c) => c.address) };
@@ -145,12 +178,12 @@ export class EmailChannel implements Channel {
       ...(attachment ? { attachments: [attachment] } : {}),
     };
     if (ctx.dryRun === true) {
-      return { ok: true, result: { dryRun: true, ...sentTo, subject: rendered.rendered.subject }, rejected: [] };
+      return { ok: true, result: { dryRun: true, ...sentTo, subject: rendered.rendered.subject, ...stated }, rejected: [] };
     }
     if (token !== null) await this.opts.rememberReplyToken?.(token, ctx.entry.orgId, ctx.entry.customerId, ctx.now);
     try {
       const info = await this.opts.transport.sendMail(mail);
-      return { ok: true, result: { messageId: info.messageId, ...sentTo, subject: rendered.rendered.subject, response: info.response, ...(token !== null ? { replyTo } : {}) }, rejected: addresses(info.rejected) };
+      return { ok: true, result: { messageId: info.messageId, ...sentTo, subject: rendered.rendered.subject, response: info.response, ...stated, ...documents, ...(token !== null ? { replyTo } : {}) }, rejected: addresses(info.rejected) };
     } catch (err) {
       const e = SmtpError.safeParse(err);
       const d = e.success ? e.data : {};

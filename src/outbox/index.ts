@@ -6,6 +6,7 @@ import { AgencyChannel } from './agency-channel.js';
 import type { Channel } from './channel.js';
 import { EmailChannel, type EmailChannelOptions } from './email-channel.js';
 import { PlatformEmailChannel, type PlatformEmailChannelOptions } from './platform-email-channel.js';
+import { sentDocuments } from '../store/sent-documents.js';
 import { TaskChannel } from './task-channel.js';
 import { WritebackChannel, type CustomerNoteWriter } from './writeback-channel.js';
 
@@ -27,7 +28,8 @@ export function createChannels(db: Db, email: EmailChannelOptions | null, more: 
   const tasks = new TaskChannel(db);
   const { store, connectors, platform } = more;
   return {
-    ...(email ? { email: new EmailChannel(email) } : {}),
+    // Letters are stored as sent (src/store/sent-documents.ts) before they are attached.
+    ...(email ? { email: new EmailChannel({ archive: sentDocuments(db), ...email }) } : {}),
     task: tasks,
     slack: tasks,
     // The platform's own invoice email (policy `via: 'platform'`): only a worker with connectors carries it.

@@ -2,6 +2,7 @@
 // the action (as plain JSON) into the entry's payload; the dispatcher and the
 // history reader parse it back with zod — the payload is data from the database.
 import { z } from 'zod';
+import { DEADLINE_DAY_KINDS } from '../domain/deadline.js';
 import { DECISION_ACTION_KINDS, EMAIL_ROUTE_NAMES, type DueAction, type HistoryEntry } from '../engine/index.js';
 
 /** Plain JSON (undefined fields dropped, so the driver does not store them as null). */
@@ -70,6 +71,9 @@ export const ActionSchema = z.discriminatedUnion('kind', [
     to: RecipientSchema,
     cc: z.array(RecipientSchema),
     responseBy: z.string(),
+    // The policy's response days and how they count (src/domain/deadline.ts): the dispatcher dates the letter by them.
+    responseDays: z.number().int().min(0).optional(),
+    deadlineDays: z.enum(DEADLINE_DAY_KINDS).optional(),
     personalGuarantee: z.boolean(),
     guarantee: GuaranteeSchema.optional(),
     wording: WordingSchema.optional(),

@@ -161,7 +161,7 @@ export class Planner {
     // Done = sent entries, plus sends the audit trail recorded for entries whose final write was lost.
     const byKey = new Map(entries.map((e) => [e._id, e]));
     const done: DoneAction[] = [];
-    for (const e of entries) if (e.state === 'sent') done.push({ key: e._id, payload: e.payload, at: e.sentAt ?? e.updatedAt });
+    for (const e of entries) if (e.state === 'sent') done.push({ key: e._id, payload: withStatedDeadline(e.payload, e.result), at: e.sentAt ?? e.updatedAt });
     for (const a of sentAudit) {
       const key = a.details?.['key'];
       const e = typeof key === 'string' ? byKey.get(key) : undefined;
@@ -490,4 +490,16 @@ function addTo(s: PlanSummary, r: PlanResult): void {
   s.revived += r.revived.length;
   s.cancelled += r.cancelled.length;
   s.cancelLost += r.cancelLost.length;
+}
+
+/**
+ * A sent letter's payload with the deadline it stated (the dispatcher dates it at sending and records it in
+ * the entry's result: src/outbox/email-channel.ts): the ladder waits for what the customer was told, not for a
+ * date planned earlier or computed again.
+ */
+export function withStatedDeadline(payload: Record<string, unknown>, result: Record<string, unknown> | undefined): Record<string, unknown> {
+  const stated = result?.['responseBy'];
+  const action = payload['action'];
+  if (typeof stated !== 'string' || typeof action !== 'object' || action === null || (action as { kind?: unknown }).kind !== 'letter') return payload;
+  return { ...payload, action: { ...action, responseBy: stated } };
 }

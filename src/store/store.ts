@@ -52,6 +52,7 @@ export const collections = {
   inboundAttachments: 'inbound_attachments',
   consoleSignIns: 'console_sign_ins',
   consoleSessions: 'console_sessions',
+  sentDocuments: 'sent_documents',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -112,6 +113,11 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   // The web console's sign-in links and sessions (app/console/auth.ts), read by _id (a hash); pruned by expiry.
   consoleSignIns: [{ key: { expiresAt: 1 }, name: 'expires' }],
   consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  // The archive of sent documents (src/store/sent-documents.ts): an account's documents, an entry's documents.
+  sentDocuments: [
+    { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
+    { key: { outboxKey: 1 }, name: 'outbox_key' },
+  ],
 };
 
 export interface Store {
