@@ -201,7 +201,7 @@ describe('a new finance team, from an empty database', () => {
     await work(planRequested);
     await work(dispatchOutbox);
     const hooli = await trailOf(String((await accountNamed('Hooli'))['id']));
-    expect(hooli.find((r) => r.action === 'outbox.enqueued')?.outcome).toMatch(/reminder-1/);
+    expect(hooli.find((r) => r.action === 'outbox.enqueued')?.outcome).toMatch(/first reminder email/);
   });
 
   it('5. connects Xero the same way', async () => {

@@ -109,7 +109,7 @@ describe('sent documents', () => {
     expect(audited.map((e) => [e.details?.['documentId'], e.details?.['sha256']])).toEqual([[docs[0]?._id, sha256(attached)]]);
     // The email, the letter, the stored record, the outbox result and the audit sentence state one deadline:
     // 10 business days from Thu 6 March 2025 is Thu 20 March.
-    expect((m?.raw ?? '').replace(/=\r?\n/g, '')).toMatch(/by 20 March 2025/);
+    expect((m?.raw ?? '').replace(/=\r?\n/g, '')).toMatch(/by March 20, 2025/);
     expect(squash(await pdfText(attached))).toContain('Respond by March 20, 2025');
     expect((await store.outbox.get(key))?.result).toMatchObject({ responseBy: '2025-03-20' });
     expect(trail.find((e) => e.action === 'outbox.sent')?.outcome).toMatch(/response by 2025-03-20$/);

@@ -91,7 +91,11 @@ describe('Slack: the mailed demand', () => {
       return a?.status === 'approved' ? a : null;
     });
     expect(decided.mailOverride).toMatchObject({ by: { id: users.approver.email }, reason: 'The CFO confirmed receipt of the emailed demand by phone' });
-    const audit = await h.store.audit.list(acme._id);
+    // The audit entry follows the approval's write: wait for it rather than read once.
+    const audit = await waitFor('override audited', async () => {
+      const l = await h.store.audit.list(acme._id);
+      return l.some((e) => e.action === 'approval.mailed_demand_override') ? l : null;
+    });
     expect(audit.filter((e) => e.action === 'approval.mailed_demand_override').map((e) => [e.actor.id, e.outcome])).toEqual([
       [users.approver.email, 'agency referral approved without mailed-demand confirmation: The CFO confirmed receipt of the emailed demand by phone'],
     ]);
@@ -133,7 +137,10 @@ describe('Slack: the mailed demand', () => {
       return t?.status === 'done' ? t : null;
     });
     expect(done.completion).toMatchObject({ by: { id: users.collector.email, name: users.collector.name }, trackingNumber: 'RR123456785US' });
-    const audit = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'task.done');
+    const audit = await waitFor('task.done audited', async () => {
+      const l = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'task.done');
+      return l.length > 0 ? l : null;
+    });
     expect(audit.map((e) => [e.actor.id, e.details?.['trackingNumber']])).toEqual([[users.collector.email, 'RR123456785US']]);
     await waitFor('the message shows it', () => h.sandbox.callsOf('chat.update').some((c) => JSON.stringify(c.args['blocks']).includes('tracking RR123456785US')));
 

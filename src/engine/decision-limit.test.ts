@@ -72,9 +72,13 @@ describe('the agency-decision limit (90 days)', () => {
     expect(steps.some((st) => st.decision.reasons.some((r) => r.code === 'decision-limit' && r.text.includes('by day 90')))).toBe(true);
   });
 
+  // With deadlines in calendar days (letters.deadlineDays): the default's business-day deadlines (7 + 10) take about
+  // 25 calendar days together, which leaves an account first seen after about day 62 no way to meet day 90.
   it('an account first seen 70 days past due: written warning now, final demand right after its deadline, decision by day 90', () => {
     const due = '2025-03-05'; // a Wednesday: day 70 is a Wednesday too
-    const { entered, responseBy } = walk(due, 70, 40);
+    const { entered, responseBy } = walk(due, 70, 40, policyWith((p) => {
+      p.letters = { deadlineDays: 'calendar' };
+    }));
     expect(entered.get('written-warning')).toBe(70);
     // Earlier, optional levels are caught up (skipped), the mandatory letters are not.
     expect(entered.has('up-the-ladder')).toBe(false);
