@@ -145,7 +145,7 @@ describe('QuickBooks', () => {
     expect(q.sandbox.company(REALM).sent).toEqual([]);
     expect(await q.store.outbox.get(key)).toMatchObject({ state: 'sent', result: { dryRun: true } });
     const audit = (await q.store.audit.list(a.customer._id)).find((e) => e.action === 'outbox.sent');
-    expect(audit?.outcome).toMatch(/^dry run: not sent: 'reminder-1' by the platform's own invoice email to Bea Billing/);
+    expect(audit?.outcome).toMatch(/^dry run: not sent: first reminder by the platform's own invoice email to Bea Billing/);
     expect(audit?.channel).toBe('platform');
   });
 

@@ -149,7 +149,7 @@ describe('at dispatch', () => {
     expect((await dispatcher(at('2025-03-04', '09:00')).runOnce()).sent).toBe(1);
     expect(messagesFor(key)).toHaveLength(0);
     expect(await store.outbox.get(key)).toMatchObject({ state: 'sent', result: { dryRun: true } });
-    expect((await store.audit.list(c._id)).find((e) => e.action === 'outbox.sent')?.outcome).toBe("dry run: not sent: 'reminder-1' email to Bea Billing <bea@dryrun.example>");
+    expect((await store.audit.list(c._id)).find((e) => e.action === 'outbox.sent')?.outcome).toBe('dry run: not sent: first reminder email to Bea Billing <bea@dryrun.example>');
 
     expect((await post(`/connections/${CONN}/send-mode`, { mode: 'live' })).status).toBe(200);
     expect((await store.connections.get(CONN))?.sendMode).toBe('live');

@@ -45,7 +45,7 @@ describe('QuickBooks customer mapper', () => {
       BillAddr: { Line1: '1 Pitt St', City: 'Sydney', CountrySubDivisionCode: 'NSW', PostalCode: '2000', Country: 'Australia' },
       MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' },
     }), ctx);
-    expect(c).toMatchObject({ accountNumber: 'CC-0058', country: 'Australia', region: 'NSW', address: '1 Pitt St, Sydney, NSW, 2000, Australia' });
+    expect(c).toMatchObject({ accountNumber: 'CC-0058', country: 'AU', region: 'NSW', address: '1 Pitt St, Sydney, NSW, 2000, Australia' });
     const bare = mapCustomer(QboCustomer.parse({ Id: '59', SyncToken: '0', DisplayName: 'Bare', MetaData: { LastUpdatedTime: '2026-01-06T09:00:00-08:00' } }), ctx);
     expect(bare).not.toHaveProperty('accountNumber');
     expect(bare).not.toHaveProperty('country');
