@@ -57,6 +57,22 @@ export async function pdfPages(pdf: Buffer | Uint8Array): Promise<string[]> {
   }
 }
 
+/** Each page's size in points, [width, height] (A4 is 595.28 × 841.89, US Letter 612 × 792). */
+export async function pdfPageSizes(pdf: Buffer | Uint8Array): Promise<[number, number][]> {
+  const { getDocument } = await loadPdfjs();
+  const doc = await getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
+  try {
+    const out: [number, number][] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = (await doc.getPage(n)).view;
+      out.push([Math.round((x1 - x0) * 100) / 100, Math.round((y1 - y0) * 100) / 100]);
+    }
+    return out;
+  } finally {
+    await doc.destroy();
+  }
+}
+
 export async function pdfText(pdf: Buffer | Uint8Array): Promise<string> {
   return (await pdfPages(pdf)).join('\n');
 }

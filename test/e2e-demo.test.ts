@@ -3,6 +3,7 @@
 // job handlers on a simulated clock, the Slack sandbox with people clicking
 // signed buttons, the SMTP sink. The same code as `npm run demo`
 // (scripts/demo/run.ts); here the outcomes per account are asserted.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,10 @@ import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../s
 import { finalState, summaryMarkdown, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
 import { PEOPLE } from '../scripts/demo/scenario.js';
 import { addDays, daysBetween, localDate } from '../src/domain/calendar.js';
+import JSZip from 'jszip';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { testDatabaseUri } from './helpers/db.js';
+import { pdfPageSizes, pdfText } from './documents.helpers.js';
 
 jest.setTimeout(400_000);
 
@@ -187,6 +191,109 @@ it('writes the report: timeline for every account, every email as .eml, the docu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Issue #17's defects, one test each, over the same run.
+const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+const parsed = new Map<string, ParsedMail>();
+const parse = async (e: EmailFact): Promise<ParsedMail> => {
+  const hit = parsed.get(e.key);
+  if (hit) return hit;
+  const p = await simpleParser(e.raw);
+  parsed.set(e.key, p);
+  return p;
+};
+/** The letters as archived when they went out (the admin API's stored bytes), per account. */
+const archivedLetters = (key: string) => facts.documents.filter((d) => d.account === key && !d.name.startsWith('statement-') && !d.name.startsWith('referral-packet-'));
+const customerEmails = () => facts.emails.filter((e) => e.account !== null && !e.to.includes(AGENCY));
+const XERO_NZ = ['kauri', 'moana', 'pipi']; // Xero contacts with a Wellington billing address (scripts/demo/ledger.ts)
+
+it('#17: the letters in the agency packet are the letters sent, byte for byte (email attachment = archive = packet)', async () => {
+  const letters = archivedLetters('moana');
+  expect(letters.length).toBeGreaterThan(0);
+  const archived = letters.map((d) => sha(d.body)).sort();
+  const [toAgency] = facts.emails.filter((e) => e.to.includes(AGENCY));
+  if (!toAgency) throw new Error('no agency email');
+  const zipAttachment = (await parse(toAgency)).attachments.find((a) => a.contentType === 'application/zip');
+  if (!zipAttachment) throw new Error('no zip attached to the agency email');
+  const zip = await JSZip.loadAsync(zipAttachment.content);
+  const inPacket = await Promise.all(Object.values(zip.files).filter((f) => !f.dir).map(async (f) => sha(await f.async('uint8array'))));
+  expect(archived.filter((h) => !inPacket.includes(h))).toEqual([]);
+  // and what the customer's emails carried is what was archived
+  const mailedPdfs: string[] = [];
+  for (const e of customerMail('moana')) for (const a of (await parse(e)).attachments) if (a.contentType === 'application/pdf' && !/statement/i.test(a.filename ?? '')) mailedPdfs.push(sha(a.content));
+  expect(mailedPdfs.length).toBeGreaterThan(0);
+  expect(mailedPdfs.filter((h) => !archived.includes(h))).toEqual([]);
+});
+
+it('#17: no demand for zero, and no agency wording on the small balance (pipi, 64.00 USD)', async () => {
+  // a line asks for zero when the last amount on it (the balance column, the total, the sum in a sentence) is 0.00;
+  // a "Paid $0.00" column before a balance is not a demand
+  const money = /(?:USD|NZD|AUD|EUR|GBP|\$)\s?[\d,]+\.\d{2}\b/g;
+  const asksZero = (text: string) => text.split('\n').filter((l) => /\b0\.00$/.test(l.match(money)?.at(-1) ?? ''));
+  for (const e of customerEmails()) {
+    const m = await parse(e);
+    expect({ key: e.key, zero: asksZero(`${m.subject ?? ''}\n${m.text ?? ''}`) }).toEqual({ key: e.key, zero: [] });
+  }
+  for (const d of facts.documents.filter((x) => !x.name.startsWith('referral-packet-') && !x.name.startsWith('statement-'))) {
+    expect({ name: d.name, zero: asksZero(await pdfText(d.body)) }).toEqual({ name: d.name, zero: [] });
+  }
+  const pipi = customerMail('pipi');
+  expect(pipi.length).toBeGreaterThan(0);
+  for (const e of pipi) {
+    const m = await parse(e);
+    expect({ key: e.key, agency: /agency|collections? (?:firm|partner)/i.test(`${m.subject ?? ''}\n${m.text ?? ''}`) }).toEqual({ key: e.key, agency: false });
+  }
+  for (const d of archivedLetters('pipi')) expect({ name: d.name, agency: /agency/i.test(await pdfText(d.body)) }).toEqual({ name: d.name, agency: false });
+});
+
+it('#17: every "pay online" sentence comes with a link', async () => {
+  let offered = 0;
+  for (const e of customerEmails()) {
+    const m = await parse(e);
+    const text = m.text ?? '';
+    if (!/pay online/i.test(text)) continue;
+    offered++;
+    expect({ key: e.key, link: /https?:\/\/\S+/.test(text) }).toEqual({ key: e.key, link: true });
+    if (typeof m.html === 'string') expect({ key: e.key, href: /<a [^>]*href="https?:/i.test(m.html) }).toEqual({ key: e.key, href: true });
+  }
+  expect(offered).toBeGreaterThan(0);
+});
+
+it('#17: the Cc the level names is on the email (copperline\'s accounts-payable contact on reminder-2)', () => {
+  const ap = account('copperline').spec.ap?.email ?? '';
+  const r2 = customerMail('copperline').filter((e) => e.level === 'reminder-2');
+  expect(r2).toHaveLength(1);
+  expect(r2[0]?.cc).toContain(ap);
+  expect(r2[0]?.to).toContain(ap);
+  // courtesy and reminder-1 name no Cc
+  expect(customerMail('copperline').filter((e) => e.level !== 'reminder-2').flatMap((e) => e.cc)).toEqual([]);
+});
+
+it('#17: New Zealand customers get A4 letters, sent inside their business hours (09:00-17:00 Pacific/Auckland, Monday-Friday)', async () => {
+  const nzLetters = XERO_NZ.flatMap(archivedLetters);
+  expect(nzLetters.length).toBeGreaterThan(0);
+  for (const d of nzLetters) for (const [w, h] of await pdfPageSizes(d.body)) expect({ name: d.name, w, h }).toEqual({ name: d.name, w: 595.28, h: 841.89 });
+  // the US customers' letters stay on US Letter
+  for (const d of archivedLetters('falcon')) for (const [w, h] of await pdfPageSizes(d.body)) expect({ name: d.name, w, h }).toEqual({ name: d.name, w: 612, h: 792 });
+  const local = new Intl.DateTimeFormat('en-NZ', { timeZone: 'Pacific/Auckland', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const nzMail = facts.emails.filter((e) => e.account !== null && XERO_NZ.includes(e.account) && !e.to.includes(AGENCY));
+  expect(nzMail.length).toBeGreaterThan(5);
+  for (const e of nzMail) {
+    const parts = Object.fromEntries(local.formatToParts(e.at).map((p) => [p.type, p.value]));
+    const minutes = Number(parts['hour']) * 60 + Number(parts['minute']);
+    const inHours = !['Sat', 'Sun'].includes(String(parts['weekday'])) && minutes >= 9 * 60 && minutes < 17 * 60;
+    expect({ key: e.key, at: local.format(e.at), inHours }).toEqual({ key: e.key, at: local.format(e.at), inHours: true });
+  }
+});
+
+it('#17: the referral is decided and sent by day 90 past due', () => {
+  const m = account('moana');
+  const due = addDays(facts.start, m.spec.invoices[0]?.due ?? 0);
+  const [requested] = audit('moana', 'slack.approval_requested');
+  const [toAgency] = facts.emails.filter((e) => e.to.includes(AGENCY));
+  expect(requested && daysBetween(due, day(requested.at))).toBeLessThanOrEqual(90);
+  expect(toAgency && daysBetween(due, toAgency.date)).toBeLessThanOrEqual(90);
 });
 
 function addDaysIso(date: string, n: number): string {

@@ -56,9 +56,14 @@ export interface PaymentFact {
 export interface EmailFact {
   key: string;
   account: string | null;
+  /** Every recipient (the envelope: To and Cc). */
   to: string[];
+  /** The Cc header's addresses. */
+  cc: string[];
   subject: string;
   date: LocalDate;
+  /** When it was sent (the outbox entry's sentAt, on the simulated clock). */
+  at: Date;
   level: string | null;
   raw: string;
 }
@@ -188,7 +193,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         const parsed = entry ? parsePayload(entry.payload) : null;
         const level = parsed?.ok && 'levelId' in parsed.payload.action ? parsed.payload.action.levelId : null;
         const account = entry ? sc.accounts.find((a) => customerIdOf(a) === entry.customerId) : undefined;
-        emails.push({ key, account: account?.key ?? null, to: m.to, subject: m.headers.get('subject') ?? '', date: today, level, raw: m.raw });
+        const cc = (m.headers.get('cc') ?? '').split(',').map((x) => /<([^>]+)>/.exec(x)?.[1] ?? x.trim()).filter((x) => x !== '');
+        emails.push({ key, account: account?.key ?? null, to: m.to, cc, subject: m.headers.get('subject') ?? '', date: today, at: entry?.sentAt ?? w.now(), level, raw: m.raw });
         if (account?.paysAfter && level === account.paysAfter.level && !reacted.has(account.key)) {
           reacted.add(account.key);
           dueList.push({ date: addDays(today, account.paysAfter.days), account, kind: 'pay-all', note: `pays ${account.paysAfter.days} day(s) after the ${level} email` });
@@ -385,7 +391,16 @@ async function setUp(w: World, accounts: readonly AccountSpec[], start: LocalDat
   }
   await w.runJob(syncFull, {});
   await assignPeople(w, accounts);
+  await enterContacts(w, accounts);
   return connected;
+}
+
+/** The contacts the administrator enters (admin API): each account's accounts-payable contact, where it has one. */
+async function enterContacts(w: World, accounts: readonly AccountSpec[]): Promise<void> {
+  const rows = accounts.flatMap((a) => (a.ap ? [{ customer: customerIdOf(a), role: 'ap', name: a.ap.name, email: a.ap.email }] : []));
+  if (rows.length === 0) return;
+  const r = await admin(w, 'PUT', `/api/orgs/${encodeURIComponent(ORG.id)}/contacts`, { rows });
+  if (r.status !== 200) throw new Error(`PUT contacts answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
 /** GET our connect link → 302 to the platform's consent page → 302 back to our callback → the page a person sees. */

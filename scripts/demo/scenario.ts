@@ -38,6 +38,8 @@ export interface AccountSpec {
   name: string;
   currency: string;
   contact: { name: string; email: string; phone: string };
+  /** A second contact the administrator enters in the accounts-payable role (the ladder's Cc from reminder-2 on). */
+  ap?: { name: string; email: string };
   invoices: InvoiceSpec[];
   rep: (typeof PEOPLE)['rep' | 'rep2'];
   /** The story in one line (the report shows it). */
@@ -74,6 +76,7 @@ export const ACCOUNTS: readonly AccountSpec[] = [
   {
     key: 'copperline', provider: 'quickbooks', externalId: q(3), name: 'Copperline Electric', currency: 'USD',
     contact: { name: 'Carl Copper', email: 'carl@copperline.example', phone: '+1 312 555 0103' },
+    ap: { name: 'Paula Payables', email: 'payables@copperline.example' },
     invoices: [{ number: 'INV-1003', amountMinor: 890_000, due: 1 }], rep: PEOPLE.rep,
     story: 'promises to pay when the rep calls, and pays on the promised date', answer: 'promise-keep',
   },

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { buildServices, type Services } from '../../app/services.js';
 import { adminRouter } from '../../app/http/admin.js';
 import { policiesRouter } from '../../app/http/policies.js';
+import { contactsRouter } from '../../app/http/contacts.js';
 import { plannerFor } from '../../src/planning/plan.js';
 import { ReplanRequests } from '../../src/planning/requests.js';
 import { createStore, ensureIndexes, type Store } from '../../src/store/store.js';
@@ -217,7 +218,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
         xeroRouter({ connector: xeroConnector, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         slack.router,
       ],
-      adminRouters: [documentsRouter({ store, now }), adminRouter({ store, now }), outboundRouter({ store, now }), policiesRouter({ store, now })],
+      adminRouters: [documentsRouter({ store, now }), adminRouter({ store, now }), outboundRouter({ store, now }), policiesRouter({ store, now }), contactsRouter({ store, now })],
     });
     server.on('request', app);
 
