@@ -67,6 +67,22 @@ it('acme: courtesy and first reminder, pays two days later, nothing after', () =
   expect(finalState(account('acme'), facts)).toBe('paid in full at level reminder-1');
 });
 
+it('acme replies "we paid last Friday" to the first reminder through Mailgun\'s inbound route: on the timeline, the ladder paused, the reply card in the Slack log', () => {
+  const reminder = customerMail('acme')[1];
+  const received = audit('acme', 'reply.received');
+  expect(received).toHaveLength(1);
+  expect(day(received[0]?.at ?? new Date(0))).toBe(reminder?.date);
+  expect(received[0]?.outcome).toMatch(/^bea@acme\.example replied: .*the ladder pauses$/);
+  const cards = facts.slack.filter((p) => p.method === 'chat.postMessage' && JSON.stringify(p.blocks ?? []).includes('reply.promise'));
+  expect(cards).toHaveLength(1);
+  expect(cards[0]?.channel).toBe('D0COLE001');
+  expect(JSON.stringify(cards[0]?.blocks)).toContain('we paid last Friday');
+  expect(audit('acme', 'slack.reply_delivered')).toMatchObject([{ details: { suggestion: 'paid' } }]);
+  // The report: the timeline's row for the reply, right after the reminder it answers.
+  const md = timelineMarkdown(facts);
+  expect(md).toMatch(new RegExp(`\\| ${reminder?.date ?? ''} \\| 09:10 \\| reply received \\| email \\| Overdue \\| bea@acme\\.example replied: `));
+});
+
 it('copperline: the rep is nudged in Slack, logs the call and the promise; the customer pays on the date; nothing after', () => {
   expect(levels('copperline')).toEqual(['courtesy', 'reminder-1', 'reminder-2']);
   const [nudge] = audit('copperline', 'slack.nudge_delivered');

@@ -3,7 +3,10 @@
 // is APPENDed to a real Dovecot on loopback (test/helpers/dovecot.ts) and read by
 // the poll job over IMAP, or POSTed to the web app's Mailgun route with a real
 // signature; the process job pauses the ladder, puts the reply on the account's
-// audit trail and the replies store, and DMs the collector in the Slack sandbox.
+// audit trail and the replies store, and posts the reply card to the collector in
+// the Slack sandbox; the collector clicks *Record promise* on it (a signed
+// block_actions request to the running Slack app), submits the modal, and the
+// promise is on the account, audited with the reply's id, the reply settled.
 // A delivery report (5.1.1) bounces the billing contact once however often it
 // arrives, and the next plan writes to the next contact; an out-of-office is
 // recorded with its return date and pauses nothing.
@@ -27,7 +30,11 @@ import { customerDoc, invoiceDoc, liveConnection, saveCustomer, standardContacts
 import { startDovecot, type Dovecot } from './helpers/dovecot.js';
 import { testServices } from './helpers/services.js';
 import { startSmtpSink, type SmtpSink, type SunkMessage } from './helpers/smtp-sink.js';
-import { ORG, seedAcme, seedPeople, startHarness, type Harness } from './sandbox/slack/harness.js';
+import { ORG, seedAcme, seedPeople, SIGNING_SECRET, startHarness, users, waitFor, type Harness } from './sandbox/slack/harness.js';
+import { blockAction, sendInteraction, viewSubmission } from './sandbox/slack/signed.js';
+import { actionIds, inputIds, viewIds } from '../slack/ids.js';
+import { replyCardId } from '../slack/services/replies.js';
+import { replies } from '../src/store/replies.js';
 import { buildLetter } from '../src/documents/letter.js';
 import { replyAddressFor } from '../src/inbound/reply-address.js';
 import { inv, pdfText, settings, squash } from './documents.helpers.js';
@@ -130,7 +137,56 @@ describe('inbound mail, end to end', () => {
 
   const dms = () => h.sandbox.callsOf('chat.postMessage').filter((p) => String(p.args['channel']).startsWith('D'));
 
-  it('IMAP: a reply to the reminder pauses the ladder, lands on the audit trail and the replies, and the collector is told once', async () => {
+  /** The reply card the collector was shown for this reply: the chat.postMessage carrying its *Record promise* button. */
+  const cardsOf = (replyId: string) =>
+    h.sandbox.callsOf('chat.postMessage').filter((p) =>
+      ((p.args['blocks'] ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[]).some((b) =>
+        b.type === 'actions' && (b.elements ?? []).some((e) => e.action_id === actionIds.replyPromise && e.value === replyId)));
+
+  /**
+   * The collector clicks *Record promise* on the reply's card (a signed block_actions request to the running
+   * Slack app) and submits the modal (a signed view_submission) with the date it was prefilled with:
+   * returns that date, after checking it is `expectedDate` when one is given.
+   */
+  async function recordPromiseFromCard(replyId: string, amount: string, expectedDate?: string): Promise<string> {
+    const stored = await h.slack.services.messages.get(replyCardId(replyId));
+    const at = stored?.posts[0];
+    if (!at) throw new Error(`no card was posted for reply ${replyId}`);
+    const opened = h.sandbox.callsOf('views.open').length;
+    expect((await sendInteraction(h.endpoint, SIGNING_SECRET, blockAction({ userId: users.collector.id }, { actionId: actionIds.replyPromise, value: replyId, channel: at.channel, ts: at.ts }))).status).toBe(200);
+    const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[opened])).args['view'] as Record<string, unknown>;
+    expect(view['callback_id']).toBe(viewIds.replyPromise);
+    const initial = /"initial_date":"(\d{4}-\d{2}-\d{2})"/.exec(JSON.stringify(view['blocks']))?.[1] ?? '';
+    if (expectedDate !== undefined) expect(initial).toBe(expectedDate);
+    const updates = h.sandbox.callsOf('chat.update').length;
+    const res = await sendInteraction(h.endpoint, SIGNING_SECRET, viewSubmission({ userId: users.collector.id }, {
+      callbackId: viewIds.replyPromise,
+      privateMetadata: String(view['private_metadata']),
+      values: {
+        [inputIds.promiseDate.block]: { [inputIds.promiseDate.action]: { type: 'datepicker', selected_date: initial } },
+        [inputIds.promiseAmount.block]: { [inputIds.promiseAmount.action]: { type: 'plain_text_input', value: amount } },
+      },
+    }));
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('errors');
+    // The card settled in place: the recorded line, no buttons left.
+    const update = await waitFor('chat.update', () => h.sandbox.callsOf('chat.update').slice(updates).find((u) => u.args['ts'] === at.ts));
+    expect(JSON.stringify(update.args['blocks'])).toContain(`recorded a promise to pay ${amount} USD by ${initial}`);
+    expect(JSON.stringify(update.args['blocks'])).not.toContain(actionIds.replyPromise);
+    return initial;
+  }
+
+  /** What a recorded promise leaves: the pause on the account, the audit entry naming the reply, the reply's status. */
+  async function expectPromiseRecorded(customerId: string, replyId: string, date: string, amountMinor: number): Promise<void> {
+    expect((await accountStates(h.store.db).get(customerId))?.promises).toMatchObject([{ promisedDate: date, status: 'open' }]);
+    const recorded = (await h.store.audit.list(customerId)).filter((e) => e.action === 'promise.recorded');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ channel: 'slack', actor: { id: users.collector.email }, details: { replyId, date, amountMinor, currency: 'USD' } });
+    expect((await replies(h.store.db).get(ORG, replyId))?.status).toBe('promise');
+    expect((await h.slack.services.messages.get(replyCardId(replyId)))?.resolvedAt).toBeDefined();
+  }
+
+  it('IMAP: a reply to the reminder pauses the ladder, lands on the audit trail and the replies, the collector gets its card once, and its button records the promise', async () => {
     const { c, sent } = await reminded('imap-reply.example');
     const replyTo = sent.headers.get('reply-to') ?? '';
     expect(replyTo).toMatch(/^replies\+[a-z2-7]{16}@inbound\.northwind\.example$/);
@@ -140,7 +196,7 @@ describe('inbound mail, end to end', () => {
     await append(rfc822({
       From: 'Bea Billing <bea@imap-reply.example>', To: replyTo, Subject: `Re: ${sent.headers.get('subject') ?? ''}`,
       'Message-ID': '<reply-1@imap-reply.example>', 'In-Reply-To': messageId, Date: h.clock.now.toUTCString(), 'Content-Type': 'text/plain; charset=utf-8',
-    }, 'We paid last Friday.\n\n> Dear Bea, invoice INV-8001 is past due.'));
+    }, 'We will pay on Friday 14 March.\n\n> Dear Bea, invoice INV-8001 is past due.'));
 
     const polled = await pollInbound(services);
     expect(polled).toMatchObject({ unseen: 1, stored: 1, refused: 0 });
@@ -153,7 +209,7 @@ describe('inbound mail, end to end', () => {
     const reply = await h.store.db.collection<ReplyDoc>(collections.replies).findOne({ _id: id });
     expect(reply).toEqual({
       _id: id, orgId: ORG, customerId: c._id, receivedAt: h.clock.now, from: 'bea@imap-reply.example', subject: expect.stringMatching(/^Re: /),
-      text: expect.stringContaining('We paid last Friday.'), attachments: [], status: 'open', inboundMailId: id,
+      text: expect.stringContaining('We will pay on Friday 14 March.'), attachments: [], status: 'open', inboundMailId: id,
     });
     // The pause: lastCustomerReplyAt written, and the next plan sends no email while it lasts.
     expect((await accountStates(h.store.db).get(c._id))?.lastCustomerReplyAt).toEqual(h.clock.now);
@@ -164,14 +220,30 @@ describe('inbound mail, end to end', () => {
     const trail = await h.store.audit.list(c._id);
     expect(trail.filter((e) => e.action === 'reply.received')).toHaveLength(1);
     expect(trail.find((e) => e.action === 'reply.received')?.outcome).toContain('bea@imap-reply.example replied');
-    // The collector's DM, once even when the message is processed again.
-    const mine = dms().filter((p) => String(p.args['text']).includes('Inbound Customer'));
-    expect(mine).toHaveLength(1);
-    expect(mine[0]?.args['channel']).toBe('D0COL0001');
-    expect(String(mine[0]?.args['text'])).toContain('We paid last Friday.');
+    // The collector's reply card (a DM), once even when the message is processed again: the reply's words, the
+    // promise it makes suggested with its date, the four buttons.
+    const cards = cardsOf(id);
+    expect(cards).toHaveLength(1);
+    expect(cards[0]?.args['channel']).toBe('D0COL0001');
+    const card = JSON.stringify(cards[0]?.args['blocks']);
+    expect(card).toContain(`Reply from ${c.displayName}`);
+    expect(card).toContain('We will pay on Friday 14 March.');
+    expect(card).toContain('*Suggested: Record promise* for 2025-03-14');
+    for (const action of [actionIds.replyPromise, actionIds.replyDispute, actionIds.replyPaid, actionIds.replyUnrelated]) expect(card).toContain(`"${action}"`);
     await processInbound(services, id);
-    expect(dms().filter((p) => String(p.args['text']).includes('Inbound Customer'))).toHaveLength(1);
+    expect(cardsOf(id)).toHaveLength(1);
     expect((await h.store.audit.list(c._id)).filter((e) => e.action === 'reply.received')).toHaveLength(1);
+    expect((await h.store.audit.list(c._id)).filter((e) => e.action === 'slack.reply_delivered')).toMatchObject([{ details: { replyId: id, suggestion: 'promise', suggestedDate: '2025-03-14' } }]);
+
+    // The collector clicks *Record promise*: the modal comes prefilled with the date the customer named; submitted,
+    // the promise is on the account, audited with the reply it came from, and the reply is settled as a promise.
+    h.clock.now = at('2025-03-04', '11:00');
+    const date = await recordPromiseFromCard(id, '2,500.00', '2025-03-14');
+    await expectPromiseRecorded(c._id, id, date, 250_000);
+    // The ladder now waits for the promised date, and says so.
+    const after = await h.planner.plan(c._id, at('2025-03-12', '08:00'));
+    expect(JSON.stringify(after.decision?.reasons)).toContain('paused: promise to pay by');
+    expect(after.enqueued).toEqual([]);
   });
 
   it('IMAP: a message over the size limit is recorded as refused, never taken in, and marked seen', async () => {
@@ -211,7 +283,15 @@ describe('inbound mail, end to end', () => {
     if (outcome.kind !== 'reply') throw new Error('not a reply');
     expect(outcome.reply.text).not.toMatch(/<|script|alert/);
     expect((await accountStates(h.store.db).get(c._id))?.lastCustomerReplyAt).toBeDefined();
-    expect(dms().filter((p) => String(p.args['text']).includes(c.displayName))).toHaveLength(1);
+    // The collector's card: the reply's words, the paid claim suggested; the collector records a promise anyway
+    // (the customer's "paid" is not in the books yet), on the date the modal offers.
+    const cards = cardsOf(id);
+    expect(cards).toHaveLength(1);
+    expect(cards[0]?.args['channel']).toBe('D0COL0001');
+    expect(JSON.stringify(cards[0]?.args['blocks'])).toContain('We paid last Friday');
+    expect((await h.store.audit.list(c._id)).filter((e) => e.action === 'slack.reply_delivered')).toMatchObject([{ details: { replyId: id, suggestion: 'paid' } }]);
+    const date = await recordPromiseFromCard(id, '2,500.00');
+    await expectPromiseRecorded(c._id, id, date, 250_000);
 
     // Over the size limit: 406 (Mailgun does not retry it) and recorded as refused.
     const big = await postMailgun(signed(rfc822({ From: 'x@big.example', Subject: 'big', 'Message-ID': '<big-mg@big.example>' }, 'y'.repeat(70 * 1024)).toString(), 'b'.repeat(50)));

@@ -20,6 +20,8 @@ import { followUpTasks } from '../../jobs/follow-up.js';
 import { planDaily, planDue, planRequested } from '../../jobs/plan.js';
 import { slackDeliver } from '../../jobs/slack-deliver.js';
 import { slackDigest } from '../../jobs/slack-digest.js';
+import { processInboundMail } from '../../jobs/inbound.js';
+import { mailgunSignature, MAILGUN_INBOUND_PATH } from '../../src/inbound/mailgun.js';
 import { processWebhooks, syncFull, syncIncremental } from '../../jobs/sync.js';
 import { LOOKALIKE_FLAGS, type LookalikeFlagDoc } from '../../src/store/lookalike.js';
 import { addReturningCustomer, openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
@@ -174,6 +176,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
       if (kind === 'payment-plan' && schedule[0]) dueList.push({ date: schedule[0].date, account: a, kind: 'pay', amountMinor: schedule[0].amountMinor, note: 'pays the first instalment' });
     });
     const reacted = new Set<string>();
+    const replied = new Set<string>();
     let seenMail = 0;
     let seenSlack = 0;
     const approvalsSeen = new Set<string>();
@@ -184,6 +187,28 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
     };
 
     /** Customers read their email: the first message of a level they react to starts the countdown to payment. */
+    /**
+     * The customer answers a reminder: the message as Mailgun forwards it (POST to the web app's inbound route, signed
+     * with the route's key), then the worker's process-inbound-mail job on it (the ladder pauses, the reply card goes
+     * to the collector). Ten minutes after the reminder's slot.
+     */
+    const replyByEmail = async (a: AccountSpec, replyTo: string, inReplyTo: string, subject: string, text: string) => {
+      const sentAt = w.clock.now;
+      w.clock.now = new Date(sentAt.getTime() + 10 * 60_000);
+      const mime = [
+        `From: ${a.contact.name} <${a.contact.email}>`, `To: ${replyTo}`, `Subject: Re: ${subject}`, `Message-ID: <reply-${a.key}@demo.example>`,
+        `In-Reply-To: ${inReplyTo}`, `Date: ${w.clock.now.toUTCString()}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', text, '',
+      ].join('\r\n');
+      const timestamp = String(Math.floor(w.clock.now.getTime() / 1000));
+      const token = randomBytes(25).toString('hex');
+      const form = new FormData();
+      for (const [k, v] of Object.entries({ 'body-mime': mime, timestamp, token, signature: mailgunSignature(w.mailgunKey, timestamp, token) })) form.append(k, v);
+      const res = await fetch(`${w.url}${MAILGUN_INBOUND_PATH}`, { method: 'POST', body: form });
+      if (res.status !== 200) throw new Error(`Mailgun's inbound route answered ${res.status}: ${await res.text()}`);
+      for (const id of w.inbound.splice(0)) await w.runJob(processInboundMail, { inboundMailId: id });
+      w.clock.now = sentAt;
+    };
+
     const readMail = async (today: LocalDate) => {
       for (; seenMail < w.sink.messages.length; seenMail++) {
         const m = w.sink.messages[seenMail];
@@ -195,6 +220,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         const account = entry ? sc.accounts.find((a) => customerIdOf(a) === entry.customerId) : undefined;
         const cc = (m.headers.get('cc') ?? '').split(',').map((x) => /<([^>]+)>/.exec(x)?.[1] ?? x.trim()).filter((x) => x !== '');
         emails.push({ key, account: account?.key ?? null, to: m.to, cc, subject: m.headers.get('subject') ?? '', date: today, at: entry?.sentAt ?? w.now(), level, raw: m.raw });
+        if (account?.replies && level === account.replies.level && m.to.includes(account.contact.email) && !replied.has(account.key)) {
+          replied.add(account.key);
+          await replyByEmail(account, m.headers.get('reply-to') ?? '', m.headers.get('message-id') ?? '', m.headers.get('subject') ?? '', account.replies.text);
+        }
         if (account?.paysAfter && level === account.paysAfter.level && !reacted.has(account.key)) {
           reacted.add(account.key);
           dueList.push({ date: addDays(today, account.paysAfter.days), account, kind: 'pay-all', note: `pays ${account.paysAfter.days} day(s) after the ${level} email` });

@@ -48,6 +48,8 @@ export interface AccountSpec {
   paysAfter?: { level: string; days: number };
   /** The rep's answer to the first nudge (later nudges: a voicemail logged). */
   answer?: RepAnswer;
+  /** The customer answers the first email of this level by email, with this text (Mailgun's inbound route carries it). */
+  replies?: { level: string; text: string };
   /** After an approved write-off, the bookkeeper voids the invoice in the ledger the next morning. */
   voidOnWriteOff?: boolean;
   /**
@@ -65,7 +67,8 @@ export const ACCOUNTS: readonly AccountSpec[] = [
     key: 'acme', provider: 'quickbooks', externalId: q(1), name: 'Acme Industrial', currency: 'USD',
     contact: { name: 'Bea Billing', email: 'bea@acme.example', phone: '+1 312 555 0101' },
     invoices: [{ number: 'INV-1001', amountMinor: 480_000, due: 2 }], rep: PEOPLE.rep,
-    story: 'pays two days after the first reminder', paysAfter: { level: 'reminder-1', days: 2 },
+    story: 'replies "we paid last Friday" to the first reminder (the ladder pauses, the collector gets the reply card); the payment lands two days later',
+    paysAfter: { level: 'reminder-1', days: 2 }, replies: { level: 'reminder-1', text: 'Hi, we paid last Friday. Bea' },
   },
   {
     key: 'bluebird', provider: 'quickbooks', externalId: q(2), name: 'Bluebird Cafés GmbH', currency: 'EUR',

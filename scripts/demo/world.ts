@@ -37,10 +37,14 @@ import { QuickBooksSandbox } from '../../test/sandbox/quickbooks/server.js';
 import { SlackSandbox, type SandboxUser } from '../../test/sandbox/slack/server.js';
 import { XeroSandbox } from '../../test/sandbox/xero/server.js';
 import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp-sink.js';
+import { mailgunInboundRouter } from '../../src/inbound/mailgun.js';
+import { inboundStore } from '../../src/inbound/store.js';
+import { DEFAULT_INBOUND_MAX_BYTES } from '../../jobs/inbound.js';
 
 export const SECRETS = {
   qbo: { clientId: 'demo-qbo-client', clientSecret: 'demo-qbo-secret', verifierToken: 'demo-qbo-verifier' },
   xero: { clientId: 'demo-xero-client', clientSecret: 'demo-xero-secret', webhookKey: 'demo-xero-webhook-key' },
+  mailgun: { signingKey: 'demo-mailgun-signing-key', replySecret: 'demo-reply-address-secret-0123456789' },
   slack: { signingSecret: 'demo-slack-signing-secret-0123456789', botToken: 'xoxb-demo-bot-token' },
 } as const;
 
@@ -72,6 +76,10 @@ export interface World {
   url: string;
   adminToken: string;
   ctx: JobContext;
+  /** Inbound messages Mailgun's route stored, waiting for process-inbound-mail (the demo takes them out). */
+  inbound: string[];
+  /** The key Mailgun signs its inbound posts with. */
+  mailgunKey: string;
   /** Run one job handler, exactly as the worker would, at the simulated time. */
   runJob<T>(def: JobDefinition<T>, data: unknown): Promise<void>;
   /** Real time spent in each job (ms), for the progress lines. */
@@ -151,6 +159,10 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       SMTP_URL: sink.url,
       EMAIL_FROM: 'Northwind Collections <ar@northwind.example>',
       SEND_ENABLED: 'true',
+      // Inbound mail (docs/inbound-mail.md): reminders carry a reply address; replies come in through Mailgun's route.
+      MAILGUN_WEBHOOK_SIGNING_KEY: SECRETS.mailgun.signingKey,
+      INBOUND_REPLY_ADDRESS: 'replies@inbound.northwind.example',
+      INBOUND_REPLY_SECRET: SECRETS.mailgun.replySecret,
     });
     const key = config.secrets.tokenEncryptionKey;
     if (!key) throw new Error('no token key');
@@ -211,12 +223,21 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       signingSecret: SECRETS.slack.signingSecret, botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl,
       store, logger, now, policies: ctx.policies, replan: (id, at) => requests.request(id, `slack:${owner}`, at),
     });
+    const inbound: string[] = [];
     const app = createApp({
       db: database.db, logger, adminApiToken: adminToken, bodyLimit: config.http.bodyLimit,
       routers: [
         quickbooksRouter({ connector: quickbooks, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         xeroRouter({ connector: xeroConnector, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         slack.router,
+        // Mailgun's inbound route, as app/http/web.ts mounts it; the stored message's id waits in `inbound` for the
+        // demo to run process-inbound-mail (the worker's job) at the simulated time.
+        mailgunInboundRouter({
+          signingKey: SECRETS.mailgun.signingKey, maxBytes: ctx.inbound?.maxBytes ?? DEFAULT_INBOUND_MAX_BYTES, mail: inboundStore(store.db).mail, claims: store.claims, now, logger,
+          onStored: async (id) => {
+            inbound.push(id);
+          },
+        }),
       ],
       adminRouters: [documentsRouter({ store, now }), adminRouter({ store, now }), outboundRouter({ store, now }), policiesRouter({ store, now }), contactsRouter({ store, now })],
     });
@@ -224,7 +245,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
 
     const timings = new Map<string, number>();
     return {
-      clock, now, config, store, logger, qbo, xero, slackSandbox, slack, sink, states, url, adminToken, ctx, timings,
+      clock, now, config, store, logger, qbo, xero, slackSandbox, slack, sink, states, url, adminToken, ctx, timings, inbound, mailgunKey: SECRETS.mailgun.signingKey,
       async runJob(def, data) {
         const t0 = performance.now();
         await def.run(def.data.parse(data), ctx, undefined as never);
