@@ -116,9 +116,10 @@ export function sampleInputs(): SampleInputs {
   };
   const customers = [us, nz];
 
-  // Documents take the organisation's settings today; where the customer's
-  // country decides the paper and the date style, this is the place to say so.
-  const documentSettings = (_c: SampleCustomer): DocumentSettings => settings;
+  // The customer's country decides the paper and the date style (src/documents/settings.ts forCountry), as the
+  // letters, statements and the email channel resolve them.
+  const countryOf = (c: SampleCustomer): string => (c.key === 'nz' ? 'NZ' : 'US');
+  const documentSettings = (c: SampleCustomer): DocumentSettings => resolveDocumentSettings({ name: 'Northwind Supply', settings: orgSettings }, { country: countryOf(c) });
 
   const email = (c: SampleCustomer, template: string): MessageInput => {
     // The courtesy email is about invoices coming due; the others about past-due ones.
@@ -147,6 +148,11 @@ export function sampleInputs(): SampleInputs {
       today: TODAY,
       personalGuarantee: false,
       previousContacts: Math.max(0, level),
+      // As the email channel passes them: the date style of the customer's country, the recipient's role, and how
+      // to pay without a link (the organisation's remittance details, the reference to quote).
+      locale: documentSettings(c).locale,
+      recipientRole: c.key === 'nz' ? 'ap' : 'controller',
+      remittance: { bankDetails: settings.payment.bankDetails, instructions: settings.payment.instructions, reference: c.party.reference ?? c.party.name },
     };
   };
 

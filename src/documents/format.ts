@@ -50,7 +50,32 @@ export function breakLongRuns(text: string): string {
  * fr-FR grouping, the Unicode minus sign in sv-SE — mapped to ones they can; the meaning does not change.
  */
 export function pdfSafe(text: string): string {
-  return breakLongRuns(capText(text, PDF_TEXT.drawn)).replace(/[\u202f\u2009\u2007]/g, '\u00a0').replace(/\u2212/g, '-');
+  return winAnsi(breakLongRuns(capText(text, PDF_TEXT.drawn)).replace(/[\u202f\u2009\u2007]/g, '\u00a0').replace(/\u2212/g, '-'));
+}
+
+/** Windows-1252's characters above Latin-1's C1 range (what the standard PDF fonts draw besides 0x20–0x7E and 0xA0–0xFF). */
+const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+/** Latin letters that Unicode does not decompose into a base letter and an accent. */
+const NO_DECOMPOSITION: Readonly<Record<string, string>> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Œ: 'OE', œ: 'oe' };
+const isWinAnsi = (ch: string): boolean => {
+  const c = ch.codePointAt(0) ?? 0;
+  return ch === '\n' || ch === '\t' || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.has(ch);
+};
+
+/**
+ * Text the letters' standard fonts (Helvetica: Windows-1252) can draw: a letter outside it loses its accent
+ * ("Kōwhai" → "Kowhai", "Łódź" → "Lodz"); what has no Latin letter becomes "?". Never garbage.
+ */
+function winAnsi(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (isWinAnsi(ch)) out += ch;
+    else {
+      const base = NO_DECOMPOSITION[ch] ?? ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      out += base !== '' && [...base].every(isWinAnsi) ? base : '?';
+    }
+  }
+  return out;
 }
 
 /** A party as documents draw it: name and reference capped as names, the attention line and address lines too. */
