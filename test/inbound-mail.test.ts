@@ -306,7 +306,7 @@ describe('inbound mail, end to end', () => {
     expect((await fetch(`${base}/api/inbound-mail?status=nope`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(422);
   });
 
-  it('a delivery report (5.1.1) for the billing contact bounces it once, tells the collector once, and the next plan no longer writes to it', async () => {
+  it('a delivery report (5.1.1) for the billing contact bounces it once, tells the collector once, and the ladder moves to the next contact', async () => {
     const { c, sent } = await reminded('dsn.example');
     const report = (id: string) => rfc822({
       From: 'Mail Delivery System <MAILER-DAEMON@mx.dsn.example>', To: 'ar@northwind.example', Subject: 'Undelivered Mail Returned to Sender', 'Message-ID': `<${id}@mx.dsn.example>`,
@@ -347,6 +347,18 @@ describe('inbound mail, end to end', () => {
     const day7 = await payloads((await h.planner.plan(c._id, at('2025-03-10', '08:00'))).enqueued);
     expect(day7.join(' ')).toContain('find-contact');
     expect(day7.join(' ')).not.toContain('bea@dsn.example');
+
+    // The find-contact task goes to the collector; nobody finds a new billing contact, so after the policy's five
+    // business days the ladder writes to the next contact, Al Payable (AP), and says why.
+    await dispatcher(at('2025-03-10', '09:00')).runOnce();
+    const later = await h.planner.plan(c._id, at('2025-03-17', '08:00'));
+    expect(later.enqueued).toHaveLength(1);
+    const before2 = sink.messages.length;
+    expect(await dispatcher(at('2025-03-17', '09:00')).runOnce()).toMatchObject({ sent: 1 });
+    const next = sink.messages.slice(before2);
+    expect(next.map((m) => m.to)).toEqual([[expect.stringMatching(/@dsn\.example$/)]]);
+    expect(next[0]?.to).not.toContain('bea@dsn.example');
+    expect(next[0]?.raw).toContain('Al Payable');
   });
 
   it('an out-of-office is recorded with its return date and pauses nothing', async () => {
