@@ -36,17 +36,9 @@ import { postTaskOnce } from './post-once.js';
 
 export type { RepliesReader } from '../../src/store/replies.js';
 
-/** What the inbound mail path hands to Slack for a person's reply. */
-export interface ReplyForCollector {
-  orgId: string;
-  customerId: string;
-  replyId: string;
-  from: string;
-  receivedAt: Date;
-  subject: string;
-  text: string;
-  attachments: { filename: string; contentType: string; size: number }[];
-}
+/** What the inbound mail path hands to Slack for a person's reply: one definition, src/inbound/process.ts. */
+export type { ReplyForCollector } from '../../src/inbound/process.js';
+import type { ReplyForCollector } from '../../src/inbound/process.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 
