@@ -182,8 +182,9 @@ describe('inbound mail, end to end', () => {
     const recorded = (await h.store.audit.list(customerId)).filter((e) => e.action === 'promise.recorded');
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ channel: 'slack', actor: { id: users.collector.email }, details: { replyId, date, amountMinor, currency: 'USD' } });
-    expect((await replies(h.store.db).get(ORG, replyId))?.status).toBe('promise');
-    expect((await h.slack.services.messages.get(replyCardId(replyId)))?.resolvedAt).toBeDefined();
+    // The card's update, the reply's status and the message record are written together: wait for each.
+    await waitFor('reply status promise', async () => (await replies(h.store.db).get(ORG, replyId))?.status === 'promise');
+    await waitFor('the card resolved', async () => (await h.slack.services.messages.get(replyCardId(replyId)))?.resolvedAt);
   }
 
   it('IMAP: a reply to the reminder pauses the ladder, lands on the audit trail and the replies, the collector gets its card once, and its button records the promise', async () => {

@@ -122,8 +122,9 @@ describe('Slack: a customer reply on the collector\'s card', () => {
     expect((await accountStates(h.store.db).get(acme._id))?.promises).toMatchObject([{ promisedDate: '2025-03-21', status: 'open' }]);
     const [audit] = (await h.store.audit.list(acme._id)).filter((e) => e.action === 'promise.recorded');
     expect(audit).toMatchObject({ actor: { id: users.collector.email }, details: { replyId: 'r-promise', date: '2025-03-21', amountMinor: 1_490_000, currency: 'USD' } });
-    expect((await replies(h.store.db).get(ORG, 'r-promise'))?.status).toBe('promise');
-    expect((await h.slack.services.messages.get(replyCardId('r-promise')))?.resolvedAt).toBeDefined();
+    // The card's update, the reply's status and the message record are written together: wait for each.
+    await waitFor('reply status promise', async () => (await replies(h.store.db).get(ORG, 'r-promise'))?.status === 'promise');
+    await waitFor('the card resolved', async () => (await h.slack.services.messages.get(replyCardId('r-promise')))?.resolvedAt);
     // A second submission (another modal opened before the first was recorded) records nothing more.
     expect((await submit('2025-03-24', '100.00')).status).toBe(200);
     await waitFor('told', () => ephemerals(h, users.collector.id).some((t) => t.startsWith('Already handled')));
@@ -159,7 +160,8 @@ describe('Slack: a customer reply on the collector\'s card', () => {
     expect(blocksText(update.args['blocks'])).toContain('recorded a dispute on 1 invoice(s): Parts arrived damaged');
     expect((await accountStates(h.store.db).get(acme._id))?.disputes).toMatchObject([{ invoiceIds: [inv1050] }]);
     expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'dispute.recorded')).toMatchObject([{ invoiceIds: [inv1050], outcome: 'dispute: Parts arrived damaged', details: { replyId: 'r-dispute' } }]);
-    expect((await replies(h.store.db).get(ORG, 'r-dispute'))?.status).toBe('dispute');
+    // The card's update, the reply's status and the message record are written together: wait for each.
+    await waitFor('reply status dispute', async () => (await replies(h.store.db).get(ORG, 'r-dispute'))?.status === 'dispute');
   });
 
   it('Not about this: the reply pause is lifted, audited once even on a double click', async () => {
@@ -176,7 +178,8 @@ describe('Slack: a customer reply on the collector\'s card', () => {
     await waitFor('the second click told', () => ephemerals(h, users.collector.id).some((t) => t.startsWith('Already handled')));
     expect((await accountStates(h.store.db).get(acme._id))?.lastCustomerReplyAt).toBeUndefined();
     expect((await h.store.audit.list(acme._id)).filter((e) => e.action === 'reply.unrelated')).toMatchObject([{ actor: { id: users.collector.email }, details: { replyId: 'r-other', pauseLifted: true } }]);
-    expect((await replies(h.store.db).get(ORG, 'r-other'))?.status).toBe('unrelated');
+    // The card's update, the reply's status and the message record are written together: wait for each.
+    await waitFor('reply status unrelated', async () => (await replies(h.store.db).get(ORG, 'r-other'))?.status === 'unrelated');
     const after = await h.planner.load(acme._id);
     if (!after) throw new Error('no account');
     expect(decide(after.account, defaultPolicy, T0).reasons.map((r) => r.text).join(' ')).not.toContain('customer replied');
@@ -290,6 +293,7 @@ describe('Slack: *They say they paid* reads the QuickBooks sandbox live', () => 
     const [audit] = (await h.store.audit.list(customer._id)).filter((e) => e.action === 'reply.paid_checked');
     expect(audit).toMatchObject({ actor: { id: users.collector.email }, details: { replyId: 'r-paid', live: true, changed: [{ number: paid.number, status: 'paid' }] } });
     expect((audit?.details as { openTotals: Record<string, number> }).openTotals[paid.currency] ?? 0).toBe(restMinor);
-    expect((await replies(h.store.db).get(ORG, 'r-paid'))?.status).toBe('paid');
+    // The card's update, the reply's status and the message record are written together: wait for each.
+    await waitFor('reply status paid', async () => (await replies(h.store.db).get(ORG, 'r-paid'))?.status === 'paid');
   });
 });

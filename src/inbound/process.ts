@@ -214,8 +214,8 @@ export class InboundProcessor {
       attachments.push({ filename: (a.filename ?? 'attachment').slice(0, 200), contentType: a.contentType, size: a.size, sha256 });
     }
     const reply: ReplyDoc = { _id: inboundMailId, orgId: account.orgId, customerId: account.customerId, receivedAt, from, subject, text, attachments, status: 'open', inboundMailId };
-    const created = await this.inbound.replies.add(reply);
-    const stored = created ? reply : ((await this.inbound.replies.get(inboundMailId)) ?? reply);
+    const created = await this.inbound.replies.insert(reply);
+    const stored = created ? reply : ((await this.inbound.replies.get(account.orgId, inboundMailId)) ?? reply);
     const moved = await accountStates(store.db).recordReply(account.customerId, account.orgId, stored.receivedAt, now);
     if (created) {
       await store.audit.append({

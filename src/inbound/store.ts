@@ -3,13 +3,14 @@
 // only its processor writes:
 // - inbound_mail: each raw message once, by Message-ID (else by the sha256 of
 //   its bytes); refused ones (over the size limit) without their bytes;
-// - replies: a person's reply to a reminder, one per message (ReplyDoc below:
-//   the shape the Slack reply card's buttons share);
+// - replies: a person's reply to a reminder, one per message (the one
+//   definition, src/store/replies.ts, which the Slack reply card reads too);
 // - reply_tokens: which account a reply address's token stands for;
 // - inbound_attachments: the bytes of attachments kept as evidence, by sha256.
 import { Binary, type Collection, type Db } from 'mongodb';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { sha256Hex } from '../store/hash.js';
+import { Replies, type ReplyDoc } from '../store/replies.js';
 import { collections } from '../store/store.js';
 import { createHash } from 'node:crypto';
 
@@ -36,27 +37,6 @@ export interface InboundMailDoc {
   from?: string;
   subject?: string;
   processedAt?: Date;
-}
-
-export interface ReplyAttachment {
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-}
-
-/** A person's reply to a reminder, in the shape the collector's Slack card reads and its buttons update. */
-export interface ReplyDoc {
-  _id: string;
-  orgId: string;
-  customerId: string;
-  receivedAt: Date;
-  from: string;
-  subject: string;
-  text: string;
-  attachments: ReplyAttachment[];
-  status: 'open' | 'promise' | 'dispute' | 'paid' | 'unrelated';
-  inboundMailId: string;
 }
 
 export interface ReplyTokenDoc {
@@ -168,30 +148,6 @@ export class ReplyTokens {
   }
 }
 
-export class Replies {
-  constructor(private readonly col: Collection<ReplyDoc>) {}
-
-  /** Store a reply once; false when it was stored before (the same message processed again). */
-  async add(r: ReplyDoc): Promise<boolean> {
-    try {
-      await this.col.insertOne(r);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
-  }
-
-  get(id: string): Promise<ReplyDoc | null> {
-    return this.col.findOne({ _id: id });
-  }
-
-  /** An account's replies, newest first. */
-  ofCustomer(customerId: string, limit = 50): Promise<ReplyDoc[]> {
-    return this.col.find({ customerId }).sort({ receivedAt: -1 }).limit(limit).toArray();
-  }
-}
-
 export class InboundAttachments {
   constructor(private readonly col: Collection<InboundAttachmentDoc>) {}
 
@@ -211,6 +167,8 @@ export class InboundAttachments {
     return d ? { contentType: d.contentType, bytes: Buffer.from(d.bytes.buffer) } : null;
   }
 }
+
+export type { ReplyAttachment, ReplyDoc } from '../store/replies.js';
 
 export interface InboundStore {
   mail: InboundMail;

@@ -1,7 +1,8 @@
 // A customer's reply to a reminder, as the collector's Slack card and its buttons read it: who wrote, when,
 // what (the text, the attachments' names, types and sizes) and where the collector's triage stands
 // ('open' until a button settles it: 'promise', 'dispute', 'unrelated'; 'paid' once the ledger was checked).
-// The inbound mail path stores replies here; Slack only reads them and sets the status.
+// The one definition of the `replies` collection: the inbound mail path (src/inbound/process.ts) inserts
+// replies here; Slack reads them and sets the status.
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './mongo-errors.js';
 import { collections } from './store.js';
@@ -14,6 +15,8 @@ export interface ReplyAttachment {
   contentType: string;
   /** Bytes. */
   size: number;
+  /** The sha256 of the bytes kept as evidence (`inbound_attachments`), when the inbound path kept them. */
+  sha256?: string;
 }
 
 export interface ReplyDoc {
@@ -30,6 +33,8 @@ export interface ReplyDoc {
   text: string;
   attachments: ReplyAttachment[];
   status: ReplyStatus;
+  /** The stored message (`inbound_mail`) the reply came in. */
+  inboundMailId?: string;
   /** Who set the status last (an audit actor id) and when. */
   statusBy?: string;
   statusAt?: Date;
@@ -64,10 +69,6 @@ export class Replies implements RepliesReader {
     await this.col.updateOne({ _id: replyId, orgId }, { $set: { status, statusBy: by, statusAt: at } });
   }
 
-  /** The account's replies, newest first. */
-  listForCustomer(orgId: string, customerId: string, limit = 50): Promise<ReplyDoc[]> {
-    return this.col.find({ orgId, customerId }).sort({ receivedAt: -1 }).limit(limit).toArray();
-  }
 }
 
 export function replies(db: Db): Replies {
