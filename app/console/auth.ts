@@ -9,6 +9,7 @@
 // roles are read afresh on every request (people), so a role taken away applies at once.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Collection } from 'mongodb';
+import { pruneExpired } from '../../src/store/expired.js';
 import { collections, type Store } from '../../src/store/store.js';
 
 export const SIGN_IN_TTL_MS = 10 * 60_000;
@@ -114,8 +115,6 @@ export class ConsoleAuth {
 
   /** Housekeeping: forget expired links and sessions. */
   async prune(now: Date): Promise<number> {
-    const a = await this.signIns.deleteMany({ expiresAt: { $lt: now } });
-    const b = await this.sessions.deleteMany({ expiresAt: { $lt: now } });
-    return a.deletedCount + b.deletedCount;
+    return Object.values(await pruneExpired(this.store.db, now)).reduce((a, b) => a + b, 0);
   }
 }
