@@ -19,6 +19,7 @@ import { CONSOLE_CSS } from './assets.js';
 import { SESSION_COOKIE, SESSION_MAX_MS, type ConsoleAuth, type SessionDoc } from './auth.js';
 import { html, type Html } from './html.js';
 import { CSS_PATH, csrfField, layout, NAV, type NavKey } from './layout.js';
+import { multipartForms } from './multipart.js';
 
 export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -102,7 +103,7 @@ export function sameOrigin(req: Request): boolean {
 }
 
 function navOf(v: Pick<Viewer, 'scopeOf'>): NavKey[] {
-  return NAV.map((n) => n.key).filter((k) => k !== 'overview' || v.scopeOf('viewAccounts') === 'any');
+  return NAV.filter((n) => (n.key !== 'overview' || v.scopeOf('viewAccounts') === 'any') && (n.needs === undefined || v.scopeOf(n.needs) !== null)).map((n) => n.key);
 }
 
 function send(res: Response, o: Outcome, viewer: Viewer | null): void {
@@ -129,6 +130,8 @@ export function consoleRouter(deps: ConsoleDeps, routes: readonly ConsoleRoute[]
   const now = deps.services.now;
   const router = express.Router();
   const forms = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 100 });
+  // Upload forms (enctype multipart/form-data): fields into the body as above, files for uploadsOf().
+  const uploads = multipartForms({ maxFileBytes: 5 * 1024 * 1024 });
 
   router.use('/console', (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
@@ -210,7 +213,7 @@ export function consoleRouter(deps: ConsoleDeps, routes: readonly ConsoleRoute[]
       send(res, await route.handle(req, v, deps), v);
     };
     if (route.method === 'get') router.get(path, handler);
-    else router.post(path, forms, handler);
+    else router.post(path, forms, uploads, handler);
   }
 
   router.use('/console', (_req, res) => send(res, errorPage(404, 'Not found', 'There is no such page in the Overdue console.', html`<p><a href="/console">Go to the overview</a></p>`), null));
