@@ -100,23 +100,35 @@ export function formValues(s: OrgSettings): Record<string, string> {
 const splitLines = (v: string | undefined): string[] => (v ?? '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
 const orNull = (v: string | undefined): string | null => ((v ?? '').trim() === '' ? null : (v ?? '').trim());
 
-/** The settings form read into the admin API's patch shape (not yet validated). An emptied member is removed (null). Pure. */
+/**
+ * The settings form read into the admin API's patch shape (not yet validated). A field the form sent empty is
+ * removed (null); a field it did not send at all is left as it is. Pure.
+ */
 export function settingsPatchOf(f: Record<string, string>): Record<string, unknown> {
-  const group = (g: string, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, orNull(f[`${g}.${k}`])]));
+  const has = (name: string) => f[name] !== undefined;
+  const group = (g: string, keys: readonly string[]) => {
+    const present = keys.filter((k) => has(`${g}.${k}`));
+    return present.length === 0 ? {} : { [g]: Object.fromEntries(present.map((k) => [k, orNull(f[`${g}.${k}`])])) };
+  };
   const start = (f['sendingHours.start'] ?? '').trim();
   const end = (f['sendingHours.end'] ?? '').trim();
   const bank = splitLines(f['remittance.bankDetails']);
   const pay = f['remittance.payLinks'];
+  const remittance = {
+    ...(has('remittance.bankDetails') ? { bankDetails: bank.length === 0 ? null : bank } : {}),
+    ...(has('remittance.instructions') ? { instructions: orNull(f['remittance.instructions']) } : {}),
+    ...(has('remittance.payLinks') ? { payLinks: pay === 'yes' ? true : pay === 'no' ? false : null } : {}),
+  };
   return {
-    timeZone: (f['timeZone'] ?? '').trim(),
-    homeCurrency: (f['homeCurrency'] ?? '').trim(),
-    defaultCollectorEmail: orNull(f['defaultCollectorEmail']),
-    sendingHours: start === '' && end === '' ? null : { start, end },
-    holidays: splitLines(f['holidays']),
-    letterhead: group('letterhead', ['name', 'address', 'phone', 'email', 'website', 'registration']),
-    sender: group('sender', ['company', 'name', 'email', 'phone', 'address', 'replyTo']),
-    remittance: { bankDetails: bank.length === 0 ? null : bank, instructions: orNull(f['remittance.instructions']), payLinks: pay === 'yes' ? true : pay === 'no' ? false : null },
-    agency: group('agency', ['name', 'email', 'address']),
+    ...(has('timeZone') ? { timeZone: (f['timeZone'] ?? '').trim() } : {}),
+    ...(has('homeCurrency') ? { homeCurrency: (f['homeCurrency'] ?? '').trim() } : {}),
+    ...(has('defaultCollectorEmail') ? { defaultCollectorEmail: orNull(f['defaultCollectorEmail']) } : {}),
+    ...(has('sendingHours.start') || has('sendingHours.end') ? { sendingHours: start === '' && end === '' ? null : { start, end } } : {}),
+    ...(has('holidays') ? { holidays: splitLines(f['holidays']) } : {}),
+    ...group('letterhead', ['name', 'address', 'phone', 'email', 'website', 'registration']),
+    ...group('sender', ['company', 'name', 'email', 'phone', 'address', 'replyTo']),
+    ...(Object.keys(remittance).length > 0 ? { remittance } : {}),
+    ...group('agency', ['name', 'email', 'address']),
   };
 }
 
