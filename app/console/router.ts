@@ -24,7 +24,7 @@ import { multipartForms } from './multipart.js';
 export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface ConsoleDeps {
-  services: Pick<Services, 'store' | 'now' | 'logger' | 'policies'>;
+  services: Pick<Services, 'store' | 'now' | 'logger' | 'policies'> & Partial<Pick<Services, 'connectors'>>;
   /** The Slack side's services: people, and the flows the console's actions go through (the same as Slack's). */
   slack: SlackContext;
   auth: ConsoleAuth;
@@ -42,7 +42,7 @@ export interface Viewer {
 }
 
 export type Outcome =
-  | { kind: 'page'; title: string; body: Html; nav?: NavKey; status?: number }
+  | { kind: 'page'; title: string; body: Html; nav?: NavKey; status?: number; formAction?: readonly string[] }
   | { kind: 'redirect'; to: string }
   | { kind: 'file'; contentType: string; filename: string; body: string | Buffer };
 
@@ -116,6 +116,8 @@ function send(res: Response, o: Outcome, viewer: Viewer | null): void {
     res.send(o.body);
     return;
   }
+  // A page whose forms end at another origin (a connect form's redirects end at the ledger's consent page) names it.
+  if (o.formAction && o.formAction.length > 0) res.setHeader('Content-Security-Policy', CONSOLE_CSP.replace("form-action 'self'", `form-action 'self' ${o.formAction.join(' ')}`));
   const v = viewer ? { name: viewer.person.name, orgName: viewer.org?.name ?? viewer.person.orgId, csrf: viewer.session.csrf, navKeys: navOf(viewer) } : undefined;
   res.status(o.status ?? 200).type('html').send(layout({ title: o.title, body: o.body, nav: o.nav, viewer: v }).text);
 }

@@ -90,6 +90,25 @@ ${c.status === 'disconnected' ? '' : html`<form method="post" action="${href}/di
 </section>`;
 }
 
+/**
+ * Where the connect forms' redirects end: the origins of the configured ledgers' consent pages. A browser
+ * checks a form's CSP form-action on every redirect of the submission, so the page must allow them.
+ */
+export function consentOrigins(connectors: ConsoleDeps['services']['connectors']): string[] {
+  const out: string[] = [];
+  for (const p of PROVIDERS) {
+    const c = connectors?.[p.id];
+    if (!c) continue;
+    try {
+      const origin = new URL(c.authorizeUrl('csp-probe')).origin;
+      if (/^https?:\/\/[^\s;,']+$/.test(origin) && !out.includes(origin)) out.push(origin);
+    } catch {
+      // A connector whose consent URL cannot be built offers no working Connect anyway.
+    }
+  }
+  return out;
+}
+
 async function connectionsPage(v: Viewer, deps: ConsoleDeps, notice?: string): Promise<Outcome> {
   const { store } = deps.services;
   const orgId = v.session.orgId;
@@ -101,7 +120,7 @@ async function connectionsPage(v: Viewer, deps: ConsoleDeps, notice?: string): P
   const configured = controls ? PROVIDERS.filter((p) => controls.connectUrl(p.id, orgId, v.session.slackUserId) !== null) : [];
   const csrf = csrfField(v.session.csrf);
   return {
-    kind: 'page', title: 'Connections', nav: 'connections',
+    kind: 'page', title: 'Connections', nav: 'connections', formAction: consentOrigins(deps.services.connectors),
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p>The ledgers Overdue reads invoices and customers from. Only admins see this page.</p>
 ${views.length === 0 ? html`<p>No ledger is connected yet.</p>` : views.map((c, i) => connectionSection(v, c, runOf(c.id), i))}
@@ -117,7 +136,9 @@ ${configured.length === 0
 function connectUrlOrRefuse(v: Viewer, deps: ConsoleDeps, provider: Provider): Outcome {
   const url = controlsOf(deps).connectUrl(provider, v.session.orgId, v.session.slackUserId);
   if (!url) throw new ConsoleError(409, 'Not configured', `${providerName(provider)} is not configured on this server.`);
-  return { kind: 'redirect', to: url };
+  // The connect route is served by the same web app as the console: stay on the origin the browser is on.
+  const link = new URL(url);
+  return { kind: 'redirect', to: `${link.pathname}${link.search}` };
 }
 
 export const connectionsRoute: ConsoleRoute = {
