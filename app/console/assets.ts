@@ -34,4 +34,16 @@ form.action div { margin: 0 0 .5rem; }
 .notice { border-left: 4px solid var(--accent); background: var(--band); padding: .5rem 1rem; }
 .chart { max-width: 48rem; height: auto; }
 .pager { display: flex; gap: 1rem; }
+textarea { font: inherit; padding: .3rem .5rem; min-width: 20rem; }
+textarea:focus { outline: 3px solid #f5a700; outline-offset: 2px; }
+fieldset { border: 1px solid var(--line); margin: .75rem 0; padding: .5rem 1rem .75rem; }
+legend { font-weight: 700; padding: 0 .25rem; }
+form.settings { max-width: 48rem; }
+form.settings fieldset > div { display: flex; flex-direction: column; margin: 0 0 .6rem; }
+label.check { display: block; font-weight: 400; }
+.buttons { display: flex; flex-wrap: wrap; gap: .75rem; margin: .5rem 0 1rem; }
+button.danger { background: var(--bad); border-color: var(--bad); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+form.roles fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0 1rem; }
+.problems { border-left: 4px solid var(--bad); padding: .25rem 1rem; margin: .5rem 0; }
 `;

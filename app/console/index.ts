@@ -5,10 +5,13 @@ import { ConsoleAuth } from './auth.js';
 import { accountRoutes } from './pages/account.js';
 import { accountsCsvRoute, accountsRoute } from './pages/accounts.js';
 import { overviewRoute } from './pages/overview.js';
+import { connectionsRoutes } from './pages/connections.js';
+import { peopleRoutes } from './pages/people.js';
+import { settingsRoutes } from './pages/settings.js';
 import { consoleRouter, type ConsoleDeps, type ConsoleRoute } from './router.js';
 
 /** Every page and form of the console (later pages append here). */
-export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes];
+export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...connectionsRoutes, ...peopleRoutes, ...settingsRoutes];
 
 export { ConsoleAuth };
 

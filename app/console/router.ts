@@ -19,11 +19,12 @@ import { CONSOLE_CSS } from './assets.js';
 import { SESSION_COOKIE, SESSION_MAX_MS, type ConsoleAuth, type SessionDoc } from './auth.js';
 import { html, type Html } from './html.js';
 import { CSS_PATH, csrfField, layout, NAV, type NavKey } from './layout.js';
+import { multipartForms } from './multipart.js';
 
 export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface ConsoleDeps {
-  services: Pick<Services, 'store' | 'now' | 'logger' | 'policies'>;
+  services: Pick<Services, 'store' | 'now' | 'logger' | 'policies'> & Partial<Pick<Services, 'connectors'>>;
   /** The Slack side's services: people, and the flows the console's actions go through (the same as Slack's). */
   slack: SlackContext;
   auth: ConsoleAuth;
@@ -41,7 +42,7 @@ export interface Viewer {
 }
 
 export type Outcome =
-  | { kind: 'page'; title: string; body: Html; nav?: NavKey; status?: number }
+  | { kind: 'page'; title: string; body: Html; nav?: NavKey; status?: number; formAction?: readonly string[] }
   | { kind: 'redirect'; to: string }
   | { kind: 'file'; contentType: string; filename: string; body: string | Buffer };
 
@@ -102,7 +103,7 @@ export function sameOrigin(req: Request): boolean {
 }
 
 function navOf(v: Pick<Viewer, 'scopeOf'>): NavKey[] {
-  return NAV.map((n) => n.key).filter((k) => k !== 'overview' || v.scopeOf('viewAccounts') === 'any');
+  return NAV.filter((n) => (n.key !== 'overview' || v.scopeOf('viewAccounts') === 'any') && (n.needs === undefined || v.scopeOf(n.needs) !== null)).map((n) => n.key);
 }
 
 function send(res: Response, o: Outcome, viewer: Viewer | null): void {
@@ -115,6 +116,8 @@ function send(res: Response, o: Outcome, viewer: Viewer | null): void {
     res.send(o.body);
     return;
   }
+  // A page whose forms end at another origin (a connect form's redirects end at the ledger's consent page) names it.
+  if (o.formAction && o.formAction.length > 0) res.setHeader('Content-Security-Policy', CONSOLE_CSP.replace("form-action 'self'", `form-action 'self' ${o.formAction.join(' ')}`));
   const v = viewer ? { name: viewer.person.name, orgName: viewer.org?.name ?? viewer.person.orgId, csrf: viewer.session.csrf, navKeys: navOf(viewer) } : undefined;
   res.status(o.status ?? 200).type('html').send(layout({ title: o.title, body: o.body, nav: o.nav, viewer: v }).text);
 }
@@ -129,6 +132,8 @@ export function consoleRouter(deps: ConsoleDeps, routes: readonly ConsoleRoute[]
   const now = deps.services.now;
   const router = express.Router();
   const forms = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 100 });
+  // Upload forms (enctype multipart/form-data): fields into the body as above, files for uploadsOf().
+  const uploads = multipartForms({ maxFileBytes: 5 * 1024 * 1024 });
 
   router.use('/console', (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
@@ -210,7 +215,7 @@ export function consoleRouter(deps: ConsoleDeps, routes: readonly ConsoleRoute[]
       send(res, await route.handle(req, v, deps), v);
     };
     if (route.method === 'get') router.get(path, handler);
-    else router.post(path, forms, handler);
+    else router.post(path, forms, uploads, handler);
   }
 
   router.use('/console', (_req, res) => send(res, errorPage(404, 'Not found', 'There is no such page in the Overdue console.', html`<p><a href="/console">Go to the overview</a></p>`), null));

@@ -10,11 +10,11 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import { createOrganisation, NewOrgSchema, orgAuditAccount } from '../../src/settings/create-org.js';
-import { mergeSettings, orgSettingsOf, OrgSettingsPatchSchema, OrgSettingsSchema, settingsChanges, storedSettings, type SettingsChange } from '../../src/settings/org-settings.js';
+import { mergeSettings, orgSettingsOf, OrgSettingsPatchSchema, OrgSettingsSchema, settingsChanges, storedSettings, type OrgSettingsPatch, type SettingsChange } from '../../src/settings/org-settings.js';
 import { pauseOutbound, resumeOutbound, setConnectionSendMode } from '../../src/settings/outbound.js';
 import type { Store } from '../../src/store/store.js';
-import type { OrganisationDoc } from '../../src/store/types.js';
-import { actorOf, parseInput, type ApiRoute } from './parse.js';
+import type { AuditActor, OrganisationDoc } from '../../src/store/types.js';
+import { actorOf, parseInput, problemsOf, type ApiRoute, type Problem } from './parse.js';
 
 const OrgView = z.object({
   id: z.string(),
@@ -87,33 +87,52 @@ export function orgsRouter(deps: { store: Store; now?: () => Date }): Router {
   router.patch('/orgs/:orgId/settings', async (req, res) => {
     const org = await orgOf(req);
     const patch = parseInput(OrgSettingsPatchSchema, req.body);
-    const current = orgSettingsOf(org);
-    const next = parseInput(OrgSettingsSchema, mergeSettings(current, patch), 'settings');
-    const actor = actorOf(req);
-    const at = now();
-    const changes: SettingsChange[] = settingsChanges(current, next);
-    const stored = changes.filter((c) => c.field !== 'killSwitch');
-    if (stored.length > 0) {
-      await store.organisations.update(org._id, storedSettings(org, next), at);
-      await store.audit.append({
-        orgId: org._id, accountId: orgAuditAccount(org._id), actor, channel: 'api', action: 'org.settings.changed', invoiceIds: [],
-        outcome: `settings changed: ${stored.map((c) => `${c.field} ${shown(c.from)} → ${shown(c.to)}`).join('; ')}`.slice(0, 4000),
-        details: { changes: stored }, at,
-      });
-    }
-    if (changes.some((c) => c.field === 'killSwitch')) {
-      if (next.killSwitch.paused) await pauseOutbound(store, org._id, next.killSwitch.reason, { actor, at });
-      else await resumeOutbound(store, org._id, { actor, at });
-    }
-    // The organisation's send mode applies to each of its connections whenever it is given (each change audited).
-    if (patch.sendMode !== undefined) {
-      for (const c of await store.connections.listByOrg(org._id)) {
-        if ((c.sendMode ?? 'dry-run') !== patch.sendMode) await setConnectionSendMode(store, c._id, patch.sendMode, { actor, at });
-      }
-    }
+    const r = await applySettingsPatch(store, org, patch, { actor: actorOf(req), at: now(), channel: 'api' });
+    if (!r.ok) throw new AppError('unprocessable', 'invalid settings', r.problems);
     const after = await store.organisations.get(org._id);
-    res.json({ ...(await settingsView(after ?? org)), changes });
+    res.json({ ...(await settingsView(after ?? org)), changes: r.changes });
   });
 
   return router;
+}
+
+/**
+ * Apply a settings patch (the one way settings change: the admin API's PATCH and the console's settings page):
+ * merged with the stored settings, validated whole (problems by field path, nothing written), each changed
+ * field audited from → to on the organisation's chain; the kill switch and the send mode written through
+ * src/settings/outbound.ts. The send mode is applied to each of the organisation's connections whenever the
+ * patch gives it.
+ */
+export async function applySettingsPatch(
+  store: Store,
+  org: OrganisationDoc,
+  patch: OrgSettingsPatch,
+  by: { actor: AuditActor; at: Date; channel: 'api' | 'slack' },
+): Promise<{ ok: true; changes: SettingsChange[] } | { ok: false; problems: Problem[] }> {
+  const current = orgSettingsOf(org);
+  const parsed = OrgSettingsSchema.safeParse(mergeSettings(current, patch));
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
+  const next = parsed.data;
+  const { actor, at, channel } = by;
+  const changes: SettingsChange[] = settingsChanges(current, next);
+  const stored = changes.filter((c) => c.field !== 'killSwitch');
+  if (stored.length > 0) {
+    await store.organisations.update(org._id, storedSettings(org, next), at);
+    await store.audit.append({
+      orgId: org._id, accountId: orgAuditAccount(org._id), actor, channel, action: 'org.settings.changed', invoiceIds: [],
+      outcome: `settings changed: ${stored.map((c) => `${c.field} ${shown(c.from)} → ${shown(c.to)}`).join('; ')}`.slice(0, 4000),
+      details: { changes: stored }, at,
+    });
+  }
+  if (changes.some((c) => c.field === 'killSwitch')) {
+    if (next.killSwitch.paused) await pauseOutbound(store, org._id, next.killSwitch.reason, { actor, at, channel });
+    else await resumeOutbound(store, org._id, { actor, at, channel });
+  }
+  // The organisation's send mode applies to each of its connections whenever it is given (each change audited).
+  if (patch.sendMode !== undefined) {
+    for (const c of await store.connections.listByOrg(org._id)) {
+      if ((c.sendMode ?? 'dry-run') !== patch.sendMode) await setConnectionSendMode(store, c._id, patch.sendMode, { actor, at, channel });
+    }
+  }
+  return { ok: true, changes };
 }
