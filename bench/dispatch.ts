@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { OutboxEntries } from '../src/store/outbox-entries.js';
+import { DueQueue } from '../src/store/outbox-due.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
-import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
+import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { anyTimePolicy, liveConnection, seedDueReminders, seedOrg } from '../test/helpers/accounts.js';
 import { startSmtpSink } from '../test/helpers/smtp-sink.js';
 
@@ -29,7 +30,7 @@ const MAX_SECONDS = Number(process.env['BENCH_DISPATCH_SECONDS'] ?? 0);
 const PER_CUSTOMER = 1;
 const DISPATCHERS = Number(process.env['BENCH_DISPATCH_WORKERS'] ?? 2);
 const CONCURRENCY = 4;
-/** Entries claimed per scan: on FerretDB every non-_id query scans the collection, so larger batches amortise it. */
+/** Entries claimed per scan of the due queue (src/store/outbox-due.ts). */
 const BATCH = 16;
 const ORG = 'org-bench';
 
@@ -126,7 +127,9 @@ export async function run(): Promise<void> {
       });
       workers.push({ dispatcher, transport });
     }
-    timed(OutboxEntries.prototype, 'findDue', 'entries.findDue (scan)');
+    timed(DueQueue.prototype, 'promote', 'due.promote (once per run)');
+    timed(DueQueue.prototype, 'next', 'due.next (scan + reads by _id)');
+    timed(DueQueue.prototype, 'drop', 'due.drop (pointer delete)');
     timed(OutboxEntries.prototype, 'claim', 'entries.claim (the claim insert)');
     timed(OutboxEntries.prototype, 'finish', 'entries.finish (the one update)');
     // Every entry is due by now: the delay is counted from the moment the dispatchers start.
@@ -156,7 +159,7 @@ export async function run(): Promise<void> {
     }
     console.log(`entries: ${seeded}; received at the sink: ${sink.messages.length} (${byKey.size} distinct); duplicates: ${duplicates} (target 0)`);
     console.log(`per dispatcher: ${stats.map((s, i) => `bench-${i} sent ${s.sent}, retried ${s.retried}, failed ${s.failed}, lost leases ${s.lostLease}`).join('; ')}`);
-    console.log(`outbox afterwards: ${JSON.stringify(states)}`);
+    console.log(`outbox afterwards: ${JSON.stringify(states)}; due queue afterwards: ${await main.db.collection(collections.outboxDue).countDocuments({})} pointers`);
     console.log(`throughput: ${(sink.messages.length / seconds).toFixed(1)} entries/s over ${seconds.toFixed(1)} s (${DISPATCHERS} dispatchers × ${CONCURRENCY} lanes, batches of ${BATCH})`);
     const perEntry = Math.max(1, sink.messages.length);
     const roundTrips = [...commands.values()].reduce((a, b) => a + b, 0);
