@@ -93,11 +93,17 @@ export async function run(): Promise<void> {
   const dbName = `bench_dispatch_${Date.now()}`;
   // Round trips: every command any dispatcher's client starts while dispatching.
   const commands = new Map<string, number>();
+  /** The same, by command and collection (find outbox_due, insert claims, …): the per-operation profile. */
+  const byCollection = new Map<string, number>();
   let counting = false;
   const monitored = async (): Promise<Database> => {
     const d = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
     d.client.on('commandStarted', (e) => {
-      if (counting) commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      if (!counting) return;
+      commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      const target: unknown = (e.command as Record<string, unknown>)[e.commandName];
+      const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim();
+      byCollection.set(key, (byCollection.get(key) ?? 0) + 1);
     });
     return d;
   };
@@ -170,6 +176,12 @@ export async function run(): Promise<void> {
         .sort((a, b) => b[1] - a[1])
         .map(([name, n]) => `${name} ${(n / perEntry).toFixed(2)}`)
         .join(', ')})`,
+    );
+    console.log(
+      `  by collection, per entry sent: ${[...byCollection.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${(n / perEntry).toFixed(2)}`)
+        .join(', ')}`,
     );
     console.log('store time per operation (wall, lanes overlap):');
     for (const [label, t] of [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
