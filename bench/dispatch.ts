@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { connectDatabase, type Database } from '../src/db/connect.js';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import { OutboxEntries } from '../src/store/outbox-entries.js';
+import { DueQueue } from '../src/store/outbox-due.js';
 import { createChannels, createSmtpTransport, Dispatcher, type DispatchStats } from '../src/outbox/index.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
-import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
+import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { anyTimePolicy, liveConnection, seedDueReminders, seedOrg } from '../test/helpers/accounts.js';
 import { startSmtpSink } from '../test/helpers/smtp-sink.js';
 
@@ -29,7 +30,7 @@ const MAX_SECONDS = Number(process.env['BENCH_DISPATCH_SECONDS'] ?? 0);
 const PER_CUSTOMER = 1;
 const DISPATCHERS = Number(process.env['BENCH_DISPATCH_WORKERS'] ?? 2);
 const CONCURRENCY = 4;
-/** Entries claimed per scan: on FerretDB every non-_id query scans the collection, so larger batches amortise it. */
+/** Entries claimed per scan of the due queue (src/store/outbox-due.ts). */
 const BATCH = 16;
 const ORG = 'org-bench';
 
@@ -92,11 +93,17 @@ export async function run(): Promise<void> {
   const dbName = `bench_dispatch_${Date.now()}`;
   // Round trips: every command any dispatcher's client starts while dispatching.
   const commands = new Map<string, number>();
+  /** The same, by command and collection (find outbox_due, insert claims, …): the per-operation profile. */
+  const byCollection = new Map<string, number>();
   let counting = false;
   const monitored = async (): Promise<Database> => {
     const d = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
     d.client.on('commandStarted', (e) => {
-      if (counting) commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      if (!counting) return;
+      commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      const target: unknown = (e.command as Record<string, unknown>)[e.commandName];
+      const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim();
+      byCollection.set(key, (byCollection.get(key) ?? 0) + 1);
     });
     return d;
   };
@@ -126,7 +133,9 @@ export async function run(): Promise<void> {
       });
       workers.push({ dispatcher, transport });
     }
-    timed(OutboxEntries.prototype, 'findDue', 'entries.findDue (scan)');
+    timed(DueQueue.prototype, 'promote', 'due.promote (once per run)');
+    timed(DueQueue.prototype, 'next', 'due.next (scan + reads by _id)');
+    timed(DueQueue.prototype, 'drop', 'due.drop (pointer delete)');
     timed(OutboxEntries.prototype, 'claim', 'entries.claim (the claim insert)');
     timed(OutboxEntries.prototype, 'finish', 'entries.finish (the one update)');
     // Every entry is due by now: the delay is counted from the moment the dispatchers start.
@@ -156,7 +165,7 @@ export async function run(): Promise<void> {
     }
     console.log(`entries: ${seeded}; received at the sink: ${sink.messages.length} (${byKey.size} distinct); duplicates: ${duplicates} (target 0)`);
     console.log(`per dispatcher: ${stats.map((s, i) => `bench-${i} sent ${s.sent}, retried ${s.retried}, failed ${s.failed}, lost leases ${s.lostLease}`).join('; ')}`);
-    console.log(`outbox afterwards: ${JSON.stringify(states)}`);
+    console.log(`outbox afterwards: ${JSON.stringify(states)}; due queue afterwards: ${await main.db.collection(collections.outboxDue).countDocuments({})} pointers`);
     console.log(`throughput: ${(sink.messages.length / seconds).toFixed(1)} entries/s over ${seconds.toFixed(1)} s (${DISPATCHERS} dispatchers × ${CONCURRENCY} lanes, batches of ${BATCH})`);
     const perEntry = Math.max(1, sink.messages.length);
     const roundTrips = [...commands.values()].reduce((a, b) => a + b, 0);
@@ -167,6 +176,12 @@ export async function run(): Promise<void> {
         .sort((a, b) => b[1] - a[1])
         .map(([name, n]) => `${name} ${(n / perEntry).toFixed(2)}`)
         .join(', ')})`,
+    );
+    console.log(
+      `  by collection, per entry sent: ${[...byCollection.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${(n / perEntry).toFixed(2)}`)
+        .join(', ')}`,
     );
     console.log('store time per operation (wall, lanes overlap):');
     for (const [label, t] of [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms)) {

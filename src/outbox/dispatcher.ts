@@ -2,8 +2,10 @@
 // they still make sense (invoices still open in the store — and, for customer
 // email, at the platform when the last sync is stale; recipient not bounced),
 // hands them to their channel, and records the outcome in the outbox and the
-// audit trail. Any number of dispatchers may run at once: Outbox.claimNext
-// gives each entry attempt to exactly one of them.
+// audit trail. Any number of dispatchers may run at once: the claim of an
+// entry's attempt (OutboxEntries.claim) gives it to exactly one of them. Due
+// entries are found through the due queue (src/store/outbox-due.ts), whose scan
+// costs the same however large the outbox grows.
 import { actionWhat, alertsOnFailure, auditChannelOf, emailRouteOf, isCustomerFacing, OUTBOX_CHANNELS, nextSendingDay, nextSendingStart, sendingWindow, sentSentence, type CompiledPolicy, type SendingWindow } from '../engine/index.js';
 import { nextRetryDelay, type RetryPolicy } from '../domain/retry.js';
 import type { Logger } from '../logger.js';
@@ -15,7 +17,8 @@ import { collections, type Store } from '../store/store.js';
 import type { AuditInput, ConnectionDoc, CustomerDoc, InvoiceDoc, InvoiceStatus, OrganisationDoc, OutboxChannel, OutboxEntryDoc } from '../store/types.js';
 import { outboxRetry, type Channel, type SendContext, type SendOutcome } from './channel.js';
 import { storeAlert } from './alerts.js';
-import { OutboxEntries } from '../store/outbox-entries.js';
+import { OutboxEntries, type FinishSet } from '../store/outbox-entries.js';
+import { DueQueue } from '../store/outbox-due.js';
 import { parsePayload, type Payload, type PayloadAction } from '../planning/payload.js';
 import { localDay, minuteKey, nextMinute, rateSlotKey, slotsToTry } from './safety.js';
 import { isHeld, ReconciliationRuns, type ReconciliationRunDoc } from '../ledger/runs.js';
@@ -170,6 +173,7 @@ export class Dispatcher {
   private readonly bounceList: Bounces;
   private readonly states: AccountStates;
   private readonly entries: OutboxEntries;
+  private readonly due: DueQueue;
   private readonly documents: SentDocuments;
   private readonly sendMarginMs: number;
   private readonly channelNames: OutboxChannel[];
@@ -195,7 +199,9 @@ export class Dispatcher {
     this.states = accountStates(store.db);
     this.documents = sentDocuments(store.db);
     this.channelNames = Object.entries(opts.channels).flatMap(([name, ch]) => (ch !== undefined && isChannelName(name) ? [name] : []));
-    this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
+    const outbox = store.db.collection<OutboxEntryDoc>(collections.outbox);
+    this.entries = new OutboxEntries(outbox, store.claims, store.db.collection<ClaimDoc>(collections.claims));
+    this.due = new DueQueue(store.db, outbox);
   }
 
   /** Work through due entries until none is left (or `maxEntries` were claimed, or the clock passed `stopAt`, epoch ms). */
@@ -204,11 +210,17 @@ export class Dispatcher {
     const replan = new Set<string>();
     const max = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     const lanes = Math.max(1, this.opts.concurrency ?? 4);
+    // Entries that came due since the last run (retries, deferrals, new ones) get their pointer: once per run.
+    await this.due.promote(this.now());
     while (stats.claimed < max && (opts.stopAt === undefined || Date.now() < opts.stopAt)) {
       // One scan finds a batch; each entry is claimed (and its lease starts) only when a lane takes it up,
       // so an entry never waits out its lease behind the others of its batch.
-      const batch = await this.entries.findDue(this.opts.worker, this.now(), Math.min(this.opts.batchSize ?? lanes * 2, max - stats.claimed), this.channelNames);
-      if (batch.length === 0) break;
+      const found = await this.due.next(this.opts.worker, this.now(), Math.min(this.opts.batchSize ?? lanes * 2, max - stats.claimed), this.channelNames);
+      const batch = found.entries;
+      if (batch.length === 0) {
+        if (found.dropped > 0) continue; // only stale pointers this time: look again
+        break;
+      }
       // Spread each account's entries over the lanes' turns: appends to one account's audit chain contend.
       interleaveByCustomer(batch);
       let next = 0;
@@ -234,6 +246,17 @@ export class Dispatcher {
     }
     stats.replan = [...replan];
     return stats;
+  }
+
+  /**
+   * Record the outcome of a claimed attempt (OutboxEntries.finish); an entry that is no longer due now
+   * (sent, cancelled, failed, or moved to a later time) leaves the due queue.
+   */
+  private async finish(entry: OutboxEntryDoc, set: FinishSet, now: Date): Promise<boolean> {
+    const done = await this.entries.finish(entry, set, now);
+    const dueAgain = (set.state ?? 'pending') === 'pending' && (set.nextAttemptAt ?? entry.nextAttemptAt).getTime() <= now.getTime();
+    if (done && !dueAgain) await this.due.drop(entry._id);
+    return done;
   }
 
   /** Whether enough of the entry's lease is left to send it: more than the channel's worst case (the SMTP timeouts). */
@@ -502,7 +525,7 @@ export class Dispatcher {
     let outcome: SendOutcome;
     if (step.kind === 'defer') {
       const deferred = { state: 'pending' as const, nextAttemptAt: step.until, ...(step.moveDue ? { dueAt: step.until } : {}), deferrals: (entry.deferrals ?? 0) + 1, deferredFor: step.why };
-      if (await this.entries.finish(entry, deferred, now)) {
+      if (await this.finish(entry, deferred, now)) {
         stats.deferred++;
         const once = step.noteOnce === undefined || (await this.store.claims.take(step.noteOnce, this.opts.worker, now));
         if (step.note !== null && once) {
@@ -512,7 +535,7 @@ export class Dispatcher {
       }
       return;
     } else if (step.kind === 'cancel') {
-      if (await this.entries.finish(entry, { state: 'cancelled', cancelReason: step.reason }, now)) {
+      if (await this.finish(entry, { state: 'cancelled', cancelReason: step.reason }, now)) {
         stats.cancelled++;
         replan.add(entry.customerId);
         await audit({ action: 'outbox.cancelled', outcome: step.reason, details: { key: entry._id, by: 'dispatcher', ...step.details } });
@@ -527,7 +550,7 @@ export class Dispatcher {
     } else if (!this.leaseLeft(entry)) {
       // Claimed in a batch that took long: the lease could run out mid-send and another dispatcher would
       // take the entry over and send it again. Hand it back instead; it is claimed afresh right away.
-      if (await this.entries.finish(entry, { state: 'pending', nextAttemptAt: now, lastError: 'lease too short to send safely: handed back' }, now)) stats.handedBack++;
+      if (await this.finish(entry, { state: 'pending', nextAttemptAt: now, lastError: 'lease too short to send safely: handed back' }, now)) stats.handedBack++;
       return;
     } else {
       const channel = this.opts.channels[entry.channel];
@@ -555,7 +578,7 @@ export class Dispatcher {
     }
 
     if (outcome.ok) {
-      const done = await this.entries.finish(entry, { state: 'sent', sentAt: now, result: outcome.result, unset: ['lastError'] }, now);
+      const done = await this.finish(entry, { state: 'sent', sentAt: now, result: outcome.result, unset: ['lastError'] }, now);
       if (done) stats.sent++;
       else stats.lostLease++;
       const dry = outcome.result['dryRun'] === true && action !== null && isCustomerFacing(action.kind);
@@ -578,7 +601,7 @@ export class Dispatcher {
     // Deferrals used claim numbers too, but were not failed attempts.
     const delay = outcome.permanent ? null : nextRetryDelay(entry.attempts - (entry.deferrals ?? 0), this.retry);
     const retryAt = delay === null ? null : new Date(now.getTime() + delay);
-    await this.entries.finish(entry, retryAt ? { state: 'pending', nextAttemptAt: retryAt, lastError: outcome.error } : { state: 'failed', lastError: outcome.error }, now);
+    await this.finish(entry, retryAt ? { state: 'pending', nextAttemptAt: retryAt, lastError: outcome.error } : { state: 'failed', lastError: outcome.error }, now);
     if (retryAt) {
       stats.retried++;
       await audit({ action: 'outbox.retry', outcome: `attempt ${entry.attempts} failed: ${outcome.error}; next attempt ${retryAt.toISOString()}`, details: { key: entry._id, attempt: entry.attempts } });

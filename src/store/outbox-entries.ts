@@ -7,13 +7,7 @@
 // used, by sends, cancels and revivals alike.
 import type { Collection } from 'mongodb';
 import type { ClaimDoc, Claims } from './claims.js';
-import type { OutboxChannel, OutboxEntryDoc } from './types.js';
-
-function hashOf(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  return h;
-}
+import type { OutboxEntryDoc } from './types.js';
 
 export type EntryChange = 'done' | 'lost' | 'gone';
 
@@ -69,24 +63,7 @@ export class OutboxEntries {
   }
 
   /**
-   * Up to `limit` due entries of `channels` (those this worker can carry out), unclaimed: one
-   * scan for the lot — on FerretDB over SQLite every filter other than _id scans the collection,
-   * and a sorted scan costs ~20× an unsorted one. Expired leases first (their worker died), then
-   * the longest-waiting, rotated by a per-worker offset so that two workers reading the same
-   * entries mostly claim different ones. Claim each with `claim` just before working on it.
-   */
-  async findDue(worker: string, now: Date, limit: number, channels: readonly OutboxChannel[]): Promise<OutboxEntryDoc[]> {
-    const found = await this.col
-      .find({ channel: { $in: [...channels] }, $or: [{ state: 'pending', nextAttemptAt: { $lte: now } }, { state: 'sending', lockedUntil: { $lt: now } }] })
-      .limit(limit * 2)
-      .toArray();
-    const sorted = found.sort((a, b) => (a.state === b.state ? a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() : a.state === 'sending' ? -1 : 1));
-    const start = sorted.length === 0 ? 0 : hashOf(worker) % sorted.length;
-    return [...sorted.slice(start), ...sorted.slice(0, start)].slice(0, limit);
-  }
-
-  /**
-   * Claim one entry found by `findDue` for `worker`: the claim of its next attempt number (an
+   * Claim one entry found due (src/store/outbox-due.ts `DueQueue.next`) for `worker`: the claim of its next attempt number (an
    * insert: one winner). The claim is the lease: nothing is written to the entry, which stays
    * `pending` in the database while it is worked on, at the attempt before the claimed one; a
    * claim older than a lease is a dead worker's, and the next dispatcher moves past it

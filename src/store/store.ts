@@ -53,6 +53,8 @@ export const collections = {
   consoleSignIns: 'console_sign_ins',
   consoleSessions: 'console_sessions',
   sentDocuments: 'sent_documents',
+  // Pointers to the outbox entries due now: the dispatcher's scan (src/store/outbox-due.ts). Read whole or by _id.
+  outboxDue: 'outbox_due',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -118,6 +120,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
     { key: { outboxKey: 1 }, name: 'outbox_key' },
   ],
+  // The due queue (src/store/outbox-due.ts): scanned whole with a limit (a SQL LIMIT on FerretDB), else by _id. No index.
+  outboxDue: [],
 };
 
 export interface Store {
