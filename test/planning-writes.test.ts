@@ -5,6 +5,7 @@
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { zonedInstant } from '../src/domain/calendar.js';
 import { Planner } from '../src/planning/plan.js';
+import { accountStates } from '../src/planning/state.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { AuditHeadDoc, AuditInput, CustomerDoc } from '../src/store/types.js';
@@ -115,7 +116,7 @@ describe('the first pass over new accounts', () => {
     return out;
   }
 
-  it('costs each new account one outbox insert, three audit round trips and its state write; every chain verifies', async () => {
+  it('costs each new account one outbox insert, three audit round trips and one state insert; every chain verifies', async () => {
     const customers = await seed('org-w', 30);
     const planner = new Planner(store, { worker: 'test-planner', policies: storedPolicySource(store.policies) });
     const n = await counted(async () => {
@@ -129,11 +130,27 @@ describe('the first pass over new accounts', () => {
     expect(n.get('insert:audit_heads')).toBe(30);
     expect(n.get('find:audit_trail') ?? 0).toBe(0);
     expect(n.get('update:audit_heads') ?? 0).toBe(0);
-    expect(n.get('update:account_states')).toBe(30);
+    // A first plan inserts the state: no write claim needed (nobody's data to overwrite).
+    expect(n.get('insert:account_states')).toBe(30);
+    expect(n.get('update:account_states') ?? 0).toBe(0);
+    expect(n.get('insert:claims') ?? 0).toBe(0);
     for (const c of customers) {
       const trail = await store.audit.list(c._id);
       expect(trail.map((e) => e.action)).toEqual(['outbox.enqueued', 'account.level']);
       expect(await store.audit.verify(c._id)).toEqual({ ok: true, entries: 2 });
     }
+  });
+});
+
+describe('AccountStates.recordPlan on an account planning read no state for', () => {
+  it('inserts it; one someone created meanwhile (contacts entered) is updated under the claim and keeps their data', async () => {
+    const states = accountStates(store.db);
+    await states.recordPlan('c-new', 'org-a', { nextEvaluationAt: T0, levelId: 'reminder-1' }, T0, { absent: true });
+    expect(await states.get('c-new')).toMatchObject({ orgId: 'org-a', levelId: 'reminder-1', nextEvaluationAt: T0, lastPlannedAt: T0, disputes: [], promises: [], paymentPlans: [], snoozes: [] });
+    const contact = { id: 'x-1', name: 'Al Payable', email: 'al@example.com', roles: ['billing' as const], enteredBy: 'U1', enteredAt: T0 };
+    await states.updateContacts('c-raced', 'org-a', () => [contact], T0);
+    const later = new Date(T0.getTime() + 60_000);
+    await states.recordPlan('c-raced', 'org-a', { nextEvaluationAt: null, levelId: 'courtesy' }, later, { absent: true });
+    expect(await states.get('c-raced')).toMatchObject({ levelId: 'courtesy', nextEvaluationAt: null, lastPlannedAt: later, contacts: [contact] });
   });
 });

@@ -288,7 +288,7 @@ export class Planner {
     // An unchanged account (same level, same next evaluation; its outbox already agreed) costs no write.
     const unchanged = state !== null && state.levelId === decision.level.id && (state.nextEvaluationAt?.getTime() ?? null) === (next?.getTime() ?? null);
     if (opts.alwaysRecord || !unchanged) {
-      await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now);
+      await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now, { absent: state === null });
       result.stateWritten = true;
     }
     if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
