@@ -58,17 +58,45 @@ export const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndMod
  */
 export class RoundTrips {
   readonly commands: string[] = [];
+  /** Per `commandName:collection`: how many, and the milliseconds they took (started → answered, as the driver saw it). */
+  readonly timings = new Map<string, { n: number; ms: number }>();
+  private readonly started = new Map<number, string>();
   private counting = false;
 
   constructor(client: MongoClient) {
     client.on('commandStarted', (e) => {
-      if (this.counting) this.commands.push(`${e.commandName}:${String(e.command[e.commandName])}`);
+      if (!this.counting) return;
+      const name = `${e.commandName}:${String(e.command[e.commandName])}`;
+      this.commands.push(name);
+      this.started.set(e.requestId, name);
     });
+    const done = (e: { requestId: number; duration: number }): void => {
+      const name = this.started.get(e.requestId);
+      if (name === undefined) return;
+      this.started.delete(e.requestId);
+      const t = this.timings.get(name) ?? { n: 0, ms: 0 };
+      t.n++;
+      t.ms += e.duration;
+      this.timings.set(name, t);
+    };
+    client.on('commandSucceeded', done);
+    client.on('commandFailed', done);
   }
 
   start(): void {
     this.commands.length = 0;
+    this.timings.clear();
+    this.started.clear();
     this.counting = true;
+  }
+
+  /** The commands that took the most time in all, as `name ×n total ms (ms each)` (a profile of the stage). */
+  profile(top = 8): string {
+    return [...this.timings.entries()]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, top)
+      .map(([name, t]) => `${name} ×${t.n} ${(t.ms / 1000).toFixed(1)} s (${(t.ms / t.n).toFixed(1)} ms each)`)
+      .join('; ');
   }
 
   stop(): number {

@@ -35,6 +35,8 @@ interface Stage {
   writes: number;
   heapMb: number;
   rssMb: number;
+  /** The commands that took the most time (bench/measure.ts RoundTrips.profile). */
+  profile: string;
 }
 
 interface Row {
@@ -54,7 +56,7 @@ async function measured(trips: RoundTrips, work: () => Promise<void>): Promise<S
   await work();
   const seconds = (performance.now() - t) / 1000;
   const count = trips.stop();
-  return { seconds, trips: count, writes: trips.writes(), ...mem.stop() };
+  return { seconds, trips: count, writes: trips.writes(), profile: trips.profile(), ...mem.stop() };
 }
 
 async function oneSize(uri: string, n: number): Promise<Row> {
@@ -76,6 +78,8 @@ async function oneSize(uri: string, n: number): Promise<Row> {
     const id = connectionId('quickbooks', REALM);
 
     sandbox.resetCounts();
+    const progress = (what: string): void => console.log(`  ${new Date().toISOString().slice(11, 19)} ${n}: ${what} (load ${load()})`);
+    progress('full sync started');
     let records = 0;
     const sync = await measured(trips, async () => {
       const r = await connector.fullSync(id);
@@ -84,10 +88,13 @@ async function oneSize(uri: string, n: number): Promise<Row> {
     const apiCalls = sandbox.counts.total;
     const planner = new Planner(store, { worker: 'bench-planner', policies: fixedPolicySource(anyTimePolicy) });
     let accounts = 0;
+    progress(`synced ${records} records in ${sync.seconds.toFixed(1)} s; planning pass started`);
     const plan = await measured(trips, async () => {
       accounts = (await planner.planOrganisation(ORG, new Date())).accounts;
     });
     const row = { n, records, apiCalls, sync, plan, accounts, load: load() };
+    console.log(`  ${n} sync profile: ${sync.profile}`);
+    console.log(`  ${n} plan profile: ${plan.profile}`);
     console.log(
       `${n} customers: sync ${records} records in ${sync.seconds.toFixed(1)} s (${(sync.trips / records).toFixed(3)} round trips/record, ${(apiCalls / records).toFixed(4)} API calls/record, heap ≤ ${sync.heapMb.toFixed(0)} MB); ` +
         `plan ${accounts} accounts in ${plan.seconds.toFixed(1)} s (${(plan.trips / Math.max(1, accounts)).toFixed(3)} round trips/account, of which writes ${(plan.writes / Math.max(1, accounts)).toFixed(3)}; heap ≤ ${plan.heapMb.toFixed(0)} MB); load ${row.load}`,

@@ -17,6 +17,12 @@ const QboId = z.object({ Id: z.string() });
 /** A page's map context plus the company's terms, read from QuickBooks at most once per sync and only when an invoice needs them. */
 export interface QboMapContext extends MapContext {
   terms: () => Promise<QboTerm[]>;
+  /**
+   * The company's stored jobs, read once per sync (or change batch) and kept up to date from the pages of
+   * customers it saves (`withSavedJobs`): reading them per page decoded the company's every customer on
+   * FerretDB 1.x (the `$exists` is evaluated in Go), which made a full sync quadratic (docs/database.md "Growth").
+   */
+  jobCache: { links?: Map<string, JobLink & { name: string }> };
 }
 
 /** `ctx` with a terms reader on `client` (one `select * from Term`, active or not, on first use). */
@@ -31,6 +37,7 @@ export function withTerms(ctx: MapContext, client: QboClient): QboMapContext {
   };
   return {
     ...ctx,
+    jobCache: {},
     terms: () => {
       loaded ??= read().catch((err: unknown) => {
         loaded = undefined; // a failed read is retried by the next page that needs it
@@ -65,9 +72,31 @@ async function jobLinks(kit: QboKit, companyId: string): Promise<Map<string, Job
   return new Map(jobs.map((j) => [j.externalId, { parentExternalId: j.parentExternalId, billWithParent: j.billWithParent, name: j.displayName }]));
 }
 
+/** The company's jobs as stored, from the context's cache (read on first use; pages of customers update it). */
+async function cachedJobLinks(kit: QboKit, ctx: QboMapContext): Promise<Map<string, JobLink & { name: string }>> {
+  ctx.jobCache.links ??= await jobLinks(kit, ctx.companyId);
+  return ctx.jobCache.links;
+}
+
+/**
+ * The stored jobs after a page of customers was saved (each saved document replaces the stored one whole):
+ * a customer saved as a job is one with its new parent, name and billing; one saved without a parent is none.
+ */
+export function withSavedJobs(
+  links: ReadonlyMap<string, JobLink & { name: string }>,
+  saved: readonly { externalId: string; displayName: string; parentExternalId?: string | undefined; billWithParent?: boolean | undefined }[],
+): Map<string, JobLink & { name: string }> {
+  const next = new Map(links);
+  for (const c of saved) {
+    if (c.parentExternalId === undefined) next.delete(c.externalId);
+    else next.set(c.externalId, { parentExternalId: c.parentExternalId, billWithParent: c.billWithParent, name: c.displayName });
+  }
+  return next;
+}
+
 /** The roll-up of jobs billed with their parent into the top-level parent's account, from the stored customers. */
-export async function rollUpOf(kit: QboKit, companyId: string): Promise<QboRollUp> {
-  const links = await jobLinks(kit, companyId);
+export async function rollUpOf(kit: QboKit, companyId: string, known?: ReadonlyMap<string, JobLink & { name: string }>): Promise<QboRollUp> {
+  const links = known ?? (await jobLinks(kit, companyId));
   return { accountOf: (id) => billingAccountOf(id, links), nameOf: (id) => links.get(id)?.name };
 }
 
@@ -78,7 +107,7 @@ export async function rollUpOf(kit: QboKit, companyId: string): Promise<QboRollU
  */
 async function reassignJobs(
   kit: QboKit, companyId: string, saved: readonly { externalId: string; displayName: string; parentExternalId?: string; billWithParent?: boolean }[],
-  before: ReadonlyMap<string, JobLink & { name: string }>, syncedAt: Date,
+  before: ReadonlyMap<string, JobLink & { name: string }>, links: ReadonlyMap<string, JobLink & { name: string }>, syncedAt: Date,
 ): Promise<void> {
   const changed = saved.filter((c) => {
     const old = before.get(c.externalId);
@@ -86,7 +115,6 @@ async function reassignJobs(
     return old?.parentExternalId !== c.parentExternalId || old?.billWithParent !== c.billWithParent || old?.name !== c.displayName;
   });
   if (changed.length === 0) return;
-  const links = await jobLinks(kit, companyId);
   const children = new Map<string, string[]>();
   for (const [id, l] of links) if (l.parentExternalId !== undefined) children.set(l.parentExternalId, [...(children.get(l.parentExternalId) ?? []), id]);
   const subtree = new Set<string>();
@@ -116,14 +144,17 @@ export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], c
       }
     }
     const page = mapEach(rows, (r) => mapCustomer(QboCustomer.parse(r), ctx), log);
-    const before = await jobLinks(kit, ctx.companyId);
+    const before = new Map(await cachedJobLinks(kit, ctx));
+    ctx.jobCache.links = undefined; // until the page is saved: a failed save leaves the stored links to be read again
     const counts = await saveAll(kit.store.customers, page);
-    await reassignJobs(kit, ctx.companyId, page.docs, before, ctx.syncedAt);
+    const after = withSavedJobs(before, page.docs);
+    ctx.jobCache.links = after;
+    await reassignJobs(kit, ctx.companyId, page.docs, before, after, ctx.syncedAt);
     return counts;
   }
   if (kind === 'invoice') {
     const terms = await termsFor(kit, rows, ctx);
-    const rollUp = await rollUpOf(kit, ctx.companyId);
+    const rollUp = await rollUpOf(kit, ctx.companyId, await cachedJobLinks(kit, ctx));
     const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms, rollUp), log);
     // Queries and reads ask for InvoiceLink; the change feed (CDC) does not carry it: keep the stored link.
     await kit.store.invoices.keepPayLinks('quickbooks', ctx.companyId, page.docs);

@@ -256,7 +256,7 @@ export class Planner {
 
   private async decideAndWrite(input: AccountInput, org: OrgPlanning, now: Date, result: PlanResult, stage: { at: PlanStage }, opts: { alwaysRecord: boolean }): Promise<void> {
     const loaded = this.toLoaded(input, org.org);
-    const { customer, account, entries, state } = loaded;
+    const { customer, account, state } = loaded;
     const customerId = customer._id;
     result.found = true;
     result.unreadableHistory = loaded.unreadable.length;
@@ -264,37 +264,84 @@ export class Planner {
     const decision = decide(account, choice.compiled, now);
     result.decision = decision;
     stage.at = 'write';
-    const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): Promise<AuditEntryDoc> =>
-      this.store.audit.append({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
+    // The account's audit entries are appended together after its outbox writes (one insert: AuditTrail.appendMany),
+    // in the order of the writes; entries of writes made before a later write throws are still appended.
+    const auditInputs: AuditInput[] = [];
+    const audit = (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>): void => {
+      auditInputs.push({ ...input, orgId: customer.orgId, accountId: customerId, actor: SYSTEM, at: now });
+    };
+    try {
+      await this.writeOutbox(loaded, decision, choice, now, result, audit);
+      if ((state?.levelId ?? 'current') !== decision.level.id) {
+        audit({
+          channel: 'system',
+          action: 'account.level',
+          invoiceIds: [...decision.pastDue.invoiceIds],
+          outcome: `level '${decision.level.name}' (${decision.state})`,
+          details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
+        });
+      }
+    } finally {
+      await this.store.audit.appendMany(auditInputs);
+    }
+    const next = decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt);
+    // An unchanged account (same level, same next evaluation; its outbox already agreed) costs no write.
+    const unchanged = state !== null && state.levelId === decision.level.id && (state.nextEvaluationAt?.getTime() ?? null) === (next?.getTime() ?? null);
+    if (opts.alwaysRecord || !unchanged) {
+      await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now, { absent: state === null });
+      result.stateWritten = true;
+    }
+    if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
+      await this.opts.onNextEvaluation({ customerId, orgId: customer.orgId, at: next }).catch(() => {
+        result.deadlineNotScheduled = true;
+      });
+    }
+  }
 
+  /**
+   * Bring the account's outbox in line with the decision: the new entries in one insert (each keyed by its
+   * idempotency key: an existing key is left alone), then revivals and cancels one entry at a time (each
+   * takes its claim). `audit` collects what to record, in order.
+   */
+  private async writeOutbox(
+    loaded: LoadedAccount, decision: Decision, choice: PolicyChoice, now: Date, result: PlanResult,
+    audit: (input: Omit<AuditInput, 'orgId' | 'accountId' | 'actor' | 'at'>) => void,
+  ): Promise<void> {
+    const { customer, account, entries } = loaded;
+    const customerId = customer._id;
     const byKey = new Map(entries.map((e) => [e._id, e]));
     const previousContacts = account.history.filter((h) => isCustomerFacing(h.kind)).length;
-    for (const action of decision.actions) {
-      const payload = payloadFor(action, { accountName: account.name, explanation: decision.explanation, previousContacts });
-      const dueAt = new Date(action.at);
+    const planned = decision.actions.map((action) => ({
+      action,
+      payload: payloadFor(action, { accountName: account.name, explanation: decision.explanation, previousContacts }),
+      dueAt: new Date(action.at),
+    }));
+    const fresh = planned.filter((p) => !byKey.has(p.action.key));
+    const created = new Set(
+      await this.store.outbox.enqueueMany(
+        fresh.map(({ action, payload, dueAt }) => ({ _id: action.key, orgId: customer.orgId, customerId, channel: channelOf(action), kind: action.kind, payload, invoiceIds: [...action.invoiceIds], dueAt })),
+        now,
+      ),
+    );
+    for (const { action, payload, dueAt } of planned) {
       const existing = byKey.get(action.key);
       if (!existing) {
-        const created = await this.store.outbox.enqueue(
-          { _id: action.key, orgId: customer.orgId, customerId, channel: channelOf(action), kind: action.kind, payload, invoiceIds: [...action.invoiceIds], dueAt },
-          now,
-        );
-        if (created) {
-          result.enqueued.push(action.key);
-          await audit({
-            channel: auditChannelOf(action),
-            action: 'outbox.enqueued',
-            invoiceIds: [...action.invoiceIds],
-            outcome: `planned for ${dueAt.toISOString()}: ${describeAction(action)}`,
-            details: { key: action.key, level: action.levelId, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
-          });
-        }
+        if (!created.has(action.key)) continue;
+        result.enqueued.push(action.key);
+        audit({
+          channel: auditChannelOf(action),
+          action: 'outbox.enqueued',
+          invoiceIds: [...action.invoiceIds],
+          outcome: `planned for ${dueAt.toISOString()}: ${describeAction(action)}`,
+          details: { key: action.key, level: action.levelId, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
+        });
         continue;
       }
       // Wanted again after a cancel (a pause ended, sending hours), or after a permanent failure with a new recipient.
       const reviveIt = existing.state === 'cancelled' || (existing.state === 'failed' && !sameAction(existing.payload, payload));
       if (reviveIt && (await this.entries.revive(existing, payload, dueAt, this.opts.worker, now)) === 'done') {
         result.revived.push(action.key);
-        await audit({
+        audit({
           channel: auditChannelOf(action),
           action: 'outbox.revived',
           invoiceIds: [...action.invoiceIds],
@@ -316,31 +363,9 @@ export class Planner {
       if (outcome === 'lost') result.cancelLost.push(e._id);
       if (outcome !== 'done') continue;
       result.cancelled.push(e._id);
-      await audit({
+      audit({
         channel: 'system', action: 'outbox.cancelled', invoiceIds: e.invoiceIds, outcome: reason,
         details: { key: e._id, by: 'planning', state: decision.state, policy: choice.name, policyVersion: choice.version },
-      });
-    }
-
-    if ((state?.levelId ?? 'current') !== decision.level.id) {
-      await audit({
-        channel: 'system',
-        action: 'account.level',
-        invoiceIds: [...decision.pastDue.invoiceIds],
-        outcome: `level '${decision.level.name}' (${decision.state})`,
-        details: { from: state?.levelId ?? 'current', to: decision.level.id, explanation: decision.explanation, policy: choice.name, policyVersion: choice.version },
-      });
-    }
-    const next = decision.nextEvaluationAt === null ? null : new Date(decision.nextEvaluationAt);
-    // An unchanged account (same level, same next evaluation; its outbox already agreed) costs no write.
-    const unchanged = state !== null && state.levelId === decision.level.id && (state.nextEvaluationAt?.getTime() ?? null) === (next?.getTime() ?? null);
-    if (opts.alwaysRecord || !unchanged) {
-      await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now);
-      result.stateWritten = true;
-    }
-    if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
-      await this.opts.onNextEvaluation({ customerId, orgId: customer.orgId, at: next }).catch(() => {
-        result.deadlineNotScheduled = true;
       });
     }
   }

@@ -217,7 +217,17 @@ export class AccountStates {
    * account's write claim too: on FerretDB its $set rewrites the whole document, and would undo a person's
    * entry added at the same moment (test/state-concurrent.test.ts). Only accounts whose plan changed get here.
    */
-  async recordPlan(customerId: string, orgId: string, fields: { nextEvaluationAt: Date | null; levelId: string }, now: Date): Promise<void> {
+  async recordPlan(customerId: string, orgId: string, fields: { nextEvaluationAt: Date | null; levelId: string }, now: Date, opts: { absent?: boolean } = {}): Promise<void> {
+    // An account the caller read no state for: one insert (no one's data to overwrite; a state someone created
+    // meanwhile refuses it, and the update below runs under the claim). Two round trips fewer on a first plan.
+    if (opts.absent) {
+      try {
+        await this.col.insertOne({ ...emptyAccountState(customerId, orgId, now), nextEvaluationAt: fields.nextEvaluationAt, levelId: fields.levelId, lastPlannedAt: now });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
     await this.exclusively(customerId, async () => {
       await this.col.updateOne(
         { _id: customerId },

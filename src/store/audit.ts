@@ -10,15 +10,17 @@
 // id) holding the seq and hash of its latest entry, so that deleting the *last*
 // entries of a chain — which leaves a shorter chain that still links — is caught
 // by verify(). Entries have deterministic ids (`<accountId>:<seq, 10 digits>`),
-// so an append reads the head and probes forward by _id: no query on the trail
-// other than by _id (on FerretDB every other filter scans the collection).
+// so an append reads the head and inserts the next seq(s) after it, walking
+// forward by _id only when the insert is refused (the head lagged): no query on
+// the trail other than by _id (on FerretDB every other filter scans the
+// collection). `appendMany` chains several entries of one account in one insert.
 //
 // The head only moves forward, and only after its entry was inserted, so it
 // always names an entry that was written. FerretDB updates are not atomic: two
 // appenders can race and leave the head on the older of their two entries. A
 // lagging head only narrows what verify() can see (deleting entries after the
 // head is not noticed); it never makes an intact chain look broken.
-import type { Collection } from 'mongodb';
+import { MongoBulkWriteError, type Collection } from 'mongodb';
 import { AppError } from '../errors.js';
 import { canonicalJson, hmacSha256Hex } from './hash.js';
 import { isDuplicateKey } from './mongo-errors.js';
@@ -63,27 +65,78 @@ export class AuditTrail {
    * the unique _id (and accountId+seq) decides who gets a seq, the loser moves on.
    */
   async append(input: AuditInput): Promise<AuditEntryDoc> {
-    const head = await this.heads.findOne({ _id: input.accountId });
+    const [entry] = await this.appendMany([input]);
+    if (!entry) throw new AppError('conflict', `could not append to the audit trail of account ${input.accountId}`);
+    return entry;
+  }
+
+  /**
+   * Append several entries of ONE account, in order, as one insert: three round trips however many entries
+   * (read the head, insert the chained entries, move the head) instead of four per entry. The insert is
+   * optimistic — entry `head.seq + 1` onwards — and the unique _id (and accountId+seq) refuses it when the
+   * head lags behind the chain (a concurrent appender, a crash before the head moved): then the chain is
+   * walked forward by _id and the rest chained after its real end. An ordered insert stops at the first
+   * refused entry, so the entries before it stand and the rest are retried.
+   */
+  async appendMany(inputs: readonly AuditInput[]): Promise<AuditEntryDoc[]> {
+    const first = inputs[0];
+    if (!first) return [];
+    const accountId = first.accountId;
+    if (inputs.some((i) => i.accountId !== accountId)) throw new AppError('bad_request', 'appendMany takes the entries of one account');
+    const head = await this.heads.findOne({ _id: accountId });
     let tip: Tip = head ? { seq: head.seq, hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      tip = await this.probe(input.accountId, tip);
-      const seq = tip.seq + 1;
-      const body: Omit<AuditEntryDoc, 'hash'> = { ...input, _id: auditEntryId(input.accountId, seq), seq, prevHash: tip.hash };
-      const entry: AuditEntryDoc = { ...body, hash: auditHash(body, this.key) };
-      try {
-        await this.col.insertOne(entry);
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        // Someone else wrote entry `seq`. If it has our id, the probe picks it up; if not,
-        // the account has entries from before heads and deterministic ids: find the last
-        // one the slow way, once.
-        if (!(await this.col.findOne({ _id: entry._id }, { projection: { _id: 1 } }))) tip = (await this.lastByScan(input.accountId)) ?? tip;
-        continue;
-      }
-      await this.advanceHead(input.accountId, entry, head !== null);
-      return entry;
+    const written: AuditEntryDoc[] = [];
+    let rest = [...inputs];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && rest.length > 0; attempt++) {
+      const entries = this.chain(rest, tip);
+      const inserted = await this.insertOrdered(entries);
+      written.push(...entries.slice(0, inserted));
+      rest = rest.slice(inserted);
+      const last = entries[inserted - 1];
+      if (last) tip = { seq: last.seq, hash: last.hash };
+      const refused = entries[inserted];
+      if (rest.length === 0 || !refused) break;
+      // Someone else wrote entry `refused.seq`. If it has our id, walk forward by _id; if not, the account
+      // has entries from before heads and deterministic ids: find the last one the slow way, once.
+      if (await this.col.findOne({ _id: refused._id }, { projection: { _id: 1 } })) tip = await this.probe(accountId, tip);
+      else tip = (await this.lastByScan(accountId)) ?? tip;
     }
-    throw new AppError('conflict', `could not append to the audit trail of account ${input.accountId}: too much contention`);
+    const last = written[written.length - 1];
+    if (last) await this.advanceHead(accountId, last, head !== null);
+    if (rest.length > 0) throw new AppError('conflict', `could not append to the audit trail of account ${accountId}: too much contention`);
+    return written;
+  }
+
+  /** The entries chained after `tip`: seqs following it, each linked to the one before. */
+  private chain(inputs: readonly AuditInput[], tip: Tip): AuditEntryDoc[] {
+    const out: AuditEntryDoc[] = [];
+    let at = tip;
+    for (const input of inputs) {
+      const seq = at.seq + 1;
+      const body: Omit<AuditEntryDoc, 'hash'> = { ...input, _id: auditEntryId(input.accountId, seq), seq, prevHash: at.hash };
+      const entry: AuditEntryDoc = { ...body, hash: auditHash(body, this.key) };
+      out.push(entry);
+      at = { seq, hash: entry.hash };
+    }
+    return out;
+  }
+
+  /** Insert in order; how many went in before a duplicate key stopped it (any other error is thrown). */
+  private async insertOrdered(entries: AuditEntryDoc[]): Promise<number> {
+    try {
+      if (entries.length === 1 && entries[0]) await this.col.insertOne(entries[0]);
+      else await this.col.insertMany(entries, { ordered: true });
+      return entries.length;
+    } catch (err) {
+      if (err instanceof MongoBulkWriteError) {
+        const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+        const firstError = errors.reduce<(typeof errors)[number] | undefined>((a, w) => (a === undefined || w.index < a.index ? w : a), undefined);
+        if (firstError?.code === 11000) return firstError.index;
+        throw err;
+      }
+      if (isDuplicateKey(err)) return 0;
+      throw err;
+    }
   }
 
   /** Walk forward from `tip` while the next entry exists (the head may lag behind a concurrent writer). */

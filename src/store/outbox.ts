@@ -1,7 +1,7 @@
 // The outbox: every side effect on the outside world is an entry keyed by its
 // idempotency key. Enqueueing the same key twice is a no-op; a dispatcher claims
 // due entries atomically with a lease, so two workers never send the same one.
-import type { Collection } from 'mongodb';
+import { MongoBulkWriteError, type Collection } from 'mongodb';
 import type { Claims } from './claims.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import type { OutboxEntryDoc } from './types.js';
@@ -29,6 +29,26 @@ export class Outbox {
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Insert several entries in one round trip (unordered), each unless its key exists. Returns the keys
+   * this call created; an existing key is a no-op, as in `enqueue` (any other refusal is thrown).
+   */
+  async enqueueMany(entries: readonly NewOutboxEntry[], now: Date): Promise<string[]> {
+    if (entries.length === 0) return [];
+    if (entries.length === 1 && entries[0]) return (await this.enqueue(entries[0], now)) ? [entries[0]._id] : [];
+    const docs: OutboxEntryDoc[] = entries.map((entry) => ({ ...entry, state: 'pending', attempts: 0, nextAttemptAt: entry.dueAt, createdAt: now, updatedAt: now }));
+    try {
+      await this.col.insertMany(docs, { ordered: false });
+      return docs.map((d) => d._id);
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      if (errors.some((w) => w.code !== 11000)) throw err;
+      const refused = new Set(errors.map((w) => w.index));
+      return docs.filter((_, i) => !refused.has(i)).map((d) => d._id);
     }
   }
 
