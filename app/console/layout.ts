@@ -1,13 +1,15 @@
 // The console's one layout: a skip link, the main navigation, a main landmark with the page's
 // title as its heading, and the sign-out form. Every page is rendered through it (router.ts).
+import type { Action } from '../../src/domain/authorization.js';
 import { html, type Html } from './html.js';
 
-export type NavKey = 'overview' | 'accounts';
+export type NavKey = 'overview' | 'accounts' | 'ladder';
 
 /** The navigation, in order (later pages — ladder, connections, people, settings — append here). */
-export const NAV: readonly { key: NavKey; href: string; label: string }[] = [
+export const NAV: readonly { key: NavKey; href: string; label: string; needs?: Action }[] = [
   { key: 'overview', href: '/console', label: 'Overview' },
   { key: 'accounts', href: '/console/accounts', label: 'Accounts' },
+  { key: 'ladder', href: '/console/ladder', label: 'Ladder', needs: 'editPolicy' },
 ];
 
 export const CSS_PATH = '/console/assets/console.css';
