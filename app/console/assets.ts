@@ -46,4 +46,20 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 form.roles fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0 1rem; }
 .problems { border-left: 4px solid var(--bad); padding: .25rem 1rem; margin: .5rem 0; }
+section.level { border-top: 2px solid var(--line); margin-top: 1.5rem; }
+.row { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+.field { display: flex; flex-direction: column; margin: 0 0 .5rem; }
+.field.check { flex-direction: row; align-items: center; gap: .4rem; }
+.hint { font-size: .8rem; max-width: 16rem; }
+fieldset { border: 1px solid var(--line); margin: .5rem 0; padding: .5rem .75rem; }
+fieldset.action-spec { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: flex-end; }
+legend { font-weight: 600; }
+textarea { font: .9rem/1.4 ui-monospace, monospace; width: 100%; }
+button.secondary { background: #fff; color: var(--accent); }
+.buttons { margin: .5rem 0; display: flex; gap: .5rem; }
+.problems { border-left: 4px solid var(--bad); padding: .25rem 1rem; margin: 1rem 0; }
+ul.inline { list-style: none; display: flex; gap: 1.25rem; padding: 0; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+form.inline { display: inline; }
+tr.differs td { background: #fff7e0; }
 `;

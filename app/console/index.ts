@@ -4,6 +4,9 @@ import type { ConsoleLinks } from '../../slack/services/console-link.js';
 import { ConsoleAuth } from './auth.js';
 import { accountRoutes } from './pages/account.js';
 import { accountsCsvRoute, accountsRoute } from './pages/accounts.js';
+import { ladderEditorRoutes } from './pages/ladder.js';
+import { ladderHistoryRoutes } from './pages/ladder-history.js';
+import { ladderPreviewRoutes } from './pages/ladder-preview.js';
 import { overviewRoute } from './pages/overview.js';
 import { connectionsRoutes } from './pages/connections.js';
 import { peopleRoutes } from './pages/people.js';
@@ -11,7 +14,7 @@ import { settingsRoutes } from './pages/settings.js';
 import { consoleRouter, type ConsoleDeps, type ConsoleRoute } from './router.js';
 
 /** Every page and form of the console (later pages append here). */
-export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...connectionsRoutes, ...peopleRoutes, ...settingsRoutes];
+export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...connectionsRoutes, ...peopleRoutes, ...settingsRoutes, ...ladderEditorRoutes, ...ladderPreviewRoutes, ...ladderHistoryRoutes];
 
 export { ConsoleAuth };
 

@@ -3,12 +3,13 @@
 import type { Action } from '../../src/domain/authorization.js';
 import { html, type Html } from './html.js';
 
-export type NavKey = 'overview' | 'accounts' | 'connections' | 'people' | 'settings';
+export type NavKey = 'overview' | 'accounts' | 'ladder' | 'connections' | 'people' | 'settings';
 
 /** The navigation, in order (later pages — ladder, connections, people, settings — append here). */
 export const NAV: readonly { key: NavKey; href: string; label: string; needs?: Action }[] = [
   { key: 'overview', href: '/console', label: 'Overview' },
   { key: 'accounts', href: '/console/accounts', label: 'Accounts' },
+  { key: 'ladder', href: '/console/ladder', label: 'Ladder', needs: 'editPolicy' },
   { key: 'connections', href: '/console/connections', label: 'Connections', needs: 'changeSettings' },
   { key: 'people', href: '/console/people', label: 'People', needs: 'changeSettings' },
   { key: 'settings', href: '/console/settings', label: 'Settings', needs: 'changeSettings' },

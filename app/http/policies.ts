@@ -98,12 +98,32 @@ function versionSummary(v: PolicyVersionDoc) {
     createdAt: v.createdAt.toISOString(),
     createdBy: actorText(v.createdBy),
     ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}),
+    ...(v.note !== undefined ? { note: v.note } : {}),
     changes: (v.diff ?? []).map(changeLine),
   };
 }
 
 function diffLines(diff: PolicyChange[] | undefined): string[] {
   return (diff ?? []).map(changeLine);
+}
+
+export type PolicySavedAction = 'policy.saved' | 'policy.rolledBack';
+
+/**
+ * After a new version (the admin API's save and rollback, the console's ladder editor): audited on the
+ * organisation's trail, this process's policy source forgets its cache, the worker re-plans the organisation.
+ */
+export async function policyVersionSaved(deps: { store: Store; policies: PolicySource; requests: ReplanRequests }, orgId: string, v: PolicyVersion, actor: AuditActor, action: PolicySavedAction) {
+  const changes = diffLines(v.diff);
+  await deps.store.audit.append({
+    orgId, accountId: orgAuditAccount(orgId), actor, channel: 'api', action, invoiceIds: [],
+    outcome: `${action === 'policy.rolledBack' ? `rolled back to v${v.rollbackOf ?? '?'} as` : 'saved'} policy version ${v.version} '${v.policy.name}': ${changes.length === 0 ? 'no change' : changes.join('; ')}`,
+    details: { version: v.version, ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}), ...(v.note !== undefined ? { note: v.note } : {}), diff: v.diff ?? [] },
+    at: v.createdAt,
+  });
+  deps.policies.forget?.(orgId);
+  await deps.requests.requestOrganisation(orgId, `policy v${v.version}`, v.createdAt);
+  return { orgId, version: v.version, name: v.policy.name, createdAt: v.createdAt.toISOString(), createdBy: actorText(v.createdBy), ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}), changes, replan: 'requested' as const };
 }
 
 export interface PoliciesRouterDeps {
@@ -127,19 +147,7 @@ export function policiesRouter(deps: PoliciesRouterDeps): Router {
     return id;
   };
 
-  /** After a new version: audited on the organisation's trail, this process forgets its cache, the worker re-plans the organisation. */
-  const saved = async (orgId: string, v: PolicyVersion, actor: AuditActor, action: 'policy.saved' | 'policy.rolledBack') => {
-    const changes = diffLines(v.diff);
-    await store.audit.append({
-      orgId, accountId: orgAuditAccount(orgId), actor, channel: 'api', action, invoiceIds: [],
-      outcome: `${action === 'policy.rolledBack' ? `rolled back to v${v.rollbackOf ?? '?'} as` : 'saved'} policy version ${v.version} '${v.policy.name}': ${changes.length === 0 ? 'no change' : changes.join('; ')}`,
-      details: { version: v.version, ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}), diff: v.diff ?? [] },
-      at: v.createdAt,
-    });
-    policies.forget?.(orgId);
-    await requests.requestOrganisation(orgId, `policy v${v.version}`, v.createdAt);
-    return { orgId, version: v.version, name: v.policy.name, createdAt: v.createdAt.toISOString(), createdBy: actorText(v.createdBy), ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}), changes, replan: 'requested' as const };
-  };
+  const saved = (orgId: string, v: PolicyVersion, actor: AuditActor, action: PolicySavedAction) => policyVersionSaved({ store, policies, requests }, orgId, v, actor, action);
 
   router.put('/orgs/:orgId/policy', yamlBody, async (req, res) => {
     const orgId = await org(String(req.params['orgId']));

@@ -29,6 +29,8 @@ export const actions = [
   'decideLookalike',
   /** Read accounts in the web console (app/console): a rep their own, the others every account. */
   'viewAccounts',
+  /** Edit the organisation's escalation policy in the web console's ladder editor: save a version, roll back. */
+  'editPolicy',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -48,9 +50,9 @@ export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>>
   unknown: {},
   sales_rep: { ...nudge('own'), editContacts: 'own', viewAccounts: 'own' },
   collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any' },
   approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests', viewAccounts: 'any' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any' },
 };
 
 export interface Person {

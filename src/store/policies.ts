@@ -24,6 +24,8 @@ export interface PolicyVersionDoc {
   diff?: PolicyChange[];
   /** A rollback: this version's content is that earlier version's. */
   rollbackOf?: number;
+  /** Why it was saved, as the person wrote it (the console's ladder editor). */
+  note?: string;
 }
 
 export interface PolicyVersion {
@@ -34,11 +36,14 @@ export interface PolicyVersion {
   createdBy?: AuditActor;
   diff?: PolicyChange[];
   rollbackOf?: number;
+  note?: string;
 }
 
 export interface SaveOptions {
   /** The version this one restores (rollback). */
   rollbackOf?: number;
+  /** Why it is saved (kept with the version, shown in the history). */
+  note?: string;
 }
 
 export function policyVersionId(orgId: string, version: number): string {
@@ -53,6 +58,7 @@ function versionOf(doc: PolicyVersionDoc): Omit<PolicyVersion, 'policy'> {
     ...(doc.createdBy ? { createdBy: doc.createdBy } : {}),
     ...(doc.diff ? { diff: doc.diff } : {}),
     ...(doc.rollbackOf !== undefined ? { rollbackOf: doc.rollbackOf } : {}),
+    ...(doc.note !== undefined ? { note: doc.note } : {}),
   };
 }
 
@@ -71,7 +77,7 @@ export class Policies {
       const version = (latest?.version ?? 0) + 1;
       const before = latest ? validatePolicy(latest.policy) : null;
       const diff = diffPolicies(before?.ok ? before.policy : defaultPolicy, v.policy);
-      const extra = { ...(createdBy ? { createdBy } : {}), ...(opts.rollbackOf !== undefined ? { rollbackOf: opts.rollbackOf } : {}) };
+      const extra = { ...(createdBy ? { createdBy } : {}), ...(opts.rollbackOf !== undefined ? { rollbackOf: opts.rollbackOf } : {}), ...(opts.note !== undefined && opts.note !== '' ? { note: opts.note } : {}) };
       try {
         await this.col.insertOne({ _id: policyVersionId(orgId, version), orgId, version, policy: input, createdAt: now, diff, ...extra });
         return { orgId, version, policy: v.policy, createdAt: now, diff, ...extra };

@@ -52,6 +52,7 @@ export const collections = {
   inboundAttachments: 'inbound_attachments',
   consoleSignIns: 'console_sign_ins',
   consoleSessions: 'console_sessions',
+  consolePolicyDrafts: 'console_policy_drafts',
   sentDocuments: 'sent_documents',
   // Pointers to the outbox entries due now: the dispatcher's scan (src/store/outbox-due.ts). Read whole or by _id.
   outboxDue: 'outbox_due',
@@ -115,6 +116,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   // The web console's sign-in links and sessions (app/console/auth.ts), read by _id (a hash); pruned by expiry.
   consoleSignIns: [{ key: { expiresAt: 1 }, name: 'expires' }],
   consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  // The ladder editor's drafts (app/console/ladder-drafts.ts), one per session, read by _id; pruned by expiry.
+  consolePolicyDrafts: [{ key: { expiresAt: 1 }, name: 'expires' }],
   // The archive of sent documents (src/store/sent-documents.ts): an account's documents, an entry's documents.
   sentDocuments: [
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
