@@ -53,6 +53,8 @@ export const collections = {
   consoleSignIns: 'console_sign_ins',
   consoleSessions: 'console_sessions',
   sentDocuments: 'sent_documents',
+  accountSummaries: 'account_summaries',
+  orgSnapshots: 'org_snapshots',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -118,6 +120,18 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
     { key: { outboxKey: 1 }, name: 'outbox_key' },
   ],
+  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): an organisation's
+  // rows by `_id` range (the list's pages), narrowed by equality on state, level, owner or currency.
+  accountSummaries: [
+    { key: { orgId: 1, _id: 1 }, name: 'org_id' },
+    { key: { orgId: 1, state: 1 }, name: 'org_state' },
+    { key: { orgId: 1, 'level.id': 1 }, name: 'org_level' },
+    { key: { orgId: 1, owners: 1 }, name: 'org_owner' },
+    { key: { orgId: 1, currencies: 1 }, name: 'org_currency' },
+    { key: { orgId: 1, nameKey: 1 }, name: 'org_name' },
+  ],
+  // The organisation's daily snapshots (src/planning/snapshots.ts, `_id` = orgId:yyyy-mm-dd): the overview's range.
+  orgSnapshots: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
 };
 
 export interface Store {
