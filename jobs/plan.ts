@@ -3,7 +3,8 @@
 // `plan-due` (hourly) re-plans the accounts whose next evaluation time has come;
 // `plan-daily` (hourly) walks every account of the organisations for which it
 // is 07:00–07:59 in their own zone: once a day each, because levels move with
-// time, not only with data. `plan-requested` (every minute) plans the accounts
+// time, not only with data; it also writes the organisation's daily snapshot
+// for the console's overview (src/planning/snapshots.ts). `plan-requested` (every minute) plans the accounts
 // people acted on in Slack. Deadlines (a promise's grace end, a letter's
 // response deadline, an instalment, a snooze's end) are one-off `plan-accounts`
 // jobs at the account's next evaluation time, one per account (see scheduleDeadline),
@@ -136,7 +137,7 @@ export const planDaily = job({
     const planner = plannerFor(ctx);
     const now = ctx.now();
     const orgs = (await ctx.store.organisations.list()).filter((org) => all || isDailyPlanningHour(now, org.timeZone, hour));
-    const { summaries, failedOrganisations } = await eachOrganisation(ctx, 'plan-daily', orgs, (orgId) => planner.planOrganisation(orgId, now, pageSize));
+    const { summaries, failedOrganisations } = await eachOrganisation(ctx, 'plan-daily', orgs, (orgId) => planner.planOrganisation(orgId, now, pageSize, { snapshot: true }));
     ctx.logger.info({ organisations: summaries.length, failedOrganisations, ...total(summaries) }, 'plan-daily done');
   },
   lockLifetimeMs: 60 * 60_000,

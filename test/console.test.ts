@@ -6,6 +6,7 @@
 import { actionIds } from '../slack/ids.js';
 import { parseCsv } from '../src/planning/assignments.js';
 import { accountStates } from '../src/planning/state.js';
+import { plannerFor } from '../src/planning/plan.js';
 import { ConsoleAuth, SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_TTL_MS } from '../app/console/auth.js';
 import { escapeHtml, html, raw } from '../app/console/html.js';
 import { consoleStateOf } from '../app/console/pages/overview.js';
@@ -65,6 +66,8 @@ const csrfOf = (page: string): string => /name="_csrf" value="([^"]+)"/.exec(pag
 
 beforeAll(async () => {
   w = await startWorld('console');
+  // The list reads the accounts' summary rows, which planning writes (a sync plans the accounts it changed).
+  for (const c of w.customers) await plannerFor(w.services).plan(c._id, new Date());
 });
 afterAll(async () => {
   await w?.stop();
@@ -219,6 +222,7 @@ describe('the console over HTTP', () => {
     const now = new Date();
     const c = customerDoc(ORG, 'fz-formula', '=HYPERLINK("http://evil.example","Click")', [], now);
     await saveCustomer(w.store, c, [invoiceDoc(c, 'fz-formula-1', 'INV-900', new Date(now.getTime() - 20 * 86_400_000).toISOString().slice(0, 10), 99_900, now)]);
+    await plannerFor(w.services).plan(c._id, now); // as the sync's plan-accounts job would: it writes the summary row the list reads
     const all = await (await get('/console/accounts', cookie)).text();
     for (const name of ['Acme Industrial', 'Initech', '=HYPERLINK(&quot;http://evil.example&quot;,&quot;Click&quot;)']) expect(all).toContain(name);
     expect(all).toMatch(/<td>[^<]*(email|Slack|nudge|reminder)[^<]*<\/td><td>\d{4}-\d{2}-\d{2}<\/td>/i);
@@ -316,6 +320,7 @@ describe('the console over HTTP', () => {
     const now = new Date();
     const own = customerDoc(ORG, 'fz-rep', 'Rep Owned Co', [], now, { salesRepEmail: people.rep.email });
     await saveCustomer(w.store, own, [invoiceDoc(own, 'fz-rep-1', 'INV-700', now.toISOString().slice(0, 10), 10_000, now)]);
+    await plannerFor(w.services).plan(own._id, now); // as the sync's plan-accounts job would (the summary row the list reads)
     const rep = await signIn(await linkByCommand(people.rep.id));
     const home = await get('/console', rep);
     expect(home.status).toBe(303);

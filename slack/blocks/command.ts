@@ -1,5 +1,6 @@
 // Answers to /overdue: one account's state and next step, a short list when
 // several customers match, and the aging summary.
+import { AGING_BUCKETS, type AgingBucket } from '../../src/domain/aging.js';
 import { formatTotals } from '../../src/domain/money.js';
 import { actionIds } from '../ids.js';
 import { button, context, esc, fields, header, section, type Block } from './kit.js';
@@ -81,8 +82,7 @@ export function matchesAnswer(query: string, names: string[]): { text: string; b
   return { text, blocks: [section(text)] };
 }
 
-export const AGING_BUCKETS = ['current', '1–30', '31–60', '61–90', '90+'] as const;
-export type AgingBucket = (typeof AGING_BUCKETS)[number];
+export { AGING_BUCKETS, type AgingBucket };
 
 export interface AgingSummary {
   today: string;

@@ -8,7 +8,8 @@ import { Planner } from '../../src/planning/plan.js';
 import { OPEN_DATED } from '../../src/store/records.js';
 import { collections } from '../../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc } from '../../src/store/types.js';
-import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingBucket, type AgingSummary } from '../blocks/command.js';
+import { accountAnswer, agingAnswer, AGING_BUCKETS, matchesAnswer, type AgingSummary } from '../blocks/command.js';
+import { bucketOf } from '../../src/domain/aging.js';
 import type { Block } from '../blocks/kit.js';
 import type { HoldSnapshot } from '../blocks/hold.js';
 import { may, type Action } from '../../src/domain/authorization.js';
@@ -25,13 +26,6 @@ export interface CommandInput {
   text: string;
 }
 
-function bucketOf(days: number): AgingBucket {
-  if (days <= 0) return 'current';
-  if (days <= 30) return '1–30';
-  if (days <= 60) return '31–60';
-  if (days <= 90) return '61–90';
-  return '90+';
-}
 
 /** Open invoices by age (current, 1–30, 31–60, 61–90, 90+) per currency; `/overdue aging` and the web console's overview. */
 export async function aging(ctx: Pick<SlackContext, 'store' | 'now'>, orgId: string): Promise<AgingSummary> {

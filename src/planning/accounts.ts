@@ -96,10 +96,13 @@ export class AccountsReader {
 
   /** One account (whatever its ledger status) with its invoices and contacts; null when there is none. */
   async one(customerId: string, now: Date): Promise<AccountDetail | null> {
-    const customer = await this.store.customers.get(customerId);
-    if (!customer) return null;
-    const org = await this.store.organisations.get(customer.orgId);
-    const [v] = await this.views(customer.orgId, org, [customer], now);
-    return v ? accountDetail(v.view, v.input.bounced) : null;
+    // The single-account reads (equalities on the customer's keys, `_id`s), not the organisation's: on
+    // FerretDB a read by the organisation costs the organisation's documents (docs/console.md).
+    const read = await this.planner.readAccount(customerId);
+    if (!read) return null;
+    const [d] = await this.planner.decisionsOf([read.input], read.org, now);
+    if (!d) return null;
+    const { input } = read;
+    return accountDetail({ customer: input.customer, account: d.loaded.account, state: input.state, invoices: input.invoices, undated: input.undated ?? [], decision: d.decision, policy: d.policy }, input.bounced);
   }
 }

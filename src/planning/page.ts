@@ -17,6 +17,7 @@ import { OPEN_DATED, OPEN_UNDATED, recordId } from '../store/records.js';
 import { collections, type Store } from '../store/store.js';
 import type { AuditEntryDoc, CreditHoldDoc, CustomerDoc, InvoiceDoc, OrganisationDoc, OutboxEntryDoc, PaymentDoc } from '../store/types.js';
 import type { AccountStateDoc, BounceDoc } from './state.js';
+import type { AccountSummaryRowDoc } from './summaries.js';
 
 /** The documents of one account, as the planner reads them (one account or a page). */
 export interface AccountInput {
@@ -33,6 +34,10 @@ export interface AccountInput {
   hold: CreditHoldDoc | null;
   /** Lowercased addresses known to bounce (the organisation's, or those among the customer's). */
   bounced: ReadonlySet<string>;
+  /** Open invoices without a due date (not chased; the summary row's open balance counts them), when read. */
+  undated?: InvoiceDoc[];
+  /** The account's stored summary row (src/planning/summaries.ts): undefined when not read, null when there is none. */
+  summary?: AccountSummaryRowDoc | null;
 }
 
 /** The organisation's documents a pass reads once, before grouping. */
@@ -44,6 +49,9 @@ export interface OrgDocuments {
   entries: OutboxEntryDoc[];
   holds: CreditHoldDoc[];
   bounces: Pick<BounceDoc, 'email'>[];
+  /** Optional: open undated invoices and the stored summary rows (the planning pass reads them; others may not). */
+  undated?: InvoiceDoc[];
+  summaries?: AccountSummaryRowDoc[];
 }
 
 const customerOf = (d: { provider: CustomerDoc['provider']; companyId: string; customerExternalId: string }): string =>
@@ -78,6 +86,9 @@ export function groupByCustomer(docs: OrgDocuments): AccountInput[] {
   const states = new Map(docs.states.map((s) => [s._id, s]));
   const holds = new Map(docs.holds.map((h) => [h.customerId, h]));
   const bounced = new Set(docs.bounces.map((b) => b.email));
+  const undated = new Map<string, InvoiceDoc[]>();
+  for (const i of docs.undated ?? []) push(undated, customerOf(i), i);
+  const rows = new Map((docs.summaries ?? []).map((r) => [r.customerId, r]));
   return docs.customers.map((customer) => ({
     customer,
     invoices: (invoices.get(customer._id) ?? []).sort(byInvoiceOrder),
@@ -87,6 +98,8 @@ export function groupByCustomer(docs: OrgDocuments): AccountInput[] {
     sentAudit: [],
     hold: holds.get(customer._id) ?? null,
     bounced,
+    ...(docs.undated !== undefined ? { undated: (undated.get(customer._id) ?? []).sort(byInvoiceOrder) } : {}),
+    ...(docs.summaries !== undefined ? { summary: rows.get(customer._id) ?? null } : {}),
   }));
 }
 
@@ -125,7 +138,7 @@ export class OrgReader {
    */
   async accounts(orgId: string, only?: ReadonlySet<string>): Promise<AccountInput[]> {
     const q = orgReads(orgId, only === undefined);
-    const [customers, invoices, payments, states, entries, holds, bounceDocs] = await Promise.all([
+    const [customers, invoices, payments, states, entries, holds, bounceDocs, undated, summaries] = await Promise.all([
       this.all<CustomerDoc>(q.customers.collection, q.customers.filter),
       this.all<InvoiceDoc>(q.invoices.collection, q.invoices.filter),
       this.all<PaymentDoc>(q.payments.collection, q.payments.filter),
@@ -133,10 +146,14 @@ export class OrgReader {
       this.all<OutboxEntryDoc>(q.entries.collection, q.entries.filter),
       this.all<CreditHoldDoc>(q.holds.collection, q.holds.filter),
       this.all<BounceDoc>(q.bounces.collection, q.bounces.filter),
+      // For the console's summary rows (src/planning/summaries.ts): undated open invoices count in the open
+      // balance, and the stored rows let an unchanged account's row go unwritten.
+      this.all<InvoiceDoc>(collections.invoices, { orgId, ...OPEN_UNDATED }),
+      this.all<AccountSummaryRowDoc>(collections.accountSummaries, { orgId }),
     ]);
     const wanted = only ? customers.filter((c) => only.has(c._id)) : customers;
     wanted.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-    return groupByCustomer({ customers: wanted, invoices, payments, states, entries, holds, bounces: bounceDocs });
+    return groupByCustomer({ customers: wanted, invoices, payments, states, entries, holds, bounces: bounceDocs, undated, summaries });
   }
 
   /**

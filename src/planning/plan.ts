@@ -16,6 +16,9 @@ import { policyForAccount, type PolicyChoice, type PolicySource } from './policy
 import { accountStates, bounces, type AccountStateDoc, type AccountStates, type Bounces } from './state.js';
 import { OrgReader, type AccountInput } from './page.js';
 import { errorText, Quarantine, type PlanStage, type QuarantineDoc } from './quarantine.js';
+import { localDate } from '../domain/calendar.js';
+import { AccountSummaries, rowChanged, summaryRowOf, type AccountSummaryRowDoc } from './summaries.js';
+import { addCollected, collectedOf, OrgSnapshots, snapshotOf, windowStart } from './snapshots.js';
 
 export interface PlannerOptions {
   /** Owner name for claims (the worker). */
@@ -48,6 +51,9 @@ export interface PlanResult {
   released?: boolean;
   /** The account state's planning fields were written (a pass skips an unchanged account). */
   stateWritten?: boolean;
+  /** The account's console summary row as this plan computed it (src/planning/summaries.ts), and whether it was written (it changed). */
+  summaryRow?: AccountSummaryRowDoc;
+  summaryWritten?: boolean;
 }
 
 export interface LoadedAccount extends Assembled {
@@ -106,6 +112,7 @@ export class Planner {
   private readonly bounceList: Bounces;
   private readonly entries: OutboxEntries;
   private readonly db: Db;
+  private readonly summaries: AccountSummaries;
   readonly quarantine: Quarantine;
 
   constructor(
@@ -116,6 +123,7 @@ export class Planner {
     this.states = accountStates(store.db);
     this.bounceList = bounces(store.db);
     this.quarantine = new Quarantine(store);
+    this.summaries = new AccountSummaries(store.db);
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
@@ -136,7 +144,7 @@ export class Planner {
   private async readOne(customerId: string): Promise<{ input: AccountInput; org: OrganisationDoc | null } | null> {
     const customer = await this.store.customers.get(customerId);
     if (!customer) return null;
-    const [org, invoices, payments, state, entries, sentAudit, hold] = await Promise.all([
+    const [org, invoices, payments, state, entries, sentAudit, hold, undated, summary] = await Promise.all([
       this.store.organisations.get(customer.orgId),
       this.store.invoices.listOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
       this.store.payments.listForCustomer(customer.provider, customer.companyId, customer.externalId),
@@ -147,10 +155,17 @@ export class Planner {
         .find({ accountId: customerId, action: 'outbox.sent' }, { projection: { details: 1, at: 1 } })
         .toArray(),
       this.store.creditHolds.activeForCustomer(customerId),
+      this.store.invoices.listUndatedOpenForCustomer(customer.provider, customer.companyId, customer.externalId),
+      this.summaries.get(customer.orgId, customerId),
     ]);
     const emails = [customer.email, ...customer.contacts.map((c) => c.email), ...(state?.contacts ?? []).map((c) => c.email)].filter((e): e is string => e !== undefined && e !== '');
     const bounced = await this.bounceList.bouncedAmong(customer.orgId, emails);
-    return { input: { customer, invoices, payments, state, entries, sentAudit, hold, bounced }, org };
+    return { input: { customer, invoices, payments, state, entries, sentAudit, hold, bounced, undated, summary }, org };
+  }
+
+  /** One account's documents, read by equalities on its keys and its `_id`s (the account page and the accounts API's one account). */
+  readAccount(customerId: string): Promise<{ input: AccountInput; org: OrganisationDoc | null } | null> {
+    return this.readOne(customerId);
   }
 
   /** From an account's documents to the engine's account (pure). */
@@ -290,6 +305,16 @@ export class Planner {
     if (opts.alwaysRecord || !unchanged) {
       await this.states.recordPlan(customerId, customer.orgId, { nextEvaluationAt: next, levelId: decision.level.id }, now, { absent: state === null });
       result.stateWritten = true;
+    }
+    // The console's summary row, next to the decision it shows: written only when it changed.
+    const row = summaryRowOf(
+      { customer, account, state, invoices: input.invoices, undated: input.undated ?? [], decision, policy: choice.compiled },
+      { orgToday: localDate(now, org.org?.timeZone ?? 'UTC'), onHold: input.hold !== null, now },
+    );
+    result.summaryRow = row;
+    if (rowChanged(input.summary, row)) {
+      await this.summaries.write(row);
+      result.summaryWritten = true;
     }
     if (next !== null && next > now && this.opts.onNextEvaluation && state?.nextEvaluationAt?.getTime() !== next.getTime()) {
       await this.opts.onNextEvaluation({ customerId, orgId: customer.orgId, at: next }).catch(() => {
@@ -448,12 +473,36 @@ export class Planner {
    * retries them). The organisation's documents are read once (page.ts), the accounts planned a page
    * at a time; an unchanged account costs no write.
    */
-  async planOrganisation(orgId: string, now: Date, pageSize = 200): Promise<PlanSummary> {
+  async planOrganisation(orgId: string, now: Date, pageSize = 200, opts: { snapshot?: boolean } = {}): Promise<PlanSummary> {
     const summary = emptySummary();
     const org = await this.orgPlanning(orgId);
     const inputs = await new OrgReader(this.store).accounts(orgId);
-    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false }, (r) => addTo(summary, r));
+    const rows = new Map<string, AccountSummaryRowDoc>();
+    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false }, (r) => {
+      addTo(summary, r);
+      if (r.summaryRow) rows.set(r.customerId, r.summaryRow);
+    });
+    if (opts.snapshot) await this.writeSnapshot(orgId, org, inputs, rows, now);
     return summary;
+  }
+
+  /**
+   * The organisation's daily snapshot (src/planning/snapshots.ts) from what the pass holds: the rows it just
+   * computed (an account it could not plan keeps its stored row), the payments and sends it read; plus two
+   * reads (approved referrals and write-offs, the invoices issued in the DSO window).
+   */
+  private async writeSnapshot(orgId: string, org: OrgPlanning, inputs: readonly AccountInput[], rows: ReadonlyMap<string, AccountSummaryRowDoc>, now: Date): Promise<void> {
+    const timeZone = org.org?.timeZone ?? 'UTC';
+    const date = localDate(now, timeZone);
+    const since = windowStart(date);
+    const snapshots = new OrgSnapshots(this.db);
+    const [outcomes, creditSales] = await Promise.all([snapshots.approvedOutcomes(orgId), snapshots.creditSalesSince(orgId, since)]);
+    const all = inputs.flatMap((i) => {
+      const row = rows.get(i.customer._id) ?? i.summary;
+      return row ? [row] : [];
+    });
+    const collected = addCollected(inputs.map((i) => collectedOf(i.payments, i.entries, timeZone, since)));
+    await snapshots.write(snapshotOf({ orgId, date, at: now, source: 'daily', rows: all, ...outcomes, creditSales, collected }));
   }
 
   /** Accounts whose next evaluation time has come (levels move with time, not only with data), and the quarantined ones (retried). */

@@ -56,6 +56,8 @@ export const collections = {
   sentDocuments: 'sent_documents',
   // Pointers to the outbox entries due now: the dispatcher's scan (src/store/outbox-due.ts). Read whole or by _id.
   outboxDue: 'outbox_due',
+  accountSummaries: 'account_summaries',
+  orgSnapshots: 'org_snapshots',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -125,6 +127,18 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   ],
   // The due queue (src/store/outbox-due.ts): scanned whole with a limit (a SQL LIMIT on FerretDB), else by _id. No index.
   outboxDue: [],
+  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): an organisation's
+  // rows by `_id` range (the list's pages), narrowed by equality on state, level, owner or currency.
+  accountSummaries: [
+    { key: { orgId: 1, _id: 1 }, name: 'org_id' },
+    { key: { orgId: 1, state: 1 }, name: 'org_state' },
+    { key: { orgId: 1, 'level.id': 1 }, name: 'org_level' },
+    { key: { orgId: 1, owners: 1 }, name: 'org_owner' },
+    { key: { orgId: 1, currencies: 1 }, name: 'org_currency' },
+    { key: { orgId: 1, nameKey: 1 }, name: 'org_name' },
+  ],
+  // The organisation's daily snapshots (src/planning/snapshots.ts, `_id` = orgId:yyyy-mm-dd): the overview's range.
+  orgSnapshots: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
 };
 
 export interface Store {

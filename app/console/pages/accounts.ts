@@ -1,20 +1,19 @@
 // The accounts list (GET /console/accounts) and its CSV (GET /console/accounts.csv). The rows are the
-// accounts API's own (src/planning/accounts.ts AccountsReader.page: the planner's decision shaped by
-// account-view.ts), a page of accounts examined at a time by id. Name and owner are filtered by the
-// database before deciding; level, state, currency and amount on the decided rows (so a page may show
-// fewer rows than it examined: the pager goes on). A sales rep sees their own accounts only.
+// accounts' summary rows (src/planning/summaries.ts: the planner's last decision shaped by account-view.ts,
+// written by planning), 50 a page in customer id order, read as one `_id` range of the organisation. Name,
+// level, state, owner and currency are filtered by the database; the amount range on the page's rows (so a
+// page may show fewer rows than it read: the pager goes on). A sales rep sees their own accounts only.
 import type { Request } from 'express';
 import { z } from 'zod';
 import { minorUnitExponent, formatMoney } from '../../../src/domain/money.js';
 import { toCsv } from '../../../src/documents/audit-export.js';
 import { API_ACCOUNT_STATES, type AccountSummary } from '../../../src/planning/account-view.js';
-import { AccountsReader, decodeCursor, encodeCursor, type AccountsQuery } from '../../../src/planning/accounts.js';
-import { Planner } from '../../../src/planning/plan.js';
+import { decodeCursor, encodeCursor, type AccountsQuery } from '../../../src/planning/accounts.js';
+import { accountSummaries, summaryOfRow, type RowQuery } from '../../../src/planning/summaries.js';
 import { html, type Html } from '../html.js';
 import type { ConsoleDeps, ConsoleRoute, Outcome, Viewer } from '../router.js';
 
 export const PAGE_SIZE = 50;
-const CSV_PAGE = 500;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
 const opt = <T extends z.ZodType>(t: T) => z.preprocess(blankToUndefined, t.optional());
@@ -49,8 +48,16 @@ export function rowMatches(a: AccountSummary, f: AccountFilters): boolean {
   return lines.some((o) => (f.min === undefined || o.minor >= toMinor(f.min, o.currency)) && (f.max === undefined || o.minor <= toMinor(f.max, o.currency)));
 }
 
-function readerOf(deps: ConsoleDeps): AccountsReader {
-  return new AccountsReader(deps.services.store, new Planner(deps.services.store, { worker: 'console', policies: deps.services.policies }));
+/** The summary rows' query of the filters (the amount range is applied by rowMatches on the rows read). */
+function rowQuery(query: Omit<AccountsQuery, 'limit'>, f: AccountFilters): RowQuery {
+  return {
+    ...(query.after !== undefined ? { after: query.after } : {}),
+    ...(query.nameContains ? { nameContains: query.nameContains } : {}),
+    ...(query.owner ? { owner: query.owner } : {}),
+    ...(f.state !== undefined ? { state: f.state } : {}),
+    ...(f.level !== undefined ? { levelId: f.level } : {}),
+    ...(f.currency !== undefined ? { currency: f.currency } : {}),
+  };
 }
 
 export class FilterProblem extends Error {
@@ -127,7 +134,8 @@ export const accountsRoute: ConsoleRoute = {
     const { filters, query } = parsed;
     const org = v.org;
     if (!org) return { kind: 'page', status: 404, title: 'Accounts', nav: 'accounts', body: html`<p>This organisation no longer exists.</p>` };
-    const [page, choice] = await Promise.all([readerOf(deps).page(org, { ...query, limit: PAGE_SIZE }, deps.services.now()), deps.services.policies.forOrg(org._id)]);
+    const [read, choice] = await Promise.all([accountSummaries(deps.services.store.db).page(org._id, { ...rowQuery(query, filters), limit: PAGE_SIZE }), deps.services.policies.forOrg(org._id)]);
+    const page = { accounts: read.rows.map(summaryOfRow), lastId: read.more ? (read.rows[read.rows.length - 1]?.customerId ?? null) : null };
     const rows = page.accounts.filter((a) => rowMatches(a, filters));
     const levels = choice.compiled.levels.map((l) => ({ id: l.id, name: l.name }));
     const own = v.scopeOf('viewAccounts') === 'own';
@@ -157,17 +165,12 @@ export const accountsCsvRoute: ConsoleRoute = {
     }
     const org = v.org;
     if (!org) return { kind: 'page', status: 404, title: 'Accounts', body: html`<p>This organisation no longer exists.</p>` };
-    const reader = readerOf(deps);
-    const now = deps.services.now();
+    // Every matching row in one read (the organisation's rows by equality, the filters as on the page).
+    const { rows: read } = await accountSummaries(deps.services.store.db).page(org._id, rowQuery(parsed.query, parsed.filters));
     const rows: string[][] = [];
-    let after = parsed.query.after;
-    do {
-      const page = await reader.page(org, { ...parsed.query, ...(after !== undefined ? { after } : {}), limit: CSV_PAGE }, now);
-      for (const a of page.accounts.filter((x) => rowMatches(x, parsed.filters))) {
-        rows.push([a.id, a.name, a.state, a.level?.name ?? '', amounts(a.open), amounts(a.pastDue), a.next?.step ?? '', a.next?.date ?? '']);
-      }
-      after = page.lastId ?? undefined;
-    } while (after !== undefined);
+    for (const a of read.map(summaryOfRow).filter((x) => rowMatches(x, parsed.filters))) {
+      rows.push([a.id, a.name, a.state, a.level?.name ?? '', amounts(a.open), amounts(a.pastDue), a.next?.step ?? '', a.next?.date ?? '']);
+    }
     return { kind: 'file', contentType: 'text/csv; charset=utf-8', filename: `accounts-${org._id}.csv`, body: toCsv(CSV_HEADER, rows) };
   },
 };
