@@ -53,6 +53,8 @@ export const collections = {
   consoleSignIns: 'console_sign_ins',
   consoleSessions: 'console_sessions',
   sentDocuments: 'sent_documents',
+  // The customer's page (src/store/customer-links.ts): per account, the instant before which its links are revoked.
+  customerLinks: 'customer_links',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -113,6 +115,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   // The web console's sign-in links and sessions (app/console/auth.ts), read by _id (a hash); pruned by expiry.
   consoleSignIns: [{ key: { expiresAt: 1 }, name: 'expires' }],
   consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  // The customer's page links' revocations (src/store/customer-links.ts), read by _id (the account).
+  customerLinks: [],
   // The archive of sent documents (src/store/sent-documents.ts): an account's documents, an entry's documents.
   sentDocuments: [
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
