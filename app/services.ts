@@ -10,7 +10,7 @@ import type { Agenda } from 'agenda';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { liveBalanceFrom } from '../src/outbox/live-balance.js';
-import { emailOptionsFromConfig, withReplyAddresses, type OutboxSettings } from '../src/outbox/wiring.js';
+import { emailOptionsFromConfig, withCustomerLinks, withReplyAddresses, type OutboxSettings } from '../src/outbox/wiring.js';
 import { storedPolicySource } from '../src/planning/policy-source.js';
 import type { Store } from '../src/store/store.js';
 import type { Provider } from '../src/store/types.js';
@@ -121,7 +121,7 @@ function byProvider(c: Connectors): Partial<Record<Provider, QuickBooksConnector
 export function outboxSettings(config: Config, store: Store, connectors: Connectors): OutboxSettings {
   const providers = byProvider(connectors);
   return {
-    email: withReplyAddresses(emailOptionsFromConfig(config.email), config.inbound.replyMailbox, store),
+    email: withCustomerLinks(withReplyAddresses(emailOptionsFromConfig(config.email), config.inbound.replyMailbox, store), config.secrets.customerLinkKey, config.http.publicBaseUrl),
     connectors: providers,
     platformEmail: { connectors: providers, sendEnabled: config.email.sendEnabled },
     freshness: { fetchLiveBalance: liveBalanceFrom(store, providers) },

@@ -3,6 +3,7 @@
 // ConfigError that lists every problem at once; nothing else reads process.env.
 import { z } from 'zod';
 import { DEVELOPMENT_AUDIT_CHAIN_KEY_BASE64, developmentAuditChainKey } from './crypto/audit-key.js';
+import { deriveCustomerLinkKey } from './crypto/customer-link.js';
 
 const url = (fallback: string) => z.url({ error: 'must be an absolute URL' }).default(fallback);
 const optionalSecret = z.string().min(1).optional();
@@ -41,6 +42,8 @@ export const envSchema = z.object({
   ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   /** Keys the audit trail's HMAC chain; outside production the public development key when unset. */
   AUDIT_CHAIN_KEY: base64Key32.optional(),
+  /** Signs the customer's page links (docs/customer-page.md); unset: derived from AUDIT_CHAIN_KEY. */
+  CUSTOMER_LINK_KEY: base64Key32.optional(),
 
   QBO_CLIENT_ID: optionalSecret,
   QBO_CLIENT_SECRET: optionalSecret,
@@ -100,7 +103,7 @@ export interface Config {
   mongo: { uri: string | undefined; dbName: string; connectTimeoutMs: number; localDir: string };
   worker: { concurrency: number; shutdownGraceMs: number; syncIntervalMinutes: number };
   /** auditChainKey: always set (the development key outside production when AUDIT_CHAIN_KEY is unset). */
-  secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined; auditChainKey: Buffer };
+  secrets: { tokenEncryptionKey: Buffer | undefined; adminApiToken: string | undefined; auditChainKey: Buffer; customerLinkKey: Buffer };
   quickbooks: {
     clientId: string | undefined;
     clientSecret: string | undefined;
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
       adminApiToken: e.ADMIN_API_TOKEN,
       auditChainKey: e.AUDIT_CHAIN_KEY ?? developmentAuditChainKey(),
+      customerLinkKey: deriveCustomerLinkKey(e.CUSTOMER_LINK_KEY, e.AUDIT_CHAIN_KEY ?? developmentAuditChainKey()),
     },
     quickbooks: {
       clientId: e.QBO_CLIENT_ID,
@@ -262,7 +266,7 @@ const minDistinctTokenChars = 8; // 32 random hex characters have fewer than 8 a
  */
 function weakProductionValues(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  for (const name of ['TOKEN_ENCRYPTION_KEY', 'AUDIT_CHAIN_KEY']) {
+  for (const name of ['TOKEN_ENCRYPTION_KEY', 'AUDIT_CHAIN_KEY', 'CUSTOMER_LINK_KEY']) {
     const key = env[name];
     if (key !== undefined && base64Key32.safeParse(key).success && distinctCount(Buffer.from(key, 'base64')) < minDistinctKeyBytes) {
       problems.push(`${name}: too weak for production (its bytes repeat); generate one with: openssl rand -base64 32`);

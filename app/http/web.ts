@@ -29,6 +29,8 @@ import { DEFAULT_INBOUND_MAX_BYTES, queueInboundProcessing } from '../../jobs/in
 import { afterConsent, disconnectConnection } from '../../jobs/connections.js';
 import type { ConnectionDoc } from '../../src/store/types.js';
 import { buildConsole, consoleLinks, ConsoleAuth } from '../console/index.js';
+import { customerPageRouter } from '../customer-page/router.js';
+import { customerLinksRouter, customerLinksRoutes } from './customer-links.js';
 
 export interface WebApp {
   app: Express;
@@ -69,8 +71,10 @@ export async function buildWebApp(config: Config, services: Services, connectors
     }));
   }
   if (slack) routers.push(buildConsole({ services, slack: slack.services, auth: consoleAuth, bodyLimit }));
+  // The customer's page (app/customer-page, docs/customer-page.md): public, signed links; the collector is told in Slack when it is configured.
+  routers.push(customerPageRouter({ services, slack: slack?.services ?? null, key: config.secrets.customerLinkKey, bodyLimit }));
   // Every admin router's route list: the OpenAPI document is built from these (test/openapi.test.ts holds them to the mounted routes).
-  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes, ...inboundRoutes];
+  const apiRoutes = [...coreRoutes, ...documentsRoutes, ...adminRoutes, ...assignmentsRoutes, ...outboundRoutes, ...orgsRoutes, ...policiesRoutes, ...quarantineRoutes, ...overridesRoutes, ...accountsRoutes, ...connectionsRoutes, ...contactsRoutes, ...reconciliationRoutes, ...inboundRoutes, ...customerLinksRoutes];
   const app = createApp({
     db: store.db,
     logger,
@@ -90,6 +94,7 @@ export async function buildWebApp(config: Config, services: Services, connectors
       contactsRouter({ store, now }),
       reconciliationRouter({ store }),
       inboundRouter({ store }),
+      customerLinksRouter({ store, now, key: config.secrets.customerLinkKey, publicBaseUrl: config.http.publicBaseUrl }),
       openApiRouter(apiRoutes),
     ],
   });

@@ -27,6 +27,8 @@ export interface LetterAttachmentInput {
   timeZone?: string;
   /** The deadline the letter states (the dispatcher's, src/domain/deadline.ts). */
   responseBy?: string;
+  /** The account's customer page link, as the email that carries the letter prints it. */
+  customerPageUrl?: string;
 }
 
 /** A deadline a letter can state: a valid date after the letter's own (an unreadable one: the settings' default, below). */
@@ -52,6 +54,7 @@ export async function letterAttachment<C extends LetterAttachmentInput>(ctx: C):
     copies: a.cc.map((c) => ({ name: c.name, role: c.role })),
     ...(a.guarantee ? { guaranteeRef: a.guarantee.documentRef } : {}),
     ...(ctx.replyTo ? { replyTo: ctx.replyTo } : {}),
+    ...(ctx.customerPageUrl ? { customerPageUrl: ctx.customerPageUrl } : {}),
     deadline: stateable(ctx.responseBy ?? a.responseBy, sentDate) ?? letterDeadline(kind, settings, sentDate),
   });
   return { filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' };

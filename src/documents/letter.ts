@@ -12,6 +12,7 @@ import { balances, documentInstant, pastDue, paidMinor, type DocInvoice, type Do
 import { BOLD, facts, finish, letterhead, newDoc, paragraph, table, ensureSpace, type Column, type Pdf } from './pdf.js';
 import type { DocumentSettings, LetterKind, LetterTexts } from './settings.js';
 import { howToPayFacts } from './how-to-pay.js';
+import { CUSTOMER_PAGE_SENTENCE } from '../email/templates.js';
 import { roleTitle } from '../domain/contact-roles.js';
 
 export interface LetterInput {
@@ -39,6 +40,8 @@ export interface LetterInput {
   copies?: readonly { name: string; role: string }[];
   /** The personal guarantee's document reference, named in the guarantor's paragraph. */
   guaranteeRef?: string;
+  /** The account's customer page (src/crypto/customer-link.ts), printed under how to pay with CUSTOMER_PAGE_SENTENCE. */
+  customerPageUrl?: string;
 }
 
 export interface BuiltLetter {
@@ -186,6 +189,7 @@ export async function buildLetter(input: LetterInput): Promise<BuiltLetter> {
   ensureSpace(doc, 60);
   paragraph(doc, fill(t.payment, vars), { font: BOLD, size: 11, gap: 4 });
   facts(doc, howToPay);
+  if (input.customerPageUrl) paragraph(doc, `${CUSTOMER_PAGE_SENTENCE} ${input.customerPageUrl}`, { size: 9.5, gap: 4 });
   doc.y += 6;
   ensureSpace(doc, 50);
   paragraph(doc, 'Your direct contact', { font: BOLD, size: 11, gap: 4 });

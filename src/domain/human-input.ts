@@ -48,6 +48,18 @@ export function parseDate(text: string | null | undefined, rules: DateRules): Pa
   return ok(d.data);
 }
 
+/** A date that has happened (a payment's): a real calendar date, today at the latest, at most `horizonDays` back. */
+export function parsePastDate(text: string | null | undefined, rules: { today: LocalDate; horizonDays?: number }): Parsed<LocalDate> {
+  const raw = (text ?? '').trim();
+  if (raw === '') return no('Pick a date');
+  const d = CalendarDate.safeParse(raw);
+  if (!d.success) return no(`${raw.slice(0, 20)}: ${d.error.issues[0]?.message ?? 'not a date'}`);
+  if (d.data > rules.today) return no(`${d.data} is in the future: pick today or an earlier date`);
+  const earliest = addDays(rules.today, -(rules.horizonDays ?? DEFAULT_INPUT_HORIZON_DAYS));
+  if (d.data < earliest) return no(`${d.data} is too long ago: pick a date from ${earliest}`);
+  return ok(d.data);
+}
+
 /** An ISO 4217 currency code (ZZZ is refused). */
 export const CurrencyCode = z
   .string()

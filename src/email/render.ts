@@ -38,6 +38,7 @@ function text(m: Message, input: MessageInput): string {
   }
   lines.push(`  Total: ${formatTotals(input.totals)}`, '');
   for (const p of m.outro) lines.push(p, '');
+  if (m.customerPage) lines.push(`${m.customerPage.text} ${m.customerPage.url}`, '');
   lines.push(...signature(input));
   return lines.join('\n') + '\n';
 }
@@ -61,6 +62,7 @@ function html(m: Message, input: MessageInput): string {
     `<tbody>${rows}</tbody>`,
     `<tfoot><tr><th ${cell} colspan="3">Total</th><th ${cell} colspan="2">${escapeHtml(formatTotals(input.totals))}</th></tr></tfoot></table>`,
     ...m.outro.map(p),
+    ...(m.customerPage ? [`<p>${escapeHtml(m.customerPage.text)} <a href="${escapeHtml(m.customerPage.url)}">${escapeHtml(m.customerPage.url)}</a></p>`] : []),
     `<p>${signature(input).map(escapeHtml).join('<br>')}</p>`,
     '</body></html>',
   ].join('\n');

@@ -56,6 +56,8 @@ export interface MessageInput {
   cc?: readonly { name: string; role: string }[] | undefined;
   /** How to pay without a pay link: the organisation's remittance details and the reference to quote (the account number, else the customer's name). */
   remittance?: { bankDetails: readonly string[]; instructions?: string | undefined; reference: string } | undefined;
+  /** The account's customer page (src/crypto/customer-link.ts), printed after the body: CUSTOMER_PAGE_SENTENCE and the link. */
+  customerPageUrl?: string | undefined;
 }
 
 /** A message as blocks, rendered to text and HTML by render.ts. */
@@ -68,7 +70,12 @@ export interface Message {
   outro: string[];
   /** Shown in the table caption, e.g. "Past-due invoices". */
   tableTitle: string;
+  /** The customer's page: the sentence and the link, after the outro (absent: no link configured). */
+  customerPage?: { text: string; url: string };
 }
+
+/** The sentence before the customer's page link, in every customer email and letter (docs/customer-page.md). */
+export const CUSTOMER_PAGE_SENTENCE = 'View your statement and answer online:';
 
 /** "March 3, 2025" (en-US), "3 March 2025" (en-NZ, en-GB): the letters' date style (src/domain/locale.ts). */
 export function longDate(date: LocalDate, locale = 'en-US'): string {
@@ -290,5 +297,6 @@ export function compose(input: MessageInput): Composed {
   const m = build(input, formatTotals(input.totals));
   // The recipient's capacity first, the guarantor's paragraph after the body, and how to pay where each builder says PAY.
   const pay = PAY(input);
-  return { ok: true, message: { ...m, intro: [...addressedLines(input), ...m.intro, ...guarantorLines(input)], outro: m.outro.flatMap((p) => (p === pay ? payLines(input) : [p])) } };
+  const page = input.customerPageUrl !== undefined && input.customerPageUrl !== '' ? { customerPage: { text: CUSTOMER_PAGE_SENTENCE, url: input.customerPageUrl } } : {};
+  return { ok: true, message: { ...m, intro: [...addressedLines(input), ...m.intro, ...guarantorLines(input)], outro: m.outro.flatMap((p) => (p === pay ? payLines(input) : [p])), ...page } };
 }

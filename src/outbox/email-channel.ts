@@ -31,7 +31,12 @@ export interface EmailChannelOptions {
   /** Ignored: the dispatcher decides dry run (DispatcherOptions.sendEnabled, the connection's send mode) and says so in SendContext.dryRun. Kept while src/outbox/wiring.ts still passes it. */
   sendEnabled?: boolean;
   /** The letter PDF for letter actions (the documents module builds it); none attached when absent or null. */
-  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }>; replyTo?: string }) => Promise<Mail.Attachment | null>;
+  attachLetter?: (ctx: SendContext & { action: Extract<PayloadAction, { kind: 'letter' }>; replyTo?: string; customerPageUrl?: string }) => Promise<Mail.Attachment | null>;
+  /**
+   * The account's customer page link (src/crypto/customer-link.ts customerPageUrl), printed in the email and the
+   * letter. `issuedAt` is the outbox entry's creation, so a retry renders the same link (the same bytes).
+   */
+  customerPageUrl?: (orgId: string, customerId: string, issuedAt: Date) => string;
   /**
    * The archive of sent documents (src/store/sent-documents.ts): a letter is stored before it is attached and
    * the stored bytes are attached, so what is stored is what went out. createChannels wires it; none: not kept.
@@ -130,6 +135,7 @@ export class EmailChannel implements Channel {
       };
     });
     const sender = senderOf(ctx.org, this.opts.from);
+    const customerPageUrl = this.opts.customerPageUrl?.(ctx.entry.orgId, ctx.entry.customerId, ctx.entry.createdAt);
     const rendered = renderMessage({
       template: a.template,
       customerName: ctx.accountName,
@@ -149,6 +155,7 @@ export class EmailChannel implements Channel {
       recipientFallbackFrom: a.to.fallbackFrom,
       cc: a.cc.map((c) => ({ name: c.name, role: c.role })),
       remittance: { bankDetails: remit.bankDetails ?? [], instructions: remit.instructions, reference: accountReference(ctx.customer) },
+      customerPageUrl,
     });
     if (!rendered.ok) return { ok: false, permanent: true, error: rendered.problem, rejected: [] };
     const orgAddress = SenderSchema.safeParse(ctx.org?.settings['sender'] ?? {}).data?.replyTo;
@@ -156,7 +163,7 @@ export class EmailChannel implements Channel {
     const urgent = a.kind === 'email' ? a.urgent : a.letter === 'finalDemand';
     const headers: Record<string, string> = { 'X-Overdue-Key': ctx.entry._id };
     if (a.kind === 'email' && a.readReceipt) headers['Disposition-Notification-To'] = replyTo;
-    const letter = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}) }) : null;
+    const letter = a.kind === 'letter' && this.opts.attachLetter ? await this.opts.attachLetter({ ...ctx, action: a, ...(token !== null ? { replyTo } : {}), ...(customerPageUrl !== undefined ? { customerPageUrl } : {}) }) : null;
     const kept = letter && a.kind === 'letter' ? await this.keep(ctx, a, letter, today) : null;
     const attachment = kept ? { filename: kept.filename, content: kept.bytes, contentType: kept.contentType } : letter;
     const stated = a.kind === 'letter' ? { responseBy: ctx.responseBy ?? a.responseBy } : {};

@@ -9,6 +9,7 @@ import type { Provider } from '../store/types.js';
 import type { FreshnessOptions, SendRates } from './dispatcher.js';
 import type { EmailChannelOptions } from './email-channel.js';
 import { letterAttachment } from '../documents/attach.js';
+import { customerPageUrl } from '../crypto/customer-link.js';
 import { createSmtpTransport } from './transport.js';
 import type { ReplyMailbox } from '../inbound/reply-address.js';
 import { inboundStore } from '../inbound/store.js';
@@ -44,4 +45,13 @@ export function withReplyAddresses(email: EmailChannelOptions | null, mailbox: R
   if (!email || !mailbox) return email;
   const tokens = inboundStore(store.db).tokens;
   return { ...email, replyMailbox: mailbox, rememberReplyToken: (token, orgId, customerId, now) => tokens.remember(token, orgId, customerId, now) };
+}
+
+/**
+ * Customer email and letters carry the account's customer page link (docs/customer-page.md), signed with the
+ * installation's customer-link key and pointing at PUBLIC_BASE_URL.
+ */
+export function withCustomerLinks(email: EmailChannelOptions | null, key: Buffer, publicBaseUrl: string): EmailChannelOptions | null {
+  if (!email) return email;
+  return { ...email, customerPageUrl: (orgId, customerId, issuedAt) => customerPageUrl(publicBaseUrl, key, { orgId, customerId, issuedAt }) };
 }

@@ -58,6 +58,8 @@ export const collections = {
   outboxDue: 'outbox_due',
   accountSummaries: 'account_summaries',
   orgSnapshots: 'org_snapshots',
+  // The customer's page (src/store/customer-links.ts): per account, the instant before which its links are revoked.
+  customerLinks: 'customer_links',
 } as const;
 
 const providerKey: IndexDescription = { key: { provider: 1, companyId: 1, externalId: 1 }, name: 'provider_company_external', unique: true };
@@ -120,6 +122,8 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   consoleSessions: [{ key: { expiresAt: 1 }, name: 'expires' }],
   // The ladder editor's drafts (app/console/ladder-drafts.ts), one per session, read by _id; pruned by expiry.
   consolePolicyDrafts: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  // The customer's page links' revocations (src/store/customer-links.ts), read by _id (the account).
+  customerLinks: [],
   // The archive of sent documents (src/store/sent-documents.ts): an account's documents, an entry's documents.
   sentDocuments: [
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
