@@ -3,12 +3,13 @@
 import type { ConsoleLinks } from '../../slack/services/console-link.js';
 import { ConsoleAuth } from './auth.js';
 import { accountRoutes } from './pages/account.js';
+import { accountEditRoutes } from './pages/account-edit.js';
 import { accountsCsvRoute, accountsRoute } from './pages/accounts.js';
 import { overviewRoute } from './pages/overview.js';
 import { consoleRouter, type ConsoleDeps, type ConsoleRoute } from './router.js';
 
 /** Every page and form of the console (later pages append here). */
-export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes];
+export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...accountEditRoutes];
 
 export { ConsoleAuth };
 

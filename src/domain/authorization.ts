@@ -29,6 +29,10 @@ export const actions = [
   'decideLookalike',
   /** Read accounts in the web console (app/console): a rep their own, the others every account. */
   'viewAccounts',
+  /** An account's overrides (do not chase, strategic, guarantee, time zone, language) from the web console. */
+  'editOverrides',
+  /** Ask an approver to refer an account to the collection agency (Slack's /overdue refer, the console's Request referral). */
+  'requestReferral',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -47,10 +51,10 @@ const nudge = (scope: Scope) => ({ logCall: scope, promise: scope, paymentPlan: 
 export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>> = {
   unknown: {},
   sales_rep: { ...nudge('own'), editContacts: 'own', viewAccounts: 'own' },
-  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
+  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any', requestReferral: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editOverrides: 'any', requestReferral: 'any' },
   approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests', viewAccounts: 'any' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editOverrides: 'any', requestReferral: 'any' },
 };
 
 export interface Person {
