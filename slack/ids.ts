@@ -35,6 +35,8 @@ export const actionIds = {
   replyUnrelated: 'reply.unrelated',
   /** App Home's *Open Overdue*: a single-use sign-in link to the web console, by DM (app/console). */
   consoleOpen: 'console.open',
+  /** The account view's *Request referral*: opens the referral modal (the reason); value: the customer (account) id. */
+  referralRequest: 'referral_request',
 } as const;
 
 export const viewIds = {
@@ -54,6 +56,8 @@ export const viewIds = {
   /** The promise and dispute modals opened from a reply card (private_metadata id: the reply id). */
   replyPromise: 'reply_promise',
   replyDispute: 'reply_dispute',
+  /** Request referral's modal (private_metadata id: the customer id). */
+  referralRequest: 'view_referral_request',
 } as const;
 
 /** Input blocks of the modals: block id and the action id of its one element. */

@@ -11,10 +11,10 @@ const DECIDE: Action[] = ['approve', 'reject', 'moreTime'];
 const expected: Record<Role, { own: Action[]; others: Action[]; creditHold: Action[]; referral: Action[] }> = {
   unknown: { own: [], others: [], creditHold: [], referral: [] },
   sales_rep: { own: [...NUDGE, 'editContacts', 'viewAccounts'], others: [], creditHold: [], referral: [] },
-  collector: { own: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts'], others: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts'], creditHold: [], referral: [] },
-  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy'], creditHold: DECIDE, referral: [] },
+  collector: { own: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts', 'requestReferral'], others: [...NUDGE, ...HOLDS, 'editContacts', 'viewAccounts', 'requestReferral'], creditHold: [], referral: [] },
+  manager: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy', 'editOverrides', 'requestReferral'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy', 'editOverrides', 'requestReferral'], creditHold: DECIDE, referral: [] },
   approver: { own: ['viewAccounts'], others: ['viewAccounts'], creditHold: [], referral: DECIDE },
-  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy'], creditHold: [], referral: [] },
+  admin: { own: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy', 'editOverrides', 'requestReferral'], others: [...NUDGE, ...HOLDS, 'liftPrepay', 'changeSettings', 'editContacts', 'viewAccounts', 'decideLookalike', 'editPolicy', 'editOverrides', 'requestReferral'], creditHold: [], referral: [] },
 };
 
 const person = (role: Role) => (role === 'unknown' ? null : { id: 'pat@acme.example', email: 'pat@acme.example', roles: [role] });

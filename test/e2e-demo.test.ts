@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeReport } from '../scripts/demo/output.js';
 import { runDemo, type AccountFacts, type DemoFacts, type EmailFact } from '../scripts/demo/run.js';
-import { finalState, summaryMarkdown, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
+import { consoleHref, finalState, summaryMarkdown, timelineHtml, timelineMarkdown } from '../scripts/demo/report.js';
 import { PEOPLE } from '../scripts/demo/scenario.js';
 import { addDays, daysBetween, localDate } from '../src/domain/calendar.js';
 import JSZip from 'jszip';
@@ -207,6 +207,20 @@ it('writes the report: timeline for every account, every email as .eml, the docu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it('#18: the report links every account to its console page; one link, fetched signed in while the demo served, answers with the account', () => {
+  const html = timelineHtml(facts);
+  const md = timelineMarkdown(facts);
+  expect(facts.consoleBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  for (const a of facts.accounts) {
+    const href = consoleHref(facts.consoleBaseUrl, a.customerId);
+    expect(href).toBe(`${facts.consoleBaseUrl}/console/accounts/${encodeURIComponent(a.customerId)}`);
+    expect(html).toContain(`<a class="console" href="${href}">Open in the console</a>`);
+    expect(md).toContain(`[Open in the console](${href})`);
+  }
+  const first = facts.accounts[0];
+  expect(facts.consoleCheck).toEqual({ href: consoleHref(facts.consoleBaseUrl, first?.customerId ?? ''), status: 200, heading: first?.spec.name.replace(/&/g, '&amp;') });
 });
 
 // Issue #17's defects, one test each, over the same run.

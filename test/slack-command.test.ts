@@ -52,7 +52,7 @@ describe('Slack: /overdue', () => {
 
   it("the account view's Log call goes through the nudge's audited path", async () => {
     const b = buttonsOf((await ask('acme industrial'))['blocks']);
-    expect(Object.keys(b)).toEqual([actionIds.logCall, actionIds.promise, actionIds.snooze, actionIds.placeHold, actionIds.contactsOpen]);
+    expect(Object.keys(b)).toEqual([actionIds.logCall, actionIds.promise, actionIds.snooze, actionIds.placeHold, actionIds.contactsOpen, actionIds.referralRequest]);
     const opened = h.sandbox.callsOf('views.open').length;
     await click(actionIds.logCall, String(b[actionIds.logCall]), users.collector.id);
     const view = (await waitFor('views.open', () => h.sandbox.callsOf('views.open')[opened])).args['view'] as Record<string, unknown>;

@@ -3,6 +3,7 @@
 import type { ConsoleLinks } from '../../slack/services/console-link.js';
 import { ConsoleAuth } from './auth.js';
 import { accountRoutes } from './pages/account.js';
+import { accountEditRoutes } from './pages/account-edit.js';
 import { accountsCsvRoute, accountsRoute } from './pages/accounts.js';
 import { ladderEditorRoutes } from './pages/ladder.js';
 import { ladderHistoryRoutes } from './pages/ladder-history.js';
@@ -14,7 +15,7 @@ import { settingsRoutes } from './pages/settings.js';
 import { consoleRouter, type ConsoleDeps, type ConsoleRoute } from './router.js';
 
 /** Every page and form of the console (later pages append here). */
-export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...connectionsRoutes, ...peopleRoutes, ...settingsRoutes, ...ladderEditorRoutes, ...ladderPreviewRoutes, ...ladderHistoryRoutes];
+export const consoleRoutes: readonly ConsoleRoute[] = [overviewRoute, accountsRoute, accountsCsvRoute, ...accountRoutes, ...accountEditRoutes, ...connectionsRoutes, ...peopleRoutes, ...settingsRoutes, ...ladderEditorRoutes, ...ladderPreviewRoutes, ...ladderHistoryRoutes];
 
 export { ConsoleAuth };
 

@@ -8,9 +8,8 @@
 import { Router } from 'express';
 import { localDate } from '../../src/domain/calendar.js';
 import { AppError } from '../../src/errors.js';
-import { describeChange, OverridesPatch, overridesView, OverridesView, planOverrides } from '../../src/planning/overrides.js';
-import { ReplanRequests } from '../../src/planning/requests.js';
-import { applyEntered, enteredContactAudit, type EnteredChange } from '../../src/planning/contacts.js';
+import { applyOverrides } from '../../src/planning/account-edits.js';
+import { OverridesPatch, overridesView, OverridesView } from '../../src/planning/overrides.js';
 import { accountStates } from '../../src/planning/state.js';
 import type { Store } from '../../src/store/store.js';
 import type { CustomerDoc, OrganisationDoc } from '../../src/store/types.js';
@@ -45,7 +44,6 @@ export function overridesRouter(deps: { store: Store; now?: () => Date }): Route
   const router = Router();
   const now = deps.now ?? (() => new Date());
   const states = accountStates(deps.store.db);
-  const replans = new ReplanRequests(deps.store.db);
 
   router.get('/accounts/:id/overrides', async (req, res) => {
     const { customer, org } = await accountOf(deps.store, String(req.params['id']));
@@ -57,37 +55,11 @@ export function overridesRouter(deps: { store: Store; now?: () => Date }): Route
   router.patch('/accounts/:id/overrides', async (req, res) => {
     const { customer, org } = await accountOf(deps.store, String(req.params['id']));
     const patch = parseInput(OverridesPatch, req.body);
-    const actor = actorOf(req);
-    const at = now();
-    const state = await states.get(customer._id);
-    // The end date is the account's: in the zone it is planned in after this change.
-    const zone = (patch.timeZone !== undefined ? patch.timeZone : state?.overrides?.timeZone) ?? customer.timeZone ?? org.timeZone;
-    const plan = planOverrides(patch, customer, state, actor.id, localDate(at, zone), at);
-    if (plan.problems.length > 0) throw new AppError('unprocessable', 'invalid request body', plan.problems);
-    // A guarantee naming a person: the guarantor becomes an entered contact of the account (role guarantor), audited like any entry.
-    let entered: EnteredChange | null = null;
-    const person = plan.enterGuarantor;
-    if (person) {
-      await states.updateContacts(customer._id, customer.orgId, (current) => {
-        const applied = applyEntered(current, person, actor.id, at);
-        entered = applied.change;
-        return applied.change ? applied.contacts : null;
-      }, at);
-      if (entered) await deps.store.audit.append(enteredContactAudit(customer.orgId, customer._id, actor, 'api', entered, at));
-    }
-    if (entered && plan.changes.length === 0) await replans.request(customer._id, `api:${actor.id}`, at);
-    if (plan.changes.length > 0) {
-      await states.setOverrides(customer._id, customer.orgId, plan.set, plan.unset, at);
-      for (const c of plan.changes) {
-        await deps.store.audit.append({
-          orgId: customer.orgId, accountId: customer._id, actor, channel: 'api', action: 'account.override', invoiceIds: [],
-          outcome: describeChange(c), details: { field: c.field, from: c.from, to: c.to }, at,
-        });
-      }
-      await replans.request(customer._id, `api:${actor.id}`, at);
-    }
+    // The same function as the console's account page (src/planning/account-edits.ts).
+    const r = await applyOverrides(deps.store, customer, org, patch, { actor: actorOf(req), channel: 'api', at: now() });
+    if (!r.ok) throw new AppError('unprocessable', 'invalid request body', r.problems);
     const after = await states.get(customer._id);
-    res.json({ ...overridesView(customer, after, org.timeZone, localDate(at, zone)), changed: plan.changes.map((c) => c.field) });
+    res.json({ ...overridesView(customer, after, org.timeZone, r.today), changed: r.changes.map((c) => c.field) });
   });
 
   return router;

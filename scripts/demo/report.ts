@@ -8,6 +8,11 @@ import type { AuditEntryDoc } from '../../src/store/types.js';
 import { decimal, ORG, USD_RATES } from './scenario.js';
 import type { AccountFacts, DemoFacts, SlackFact } from './run.js';
 
+/** An account's page in the web console, under the run's PUBLIC_BASE_URL (the report links every account to it). */
+export function consoleHref(base: string, customerId: string): string {
+  return `${base.replace(/\/$/, '')}/console/accounts/${encodeURIComponent(customerId)}`;
+}
+
 export type { TimelineRow };
 
 /** The report's file name of an archived letter: `<letter>-<account>-<sent date>.pdf`. */
@@ -185,7 +190,7 @@ export function timelineMarkdown(facts: DemoFacts): string {
   const summaries = accountSummaries(facts);
   for (const a of facts.accounts) {
     const s = summaries.find((x) => x.key === a.spec.key);
-    out.push(`## ${a.spec.name} (${s?.platform ?? ''}, ${a.spec.currency})`, '', `Story: ${a.spec.story}. Final state: **${s?.finalState ?? ''}**.`, '');
+    out.push(`## ${a.spec.name} (${s?.platform ?? ''}, ${a.spec.currency})`, '', `Story: ${a.spec.story}. Final state: **${s?.finalState ?? ''}**. [Open in the console](${consoleHref(facts.consoleBaseUrl, a.customerId)})`, '');
     out.push('| date | time | action | channel | by | details |', '|---|---|---|---|---|---|');
     for (const r of timelineRows(a, facts)) out.push(`| ${r.date} | ${r.time} | ${mdCell(r.action)} | ${r.channel} | ${mdCell(r.who)} | ${mdCell(r.detail)}${r.document !== undefined ? ` [the copy sent](${r.document})` : ''} |`);
     out.push('');
@@ -265,7 +270,7 @@ export function timelineHtml(facts: DemoFacts): string {
         .join('\n');
       return `<section class="account" id="${esc(a.spec.key)}">
 <h2>${esc(a.spec.name)} <span class="${stateClass(s?.finalState ?? '')}">${esc(s?.finalState ?? '')}</span></h2>
-<p class="story">${s?.platform ?? ''} · ${esc(a.spec.invoices.map((i) => `${i.number} ${decimal(i.amountMinor)} ${a.spec.currency}`).join(', '))} · ${esc(a.spec.story)}</p>
+<p class="story">${s?.platform ?? ''} · ${esc(a.spec.invoices.map((i) => `${i.number} ${decimal(i.amountMinor)} ${a.spec.currency}`).join(', '))} · ${esc(a.spec.story)} · <a class="console" href="${esc(consoleHref(facts.consoleBaseUrl, a.customerId))}">Open in the console</a></p>
 <table><tr><th>date</th><th>time</th><th>action</th><th>channel</th><th>by</th><th>details</th></tr>
 ${rows}
 </table></section>`;

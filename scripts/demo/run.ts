@@ -27,7 +27,7 @@ import { LOOKALIKE_FLAGS, type LookalikeFlagDoc } from '../../src/store/lookalik
 import { addReturningCustomer, openBalance, pay, seedLedgers, voidInvoice } from './ledger.js';
 import { People, type PersonAction } from './people.js';
 import { ORG, PEOPLE, REALM, scenario, TENANT, slackUsers, type AccountSpec, type ScenarioOptions } from './scenario.js';
-import { archivedLetterName } from './report.js';
+import { archivedLetterName, consoleHref } from './report.js';
 import { startWorld, type World } from './world.js';
 
 const TZ = ORG.timeZone;
@@ -137,6 +137,20 @@ export interface DemoFacts {
   wallMs: number;
   /** Real time per job and per simulation step (ms). */
   timings: Record<string, number>;
+  /** PUBLIC_BASE_URL of the run: the report links each account to `${consoleBaseUrl}/console/accounts/<id>`. */
+  consoleBaseUrl: string;
+  /** One of those links fetched while the demo's server was up, signed in as the collector: its status and page heading. */
+  consoleCheck: { href: string; status: number; heading: string | null } | null;
+}
+
+/** Sign in to the console as `slackUserId` (a link minted as /overdue console would) and fetch `href`. */
+async function fetchSignedIn(w: World, slackUserId: string, href: string): Promise<NonNullable<DemoFacts['consoleCheck']>> {
+  const { token } = await w.consoleAuth.mintSignIn(ORG.id, slackUserId, w.now());
+  const signIn = await fetch(`${w.url}/console/sign-in/${token}`, { method: 'POST', redirect: 'manual', headers: { origin: w.url, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const res = await fetch(href, { redirect: 'manual', headers: { cookie } });
+  const heading = /<h1>([^<]*)<\/h1>/.exec(await res.text())?.[1] ?? null;
+  return { href, status: res.status, heading };
 }
 
 export function customerIdOf(a: AccountSpec): string {
@@ -368,7 +382,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
         matched: f.matched, status: f.status, date: localDate(f.createdAt, TZ), creditStatus: (await res.json()) as Record<string, unknown>,
       });
     }
-    return { lookalikes, start: sc.start, end, days: sc.days, timeZone: TZ, accounts, payments, emails, slack: slackPosts, people: people.actions, documents, connected, wallMs: Date.now() - began, timings: Object.fromEntries([...w.timings].map(([k, v]) => [k, Math.round(v)])) };
+    const consoleBaseUrl = w.config.http.publicBaseUrl;
+    const firstAccount = accounts[0];
+    const consoleCheck = firstAccount ? await fetchSignedIn(w, PEOPLE.collector.id, consoleHref(consoleBaseUrl, firstAccount.customerId)) : null;
+    return { lookalikes, start: sc.start, end, days: sc.days, timeZone: TZ, accounts, payments, emails, slack: slackPosts, people: people.actions, documents, connected, wallMs: Date.now() - began, timings: Object.fromEntries([...w.timings].map(([k, v]) => [k, Math.round(v)])), consoleBaseUrl, consoleCheck };
   } finally {
     await w.stop();
   }

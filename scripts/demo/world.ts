@@ -40,6 +40,7 @@ import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp-sink.js';
 import { mailgunInboundRouter } from '../../src/inbound/mailgun.js';
 import { inboundStore } from '../../src/inbound/store.js';
 import { DEFAULT_INBOUND_MAX_BYTES } from '../../jobs/inbound.js';
+import { buildConsole, consoleLinks, ConsoleAuth } from '../../app/console/index.js';
 
 export const SECRETS = {
   qbo: { clientId: 'demo-qbo-client', clientSecret: 'demo-qbo-secret', verifierToken: 'demo-qbo-verifier' },
@@ -80,6 +81,8 @@ export interface World {
   inbound: string[];
   /** The key Mailgun signs its inbound posts with. */
   mailgunKey: string;
+  /** The web console's sign-in links and sessions (the console is served at url/console). */
+  consoleAuth: ConsoleAuth;
   /** Run one job handler, exactly as the worker would, at the simulated time. */
   runJob<T>(def: JobDefinition<T>, data: unknown): Promise<void>;
   /** Real time spent in each job (ms), for the progress lines. */
@@ -219,9 +222,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     });
     // As slack/wiring.ts: a person's action records a re-plan request; the worker's plan-requested job plans.
     const requests = new ReplanRequests(store.db);
+    // The web console (app/console), as app/http/web.ts serves it with the Slack app: the report links each account to its page.
+    const consoleAuth = new ConsoleAuth(store);
     const slack = await createSlackApp({
       signingSecret: SECRETS.slack.signingSecret, botToken: SECRETS.slack.botToken, apiUrl: config.slack.apiUrl,
       store, logger, now, policies: ctx.policies, replan: (id, at) => requests.request(id, `slack:${owner}`, at),
+      consoleLinks: consoleLinks(consoleAuth, url),
     });
     const inbound: string[] = [];
     const app = createApp({
@@ -238,6 +244,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
             inbound.push(id);
           },
         }),
+        buildConsole({ services: ctx, slack: slack.services, auth: consoleAuth, bodyLimit: config.http.bodyLimit }),
       ],
       adminRouters: [documentsRouter({ store, now }), adminRouter({ store, now }), outboundRouter({ store, now }), policiesRouter({ store, now }), contactsRouter({ store, now })],
     });
@@ -245,7 +252,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
 
     const timings = new Map<string, number>();
     return {
-      clock, now, config, store, logger, qbo, xero, slackSandbox, slack, sink, states, url, adminToken, ctx, timings, inbound, mailgunKey: SECRETS.mailgun.signingKey,
+      clock, now, config, store, logger, qbo, xero, slackSandbox, slack, sink, states, url, adminToken, ctx, timings, inbound, mailgunKey: SECRETS.mailgun.signingKey, consoleAuth,
       async runJob(def, data) {
         const t0 = performance.now();
         await def.run(def.data.parse(data), ctx, undefined as never);

@@ -19,7 +19,7 @@ export interface AccountAnswer {
    * to pay, Snooze); `holdId` the hold flow (Place credit hold, only when offered); `approvalId` the
    * approved referral whose prepay-only a manager may lift.
    */
-  buttons?: { viewId: string | null; holdId: string | null; approvalId: string | null; contactsId?: string | null };
+  buttons?: { viewId: string | null; holdId: string | null; approvalId: string | null; contactsId?: string | null; referralId?: string | null };
   /** The ledger no longer lists the customer as active ('inactive' QuickBooks, 'archived' Xero) but it may still owe. */
   ledgerStatus?: 'inactive' | 'archived';
   /** Open invoices the ledger gave neither a due date nor terms: not chased, listed for the collector. */
@@ -54,6 +54,7 @@ function accountButtons(b: NonNullable<AccountAnswer['buttons']>): Block {
       ...(b.holdId ? [button('Place credit hold', actionIds.placeHold, b.holdId, 'danger')] : []),
       ...(b.approvalId ? [button('Lift prepay-only', actionIds.liftPrepay, b.approvalId)] : []),
       ...(b.contactsId ? [button('Contacts', actionIds.contactsOpen, b.contactsId)] : []),
+      ...(b.referralId ? [button('Request referral', actionIds.referralRequest, b.referralId)] : []),
     ],
   };
 }
@@ -69,7 +70,7 @@ export function accountAnswer(a: AccountAnswer): { text: string; blocks: Block[]
       ...(a.undated && a.undated.length > 0 ? [section(undatedText(a.undated))] : []),
       section(`*Next step*\n${a.nextStep ? esc(a.nextStep) : '_nothing planned_'}`),
       ...(a.nextEvaluation ? [context(`Next look at the account: ${esc(a.nextEvaluation)}`)] : []),
-      ...(a.buttons && (a.buttons.viewId ?? a.buttons.holdId ?? a.buttons.approvalId ?? a.buttons.contactsId) ? [accountButtons(a.buttons)] : []),
+      ...(a.buttons && (a.buttons.viewId ?? a.buttons.holdId ?? a.buttons.approvalId ?? a.buttons.contactsId ?? a.buttons.referralId) ? [accountButtons(a.buttons)] : []),
     ],
   };
 }

@@ -208,3 +208,17 @@ export function referWithoutMailModal(accountName: string, m: ModalMeta): ModalV
     ],
   });
 }
+
+/** Request referral (the account view's button): the reason, required; the approvers are asked with the approval card. */
+export function referralRequestModal(accountName: string, m: ModalMeta): ModalView {
+  return modal({
+    callbackId: viewIds.referralRequest,
+    title: 'Request referral',
+    submit: 'Ask approvers',
+    privateMetadata: meta(m),
+    blocks: [
+      section(`Ask the approvers to refer *${esc(accountName)}* to the collection agency. They get the same approval card as the ladder's referral step; if approved, the account becomes prepay-only and the referral packet goes to the agency.`),
+      input(inputIds.reason.block, 'Reason', text(inputIds.reason.action, 'e.g. the customer stopped answering after the final demand', true)),
+    ],
+  });
+}

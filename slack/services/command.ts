@@ -137,7 +137,7 @@ async function accountView(
   levelName: string,
   a: { totals: Record<string, number>; oldestDays: number; strategic: boolean },
   now: Date,
-): Promise<{ viewId: string | null; holdId: string | null; approvalId: string | null; contactsId: string | null }> {
+): Promise<{ viewId: string | null; holdId: string | null; approvalId: string | null; contactsId: string | null; referralId: string | null }> {
   // The buttons offered are the ones the person may press on this account (the one table): a sales rep sees
   // none on another rep's account; the listeners check again when pressed.
   const allowed = (action: Action) => may({ id: person.email, email: person.email, roles: person.roles }, action, { salesRepEmail: customer.salesRepEmail }).ok;
@@ -164,5 +164,7 @@ async function accountView(
   }
   // Contacts: keyed by the customer itself (nothing to record; the modal reads the account when opened).
   const contactsId = allowed('editContacts') ? customer._id : null;
-  return { viewId, holdId, approvalId, contactsId };
+  // Request referral: keyed by the customer too (the modal asks the reason; slack/services/referral-request.ts).
+  const referralId = allowed('requestReferral') ? customer._id : null;
+  return { viewId, holdId, approvalId, contactsId, referralId };
 }

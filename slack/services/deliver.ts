@@ -18,12 +18,10 @@ import { openDm, slackUserByEmail, type SlackContext } from './context.js';
 import { deliverHold } from './holds.js';
 import { deliverLookalike, type LookalikeTaskDoc } from './lookalike.js';
 import { deliverAlert, deliverFindContact, deliverFollowUp, deliverLetterTask } from './notices.js';
-import { mailedDemandOf } from './letter-tasks.js';
-import { decisionLimitLine } from '../../src/engine/decision-limit.js';
-import { mailedDemandLine, referralNeedsOverride } from '../../src/planning/mailed-demand.js';
+import { approvalSnapshotOf, approverTargets } from './approval-request.js';
 import type { PostedMessage } from './messages.js';
 import { pastDueOf } from './past-due.js';
-import { postTaskOnce, type PostTarget } from './post-once.js';
+import { postTaskOnce } from './post-once.js';
 
 const SYSTEM = { kind: 'system' as const, id: 'slack', name: 'Overdue Slack app' };
 
@@ -109,7 +107,6 @@ const approvalKind = (t: TaskDoc): ApprovalSnapshot['kind'] => (t.action.kind ==
 
 async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: CustomerDoc, now: Date): Promise<PostedMessage[] | null> {
   const org = await ctx.store.organisations.get(customer.orgId);
-  const due = await pastDueOf(ctx, customer, now, org?.timeZone ?? 'UTC');
   const requesterEmail = collectorEmailOf(customer, org);
   const requester = requesterEmail ? await ctx.people.byEmail(customer.orgId, requesterEmail) : null;
   const requestedBy = requesterEmail ? { kind: 'person' as const, id: requesterEmail, name: requester?.name ?? requesterEmail } : { ...SYSTEM };
@@ -121,24 +118,8 @@ async function deliverApproval(ctx: SlackContext, task: TaskDoc, customer: Custo
   };
   const reason = reasons[kind];
   await ctx.store.approvals.request({ _id: task._id, orgId: task.orgId, customerId: customer._id, kind, requestedBy, reason }, now);
-  const attempts = await ctx.store.db.collection<AuditEntryDoc>(collections.audit).countDocuments({ accountId: customer._id, action: { $in: ['outbox.sent', 'call.logged'] } });
-  // The 90-day limit (policy limits.agencyDecisionByDay) and, for a referral, whether the mailed demand is confirmed.
-  const limit = kind === 'credit_hold' ? null : (await ctx.policies.forOrg(customer.orgId)).policy.limits.agencyDecisionByDay;
-  const mailed = kind === 'agency_referral' ? await mailedDemandOf(ctx, customer._id, undefined) : null;
-  const snapshot: ApprovalSnapshot = {
-    approvalId: task._id, customerId: customer._id, accountName: customer.displayName, kind, reason, requestedBy: requestedBy.name ?? requestedBy.id,
-    totals: due.totals, oldestDays: due.oldestDays, invoiceNumbers: due.invoices.map((i) => i.number), contactAttempts: attempts,
-    ...(limit !== null ? { limit: decisionLimitLine(limit, due.oldestDays) } : {}),
-    ...(mailed !== null ? { mailedDemand: { line: mailedDemandLine(mailed), needsOverride: referralNeedsOverride(mailed) } } : {}),
-  };
-  const targets: PostTarget[] = [];
-  if (ctx.approvalsChannel) targets.push({ channel: ctx.approvalsChannel, user: null });
-  else {
-    for (const p of await ctx.people.withRole(customer.orgId, 'approver')) {
-      const id = p.slackUserId ?? (await slackUserByEmail(ctx.client, p.email))?.id;
-      if (id) targets.push({ channel: await openDm(ctx.client, id), user: id });
-    }
-  }
+  const snapshot = await approvalSnapshotOf(ctx, customer, { approvalId: task._id, kind, reason, requestedBy: requestedBy.name ?? requestedBy.id }, now);
+  const targets = await approverTargets(ctx, customer.orgId);
   if (targets.length === 0) throw new Error('no approvals channel and no approver in Slack');
   return postTaskOnce(ctx, task, { kind: 'approval', snapshot }, approvalMessage(snapshot), () => Promise.resolve(targets), now, async (posts) => {
     await ctx.audit({

@@ -31,6 +31,10 @@ export const actions = [
   'viewAccounts',
   /** Edit the organisation's escalation policy in the web console's ladder editor: save a version, roll back. */
   'editPolicy',
+  /** An account's overrides (do not chase, strategic, guarantee, time zone, language) from the web console. */
+  'editOverrides',
+  /** Ask an approver to refer an account to the collection agency (Slack's /overdue refer, the console's Request referral). */
+  'requestReferral',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -49,10 +53,10 @@ const nudge = (scope: Scope) => ({ logCall: scope, promise: scope, paymentPlan: 
 export const PERMISSIONS: Readonly<Record<Role, Partial<Record<Action, Scope>>>> = {
   unknown: {},
   sales_rep: { ...nudge('own'), editContacts: 'own', viewAccounts: 'own' },
-  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any' },
-  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any' },
+  collector: { ...nudge('any'), placeHold: 'any', liftHold: 'any', editContacts: 'any', viewAccounts: 'any', requestReferral: 'any' },
+  manager: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', approve: 'creditHoldRequests', reject: 'creditHoldRequests', moreTime: 'creditHoldRequests', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any', editOverrides: 'any', requestReferral: 'any' },
   approver: { approve: 'otherRequests', reject: 'otherRequests', moreTime: 'otherRequests', viewAccounts: 'any' },
-  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any' },
+  admin: { ...nudge('any'), placeHold: 'any', liftHold: 'any', liftPrepay: 'any', changeSettings: 'any', editContacts: 'any', viewAccounts: 'any', decideLookalike: 'any', editPolicy: 'any', editOverrides: 'any', requestReferral: 'any' },
 };
 
 export interface Person {

@@ -83,7 +83,7 @@ function sameContact(a: ContactDoc, b: ContactDoc): boolean {
 }
 
 /** The audit entry of one entered contact added or changed (the import's and the Slack modal's). */
-export function enteredContactAudit(orgId: string, accountId: string, actor: AuditActor, channel: 'api' | 'slack', ch: EnteredChange, at: Date): AuditInput {
+export function enteredContactAudit(orgId: string, accountId: string, actor: AuditActor, channel: 'api' | 'slack' | 'console', ch: EnteredChange, at: Date): AuditInput {
   const c = ch.after;
   const what = `${c.name}${c.email ? ` <${c.email}>` : ''} as ${c.roles.map(roleLabel).join(', ')}`;
   const fields = (x: EnteredContactDoc) => ({ name: x.name, email: x.email ?? null, phone: x.phone ?? null, roles: x.roles, timeZone: x.timeZone ?? null, language: x.language ?? null });
@@ -91,6 +91,58 @@ export function enteredContactAudit(orgId: string, accountId: string, actor: Aud
     orgId, accountId, actor, channel, action: ch.before ? 'contact.updated' : 'contact.added', invoiceIds: [],
     outcome: ch.before ? `contact changed: ${what}` : `contact added: ${what}`,
     details: { contactId: c.id, before: ch.before ? fields(ch.before) : null, after: fields(c) },
+    at,
+  };
+}
+
+/** The roles of an edit: one or more of the table's, each once (the console's edit form). */
+export const EnteredRoles = z.array(z.enum(CONTACT_ROLES, { error: `role must be one of ${CONTACT_ROLES.join(', ')}` })).min(1, 'choose at least one role').max(CONTACT_ROLES.length).transform((rs) => [...new Set(rs)]);
+
+/**
+ * An entered contact edited as a whole (the console's edit form): its fields as `input` says (read through
+ * EnteredContactInput, `input.role` being the first of `roles`) and exactly `roles`. Its key follows the
+ * (new) email; another entered contact already holding that key is a problem, not a merge. A bounce stays
+ * with the address it was recorded for. Null change when nothing differs.
+ */
+export function editEntered(
+  contacts: readonly EnteredContactDoc[],
+  id: string,
+  input: EnteredContactInput,
+  roles: readonly ContactRole[],
+  by: string,
+  at: Date,
+): { contacts: EnteredContactDoc[]; change: EnteredChange | null } | { problem: 'unknown' | 'taken' } {
+  const before = contacts.find((c) => c.id === id);
+  if (!before) return { problem: 'unknown' };
+  const newId = enteredIdOf(input);
+  if (newId !== id && contacts.some((c) => c.id === newId)) return { problem: 'taken' };
+  const fields = {
+    id: newId,
+    name: input.name,
+    ...(input.email !== undefined ? { email: input.email } : {}),
+    ...(input.phone !== undefined ? { phone: input.phone } : {}),
+    roles: [...roles],
+    ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+    ...(input.language !== undefined ? { language: input.language } : {}),
+    ...(before.bouncedAt && before.email === input.email ? { bouncedAt: before.bouncedAt } : {}),
+  };
+  if (newId === id && sameContact(before, fields)) return { contacts: [...contacts], change: null };
+  const after: EnteredContactDoc = { ...fields, enteredBy: by, enteredAt: at };
+  return { contacts: contacts.map((c) => (c.id === id ? after : c)), change: { before, after } };
+}
+
+/** An entered contact taken off the account (the ledger's contacts are the ledger's: a sync would bring them back). */
+export function removeEntered(contacts: readonly EnteredContactDoc[], id: string): { contacts: EnteredContactDoc[]; removed: EnteredContactDoc | null } {
+  const removed = contacts.find((c) => c.id === id) ?? null;
+  return { contacts: contacts.filter((c) => c.id !== id), removed };
+}
+
+/** The audit entry of an entered contact removed. */
+export function removedContactAudit(orgId: string, accountId: string, actor: AuditActor, channel: 'api' | 'slack' | 'console', c: EnteredContactDoc, at: Date): AuditInput {
+  return {
+    orgId, accountId, actor, channel, action: 'contact.removed', invoiceIds: [],
+    outcome: `contact removed: ${c.name}${c.email ? ` <${c.email}>` : ''} (${c.roles.map(roleLabel).join(', ')})`,
+    details: { contactId: c.id, before: { name: c.name, email: c.email ?? null, phone: c.phone ?? null, roles: c.roles, timeZone: c.timeZone ?? null, language: c.language ?? null } },
     at,
   };
 }

@@ -215,7 +215,7 @@ export interface AuditInput {
   orgId: string;
   accountId: string;
   actor: AuditActor;
-  channel: 'email' | 'slack' | 'phone' | 'letter' | 'fax' | 'platform' | 'system' | 'api' | 'web';
+  channel: 'email' | 'slack' | 'phone' | 'letter' | 'fax' | 'platform' | 'system' | 'api' | 'web' | 'console';
   action: string;
   invoiceIds: string[];
   outcome?: string;

@@ -28,9 +28,10 @@ import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { ConsoleError, formOf, type ConsoleDeps, type ConsoleRoute, type Outcome, type Viewer } from '../router.js';
 import { accountHref, STATE_NAMES } from './accounts.js';
+import { accountEditSections, EDIT_DONE, referralForm } from './account-edit-view.js';
 
 /** The account behind :id, of the viewer's organisation, that the viewer may `action` on (else a 404 or 403 page). */
-async function accountFor(req: Request, v: Viewer, deps: ConsoleDeps, action: Action): Promise<CustomerDoc> {
+export async function accountFor(req: Request, v: Viewer, deps: ConsoleDeps, action: Action): Promise<CustomerDoc> {
   const id = String(req.params['id'] ?? '');
   const customer = id.includes('\u0000') || id.length > 300 ? null : await deps.services.store.customers.get(id);
   if (!customer || customer.orgId !== v.session.orgId) throw new ConsoleError(404, 'Account not found', 'There is no such account in your organisation.');
@@ -65,7 +66,7 @@ function actionForms(v: Viewer, customer: CustomerDoc, id: string, today: string
   const err = (k: string) => (problems[k] ? html`<p class="bad" id="${k}-err">${problems[k]}</p>` : '');
   const desc = (k: string) => (problems[k] ? html` aria-describedby="${k}-err" aria-invalid="true"` : '');
   return html`<section aria-labelledby="actions-h"><h2 id="actions-h">Actions</h2>
-${!pause && !hold ? html`<p>Your role does not let you act on this account.</p>` : ''}
+${!pause && !hold && !v.may('requestReferral', target).ok ? html`<p>Your role does not let you act on this account.</p>` : ''}
 ${pause
   ? html`<form class="action" method="post" action="${accountHref(id)}/pause">${csrfField(v.session.csrf)}
 <h3>Pause</h3><p class="muted">Snoozes the ladder until the date, as Slack's <em>Snooze</em> does.</p>
@@ -79,7 +80,7 @@ ${hold
 <div><label for="hold-reason">Reason</label><input id="hold-reason" name="reason" required maxlength="500" value="${values['holdReason'] ?? ''}"${desc('hold-reason')}>${err('hold-reason')}</div>
 <button type="submit">Place hold</button></form>`
   : ''}
-<p class="muted"><em>Request referral</em> is not offered here yet: in Overdue an agency referral is requested by the ladder's own step and decided by an approver in Slack.</p>
+${referralForm(v, customer, problems, values)}
 </section>`;
 }
 
@@ -90,7 +91,7 @@ function timelineTable(entries: AuditEntryDoc[], timeZone: string): Html {
 <tbody>${rows.map((r) => html`<tr><td>${r.date}</td><td>${r.time}</td><td>${r.action}</td><td>${r.channel}</td><td>${r.who}</td><td>${r.detail}</td></tr>`)}</tbody></table>`;
 }
 
-function accountBody(v: Viewer, customer: CustomerDoc, a: AccountDetail, entries: AuditEntryDoc[], chain: Awaited<ReturnType<ConsoleDeps['services']['store']['audit']['verify']>>, overrides: CustomerOverridesDoc | undefined, forms: Html, notice: string | undefined): Html {
+function accountBody(v: Viewer, customer: CustomerDoc, a: AccountDetail, entries: AuditEntryDoc[], chain: Awaited<ReturnType<ConsoleDeps['services']['store']['audit']['verify']>>, overrides: CustomerOverridesDoc | undefined, forms: Html, notice: string | undefined, edits: Html = html``): Html {
   const sent = entries.filter((e) => e.action === 'outbox.sent' && e.details?.['channel'] !== 'task');
   const href = accountHref(a.id);
   return html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -120,6 +121,7 @@ ${a.contacts.length === 0
 <tbody>${a.contacts.map((c) => html`<tr><th scope="row">${c.name}</th><td>${c.roles.join(', ') || '—'}</td><td>${c.email ?? '—'}${c.bounced ? html` <span class="bad">(bounced)</span>` : ''}</td><td>${c.phone ?? '—'}</td><td>${c.source}</td><td>${[c.timeZone, c.language].filter(Boolean).join(', ') || '—'}</td></tr>`)}</tbody></table>`}
 </section>
 <section aria-labelledby="overrides-h"><h2 id="overrides-h">Overrides</h2>${overridesList(overrides)}</section>
+${edits}
 <section aria-labelledby="docs-h"><h2 id="docs-h">Documents</h2>
 ${sent.length === 0
   ? html`<p>Nothing has been sent to this customer yet.</p>`
@@ -136,15 +138,15 @@ ${entries.length === 0
 </section>`;
 }
 
-async function accountPage(req: Request, v: Viewer, deps: ConsoleDeps, customer: CustomerDoc, problems: Record<string, string> = {}, values: Record<string, string> = {}): Promise<Outcome> {
+export async function accountPage(req: Request, v: Viewer, deps: ConsoleDeps, customer: CustomerDoc, problems: Record<string, string> = {}, values: Record<string, string> = {}): Promise<Outcome> {
   const { store, now, policies } = deps.services;
   const at = now();
   const reader = new AccountsReader(store, new Planner(store, { worker: 'console', policies }));
   const [a, entries, chain, state] = await Promise.all([reader.one(customer._id, at), store.audit.list(customer._id), store.audit.verify(customer._id), accountStates(store.db).get(customer._id)]);
   if (!a) throw new ConsoleError(404, 'Account not found', 'There is no such account in your organisation.');
-  const done = typeof req.query['done'] === 'string' ? DONE[req.query['done']] : undefined;
+  const done = typeof req.query['done'] === 'string' ? (DONE[req.query['done']] ?? EDIT_DONE[req.query['done']]) : undefined;
   const forms = actionForms(v, customer, customer._id, localDate(at, 'UTC'), problems, values);
-  return { kind: 'page', status: Object.keys(problems).length > 0 ? 422 : 200, title: a.name, nav: 'accounts', body: accountBody(v, customer, a, entries, chain, state?.overrides, forms, done) };
+  return { kind: 'page', status: Object.keys(problems).length > 0 ? 422 : 200, title: a.name, nav: 'accounts', body: accountBody(v, customer, a, entries, chain, state?.overrides, forms, done, accountEditSections(v, customer, state, problems, values)) };
 }
 
 export const accountRoute: ConsoleRoute = {

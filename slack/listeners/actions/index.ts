@@ -20,6 +20,7 @@ import { snoozeButton } from './snooze.js';
 import { taskDoneButton } from './task-done.js';
 import { letterTaskDoneButton } from './letter-task-done.js';
 import { referWithoutMailButton } from './refer-without-mail.js';
+import { referralRequestButton } from './referral-request.js';
 
 export function registerActions(app: App): void {
   app.action(actionIds.logCall, logCallButton);
@@ -50,4 +51,5 @@ export function registerActions(app: App): void {
   app.action(actionIds.replyPaid, replyPaidButton);
   app.action(actionIds.replyUnrelated, replyUnrelatedButton);
   app.action(actionIds.consoleOpen, consoleOpenButton);
+  app.action(actionIds.referralRequest, referralRequestButton);
 }

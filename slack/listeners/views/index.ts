@@ -14,6 +14,7 @@ import { replyDisputeSubmitted, replyPromiseSubmitted } from './reply.js';
 import { snoozeSubmitted } from './snooze.js';
 import { letterTaskDoneSubmitted } from './letter-task-done.js';
 import { referWithoutMailSubmitted } from './refer-without-mail.js';
+import { referralRequestSubmitted } from './referral-request.js';
 
 export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.logCall, logCallSubmitted);
@@ -31,4 +32,5 @@ export function registerViews(app: App): void {
   app.view<ViewSubmitAction>(viewIds.referWithoutMail, referWithoutMailSubmitted);
   app.view<ViewSubmitAction>(viewIds.replyPromise, replyPromiseSubmitted);
   app.view<ViewSubmitAction>(viewIds.replyDispute, replyDisputeSubmitted);
+  app.view<ViewSubmitAction>(viewIds.referralRequest, referralRequestSubmitted);
 }
