@@ -104,8 +104,9 @@ export async function processWebhookDeliveries(ctx: JobContext): Promise<{ handl
   const started = ctx.now();
   let handled = 0;
   for (const process of Object.values(ctx.inbox)) handled += await process();
+  const inboxMs = ctx.now().getTime() - started.getTime();
   let replanned = 0;
   if (handled > 0) for (const conn of await ctx.store.connections.listActive()) replanned += await replanChanged(ctx, conn, started);
-  if (handled > 0) ctx.logger.info({ handled, replanned }, 'webhook deliveries processed');
+  if (handled > 0) ctx.logger.info({ handled, replanned, inboxMs, replanMs: ctx.now().getTime() - started.getTime() - inboxMs }, 'webhook deliveries processed');
   return { handled, replanned };
 }

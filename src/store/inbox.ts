@@ -56,7 +56,7 @@ export class WebhookInbox {
       if (skip.has(c._id) || out.length >= limit) continue;
       const attempts = c.attempts + 1;
       if (!(await this.claims.take(`inbox:${c._id}:${attempts}`, worker, now))) continue;
-      const set = { status: 'processing' as const, lockedUntil: new Date(now.getTime() + leaseMs), attempts };
+      const set = { status: 'processing' as const, lockedUntil: new Date(now.getTime() + leaseMs), attempts, claimedAt: now };
       await this.col.updateOne({ _id: c._id }, { $set: set });
       out.push({ ...c, ...set });
     }
