@@ -316,6 +316,14 @@ export async function run(): Promise<void> {
     const monitored = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
     try {
       const trips = new RoundTrips(monitored.client);
+      // Time per command kind (driver-side: includes FerretDB's work and this machine's load).
+      const took = new Map<string, number>();
+      const names = new Map<number, string>();
+      monitored.client.on('commandStarted', (e) => names.set(e.requestId, `${e.commandName}:${String(e.command[e.commandName])}`));
+      monitored.client.on('commandSucceeded', (e) => {
+        const k = names.get(e.requestId);
+        if (k) took.set(k, (took.get(k) ?? 0) + e.duration);
+      });
       const mstore = createStore(monitored.db);
       const logger = createLogger('silent');
       const mconnector = new QuickBooksConnector({
@@ -326,6 +334,7 @@ export async function run(): Promise<void> {
       console.log('\nround trips per change (this process, processWebhookDeliveries on a monitored client):');
       console.log('| batch | changes | round trips/change | reads | writes | API calls/change |');
       console.log('|---|---|---|---|---|---|');
+      const breakdown: string[] = [];
       for (const [label, n] of [['one payment alone', 1], ['one new invoice alone', 1], [`${ROUND_TRIP_BATCH} at once`, ROUND_TRIP_BATCH]] as const) {
         for (let k = 0; k < n; k++) {
           const made = await makeChange(label.includes('invoice') || (n > 1 && k % 2 === 1) ? 'invoice' : 'payment', `RT-${label.length}-${k}`);
@@ -334,12 +343,16 @@ export async function run(): Promise<void> {
           if (parsed.ok) await mstore.inbox.store('quickbooks', parsed.dedupeKey, made.body, new Date());
         }
         const api = sandbox.counts.total;
+        took.clear();
         trips.start();
         const r = await processWebhookDeliveries(services);
         const total = trips.stop();
         const writes = trips.writes();
+        const counted = trips.commands.reduce<Record<string, number>>((m, c) => ({ ...m, [c]: (m[c] ?? 0) + 1 }), {});
+        breakdown.push(`${label}: ${Object.entries(counted).sort((a, b) => (took.get(b[0]) ?? 0) - (took.get(a[0]) ?? 0)).map(([c, k]) => `${c} ×${k} ${Math.round(took.get(c) ?? 0)} ms`).join(', ')}`);
         console.log(`| ${label} | ${r.handled} | ${(total / Math.max(1, r.handled)).toFixed(1)} | ${((total - writes) / Math.max(1, r.handled)).toFixed(1)} | ${(writes / Math.max(1, r.handled)).toFixed(1)} | ${((sandbox.counts.total - api) / Math.max(1, r.handled)).toFixed(2)} |`);
       }
+      for (const b of breakdown) console.log(b);
     } finally {
       await monitored.close();
     }
