@@ -9,7 +9,8 @@ import { startLocalServer, type LocalServer } from '../src/db/local-server.js';
 import type { Logger } from '../src/logger.js';
 import { createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import { createAgenda, defineJobs } from '../jobs/agenda.js';
-import { allJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+import { allJobs, promptJobs, scheduleRepeatingJobs } from '../jobs/index.js';
+import { WEBHOOK_PROCESS_EVERY_MS } from '../jobs/sync.js';
 import { buildWebApp } from './http/web.js';
 import { buildConnectors, buildServices, processName, type Services } from './services.js';
 
@@ -50,6 +51,9 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   const agenda = role === 'all' || role === 'worker' ? createAgenda(database.db, { name: worker, processEveryMs: 5_000, maxConcurrency: config.worker.concurrency }) : undefined;
   // One-off jobs (a connection's sync, a stored webhook delivery to process now) are queued from any role: the
   // web role's Agenda only writes jobs, it is never started (jobs/agenda.ts JobQueue, jobs/sync.ts webhookTrigger).
+  // The worker's second Agenda, for the jobs that must start within a fraction of a second (a stored webhook
+  // delivery's run): it scans only their names, every WEBHOOK_PROCESS_EVERY_MS; the main one leaves them out.
+  const prompt = agenda ? createAgenda(database.db, { name: `${worker}:prompt`, processEveryMs: WEBHOOK_PROCESS_EVERY_MS, maxConcurrency: promptJobs.reduce((n, j) => n + (j.concurrency ?? 1), 0) }) : undefined;
   const queue = agenda ?? createAgenda(database.db, { name: `${worker}:queue`, processEveryMs: 60_000, maxConcurrency: 1 });
   // Its backend set-up (indexes) runs in the background: wait for it, so a quick stop does not close the
   // database under it (the rejection would end the process).
@@ -70,8 +74,13 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   }
 
   if (agenda) {
-    defineJobs(agenda, allJobs, services);
+    const fast = new Set(promptJobs.map((j) => j.name));
+    defineJobs(agenda, allJobs.filter((j) => !fast.has(j.name)), services);
     await agenda.start();
+    if (prompt) {
+      defineJobs(prompt, promptJobs, services);
+      await prompt.start();
+    }
     await scheduleRepeatingJobs(agenda, { syncIntervalMinutes: config.worker.syncIntervalMinutes });
     logger.info({ worker }, 'worker started');
   }
@@ -96,8 +105,9 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       // Let running jobs finish (up to the grace period), then release what is left.
       if (!agenda) await queue.stop().catch(() => {}); // the web role's queue-only Agenda
       if (agenda) {
-        await agenda.drain(config.worker.shutdownGraceMs).catch((err: unknown) => logger.warn({ err }, 'drain did not finish'));
+        await Promise.all([agenda, ...(prompt ? [prompt] : [])].map((a) => a.drain(config.worker.shutdownGraceMs).catch((err: unknown) => logger.warn({ err }, 'drain did not finish'))));
         await agenda.stop().catch(() => {});
+        await prompt?.stop().catch(() => {});
       }
       await database.close();
       await local?.stop();

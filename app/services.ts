@@ -134,7 +134,7 @@ export function outboxSettings(config: Config, store: Store, connectors: Connect
 export function inboxProcessors(c: Connectors, store: Store, logger: Logger, worker: string): Services['inbox'] {
   const inbox: Services['inbox'] = {};
   const { quickbooks, xero } = c;
-  if (quickbooks) inbox.quickbooks = () => processQuickbooksInbox({ connector: quickbooks, store, logger, worker });
-  if (xero) inbox.xero = () => processXeroInbox({ connector: xero, store, logger, worker });
+  if (quickbooks) inbox.quickbooks = (opts) => processQuickbooksInbox({ connector: quickbooks, store, logger, worker, ...opts });
+  if (xero) inbox.xero = (opts) => processXeroInbox({ connector: xero, store, logger, worker, ...opts });
   return inbox;
 }

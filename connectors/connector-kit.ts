@@ -11,7 +11,7 @@ import type { ConnectionDoc, InvoiceDoc, Provider } from '../src/store/types.js'
 import type { MapContext } from './mapping.js';
 import type { TokenManager } from './token-refresh.js';
 import { eventsByActiveConnection } from './inbox.js';
-import type { ChangeEvent, RecordKind } from './types.js';
+import type { AppliedChanges, ChangeEvent, ChangedAccounts, RecordKind } from './types.js';
 
 /** An API client of one connection that counts its calls (retries included). */
 export interface CountingClient {
@@ -134,9 +134,11 @@ export async function finishSync(kit: Pick<ConnectorKit<CountingClient>, 'store'
 export async function applyPerConnection<Api extends CountingClient>(
   kit: ConnectorKit<Api>, provider: Provider, events: ChangeEvent[],
   apply: (api: Api, ctx: MapContext, events: ChangeEvent[]) => Promise<{ saved: number; deleted: number }>,
-): Promise<{ saved: number; deleted: number; skipped: number }> {
+  storedExternalId: (kind: RecordKind, externalId: string) => string = (_kind, id) => id,
+): Promise<AppliedChanges> {
   let saved = 0;
   let deleted = 0;
+  const changed: ChangedAccounts[] = [];
   const { groups, skipped } = await eventsByActiveConnection(kit.store, provider, events, kit.logger);
   for (const { conn, events: list } of groups) {
     const api = kit.client(conn);
@@ -147,8 +149,34 @@ export async function applyPerConnection<Api extends CountingClient>(
     } finally {
       kit.countCalls(api);
     }
+    changed.push({ connectionId: conn._id, accounts: await accountsOfEvents(kit.store, provider, conn.companyId, list, storedExternalId) });
   }
-  return { saved, deleted, skipped };
+  return { saved, deleted, skipped, changed };
+}
+
+/**
+ * The accounts (customer record ids) whose records these events changed, once they are saved: each invoice, payment
+ * or credit read back by `_id` (one equality read per record, no scan), its `customerExternalId` the account. A
+ * record that was not saved (an entity Overdue does not keep, a draft) adds none. Null when a customer changed: a
+ * QuickBooks job's new roll-up may move invoices between accounts, which only the saved records since show.
+ */
+export async function accountsOfEvents(
+  store: Store, provider: Provider, companyId: string, events: readonly ChangeEvent[],
+  storedExternalId: (kind: RecordKind, externalId: string) => string = (_kind, id) => id,
+): Promise<string[] | null> {
+  if (events.some((e) => e.kind === 'customer')) return null;
+  const accounts = new Set<string>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    const _id = recordId({ provider, companyId, externalId: storedExternalId(e.kind, e.externalId) });
+    if (seen.has(_id)) continue;
+    seen.add(_id);
+    const doc = e.kind === 'invoice'
+      ? await store.invoices.raw().findOne({ _id }, { projection: { customerExternalId: 1 } })
+      : await store.payments.raw().findOne({ _id }, { projection: { customerExternalId: 1 } });
+    if (doc) accounts.add(recordId({ provider, companyId, externalId: doc.customerExternalId }));
+  }
+  return [...accounts].sort();
 }
 
 /** `ids` in consecutive slices of at most `size` (one request each). */

@@ -4,12 +4,15 @@
 // and entity one id-batched read (QuickBooks `Id IN (…)`, Xero `IDs=`), not one per
 // delivery — then mark them done. When the batch fails, each delivery is tried alone,
 // so one bad delivery fails (retried by later runs, up to 10 attempts, when the
-// failure may pass) and the rest go through.
+// failure may pass) and the rest go through. After each batch, `afterBatch` hears
+// which accounts it changed (the job re-plans them at once, before the next batch).
+// A call keeps claiming until the inbox is empty or `max` deliveries were handled:
+// deliveries stored while it runs are taken by the same call.
 import type { Logger } from '../src/logger.js';
 import type { Store } from '../src/store/store.js';
 import { connectionId } from '../src/store/organisations.js';
 import type { ConnectionDoc, Provider } from '../src/store/types.js';
-import type { ChangeEvent, Connector } from './types.js';
+import type { AppliedChanges, ChangeEvent, ChangedAccounts, Connector } from './types.js';
 
 export type ParsedDelivery = { ok: true; events: ChangeEvent[] } | { ok: false; detail: string };
 
@@ -25,7 +28,22 @@ export interface InboxDeps {
   max?: number;
   /** Deliveries coalesced into one set of reads. Default 100; 1 handles each delivery on its own. */
   batch?: number;
+  /** Called once a batch's deliveries are saved and marked done, before the next batch is claimed. */
+  afterBatch?: (batch: InboxBatch) => Promise<void>;
 }
+
+/** A batch of deliveries done. */
+export interface InboxBatch {
+  /** Deliveries marked done in it. */
+  deliveries: number;
+  /** The accounts its changes touched, per connection; absent when the connector cannot say. */
+  changed?: ChangedAccounts[];
+  /** When its work started: a caller without `changed` looks up what was saved since. */
+  since: Date;
+}
+
+/** What a job may pass to a provider's inbox processor (Services.inbox). */
+export type InboxRunOptions = Pick<InboxDeps, 'afterBatch' | 'max'>;
 
 export const INBOX_MAX_ATTEMPTS = 10;
 
@@ -58,24 +76,40 @@ export async function processInbox(deps: InboxDeps): Promise<number> {
       else await deps.store.inbox.markFailed(d._id, p.detail, false);
     }
     if (parsed.length === 0) continue;
+    const since = now();
+    const done: AppliedChanges[] = [];
+    let deliveries = 0;
     try {
-      await deps.connector.applyChanges(coalesceEvents(parsed.flatMap((d) => d.events)));
+      done.push(await deps.connector.applyChanges(coalesceEvents(parsed.flatMap((d) => d.events))));
       for (const d of parsed) await deps.store.inbox.markDone(d.id, now());
+      deliveries = parsed.length;
     } catch (err) {
+      done.length = 0;
       if (parsed.length === 1) await failed(deps, parsed[0]!, err);
-      else for (const d of parsed) await applyOne(deps, d, now);
+      else for (const d of parsed) {
+        const r = await applyOne(deps, d, now);
+        if (r) done.push(r);
+      }
+      if (parsed.length > 1) deliveries = done.length;
+    }
+    // Outside the try: a failure after the deliveries are done fails the run, it does not apply them again.
+    if (deliveries > 0 && deps.afterBatch) {
+      const changed = done.every((r) => r.changed !== undefined) ? done.flatMap((r) => r.changed ?? []) : undefined;
+      await deps.afterBatch({ deliveries, since, ...(changed ? { changed } : {}) });
     }
   }
   return handled;
 }
 
-/** One delivery on its own (after its batch failed): done, or failed with a retry while attempts are left. */
-async function applyOne(deps: InboxDeps, d: { id: string; attempts: number; events: ChangeEvent[] }, now: () => Date): Promise<void> {
+/** One delivery on its own (after its batch failed): done (what it changed), or failed with a retry while attempts are left (null). */
+async function applyOne(deps: InboxDeps, d: { id: string; attempts: number; events: ChangeEvent[] }, now: () => Date): Promise<AppliedChanges | null> {
   try {
-    await deps.connector.applyChanges(d.events);
+    const r = await deps.connector.applyChanges(d.events);
     await deps.store.inbox.markDone(d.id, now());
+    return r;
   } catch (err) {
     await failed(deps, d, err);
+    return null;
   }
 }
 

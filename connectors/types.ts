@@ -31,6 +31,25 @@ export type WebhookVerdict =
   /** Signature good but the body is not a delivery we understand: answer 400. */
   | { ok: false; reason: 'malformed'; detail: string };
 
+/**
+ * The accounts a set of applied change events touched, per active connection: the customer record ids read back by
+ * `_id` from the saved records (an invoice's or payment's `customerExternalId`), so each can be re-planned at once.
+ * `accounts: null` when a customer record changed: a QuickBooks job's new roll-up may move invoices between
+ * accounts, so the caller looks up what was saved since instead (`customersChangedSince`).
+ */
+export interface ChangedAccounts {
+  connectionId: string;
+  accounts: string[] | null;
+}
+
+/** What applying change events did. `changed`: absent from a connector that cannot say (the caller looks up what was saved). */
+export interface AppliedChanges {
+  saved: number;
+  deleted: number;
+  skipped: number;
+  changed?: ChangedAccounts[];
+}
+
 export interface SyncResult {
   kind: 'full' | 'incremental';
   /** How the incremental sync read changes ('cdc', 'query'; Xero: 'modified_since'), or 'full'. */
@@ -129,7 +148,7 @@ export interface Connector {
    * company where the provider allows it) and save the records. Events for
    * companies without an active connection are skipped and counted.
    */
-  applyChanges(events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }>;
+  applyChanges(events: ChangeEvent[]): Promise<AppliedChanges>;
 
   /** Fetch one record by id, save it, and say whether it exists. */
   fetchRecord(connectionId: string, kind: RecordKind, externalId: string): Promise<FetchedRecord>;

@@ -6,6 +6,7 @@ import { Agenda, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { ObjectId, type Db } from 'mongodb';
 import type { z } from 'zod';
+import type { InboxRunOptions } from '../connectors/inbox.js';
 import type { Connector } from '../connectors/types.js';
 import type { SlackContext } from '../slack/services/context.js';
 import type { InboundConfig } from '../src/config.js';
@@ -32,8 +33,11 @@ export interface Services {
   policies: PolicySource;
   /** The connectors configured in this process, by provider (a provider without one is skipped by sync). */
   connectors: Partial<Record<Provider, Connector>>;
-  /** Work through a provider's stored webhook deliveries; returns how many were handled. */
-  inbox: Partial<Record<Provider, () => Promise<number>>>;
+  /**
+   * Work through a provider's stored webhook deliveries; returns how many were handled. `opts.afterBatch` hears each
+   * batch's changed accounts once it is saved (the job re-plans them at once); `opts.max` caps the deliveries.
+   */
+  inbox: Partial<Record<Provider, (opts?: InboxRunOptions) => Promise<number>>>;
   /** The outbox channels' settings (email transport, write-backs, platform email, send switch, rates, freshness). */
   outbox: OutboxSettings;
   /** The worker's Slack services for a run (delivery, digest); absent: Slack is not configured and tasks wait. */

@@ -35,6 +35,12 @@ export const allJobs: JobDefinition<unknown>[] = [
   processInboundMail as JobDefinition<unknown>,
 ];
 
+/**
+ * The jobs a worker's second, fast-scanning Agenda runs (app/service.ts): a stored webhook delivery's run is picked
+ * up within WEBHOOK_PROCESS_EVERY_MS instead of at the main Agenda's 5-second scan. The main Agenda leaves them out.
+ */
+export const promptJobs: JobDefinition<unknown>[] = [processWebhooksNow as JobDefinition<unknown>];
+
 export interface ScheduleOptions {
   /** Minutes between incremental syncs of each company (1–59). */
   syncIntervalMinutes: number;

@@ -10,6 +10,7 @@
 // (`connectors`, `inbox`, from app/services.ts); a provider that is not configured is skipped.
 import type { Agenda } from 'agenda';
 import { z } from 'zod';
+import type { InboxBatch } from '../connectors/inbox.js';
 import { plannerFor } from '../src/planning/plan.js';
 import { customersChangedSince } from '../src/store/records.js';
 import type { ConnectionDoc } from '../src/store/types.js';
@@ -99,13 +100,81 @@ export function webhookTrigger(agenda: Agenda): (connectionId: string) => Promis
   };
 }
 
-/** Work through every configured provider's stored deliveries, then re-plan the accounts that changed. */
+/**
+ * How often the worker's prompt Agenda (app/service.ts, jobs/index.ts `promptJobs`) looks for a pending
+ * `process-webhooks-now` run: the wait between a delivery stored and its processing started. Each look is one read
+ * of the job collection by that name (pending runs only: runs are removed once they succeed).
+ */
+export const WEBHOOK_PROCESS_EVERY_MS = 250;
+
+/** Deliveries one webhook run handles at most (it keeps claiming while the inbox has work, up to this). */
+export const WEBHOOK_RUN_MAX = 2_000;
+
+/**
+ * Work through every configured provider's stored deliveries, re-planning the accounts of each batch as soon as
+ * it is saved (`replanBatch`), not after the whole run; the run keeps claiming what is stored meanwhile until the
+ * inbox is empty. A processor that does not report its batches (or deliveries that failed) leaves the run's
+ * end to re-plan what was saved since it started, as before.
+ */
 export async function processWebhookDeliveries(ctx: JobContext): Promise<{ handled: number; replanned: number }> {
   const started = ctx.now();
+  const t0 = Date.now();
   let handled = 0;
-  for (const process of Object.values(ctx.inbox)) handled += await process();
+  let reported = 0;
   let replanned = 0;
-  if (handled > 0) for (const conn of await ctx.store.connections.listActive()) replanned += await replanChanged(ctx, conn, started);
-  if (handled > 0) ctx.logger.info({ handled, replanned }, 'webhook deliveries processed');
+  let replanMs = 0;
+  let batches = 0;
+  const afterBatch = async (batch: InboxBatch): Promise<void> => {
+    const t = Date.now();
+    batches += 1;
+    reported += batch.deliveries;
+    replanned += await replanBatch(ctx, batch);
+    replanMs += Date.now() - t;
+  };
+  for (const process of Object.values(ctx.inbox)) handled += await process({ afterBatch, max: WEBHOOK_RUN_MAX });
+  if (handled > reported) {
+    const t = Date.now();
+    for (const conn of await ctx.store.connections.listActive()) replanned += await replanChanged(ctx, conn, started);
+    replanMs += Date.now() - t;
+  }
+  if (handled > 0) ctx.logger.info({ handled, batches, replanned, inboxMs: Date.now() - t0 - replanMs, replanMs }, 'webhook deliveries processed');
   return { handled, replanned };
 }
+
+/**
+ * Re-plan the accounts one batch of deliveries changed, right after it was saved: the accounts the connector read
+ * back by `_id` (`AppliedChanges.changed`), each planned by its keys; where it could not say (a customer changed,
+ * or no `changed` at all), what was saved since the batch started, as `replanChanged` finds it.
+ */
+export async function replanBatch(ctx: JobContext, batch: InboxBatch): Promise<number> {
+  if (!batch.changed) {
+    let n = 0;
+    for (const conn of await ctx.store.connections.listActive()) n += await replanChanged(ctx, conn, batch.since);
+    return n;
+  }
+  let n = 0;
+  for (const c of batch.changed) {
+    if (c.accounts === null) {
+      const conn = await ctx.store.connections.get(c.connectionId);
+      if (conn) n += await replanChanged(ctx, conn, batch.since);
+    } else if (c.accounts.length >= REPLAN_MANY) {
+      await plannerFor(ctx).planMany(c.accounts, ctx.now());
+      n += c.accounts.length;
+    } else if (c.accounts.length > 0) {
+      // Each account by its keys, a few at once (accounts are independent: own keys, claims and audit chain).
+      const planner = plannerFor(ctx);
+      const queue = [...c.accounts];
+      const lane = async (): Promise<void> => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) await planner.plan(id, ctx.now());
+      };
+      await Promise.all(Array.from({ length: Math.min(REPLAN_LANES, queue.length) }, lane));
+      n += c.accounts.length;
+    }
+  }
+  return n;
+}
+
+/** A batch's accounts planned at once, each by its keys; from this many, one read of the organisation (planMany). */
+const REPLAN_MANY = 25;
+/** Accounts of a batch planned side by side. */
+const REPLAN_LANES = 4;

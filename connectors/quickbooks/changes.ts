@@ -2,12 +2,13 @@
 // the change events of a delivery; per active connection and entity, deletions are
 // marked and everything else is read again by id, a page of ids per query.
 import { applyPerConnection } from '../connector-kit.js';
-import type { ChangeEvent } from '../types.js';
+import type { AppliedChanges, ChangeEvent } from '../types.js';
 import type { QboKit } from './kit.js';
+import { creditMemoExternalId } from './records.js';
 import { markDeleted, withTerms } from './save.js';
 import { readByIds, steps } from './sync.js';
 
-export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
+export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<AppliedChanges> {
   return applyPerConnection(kit, 'quickbooks', events, async (client, mapCtx, list) => {
     const ctx = withTerms(mapCtx, client);
     let saved = 0;
@@ -19,5 +20,5 @@ export function applyChanges(kit: QboKit, events: ChangeEvent[]): Promise<{ save
       saved += (await readByIds(kit, client, step, ofKind.filter((e) => e.operation !== 'delete').map((e) => e.externalId), ctx)).saved;
     }
     return { saved, deleted };
-  });
+  }, (kind, id) => (kind === 'credit_memo' ? creditMemoExternalId(id) : id));
 }

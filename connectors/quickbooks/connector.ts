@@ -11,7 +11,7 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, SyncResult, WriteBackResult } from '../types.js';
+import type { AppliedChanges, CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, SyncResult, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { QboApiError, QboClient, defaultRetry, type RetryPolicy } from './client.js';
 import { authorizeUrl, configureIntuitOAuth, disconnect, handleCallback, qboRefresher } from './connect.js';
@@ -106,7 +106,7 @@ export class QuickBooksConnector implements Connector {
     return verifyDelivery(rawBody, headers, this.deps.settings.webhookVerifierToken);
   }
 
-  applyChanges(events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
+  applyChanges(events: ChangeEvent[]): Promise<AppliedChanges> {
     return applyChanges(this.kit, events);
   }
 

@@ -2,6 +2,7 @@
 // (records.ts, pure), save the page at once; or mark one deleted. Shared by the
 // sync, the webhook changes and the single-record reads.
 import { z } from 'zod';
+import { recordId } from '../../src/store/records.js';
 import { flagUndated, mapEach, markDeleted as markRecordDeleted, type PageCounts } from '../connector-kit.js';
 import { splitAddresses } from '../mapping.js';
 import type { RecordKind } from '../types.js';
@@ -100,6 +101,31 @@ export async function rollUpOf(kit: QboKit, companyId: string, known?: ReadonlyM
   return { accountOf: (id) => billingAccountOf(id, links), nameOf: (id) => links.get(id)?.name };
 }
 
+/** Customers an invoice page refers to, from which on their roll-up is read by `_id` instead of one read of every job. */
+const ROLL_UP_BY_ID = 20;
+
+/**
+ * The roll-up for a few customers (a webhook's invoices): each customer and the parents it is billed with read by
+ * `_id`, one indexed equality each (QuickBooks nests jobs up to 5 levels), instead of reading every job of the
+ * company; the same answers as rollUpOf for these customers.
+ */
+async function rollUpFor(kit: QboKit, companyId: string, customerIds: readonly string[]): Promise<QboRollUp> {
+  const links = new Map<string, JobLink & { name: string }>();
+  const seen = new Set<string>();
+  let next = [...new Set(customerIds)];
+  for (let depth = 0; next.length > 0 && depth < 8; depth++) {
+    for (const id of next) seen.add(id);
+    const docs = await Promise.all(next.map((id) => kit.store.customers.raw().findOne({ _id: recordId({ provider: 'quickbooks', companyId, externalId: id }) }, { projection: { externalId: 1, parentExternalId: 1, billWithParent: 1, displayName: 1 } })));
+    next = [];
+    for (const d of docs) {
+      if (d?.parentExternalId === undefined) continue;
+      links.set(d.externalId, { parentExternalId: d.parentExternalId, billWithParent: d.billWithParent, name: d.displayName });
+      if (d.billWithParent === true && !seen.has(d.parentExternalId)) next.push(d.parentExternalId);
+    }
+  }
+  return { accountOf: (id) => billingAccountOf(id, links), nameOf: (id) => links.get(id)?.name };
+}
+
 /**
  * After a page of customers: the invoices of jobs whose roll-up changed (re-parented, billed with their parent or
  * no longer, new to Overdue with invoices already stored) move to the account they now belong to, with their
@@ -154,7 +180,14 @@ export async function savePage(kit: QboKit, kind: RecordKind, rows: unknown[], c
   }
   if (kind === 'invoice') {
     const terms = await termsFor(kit, rows, ctx);
-    const rollUp = await rollUpOf(kit, ctx.companyId, await cachedJobLinks(kit, ctx));
+    const referred = [...new Set(rows.flatMap((r) => {
+      const p = QboInvoice.safeParse(r);
+      return p.success ? [p.data.CustomerRef.value] : [];
+    }))];
+    // The sync's cached jobs when it has read them; a few invoices (a webhook's) read their customers by _id instead.
+    const rollUp = ctx.jobCache.links === undefined && rows.length <= ROLL_UP_BY_ID
+      ? await rollUpFor(kit, ctx.companyId, referred)
+      : await rollUpOf(kit, ctx.companyId, await cachedJobLinks(kit, ctx));
     const page = mapEach(rows, (r) => mapInvoice(QboInvoice.parse(r), ctx, terms, rollUp), log);
     // Queries and reads ask for InvoiceLink; the change feed (CDC) does not carry it: keep the stored link.
     await kit.store.invoices.keepPayLinks('quickbooks', ctx.companyId, page.docs);

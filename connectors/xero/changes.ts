@@ -3,13 +3,13 @@
 // invoices are read again a hundred ids per request, credit notes one by one.
 // Payments send no webhooks: the incremental sync polls them.
 import { applyPerConnection, inChunks } from '../connector-kit.js';
-import type { ChangeEvent } from '../types.js';
+import type { AppliedChanges, ChangeEvent } from '../types.js';
 import type { XeroKit } from './kit.js';
 import { xero } from './provider.js';
-import { pageOf } from './records.js';
+import { creditNoteExternalId, pageOf } from './records.js';
 import { fetchOne, savePage, withTerms } from './save.js';
 
-export function applyChanges(kit: XeroKit, events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
+export function applyChanges(kit: XeroKit, events: ChangeEvent[]): Promise<AppliedChanges> {
   return applyPerConnection(kit, 'xero', events, async (api, mapCtx, list) => {
     const ctx = withTerms(mapCtx, api);
     let saved = 0;
@@ -25,5 +25,5 @@ export function applyChanges(kit: XeroKit, events: ChangeEvent[]): Promise<{ sav
     }
     for (const id of changed('credit_memo')) saved += (await fetchOne(kit, api, 'credit_memo', id, ctx))?.saved ?? 0;
     return { saved, deleted };
-  });
+  }, (kind, id) => (kind === 'credit_memo' ? creditNoteExternalId(id) : id));
 }

@@ -14,7 +14,7 @@ import type { ConnectionDoc } from '../../src/store/types.js';
 import { activeConnection } from '../connector-kit.js';
 import { Limiters } from '../limiter.js';
 import { TokenManager, type Refresher, type TokenDecision } from '../token-refresh.js';
-import type { CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, WriteBackResult } from '../types.js';
+import type { AppliedChanges, CallbackInput, ChangeEvent, Connector, FetchedRecord, LedgerReport, RecordKind, SyncOptions, WriteBackResult } from '../types.js';
 import { applyChanges } from './changes.js';
 import { RateBook, XeroApi, XeroApiError, defaultRetry, type RetryPolicy } from './client.js';
 import { connectTenants, disconnect, handleCallback } from './connect.js';
@@ -128,7 +128,7 @@ export class XeroConnector implements Connector {
     return verifyDelivery(rawBody, headers, this.deps.settings.webhookKey);
   }
 
-  applyChanges(events: ChangeEvent[]): Promise<{ saved: number; deleted: number; skipped: number }> {
+  applyChanges(events: ChangeEvent[]): Promise<AppliedChanges> {
     return applyChanges(this.kit, events);
   }
 

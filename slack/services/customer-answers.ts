@@ -86,7 +86,7 @@ export async function recordCustomerAnswer(deps: CustomerAnswerDeps, customer: C
     _id: replyId, orgId, customerId: customer._id, receivedAt: now, from: `${customer.displayName} (customer page)`, subject: words.subject, text: words.text,
     attachments: [], status: a.kind === 'paid' ? 'open' : a.kind, inboundMailId: replyId,
   };
-  await retry(() => inboundStore(store.db).replies.add(reply));
+  await retry(() => inboundStore(store.db).replies.insert(reply));
   await retry(() => states.recordReply(customer._id, orgId, now, now));
 
   const via = { via: 'customer-page', replyId, ...(pauseId ? { pauseId } : {}) };

@@ -46,17 +46,21 @@ export class WebhookInbox {
    * deliveries this caller already tried in this run (a failed one waits for the next run).
    */
   async claimBatch(provider: WebhookDeliveryDoc['provider'], worker: string, now: Date, leaseMs: number, limit: number, skip: ReadonlySet<string> = new Set()): Promise<WebhookDeliveryDoc[]> {
-    const candidates = await this.col
-      .find({ provider, $or: [{ status: 'pending' }, { status: 'processing', lockedUntil: { $lt: now } }] })
-      .sort({ receivedAt: 1 })
-      .limit(limit + skip.size)
-      .toArray();
+    // Two equality reads (provider, status), not one `$or`: FerretDB pushes equalities down to PostgreSQL, so the
+    // done deliveries, which pile up, are never read; the lease and the order are checked here.
+    const [pending, processing] = await Promise.all([
+      this.col.find({ provider, status: 'pending' }).sort({ receivedAt: 1 }).limit(limit + skip.size).toArray(),
+      this.col.find({ provider, status: 'processing' }).toArray(),
+    ]);
+    const candidates = [...pending, ...processing.filter((d) => d.lockedUntil !== undefined && d.lockedUntil < now)]
+      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
+      .slice(0, limit + skip.size);
     const out: WebhookDeliveryDoc[] = [];
     for (const c of candidates) {
       if (skip.has(c._id) || out.length >= limit) continue;
       const attempts = c.attempts + 1;
       if (!(await this.claims.take(`inbox:${c._id}:${attempts}`, worker, now))) continue;
-      const set = { status: 'processing' as const, lockedUntil: new Date(now.getTime() + leaseMs), attempts };
+      const set = { status: 'processing' as const, lockedUntil: new Date(now.getTime() + leaseMs), attempts, claimedAt: now };
       await this.col.updateOne({ _id: c._id }, { $set: set });
       out.push({ ...c, ...set });
     }

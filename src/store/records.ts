@@ -21,6 +21,9 @@ async function insertNew<T extends { _id: string }>(col: Collection<T>, batch: O
   }
 }
 
+/** keepPayLinks reads this many invoices or fewer one by one by `_id`. */
+const PAY_LINKS_BY_ID = 20;
+
 export function recordId(key: ProviderKey): string {
   return `${key.provider}:${key.companyId}:${key.externalId}`;
 }
@@ -155,9 +158,12 @@ export class Invoices extends ProviderRecords<InvoiceDoc> {
   async keepPayLinks(provider: Provider, companyId: string, docs: { externalId: string; payUrl?: string }[]): Promise<void> {
     const bare = docs.filter((d) => !d.payUrl);
     if (bare.length === 0) return;
-    const linked = await this.col
-      .find({ provider, companyId, externalId: { $in: bare.map((d) => d.externalId) }, payUrl: { $exists: true } } as Filter<InvoiceDoc>, { projection: { externalId: 1, payUrl: 1 } })
-      .toArray();
+    // A few (a webhook's invoices): each by `_id`, an indexed equality; a page: one read of the company's linked ones.
+    const linked = bare.length <= PAY_LINKS_BY_ID
+      ? (await Promise.all(bare.map((d) => this.col.findOne({ _id: recordId({ provider, companyId, externalId: d.externalId }) }, { projection: { externalId: 1, payUrl: 1 } })))).flatMap((l) => (l?.payUrl ? [l] : []))
+      : await this.col
+        .find({ provider, companyId, externalId: { $in: bare.map((d) => d.externalId) }, payUrl: { $exists: true } } as Filter<InvoiceDoc>, { projection: { externalId: 1, payUrl: 1 } })
+        .toArray();
     const links = new Map(linked.map((l) => [l.externalId, l.payUrl]));
     for (const d of bare) {
       const url = links.get(d.externalId);

@@ -323,6 +323,8 @@ export interface WebhookDeliveryDoc {
   status: InboxStatus;
   attempts: number;
   lockedUntil?: Date;
+  /** When a processor last claimed it (claimBatch): received → claimed is the wait for a worker (the latency bench). */
+  claimedAt?: Date;
   lastError?: string;
   processedAt?: Date;
 }
