@@ -196,7 +196,9 @@ describe('the ladder editor over HTTP', () => {
     expect(edited.status).toBe(303);
     expect(edited.headers.get('location')).toBe(`/console/ladder?done=updated#level-${WARNING}`);
     // The seeded accounts' next step is up the ladder (day 45, fast-tracked to 36: due now, on the next business day); day 55 (44) moves every one.
-    expect((await post(`/console/ladder/levels/${UP}`, { ...levelFields(level(UP), csrf), days: '55' }, manager)).status).toBe(303);
+    const preview = await post(`/console/ladder/levels/${UP}`, { ...levelFields(level(UP), csrf), days: '55', op: 'preview' }, manager);
+    expect(preview.status).toBe(303);
+    expect(preview.headers.get('location')).toBe('/console/ladder/preview');
     const res = await get('/console/ladder/preview', manager);
     expect(res.status).toBe(200);
     const page = await res.text();

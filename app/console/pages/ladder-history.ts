@@ -8,13 +8,11 @@
 // append-only.
 import type { Request } from 'express';
 import { diffPolicies, validatePolicy } from '../../../src/engine/index.js';
-import { ReplanRequests } from '../../../src/planning/requests.js';
 import type { PolicyVersionDoc } from '../../../src/store/policies.js';
-import { policyVersionSaved } from '../../http/policies.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { ConsoleError, type ConsoleDeps, type ConsoleRoute, type Viewer } from '../router.js';
-import { activeOf, LADDER } from './ladder.js';
+import { activeOf, LADDER, saveVersion } from './ladder.js';
 import { changesTable } from './ladder-preview.js';
 
 const when = (d: Date): string => d.toISOString().slice(0, 16).replace('T', ' ');
@@ -101,12 +99,9 @@ export const ladderRollbackRoute: ConsoleRoute = {
   path: '/ladder/versions/:version/rollback',
   needs: 'editPolicy',
   async handle(req, v, deps) {
-    const { store, policies, now } = deps.services;
     const doc = await versionDoc(req, v, deps);
     if (!validatePolicy(doc.policy).ok) throw new ConsoleError(422, 'Cannot roll back', `Version ${doc.version} no longer passes the policy's checks.`);
-    const actor = { kind: 'person' as const, id: v.person.email, name: v.person.name };
-    const saved = await store.policies.save(v.session.orgId, doc.policy, now(), actor, { rollbackOf: doc.version });
-    await policyVersionSaved({ store, policies, requests: new ReplanRequests(store.db) }, v.session.orgId, saved, actor, 'policy.rolledBack');
+    const saved = await saveVersion(v, deps, doc.policy, { rollbackOf: doc.version }, 'policy.rolledBack');
     return { kind: 'redirect', to: `${LADDER}/versions?done=rolledback&version=${saved.version}` };
   },
 };

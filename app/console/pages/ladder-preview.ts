@@ -14,16 +14,14 @@ import { localDate } from '../../../src/domain/calendar.js';
 import { compilePolicy, describeAction, diffPolicies, preview, validatePolicy, type Policy, type PolicyChange, type PreviewEntry } from '../../../src/engine/index.js';
 import { policyImpact, type PolicyImpact } from '../../../src/planning/policy-preview.js';
 import { Planner } from '../../../src/planning/plan.js';
-import { ReplanRequests } from '../../../src/planning/requests.js';
 import { withOrgCalendar } from '../../../src/settings/org-settings.js';
 import type { CustomerDoc } from '../../../src/store/types.js';
-import { policyVersionSaved } from '../../http/policies.js';
 import { html, type Html } from '../html.js';
 import { PolicyDrafts } from '../ladder-drafts.js';
 import { csrfField } from '../layout.js';
 import { ConsoleError, formOf, type ConsoleDeps, type ConsoleRoute, type Viewer } from '../router.js';
 import { accountHref } from './accounts.js';
-import { activeOf, LADDER } from './ladder.js';
+import { activeOf, LADDER, saveVersion } from './ladder.js';
 
 /** Days of the side-by-side timeline. */
 export const TIMELINE_DAYS = 90;
@@ -141,7 +139,7 @@ export const ladderSaveRoute: ConsoleRoute = {
   path: '/ladder/save',
   needs: 'editPolicy',
   async handle(req, v, deps) {
-    const { store, policies, now } = deps.services;
+    const { store } = deps.services;
     const note = Note.safeParse(formOf(req)['note'] ?? '');
     if (!note.success) throw new ConsoleError(422, 'Note too long', 'The note may have at most 500 characters.');
     const drafts = new PolicyDrafts(store.db);
@@ -149,9 +147,7 @@ export const ladderSaveRoute: ConsoleRoute = {
     if (!draft) throw new ConsoleError(409, 'Nothing to save', 'There is no draft to save (it was saved or discarded already).');
     const check = validatePolicy(draft.policy);
     if (!check.ok) throw new ConsoleError(422, 'The draft has problems', 'Fix the problems the ladder editor shows at their fields, then save.');
-    const actor = { kind: 'person' as const, id: v.person.email, name: v.person.name };
-    const saved = await store.policies.save(v.session.orgId, draft.policy, now(), actor, note.data === '' ? {} : { note: note.data });
-    await policyVersionSaved({ store, policies, requests: new ReplanRequests(store.db) }, v.session.orgId, saved, actor, 'policy.saved');
+    const saved = await saveVersion(v, deps, draft.policy, note.data === '' ? {} : { note: note.data }, 'policy.saved');
     await drafts.discard(v.session);
     return { kind: 'redirect', to: `${LADDER}/versions?done=saved&version=${saved.version}` };
   },

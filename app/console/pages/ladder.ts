@@ -13,7 +13,9 @@ import { z } from 'zod';
 import { defaultPolicy, TEMPLATE_CATALOGUE, validatePolicy, type Policy } from '../../../src/engine/index.js';
 import { AppError } from '../../../src/errors.js';
 import { containsNul } from '../../../src/http/app.js';
-import { yamlValue } from '../../http/policies.js';
+import { ReplanRequests } from '../../../src/planning/requests.js';
+import type { PolicyVersion, SaveOptions } from '../../../src/store/policies.js';
+import { policyVersionSaved, yamlValue, type PolicySavedAction } from '../../http/policies.js';
 import { html, type Html } from '../html.js';
 import {
   ACTION_FIELDS, ACTION_KINDS, ASSIGNEES, fieldId, HOLD_MODES, isObject, LETTERS, levelFromForm, listOf, newAction, newLevel, NUDGE_TO, OWNERS, placeProblems,
@@ -36,6 +38,18 @@ export async function activeOf(v: Viewer, deps: ConsoleDeps): Promise<{ version:
 export async function editedOf(v: Viewer, deps: ConsoleDeps): Promise<{ draft: PolicyDraftDoc | null; policy: unknown; active: Awaited<ReturnType<typeof activeOf>> }> {
   const [draft, active] = await Promise.all([new PolicyDrafts(deps.services.store.db).get(v.session), activeOf(v, deps)]);
   return { draft, policy: draft ? draft.policy : active.policy, active };
+}
+
+/**
+ * A new version of the organisation's policy, as the admin API makes one: through the policy store (validated,
+ * append-only, its diff kept) and its after-save (audited with the person as actor, cache forgotten, re-planned).
+ */
+export async function saveVersion(v: Viewer, deps: ConsoleDeps, input: unknown, opts: SaveOptions, action: PolicySavedAction): Promise<PolicyVersion> {
+  const { store, policies, now } = deps.services;
+  const actor = { kind: 'person' as const, id: v.person.email, name: v.person.name };
+  const saved = await store.policies.save(v.session.orgId, input, now(), actor, opts);
+  await policyVersionSaved({ store, policies, requests: new ReplanRequests(store.db) }, v.session.orgId, saved, actor, action);
+  return saved;
 }
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
@@ -156,7 +170,7 @@ ${head}
 <input type="hidden" name="actions" value="${actions.length}">
 ${body}
 </fieldset>
-<div class="buttons"><button type="submit" name="op" value="update">Update level ${i + 1}</button>${count > 1 ? html` <button type="submit" name="op" value="remove" class="secondary">Remove level ${i + 1}</button>` : ''}</div>
+<div class="buttons"><button type="submit" name="op" value="update">Update level ${i + 1}</button> <button type="submit" name="op" value="preview" class="secondary">Update and preview</button>${count > 1 ? html` <button type="submit" name="op" value="remove" class="secondary">Remove level ${i + 1}</button>` : ''}</div>
 <div class="row add"><div class="field"><label for="l${i}-new-kind">New action's kind</label><select id="l${i}-new-kind" name="new-kind">${ACTION_KINDS.map((k) => html`<option value="${k}">${k}</option>`)}</select></div><button type="submit" name="op" value="add-action" class="secondary">Add action to level ${i + 1}</button></div>
 </form></section>`;
 }
@@ -216,10 +230,10 @@ function levelIndex(req: Request, levels: readonly unknown[]): number {
 }
 
 /** Keep the edited policy as the draft and answer the editor: 422 with the problems at their fields, else back to it (303). */
-async function keep(v: Viewer, deps: ConsoleDeps, policy: Input, baseVersion: number | null, done: string, anchor: string): Promise<Outcome> {
+async function keep(v: Viewer, deps: ConsoleDeps, policy: Input, baseVersion: number | null, done: string, anchor: string, then: 'editor' | 'preview' = 'editor'): Promise<Outcome> {
   await new PolicyDrafts(deps.services.store.db).put(v.session, policy, baseVersion, deps.services.now());
   if (!validatePolicy(policy).ok) return editorPage(v, deps, undefined, 422);
-  return { kind: 'redirect', to: `${LADDER}?done=${done}${anchor}` };
+  return { kind: 'redirect', to: then === 'preview' ? `${LADDER}/preview` : `${LADDER}?done=${done}${anchor}` };
 }
 
 export const ladderRoute: ConsoleRoute = {
@@ -255,7 +269,7 @@ export const ladderLevelRoute: ConsoleRoute = {
       level['actions'] = [...actions, newAction(kind, actions, listOf(p['contactLadder']))];
     }
     levels[i] = level;
-    return keep(v, deps, { ...p, levels }, base, 'updated', `#level-${i}`);
+    return keep(v, deps, { ...p, levels }, base, 'updated', `#level-${i}`, op === 'preview' ? 'preview' : 'editor');
   },
 };
 
