@@ -297,9 +297,10 @@ export class Dispatcher {
     // The connection's send mode and last sync matter to customer email only.
     const connection = isCustomerFacing(payload.action.kind) ? await this.connections(customer.connectionId) : null;
     // The customer's zone, the engine's rule (contact, override, ledger, billing address, organisation): sending hours apply in it.
-    const state = isCustomerFacing(payload.action.kind) ? await this.states.get(customer._id) : null;
-    const tz = accountTimeZone(customer, state, org?.timeZone ?? 'UTC').timeZone;
-    const p: Preparing = { entry, payload, now, customer, org, connection, tz, invoices: [], dryRun: this.dryRunOf(payload.action, connection) };
+    const state = isCustomerFacing(payload.action.kind) ? await this.states.get(customer._id) : undefined;
+    const tz = accountTimeZone(customer, state ?? null, org?.timeZone ?? 'UTC').timeZone;
+    // The state read here is the one the guards use (stateOf): one read per preparation.
+    const p: Preparing = { entry, payload, now, customer, org, connection, tz, invoices: [], dryRun: this.dryRunOf(payload.action, connection), ...(state !== undefined ? { state } : {}) };
     for (const guard of this.guardsFor(payload.action.kind)) {
       const stop = await guard(p);
       if (stop) return stop;
