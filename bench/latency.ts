@@ -313,6 +313,9 @@ export async function run(): Promise<void> {
 
     // Round trips and API calls per change, machine-independent: the same code path (processWebhookDeliveries)
     // in this process, on a monitored client, for one change alone and for a batch.
+    // Deliveries the stopped worker left (a backlog) would be counted as this measurement's: set them aside.
+    const left = await database.db.collection<WebhookDeliveryDoc>(collections.inbox).updateMany({ provider: 'quickbooks', status: { $in: ['pending', 'processing'] } }, { $set: { status: 'failed', lastError: 'bench: left when the worker stopped' } });
+    if (left.modifiedCount > 0) console.log(`\n${left.modifiedCount} deliveries the worker had not done when it stopped: set aside (failed) before the round-trip measurement`);
     const monitored = await connectDatabase(uri, dbName, 10_000, { monitorCommands: true });
     try {
       const trips = new RoundTrips(monitored.client);
