@@ -88,7 +88,7 @@ function overridesEdit(v: Viewer, customer: CustomerDoc, state: AccountStateDoc 
 <form class="action" method="post" action="${accountHref(customer._id)}/overrides">${csrfField(v.session.csrf)}
 <fieldset><legend>Do not chase</legend>
 <span class="check"><input type="checkbox" id="ov-exclusion-on" name="exclusion_on"${exclusionOn ? html` checked` : ''}><label for="ov-exclusion-on">Do not chase this customer</label></span>
-${textField(p, 'ov-exclusion-reason', 'exclusion_reason', 'Reason', val('exclusion_reason', o?.exclusion?.reason ?? ''), { max: 500 })}
+${textField(p, 'ov-exclusion-reason', 'exclusion_reason', 'Why not to chase', val('exclusion_reason', o?.exclusion?.reason ?? ''), { max: 500 })}
 ${textField(p, 'ov-exclusion-until', 'exclusion_until', 'Until (last day; empty: until lifted)', val('exclusion_until', o?.exclusion?.until ?? ''), { type: 'date', max: 10 })}
 </fieldset>
 <div><label for="ov-strategic">Strategic account</label><select id="ov-strategic" name="strategic"${desc(p, 'ov-strategic')}>
@@ -121,7 +121,7 @@ export function referralForm(v: Viewer, customer: CustomerDoc, p: Problems, valu
   if (!v.may('requestReferral', { salesRepEmail: customer.salesRepEmail }).ok) return html``;
   return html`<form class="action" method="post" action="${accountHref(customer._id)}/referral">${csrfField(v.session.csrf)}
 <h3>Request referral</h3><p class="muted">Asks the approvers in Slack to refer the account to the collection agency, with the same approval card as the ladder's referral step; an approval sends the referral packet.</p>
-<div><label for="referral-reason">Reason</label><input id="referral-reason" name="reason" required maxlength="500" value="${values['_form'] === 'referral' ? (values['reason'] ?? '') : ''}"${desc(p, 'referral-reason')}>${err(p, 'referral-reason')}</div>
+<div><label for="referral-reason">Reason for the referral</label><input id="referral-reason" name="reason" required maxlength="500" value="${values['_form'] === 'referral' ? (values['reason'] ?? '') : ''}"${desc(p, 'referral-reason')}>${err(p, 'referral-reason')}</div>
 <button type="submit">Request referral</button></form>`;
 }
 
