@@ -54,6 +54,7 @@ export const collections = {
   consoleSessions: 'console_sessions',
   sentDocuments: 'sent_documents',
   accountSummaries: 'account_summaries',
+  accountLists: 'account_lists',
   orgSnapshots: 'org_snapshots',
 } as const;
 
@@ -120,16 +121,10 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
     { key: { customerId: 1, sentAt: 1 }, name: 'customer_sent' },
     { key: { outboxKey: 1 }, name: 'outbox_key' },
   ],
-  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): an organisation's
-  // rows by `_id` range (the list's pages), narrowed by equality on state, level, owner or currency.
-  accountSummaries: [
-    { key: { orgId: 1, _id: 1 }, name: 'org_id' },
-    { key: { orgId: 1, state: 1 }, name: 'org_state' },
-    { key: { orgId: 1, 'level.id': 1 }, name: 'org_level' },
-    { key: { orgId: 1, owners: 1 }, name: 'org_owner' },
-    { key: { orgId: 1, currencies: 1 }, name: 'org_currency' },
-    { key: { orgId: 1, nameKey: 1 }, name: 'org_name' },
-  ],
+  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): read by `_id`, and
+  // an organisation's all by the daily pass (its equality). The list's pages are account_lists documents, by `_id`.
+  accountSummaries: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
+  accountLists: [],
   // The organisation's daily snapshots (src/planning/snapshots.ts, `_id` = orgId:yyyy-mm-dd): the overview's range.
   orgSnapshots: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
 };
