@@ -114,7 +114,9 @@ describe('the list documents', () => {
     expect(head?.firstIds).toEqual([customers.map((c) => c._id).sort()[0]]);
     const rows = await list.all(ORG);
     expect(rows.map((x) => x.customerId)).toEqual(customers.map((c) => c._id).sort());
-    expect(await list.rebuild(ORG, rows, new Date(now.getTime() + 5_000))).toBe(0);
+    // The payment's re-plan put its row into its chunk since the pass: a rebuild writes that chunk (and the head's hashes) once, then nothing.
+    expect(await list.rebuild(ORG, rows, new Date(now.getTime() + 5_000))).toBeLessThanOrEqual(2);
+    expect(await list.rebuild(ORG, rows, new Date(now.getTime() + 6_000))).toBe(0);
   });
 
   it('a single-account plan puts its changed row into its chunk, and a new account into the list', async () => {

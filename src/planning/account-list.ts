@@ -16,7 +16,8 @@
 // pass repairs it.
 import type { Db } from 'mongodb';
 import { collections } from '../store/store.js';
-import { rowChanged, type AccountSummaryRowDoc } from './summaries.js';
+import { canonicalJson, sha256Hex } from '../store/hash.js';
+import { comparable, type AccountSummaryRowDoc } from './summaries.js';
 
 export const LIST_CHUNK = 50;
 
@@ -26,6 +27,8 @@ export interface AccountListHeadDoc {
   kind: 'head';
   /** Each chunk's first customer id, in order (chunk i is `${orgId}:list:${pad(i)}`). */
   firstIds: string[];
+  /** Each chunk's content hash as the last rebuild wrote it (a rebuild compares these instead of reading the chunks). */
+  hashes?: string[];
   rows: number;
   builtAt: Date;
 }
@@ -67,11 +70,9 @@ export function cutChunks(rows: readonly AccountSummaryRowDoc[], size = LIST_CHU
   return out;
 }
 
-function sameRows(a: readonly AccountSummaryRowDoc[], b: readonly AccountSummaryRowDoc[]): boolean {
-  return a.length === b.length && a.every((r, i) => {
-    const o = b[i];
-    return o !== undefined && o.customerId === r.customerId && !rowChanged(o, r);
-  });
+/** A chunk's content hash: its rows, each without its write time and due step's instant (as rowChanged compares them). Pure. */
+export function chunkHash(rows: readonly AccountSummaryRowDoc[]): string {
+  return sha256Hex(canonicalJson(rows.map(comparable)));
 }
 
 export class AccountList {
@@ -100,25 +101,26 @@ export class AccountList {
   }
 
   /**
-   * The daily pass's rebuild from every row of the organisation: reads the head and the chunks (by `_id`),
-   * writes the chunks that changed and the head when it changed, deletes chunks past the end. Returns the
-   * number of documents written.
+   * The daily pass's rebuild from every row of the organisation: reads the head (by `_id`), writes the
+   * chunks whose hash changed since the last rebuild and the head when it changed, deletes chunks past the
+   * end. Returns the number of documents written. (A chunk a single-account plan changed since is written
+   * again only if its rows differ from the last rebuild's: its put rows are the same rows this pass has.)
    */
   async rebuild(orgId: string, rows: readonly AccountSummaryRowDoc[], now: Date): Promise<number> {
     const chunks = cutChunks(rows);
     const head = await this.head(orgId);
     const oldCount = head?.firstIds.length ?? 0;
-    const stored = await Promise.all(Array.from({ length: Math.max(oldCount, chunks.length) }, (_, i) => (i < oldCount ? this.chunk(orgId, i) : Promise.resolve(null))));
+    const hashes = chunks.map(chunkHash);
     let written = 0;
     for (const [i, chunk] of chunks.entries()) {
-      if (stored[i] && sameRows(stored[i].rows, chunk)) continue;
+      if (head?.hashes?.[i] === hashes[i] && i < oldCount) continue;
       await this.chunks.replaceOne({ _id: listChunkId(orgId, i) }, { orgId, kind: 'chunk', index: i, rows: chunk, updatedAt: now }, { upsert: true });
       written++;
     }
     for (let i = chunks.length; i < oldCount; i++) await this.col.deleteOne({ _id: listChunkId(orgId, i) });
     const firstIds = chunks.map((c) => c[0]?.customerId ?? '');
-    if (!head || head.firstIds.join('\u0000') !== firstIds.join('\u0000') || head.rows !== rows.length) {
-      await this.heads.replaceOne({ _id: listHeadId(orgId) }, { orgId, kind: 'head', firstIds, rows: rows.length, builtAt: now }, { upsert: true });
+    if (!head || head.firstIds.join('\u0000') !== firstIds.join('\u0000') || head.rows !== rows.length || (head.hashes ?? []).join() !== hashes.join()) {
+      await this.heads.replaceOne({ _id: listHeadId(orgId) }, { orgId, kind: 'head', firstIds, hashes, rows: rows.length, builtAt: now }, { upsert: true });
       written++;
     }
     return written;
@@ -178,12 +180,16 @@ export class AccountList {
     return { rows: out, examined, lastId: null, chunksRead };
   }
 
-  /** Every row (the CSV): the head, then every chunk, read by `_id` in parallel. */
+  /** Every row (the CSV): the head, then every chunk, read by `_id`, a few at a time. */
   async all(orgId: string): Promise<AccountSummaryRowDoc[]> {
     const head = await this.head(orgId);
     if (!head) return [];
-    const chunks = await Promise.all(head.firstIds.map((_, i) => this.chunk(orgId, i)));
-    return chunks.flatMap((c) => c?.rows ?? []);
+    const out: AccountSummaryRowDoc[] = [];
+    for (let i = 0; i < head.firstIds.length; i += 4) {
+      const chunks = await Promise.all(head.firstIds.slice(i, i + 4).map((_, k) => this.chunk(orgId, i + k)));
+      for (const c of chunks) out.push(...(c?.rows ?? []));
+    }
+    return out;
   }
 }
 

@@ -402,6 +402,7 @@ export class Planner {
    */
   private async planInputs(inputs: AccountInput[], org: OrgPlanning, now: Date, pageSize: number, opts: { alwaysRecord: boolean; rebuildsList?: boolean }, onResult: (r: PlanResult) => void): Promise<void> {
     const reader = new OrgReader(this.store);
+    const changed: PlanResult[] = [];
     for (let i = 0; i < inputs.length; i += pageSize) {
       const page = inputs.slice(i, i + pageSize);
       const unreadable = await reader.addSentAudit(page);
@@ -422,9 +423,10 @@ export class Planner {
         }
       };
       await Promise.all(Array.from({ length: Math.min(WRITE_LANES, page.length) }, lane));
-      // The page's changed rows into the console's list, chunk by chunk (a whole-organisation pass rebuilds it at its end instead).
-      if (!opts.rebuildsList) await this.putListRows(results, now);
+      changed.push(...results.filter((r) => r.summaryWritten));
     }
+    // The changed rows into the console's list, chunk by chunk, once at the end (a whole-organisation pass rebuilds it instead).
+    if (!opts.rebuildsList) await this.putListRows(changed, now);
   }
 
   /**

@@ -152,8 +152,12 @@ export function summaryRowOf(v: AccountViewInput, o: { orgToday: string; onHold:
  */
 export function rowChanged(stored: AccountSummaryRowDoc | null | undefined, next: AccountSummaryRowDoc): boolean {
   if (!stored) return true;
-  const strip = ({ plannedAt: _p, next: n, ...rest }: AccountSummaryRowDoc): unknown => ({ ...rest, next: n === null ? null : { ...n, at: undefined } });
-  return canonicalJson(strip(stored)) !== canonicalJson(strip(next));
+  return canonicalJson(comparable(stored)) !== canonicalJson(comparable(next));
+}
+
+/** A row as rowChanged compares it: without its write time and its due step's instant. Pure. */
+export function comparable({ plannedAt: _p, next: n, ...rest }: AccountSummaryRowDoc): unknown {
+  return { ...rest, next: n === null ? null : { ...n, at: undefined } };
 }
 
 /** The accounts API's summary of a row (the list's and the CSV's columns). Pure. */
