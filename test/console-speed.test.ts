@@ -12,6 +12,7 @@ import { createLogger } from '../src/logger.js';
 import { plannerFor } from '../src/planning/plan.js';
 import { fixedPolicySource } from '../src/planning/policy-source.js';
 import { attributeCollections, dsoOf, levelHistoryOf, orgSnapshots, snapshotId, type OrgSnapshotDoc } from '../src/planning/snapshots.js';
+import { accountList, chunkOf, cutChunks } from '../src/planning/account-list.js';
 import { accountSummaries, summaryRowId, type AccountSummaryRowDoc } from '../src/planning/summaries.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
 import type { CustomerDoc, InvoiceDoc, OutboxEntryDoc, PaymentDoc } from '../src/store/types.js';
@@ -100,21 +101,50 @@ describe('summary rows', () => {
   });
 });
 
-describe('summary rows by page', () => {
-  it('pages by _id in customer id order and filters by equality', async () => {
-    const rows = accountSummaries(store.db);
-    const first = await rows.page(ORG, { limit: 2 });
-    expect(first.more).toBe(true);
-    const second = await rows.page(ORG, { limit: 2, after: first.rows[1]?.customerId ?? '' });
-    const third = await rows.page(ORG, { limit: 2, after: second.rows[1]?.customerId ?? '' });
-    expect(third.more).toBe(false);
-    const ids = [...first.rows, ...second.rows, ...third.rows].map((r) => r.customerId);
-    expect(ids).toEqual(customers.map((c) => c._id).sort());
-    expect((await rows.page(ORG, { limit: 50, state: 'current' })).rows.map((r) => r.name).sort()).toEqual(['Cobalt Crates', 'Echo Estates']);
-    expect((await rows.page(ORG, { limit: 50, currency: 'EUR' })).rows.map((r) => r.name)).toEqual(['Delta Drums']);
-    expect((await rows.page(ORG, { limit: 50, owner: 'OTHER.rep@northwind.example' })).rows.map((r) => r.name)).toEqual(['Bolt Brothers']);
-    expect((await rows.page(ORG, { limit: 50, nameContains: 'CRATE' })).rows.map((r) => r.name)).toEqual(['Cobalt Crates']);
-    expect((await rows.page('org-other', { limit: 50 })).rows).toEqual([]);
+describe('the list documents', () => {
+  it('cut rows into chunks in id order and find the chunk of an id (pure)', () => {
+    const r = (id: string) => ({ customerId: id }) as AccountSummaryRowDoc;
+    expect(cutChunks([r('d'), r('a'), r('c'), r('b'), r('e')], 2).map((c) => c.map((x) => x.customerId))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect([' ', 'a', 'b', 'c', 'd', 'zz'].map((id) => chunkOf(['a', 'c', 'e'], id))).toEqual([0, 0, 0, 1, 1, 2]);
+  });
+
+  it('the pass wrote the head and chunks; a rebuild with the same rows writes nothing', async () => {
+    const list = accountList(store.db);
+    const head = await list.head(ORG);
+    expect(head?.firstIds).toEqual([customers.map((c) => c._id).sort()[0]]);
+    const rows = await list.all(ORG);
+    expect(rows.map((x) => x.customerId)).toEqual(customers.map((c) => c._id).sort());
+    // The payment's re-plan put its row into its chunk since the pass: a rebuild writes that chunk (and the head's hashes) once, then nothing.
+    expect(await list.rebuild(ORG, rows, new Date(now.getTime() + 5_000))).toBeLessThanOrEqual(2);
+    expect(await list.rebuild(ORG, rows, new Date(now.getTime() + 6_000))).toBe(0);
+  });
+
+  it('a single-account plan puts its changed row into its chunk, and a new account into the list', async () => {
+    const list = accountList(store.db);
+    const e = customers[4] as CustomerDoc;
+    expect((await list.all(ORG)).find((x) => x.customerId === e._id)?.open).toEqual([{ currency: 'USD', minor: 30_000 }]);
+    const c = customerDoc(ORG, 'sp-0', 'Zero Zinc', standardContacts('sp-0.example'), now, { timeZone: 'UTC' });
+    await saveCustomer(store, c, [invoiceDoc(c, 'sp-0-1', 'INV-sp-0-1', dayOf(new Date(now.getTime() - 3 * DAY)), 9_900, now)]);
+    await planner().plan(c._id, new Date(now.getTime() + 180_000));
+    const all = await list.all(ORG);
+    expect(all.map((x) => x.name)).toContain('Zero Zinc');
+    expect(all.map((x) => x.customerId)).toEqual([...all.map((x) => x.customerId)].sort());
+    expect((await list.head(ORG))?.firstIds[0]).toBe(all[0]?.customerId);
+    customers.push(c);
+  });
+
+  it('scans pages after a cursor and keeps what a filter keeps', async () => {
+    const list = accountList(store.db);
+    const ids = customers.map((c) => c._id).sort();
+    const first = await list.scan(ORG, { want: 2, examine: 2, keep: () => true });
+    expect(first.rows.map((x) => x.customerId)).toEqual(ids.slice(0, 2));
+    expect(first.lastId).toBe(ids[1]);
+    const rest = await list.scan(ORG, { after: first.lastId ?? '', want: 50, examine: 50, keep: () => true });
+    expect(rest.rows.map((x) => x.customerId)).toEqual(ids.slice(2));
+    expect(rest.lastId).toBeNull();
+    const eur = await list.scan(ORG, { want: 50, examine: 500, keep: (x) => x.currencies.includes('EUR') });
+    expect(eur.rows.map((x) => x.name)).toEqual(['Delta Drums']);
+    expect(await list.scan('org-other', { want: 50, examine: 50, keep: () => true })).toMatchObject({ rows: [], lastId: null });
   });
 });
 
@@ -245,6 +275,9 @@ describe('the console reads them', () => {
     for (const n of ['Acme Anvils', 'Bolt Brothers', 'Cobalt Crates', 'Delta Drums', 'Echo Estates']) expect(all.text).toContain(n);
     const pre = await get('/console/accounts?state=current');
     expect(pre.text).toContain('Cobalt Crates');
+    const owner = await get('/console/accounts?owner=other.rep%40northwind.example');
+    expect(owner.text).toContain('Bolt Brothers');
+    expect(owner.text).not.toContain('Acme Anvils');
     expect(pre.text).not.toContain('Acme Anvils');
     const big = await get('/console/accounts?currency=USD&min=1400');
     expect(big.text).toContain('Acme Anvils');

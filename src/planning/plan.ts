@@ -17,6 +17,7 @@ import { accountStates, bounces, type AccountStateDoc, type AccountStates, type 
 import { OrgReader, type AccountInput } from './page.js';
 import { errorText, Quarantine, type PlanStage, type QuarantineDoc } from './quarantine.js';
 import { localDate } from '../domain/calendar.js';
+import { AccountList } from './account-list.js';
 import { AccountSummaries, rowChanged, summaryRowOf, type AccountSummaryRowDoc } from './summaries.js';
 import { addCollected, collectedOf, OrgSnapshots, snapshotOf, windowStart } from './snapshots.js';
 
@@ -54,6 +55,8 @@ export interface PlanResult {
   /** The account's console summary row as this plan computed it (src/planning/summaries.ts), and whether it was written (it changed). */
   summaryRow?: AccountSummaryRowDoc;
   summaryWritten?: boolean;
+  /** The changed row could not be put into the console's list (src/planning/account-list.ts); the next daily pass rebuilds it. */
+  listNotUpdated?: boolean;
 }
 
 export interface LoadedAccount extends Assembled {
@@ -113,6 +116,7 @@ export class Planner {
   private readonly entries: OutboxEntries;
   private readonly db: Db;
   private readonly summaries: AccountSummaries;
+  private readonly list: AccountList;
   readonly quarantine: Quarantine;
 
   constructor(
@@ -124,6 +128,7 @@ export class Planner {
     this.bounceList = bounces(store.db);
     this.quarantine = new Quarantine(store);
     this.summaries = new AccountSummaries(store.db);
+    this.list = new AccountList(store.db);
     this.entries = new OutboxEntries(store.db.collection<OutboxEntryDoc>(collections.outbox), store.claims, store.db.collection<ClaimDoc>(collections.claims));
   }
 
@@ -237,7 +242,20 @@ export class Planner {
       await this.quarantineAfter(customerId, null, 'load', err, now);
       return { ...emptyResult(customerId), failed: { stage: 'load', error: errorText(err) } };
     }
-    return this.planInput(read.input, org, now, opts);
+    const result = await this.planInput(read.input, org, now, opts);
+    await this.putListRows([result], now);
+    return result;
+  }
+
+  /** The changed rows of these results into the console's list (account-list.ts); a failure is left for the next daily pass. */
+  private async putListRows(results: readonly PlanResult[], now: Date): Promise<void> {
+    const changed = results.filter((r) => r.summaryWritten && r.summaryRow);
+    if (changed.length === 0) return;
+    try {
+      await this.list.putRows(changed.flatMap((r) => (r.summaryRow ? [r.summaryRow] : [])), now);
+    } catch {
+      for (const r of changed) r.listNotUpdated = true;
+    }
   }
 
   /** Set the account aside; a failure to record it (the database itself is down) is left for the next pass. */
@@ -407,11 +425,13 @@ export class Planner {
    * `outbox.sent` audit entries (of the rare accounts that may have lost a send), then each account,
    * isolated. `onResult` sees every result.
    */
-  private async planInputs(inputs: AccountInput[], org: OrgPlanning, now: Date, pageSize: number, opts: { alwaysRecord: boolean }, onResult: (r: PlanResult) => void): Promise<void> {
+  private async planInputs(inputs: AccountInput[], org: OrgPlanning, now: Date, pageSize: number, opts: { alwaysRecord: boolean; rebuildsList?: boolean }, onResult: (r: PlanResult) => void): Promise<void> {
     const reader = new OrgReader(this.store);
+    const changed: PlanResult[] = [];
     for (let i = 0; i < inputs.length; i += pageSize) {
       const page = inputs.slice(i, i + pageSize);
       const unreadable = await reader.addSentAudit(page);
+      const results: PlanResult[] = [];
       // Accounts are independent (their own outbox keys, claims and audit chain): a few lanes overlap their writes.
       let next = 0;
       const lane = async (): Promise<void> => {
@@ -422,11 +442,16 @@ export class Planner {
             await this.quarantineAfter(input.customer._id, input.customer, 'load', err, now);
             continue;
           }
-          onResult(await this.planInput(input, org, now, opts));
+          const r = await this.planInput(input, org, now, opts);
+          results.push(r);
+          onResult(r);
         }
       };
       await Promise.all(Array.from({ length: Math.min(WRITE_LANES, page.length) }, lane));
+      changed.push(...results.filter((r) => r.summaryWritten));
     }
+    // The changed rows into the console's list, chunk by chunk, once at the end (a whole-organisation pass rebuilds it instead).
+    if (!opts.rebuildsList) await this.putListRows(changed, now);
   }
 
   /**
@@ -478,11 +503,17 @@ export class Planner {
     const org = await this.orgPlanning(orgId);
     const inputs = await new OrgReader(this.store).accounts(orgId);
     const rows = new Map<string, AccountSummaryRowDoc>();
-    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false }, (r) => {
+    await this.planInputs(inputs, org, now, pageSize, { alwaysRecord: false, rebuildsList: true }, (r) => {
       addTo(summary, r);
       if (r.summaryRow) rows.set(r.customerId, r.summaryRow);
     });
-    if (opts.snapshot) await this.writeSnapshot(orgId, org, inputs, rows, now);
+    // Every row (an account this pass could not plan keeps its stored one): the list, then the snapshot.
+    const all = inputs.flatMap((i) => {
+      const row = rows.get(i.customer._id) ?? i.summary;
+      return row ? [row] : [];
+    });
+    await this.list.rebuild(orgId, all, now);
+    if (opts.snapshot) await this.writeSnapshot(orgId, org, inputs, all, now);
     return summary;
   }
 
@@ -491,16 +522,12 @@ export class Planner {
    * computed (an account it could not plan keeps its stored row), the payments and sends it read; plus two
    * reads (approved referrals and write-offs, the invoices issued in the DSO window).
    */
-  private async writeSnapshot(orgId: string, org: OrgPlanning, inputs: readonly AccountInput[], rows: ReadonlyMap<string, AccountSummaryRowDoc>, now: Date): Promise<void> {
+  private async writeSnapshot(orgId: string, org: OrgPlanning, inputs: readonly AccountInput[], all: readonly AccountSummaryRowDoc[], now: Date): Promise<void> {
     const timeZone = org.org?.timeZone ?? 'UTC';
     const date = localDate(now, timeZone);
     const since = windowStart(date);
     const snapshots = new OrgSnapshots(this.db);
     const [outcomes, creditSales] = await Promise.all([snapshots.approvedOutcomes(orgId), snapshots.creditSalesSince(orgId, since)]);
-    const all = inputs.flatMap((i) => {
-      const row = rows.get(i.customer._id) ?? i.summary;
-      return row ? [row] : [];
-    });
     const collected = addCollected(inputs.map((i) => collectedOf(i.payments, i.entries, timeZone, since)));
     await snapshots.write(snapshotOf({ orgId, date, at: now, source: 'daily', rows: all, ...outcomes, creditSales, collected }));
   }

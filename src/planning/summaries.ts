@@ -4,10 +4,10 @@
 // — only when the row changed, so an unchanged account still costs no write — from the same documents
 // and decision the planner just used (account-view.ts shapes them, as for the accounts API).
 //
-// Shaped by FerretDB 1.x (docs/database.md): `_id` equality is served by the GIN index; a top-level
-// equality (orgId, state, level.id, an element of owners/currencies) is pushed down to PostgreSQL; ranges,
-// `$regex` and sorting are done in FerretDB over the rows the equalities left. A row is kept small (about
-// 600 bytes) so that decoding an organisation's rows stays cheap; figures in docs/console.md.
+// Shaped by FerretDB 1.x (docs/database.md): only an `_id` equality is served by an index; a read by the
+// organisation decodes every one of its rows in FerretDB (~3.5 ms a row measured under load). So a row is
+// read by `_id`, the organisation's all only by the daily pass, and the list's pages are their own
+// documents (src/planning/account-list.ts); figures in docs/console.md.
 import type { Db } from 'mongodb';
 import { bucketOf, AGING_BUCKETS } from '../domain/aging.js';
 import { daysBetween } from '../domain/calendar.js';
@@ -152,8 +152,12 @@ export function summaryRowOf(v: AccountViewInput, o: { orgToday: string; onHold:
  */
 export function rowChanged(stored: AccountSummaryRowDoc | null | undefined, next: AccountSummaryRowDoc): boolean {
   if (!stored) return true;
-  const strip = ({ plannedAt: _p, next: n, ...rest }: AccountSummaryRowDoc): unknown => ({ ...rest, next: n === null ? null : { ...n, at: undefined } });
-  return canonicalJson(strip(stored)) !== canonicalJson(strip(next));
+  return canonicalJson(comparable(stored)) !== canonicalJson(comparable(next));
+}
+
+/** A row as rowChanged compares it: without its write time and its due step's instant. Pure. */
+export function comparable({ plannedAt: _p, next: n, ...rest }: AccountSummaryRowDoc): unknown {
+  return { ...rest, next: n === null ? null : { ...n, at: undefined } };
 }
 
 /** The accounts API's summary of a row (the list's and the CSV's columns). Pure. */
@@ -161,21 +165,7 @@ export function summaryOfRow(r: AccountSummaryRowDoc): AccountSummary {
   return { id: r.customerId, name: r.name, provider: r.provider, ledgerStatus: r.ledgerStatus, open: r.open, pastDue: r.pastDue, level: r.level, state: r.state, next: r.next };
 }
 
-export interface RowQuery {
-  /** The last customer id of the previous page; none: from the start. */
-  after?: string;
-  /** Rows per page; none: every row (the CSV). */
-  limit?: number;
-  /** Pushed-down equalities on the row. */
-  state?: ApiAccountState;
-  levelId?: string;
-  owner?: string;
-  currency?: string;
-  /** Case-insensitive substring of the name (evaluated by FerretDB over the rows the equalities leave). */
-  nameContains?: string;
-}
-
-/** The store of summary rows: by `_id`, an organisation's page by `_id` range, an organisation's all. */
+/** The store of summary rows: by `_id`, and an organisation's all (the daily pass, the on-demand snapshot). */
 export class AccountSummaries {
   constructor(private readonly db: Db) {}
 
@@ -190,24 +180,6 @@ export class AccountSummaries {
   /** One write (a replace by `_id`, inserting when new). */
   async write(row: AccountSummaryRowDoc): Promise<void> {
     await this.col.replaceOne({ _id: row._id }, row, { upsert: true });
-  }
-
-  /** A page of an organisation's rows in customer id order, filtered; `more` when rows follow the page. */
-  async page(orgId: string, q: RowQuery): Promise<{ rows: AccountSummaryRowDoc[]; more: boolean }> {
-    const filter: Record<string, unknown> = {
-      orgId,
-      _id: orgRowRange(orgId, q.after),
-      // A customer deleted in the ledger keeps its last row; the list leaves it out, as it did.
-      ledgerStatus: { $ne: 'deleted' },
-      ...(q.state !== undefined ? { state: q.state } : {}),
-      ...(q.levelId !== undefined ? (q.levelId === 'none' ? { level: null } : { 'level.id': q.levelId }) : {}),
-      ...(q.owner !== undefined ? { owners: q.owner.toLowerCase() } : {}),
-      ...(q.currency !== undefined ? { currencies: q.currency } : {}),
-      ...(q.nameContains ? { nameKey: { $regex: q.nameContains.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&') } } : {}),
-    };
-    if (q.limit === undefined) return { rows: await this.col.find(filter, { sort: { _id: 1 }, batchSize: 10_000 }).toArray(), more: false };
-    const rows = await this.col.find(filter, { sort: { _id: 1 }, limit: q.limit + 1 }).toArray();
-    return { rows: rows.slice(0, q.limit), more: rows.length > q.limit };
   }
 
   /** Every row of an organisation (the snapshot computed on demand, the planning pass's comparison). */

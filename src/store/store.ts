@@ -57,6 +57,7 @@ export const collections = {
   // Pointers to the outbox entries due now: the dispatcher's scan (src/store/outbox-due.ts). Read whole or by _id.
   outboxDue: 'outbox_due',
   accountSummaries: 'account_summaries',
+  accountLists: 'account_lists',
   orgSnapshots: 'org_snapshots',
   // The customer's page (src/store/customer-links.ts): per account, the instant before which its links are revoked.
   customerLinks: 'customer_links',
@@ -131,16 +132,10 @@ export const indexes: Record<keyof typeof collections, IndexDescription[]> = {
   ],
   // The due queue (src/store/outbox-due.ts): scanned whole with a limit (a SQL LIMIT on FerretDB), else by _id. No index.
   outboxDue: [],
-  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): an organisation's
-  // rows by `_id` range (the list's pages), narrowed by equality on state, level, owner or currency.
-  accountSummaries: [
-    { key: { orgId: 1, _id: 1 }, name: 'org_id' },
-    { key: { orgId: 1, state: 1 }, name: 'org_state' },
-    { key: { orgId: 1, 'level.id': 1 }, name: 'org_level' },
-    { key: { orgId: 1, owners: 1 }, name: 'org_owner' },
-    { key: { orgId: 1, currencies: 1 }, name: 'org_currency' },
-    { key: { orgId: 1, nameKey: 1 }, name: 'org_name' },
-  ],
+  // The console's per-account summary rows (src/planning/summaries.ts, `_id` = orgId:customerId): read by `_id`, and
+  // an organisation's all by the daily pass (its equality). The list's pages are account_lists documents, by `_id`.
+  accountSummaries: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
+  accountLists: [],
   // The organisation's daily snapshots (src/planning/snapshots.ts, `_id` = orgId:yyyy-mm-dd): the overview's range.
   orgSnapshots: [{ key: { orgId: 1, _id: 1 }, name: 'org_id' }],
 };

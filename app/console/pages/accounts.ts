@@ -1,15 +1,17 @@
 // The accounts list (GET /console/accounts) and its CSV (GET /console/accounts.csv). The rows are the
 // accounts' summary rows (src/planning/summaries.ts: the planner's last decision shaped by account-view.ts,
-// written by planning), 50 a page in customer id order, read as one `_id` range of the organisation. Name,
-// level, state, owner and currency are filtered by the database; the amount range on the page's rows (so a
-// page may show fewer rows than it read: the pager goes on). A sales rep sees their own accounts only.
+// written by planning) in customer id order, read from the list documents (src/planning/account-list.ts:
+// a head and chunks of 50 rows, each one `_id` read). A page shows 50 accounts; a filtered one (name,
+// level, state, owner, currency, amount) looks at up to 500 accounts for its 50 matches, so it may show
+// fewer while the pager goes on. A sales rep sees their own accounts only.
 import type { Request } from 'express';
 import { z } from 'zod';
 import { minorUnitExponent, formatMoney } from '../../../src/domain/money.js';
 import { toCsv } from '../../../src/documents/audit-export.js';
 import { API_ACCOUNT_STATES, type AccountSummary } from '../../../src/planning/account-view.js';
 import { decodeCursor, encodeCursor, type AccountsQuery } from '../../../src/planning/accounts.js';
-import { accountSummaries, summaryOfRow, type RowQuery } from '../../../src/planning/summaries.js';
+import { accountList } from '../../../src/planning/account-list.js';
+import { summaryOfRow, type AccountSummaryRowDoc } from '../../../src/planning/summaries.js';
 import { html, type Html } from '../html.js';
 import type { ConsoleDeps, ConsoleRoute, Outcome, Viewer } from '../router.js';
 
@@ -48,17 +50,16 @@ export function rowMatches(a: AccountSummary, f: AccountFilters): boolean {
   return lines.some((o) => (f.min === undefined || o.minor >= toMinor(f.min, o.currency)) && (f.max === undefined || o.minor <= toMinor(f.max, o.currency)));
 }
 
-/** The summary rows' query of the filters (the amount range is applied by rowMatches on the rows read). */
-function rowQuery(query: Omit<AccountsQuery, 'limit'>, f: AccountFilters): RowQuery {
-  return {
-    ...(query.after !== undefined ? { after: query.after } : {}),
-    ...(query.nameContains ? { nameContains: query.nameContains } : {}),
-    ...(query.owner ? { owner: query.owner } : {}),
-    ...(f.state !== undefined ? { state: f.state } : {}),
-    ...(f.level !== undefined ? { levelId: f.level } : {}),
-    ...(f.currency !== undefined ? { currency: f.currency } : {}),
-  };
+/** Whether a summary row passes every filter: name, owner (the database's before), then rowMatches. Pure. */
+export function keepRow(r: AccountSummaryRowDoc, query: Omit<AccountsQuery, 'limit'>, f: AccountFilters): boolean {
+  if (r.ledgerStatus === 'deleted') return false;
+  if (query.nameContains && !r.nameKey.includes(query.nameContains.toLowerCase())) return false;
+  if (query.owner && !r.owners.includes(query.owner.toLowerCase())) return false;
+  return rowMatches(summaryOfRow(r), f);
 }
+
+/** Accounts a filtered page looks at before it stops (about 11 list chunks, each one `_id` read). */
+const EXAMINE_FILTERED = 500;
 
 export class FilterProblem extends Error {
   constructor(readonly problems: { path: string; message: string }[]) {
@@ -134,15 +135,19 @@ export const accountsRoute: ConsoleRoute = {
     const { filters, query } = parsed;
     const org = v.org;
     if (!org) return { kind: 'page', status: 404, title: 'Accounts', nav: 'accounts', body: html`<p>This organisation no longer exists.</p>` };
-    const [read, choice] = await Promise.all([accountSummaries(deps.services.store.db).page(org._id, { ...rowQuery(query, filters), limit: PAGE_SIZE }), deps.services.policies.forOrg(org._id)]);
-    const page = { accounts: read.rows.map(summaryOfRow), lastId: read.more ? (read.rows[read.rows.length - 1]?.customerId ?? null) : null };
-    const rows = page.accounts.filter((a) => rowMatches(a, filters));
+    const filtered = Object.keys(query).some((k) => k !== 'after') || ['level', 'state', 'currency', 'min', 'max'].some((k) => filters[k as keyof AccountFilters] !== undefined);
+    const [read, choice] = await Promise.all([
+      accountList(deps.services.store.db).scan(org._id, { ...(query.after !== undefined ? { after: query.after } : {}), want: PAGE_SIZE, examine: filtered ? EXAMINE_FILTERED : PAGE_SIZE, keep: (r) => keepRow(r, query, filters) }),
+      deps.services.policies.forOrg(org._id),
+    ]);
+    const rows = read.rows.map(summaryOfRow);
+    const page = { examined: read.examined, lastId: read.lastId };
     const levels = choice.compiled.levels.map((l) => ({ id: l.id, name: l.name }));
     const own = v.scopeOf('viewAccounts') === 'own';
     const next = page.lastId === null ? null : `/console/accounts${queryString(filters, { after: encodeCursor(page.lastId) })}`;
     const body = html`${own ? html`<p>Your accounts (you are their sales rep).</p>` : ''}
 ${filterForm(filters, levels, own)}
-<p>${rows.length} of ${page.accounts.length} account${page.accounts.length === 1 ? '' : 's'} on this page match. <a href="/console/accounts.csv${queryString(filters)}">Download all matching accounts as CSV</a></p>
+<p>${rows.length} of ${page.examined} account${page.examined === 1 ? '' : 's'} looked at on this page match. <a href="/console/accounts.csv${queryString(filters)}">Download all matching accounts as CSV</a></p>
 ${rowsTable(rows)}
 <nav class="pager" aria-label="Pages">${query.after !== undefined ? html`<a href="/console/accounts${queryString(filters)}">First page</a>` : ''}${next ? html`<a href="${next}">Next page</a>` : html`<span class="muted">Last page</span>`}</nav>`;
     return { kind: 'page', title: 'Accounts', nav: 'accounts', body };
@@ -165,10 +170,10 @@ export const accountsCsvRoute: ConsoleRoute = {
     }
     const org = v.org;
     if (!org) return { kind: 'page', status: 404, title: 'Accounts', body: html`<p>This organisation no longer exists.</p>` };
-    // Every matching row in one read (the organisation's rows by equality, the filters as on the page).
-    const { rows: read } = await accountSummaries(deps.services.store.db).page(org._id, rowQuery(parsed.query, parsed.filters));
+    // Every row (the list's head, then its chunks by `_id`), the filters as on the page.
+    const read = await accountList(deps.services.store.db).all(org._id);
     const rows: string[][] = [];
-    for (const a of read.map(summaryOfRow).filter((x) => rowMatches(x, parsed.filters))) {
+    for (const a of read.filter((r) => (parsed.query.after === undefined || r.customerId > parsed.query.after) && keepRow(r, parsed.query, parsed.filters)).map(summaryOfRow)) {
       rows.push([a.id, a.name, a.state, a.level?.name ?? '', amounts(a.open), amounts(a.pastDue), a.next?.step ?? '', a.next?.date ?? '']);
     }
     return { kind: 'file', contentType: 'text/csv; charset=utf-8', filename: `accounts-${org._id}.csv`, body: toCsv(CSV_HEADER, rows) };
