@@ -73,7 +73,7 @@ describe('links', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('content-security-policy')).not.toContain('script-src');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
     const page = await res.text();
     expect(page).toContain('INV-100');
     expect(page).toContain('INV-200');

@@ -15,8 +15,12 @@ import { forCountry, resolveDocumentSettings, type LetterKind } from '../src/doc
 import type { DocInvoice } from '../src/documents/model.js';
 import { nudgeMessage, suggestedScript, type NudgeSnapshot } from '../slack/blocks/nudge.js';
 import { pdfText } from './documents.helpers.js';
+import { customerPageUrl } from '../src/crypto/customer-link.js';
 
 const TODAY = '2025-05-22';
+
+/** A customer page link as the email channel mints it (src/crypto/customer-link.ts). */
+const PAGE_URL = customerPageUrl('https://overdue.example.com', Buffer.alloc(32, 9), { orgId: 'org-64b7f1c2a9e4b3d2c1f0a9e8', customerId: 'xero:3f2504e0-4f89-41d3-9a0c-0305e82c3301:9a8b7c6d-1111-2222-3333-444455556666', issuedAt: new Date('2025-05-22T09:00:00Z') });
 
 /** The wordings a ladder can give: the default ladder's, on hold, a ladder without holds, and the small-balance track. */
 const WORDINGS: readonly Wording[] = [
@@ -140,6 +144,8 @@ describe('the document linter', () => {
                       wording,
                       recipientRole: role,
                       locale,
+                      // Every other email carries the customer's page link (a real signed token, with its base64url).
+                      ...(rendered % 2 === 0 ? { customerPageUrl: PAGE_URL } : {}),
                     };
                     const r = renderMessage(input);
                     if (!r.ok) throw new Error(r.problem);
@@ -205,6 +211,7 @@ describe('the document linter', () => {
             sentDate: TODAY,
             deadline: '2025-06-05',
             wording,
+            ...(n % 2 === 0 ? { customerPageUrl: PAGE_URL } : {}),
           });
           const text = await pdfText(letter.pdf);
           const payLinks = payName === 'links+bank' || payName === 'links';

@@ -15,6 +15,7 @@ import { addDays, daysBetween, localDate } from '../src/domain/calendar.js';
 import JSZip from 'jszip';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { testDatabaseUri } from './helpers/db.js';
+import { escapeHtml } from '../app/console/html.js';
 import { pdfPageSizes, pdfText } from './documents.helpers.js';
 
 jest.setTimeout(400_000);
@@ -24,9 +25,23 @@ const ONLY = ['acme', 'copperline', 'evergreen', 'falcon', 'kauri', 'moana', 'pi
 const AGENCY = 'referrals@summit-recovery.example';
 
 let facts: DemoFacts;
+/** The customer page link of the demo's last email to a customer, followed while the demo's web app still served. */
+let followed: { account: string | null; url: string; status: number; body: string } | null = null;
 
 beforeAll(async () => {
-  facts = await runDemo({ days: DAYS, only: ONLY, mongoUri: testDatabaseUri(), dbName: `t_e2edemo_${Date.now().toString(36)}` });
+  facts = await runDemo({
+    days: DAYS, only: ONLY, mongoUri: testDatabaseUri(), dbName: `t_e2edemo_${Date.now().toString(36)}`,
+    beforeStop: async ({ emails }) => {
+      for (const e of [...emails].reverse()) {
+        const text = (await simpleParser(e.raw)).text ?? '';
+        const url = /View your statement and answer online: (\S+)/.exec(text)?.[1];
+        if (!url) continue;
+        const res = await fetch(url);
+        followed = { account: e.account, url, status: res.status, body: await res.text() };
+        return;
+      }
+    },
+  });
 });
 
 const account = (key: string): AccountFacts => {
@@ -329,3 +344,17 @@ it('#17: the referral is decided and sent by day 90 past due', () => {
 function addDaysIso(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
+
+it("#18: the demo's emails carry the customer's page link, and following the last one gives that customer's statement", async () => {
+  if (!followed) throw new Error('no customer page link in any demo email');
+  const f: { account: string | null; url: string; status: number; body: string } = followed;
+  expect(f.url).toMatch(/\/c\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+  expect(f.status).toBe(200);
+  const a = account(f.account ?? '');
+  expect(f.body).toContain('Your account with');
+  expect(f.body).toContain(`Statement for <strong>${escapeHtml(a.spec.name)}</strong>`);
+  // Every customer email the demo sent carries a link.
+  const customerEmails = facts.emails.filter((e) => e.account !== null && e.to.some((t) => !t.includes('summit-recovery')));
+  expect(customerEmails.length).toBeGreaterThan(0);
+  for (const e of customerEmails) expect(`${e.key}: ${(await simpleParser(e.raw)).text ?? ''}`).toMatch(/View your statement and answer online: http:\/\/127\.0\.0\.1:\d+\/c\//);
+});

@@ -93,8 +93,9 @@ export function customerPageRouter(deps: CustomerPageDeps): Router {
   router.use('/c', (req, res, next) => {
     res.setHeader('Content-Security-Policy', CUSTOMER_PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    // The token is in the path: never sent on to a pay link's site.
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // The token is in the path: other sites (a pay link's) get no referrer. same-origin, not no-referrer: with
+    // no-referrer a browser sends `Origin: null` on our own form POSTs, which the origin check refuses.
+    res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Robots-Tag', 'noindex, nofollow');
     const token = /^\/([^/]+)/.exec(req.path)?.[1] ?? '';
     const limited = limiter.hit(token, req.ip ?? req.socket.remoteAddress ?? 'unknown', now().getTime());

@@ -143,7 +143,8 @@ export function statementBody(v: StatementView): Html {
   const reasonErr = f.errors.disputeReason;
   const invoiceErr = f.errors.disputeInvoice;
   const textErr = f.errors.disputeText;
-  return html`<p>Statement for <strong>${v.customer.legalName ?? v.customer.displayName}</strong>${v.customer.accountNumber ? html` (account ${v.customer.accountNumber})` : ''}, as of ${formatDate(v.today, locale)}.</p>
+  const legal = v.customer.legalName && v.customer.legalName !== v.customer.displayName ? html` (${v.customer.legalName})` : '';
+  return html`<p>Statement for <strong>${v.customer.displayName}</strong>${legal}${v.customer.accountNumber ? html` (account ${v.customer.accountNumber})` : ''}, as of ${formatDate(v.today, locale)}.</p>
 ${v.invoices.length === 0
     ? html`<p class="notice">Nothing is open on your account. Thank you.</p>`
     : html`<table><caption>Open invoices</caption><thead><tr><th scope="col">Invoice</th><th scope="col">Date</th><th scope="col">Due</th><th scope="col" class="num">Days late</th><th scope="col" class="num">Open balance</th><th scope="col">Pay</th></tr></thead>

@@ -41,6 +41,8 @@ export interface DemoOptions extends ScenarioOptions {
   logLevel?: string;
   /** One line per simulated week. */
   progress?: (line: string) => void;
+  /** Called at the end while the demo's web app still serves (its address and the emails sent), e.g. to follow a customer page link. */
+  beforeStop?: (world: { url: string; emails: readonly EmailFact[] }) => Promise<void>;
 }
 
 export interface PaymentFact {
@@ -385,6 +387,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFacts> {
     const consoleBaseUrl = w.config.http.publicBaseUrl;
     const firstAccount = accounts[0];
     const consoleCheck = firstAccount ? await fetchSignedIn(w, PEOPLE.collector.id, consoleHref(consoleBaseUrl, firstAccount.customerId)) : null;
+    await o.beforeStop?.({ url: w.url, emails });
     return { lookalikes, start: sc.start, end, days: sc.days, timeZone: TZ, accounts, payments, emails, slack: slackPosts, people: people.actions, documents, connected, wallMs: Date.now() - began, timings: Object.fromEntries([...w.timings].map(([k, v]) => [k, Math.round(v)])), consoleBaseUrl, consoleCheck };
   } finally {
     await w.stop();

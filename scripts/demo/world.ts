@@ -41,6 +41,7 @@ import { mailgunInboundRouter } from '../../src/inbound/mailgun.js';
 import { inboundStore } from '../../src/inbound/store.js';
 import { DEFAULT_INBOUND_MAX_BYTES } from '../../jobs/inbound.js';
 import { buildConsole, consoleLinks, ConsoleAuth } from '../../app/console/index.js';
+import { customerPageRouter } from '../../app/customer-page/router.js';
 
 export const SECRETS = {
   qbo: { clientId: 'demo-qbo-client', clientSecret: 'demo-qbo-secret', verifierToken: 'demo-qbo-verifier' },
@@ -236,6 +237,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
         quickbooksRouter({ connector: quickbooks, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         xeroRouter({ connector: xeroConnector, states, store, logger, now, bodyLimit: config.http.bodyLimit }),
         slack.router,
+        // The customer's page (docs/customer-page.md), as app/http/web.ts mounts it: the demo's emails carry its links.
+        customerPageRouter({ services: ctx, slack: slack.services, key: config.secrets.customerLinkKey, bodyLimit: config.http.bodyLimit }),
         // Mailgun's inbound route, as app/http/web.ts mounts it; the stored message's id waits in `inbound` for the
         // demo to run process-inbound-mail (the worker's job) at the simulated time.
         mailgunInboundRouter({
