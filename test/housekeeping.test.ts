@@ -1,5 +1,6 @@
 // The daily housekeeping job: old claims are forgotten, and so are the console's sign-in links and
-// sessions past their expiry (src/store/expired.ts, the rule ConsoleAuth.prune shares); live ones stay.
+// sessions and the ladder editor's drafts past their expiry (src/store/expired.ts, the rule ConsoleAuth.prune
+// and PolicyDrafts.prune share); live ones stay.
 import { ConsoleAuth } from '../app/console/auth.js';
 import { housekeeping } from '../jobs/housekeeping.js';
 import { collections, createStore, ensureIndexes, type Store } from '../src/store/store.js';
@@ -28,12 +29,15 @@ it('forgets expired console links and sessions and claims older than keepDays, k
   await auth.mintSignIn('org-h', 'U2', T0);
   const late = await auth.mintSignIn('org-h', 'U3', hours(13));
   await store.claims.take('old-claim', 'w', new Date(T0.getTime() - 40 * 86_400_000));
+  // The ladder editor's draft ends with its session.
+  await database.db.collection(collections.consolePolicyDrafts).insertOne({ _id: 'draft-of-session' as never, orgId: 'org-h', expiresAt: hours(12) });
 
   const now = hours(13);
   await housekeeping.run({ keepDays: 30 }, testServices(store, { now: () => now }), undefined as never);
 
   // Both T0 links are past their 10 minutes and the session past its 12 hours: gone. The late link stays.
   expect(await database.db.collection(collections.consoleSessions).countDocuments({})).toBe(0);
+  expect(await database.db.collection(collections.consolePolicyDrafts).countDocuments({})).toBe(0);
   expect(await database.db.collection(collections.consoleSignIns).countDocuments({})).toBe(1);
   expect(await auth.peek(late.token, now)).toBe('valid');
   expect(await store.claims.holder('old-claim')).toBeNull();

@@ -115,6 +115,6 @@ export class ConsoleAuth {
 
   /** Housekeeping: forget expired links and sessions. */
   async prune(now: Date): Promise<number> {
-    return Object.values(await pruneExpired(this.store.db, now)).reduce((a, b) => a + b, 0);
+    return Object.values(await pruneExpired(this.store.db, now, [collections.consoleSignIns, collections.consoleSessions])).reduce((a, b) => a + b, 0);
   }
 }

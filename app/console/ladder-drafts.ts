@@ -8,6 +8,7 @@
 // form passes the console's 100-field limit), so the levels' forms must share one draft; a draft also
 // survives a look at the history or the preview, and a large policy is not re-sent with every submit.
 import type { Collection, Db } from 'mongodb';
+import { pruneExpired } from '../../src/store/expired.js';
 import { collections } from '../../src/store/store.js';
 import type { SessionDoc } from './auth.js';
 
@@ -26,7 +27,7 @@ export interface PolicyDraftDoc {
 
 export class PolicyDrafts {
   private readonly col: Collection<PolicyDraftDoc>;
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.col = db.collection<PolicyDraftDoc>(collections.consolePolicyDrafts);
   }
 
@@ -45,6 +46,6 @@ export class PolicyDrafts {
 
   /** Forget the drafts of ended sessions. */
   async prune(now: Date): Promise<number> {
-    return (await this.col.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+    return (await pruneExpired(this.db, now, [collections.consolePolicyDrafts]))[collections.consolePolicyDrafts] ?? 0;
   }
 }
