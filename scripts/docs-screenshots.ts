@@ -5,7 +5,9 @@
 // `/overdue console` answers in the Slack sandbox, then, in headless Chromium (/usr/bin/chromium or
 // CHROMIUM_PATH, playwright-core), visits every link of the layout's navigation (NAV, app/console/layout.ts:
 // a page another change appends there is photographed too) and one account's page, and writes
-// docs/screenshots/console-<page>.png (1280×800, the top of the page) and docs/screenshots/README.md.
+// docs/screenshots/console-<page>.png (1280×800, the top of the page), then the customer's page of that
+// account (its signed link, as the admin API mints it: docs/screenshots/customer-page.png), and
+// docs/screenshots/README.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     await page.waitForURL(`${w.url}/console`);
 
     await mkdir(OUT, { recursive: true });
-    for (const f of await readdir(OUT)) if (/^console-.*\.png$/.test(f)) await unlink(path.join(OUT, f));
+    for (const f of await readdir(OUT)) if (/^(console-.*|customer-page)\.png$/.test(f)) await unlink(path.join(OUT, f));
     const shots: { file: string; page: ShotPage; bytes: number; status: number }[] = [];
     for (const p of screenshotPages(NAV, { id: first._id, name: first.displayName })) {
       const res = await page.goto(`${w.url}${p.href}`);
@@ -73,10 +75,21 @@ async function main(): Promise<void> {
       shots.push({ file, page: p, bytes: png.length, status: res?.status() ?? 0 });
       console.log(`${file}: ${p.href} (${res ? `HTTP ${res.status()}` : 'same page, scrolled'}), ${Math.round(png.length / 1024)} KiB`);
     }
+    // The customer's page: the account's signed link (GET …/customer-link, as a customer email carries it), on this server.
+    const minted = await w.admin('GET', `/api/orgs/${encodeURIComponent(first.orgId)}/accounts/${encodeURIComponent(first._id)}/customer-link`);
+    const customerUrl = minted.status === 200 ? (JSON.parse(minted.text) as { url?: string }).url : undefined;
+    if (!customerUrl) throw new Error(`no customer page link (HTTP ${minted.status})`);
+    const customerPath = new URL(customerUrl).pathname;
+    const customerRes = await page.goto(`${w.url}${customerPath}`);
+    const customerPng = await page.screenshot({ path: path.join(OUT, 'customer-page.png'), fullPage: false });
+    shots.push({ file: 'customer-page.png', page: { key: 'customer-page', label: `The customer's page (${first.displayName})`, href: '/c/<token>' }, bytes: customerPng.length, status: customerRes?.status() ?? 0 });
+    console.log(`customer-page.png: /c/<token> (HTTP ${customerRes?.status() ?? 0}), ${Math.round(customerPng.length / 1024)} KiB`);
+    const failed = shots.filter((s) => s.status >= 400);
+    if (failed.length > 0) throw new Error(`pages answered an error: ${failed.map((s) => `${s.page.href} ${s.status}`).join(', ')}`);
     await writeFile(path.join(OUT, 'README.md'), [
       '# Console screenshots',
       '',
-      'Written by `npm run docs:screenshots` (scripts/docs-screenshots.ts): the web console on a seeded organisation, signed in from a Slack link, each page of the navigation and one account, 1280×800. Do not edit by hand.',
+      'Written by `npm run docs:screenshots` (scripts/docs-screenshots.ts): the web console on a seeded organisation, signed in from a Slack link, each page of the navigation and one account, then that account\'s customer page, 1280×800. Do not edit by hand.',
       '',
       ...shots.map((s) => `- [${s.page.label}](${s.file}) — \`${s.page.href.replace(/\/accounts\/[^#]+/, '/accounts/<id>')}\``),
       '',
