@@ -85,6 +85,28 @@ it('starts a server that answers ping with its data in the given folder, over Po
   if (postgres !== undefined) expect(isAlive(postgres)).toBe(false);
 }, 90_000);
 
+it('indexes _id and the account\'s keys with GIN on every new table, so the equalities FerretDB pushes down (_jsonb->\'f\' @> v) use them', async () => {
+  requirePostgres();
+  const server = await startLocalServer({ dataDir: tempDir('overdue-ls-gin-'), throwaway: true });
+  try {
+    const client = await MongoClient.connect(server.uri);
+    try {
+      await client.db('gin').collection('outbox').insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `e${i}` as never, customerId: `c${i % 5}`, accountId: `c${i % 5}`, customerExternalId: `x${i}` })));
+    } finally {
+      await client.close();
+    }
+    const bin = findPostgresBinDir();
+    const psql = (sql: string): string => execFileSync(join(bin ?? '', 'psql'), ['-h', '127.0.0.1', '-p', String(server.postgresPort), '-U', 'postgres', '-d', 'ferretdb', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+    const table = psql("SELECT tablename FROM pg_tables WHERE schemaname = 'gin' AND tablename LIKE 'outbox%'");
+    const defs = psql(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'gin' AND tablename = '${table}'`);
+    for (const key of ['_id', 'customerId', 'accountId', 'customerExternalId']) expect(defs).toContain(`USING gin (((_jsonb -> '${key}'::text)))`);
+    const plan = psql(`SET enable_seqscan = off; EXPLAIN SELECT _jsonb FROM gin."${table}" WHERE _jsonb->'customerId' @> '"c1"'`);
+    expect(plan).toMatch(/Bitmap Index Scan on overdue_customer_gin_/);
+  } finally {
+    await server.stop();
+  }
+}, 90_000);
+
 it('falls back to FerretDB over SQLite when asked to', async () => {
   const notices: string[] = [];
   const server = await startLocalServer({ dataDir: tempDir('overdue-ls-sqlite-'), backend: 'sqlite', progress: (m) => notices.push(m) });

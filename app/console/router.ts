@@ -44,7 +44,7 @@ export interface Viewer {
 export type Outcome =
   | { kind: 'page'; title: string; body: Html; nav?: NavKey; status?: number; formAction?: readonly string[] }
   | { kind: 'redirect'; to: string }
-  | { kind: 'file'; contentType: string; filename: string; body: string | Buffer };
+  | { kind: 'file'; contentType: string; filename: string; body: string | Buffer; headers?: Record<string, string> };
 
 export interface ConsoleRoute {
   method: 'get' | 'post';
@@ -113,6 +113,7 @@ function send(res: Response, o: Outcome, viewer: Viewer | null): void {
   }
   if (o.kind === 'file') {
     res.status(200).type(o.contentType).setHeader('Content-Disposition', `attachment; filename="${o.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+    for (const [k, val] of Object.entries(o.headers ?? {})) res.setHeader(k, val);
     res.send(o.body);
     return;
   }

@@ -284,6 +284,11 @@ BEGIN
   FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.objid AND attname = '_jsonb' AND NOT attisdropped) THEN
       EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''_id''))', 'overdue_id_gin_' || r.objid, r.objid::regclass);
+      -- The account's keys: every per-account read is an equality on one of them (FerretDB pushes it down as
+      -- _jsonb->'field' @> value, which only a GIN index on that expression serves).
+      EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''customerId''))', 'overdue_customer_gin_' || r.objid, r.objid::regclass);
+      EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''accountId''))', 'overdue_account_gin_' || r.objid, r.objid::regclass);
+      EXECUTE format('CREATE INDEX %I ON %s USING gin ((_jsonb->''customerExternalId''))', 'overdue_custext_gin_' || r.objid, r.objid::regclass);
     END IF;
   END LOOP;
 END

@@ -13,6 +13,7 @@ import { auditCsv, chainVerdict } from '../../../src/documents/audit-export.js';
 import { loadAccount, partyOf, today as documentToday } from '../../../src/documents/load.js';
 import { buildStatement } from '../../../src/documents/statement.js';
 import { timelineRowOf } from '../../../src/documents/timeline.js';
+import { sentDocuments, type SentDocumentMeta } from '../../../src/store/sent-documents.js';
 import { AccountsReader } from '../../../src/planning/accounts.js';
 import type { AccountDetail } from '../../../src/planning/account-view.js';
 import { Planner } from '../../../src/planning/plan.js';
@@ -91,7 +92,14 @@ function timelineTable(entries: AuditEntryDoc[], timeZone: string): Html {
 <tbody>${rows.map((r) => html`<tr><td>${r.date}</td><td>${r.time}</td><td>${r.action}</td><td>${r.channel}</td><td>${r.who}</td><td>${r.detail}</td></tr>`)}</tbody></table>`;
 }
 
-function accountBody(v: Viewer, customer: CustomerDoc, a: AccountDetail, entries: AuditEntryDoc[], chain: Awaited<ReturnType<ConsoleDeps['services']['store']['audit']['verify']>>, overrides: CustomerOverridesDoc | undefined, forms: Html, notice: string | undefined, edits: Html = html``): Html {
+/** The documents sent (letters as their stored bytes, `sent_documents`): each links to exactly what went out. */
+function sentDocumentsList(docs: readonly SentDocumentMeta[], href: string): Html {
+  if (docs.length === 0) return html``;
+  return html`<table><caption>Documents sent, as stored (the exact bytes that went out)</caption><thead><tr><th scope="col">Date</th><th scope="col">Document</th><th scope="col">Level</th><th scope="col">Response deadline</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>${docs.map((d) => html`<tr><td>${d.sentDate}</td><td><a href="${href}/documents/${d._id}">${d.filename}</a> (${Math.max(1, Math.round(d.byteLength / 1024))} KB)</td><td>${d.levelName}</td><td>${d.deadline ?? '—'}</td><td><code>${d.sha256.slice(0, 16)}…</code></td></tr>`)}</tbody></table>`;
+}
+
+function accountBody(v: Viewer, customer: CustomerDoc, a: AccountDetail, entries: AuditEntryDoc[], chain: Awaited<ReturnType<ConsoleDeps['services']['store']['audit']['verify']>>, overrides: CustomerOverridesDoc | undefined, forms: Html, notice: string | undefined, edits: Html = html``, docs: readonly SentDocumentMeta[] = []): Html {
   const sent = entries.filter((e) => e.action === 'outbox.sent' && e.details?.['channel'] !== 'task');
   const href = accountHref(a.id);
   return html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -127,6 +135,7 @@ ${sent.length === 0
   ? html`<p>Nothing has been sent to this customer yet.</p>`
   : html`<table><caption>Sent to the customer</caption><thead><tr><th scope="col">When</th><th scope="col">Channel</th><th scope="col">What</th></tr></thead>
 <tbody>${sent.map((e) => html`<tr><td>${localDate(e.at, a.timeZone)}</td><td>${String(e.details?.['channel'] ?? e.channel)}</td><td>${e.outcome ?? ''}</td></tr>`)}</tbody></table>`}
+${sentDocumentsList(docs, href)}
 <ul><li><a href="${href}/statement.pdf">Statement of account (PDF, as of today)</a></li><li><a href="${href}/audit.csv">Audit trail (CSV, with its chain check)</a></li></ul>
 </section>
 <section aria-labelledby="audit-h"><h2 id="audit-h">Audit trail</h2>
@@ -142,11 +151,11 @@ export async function accountPage(req: Request, v: Viewer, deps: ConsoleDeps, cu
   const { store, now, policies } = deps.services;
   const at = now();
   const reader = new AccountsReader(store, new Planner(store, { worker: 'console', policies }));
-  const [a, entries, chain, state] = await Promise.all([reader.one(customer._id, at), store.audit.list(customer._id), store.audit.verify(customer._id), accountStates(store.db).get(customer._id)]);
+  const [a, entries, chain, state, docs] = await Promise.all([reader.one(customer._id, at), store.audit.list(customer._id), store.audit.verify(customer._id), accountStates(store.db).get(customer._id), sentDocuments(store.db).listSent(customer._id)]);
   if (!a) throw new ConsoleError(404, 'Account not found', 'There is no such account in your organisation.');
   const done = typeof req.query['done'] === 'string' ? (DONE[req.query['done']] ?? EDIT_DONE[req.query['done']]) : undefined;
   const forms = actionForms(v, customer, customer._id, localDate(at, 'UTC'), problems, values);
-  return { kind: 'page', status: Object.keys(problems).length > 0 ? 422 : 200, title: a.name, nav: 'accounts', body: accountBody(v, customer, a, entries, chain, state?.overrides, forms, done, accountEditSections(v, customer, state, problems, values)) };
+  return { kind: 'page', status: Object.keys(problems).length > 0 ? 422 : 200, title: a.name, nav: 'accounts', body: accountBody(v, customer, a, entries, chain, state?.overrides, forms, done, accountEditSections(v, customer, state, problems, values), docs) };
 }
 
 export const accountRoute: ConsoleRoute = {
@@ -167,6 +176,22 @@ export const statementRoute: ConsoleRoute = {
     const data = await loadAccount(deps.services.store, customer._id);
     const st = await buildStatement({ settings: data.settings, customer: partyOf(data.customer), invoices: data.invoices, asOf: documentToday(data, deps.services.now()) });
     return { kind: 'file', contentType: 'application/pdf', filename: st.filename, body: st.pdf };
+  },
+};
+
+/** One sent document: its stored bytes, as sent (the admin API's `…/documents/:docId`, the same store read). */
+export const sentDocumentRoute: ConsoleRoute = {
+  method: 'get',
+  path: '/accounts/:id/documents/:docId',
+  needs: 'viewAccounts',
+  async handle(req, v, deps) {
+    const customer = await accountFor(req, v, deps, 'viewAccounts');
+    const doc = await sentDocuments(deps.services.store.db).get(customer._id, String(req.params['docId'] ?? ''));
+    if (!doc) throw new ConsoleError(404, 'Document not found', 'This account has no such sent document.');
+    return {
+      kind: 'file', contentType: doc.contentType, filename: doc.filename, body: doc.bytes,
+      headers: { 'X-Content-SHA256': doc.sha256, ...(doc.deadline !== undefined ? { 'X-Response-Deadline': doc.deadline } : {}) },
+    };
   },
 };
 
@@ -228,4 +253,4 @@ export const holdRoute: ConsoleRoute = {
   },
 };
 
-export const accountRoutes: ConsoleRoute[] = [accountRoute, statementRoute, auditCsvRoute, pauseRoute, holdRoute];
+export const accountRoutes: ConsoleRoute[] = [accountRoute, statementRoute, sentDocumentRoute, auditCsvRoute, pauseRoute, holdRoute];
