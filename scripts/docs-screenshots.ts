@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       console.log(`${file}: ${p.href} (${res ? `HTTP ${res.status()}` : 'same page, scrolled'}), ${Math.round(png.length / 1024)} KiB`);
     }
     // The customer's page: the account's signed link (GET …/customer-link, as a customer email carries it), on this server.
-    const minted = await w.admin('GET', `/api/orgs/${encodeURIComponent(first.orgId)}/accounts/${encodeURIComponent(first._id)}/customer-link`);
+    const minted = await w.admin('GET', `/orgs/${encodeURIComponent(first.orgId)}/accounts/${encodeURIComponent(first._id)}/customer-link`);
     const customerUrl = minted.status === 200 ? (JSON.parse(minted.text) as { url?: string }).url : undefined;
     if (!customerUrl) throw new Error(`no customer page link (HTTP ${minted.status})`);
     const customerPath = new URL(customerUrl).pathname;
