@@ -172,6 +172,13 @@ describe('answers', () => {
     const updated = await until('the settled card', async () => w.sandbox.callsOf('chat.update').find((c) => JSON.stringify(c.args['blocks']).includes('promised on their customer page')), 20_000);
     expect(JSON.stringify(updated.args['blocks'])).not.toContain('"type":"button"');
     expect(await auditOf(initech._id, 'slack.reply_delivered')).toHaveLength(1);
+
+    // Send pressed twice (the same answer again the same day, here two at once): still one promise, one audit entry, one card.
+    const again = await Promise.all([1, 2].map(() => post(`${path}/promise`, { _csrf: csrf, promiseDate: addDays(today, 5), promiseAmount: '1,000.00' })));
+    expect(again.map((r) => r.status)).toEqual([303, 303]);
+    expect((await accountStates(w.store.db).get(initech._id))?.promises).toHaveLength(1);
+    expect(await auditOf(initech._id, 'promise.recorded')).toHaveLength(1);
+    expect(await auditOf(initech._id, 'slack.reply_delivered')).toHaveLength(1);
   });
 
   it('I dispute this invoice: the dispute pause on that invoice, audited, the collector told', async () => {

@@ -6,13 +6,14 @@
 // - *I've already paid*: a claim, not a fact: stored as the customer's reply, so the policy's reply pause holds
 //   the ladder (replyPauseDays, as for an emailed reply) and the collector's card offers *They say they paid*,
 //   which reads the ledger (replies.ts checkReplyPaid); audited as `payment.claimed`.
-// Every answer is stored as a reply (the customer's own words, on the timeline: `replies`, id `page:<uuid>`),
+// Every answer is stored as a reply (the customer's own words, on the timeline: `replies`, id `page:<hash of the
+// answer and its UTC day>`: the same answer sent twice the same day is recorded once),
 // sets the account's last reply (the reply pause), is audited with the customer as the actor (channel `web`,
 // details.via `customer-page`), re-plans the account, and is posted to the collector in Slack as a reply card
 // through the reply cards' own path (postReplyToCollector: once per reply, the per-channel post queue). A promise
 // or dispute is already recorded, so its card is settled at once with the line saying so (no button records it twice).
 // The parsing happens before this (app/customer-page/forms.ts, with the parsers of src/domain/human-input.ts).
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { formatMoney, money } from '../../src/domain/money.js';
 import { inboundStore, type ReplyDoc } from '../../src/inbound/store.js';
 import type { Logger } from '../../src/logger.js';
@@ -44,6 +45,8 @@ export interface RecordedAnswer {
   pauseId: string | null;
   /** Whether the collector's card was posted now. */
   notified: boolean;
+  /** The same answer was recorded before today (nothing written again). */
+  repeated: boolean;
 }
 
 /** The audit actor of a customer answering on their page. */
@@ -74,19 +77,24 @@ export async function recordCustomerAnswer(deps: CustomerAnswerDeps, customer: C
   const states = accountStates(store.db);
   const retry = <T>(op: () => Promise<T>) => retryTransient(op);
   const actor = customerPageActor(customer);
-  const pauseId = a.kind === 'paid' ? null : `${a.kind}:${randomUUID()}`;
+  // The same answer (the same fields) on the same UTC day is one answer: a double press of *Send*, or a resend,
+  // records it once. Its ids are derived from it, so each write below is idempotent, and the reply's insert
+  // (unique by id) decides which of two requests records it.
+  const answerKey = createHash('sha256').update(JSON.stringify([customer._id, now.toISOString().slice(0, 10), a])).digest('hex').slice(0, 32);
+  const pauseId = a.kind === 'paid' ? null : `${a.kind}:page-${answerKey}`;
   // The pause entry first (the plan that follows must see it): the same entries Slack's forms add.
   if (a.kind === 'promise' && pauseId) await retry(() => states.addPause(customer._id, orgId, 'promises', { id: pauseId, madeAt: now, promisedDate: a.date, status: 'open' }, now));
   if (a.kind === 'dispute' && pauseId) await retry(() => states.addPause(customer._id, orgId, 'disputes', { id: pauseId, invoiceIds: a.invoiceIds, openedAt: now }, now));
 
   // The customer's words, stored as their reply: on the timeline, and the reply pause (policy replyPauseDays).
-  const replyId = `page:${randomUUID()}`;
+  const replyId = `page:${answerKey}`;
   const words = answerWords(a);
   const reply: ReplyDoc = {
     _id: replyId, orgId, customerId: customer._id, receivedAt: now, from: `${customer.displayName} (customer page)`, subject: words.subject, text: words.text,
     attachments: [], status: a.kind === 'paid' ? 'open' : a.kind, inboundMailId: replyId,
   };
-  await retry(() => inboundStore(store.db).replies.insert(reply));
+  const created = await retry(() => inboundStore(store.db).replies.insert(reply));
+  if (!created) return { replyId, pauseId, notified: false, repeated: true };
   await retry(() => states.recordReply(customer._id, orgId, now, now));
 
   const via = { via: 'customer-page', replyId, ...(pauseId ? { pauseId } : {}) };
@@ -115,7 +123,7 @@ export async function recordCustomerAnswer(deps: CustomerAnswerDeps, customer: C
     deps.logger.warn({ err, customerId: customer._id }, 're-plan after a customer page answer failed; the plan-due job will catch up');
   }
   const notified = await tellCollector(deps, customer, reply, a, now);
-  return { replyId, pauseId, notified };
+  return { replyId, pauseId, notified, repeated: false };
 }
 
 /** The reply card for the collector; a promise or dispute card settled at once with the line of what was recorded. */
