@@ -4,22 +4,15 @@
 // one: contacts, overrides, Pause, Place hold, Request referral), nor with a problem shown at its field.
 import type { Page } from 'playwright-core';
 import { accountStates } from '../src/planning/state.js';
-import { axeViolations, launchBrowser, type TestBrowser } from './helpers/browser.js';
-import { until } from './helpers/web-world.js';
-import { people, SIGNING_SECRET, startWorld, type World } from './fuzz/world.js';
-import { sendCommand, slashCommand } from './sandbox/slack/signed.js';
+import { expectAccessible, launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { signInFromSlack } from './helpers/console-sign-in.js';
+import { people, startWorld, type World } from './fuzz/world.js';
 
 jest.setTimeout(180_000);
 
 let w: World;
 let browser: TestBrowser;
 let page: Page;
-
-async function expectAccessible(p: Page): Promise<void> {
-  const violations = await axeViolations(p);
-  if (violations.length > 0) console.log(JSON.stringify(violations, null, 2));
-  expect(violations).toEqual([]);
-}
 
 beforeAll(async () => {
   w = await startWorld('console-account-browser');
@@ -33,15 +26,7 @@ afterAll(async () => {
 
 describe('the account page in Chromium', () => {
   it('signs in from the link /overdue console answers in Slack', async () => {
-    const before = w.sandbox.callsOf('chat.postEphemeral').length;
-    expect((await sendCommand(`${w.url}/slack/events`, SIGNING_SECRET, slashCommand({ userId: people.manager.id }, '/overdue', 'console'))).status).toBe(200);
-    await until('the link', async () => w.sandbox.callsOf('chat.postEphemeral').length > before, 10_000);
-    const text = String(w.sandbox.callsOf('chat.postEphemeral').at(-1)?.args['text']);
-    const path = /\/console\/sign-in\/[A-Za-z0-9_-]+/.exec(text)?.[0];
-    if (!path) throw new Error(`no link in ${text}`);
-    await page.goto(`${w.url}${path}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${w.url}/console`);
+    await signInFromSlack(page, w, people.manager.id);
   });
 
   it('shows the account with every form, accessible', async () => {

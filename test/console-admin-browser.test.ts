@@ -12,22 +12,15 @@ import { ReconciliationRuns } from '../src/ledger/runs.js';
 import { parseCsv } from '../src/planning/assignments.js';
 import { orgSettingsOf } from '../src/settings/org-settings.js';
 import { People } from '../slack/services/people.js';
-import { axeViolations, launchBrowser, type TestBrowser } from './helpers/browser.js';
-import { until } from './helpers/web-world.js';
-import { ORG, people, SIGNING_SECRET, startWorld, type World } from './fuzz/world.js';
-import { sendCommand, slashCommand } from './sandbox/slack/signed.js';
+import { expectAccessible, launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { signInFromSlack } from './helpers/console-sign-in.js';
+import { ORG, people, startWorld, type World } from './fuzz/world.js';
 
 jest.setTimeout(180_000);
 
 let w: World;
 let browser: TestBrowser;
 let page: Page;
-
-async function expectAccessible(p: Page): Promise<void> {
-  const violations = await axeViolations(p);
-  if (violations.length > 0) console.log(JSON.stringify(violations, null, 2));
-  expect(violations).toEqual([]);
-}
 
 const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label });
 
@@ -47,15 +40,7 @@ afterAll(async () => {
 
 describe('the admin pages in Chromium', () => {
   it('signs in as an admin from the Slack link', async () => {
-    const before = w.sandbox.callsOf('chat.postEphemeral').length;
-    expect((await sendCommand(`${w.url}/slack/events`, SIGNING_SECRET, slashCommand({ userId: people.admin.id }, '/overdue', 'console'))).status).toBe(200);
-    await until('the link', async () => w.sandbox.callsOf('chat.postEphemeral').length > before, 10_000);
-    const text = String(w.sandbox.callsOf('chat.postEphemeral').at(-1)?.args['text']);
-    const path = /\/console\/sign-in\/[A-Za-z0-9_-]+/.exec(text)?.[0];
-    if (!path) throw new Error(`no link in ${text}`);
-    await page.goto(`${w.url}${path}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${w.url}/console`);
+    await signInFromSlack(page, w, people.admin.id);
   });
 
   it('Connections: the status and reconciliation, accessible; Connect goes on to the ledger consent page', async () => {

@@ -4,10 +4,9 @@
 // the versions and rolls back. axe-core finds no accessibility violation on the editor (also with a
 // problem shown at its field), the raw view, the preview, the history and the diff.
 import type { Page } from 'playwright-core';
-import { axeViolations, launchBrowser, type TestBrowser } from './helpers/browser.js';
-import { until } from './helpers/web-world.js';
-import { ORG, people, SIGNING_SECRET, startWorld, type World } from './fuzz/world.js';
-import { sendCommand, slashCommand } from './sandbox/slack/signed.js';
+import { expectAccessible, launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { signInFromSlack } from './helpers/console-sign-in.js';
+import { ORG, people, startWorld, type World } from './fuzz/world.js';
 
 jest.setTimeout(240_000);
 
@@ -17,12 +16,6 @@ let page: Page;
 
 /** Up the ladder (level 5, day 45): the seeded accounts' next step. */
 const UP = 5;
-
-async function expectAccessible(p: Page): Promise<void> {
-  const violations = await axeViolations(p);
-  if (violations.length > 0) console.log(JSON.stringify(violations, null, 2));
-  expect(violations).toEqual([]);
-}
 
 beforeAll(async () => {
   w = await startWorld('console-ladder-browser');
@@ -36,15 +29,7 @@ afterAll(async () => {
 
 describe('the ladder editor in Chromium', () => {
   it('a manager signs in from the Slack link and opens the Ladder from the navigation', async () => {
-    const before = w.sandbox.callsOf('chat.postEphemeral').length;
-    expect((await sendCommand(`${w.url}/slack/events`, SIGNING_SECRET, slashCommand({ userId: people.manager.id }, '/overdue', 'console'))).status).toBe(200);
-    await until('the link', async () => w.sandbox.callsOf('chat.postEphemeral').length > before, 10_000);
-    const text = String(w.sandbox.callsOf('chat.postEphemeral').at(-1)?.args['text']);
-    const path = /\/console\/sign-in\/[A-Za-z0-9_-]+/.exec(text)?.[0];
-    if (!path) throw new Error(`no link in ${text}`);
-    await page.goto(`${w.url}${path}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${w.url}/console`);
+    await signInFromSlack(page, w, people.manager.id);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ladder' }).click();
     await page.waitForURL(`${w.url}/console/ladder`);
     expect(await page.locator('h1').textContent()).toBe('Ladder editor');

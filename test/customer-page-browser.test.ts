@@ -11,7 +11,7 @@ import { EmailChannel } from '../src/outbox/email-channel.js';
 import { withCustomerLinks } from '../src/outbox/wiring.js';
 import { accountStates } from '../src/planning/state.js';
 import type { CustomerDoc } from '../src/store/types.js';
-import { axeViolations, launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { expectAccessible, launchBrowser, type TestBrowser } from './helpers/browser.js';
 import { until } from './helpers/web-world.js';
 import { startWorld, type World } from './fuzz/world.js';
 
@@ -21,12 +21,6 @@ let w: World;
 let browser: TestBrowser;
 let page: Page;
 let customer: CustomerDoc;
-
-async function expectAccessible(p: Page): Promise<void> {
-  const violations = await axeViolations(p);
-  if (violations.length > 0) console.log(JSON.stringify(violations, null, 2));
-  expect(violations).toEqual([]);
-}
 
 /** A reminder email for the account, rendered and "sent" by the email channel as the worker wires it; its text. */
 async function sentEmailText(c: CustomerDoc): Promise<string> {

@@ -50,3 +50,10 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   return page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, html: n.html })) })))`);
 }
+
+/** The page has no axe-core violation (each one printed when there are). */
+export async function expectAccessible(page: Page): Promise<void> {
+  const violations = await axeViolations(page);
+  if (violations.length > 0) console.log(JSON.stringify(violations, null, 2));
+  expect(violations).toEqual([]);
+}
